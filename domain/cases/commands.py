@@ -1,0 +1,86 @@
+"""What a user asks the case service to do: plain values, parsed at the edge."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from domain.cases.models import ContactPreference, ReferralOutcome
+from domain.cases.state import CaseStatus, ReferralStatus
+
+MAX_DESCRIPTION_CHARS = 5000
+MAX_NOTE_CHARS = 5000
+MAX_REASON_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class CitizenDetails:
+    full_name: str
+    national_id: str | None
+    phone: str | None
+    consent: bool
+    contact_preference: ContactPreference = ContactPreference.VIA_VOLUNTEER
+
+
+@dataclass(frozen=True)
+class EmployerDetails:
+    name: str
+    juristic_id: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    client_id: uuid.UUID | None
+    category_code: str
+    subdistrict_code: str
+    description: str
+    citizen: CitizenDetails
+    employer: EmployerDetails | None = None
+    captured_at: datetime | None = None
+    shared_with_volunteers: bool = False
+
+
+@dataclass(frozen=True)
+class ReferralChange:
+    """An action on one referral; `expected_version` guards against stale edits."""
+
+    referral_id: uuid.UUID
+    expected_version: int | None = None
+    reason: str | None = None
+    outcome: ReferralOutcome | None = None
+    note: str | None = None
+    amount_recovered_thb: Decimal | None = None
+    org_unit_code: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    case_id: uuid.UUID
+    expected_version: int | None = None
+    reason: str | None = None
+    text: str | None = None
+    internal: bool = False
+    score: int | None = None
+    org_unit_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    statuses: tuple[CaseStatus, ...] = ()
+    category_codes: tuple[str, ...] = ()
+    area_code: str | None = None
+    org_unit_code: str | None = None
+    text: str | None = None
+    filed_by_me: bool = False
+
+
+@dataclass(frozen=True)
+class ReferralFilter:
+    org_unit_code: str | None = None
+    statuses: tuple[ReferralStatus, ...] = ()
+    overdue: bool | None = None
+    current_only: bool = True
+    case_ids: tuple[uuid.UUID, ...] = field(default_factory=tuple)

@@ -1,0 +1,161 @@
+"""Cases, their referrals, and the append-only history of both."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Integer, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from domain.db import UTCDateTime
+
+
+class EventType(StrEnum):
+    FILED = "FILED"
+    ROUTED = "ROUTED"
+    ACCEPTED = "ACCEPTED"
+    HELD = "HELD"
+    RESUMED = "RESUMED"
+    COMPLETED = "COMPLETED"
+    REJECTED = "REJECTED"
+    REDIRECTED = "REDIRECTED"
+    NOTE = "NOTE"
+    CASE_REJECTED = "CASE_REJECTED"
+    RESOLVED = "RESOLVED"
+    CLOSED = "CLOSED"
+    REOPENED = "REOPENED"
+    SATISFACTION = "SATISFACTION"
+
+
+class ReferralOutcome(StrEnum):
+    RESOLVED = "RESOLVED"
+    PARTIALLY_RESOLVED = "PARTIALLY_RESOLVED"
+    NOT_UPHELD = "NOT_UPHELD"
+    REFERRED_OUTSIDE = "REFERRED_OUTSIDE"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class ContactPreference(StrEnum):
+    PHONE = "PHONE"
+    VIA_VOLUNTEER = "VIA_VOLUNTEER"
+    NONE = "NONE"
+
+
+_case_version = Column("version", Integer, nullable=False)
+_referral_version = Column("version", Integer, nullable=False)
+
+
+class Case(SQLModel, table=True):
+    """A citizen's labour problem, owned by the volunteer who filed it."""
+
+    __tablename__ = "case_file"
+    __table_args__ = (
+        Index("ix_case_file_province_status", "province_code", "status"),
+        Index("ix_case_file_filed_by_received", "filed_by_id", "received_at"),
+        Index("ix_case_file_received", "received_at", "id"),
+    )
+    __mapper_args__ = {"version_id_col": _case_version}
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    reference: str = Field(max_length=24, unique=True)
+    fiscal_year: int
+    category_code: str = Field(foreign_key="category.code", max_length=40, index=True)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    subdistrict_code: str = Field(foreign_key="area.code", max_length=6, index=True)
+    district_code: str = Field(max_length=4, index=True)
+    province_code: str = Field(max_length=2)
+    priority: str = Field(max_length=10)
+    status: str = Field(max_length=12)
+    shared_with_volunteers: bool = False
+    filed_by_id: uuid.UUID = Field(foreign_key="app_user.id")
+    captured_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    escalation_level: int = 0
+    version: int = Field(default=1, sa_column=_case_version)
+    # The citizen: personal data under the PDPA.
+    citizen_full_name: str = Field(max_length=200)
+    citizen_national_id: str | None = Field(default=None, max_length=13)
+    citizen_phone: str | None = Field(default=None, max_length=20)
+    citizen_contact_preference: str = Field(default=ContactPreference.VIA_VOLUNTEER, max_length=16)
+    citizen_consent_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The employer, where there is one.
+    employer_name: str | None = Field(default=None, max_length=300)
+    employer_juristic_id: str | None = Field(default=None, max_length=13)
+    employer_address: str | None = Field(default=None, max_length=500)
+    # On resolution.
+    outcome: str | None = Field(default=None, max_length=24)
+    amount_recovered_thb: Decimal | None = Field(
+        default=None, sa_column=Column(Numeric(14, 2), nullable=True)
+    )
+    satisfaction: int | None = None
+
+
+class Referral(SQLModel, table=True):
+    """One leg of a case, sent to one org unit, with its own hand-shake and deadlines."""
+
+    __tablename__ = "referral"
+    __table_args__ = (
+        Index("ix_referral_unit_status_due", "org_unit_code", "status", "next_due_at"),
+    )
+    __mapper_args__ = {"version_id_col": _referral_version}
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    case_id: uuid.UUID = Field(foreign_key="case_file.id", index=True)
+    org_unit_code: str = Field(foreign_key="org_unit.code", max_length=20)
+    status: str = Field(max_length=12)
+    is_current: bool = True
+    assigned_to_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+    predecessor_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id")
+    routing_rule_id: int | None = Field(default=None, foreign_key="routing_rule.id")
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    outcome: str | None = Field(default=None, max_length=24)
+    amount_recovered_thb: Decimal | None = Field(
+        default=None, sa_column=Column(Numeric(14, 2), nullable=True)
+    )
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    accepted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    accept_due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    resolve_due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    next_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    escalation_level: int = 0
+    version: int = Field(default=1, sa_column=_referral_version)
+
+
+class CaseEvent(SQLModel, table=True):
+    """One entry of a case's history. Append-only: nothing updates or deletes it."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (Index("ix_case_event_case_at", "case_id", "at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    case_id: uuid.UUID = Field(foreign_key="case_file.id")
+    referral_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id", index=True)
+    type: str = Field(max_length=20)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+    from_status: str | None = Field(default=None, max_length=12)
+    to_status: str | None = Field(default=None, max_length=12)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    internal: bool = False
+    data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class CaseSequence(SQLModel, table=True):
+    """The last reference number handed out per province and fiscal year (never reused)."""
+
+    __tablename__ = "case_sequence"
+    __table_args__ = (UniqueConstraint("province_code", "fiscal_year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    province_code: str = Field(max_length=2)
+    fiscal_year: int
+    last_value: int = 0

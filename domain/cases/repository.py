@@ -1,0 +1,228 @@
+"""All SQL about cases, referrals and their history (convention 3).
+
+Every lookup and list starts from `visible_to(principal)`: the one place that decides,
+by role and area or org unit, which cases a user may know exist (convention 6).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.cases.commands import CaseFilter, ReferralFilter
+from domain.cases.models import Case, CaseEvent, CaseSequence, Referral
+from domain.cases.routing import RoutingRule
+from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
+from domain.users.models import Role, User
+from domain.users.principal import Principal
+
+
+def _area_clause(area_code: str) -> ColumnElement[bool]:
+    if len(area_code) <= 2:
+        return Case.province_code == area_code  # type: ignore[return-value]
+    if len(area_code) <= 4:
+        return Case.district_code == area_code  # type: ignore[return-value]
+    return Case.subdistrict_code == area_code  # type: ignore[return-value]
+
+
+def visibility(principal: Principal) -> ColumnElement[bool]:
+    """The condition on `Case` rows this principal may see (SPEC.md section 2)."""
+    role = principal.role
+    if role is Role.ADMIN:
+        return true()
+    if role is Role.SUPERVISOR:
+        return _area_clause(principal.area_code) if principal.area_code else true()
+    if role is Role.COORDINATOR:
+        return Case.province_code == principal.province_code  # type: ignore[return-value]
+    if role is Role.OFFICER:
+        return exists().where(  # type: ignore[no-any-return]
+            Referral.case_id == Case.id, Referral.org_unit_code == principal.org_unit_code
+        )
+    if role is Role.MENTOR:
+        mentees = select(User.id).where(User.mentor_id == principal.user_id)
+        return Case.filed_by_id.in_(mentees)  # type: ignore[attr-defined,no-any-return]
+    if role is Role.VOLUNTEER:
+        own = Case.filed_by_id == principal.user_id
+        if principal.area_code:
+            shared = and_(Case.shared_with_volunteers, _area_clause(principal.area_code))
+            return or_(own, shared)
+        return own  # type: ignore[return-value]
+    return Case.id.is_(None)  # type: ignore[union-attr]  # an unknown role sees nothing
+
+
+def visible_to(principal: Principal) -> Select[tuple[Case]]:
+    return select(Case).where(visibility(principal))
+
+
+async def visible_case(session: AsyncSession, principal: Principal,
+                       case_id: uuid.UUID) -> Case | None:
+    result = await session.execute(visible_to(principal).where(Case.id == case_id))
+    return result.scalar_one_or_none()
+
+
+async def visible_referral(session: AsyncSession, principal: Principal,
+                           referral_id: uuid.UUID) -> tuple[Referral, Case] | None:
+    stmt = (select(Referral, Case).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
+            .where(Referral.id == referral_id, visibility(principal)))
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def case_by_id(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
+    return await session.get(Case, case_id)
+
+
+def _case_filter(stmt: Select[tuple[Case]], f: CaseFilter,
+                 principal: Principal) -> Select[tuple[Case]]:
+    if f.statuses:
+        stmt = stmt.where(Case.status.in_([s.value for s in f.statuses]))  # type: ignore[attr-defined]
+    if f.category_codes:
+        stmt = stmt.where(Case.category_code.in_(f.category_codes))  # type: ignore[attr-defined]
+    if f.area_code:
+        stmt = stmt.where(_area_clause(f.area_code))
+    if f.org_unit_code:
+        stmt = stmt.where(exists().where(
+            Referral.case_id == Case.id, Referral.org_unit_code == f.org_unit_code,
+            Referral.is_current,
+        ))
+    if f.text:
+        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(Case.description.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
+                              Case.reference.ilike(pattern, escape="\\")))  # type: ignore[attr-defined]
+    if f.filed_by_me:
+        stmt = stmt.where(Case.filed_by_id == principal.user_id)
+    return stmt
+
+
+async def list_cases(
+    session: AsyncSession, principal: Principal, f: CaseFilter, first: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> tuple[Sequence[Case], bool]:
+    """Newest first, keyset-paginated on (received_at, id)."""
+    stmt = _case_filter(visible_to(principal), f, principal)
+    if after is not None:
+        at, last_id = after
+        stmt = stmt.where(or_(Case.received_at < at,
+                              and_(Case.received_at == at, Case.id < last_id)))
+    stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(first + 1)  # type: ignore[attr-defined]
+    rows = (await session.execute(stmt)).scalars().all()
+    return rows[:first], len(rows) > first
+
+
+async def count_cases(session: AsyncSession, principal: Principal, f: CaseFilter) -> int:
+    inner = _case_filter(select(Case.id).where(visibility(principal)), f, principal)  # type: ignore[arg-type]
+    stmt = select(func.count()).select_from(inner.subquery())
+    return int((await session.execute(stmt)).scalar_one())
+
+
+def _referral_query(principal: Principal, f: ReferralFilter, now: datetime) -> Select[tuple[Referral]]:
+    stmt = (select(Referral).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
+            .where(visibility(principal)))
+    if f.current_only:
+        stmt = stmt.where(Referral.is_current)
+    if f.org_unit_code:
+        stmt = stmt.where(Referral.org_unit_code == f.org_unit_code)
+    if f.statuses:
+        stmt = stmt.where(Referral.status.in_([s.value for s in f.statuses]))  # type: ignore[attr-defined]
+    if f.overdue is True:
+        stmt = stmt.where(Referral.next_due_at < now)  # type: ignore[operator]
+    elif f.overdue is False:
+        stmt = stmt.where(or_(Referral.next_due_at.is_(None), Referral.next_due_at >= now))  # type: ignore[union-attr,operator]
+    return stmt
+
+
+async def list_referrals(session: AsyncSession, principal: Principal, f: ReferralFilter,
+                         now: datetime, first: int, offset: int) -> tuple[Sequence[Referral], bool]:
+    """A queue: the earliest running deadline first, then the oldest."""
+    stmt = (_referral_query(principal, f, now)
+            .order_by(Referral.next_due_at.is_(None), Referral.next_due_at,  # type: ignore[union-attr,arg-type]
+                      Referral.created_at, Referral.id)
+            .offset(offset).limit(first + 1))
+    rows = (await session.execute(stmt)).scalars().all()
+    return rows[:first], len(rows) > first
+
+
+async def count_referrals(session: AsyncSession, principal: Principal, f: ReferralFilter,
+                          now: datetime) -> int:
+    inner = _referral_query(principal, f, now).with_only_columns(Referral.id)  # type: ignore[arg-type]
+    return int((await session.execute(select(func.count()).select_from(inner.subquery()))).scalar_one())
+
+
+async def referrals_of(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> Sequence[Referral]:
+    ids = list(set(case_ids))
+    if not ids:
+        return []
+    stmt = select(Referral).where(Referral.case_id.in_(ids)).order_by(Referral.created_at, Referral.id)  # type: ignore[attr-defined]
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def referrals_for_update(session: AsyncSession, case_id: uuid.UUID) -> Sequence[Referral]:
+    stmt = (select(Referral).where(Referral.case_id == case_id)
+            .order_by(Referral.created_at, Referral.id).with_for_update())  # type: ignore[arg-type]
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def lock_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
+    """The case row, locked for this transaction on PostgreSQL (SQLite's writer lock is global)."""
+    stmt = select(Case).where(Case.id == case_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def events_of(session: AsyncSession, case_ids: Iterable[uuid.UUID],
+                    include_internal: bool) -> Sequence[CaseEvent]:
+    ids = list(set(case_ids))
+    if not ids:
+        return []
+    stmt = select(CaseEvent).where(CaseEvent.case_id.in_(ids))  # type: ignore[attr-defined]
+    if not include_internal:
+        stmt = stmt.where(CaseEvent.internal.is_(False))  # type: ignore[attr-defined]
+    stmt = stmt.order_by(CaseEvent.at, CaseEvent.id)  # type: ignore[arg-type]
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def cases_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Sequence[Case]:
+    wanted = list(set(ids))
+    if not wanted:
+        return []
+    return (await session.execute(select(Case).where(Case.id.in_(wanted)))).scalars().all()  # type: ignore[attr-defined]
+
+
+async def next_sequence(session: AsyncSession, province_code: str, fiscal_year: int) -> int:
+    """The next reference number of a province and fiscal year; atomic on both databases."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(CaseSequence)
+        .values(province_code=province_code, fiscal_year=fiscal_year, last_value=0)
+        .on_conflict_do_nothing(index_elements=["province_code", "fiscal_year"])
+    )
+    stmt = (update(CaseSequence)
+            .where(CaseSequence.province_code == province_code,
+                   CaseSequence.fiscal_year == fiscal_year)
+            .values(last_value=CaseSequence.last_value + 1)
+            .returning(CaseSequence.last_value))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def category(session: AsyncSession, code: str) -> Category | None:
+    return await session.get(Category, code)
+
+
+async def sla_policy(session: AsyncSession, category_code: str) -> SlaPolicy | None:
+    return await session.get(SlaPolicy, category_code)
+
+
+async def routing_rules(session: AsyncSession, category_code: str) -> list[RoutingRule]:
+    stmt = select(RoutingRuleRow).where(RoutingRuleRow.category_code == category_code)
+    rows = (await session.execute(stmt)).scalars().all()
+    return [RoutingRule(id=r.id, category_code=r.category_code, area_prefix=r.area_prefix,
+                        agency_code=r.agency_code, org_unit_code=r.org_unit_code) for r in rows]
+
+
+def add(session: AsyncSession, *rows: object) -> None:
+    session.add_all(rows)

@@ -1,0 +1,72 @@
+"""The unit of work: the caller owns the transaction (convention 3)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.db import Database
+from domain.errors import StaleVersion
+from domain.jobs import DiscardJobs, Job, JobSink
+
+
+class ConcurrentUpdate(StaleVersion):
+    """Two writers changed the same row at once; the later one loses and changes nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 0)
+        self.message = "Someone else changed this at the same moment. Reload and try again."
+        self.message_th = "มีผู้อื่นแก้ไขข้อมูลนี้ในเวลาเดียวกัน กรุณาโหลดใหม่แล้วลองอีกครั้ง"
+        self.args = (self.message,)
+
+
+class UnitOfWork:
+    """`async with uow:` commits on a clean exit and rolls back otherwise.
+
+    Repositories and services never commit. Jobs queued with `enqueue` leave only after
+    the commit succeeded.
+    """
+
+    session: AsyncSession
+
+    def __init__(self, db: Database, jobs: JobSink | None = None) -> None:
+        self._db = db
+        self._sink = jobs or DiscardJobs()
+        self._pending: list[Job] = []
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._db.write_sessions()
+        self._pending = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is not None:
+                await self.session.rollback()
+                return
+            try:
+                await self.session.commit()
+            except StaleDataError as error:
+                await self.session.rollback()
+                raise ConcurrentUpdate() from error
+        finally:
+            await self.session.close()
+        jobs, self._pending = self._pending, []
+        if jobs:
+            self._sink.deliver(jobs)
+
+    def enqueue(self, name: str, **ids: str) -> None:
+        self._pending.append(Job(name, dict(ids)))
+
+    async def flush(self) -> None:
+        try:
+            await self.session.flush()
+        except StaleDataError as error:
+            raise ConcurrentUpdate() from error

@@ -1,0 +1,39 @@
+"""People who sign in, with a role and the area or org unit that scopes what they see."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from domain.db import UTCDateTime
+
+
+class Role(StrEnum):
+    VOLUNTEER = "VOLUNTEER"
+    MENTOR = "MENTOR"
+    COORDINATOR = "COORDINATOR"
+    OFFICER = "OFFICER"
+    SUPERVISOR = "SUPERVISOR"
+    ADMIN = "ADMIN"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    password_hash: str = Field(max_length=200)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=12)
+    area_code: str | None = Field(default=None, foreign_key="area.code", max_length=6)
+    org_unit_code: str | None = Field(
+        default=None, foreign_key="org_unit.code", max_length=20, index=True
+    )
+    mentor_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id", index=True)
+    email: str | None = Field(default=None, max_length=254)
+    is_active: bool = True
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,115 @@
+"""Signing in, tokens and creating users."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.areas.models import Area
+from domain.errors import InvalidCredentials, ValidationFailed
+from domain.org_units.models import OrgUnit
+from domain.users import repository
+from domain.users.models import Role, User
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both paths cost the same.
+_DUMMY_HASH = _hasher.hash("khortor-timing-equaliser")
+TOKEN_ALGORITHM = "HS256"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> User:
+    user = await repository.by_username(session, username.strip())
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials() from None
+    if user is None or not user.is_active:
+        raise InvalidCredentials()
+    return user
+
+
+def issue_token(user: User, secret: str, now: datetime, lifetime_seconds: int) -> str:
+    claims = {"sub": str(user.id), "iat": int(now.timestamp()),
+              "exp": int(now.timestamp()) + lifetime_seconds}
+    return jwt.encode(claims, secret, algorithm=TOKEN_ALGORITHM)
+
+
+def read_token(token: str, secret: str, now: datetime) -> uuid.UUID | None:
+    """The user id in a valid, unexpired token; None for anything else."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[TOKEN_ALGORITHM],
+                            options={"require": ["sub", "exp"], "verify_exp": False})
+        if int(claims["exp"]) <= now.timestamp():
+            return None
+        return uuid.UUID(str(claims["sub"]))
+    except (jwt.PyJWTError, ValueError, KeyError):
+        return None
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    password: str
+    display_name: str
+    role: Role
+    area_code: str | None = None
+    org_unit_code: str | None = None
+    mentor_username: str | None = None
+    email: str | None = None
+
+
+async def create_user(session: AsyncSession, new: NewUser, now: datetime) -> User:
+    """Add a user after checking that the scope fits the role. Does not commit."""
+    if await repository.by_username(session, new.username):
+        raise ValidationFailed("username", "This username is taken.", "ชื่อผู้ใช้นี้มีผู้ใช้แล้ว")
+    if len(new.password) < 8:
+        raise ValidationFailed("password", "A password needs at least 8 characters.",
+                               "รหัสผ่านต้องมีอย่างน้อย 8 ตัวอักษร")
+    if new.area_code is not None and await session.get(Area, new.area_code) is None:
+        raise ValidationFailed("areaCode", "Unknown area code.", "ไม่พบรหัสพื้นที่นี้",
+                               code="UNKNOWN_AREA")
+    org_unit_code = new.org_unit_code
+    area_code = new.area_code
+    if new.role is Role.COORDINATOR and area_code:
+        # A coordinator works in the Provincial Labour Office of their province.
+        org_unit_code = org_unit_code or f"OPS-{area_code[:2]}"
+        area_code = area_code[:2]
+    if org_unit_code is not None:
+        if await session.get(OrgUnit, org_unit_code) is None:
+            raise ValidationFailed("orgUnitCode", "Unknown office.", "ไม่พบหน่วยงานนี้",
+                                   code="UNKNOWN_ORG_UNIT")
+    needs_area = new.role in (Role.VOLUNTEER, Role.COORDINATOR)
+    if needs_area and not area_code:
+        raise ValidationFailed("areaCode", "This role needs an area.", "บทบาทนี้ต้องระบุพื้นที่")
+    if new.role is Role.OFFICER and not org_unit_code:
+        raise ValidationFailed("orgUnitCode", "An officer needs an office.",
+                               "เจ้าหน้าที่ต้องระบุหน่วยงาน")
+    mentor_id = None
+    if new.mentor_username:
+        mentor = await repository.by_username(session, new.mentor_username)
+        if mentor is None or mentor.role != Role.MENTOR:
+            raise ValidationFailed("mentor", "Unknown mentor.", "ไม่พบพี่เลี้ยงอาสาสมัครแรงงาน")
+        mentor_id = mentor.id
+    user = User(username=new.username, password_hash=hash_password(new.password),
+                display_name=new.display_name, role=new.role, area_code=area_code,
+                org_unit_code=org_unit_code, mentor_id=mentor_id, email=new.email,
+                created_at=now)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def mentees_of(session: AsyncSession, mentor_id: uuid.UUID) -> list[uuid.UUID]:
+    result = await session.execute(select(User.id).where(User.mentor_id == mentor_id))
+    return list(result.scalars())
