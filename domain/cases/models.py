@@ -24,11 +24,11 @@ class EventType(StrEnum):
     REJECTED = "REJECTED"
     REDIRECTED = "REDIRECTED"
     NOTE = "NOTE"
+    STATUS_CHANGED = "STATUS_CHANGED"
     CASE_REJECTED = "CASE_REJECTED"
-    RESOLVED = "RESOLVED"
     CLOSED = "CLOSED"
     REOPENED = "REOPENED"
-    SATISFACTION = "SATISFACTION"
+    SATISFACTION_RECORDED = "SATISFACTION_RECORDED"
 
 
 class ReferralOutcome(StrEnum):
@@ -134,9 +134,10 @@ class CaseEvent(SQLModel, table=True):
     """One entry of a case's history. Append-only: nothing updates or deletes it."""
 
     __tablename__ = "case_event"
-    __table_args__ = (Index("ix_case_event_case_at", "case_id", "at"),)
+    __table_args__ = (Index("ix_case_event_case_id_id", "case_id", "id"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # An increasing integer, so that the history reads in the order it was written.
+    id: int | None = Field(default=None, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="case_file.id")
     referral_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id", index=True)
     type: str = Field(max_length=20)

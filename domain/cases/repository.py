@@ -163,13 +163,15 @@ async def referrals_of(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> 
 
 async def referrals_for_update(session: AsyncSession, case_id: uuid.UUID) -> Sequence[Referral]:
     stmt = (select(Referral).where(Referral.case_id == case_id)
-            .order_by(Referral.created_at, Referral.id).with_for_update())  # type: ignore[arg-type]
+            .order_by(Referral.created_at, Referral.id).with_for_update()  # type: ignore[arg-type]
+            .execution_options(populate_existing=True))
     return (await session.execute(stmt)).scalars().all()
 
 
 async def lock_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
     """The case row, locked for this transaction on PostgreSQL (SQLite's writer lock is global)."""
-    stmt = select(Case).where(Case.id == case_id).with_for_update()
+    stmt = (select(Case).where(Case.id == case_id).with_for_update()
+            .execution_options(populate_existing=True))
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

@@ -1,0 +1,122 @@
+"""The Starlette application: `POST /graphql` (JSON only) and, later, the web client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from api.context import Context
+from api.schema import build_schema
+from domain.calendar import government_calendar
+from domain.db import Database
+from domain.jobs import DiscardJobs, JobSink
+from domain.settings import Settings
+from domain.users import repository as users
+from domain.users import service as user_service
+from domain.users.principal import Principal
+
+BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, settings: Settings, db: Database, clock: Callable[[], datetime],
+                 jobs: JobSink) -> None:
+        super().__init__(build_schema(settings.production),
+                         graphql_ide=None if settings.production else "graphiql",
+                         allow_queries_via_get=False)
+        self.settings, self.db, self.clock, self.jobs = settings, db, clock, jobs
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(request=request, response=response, settings=self.settings, db=self.db,
+                       clock=self.clock, calendar=government_calendar(), jobs=self.jobs,
+                       principal=await self._principal(request))
+
+    async def _principal(self, request: Request) -> Principal | None:
+        match = BEARER.match(request.headers.get("authorization", ""))
+        if not match:
+            return None
+        user_id = user_service.read_token(match.group(1), self.settings.secret_key, self.clock())
+        if user_id is None:
+            return None
+        async with self.db.read_sessions() as session:
+            user = await users.by_id(session, user_id)
+        return Principal.of(user) if user is not None and user.is_active else None
+
+
+class BodySizeLimit:
+    """Refuse request bodies over the limit with 413, before anyone parses them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await _too_large(self.max_bytes)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _too_large(self.max_bytes)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _too_large(limit: int) -> Response:
+    return JSONResponse({"errors": [{"message": f"The request is larger than {limit} bytes.",
+                                     "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
+                        status_code=413)
+
+
+def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
+               jobs: JobSink | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    db = Database(settings.database_url)
+    government_calendar()  # build the holiday calendar at start-up, not on the first request
+    view = GraphQLView(settings, db, clock or system_clock, jobs or DiscardJobs())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(routes=[Route("/graphql", view, methods=["GET", "POST"]),
+                            Route("/healthz", healthz)], lifespan=lifespan)
+    app.state.db = db
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+    return app

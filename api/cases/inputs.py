@@ -1,0 +1,89 @@
+"""Inputs of the case queries and mutations, and their conversion to domain commands."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from api.cases.types import ContactPreference
+from domain.cases.commands import CaseFilter, CitizenDetails, EmployerDetails, OpenCase, ReferralFilter
+from domain.cases.state import CaseStatus, ReferralStatus
+
+
+@strawberry.input(description="The citizen as the volunteer recorded them.")
+class CitizenInput:
+    full_name: str = strawberry.field(description="Full name in Thai or English.")
+    national_id: str | None = strawberry.field(default=None, description="13-digit Thai national ID.")
+    phone: str | None = strawberry.field(default=None, description="Phone number, any Thai format.")
+    consent: bool = strawberry.field(description="The citizen consented to the use of personal data.")
+    contact_preference: ContactPreference = strawberry.field(
+        default=ContactPreference.VIA_VOLUNTEER, description="How to reach the citizen.")
+
+
+@strawberry.input(description="The employer, where there is one.")
+class EmployerInput:
+    name: str = strawberry.field(description="Name of the employer.")
+    juristic_id: str | None = strawberry.field(default=None, description="13-digit company registration no.")
+    address: str | None = strawberry.field(default=None, description="Address.")
+
+
+@strawberry.input(description="A new case. Send the same `clientId` again to retry safely.")
+class OpenCaseInput:
+    client_id: uuid.UUID | None = strawberry.field(
+        default=None, description="A UUID chosen by the device; becomes the case id.")
+    category_code: str = strawberry.field(description="Problem type code, e.g. UNPAID_WAGES.")
+    subdistrict_code: str = strawberry.field(description="6-digit sub-district code.")
+    description: str = strawberry.field(description="The problem, in the citizen's words.")
+    citizen: CitizenInput = strawberry.field(description="The citizen.")
+    employer: EmployerInput | None = strawberry.field(default=None, description="The employer.")
+    captured_at: datetime | None = strawberry.field(
+        default=None, description="When it was captured on the device (with a time zone).")
+    shared_with_volunteers: bool = strawberry.field(
+        default=False, description="Let other volunteers of the area see the case.")
+
+    def command(self) -> OpenCase:
+        c = self.citizen
+        employer = self.employer
+        return OpenCase(
+            client_id=self.client_id, category_code=self.category_code.strip(),
+            subdistrict_code=self.subdistrict_code.strip(), description=self.description,
+            citizen=CitizenDetails(full_name=c.full_name, national_id=c.national_id,
+                                   phone=c.phone, consent=c.consent,
+                                   contact_preference=c.contact_preference),
+            employer=EmployerDetails(employer.name, employer.juristic_id, employer.address)
+            if employer else None,
+            captured_at=self.captured_at, shared_with_volunteers=self.shared_with_volunteers,
+        )
+
+
+@strawberry.input(description="Narrow a list of cases.")
+class CaseFilterInput:
+    status: list[CaseStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
+    category_code: list[str] | None = strawberry.field(default=None, description="Any of these problem types.")
+    province_code: str | None = strawberry.field(default=None, description="2-digit province code.")
+    district_code: str | None = strawberry.field(default=None, description="4-digit district code.")
+    subdistrict_code: str | None = strawberry.field(default=None, description="6-digit sub-district code.")
+    org_unit_code: str | None = strawberry.field(default=None, description="Cases with a current referral to this office.")
+    text: str | None = strawberry.field(default=None, description="Text in the description or the reference.")
+    filed_by_me: bool = strawberry.field(default=False, description="Only cases I filed.")
+
+    def command(self) -> CaseFilter:
+        area = self.subdistrict_code or self.district_code or self.province_code
+        text = (self.text or "").strip()[:200] or None
+        return CaseFilter(statuses=tuple(self.status or ()), category_codes=tuple(self.category_code or ()),
+                          area_code=area.strip() if area else None,
+                          org_unit_code=self.org_unit_code, text=text, filed_by_me=self.filed_by_me)
+
+
+@strawberry.input(description="Narrow a list of referrals (an office's queue).")
+class ReferralFilterInput:
+    org_unit_code: str | None = strawberry.field(default=None, description="Only this office's referrals.")
+    status: list[ReferralStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
+    overdue: bool | None = strawberry.field(default=None, description="Only overdue (true) or only on time (false).")
+    include_superseded: bool = strawberry.field(default=False, description="Also redirected-away legs.")
+
+    def command(self) -> ReferralFilter:
+        return ReferralFilter(org_unit_code=self.org_unit_code, statuses=tuple(self.status or ()),
+                              overdue=self.overdue, current_only=not self.include_superseded)

@@ -1,0 +1,262 @@
+"""Case and referral mutations: parse, make one service call, map the result (convention 2)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.exc import IntegrityError
+
+from api.cases.inputs import OpenCaseInput
+from api.cases.types import Case, CaseEvent, Referral, ReferralOutcome
+from api.context import Info
+from api.errors import IllegalTransitionError, NotFoundError, StaleVersionError, ValidationError
+from api.permissions import IsAuthenticated, roles
+from domain.cases import service
+from domain.cases.commands import CaseChange, ReferralChange
+from domain.cases.models import Referral as ReferralRow
+from domain.cases.state import CaseAction, ReferralAction
+from domain.users.models import Role
+
+ChangeErrors = NotFoundError | IllegalTransitionError | StaleVersionError | ValidationError
+UNIT_STAFF = [IsAuthenticated, roles(Role.OFFICER, Role.COORDINATOR)]
+COORDINATORS = [IsAuthenticated, roles(Role.COORDINATOR)]
+FILERS = [IsAuthenticated, roles(Role.VOLUNTEER)]
+FILERS_AND_COORDINATORS = [IsAuthenticated, roles(Role.VOLUNTEER, Role.COORDINATOR)]
+NOTE_WRITERS = [IsAuthenticated, roles(Role.VOLUNTEER, Role.OFFICER, Role.COORDINATOR)]
+
+
+def _case_id(value: strawberry.ID) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return uuid.UUID(int=0)  # no case has it: the service answers NOT_FOUND
+
+
+@strawberry.type(description="The case was filed (or had been filed with this clientId).")
+class OpenCaseSuccess:
+    case: Case = strawberry.field(description="The case.")
+
+
+@strawberry.type(description="The case was routed.")
+class RouteCaseSuccess:
+    case: Case = strawberry.field(description="The case.")
+
+
+@strawberry.type(description="The case was declined at triage and closed.")
+class RejectCaseSuccess:
+    case: Case = strawberry.field(description="The case.")
+
+
+@strawberry.type(description="The case was closed.")
+class CloseCaseSuccess:
+    case: Case = strawberry.field(description="The case.")
+
+
+@strawberry.type(description="The case was reopened.")
+class ReopenCaseSuccess:
+    case: Case = strawberry.field(description="The case.")
+
+
+@strawberry.type(description="The citizen's satisfaction was recorded.")
+class RecordSatisfactionSuccess:
+    case: Case = strawberry.field(description="The case.")
+
+
+@strawberry.type(description="The note was added to the history.")
+class AddNoteSuccess:
+    case: Case = strawberry.field(description="The case.")
+    event: CaseEvent = strawberry.field(description="The new history entry.")
+
+
+@strawberry.type(description="The referral was accepted.")
+class AcceptReferralSuccess:
+    referral: Referral = strawberry.field(description="The referral.")
+
+
+@strawberry.type(description="The referral was put on hold.")
+class HoldReferralSuccess:
+    referral: Referral = strawberry.field(description="The referral.")
+
+
+@strawberry.type(description="Work on the referral resumed.")
+class ResumeReferralSuccess:
+    referral: Referral = strawberry.field(description="The referral.")
+
+
+@strawberry.type(description="The referral was completed.")
+class CompleteReferralSuccess:
+    referral: Referral = strawberry.field(description="The referral.")
+
+
+@strawberry.type(description="The referral was declined.")
+class RejectReferralSuccess:
+    referral: Referral = strawberry.field(description="The referral.")
+
+
+@strawberry.type(description="The referral was redirected; `newReferral` went to the other office.")
+class RedirectReferralSuccess:
+    referral: Referral = strawberry.field(description="The redirected referral.")
+    new_referral: Referral = strawberry.field(description="The new referral to the other office.")
+
+
+OpenCaseResult = Annotated[OpenCaseSuccess | ValidationError, strawberry.union("OpenCaseResult")]
+RouteCaseResult = Annotated[RouteCaseSuccess | ChangeErrors, strawberry.union("RouteCaseResult")]
+RejectCaseResult = Annotated[RejectCaseSuccess | ChangeErrors, strawberry.union("RejectCaseResult")]
+CloseCaseResult = Annotated[CloseCaseSuccess | ChangeErrors, strawberry.union("CloseCaseResult")]
+ReopenCaseResult = Annotated[ReopenCaseSuccess | ChangeErrors, strawberry.union("ReopenCaseResult")]
+RecordSatisfactionResult = Annotated[RecordSatisfactionSuccess | ChangeErrors,
+                                     strawberry.union("RecordSatisfactionResult")]
+AddNoteResult = Annotated[AddNoteSuccess | NotFoundError | ValidationError,
+                          strawberry.union("AddNoteResult")]
+AcceptReferralResult = Annotated[AcceptReferralSuccess | ChangeErrors,
+                                 strawberry.union("AcceptReferralResult")]
+HoldReferralResult = Annotated[HoldReferralSuccess | ChangeErrors, strawberry.union("HoldReferralResult")]
+ResumeReferralResult = Annotated[ResumeReferralSuccess | ChangeErrors,
+                                 strawberry.union("ResumeReferralResult")]
+CompleteReferralResult = Annotated[CompleteReferralSuccess | ChangeErrors,
+                                   strawberry.union("CompleteReferralResult")]
+RejectReferralResult = Annotated[RejectReferralSuccess | ChangeErrors,
+                                 strawberry.union("RejectReferralResult")]
+RedirectReferralResult = Annotated[RedirectReferralSuccess | ChangeErrors,
+                                   strawberry.union("RedirectReferralResult")]
+
+VERSION = "The `version` you last saw; if it changed since, nothing is changed (STALE_VERSION)."
+
+
+async def _on_referral(info: Info, action: ReferralAction, change: ReferralChange) -> ReferralRow:
+    ctx = info.context
+    async with ctx.uow() as uow:
+        return await service.act_on_referral(uow, ctx.user, action, change, ctx.now(), ctx.calendar)
+
+
+async def _on_case(info: Info, action: CaseAction, change: CaseChange) -> Case:
+    ctx = info.context
+    async with ctx.uow() as uow:
+        row = await service.change_case(uow, ctx.user, action, change, ctx.now(), ctx.calendar)
+    return Case.of(row)
+
+
+def _referral_change(referral_id: strawberry.ID, expected_version: int | None,
+                     **values: object) -> ReferralChange:
+    return ReferralChange(referral_id=_case_id(referral_id), expected_version=expected_version,
+                          **values)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class CaseMutations:
+    @strawberry.mutation(description="File a case for a citizen; it is routed at once.",
+                         permission_classes=FILERS)
+    async def open_case(self, info: Info, input: OpenCaseInput) -> OpenCaseResult:
+        ctx = info.context
+        command = input.command()
+        try:
+            async with ctx.uow() as uow:
+                row = await service.open_case(uow, ctx.user, command, ctx.now(), ctx.calendar)
+        except IntegrityError:
+            # The same clientId raced in twice: the other request filed it; answer with that.
+            async with ctx.uow() as uow:
+                row = await service.open_case(uow, ctx.user, command, ctx.now(), ctx.calendar)
+        return OpenCaseSuccess(case=Case.of(row))
+
+    @strawberry.mutation(description="Triage: send the case to one or more offices.",
+                         permission_classes=COORDINATORS)
+    async def route_case(self, info: Info, case_id: strawberry.ID, org_unit_codes: list[str],
+                         expected_version: int | None = None) -> RouteCaseResult:
+        ctx = info.context
+        change = CaseChange(_case_id(case_id), expected_version,
+                            org_unit_codes=tuple(org_unit_codes))
+        async with ctx.uow() as uow:
+            row = await service.route_case(uow, ctx.user, change, ctx.now(), ctx.calendar)
+        return RouteCaseSuccess(case=Case.of(row))
+
+    @strawberry.mutation(description="Decline a new case at triage (duplicate, outside the mandate).",
+                         permission_classes=COORDINATORS)
+    async def reject_case(self, info: Info, case_id: strawberry.ID, reason: str,
+                          expected_version: int | None = None) -> RejectCaseResult:
+        case = await _on_case(info, CaseAction.REJECT, CaseChange(_case_id(case_id), expected_version,
+                                                                  reason=reason))
+        return RejectCaseSuccess(case=case)
+
+    @strawberry.mutation(description="Close a resolved case once the citizen confirms.",
+                         permission_classes=FILERS_AND_COORDINATORS)
+    async def close_case(self, info: Info, case_id: strawberry.ID,
+                         expected_version: int | None = None) -> CloseCaseResult:
+        case = await _on_case(info, CaseAction.CLOSE, CaseChange(_case_id(case_id), expected_version))
+        return CloseCaseSuccess(case=case)
+
+    @strawberry.mutation(description="Reopen a resolved case; its offices get new referrals.",
+                         permission_classes=FILERS_AND_COORDINATORS)
+    async def reopen_case(self, info: Info, case_id: strawberry.ID, reason: str,
+                          expected_version: int | None = None) -> ReopenCaseResult:
+        case = await _on_case(info, CaseAction.REOPEN, CaseChange(_case_id(case_id), expected_version,
+                                                                  reason=reason))
+        return ReopenCaseSuccess(case=case)
+
+    @strawberry.mutation(description="Record the citizen's satisfaction (1–5) with a resolved case.",
+                         permission_classes=FILERS)
+    async def record_satisfaction(self, info: Info, case_id: strawberry.ID, score: int,
+                                  expected_version: int | None = None) -> RecordSatisfactionResult:
+        ctx = info.context
+        change = CaseChange(_case_id(case_id), expected_version, score=score)
+        async with ctx.uow() as uow:
+            row = await service.record_satisfaction(uow, ctx.user, change, ctx.now())
+        return RecordSatisfactionSuccess(case=Case.of(row))
+
+    @strawberry.mutation(description="Add a note to the history; `internal` notes are for staff only.",
+                         permission_classes=NOTE_WRITERS)
+    async def add_note(self, info: Info, case_id: strawberry.ID, text: str,
+                       internal: bool = False) -> AddNoteResult:
+        ctx = info.context
+        change = CaseChange(_case_id(case_id), text=text, internal=internal)
+        async with ctx.uow() as uow:
+            row, event = await service.add_note(uow, ctx.user, change, ctx.now())
+        return AddNoteSuccess(case=Case.of(row), event=CaseEvent.of(event))
+
+    @strawberry.mutation(description="Accept a referral sent to your office.", permission_classes=UNIT_STAFF)
+    async def accept_referral(self, info: Info, referral_id: strawberry.ID,
+                              expected_version: int | None = None) -> AcceptReferralResult:
+        row = await _on_referral(info, ReferralAction.ACCEPT, _referral_change(referral_id, expected_version))
+        return AcceptReferralSuccess(referral=Referral.of(row))
+
+    @strawberry.mutation(description="Put a referral on hold, waiting for someone; a reason is required.",
+                         permission_classes=UNIT_STAFF)
+    async def hold_referral(self, info: Info, referral_id: strawberry.ID, reason: str,
+                            expected_version: int | None = None) -> HoldReferralResult:
+        row = await _on_referral(info, ReferralAction.HOLD,
+                                 _referral_change(referral_id, expected_version, reason=reason))
+        return HoldReferralSuccess(referral=Referral.of(row))
+
+    @strawberry.mutation(description="Resume work on a referral on hold.", permission_classes=UNIT_STAFF)
+    async def resume_referral(self, info: Info, referral_id: strawberry.ID,
+                              expected_version: int | None = None) -> ResumeReferralResult:
+        row = await _on_referral(info, ReferralAction.RESUME, _referral_change(referral_id, expected_version))
+        return ResumeReferralSuccess(referral=Referral.of(row))
+
+    @strawberry.mutation(description="Complete a referral with its outcome.", permission_classes=UNIT_STAFF)
+    async def complete_referral(self, info: Info, referral_id: strawberry.ID, outcome: ReferralOutcome,
+                                note: str | None = None, amount_recovered_thb: Decimal | None = None,
+                                expected_version: int | None = None) -> CompleteReferralResult:
+        change = _referral_change(referral_id, expected_version, outcome=outcome, note=note,
+                                  amount_recovered_thb=amount_recovered_thb)
+        row = await _on_referral(info, ReferralAction.COMPLETE, change)
+        return CompleteReferralSuccess(referral=Referral.of(row))
+
+    @strawberry.mutation(description="Decline a referral; a reason is required.", permission_classes=UNIT_STAFF)
+    async def reject_referral(self, info: Info, referral_id: strawberry.ID, reason: str,
+                              expected_version: int | None = None) -> RejectReferralResult:
+        row = await _on_referral(info, ReferralAction.REJECT,
+                                 _referral_change(referral_id, expected_version, reason=reason))
+        return RejectReferralSuccess(referral=Referral.of(row))
+
+    @strawberry.mutation(description="Send a referral on to another office, with a reason.",
+                         permission_classes=UNIT_STAFF)
+    async def redirect_referral(self, info: Info, referral_id: strawberry.ID, org_unit_code: str,
+                                reason: str, expected_version: int | None = None) -> RedirectReferralResult:
+        change = _referral_change(referral_id, expected_version, org_unit_code=org_unit_code, reason=reason)
+        row = await _on_referral(info, ReferralAction.REDIRECT, change)
+        successor = await info.context.loaders.referrals_by_case.load(row.case_id)
+        new = next(r for r in successor if r.predecessor_id == row.id)
+        return RedirectReferralSuccess(referral=Referral.of(row), new_referral=Referral.of(new))

@@ -1,0 +1,87 @@
+"""Case and referral queries: thin resolvers over the read use cases."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from api.cases.inputs import CaseFilterInput, ReferralFilterInput
+from api.cases.types import Case, CaseEdge, PageInfo, Referral, ReferralEdge
+from api.context import Info
+from api.pagination import offset_cursor, page_size, read_offset_cursor, read_time_cursor, time_cursor
+from api.permissions import IsAuthenticated
+from domain.cases import queries
+from domain.cases.commands import CaseFilter, ReferralFilter
+
+
+@strawberry.type(description="A page of cases.")
+class CaseConnection:
+    edges: list[CaseEdge] = strawberry.field(description="The cases on this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page ends.")
+    filter: strawberry.Private[CaseFilter]
+
+    @strawberry.field(description="How many cases match the filter in all.")
+    async def total_count(self, info: Info) -> int:
+        return await queries.count_cases(info.context.db, info.context.user, self.filter)
+
+
+@strawberry.type(description="A page of referrals.")
+class ReferralConnection:
+    edges: list[ReferralEdge] = strawberry.field(description="The referrals on this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page ends.")
+    filter: strawberry.Private[ReferralFilter]
+
+    @strawberry.field(description="How many referrals match the filter in all.")
+    async def total_count(self, info: Info) -> int:
+        return await queries.count_referrals(info.context.db, info.context.user, self.filter,
+                                             info.context.now())
+
+
+def _uuid(value: strawberry.ID) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@strawberry.type
+class CaseQueries:
+    @strawberry.field(description="One case, or null if it does not exist for you.",
+                      permission_classes=[IsAuthenticated])
+    async def case(self, info: Info, id: strawberry.ID) -> Case | None:
+        case_id = _uuid(id)
+        row = await queries.find_case(info.context.db, info.context.user, case_id) if case_id else None
+        return Case.of(row) if row else None
+
+    @strawberry.field(description="Cases you may see, newest first.",
+                      permission_classes=[IsAuthenticated])
+    async def cases(self, info: Info, filter: CaseFilterInput | None = None,
+                    first: int | None = None, after: str | None = None) -> CaseConnection:
+        f = filter.command() if filter else CaseFilter()
+        rows, more = await queries.list_cases(info.context.db, info.context.user, f,
+                                              page_size(first), read_time_cursor(after))
+        edges = [CaseEdge(node=Case.of(r), cursor=time_cursor(r.received_at, r.id)) for r in rows]
+        return CaseConnection(edges=edges, filter=f, page_info=PageInfo(
+            has_next_page=more, end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field(description="One referral, or null if it does not exist for you.",
+                      permission_classes=[IsAuthenticated])
+    async def referral(self, info: Info, id: strawberry.ID) -> Referral | None:
+        referral_id = _uuid(id)
+        row = (await queries.find_referral(info.context.db, info.context.user, referral_id)
+               if referral_id else None)
+        return Referral.of(row) if row else None
+
+    @strawberry.field(description="Referrals you may see, the earliest running deadline first.",
+                      permission_classes=[IsAuthenticated])
+    async def referrals(self, info: Info, filter: ReferralFilterInput | None = None,
+                        first: int | None = None, after: str | None = None) -> ReferralConnection:
+        f = filter.command() if filter else ReferralFilter()
+        start = read_offset_cursor(after)
+        rows, more = await queries.list_referrals(info.context.db, info.context.user, f,
+                                                  info.context.now(), page_size(first), start)
+        edges = [ReferralEdge(node=Referral.of(r), cursor=offset_cursor(start + i))
+                 for i, r in enumerate(rows)]
+        return ReferralConnection(edges=edges, filter=f, page_info=PageInfo(
+            has_next_page=more, end_cursor=edges[-1].cursor if edges else None))

@@ -1,0 +1,237 @@
+"""Cases, referrals and their history in the schema."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+
+from api.context import Info
+from api.reference.types import Area, Category, OrgUnit
+from api.users.types import User
+from domain.cases import policy
+from domain.cases.identifiers import format_national_id, mask_name, mask_national_id, mask_phone
+from domain.cases.models import Case as CaseRow
+from domain.cases.models import CaseEvent as CaseEventRow
+from domain.cases.models import ContactPreference, EventType, ReferralOutcome
+from domain.cases.models import Referral as ReferralRow
+from domain.cases.state import CaseStatus, ReferralStatus
+
+CaseStatusEnum = strawberry.enum(CaseStatus, name="CaseStatus", description="Where a case stands.")
+ReferralStatusEnum = strawberry.enum(ReferralStatus, name="ReferralStatus",
+                                     description="Where a referral stands.")
+ReferralOutcomeEnum = strawberry.enum(ReferralOutcome, name="ReferralOutcome",
+                                      description="How a referral ended.")
+EventTypeEnum = strawberry.enum(EventType, name="CaseEventType", description="What happened.")
+ContactPreferenceEnum = strawberry.enum(ContactPreference, name="ContactPreference",
+                                        description="How the citizen wants to be contacted.")
+
+
+@strawberry.type(description="The citizen (ผู้ขอรับบริการ). Masked unless you may see it whole.")
+class Citizen:
+    full_name: str = strawberry.field(description="Full name (masked for most roles).")
+    national_id: str | None = strawberry.field(description="Thai national ID, formatted or masked.")
+    phone: str | None = strawberry.field(description="Phone in E.164, or masked.")
+    contact_preference: ContactPreference = strawberry.field(description="How to reach the citizen.")
+    consent_at: datetime = strawberry.field(description="When consent to use personal data was recorded.")
+    masked: bool = strawberry.field(description="True when the personal fields are masked for you.")
+
+
+@strawberry.type(description="The employer (นายจ้าง), where there is one.")
+class Employer:
+    name: str = strawberry.field(description="Name of the employer.")
+    juristic_id: str | None = strawberry.field(description="13-digit company registration number.")
+    address: str | None = strawberry.field(description="Address.")
+
+
+@strawberry.type(description="One entry of a case's history (ประวัติการดำเนินการ).")
+class CaseEvent:
+    id: strawberry.ID = strawberry.field(description="Stable id, increasing in writing order.")
+    type: EventType = strawberry.field(description="What happened.")
+    at: datetime = strawberry.field(description="When it happened (UTC).")
+    from_status: str | None = strawberry.field(description="Status before, if the status changed.")
+    to_status: str | None = strawberry.field(description="Status after, if the status changed.")
+    note: str | None = strawberry.field(description="A note or reason.")
+    internal: bool = strawberry.field(description="True when the note is for staff only.")
+    referral_id: strawberry.ID | None = strawberry.field(description="The referral it concerns, if any.")
+    actor_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def of(cls, row: CaseEventRow) -> CaseEvent:
+        return cls(id=strawberry.ID(str(row.id)), type=EventType(row.type), at=row.at,
+                   from_status=row.from_status, to_status=row.to_status, note=row.note,
+                   internal=row.internal,
+                   referral_id=strawberry.ID(str(row.referral_id)) if row.referral_id else None,
+                   actor_id=row.actor_id)
+
+    @strawberry.field(description="Who did it; null when the system did.")
+    async def actor(self, info: Info) -> User | None:
+        if self.actor_id is None:
+            return None
+        row = await info.context.loaders.user.load(self.actor_id)
+        return User.of(row) if row else None
+
+
+@strawberry.type(description="One leg of a case sent to one office (การส่งต่อ).")
+class Referral:
+    id: strawberry.ID = strawberry.field(description="Stable id.")
+    status: ReferralStatus = strawberry.field(description="Where the referral stands.")
+    current: bool = strawberry.field(description="False once redirected or superseded by a reopen.")
+    accept_due_at: datetime = strawberry.field(description="Deadline to accept.")
+    resolve_due_at: datetime = strawberry.field(description="Deadline to resolve.")
+    next_due_at: datetime | None = strawberry.field(description="The deadline running now, if any.")
+    escalation_level: int = strawberry.field(description="0–3, rises as deadlines pass.")
+    reason: str | None = strawberry.field(description="Why it was held, declined or redirected.")
+    outcome: ReferralOutcome | None = strawberry.field(description="How it ended.")
+    amount_recovered_thb: Decimal | None = strawberry.field(description="Baht recovered for the citizen.")
+    created_at: datetime = strawberry.field(description="When the referral was made.")
+    accepted_at: datetime | None = strawberry.field(description="When it was accepted.")
+    completed_at: datetime | None = strawberry.field(description="When it was completed.")
+    version: int = strawberry.field(description="Send back as `expectedVersion` to guard edits.")
+    predecessor_id: strawberry.ID | None = strawberry.field(description="The referral this one replaced.")
+    org_unit_code: strawberry.Private[str]
+    case_id: strawberry.Private[uuid.UUID]
+    assigned_to_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def of(cls, row: ReferralRow) -> Referral:
+        return cls(
+            id=strawberry.ID(str(row.id)), status=ReferralStatus(row.status), current=row.is_current,
+            accept_due_at=row.accept_due_at, resolve_due_at=row.resolve_due_at,
+            next_due_at=row.next_due_at, escalation_level=row.escalation_level, reason=row.reason,
+            outcome=ReferralOutcome(row.outcome) if row.outcome else None,
+            amount_recovered_thb=row.amount_recovered_thb, created_at=row.created_at,
+            accepted_at=row.accepted_at, completed_at=row.completed_at, version=row.version,
+            predecessor_id=strawberry.ID(str(row.predecessor_id)) if row.predecessor_id else None,
+            org_unit_code=row.org_unit_code, case_id=row.case_id, assigned_to_id=row.assigned_to_id,
+        )
+
+    @strawberry.field(description="True when the running deadline has passed.")
+    def overdue(self, info: Info) -> bool:
+        return self.next_due_at is not None and self.next_due_at < info.context.now()
+
+    @strawberry.field(description="The office it was sent to.")
+    async def org_unit(self, info: Info) -> OrgUnit:
+        row = await info.context.loaders.org_unit.load(self.org_unit_code)
+        assert row is not None
+        return OrgUnit.of(row)
+
+    @strawberry.field(description="The officer who accepted it.")
+    async def assigned_to(self, info: Info) -> User | None:
+        if self.assigned_to_id is None:
+            return None
+        row = await info.context.loaders.user.load(self.assigned_to_id)
+        return User.of(row) if row else None
+
+    @strawberry.field(description="The case this referral belongs to.")
+    async def case(self, info: Info) -> Annotated[Case, strawberry.lazy("api.cases.types")]:
+        row = await info.context.loaders.case.load(self.case_id)
+        assert row is not None
+        return Case.of(row)
+
+
+@strawberry.type(description="A citizen's labour problem (เรื่อง), filed by a volunteer.")
+class Case:
+    id: strawberry.ID = strawberry.field(description="Stable id (the client's `clientId` when it chose one).")
+    reference: str = strawberry.field(description="Human reference: province-fiscal year B.E.-sequence.")
+    status: CaseStatus = strawberry.field(description="Where the case stands.")
+    description: str = strawberry.field(description="The problem in the citizen's words.")
+    priority: str = strawberry.field(description="LOW, NORMAL, HIGH or URGENT.")
+    fiscal_year: int = strawberry.field(description="Thai fiscal year (B.E.) of receipt.")
+    captured_at: datetime = strawberry.field(description="When the volunteer captured it on the device.")
+    received_at: datetime = strawberry.field(description="When the server received it.")
+    updated_at: datetime = strawberry.field(description="Last change.")
+    resolved_at: datetime | None = strawberry.field(description="When every referral was completed.")
+    closed_at: datetime | None = strawberry.field(description="When the case was closed.")
+    version: int = strawberry.field(description="Send back as `expectedVersion` to guard edits.")
+    escalation_level: int = strawberry.field(description="Highest escalation level of its referrals.")
+    outcome: ReferralOutcome | None = strawberry.field(description="Outcome on resolution.")
+    amount_recovered_thb: Decimal | None = strawberry.field(description="Baht recovered in all.")
+    satisfaction: int | None = strawberry.field(description="The citizen's satisfaction, 1–5.")
+    shared_with_volunteers: bool = strawberry.field(description="Visible to volunteers of the area.")
+    row: strawberry.Private[CaseRow]
+
+    @classmethod
+    def of(cls, row: CaseRow) -> Case:
+        return cls(
+            id=strawberry.ID(str(row.id)), reference=row.reference, status=CaseStatus(row.status),
+            description=row.description, priority=row.priority, fiscal_year=row.fiscal_year,
+            captured_at=row.captured_at, received_at=row.received_at, updated_at=row.updated_at,
+            resolved_at=row.resolved_at, closed_at=row.closed_at, version=row.version,
+            escalation_level=row.escalation_level,
+            outcome=ReferralOutcome(row.outcome) if row.outcome else None,
+            amount_recovered_thb=row.amount_recovered_thb, satisfaction=row.satisfaction,
+            shared_with_volunteers=row.shared_with_volunteers, row=row,
+        )
+
+    @strawberry.field(description="The problem type.")
+    async def category(self, info: Info) -> Category:
+        found = await info.context.loaders.category.load(self.row.category_code)
+        assert found is not None
+        return Category.of(*found)
+
+    @strawberry.field(description="Where the problem is.")
+    async def subdistrict(self, info: Info) -> Area:
+        row = await info.context.loaders.area.load(self.row.subdistrict_code)
+        assert row is not None
+        return Area.of(row)
+
+    @strawberry.field(description="The citizen; personal fields masked unless you may see them.")
+    async def citizen(self, info: Info) -> Citizen:
+        row = self.row
+        referrals = await info.context.loaders.referrals_by_case.load(row.id)
+        whole = policy.may_see_citizen(info.context.user, row, (r.org_unit_code for r in referrals))
+        national_id = row.citizen_national_id
+        phone = row.citizen_phone
+        if whole:
+            shown_id = format_national_id(national_id) if national_id else None
+            name = row.citizen_full_name
+        else:
+            shown_id = mask_national_id(national_id) if national_id else None
+            phone = mask_phone(phone) if phone else None
+            name = mask_name(row.citizen_full_name)
+        return Citizen(full_name=name, national_id=shown_id, phone=phone,
+                       contact_preference=ContactPreference(row.citizen_contact_preference),
+                       consent_at=row.citizen_consent_at, masked=not whole)
+
+    @strawberry.field(description="The employer, where there is one.")
+    def employer(self) -> Employer | None:
+        row = self.row
+        if not row.employer_name:
+            return None
+        return Employer(name=row.employer_name, juristic_id=row.employer_juristic_id,
+                        address=row.employer_address)
+
+    @strawberry.field(description="The volunteer who filed the case.")
+    async def filed_by(self, info: Info) -> User | None:
+        row = await info.context.loaders.user.load(self.row.filed_by_id)
+        return User.of(row) if row else None
+
+    @strawberry.field(description="Every referral of the case, oldest first.")
+    async def referrals(self, info: Info) -> list[Referral]:
+        return [Referral.of(r) for r in await info.context.loaders.referrals_by_case.load(self.row.id)]
+
+    @strawberry.field(description="The history, in the order it happened (internal notes only for staff).")
+    async def events(self, info: Info) -> list[CaseEvent]:
+        return [CaseEvent.of(e) for e in await info.context.loaders.events_by_case.load(self.row.id)]
+
+
+@strawberry.type(description="Pagination state of a connection.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="True when more items follow.")
+    end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
+
+
+@strawberry.type(description="A case in a list.")
+class CaseEdge:
+    node: Case = strawberry.field(description="The case.")
+    cursor: str = strawberry.field(description="Opaque position in the list.")
+
+
+@strawberry.type(description="A referral in a list.")
+class ReferralEdge:
+    node: Referral = strawberry.field(description="The referral.")
+    cursor: str = strawberry.field(description="Opaque position in the list.")

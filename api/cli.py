@@ -1,0 +1,176 @@
+"""The `khortor` command: serve, migrate, seed-demo, create-user, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from domain.db import Database
+from domain.demo import DEMO_PASSWORD, seed_demo
+from domain.errors import DomainError
+from domain.migrations import upgrade
+from domain.reference.load import load_reference_data
+from domain.settings import Settings
+from domain.uow import UnitOfWork
+from domain.users.models import Role
+from domain.users.service import NewUser, create_user
+
+PASSWORD_ENV = "KHORTOR_NEW_USER_PASSWORD"
+T = TypeVar("T")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        print(f"khortor: {error}", file=sys.stderr)
+        return 2
+    command: Callable[[Settings, argparse.Namespace], int] = args.command
+    return command(settings, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="khortor", description="Khortor: case management for the labour-volunteer network."
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="migrate, then serve the API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(command=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="upgrade the database and load reference data")
+    migrate.set_defaults(command=cmd_migrate)
+
+    seed = sub.add_parser("seed-demo", help="migrate, then add the demo users of Nong Khai")
+    seed.add_argument("--password", default=DEMO_PASSWORD,
+                      help=f"password of every demo user (default {DEMO_PASSWORD})")
+    seed.set_defaults(command=cmd_seed_demo)
+
+    user = sub.add_parser(
+        "create-user",
+        help=f"add a user; the password comes from ${PASSWORD_ENV} or a prompt",
+    )
+    user.add_argument("--username", required=True)
+    user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user.add_argument("--display-name", required=True)
+    user.add_argument("--area", help="area code: province (2), district (4) or sub-district (6)")
+    user.add_argument("--org-unit", help="office code such as DLPW-43")
+    user.add_argument("--email")
+    user.add_argument("--mentor", help="username of the volunteer's mentor")
+    user.set_defaults(command=cmd_create_user)
+
+    export = sub.add_parser("export-schema", help="write the GraphQL schema in SDL")
+    export.add_argument("--output", default="schema.graphql", help="a file, or - for stdout")
+    export.set_defaults(command=cmd_export_schema)
+    return parser
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database(settings.database_url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def migrate(settings: Settings) -> None:
+    """Alembic upgrade to head, then add whatever reference data is missing."""
+    upgrade(settings.database_url)
+
+    async def load(db: Database) -> None:
+        async with UnitOfWork(db) as uow:
+            await load_reference_data(uow.session)
+
+    _with_database(settings, load)
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    migrate(settings)
+    print("Database migrated; reference data loaded.")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    migrate(settings)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    migrate(settings)
+
+    async def seed(db: Database) -> list[str]:
+        async with UnitOfWork(db) as uow:
+            return await seed_demo(uow.session, args.password, _now())
+
+    created = _with_database(settings, seed)
+    if created:
+        print(f"Demo users added: {', '.join(created)}.")
+    else:
+        print("Demo users already present; nothing changed.")
+    return 0
+
+
+def _read_password() -> str:
+    password = os.environ.get(PASSWORD_ENV)
+    if password:
+        return password
+    password = getpass.getpass("Password for the new user: ")
+    if getpass.getpass("Repeat the password: ") != password:
+        raise SystemExit("khortor: the passwords differ; nothing was created.")
+    return password
+
+
+def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    new = NewUser(username=args.username, password=_read_password(),
+                  display_name=args.display_name, role=Role(args.role), area_code=args.area,
+                  org_unit_code=args.org_unit, mentor_username=args.mentor, email=args.email)
+
+    async def create(db: Database) -> None:
+        async with UnitOfWork(db) as uow:
+            await create_user(uow.session, new, _now())
+
+    try:
+        _with_database(settings, create)
+    except DomainError as error:
+        print(f"khortor: {error.message}", file=sys.stderr)
+        return 1
+    print(f"User {new.username} ({new.role.value}) created.")
+    return 0
+
+
+def cmd_export_schema(_settings: Settings, args: argparse.Namespace) -> int:
+    from api.schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(args.output).write_text(sdl, encoding="utf-8")
+        print(f"Schema written to {args.output}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

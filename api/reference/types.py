@@ -1,0 +1,95 @@
+"""Reference data in the schema: areas, agencies, offices and problem types."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from api.context import Info
+from domain.areas.models import Area as AreaRow
+from domain.areas.models import AreaLevel
+from domain.categories.models import Category as CategoryRow
+from domain.categories.models import SlaPolicy
+from domain.org_units.models import Agency as AgencyRow
+from domain.org_units.models import OrgUnit as OrgUnitRow
+
+AreaLevelEnum = strawberry.enum(AreaLevel, name="AreaLevel",
+                                description="Province, district (เขต in Bangkok) or sub-district (แขวง).")
+
+
+@strawberry.type(description="A province, district or sub-district with its official code.")
+class Area:
+    code: str = strawberry.field(description="Official code: 2 digits province, 4 district, 6 sub-district.")
+    level: AreaLevel = strawberry.field(description="Which kind of area this is.")
+    name_th: str = strawberry.field(description="Thai name.")
+    name_en: str = strawberry.field(description="English name.")
+    postal_code: str | None = strawberry.field(description="Postal code (sub-districts only).")
+
+    @classmethod
+    def of(cls, row: AreaRow) -> Area:
+        return cls(code=row.code, level=AreaLevel(row.level), name_th=row.name_th,
+                   name_en=row.name_en, postal_code=row.postal_code)
+
+    @strawberry.field(description="The district this sub-district lies in.")
+    async def district(self, info: Info) -> Annotated[Area, strawberry.lazy("api.reference.types")] | None:
+        if len(self.code) < 6:
+            return None
+        row = await info.context.loaders.area.load(self.code[:4])
+        return Area.of(row) if row else None
+
+    @strawberry.field(description="The province this area lies in.")
+    async def province(self, info: Info) -> Annotated[Area, strawberry.lazy("api.reference.types")] | None:
+        if len(self.code) < 4:
+            return None
+        row = await info.context.loaders.area.load(self.code[:2])
+        return Area.of(row) if row else None
+
+
+@strawberry.type(description="One of the five agencies of the Ministry of Labour.")
+class Agency:
+    code: str = strawberry.field(description="OPS, DOE, DSD, DLPW or SSO.")
+    name_th: str = strawberry.field(description="Thai name.")
+    name_en: str = strawberry.field(description="English name.")
+
+    @classmethod
+    def of(cls, row: AgencyRow) -> Agency:
+        return cls(code=row.code, name_th=row.name_th, name_en=row.name_en)
+
+
+@strawberry.type(description="An office (org unit): one agency's office in one province, e.g. DLPW-43.")
+class OrgUnit:
+    code: str = strawberry.field(description="`{AGENCY}-{province code}`.")
+    name_th: str = strawberry.field(description="Thai name.")
+    name_en: str = strawberry.field(description="English name.")
+    province_code: str = strawberry.field(description="The province the office serves.")
+    agency_code: strawberry.Private[str]
+
+    @classmethod
+    def of(cls, row: OrgUnitRow) -> OrgUnit:
+        return cls(code=row.code, name_th=row.name_th, name_en=row.name_en,
+                   province_code=row.province_code, agency_code=row.agency_code)
+
+    @strawberry.field(description="The agency this office belongs to.")
+    async def agency(self, info: Info) -> Agency:
+        row = await info.context.loaders.agency.load(self.agency_code)
+        assert row is not None
+        return Agency.of(row)
+
+
+@strawberry.type(description="A problem type (ประเภทปัญหา) with its deadlines.")
+class Category:
+    code: str = strawberry.field(description="Stable identifier, e.g. UNPAID_WAGES.")
+    name_th: str = strawberry.field(description="Thai name.")
+    name_en: str = strawberry.field(description="English name.")
+    agency_code: str = strawberry.field(description="The agency that usually handles it.")
+    priority: str = strawberry.field(description="LOW, NORMAL, HIGH or URGENT.")
+    accept_business_days: int = strawberry.field(description="Business days to accept (0 = the same day).")
+    resolve_business_days: int = strawberry.field(description="Business days to resolve.")
+
+    @classmethod
+    def of(cls, row: CategoryRow, sla: SlaPolicy | None) -> Category:
+        return cls(code=row.code, name_th=row.name_th, name_en=row.name_en,
+                   agency_code=row.agency_code, priority=row.priority,
+                   accept_business_days=sla.accept_business_days if sla else 2,
+                   resolve_business_days=sla.resolve_business_days if sla else 30)

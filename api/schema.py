@@ -1,0 +1,89 @@
+"""The schema: every feature's queries and mutations, the error handlers and the limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+import logging
+import traceback
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (DisableIntrospection, MaskErrors, MaxAliasesLimiter,
+                                   MaxTokensLimiter, ParserCache, QueryDepthLimiter,
+                                   SchemaExtension, ValidationCache)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from api.cases.mutations import CaseMutations
+from api.cases.queries import CaseQueries
+from api.errors import EXCEPTION_HANDLERS
+from api.reference.queries import ReferenceQueries
+from api.users.resolvers import UserMutations, UserQueries
+
+logger = logging.getLogger("khortor.graphql")
+MAX_DEPTH = 10
+MAX_ALIASES = 20
+MAX_TOKENS = 3000
+EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
+
+
+@strawberry.type(description="Everything you can read.")
+class Query(UserQueries, CaseQueries, ReferenceQueries):
+    pass
+
+
+@strawberry.type(description="Everything you can change.")
+class Mutation(UserMutations, CaseMutations):
+    pass
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Mask bugs, not the errors we raise on purpose (permissions, limits, bad cursors)."""
+    if error.original_error is None:
+        return False  # parse and validation errors: about the query, never about data
+    code = (error.extensions or {}).get("code")
+    return code not in EXPECTED_CODES
+
+
+def extensions(production: bool) -> Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    chosen: list[Any] = [
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    ]
+    if production:
+        chosen.append(DisableIntrospection)
+        chosen.append(lambda: MaskErrors(should_mask_error=_is_unexpected,
+                                         error_message="Unexpected error."))
+    return chosen
+
+
+class Schema(strawberry.Schema):
+    """Logs errors without their text: an exception's message may carry personal data."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        for error in errors:
+            original = error.original_error
+            if original is None or (error.extensions or {}).get("code") in EXPECTED_CODES:
+                continue  # the client's own mistake, already told to the client
+            path = ".".join(str(p) for p in error.path or [])
+            frames = traceback.extract_tb(original.__traceback__)
+            where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+            logger.error("unexpected %s at %s (%s)", type(original).__name__, path, where)
+
+
+def build_schema(production: bool = False) -> strawberry.Schema:
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions(production),
+        exception_handlers=EXCEPTION_HANDLERS,
+        config=StrawberryConfig(disable_field_suggestions=production),
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,44 @@
+"""Signing in and `me`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from api.context import Info
+from api.errors import InvalidCredentialsError
+from api.permissions import IsAuthenticated
+from api.users.types import User
+from domain.users import repository, service
+
+
+@strawberry.type(description="Signed in: send the token as `Authorization: Bearer <token>`.")
+class LoginSuccess:
+    token: str = strawberry.field(description="A bearer token; it expires.")
+    user: User = strawberry.field(description="Who signed in.")
+
+
+LoginResult = Annotated[LoginSuccess | InvalidCredentialsError, strawberry.union("LoginResult")]
+
+
+@strawberry.type
+class UserQueries:
+    @strawberry.field(description="The signed-in user.", permission_classes=[IsAuthenticated])
+    async def me(self, info: Info) -> User:
+        async with info.context.db.read_sessions() as session:
+            row = await repository.by_id(session, info.context.user.user_id)
+        assert row is not None
+        return User.of(row)
+
+
+@strawberry.type
+class UserMutations:
+    @strawberry.mutation(description="Sign in with a username and password.")
+    async def login(self, info: Info, username: str, password: str) -> LoginResult:
+        ctx = info.context
+        async with ctx.db.read_sessions() as session:
+            row = await service.authenticate(session, username[:80], password[:200])
+        token = service.issue_token(row, ctx.settings.secret_key, ctx.now(),
+                                    int(ctx.settings.token_lifetime.total_seconds()))
+        return LoginSuccess(token=token, user=User.of(row))

@@ -1,0 +1,35 @@
+"""Users in the schema (staff and volunteers; never citizens)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.reference.types import OrgUnit
+from domain.users.models import Role
+from domain.users.models import User as UserRow
+
+RoleEnum = strawberry.enum(Role, name="Role", description="What a user does (SPEC.md section 2).")
+
+
+@strawberry.type(description="A person who signs in to Khortor.")
+class User:
+    id: strawberry.ID = strawberry.field(description="Stable id.")
+    username: str = strawberry.field(description="Sign-in name.")
+    display_name: str = strawberry.field(description="Name shown to others.")
+    role: Role = strawberry.field(description="Role.")
+    area_code: str | None = strawberry.field(description="The area the user is scoped to, if any.")
+    org_unit_code: str | None = strawberry.field(description="The office the user works in, if any.")
+
+    @classmethod
+    def of(cls, row: UserRow) -> User:
+        return cls(id=strawberry.ID(str(row.id)), username=row.username,
+                   display_name=row.display_name, role=Role(row.role), area_code=row.area_code,
+                   org_unit_code=row.org_unit_code)
+
+    @strawberry.field(description="The office the user works in, if any.")
+    async def org_unit(self, info: Info) -> OrgUnit | None:
+        if not self.org_unit_code:
+            return None
+        row = await info.context.loaders.org_unit.load(self.org_unit_code)
+        return OrgUnit.of(row) if row else None
