@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain.cases.commands import CaseFilter, ReferralFilter
 from domain.cases.models import Case, CaseEvent, CaseSequence, Referral
@@ -40,9 +41,10 @@ def visibility(principal: Principal) -> ColumnElement[bool]:
     if role is Role.COORDINATOR:
         return Case.province_code == principal.province_code  # type: ignore[return-value]
     if role is Role.OFFICER:
-        return exists().where(  # type: ignore[no-any-return]
-            Referral.case_id == Case.id, Referral.org_unit_code == principal.org_unit_code
-        )
+        leg = aliased(Referral)
+        return (exists().where(leg.case_id == Case.id,  # type: ignore[no-any-return]
+                               leg.org_unit_code == principal.org_unit_code)
+                .correlate(Case))
     if role is Role.MENTOR:
         mentees = select(User.id).where(User.mentor_id == principal.user_id)
         return Case.filed_by_id.in_(mentees)  # type: ignore[attr-defined,no-any-return]
@@ -86,10 +88,10 @@ def _case_filter(stmt: Select[tuple[Case]], f: CaseFilter,
     if f.area_code:
         stmt = stmt.where(_area_clause(f.area_code))
     if f.org_unit_code:
+        leg = aliased(Referral)
         stmt = stmt.where(exists().where(
-            Referral.case_id == Case.id, Referral.org_unit_code == f.org_unit_code,
-            Referral.is_current,
-        ))
+            leg.case_id == Case.id, leg.org_unit_code == f.org_unit_code, leg.is_current,
+        ).correlate(Case))
     if f.text:
         pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(Case.description.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
