@@ -8,6 +8,8 @@ Messages never carry personal data (a national ID, a phone number, a name).
 
 from __future__ import annotations
 
+from domain.labels import english, thai
+
 
 class DomainError(Exception):
     """An expected failure a user can act on."""
@@ -48,8 +50,8 @@ class IllegalTransition(DomainError):
 
     def __init__(self, subject: str, status: str, action: str) -> None:
         super().__init__(
-            f"A {subject} that is {status} cannot be given the action {action}.",
-            f"ไม่สามารถดำเนินการ {action} กับรายการที่อยู่ในสถานะ {status} ได้",
+            f"You cannot {english(action)} a {english(subject)} that is {english(status)}.",
+            f"ไม่สามารถ{thai(action)}ได้ เนื่องจาก{thai(subject)}อยู่ในสถานะ \"{thai(status)}\"",
         )
         self.subject = subject
         self.status = status
