@@ -50,7 +50,8 @@ class IllegalTransition(DomainError):
 
     def __init__(self, subject: str, status: str, action: str) -> None:
         super().__init__(
-            f"You cannot {english(action)} a {english(subject)} that is {english(status)}.",
+            f"You cannot {english(action)} a {english(subject)} that is {english(status)} "
+            f"({status}, {action}).",
             f"ไม่สามารถ{thai(action)}ได้ เนื่องจาก{thai(subject)}อยู่ในสถานะ \"{thai(status)}\"",
         )
         self.subject = subject

@@ -9,78 +9,31 @@ deleted after each test; the reference data and the demo users stay.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import secrets
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import delete
-from sqlalchemy.engine import make_url
 from sqlmodel import col
 
 from domain.cases.models import Case, CaseEvent, CaseSequence, Referral
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD, DEMO_USERNAMES, seed_demo
-from domain.migrations import upgrade
 from domain.settings import Settings
 from domain.uow import UnitOfWork
 from domain.users.models import User
+from tests.databases import BACKENDS, fresh_database, migrate
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-PG_ENV = "KHORTOR_TEST_DATABASE_URL"
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) or os.environ.get("CI") else [])
 # Emptied after each test that used the database, children first. Users are kept when
 # they belong to the demo organisation.
 MUTABLE_TABLES: tuple[type[Any], ...] = (CaseEvent, Referral, Case, CaseSequence)
-
-
-def _postgres_server_url() -> str:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.fail(f"CI is set but {PG_ENV} is not: the suite must run on PostgreSQL too "
-                    "(e.g. postgresql://postgres@127.0.0.1:5432/test).", pytrace=False)
-    return url
-
-
-@asynccontextmanager
-async def fresh_database(backend: str, tmp_dir: Path) -> AsyncIterator[str]:
-    """An empty database of the given backend; yields its async SQLAlchemy URL."""
-    if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_dir / 'khortor.db'}"
-        return
-    server = make_url(_postgres_server_url()).set(drivername="postgresql")
-    name = f"khortor_test_{secrets.token_hex(6)}"
-    admin_dsn = server.render_as_string(hide_password=False)
-    connection = await asyncpg.connect(admin_dsn)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    try:
-        yield server.set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
-
-
-async def migrate(url: str) -> None:
-    # Alembic's env.py calls asyncio.run, which cannot nest in this running loop.
-    await asyncio.to_thread(upgrade, url)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

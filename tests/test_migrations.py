@@ -18,7 +18,7 @@ from domain.models import metadata
 from domain.org_units.models import Agency, OrgUnit
 from domain.reference.load import LoadReport, load_reference_data
 from domain.uow import UnitOfWork
-from tests.conftest import migrate
+from tests.databases import migrate
 
 
 def _schema_drift(connection: Connection) -> list[Any]:
