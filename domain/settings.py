@@ -35,6 +35,8 @@ class Settings:
             if mode == "production":
                 raise ValueError("KHORTOR_SECRET_KEY must be set when KHORTOR_ENV=production")
             secret = DEV_SECRET_NOTICE
+        if mode == "production" and len(secret) < 32:
+            raise ValueError("KHORTOR_SECRET_KEY must be at least 32 characters in production")
         hours = float(env.get("KHORTOR_TOKEN_HOURS", "12"))
         return cls(
             database_url=normalise_database_url(

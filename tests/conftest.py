@@ -92,7 +92,7 @@ def _clean_database_after_test(request: pytest.FixtureRequest) -> Iterator[None]
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret", env="development")
+    return Settings(database_url=db_url, secret_key="test-secret-" + "k" * 40, env="development")
 
 
 @pytest.fixture
