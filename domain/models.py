@@ -6,6 +6,7 @@ from domain.areas.models import Area
 from domain.cases.models import Case, CaseEvent, CaseSequence, Referral
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
 from domain.org_units.models import Agency, OrgUnit
+from domain.stats.models import StatsCalendarDay, StatsExport
 from domain.users.models import User
 
 metadata = SQLModel.metadata
@@ -21,6 +22,8 @@ __all__ = [
     "Referral",
     "RoutingRuleRow",
     "SlaPolicy",
+    "StatsCalendarDay",
+    "StatsExport",
     "User",
     "metadata",
 ]

@@ -1,0 +1,1 @@
+"""Supervisor dashboards: case statistics, volunteer activity, network coverage, routing accuracy, CSV exports."""
