@@ -3,9 +3,13 @@
 from sqlmodel import SQLModel
 
 from domain.areas.models import Area
+from domain.calendar.models import CalendarDay
 from domain.cases.models import Case, CaseEvent, CaseSequence, Referral
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
+from domain.escalations.models import DeadlineExtension, Escalation
+from domain.notifications.models import Delivery, Notification
 from domain.org_units.models import Agency, OrgUnit
+from domain.outbox.models import OutboxJob
 from domain.stats.models import StatsCalendarDay, StatsExport
 from domain.users.models import User
 
@@ -14,11 +18,17 @@ metadata = SQLModel.metadata
 __all__ = [
     "Agency",
     "Area",
+    "CalendarDay",
     "Case",
     "CaseEvent",
     "CaseSequence",
     "Category",
+    "DeadlineExtension",
+    "Delivery",
+    "Escalation",
+    "Notification",
     "OrgUnit",
+    "OutboxJob",
     "Referral",
     "RoutingRuleRow",
     "SlaPolicy",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Integer, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Float, Index, Integer, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain.db import UTCDateTime
@@ -29,6 +29,11 @@ class EventType(StrEnum):
     CLOSED = "CLOSED"
     REOPENED = "REOPENED"
     SATISFACTION_RECORDED = "SATISFACTION_RECORDED"
+    DEADLINE_WARNING = "DEADLINE_WARNING"
+    ESCALATED = "ESCALATED"
+    DEADLINES_MOVED = "DEADLINES_MOVED"
+    EXTENSION_REQUESTED = "EXTENSION_REQUESTED"
+    EXTENSION_DECIDED = "EXTENSION_DECIDED"
 
 
 class ReferralOutcome(StrEnum):
@@ -57,6 +62,9 @@ class Case(SQLModel, table=True):
         Index("ix_case_file_province_status", "province_code", "status"),
         Index("ix_case_file_filed_by_received", "filed_by_id", "received_at"),
         Index("ix_case_file_received", "received_at", "id"),
+        # Resolved cases waiting for satisfaction or to close themselves (issue 3 reminders).
+        Index("ix_case_file_resolved", "resolved_at", postgresql_where=text("status = 'RESOLVED'"),
+              sqlite_where=text("status = 'RESOLVED'")),
     )
     __mapper_args__ = {"version_id_col": _case_version}
 
@@ -95,6 +103,7 @@ class Case(SQLModel, table=True):
         default=None, sa_column=Column(Numeric(14, 2), nullable=True)
     )
     satisfaction: int | None = None
+    satisfaction_asked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class Referral(SQLModel, table=True):
@@ -103,6 +112,12 @@ class Referral(SQLModel, table=True):
     __tablename__ = "referral"
     __table_args__ = (
         Index("ix_referral_unit_status_due", "org_unit_code", "status", "next_due_at"),
+        # The escalation sweep reads only referrals with a level still to come (issue 3).
+        Index("ix_referral_escalation_due", "next_escalation_at",
+              postgresql_where=text("next_escalation_at IS NOT NULL"),
+              sqlite_where=text("next_escalation_at IS NOT NULL")),
+        Index("ix_referral_held", "held_at", postgresql_where=text("status = 'ON_HOLD'"),
+              sqlite_where=text("status = 'ON_HOLD'")),
     )
     __mapper_args__ = {"version_id_col": _referral_version}
 
@@ -127,6 +142,14 @@ class Referral(SQLModel, table=True):
     resolve_due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     next_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     escalation_level: int = 0
+    # Deadline clocks (issue 3): the next instant a level comes due, time spent on hold,
+    # and the legal clock of DLPW wage and dismissal complaints (never paused).
+    next_escalation_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    held_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    held_days: float = Field(default=0.0, sa_column=Column(Float, nullable=False, default=0.0))
+    hold_reminded: bool = False
+    legal_from: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    legal_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     version: int = Field(default=1, sa_column=_referral_version)
 
 

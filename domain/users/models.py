@@ -36,4 +36,8 @@ class User(SQLModel, table=True):
     mentor_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id", index=True)
     email: str | None = Field(default=None, max_length=254)
     is_active: bool = True
+    # The head of the org unit: told at escalation level 1 (issue 3).
+    is_unit_head: bool = False
+    # May approve an extension of a legal deadline (the Director-General's delegate).
+    is_extension_approver: bool = False
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
