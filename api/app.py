@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from strawberry.asgi import GraphQL
 
 from api.context import Context
 from api.schema import build_schema
-from domain.calendar import government_calendar
+from domain.calendar.service import CalendarCache
 from domain.db import Database
 from domain.jobs import DiscardJobs, JobSink
 from domain.settings import Settings
@@ -26,6 +27,7 @@ from domain.users import service as user_service
 from domain.users.principal import Principal
 
 BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
+CALENDAR_REFRESH_SECONDS = 60.0
 
 
 def system_clock() -> datetime:
@@ -39,10 +41,11 @@ class GraphQLView(GraphQL[Context, None]):
                          graphql_ide=None if settings.production else "graphiql",
                          allow_queries_via_get=False)
         self.settings, self.db, self.clock, self.jobs = settings, db, clock, jobs
+        self.calendars = CalendarCache()
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(request=request, response=response, settings=self.settings, db=self.db,
-                       clock=self.clock, calendar=government_calendar(), jobs=self.jobs,
+                       clock=self.clock, calendar=self.calendars.current, jobs=self.jobs,
                        principal=await self._principal(request))
 
     async def _principal(self, request: Request) -> Principal | None:
@@ -98,17 +101,33 @@ def _too_large(limit: int) -> Response:
 
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
-               jobs: JobSink | None = None) -> Starlette:
+               jobs: JobSink | None = None,
+               background: Callable[[], AbstractAsyncContextManager[object]] | None = None) -> Starlette:
+    """The app. `background`, when given, runs for the app's lifetime (the embedded worker)."""
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
-    government_calendar()  # build the holiday calendar at start-up, not on the first request
     view = GraphQLView(settings, db, clock or system_clock, jobs or DiscardJobs())
+
+    async def refresh_calendar() -> None:
+        while True:  # an admin's holiday change made by another process reaches this one
+            await asyncio.sleep(CALENDAR_REFRESH_SECONDS)
+            with suppress(Exception):
+                await view.calendars.refresh(db.read_sessions)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await view.calendars.refresh(db.read_sessions)
+        refresher = asyncio.create_task(refresh_calendar())
         try:
-            yield
+            if background is None:
+                yield
+            else:
+                async with background():
+                    yield
         finally:
+            refresher.cancel()
+            with suppress(asyncio.CancelledError):
+                await refresher
             await db.dispose()
 
     async def healthz(request: Request) -> Response:
@@ -118,5 +137,6 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                             Route("/healthz", healthz)], lifespan=lifespan)
     app.state.db = db
     app.state.settings = settings
+    app.state.calendars = view.calendars
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
     return app

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD, seed_demo
@@ -113,8 +113,22 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import create_app
 
     migrate(settings)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    uvicorn.run(create_app(settings, **worker_wiring(settings)), host=args.host, port=args.port)
     return 0
+
+
+def worker_wiring(settings: Settings) -> dict[str, Any]:
+    """With KHORTOR_REDIS_URL: jobs go to the Celery workers (run `celery ... worker` and
+    `celery ... beat`). Without it: the embedded worker runs the same task code on the same
+    schedule inside this process."""
+    if settings.redis_url:
+        from workers.celery_app import job_sink
+
+        return {"jobs": job_sink()}
+    from workers.embedded import EmbeddedJobs, embedded_worker
+
+    jobs = EmbeddedJobs()
+    return {"jobs": jobs, "background": lambda: embedded_worker(settings, jobs)}
 
 
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:

@@ -18,6 +18,19 @@ class Settings:
     token_lifetime: timedelta = timedelta(hours=12)
     max_body_bytes: int = 256 * 1024
     redis_url: str | None = None
+    # Workers (issue 3): a key prefix in Redis, sweep and relay periods, e-mail over SMTP.
+    redis_prefix: str = "khortor:"
+    sweep_seconds: float = 60.0
+    relay_seconds: float = 2.0
+    outbox_retry_seconds: float = 300.0
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "khortor@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # For tests and demos only: seconds added to the system clock of this process.
+    clock_offset_seconds: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -47,6 +60,18 @@ class Settings:
             token_lifetime=timedelta(hours=hours),
             max_body_bytes=int(env.get("KHORTOR_MAX_BODY_BYTES", str(cls.max_body_bytes))),
             redis_url=env.get("KHORTOR_REDIS_URL") or None,
+            redis_prefix=env.get("KHORTOR_REDIS_PREFIX", cls.redis_prefix),
+            sweep_seconds=float(env.get("KHORTOR_SWEEP_SECONDS", str(cls.sweep_seconds))),
+            relay_seconds=float(env.get("KHORTOR_RELAY_SECONDS", str(cls.relay_seconds))),
+            outbox_retry_seconds=float(env.get("KHORTOR_OUTBOX_RETRY_SECONDS",
+                                               str(cls.outbox_retry_seconds))),
+            smtp_host=env.get("KHORTOR_SMTP_HOST") or None,
+            smtp_port=int(env.get("KHORTOR_SMTP_PORT", str(cls.smtp_port))),
+            smtp_from=env.get("KHORTOR_SMTP_FROM", cls.smtp_from),
+            smtp_user=env.get("KHORTOR_SMTP_USER") or None,
+            smtp_password=env.get("KHORTOR_SMTP_PASSWORD") or None,
+            smtp_starttls=env.get("KHORTOR_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+            clock_offset_seconds=float(env.get("KHORTOR_CLOCK_OFFSET_SECONDS", "0")),
         )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.db import Database
 from domain.errors import StaleVersion
 from domain.jobs import DiscardJobs, Job, JobSink
+from domain.outbox import service as outbox
 
 
 class ConcurrentUpdate(StaleVersion):
@@ -25,8 +26,10 @@ class ConcurrentUpdate(StaleVersion):
 class UnitOfWork:
     """`async with uow:` commits on a clean exit and rolls back otherwise.
 
-    Repositories and services never commit. Jobs queued with `enqueue` leave only after
-    the commit succeeded.
+    Repositories and services never commit. Jobs queued with `enqueue` are written to the
+    outbox in the same transaction (so a rolled-back one never exists and a committed one
+    is relayed even when the broker was down); after the commit the sink is told, so a
+    relay can hand them over at once.
     """
 
     session: AsyncSession
@@ -49,10 +52,12 @@ class UnitOfWork:
     ) -> None:
         try:
             if exc_type is not None:
+                outbox.written_jobs(self.session)
                 await self.session.rollback()
                 return
             try:
                 await self.session.commit()
+                self._pending = outbox.written_jobs(self.session)
             except StaleDataError as error:
                 await self.session.rollback()
                 raise ConcurrentUpdate() from error
@@ -63,7 +68,7 @@ class UnitOfWork:
             self._sink.deliver(jobs)
 
     def enqueue(self, name: str, **ids: str) -> None:
-        self._pending.append(Job(name, dict(ids)))
+        outbox.enqueue(self.session, name, **ids)
 
     async def flush(self) -> None:
         try:

@@ -21,6 +21,8 @@ from domain.cases.routing import route
 from domain.cases.state import (CaseAction, CaseStatus, ReferralAction, ReferralStatus,
                                 derive_case_status, next_case_status, next_referral_status)
 from domain.errors import AccessDenied, IllegalTransition, NotFound, StaleVersion, ValidationFailed
+from domain.escalations.service import on_referral_changed, start_clocks
+from domain.outbox.service import enqueue
 from domain.org_units.models import OrgUnit
 from domain.uow import UnitOfWork
 from domain.users.models import Role
@@ -71,8 +73,10 @@ async def _new_referral(session: AsyncSession, case: Case, org_unit_code: str,
                         predecessor_id=predecessor.id if predecessor else None,
                         created_at=now, updated_at=now, accept_due_at=accept_due,
                         resolve_due_at=due_at(now, resolve_days, calendar), next_due_at=accept_due)
+    start_clocks(referral, case, calendar)
     session.add(referral)
     await session.flush()
+    enqueue(session, "notifications.referral_routed", referral_id=str(referral.id))
     return referral
 
 
@@ -245,6 +249,7 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, action: Referra
         successor = await _new_referral(session, case, target.code, None, now, calendar, referral)
         referrals.append(successor)
     referral.status, referral.updated_at = after, now
+    await on_referral_changed(session, referral, before, now, calendar)
     session.add(_event(case, EVENT_OF_ACTION[action], principal, now, referral=referral,
                        from_status=before, to_status=after, note=note, data=data))
     if successor is not None:

@@ -1,0 +1,85 @@
+"""Load the calendar with an admin's changes; add or remove a holiday and move open deadlines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.calendar import government_calendar, with_changes
+from domain.calendar.models import CalendarDay
+from domain.cases.deadlines import BusinessCalendar
+from domain.errors import AccessDenied, ValidationFailed
+from domain.uow import UnitOfWork
+from domain.users.models import Role
+from domain.users.principal import Principal
+
+
+async def changed_days(session: AsyncSession) -> list[CalendarDay]:
+    return list((await session.execute(select(CalendarDay).order_by(CalendarDay.day))).scalars())  # type: ignore[arg-type]
+
+
+async def load_calendar(session: AsyncSession) -> BusinessCalendar:
+    """The calendar in force: seeded holidays plus added, minus removed days."""
+    rows = await changed_days(session)
+    return with_changes([r.day for r in rows if r.is_holiday], [r.day for r in rows if not r.is_holiday])
+
+
+def _require_admin(principal: Principal) -> None:
+    if principal.role is not Role.ADMIN:
+        raise AccessDenied("Only an administrator changes the holiday calendar.")
+
+
+async def _set_day(uow: UnitOfWork, principal: Principal, day: date, holiday: bool, name: str,
+                   now: datetime) -> tuple[BusinessCalendar, int]:
+    from domain.escalations.service import recompute_open_deadlines
+
+    _require_admin(principal)
+    if day.year not in range(2020, 2046):
+        raise ValidationFailed("day", "The day must be between 2020 and 2045.",
+                               "วันที่ต้องอยู่ระหว่างปี ค.ศ. 2020 ถึง 2045", code="OUT_OF_RANGE")
+    session = uow.session
+    seeded = day in government_calendar().holidays
+    row = await session.get(CalendarDay, day)
+    if holiday == seeded:
+        if row is not None:
+            await session.delete(row)  # back to what the `holidays` package says
+    elif row is None:
+        session.add(CalendarDay(day=day, is_holiday=holiday, name=name, changed_by_id=principal.user_id,
+                                changed_at=now))
+    else:
+        row.is_holiday, row.name, row.changed_by_id, row.changed_at = holiday, name, principal.user_id, now
+    await session.flush()
+    calendar = await load_calendar(session)
+    moved = await recompute_open_deadlines(uow, day, now, calendar)
+    return calendar, moved
+
+
+async def add_holiday(uow: UnitOfWork, principal: Principal, day: date, name: str,
+                      now: datetime) -> tuple[BusinessCalendar, int]:
+    """Make `day` a holiday (a cabinet announcement); returns the calendar and the number of
+    open referrals whose deadlines moved."""
+    text = (name or "").strip()
+    if not text:
+        raise ValidationFailed("name", "Please name the holiday.", "กรุณาระบุชื่อวันหยุด", code="REQUIRED")
+    return await _set_day(uow, principal, day, True, text[:200], now)
+
+
+async def remove_holiday(uow: UnitOfWork, principal: Principal, day: date,
+                         now: datetime) -> tuple[BusinessCalendar, int]:
+    """Make `day` a working day (an added holiday withdrawn, or a seeded one cancelled)."""
+    return await _set_day(uow, principal, day, False, "working day", now)
+
+
+class CalendarCache:
+    """The calendar in force for a long-running process (the API), refreshed from the
+    database at start-up, periodically, and right after an admin changes a day."""
+
+    def __init__(self) -> None:
+        self.current: BusinessCalendar = government_calendar()
+
+    async def refresh(self, sessions: object) -> BusinessCalendar:
+        async with sessions() as session:  # type: ignore[operator]
+            self.current = await load_calendar(session)
+        return self.current

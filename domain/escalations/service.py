@@ -1,0 +1,264 @@
+"""Deadline clocks and the escalation ladder (SPEC.md §3). Services never commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.cases.deadlines import BANGKOK, BusinessCalendar, due_at
+from domain.cases.models import Case, CaseEvent, EventType, Referral
+from domain.errors import AccessDenied, IllegalTransition, NotFound, ValidationFailed
+from domain.escalations import repository as repo
+from domain.escalations import rules
+from domain.escalations.models import DeadlineExtension, ExtensionStatus
+from domain.escalations.rules import DeadlineKind, Level
+from domain.notifications import messages
+from domain.notifications.models import NotificationKind
+from domain.notifications.service import notify
+from domain.uow import UnitOfWork
+from domain.users.models import Role, User
+from domain.users.principal import Principal
+
+ESCALATE_JOB = "escalations.escalate"
+
+
+def running(referral: Referral) -> list[rules.Deadline]:
+    return rules.running_deadlines(referral.status, referral.created_at, referral.accept_due_at,
+                                   referral.resolve_due_at, referral.legal_due_at, referral.legal_from)
+
+
+def start_clocks(referral: Referral, case: Case, calendar: BusinessCalendar) -> None:
+    """A new referral: its legal clock (DLPW wage and dismissal complaints, from the case's
+    receipt) and the first instant a level comes due. No level has fired yet."""
+    agency = referral.org_unit_code.split("-", 1)[0]
+    if rules.has_legal_clock(agency, case.category_code):
+        referral.legal_from = case.received_at
+        referral.legal_due_at = rules.legal_due_at(case.received_at)
+    referral.next_escalation_at = rules.next_escalation_at(running(referral), {}, calendar)
+
+
+async def refresh_clock(session: AsyncSession, referral: Referral, calendar: BusinessCalendar) -> None:
+    fired = await repo.fired_levels(session, referral.id)
+    referral.next_escalation_at = rules.next_escalation_at(running(referral), fired, calendar)
+
+
+async def on_referral_changed(session: AsyncSession, referral: Referral, before: str,
+                              now: datetime, calendar: BusinessCalendar) -> None:
+    """After a transition: ON_HOLD pauses the target deadlines, resuming adds the office
+    time spent on hold back to them; then the next escalation instant is recomputed."""
+    after = referral.status
+    if after == "ON_HOLD" and before != "ON_HOLD":
+        referral.held_at, referral.hold_reminded = now, False
+    elif before == "ON_HOLD" and after != "ON_HOLD" and referral.held_at is not None:
+        held = rules.resume_shift(referral.held_at, now, calendar)
+        referral.held_days = (referral.held_days or 0.0) + held
+        referral.accept_due_at = rules.shift(referral.accept_due_at, held, calendar)
+        referral.resolve_due_at = rules.shift(referral.resolve_due_at, held, calendar)
+        referral.held_at = None
+        if after == "ACCEPTED":
+            referral.next_due_at = referral.resolve_due_at
+    await refresh_clock(session, referral, calendar)
+
+
+def _event(case: Case, referral: Referral, type_: EventType, now: datetime, *, note: str | None = None,
+           actor_id: uuid.UUID | None = None, internal: bool = False,
+           data: dict[str, object] | None = None) -> CaseEvent:
+    return CaseEvent(case_id=case.id, referral_id=referral.id, type=type_, at=now, actor_id=actor_id,
+                     note=note, internal=internal, data=data)
+
+
+async def recipients(session: AsyncSession, case: Case, referral: Referral, level: Level) -> list[User]:
+    """Who is told at each level; where nobody fits, the province's coordinators."""
+    chosen: list[User] = []
+    if level is Level.WARNING:
+        if referral.assigned_to_id is not None:
+            officer = await session.get(User, referral.assigned_to_id)
+            chosen = [officer] if officer is not None and officer.is_active else []
+        if not chosen:
+            chosen = await repo.unit_officers(session, referral.org_unit_code)
+    elif level is Level.UNIT_HEAD:
+        chosen = await repo.unit_officers(session, referral.org_unit_code, heads_only=True)
+    elif level is Level.SUPERVISORS:
+        chosen = await repo.supervisors_over(session, case.subdistrict_code)
+    if not chosen:
+        chosen = await repo.coordinators(session, case.province_code)
+    return chosen
+
+
+async def escalate_if_overdue(uow: UnitOfWork, referral_id: uuid.UUID, now: datetime,
+                              calendar: BusinessCalendar) -> list[tuple[DeadlineKind, Level]]:
+    """Fire every level of the referral's running deadlines that has come due and not fired.
+
+    Re-checks everything under the case's lock; each level is inserted with its unique key
+    first, so a second run (another worker, a redelivered task) fires nothing.
+    """
+    session = uow.session
+    probe = await session.get(Referral, referral_id)
+    if probe is None:
+        return []
+    case = await repo.lock_case(session, probe.case_id)
+    referrals = {r.id: r for r in await repo.referrals_of_case(session, probe.case_id)}
+    referral = referrals.get(referral_id)
+    if case is None or referral is None:
+        return []
+    if referral.next_escalation_at is None or referral.next_escalation_at > now:
+        return []
+    fired = await repo.fired_levels(session, referral.id)
+    done: list[tuple[DeadlineKind, Level]] = []
+    for deadline in running(referral):
+        for level in rules.levels_reached(deadline, fired.get(deadline.kind, ()), now, calendar):
+            if not await repo.record_once(session, referral, deadline.kind, level, deadline.due, now):
+                continue
+            done.append((deadline.kind, level))
+            data = {"deadline": deadline.kind.value, "level": int(level),
+                    "dueAt": deadline.due.isoformat()}
+            if level is Level.WARNING:
+                session.add(_event(case, referral, EventType.DEADLINE_WARNING, now, internal=True,
+                                   data=data))
+            else:
+                session.add(_event(case, referral, EventType.ESCALATED, now, internal=True, data=data))
+            message = messages.escalation(case.reference, referral.org_unit_code, deadline.kind.value,
+                                          int(level), deadline.due)
+            kind = NotificationKind.DEADLINE_WARNING if level is Level.WARNING else NotificationKind.ESCALATION
+            for user in await recipients(session, case, referral, level):
+                await notify(uow, user, kind, f"esc:{referral.id}:{deadline.kind.value}:{int(level)}",
+                             message, now, calendar, case_id=case.id, referral_id=referral.id)
+    top = max((int(lv) for _, lv in done), default=0)
+    if top > referral.escalation_level:
+        referral.escalation_level = top
+    current = max((r.escalation_level for r in referrals.values() if r.is_current), default=0)
+    if current != case.escalation_level and current > case.escalation_level:
+        case.escalation_level = current
+    fired = await repo.fired_levels(session, referral.id)
+    referral.next_escalation_at = rules.next_escalation_at(running(referral), fired, calendar)
+    await uow.flush()
+    return done
+
+
+async def recompute_open_deadlines(uow: UnitOfWork, day: date, now: datetime,
+                                   calendar: BusinessCalendar) -> int:
+    """After a calendar change on `day`: recompute the target deadlines of open referrals
+    that count that day (from when they were made, their SLA and the time held), record the
+    move in the history, and reset the next escalation instant. Returns how many moved."""
+    from domain.cases import repository as cases
+
+    session = uow.session
+    start = datetime.combine(day, time(0), tzinfo=BANGKOK)
+    moved = 0
+    policies: dict[str, tuple[int, int]] = {}
+    for referral in await repo.open_referrals_touching(session, start, start + timedelta(days=1)):
+        case = await session.get(Case, referral.case_id)
+        if case is None:
+            continue
+        if case.category_code not in policies:
+            sla = await cases.sla_policy(session, case.category_code)
+            policies[case.category_code] = ((sla.accept_business_days, sla.resolve_business_days)
+                                            if sla else (2, 30))
+        accept_days, resolve_days = policies[case.category_code]
+        held = referral.held_days or 0.0
+        accept = rules.shift(due_at(referral.created_at, accept_days, calendar), held, calendar)
+        resolve = rules.shift(due_at(referral.created_at, resolve_days, calendar), held, calendar)
+        if (accept, resolve) == (referral.accept_due_at, referral.resolve_due_at):
+            continue
+        session.add(_event(case, referral, EventType.DEADLINES_MOVED, now, internal=True, data={
+            "day": day.isoformat(), "acceptDueAt": accept.isoformat(),
+            "resolveDueAt": resolve.isoformat(), "previousAcceptDueAt": referral.accept_due_at.isoformat(),
+            "previousResolveDueAt": referral.resolve_due_at.isoformat()}))
+        referral.accept_due_at, referral.resolve_due_at = accept, resolve
+        if referral.status == "PENDING":
+            referral.next_due_at = accept
+        elif referral.status == "ACCEPTED":
+            referral.next_due_at = resolve
+        referral.updated_at = now
+        await refresh_clock(session, referral, calendar)
+        moved += 1
+    await uow.flush()
+    return moved
+
+
+async def _legal_referral(uow: UnitOfWork, principal: Principal,
+                          referral_id: uuid.UUID) -> tuple[Case, Referral]:
+    from domain.cases import repository as cases
+
+    found = await cases.visible_referral(uow.session, principal, referral_id)
+    if found is None:
+        raise NotFound("referral", "การส่งต่อ")
+    case = await repo.lock_case(uow.session, found[1].id)
+    referral = next((r for r in await repo.referrals_of_case(uow.session, found[1].id)
+                     if r.id == referral_id), None)
+    if case is None or referral is None:
+        raise NotFound("referral", "การส่งต่อ")
+    if referral.legal_due_at is None:
+        raise IllegalTransition("referral", referral.status, "REQUEST_EXTENSION")
+    return case, referral
+
+
+async def request_extension(uow: UnitOfWork, principal: Principal, referral_id: uuid.UUID, days: int,
+                            reason: str, now: datetime, calendar: BusinessCalendar) -> DeadlineExtension:
+    """An officer of the referral's unit asks, once, to extend its legal deadline (≤ 30 days)."""
+    case, referral = await _legal_referral(uow, principal, referral_id)
+    if principal.role is not Role.OFFICER or principal.org_unit_code != referral.org_unit_code:
+        raise AccessDenied("Only an officer of the referral's office asks for an extension.")
+    if referral.status not in repo.OPEN_STATUSES:
+        raise IllegalTransition("referral", referral.status, "REQUEST_EXTENSION")
+    if not 1 <= days <= rules.MAX_EXTENSION_DAYS:
+        raise ValidationFailed("days", f"An extension is 1 to {rules.MAX_EXTENSION_DAYS} days.",
+                               f"ขยายได้ 1 ถึง {rules.MAX_EXTENSION_DAYS} วัน", code="OUT_OF_RANGE")
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed("reason", "Please give a reason.", "กรุณาระบุเหตุผล", code="REQUIRED")
+    if await repo.extension_of(uow.session, referral.id) is not None:
+        raise IllegalTransition("referral", referral.status, "REQUEST_EXTENSION_AGAIN")
+    extension = DeadlineExtension(referral_id=referral.id, days=days, reason=text[:2000],
+                                  requested_by_id=principal.user_id, requested_at=now)
+    uow.session.add(extension)
+    uow.session.add(_event(case, referral, EventType.EXTENSION_REQUESTED, now, note=text[:2000],
+                           actor_id=principal.user_id, internal=True, data={"days": days}))
+    await uow.flush()
+    message = messages.extension_requested(case.reference, days, text)
+    for user in await repo.approvers(uow.session):
+        await notify(uow, user, NotificationKind.EXTENSION_REQUESTED, f"ext-req:{referral.id}", message,
+                     now, calendar, case_id=case.id, referral_id=referral.id)
+    return extension
+
+
+async def decide_extension(uow: UnitOfWork, principal: Principal, referral_id: uuid.UUID, approve: bool,
+                           note: str | None, now: datetime,
+                           calendar: BusinessCalendar) -> tuple[DeadlineExtension, Referral]:
+    """An approver approves or refuses the pending extension; approval moves the legal
+    deadline (60 + days from receipt) and the next escalation instant."""
+    session = uow.session
+    user = await session.get(User, principal.user_id)
+    if user is None or not user.is_extension_approver:
+        raise AccessDenied("Only an approver decides on an extension.")
+    referral = await session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound("referral", "การส่งต่อ")
+    case = await repo.lock_case(session, referral.case_id)
+    referral = next((r for r in await repo.referrals_of_case(session, referral.case_id)
+                     if r.id == referral_id), None)
+    extension = await repo.extension_of(session, referral_id)
+    if case is None or referral is None or extension is None:
+        raise NotFound("extension", "คำขอขยายกำหนดเวลา")
+    if extension.status != ExtensionStatus.REQUESTED:
+        raise IllegalTransition("extension", extension.status, "DECIDE")
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    extension.decided_by_id, extension.decided_at = principal.user_id, now
+    extension.decision_note = (note or "").strip()[:2000] or None
+    if approve and referral.legal_from is not None:
+        referral.legal_due_at = rules.legal_due_at(referral.legal_from, extension.days)
+        referral.updated_at = now
+        await refresh_clock(session, referral, calendar)
+    session.add(_event(case, referral, EventType.EXTENSION_DECIDED, now, note=extension.decision_note,
+                       actor_id=principal.user_id, internal=True,
+                       data={"approved": approve, "days": extension.days,
+                             "legalDueAt": referral.legal_due_at.isoformat() if referral.legal_due_at else None}))
+    requester = await session.get(User, extension.requested_by_id)
+    if requester is not None:
+        await notify(uow, requester, NotificationKind.EXTENSION_DECIDED, f"ext-dec:{referral.id}",
+                     messages.extension_decided(case.reference, approve, extension.days), now, calendar,
+                     case_id=case.id, referral_id=referral.id)
+    await uow.flush()
+    return extension, referral

@@ -1,0 +1,156 @@
+"""Notifications: inbox rows at once; deliveries over channels in business hours."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.cases.deadlines import BusinessCalendar
+from domain.notifications.channels import Channel, Outgoing
+from domain.notifications.messages import Message
+from domain.notifications.models import Delivery, DeliveryStatus, Notification
+from domain.notifications.rules import next_business_hour
+from domain.upsert import insert_once
+from domain.uow import UnitOfWork
+from domain.users.models import User
+from domain.users.principal import Principal
+
+DELIVER_JOB = "notifications.deliver"
+MAX_ATTEMPTS = 8
+
+
+async def notify(uow: UnitOfWork, user: User, kind: str, key: str, message: Message, now: datetime,
+                 calendar: BusinessCalendar, channels: Sequence[str] = ("EMAIL",), *,
+                 case_id: uuid.UUID | None = None, referral_id: uuid.UUID | None = None) -> bool:
+    """Put a message in `user`'s inbox, once per `key`; queue its e-mail for the next
+    business hour when the user has an address. True when this call created it."""
+    session = uow.session
+    notification_id = uuid.uuid4()
+    created = await insert_once(session, Notification, {
+        "id": notification_id, "user_id": user.id, "key": key[:160], "kind": kind,
+        "case_id": case_id, "referral_id": referral_id, "subject": message.subject[:300],
+        "body_th": message.body_th, "body_en": message.body_en, "created_at": now,
+    }, ["user_id", "key"])
+    if not created:
+        return False
+    send_at = next_business_hour(now, calendar)
+    for channel in channels:
+        address = user.email if channel == "EMAIL" else None
+        if not address:
+            continue
+        delivery = Delivery(notification_id=notification_id, channel=channel, address=address,
+                            not_before=send_at)
+        session.add(delivery)
+        if send_at <= now:
+            uow.enqueue(DELIVER_JOB, delivery_id=str(delivery.id))
+    return True
+
+
+async def due_delivery_ids(session: AsyncSession, now: datetime, limit: int = 500) -> list[uuid.UUID]:
+    """Deliveries held for business hours (or retrying) whose time has come."""
+    stmt = (select(Delivery.id)
+            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.not_before <= now)  # type: ignore[operator]
+            .order_by(Delivery.not_before).limit(limit))  # type: ignore[arg-type]
+    return list((await session.execute(stmt)).scalars())
+
+
+async def deliver(uow: UnitOfWork, delivery_id: uuid.UUID, now: datetime,
+                  channels: dict[str, Channel]) -> bool:
+    """Send one delivery if it is still pending and due; True when it was sent now.
+
+    Safe to run twice: a sent delivery is not sent again. A failure is recorded and retried
+    later with a growing delay, up to MAX_ATTEMPTS.
+    """
+    session = uow.session
+    stmt = select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+    delivery = (await session.execute(stmt)).scalar_one_or_none()
+    if delivery is None or delivery.status != DeliveryStatus.PENDING or delivery.not_before > now:
+        return False
+    channel = channels.get(delivery.channel)
+    if channel is None:
+        return False  # no such channel configured in this process: stays pending
+    notification = await session.get(Notification, delivery.notification_id)
+    user = await session.get(User, notification.user_id) if notification else None
+    if notification is None or user is None:
+        delivery.status = DeliveryStatus.FAILED
+        return False
+    delivery.attempts += 1
+    try:
+        await channel.send(Outgoing(delivery_id=str(delivery.id), address=delivery.address,
+                                    display_name=user.display_name, subject=notification.subject,
+                                    body_th=notification.body_th, body_en=notification.body_en))
+    except Exception as error:  # the channel is outside: any failure is retried later
+        delivery.last_error = f"{type(error).__name__}"[:300]
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+        else:
+            delivery.not_before = now + timedelta(minutes=2 ** delivery.attempts)
+        return False
+    delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, None
+    return True
+
+
+async def inbox(session: AsyncSession, principal: Principal, unread_only: bool, first: int,
+                after: tuple[datetime, uuid.UUID] | None) -> tuple[list[Notification], bool]:
+    """The principal's own notifications, newest first, keyset-paginated."""
+    stmt = select(Notification).where(Notification.user_id == principal.user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))  # type: ignore[union-attr]
+    if after is not None:
+        at, last = after
+        stmt = stmt.where(or_(Notification.created_at < at,  # type: ignore[operator]
+                              and_(Notification.created_at == at, Notification.id < last)))  # type: ignore[operator]
+    stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(first + 1)  # type: ignore[attr-defined]
+    rows = list((await session.execute(stmt)).scalars())
+    return rows[:first], len(rows) > first
+
+
+async def unread_count(session: AsyncSession, principal: Principal) -> int:
+    from sqlalchemy import func
+
+    stmt = select(func.count()).select_from(Notification).where(
+        Notification.user_id == principal.user_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def mark_read(uow: UnitOfWork, principal: Principal, ids: Sequence[uuid.UUID],
+                    now: datetime) -> int:
+    """Mark the principal's own notifications read; others' ids are ignored."""
+    if not ids:
+        return 0
+    stmt = (update(Notification)
+            .where(Notification.user_id == principal.user_id, Notification.id.in_(list(ids)),  # type: ignore[attr-defined]
+                   Notification.read_at.is_(None))  # type: ignore[union-attr]
+            .values(read_at=now))
+    result = await uow.session.execute(stmt)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def referral_routed(uow: UnitOfWork, referral_id: uuid.UUID, now: datetime,
+                          calendar: BusinessCalendar) -> int:
+    """Tell the officers of the office a referral was sent to (where it has none, the
+    province's coordinators). Idempotent: one notification per officer and referral."""
+    from domain.cases.models import Case, Referral
+    from domain.escalations import repository as esc_repo
+    from domain.notifications import messages
+    from domain.notifications.models import NotificationKind
+
+    session = uow.session
+    referral = await session.get(Referral, referral_id)
+    if referral is None or referral.status != "PENDING":
+        return 0
+    case = await session.get(Case, referral.case_id)
+    if case is None:
+        return 0
+    people = (await esc_repo.unit_officers(session, referral.org_unit_code)
+              or await esc_repo.coordinators(session, case.province_code))
+    message = messages.new_referral(case.reference, referral.org_unit_code, referral.accept_due_at)
+    created = 0
+    for user in people:
+        created += await notify(uow, user, NotificationKind.NEW_REFERRAL, f"routed:{referral.id}",
+                                message, now, calendar, case_id=case.id, referral_id=referral.id)
+    return created

@@ -1,0 +1,95 @@
+"""Embedded mode: with no KHORTOR_REDIS_URL, `khortor serve` runs the same handlers on the
+same schedule in the API process, as an asyncio task in the app's lifespan. Nothing to
+install; one process. (Run one API process in this mode; with more, use Redis and Celery.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from domain.jobs import Job
+from domain.outbox.service import ClaimedJob
+from domain.settings import Settings
+from workers import handlers
+from workers.handlers import Runtime
+
+logger = logging.getLogger("khortor.embedded")
+
+
+class EmbeddedJobs:
+    """The API's job sink in embedded mode: after a commit, wake the relay at once."""
+
+    def __init__(self) -> None:
+        self.wake = asyncio.Event()
+
+    def deliver(self, jobs: list[Job]) -> None:
+        self.wake.set()
+
+
+async def _run_safely(rt: Runtime, name: str, ids: dict[str, object], outbox_id: int | None) -> None:
+    try:
+        await handlers.run_job(rt, name, ids, outbox_id)
+    except Exception:  # retried: the outbox row stays due, the sweep selects the item again
+        logger.exception("job %s failed", name)
+
+
+async def relay_once(rt: Runtime) -> int:
+    claimed: list[ClaimedJob] = []
+    await handlers.relay(rt, claimed.append)
+    for job in claimed:
+        await _run_safely(rt, job.name, job.ids, job.id)
+    return len(claimed)
+
+
+async def sweep_once(rt: Runtime, names: tuple[str, ...] = tuple(handlers.SWEEPS)) -> int:
+    count = 0
+    for name in names:
+        try:
+            jobs = await handlers.SWEEPS[name](rt)
+        except Exception:
+            logger.exception("sweep %s failed", name)
+            continue
+        for job in jobs:
+            await _run_safely(rt, job.name, job.ids, None)
+        count += len(jobs)
+    return count
+
+
+async def run_forever(rt: Runtime, wake: asyncio.Event) -> None:
+    """The beat and the worker in one loop: relay every `relay_seconds` (or when woken),
+    escalation and notification sweeps every `sweep_seconds`, reminders every 5 of them."""
+    s = rt.settings
+    last_sweep = last_reminders = float("-inf")
+    while True:
+        try:
+            await relay_once(rt)
+            now = time.monotonic()
+            if now - last_sweep >= s.sweep_seconds:
+                last_sweep = now
+                await sweep_once(rt, ("escalations.sweep", "notifications.sweep"))
+            if now - last_reminders >= s.sweep_seconds * 5:
+                last_reminders = now
+                await sweep_once(rt, ("reminders.sweep",))
+        except Exception:
+            logger.exception("embedded worker round failed")
+        wake.clear()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=s.relay_seconds)
+
+
+@asynccontextmanager
+async def embedded_worker(settings: Settings, jobs: EmbeddedJobs) -> AsyncIterator[Runtime]:
+    """Start the loop for the app's lifetime; stop it and dispose of its engine after."""
+    rt = Runtime.create(settings, jobs)
+    task = asyncio.create_task(run_forever(rt, jobs.wake), name="khortor-embedded-worker")
+    try:
+        yield rt
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await rt.db.dispose()

@@ -1,0 +1,73 @@
+"""One event loop per worker process, with the engine created inside it (convention 8).
+
+An engine made in one loop fails in another ("attached to a different loop"), so a task
+never calls `asyncio.run`: every task of a process runs on that process's loop, and the
+runtime (engine, channels) is built lazily on it. A forked child (prefork pool) notices the
+new pid and builds its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from domain.jobs import Job, JobSink
+from domain.settings import Settings
+from workers.handlers import Runtime
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+def _current(jobs: JobSink | None) -> tuple[asyncio.AbstractEventLoop, Runtime]:
+    with _lock:
+        if _state.get("pid") != os.getpid():
+            loop = asyncio.new_event_loop()
+            _state.clear()
+            _state.update(pid=os.getpid(), loop=loop, runtime=None)
+        loop = _state["loop"]
+        if _state["runtime"] is None:
+            asyncio.set_event_loop(loop)
+            settings = Settings.from_env()
+            if jobs is None and settings.redis_url:
+                from workers.celery_app import job_sink
+
+                jobs = job_sink()  # type: ignore[assignment]
+            _state["runtime"] = Runtime.create(settings, jobs)
+        return loop, _state["runtime"]
+
+
+def run(work: Callable[[Runtime], Awaitable[T]], jobs: JobSink | None = None) -> T:
+    """Run `work(runtime)` to completion on this process's loop."""
+    loop, runtime = _current(jobs)
+    return loop.run_until_complete(work(runtime))
+
+
+def shutdown() -> None:
+    """Dispose of the engine on the loop that made it (worker process shutdown)."""
+    with _lock:
+        if _state.get("pid") != os.getpid() or _state.get("runtime") is None:
+            return
+        loop, runtime = _state["loop"], _state["runtime"]
+        _state.clear()
+    loop.run_until_complete(runtime.db.dispose())
+    loop.close()
+
+
+class CeleryJobs:
+    """The job sink of a process talking to Celery: after a commit, ask the relay to run now
+    (best effort: if Redis is down the beat's periodic relay hands the jobs over later)."""
+
+    def __init__(self, send: Callable[[], None]) -> None:
+        self._send = send
+
+    def deliver(self, jobs: list[Job]) -> None:
+        try:
+            self._send()
+        except Exception:  # the outbox keeps the jobs; the next relay picks them up
+            return None
