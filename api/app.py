@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
@@ -25,6 +29,10 @@ from domain.settings import Settings
 from domain.users import repository as users
 from domain.users import service as user_service
 from domain.users.principal import Principal
+
+# The built web client (`npm run build` in web/); served at / when it exists.
+WEB_DIST = Path(os.environ.get("KHORTOR_WEB_DIST")
+                or Path(__file__).resolve().parent.parent / "web" / "dist")
 
 BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
 CALENDAR_REFRESH_SECONDS = 60.0
@@ -100,6 +108,36 @@ def _too_large(limit: int) -> Response:
                         status_code=413)
 
 
+class WebClient(StaticFiles):
+    """The web client at `/`, same origin as `/graphql`.
+
+    Hashed build files under `assets/` are cached for a year; the shell (`index.html`),
+    `sw.js` and the manifest are revalidated on every load so a new build reaches phones.
+    Any other path that is not a file is the single-page app's own route: `index.html`.
+    """
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            response = await super().get_response(path, scope)
+        except HTTPException as error:
+            if error.status_code != 404 or path.startswith("assets/"):
+                raise
+            response = await super().get_response("index.html", scope)
+        immutable = path.startswith("assets/") and response.status_code == 200
+        response.headers["cache-control"] = (
+            "public, max-age=31536000, immutable" if immutable else "no-cache")
+        if path == "sw.js":
+            response.headers["service-worker-allowed"] = "/"
+        return response
+
+
+def web_routes(dist: Path = WEB_DIST) -> list[BaseRoute]:
+    """Mount the built web client at / if it has been built; nothing otherwise."""
+    if not (dist / "index.html").is_file():
+        return []
+    return [Mount("/", app=WebClient(directory=dist, html=True), name="web")]
+
+
 def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
                jobs: JobSink | None = None,
                background: Callable[[], AbstractAsyncContextManager[object]] | None = None) -> Starlette:
@@ -134,7 +172,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         return JSONResponse({"status": "ok"})
 
     app = Starlette(routes=[Route("/graphql", view, methods=["GET", "POST"]),
-                            Route("/healthz", healthz)], lifespan=lifespan)
+                            Route("/healthz", healthz), *web_routes()], lifespan=lifespan)
     app.state.db = db
     app.state.settings = settings
     app.state.calendars = view.calendars

@@ -1,0 +1,132 @@
+import { useEffect } from "preact/hooks";
+import { lang, setLang, t, term } from "./i18n";
+import { useSignal } from "./lib/store";
+import { CasePage } from "./screens/CasePage";
+import { Dashboard } from "./screens/Dashboard";
+import { Login } from "./screens/Login";
+import { MyCases } from "./screens/MyCases";
+import { NewCase } from "./screens/NewCase";
+import { Queue } from "./screens/Queue";
+import { ReferralPage } from "./screens/ReferralPage";
+import { Triage } from "./screens/Triage";
+import { lastSent, navigate, notice, online, outboxItems, route, session, signOut, type Me } from "./state";
+
+interface NavItem { path: string; label: string }
+
+function navFor(me: Me): NavItem[] {
+  switch (me.role) {
+    case "VOLUNTEER":
+      return [{ path: "/", label: t("myCases") }, { path: "/new", label: t("newCase") }];
+    case "OFFICER":
+      return [{ path: "/", label: t("queue") }];
+    case "COORDINATOR":
+      return [{ path: "/", label: t("triage") }, { path: "/referrals", label: t("provinceReferrals") },
+              { path: "/cases", label: t("cases") }];
+    case "SUPERVISOR":
+      return [{ path: "/", label: t("dashboard") }, { path: "/cases", label: t("cases") }];
+    case "ADMIN":
+      return [{ path: "/", label: t("cases") }, { path: "/dashboard", label: t("dashboard") },
+              { path: "/referrals", label: t("provinceReferrals") }];
+    default:
+      return [{ path: "/", label: t("cases") }];
+  }
+}
+
+function Home({ me }: { me: Me }) {
+  switch (me.role) {
+    case "OFFICER": return <Queue />;
+    case "COORDINATOR": return <Triage />;
+    case "SUPERVISOR": return <Dashboard />;
+    default: return <MyCases />;
+  }
+}
+
+function Screen({ me, path }: { me: Me; path: string }) {
+  const [, first, id] = path.split("/");
+  if (first === "case" && id) return <CasePage id={id} />;
+  if (first === "referral" && id) return <ReferralPage id={id} />;
+  if (first === "new" && me.role === "VOLUNTEER") return <NewCase />;
+  if (first === "referrals") return <Queue province />;
+  if (first === "cases") return <MyCases />;
+  if (first === "dashboard") return <Dashboard />;
+  return <Home me={me} />;
+}
+
+function StatusBar() {
+  const isOnline = useSignal(online);
+  const items = useSignal(outboxItems);
+  const message = useSignal(notice);
+  const sent = useSignal(lastSent);
+  useEffect(() => {
+    if (!message) return;
+    const timer = setTimeout(() => notice.set(null), 6000);
+    return () => clearTimeout(timer);
+  }, [message]);
+  return (
+    <div class="statusbar" role="status" aria-live="polite">
+      {!isOnline && <p class="offline-note">{t("offline")}</p>}
+      {items.length > 0 && (
+        <p class="queue-note"><a href="#/">{t("queued", { n: items.length })}</a></p>
+      )}
+      {message && <p class="notice">{message}</p>}
+      {sent.length > 0 && (
+        <p class="notice">
+          {sent.map((s) => <a key={s.caseId} href={`#/case/${s.caseId}`}>{t("sentOk", { ref: s.reference })} </a>)}
+          <button type="button" class="btn link small" onClick={() => lastSent.set([])} aria-label={t("cancel")}>✕</button>
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function App() {
+  const current = useSignal(session);
+  const path = useSignal(route);
+  const language = useSignal(lang);
+  useSignal(online);
+  const me = current?.user;
+
+  useEffect(() => { document.documentElement.lang = language; }, [language]);
+
+  async function onSignOut() {
+    const n = outboxItems.get().length;
+    if (n && !confirm(t("signOutUnsent", { n }))) return;
+    await signOut();
+  }
+
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>
+        {t("skip")}
+      </a>
+      <header class="top">
+        <div class="brand">
+          <a href="#/" class="logo" aria-label={t("appName")}>ข้อต่อ</a>
+        </div>
+        <div class="top-actions">
+          <span class={online.get() ? "dot on" : "dot off"} title={online.get() ? t("online") : t("offline")}
+                aria-label={online.get() ? t("online") : t("offline")} role="img" />
+          <button type="button" class="btn link" lang={language === "th" ? "en" : "th"}
+                  aria-label={t("switchLangLabel")} onClick={() => setLang(language === "th" ? "en" : "th")}>
+            {t("switchLang")}
+          </button>
+          {me && <button type="button" class="btn link" onClick={onSignOut}>{t("signOut")}</button>}
+        </div>
+      </header>
+      {me && (
+        <nav class="tabs" aria-label={t("appName")}>
+          {navFor(me).map((item) => (
+            <a key={item.path} href={`#${item.path}`} aria-current={path === item.path ? "page" : undefined}
+               onClick={() => navigate(item.path)}>{item.label}</a>
+          ))}
+        </nav>
+      )}
+      {me && <p class="who">{me.displayName} · {term(me.role)}</p>}
+      <StatusBar />
+      <main id="main" tabIndex={-1}>
+        {me ? <Screen me={me} path={path} /> : <Login />}
+      </main>
+      <footer class="foot muted small">{t("about")}</footer>
+    </>
+  );
+}

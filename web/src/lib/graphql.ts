@@ -1,0 +1,82 @@
+/** A tiny GraphQL-over-HTTP client for `/graphql` (same origin, JSON, bearer token). */
+
+export class NetworkError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NetworkError";
+  }
+}
+
+/** A top-level GraphQL error: not signed in, not allowed, or a bug on the server. */
+export class RequestError extends Error {
+  constructor(message: string, readonly code: string | undefined) {
+    super(message);
+    this.name = "RequestError";
+  }
+}
+
+/** A mutation's expected failure (a member of its result union implementing UserError). */
+export interface UserError {
+  __typename: string;
+  message: string;
+  messageTh: string;
+  code: string;
+  field?: string;
+  currentVersion?: number;
+}
+
+let token: string | null = null;
+let onUnauthenticated: () => void = () => {};
+
+export function setToken(value: string | null): void {
+  token = value;
+}
+
+export function onSignedOut(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+export async function gql<T>(query: string, variables: Record<string, unknown> = {},
+                             endpoint = "/graphql"): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch (error) {
+    throw new NetworkError(String(error));
+  }
+  if (response.status >= 500 || response.status === 0) {
+    throw new NetworkError(`HTTP ${response.status}`);
+  }
+  let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+  try {
+    body = await response.json();
+  } catch {
+    throw new NetworkError(`HTTP ${response.status}: not JSON`);
+  }
+  if (body.errors?.length) {
+    const first = body.errors[0]!;
+    const code = first.extensions?.code;
+    if (code === "UNAUTHENTICATED") onUnauthenticated();
+    throw new RequestError(first.message, code);
+  }
+  return body.data as T;
+}
+
+/** The part of a mutation result that matters: the success object, or the user error. */
+export function isUserError(value: { __typename: string }): value is UserError {
+  return "code" in value && "messageTh" in value;
+}
+
+/** The fields every mutation asks of its error members. */
+export const USER_ERROR_FIELDS = `
+  ... on UserError { message messageTh code }
+  ... on ValidationError { field }
+  ... on StaleVersionError { currentVersion }`;

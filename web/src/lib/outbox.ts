@@ -1,0 +1,156 @@
+/**
+ * The outbox: cases filed while offline (or while the line is bad) wait here, in IndexedDB,
+ * until the server has them. Each carries a `clientId` chosen on the device, which the server
+ * uses as the case id, so sending one twice (a retry after a lost answer, two tabs) still
+ * files one case. An item is deleted the moment the server confirms it: a citizen's personal
+ * data stays on the phone no longer than it takes to send it.
+ */
+
+export interface OutboxError {
+  code: string;
+  message: string;
+  messageTh: string;
+  field?: string | null;
+}
+
+export interface OutboxItem<I = Record<string, unknown>> {
+  clientId: string;
+  /** Whose item it is: only the volunteer who filed it sends it. */
+  owner: string;
+  input: I;
+  queuedAt: string;
+  attempts: number;
+  /** Set when the server refused the case: the volunteer must fix or discard it. */
+  error?: OutboxError;
+}
+
+/** Where items are kept (IndexedDB in the browser, a Map in tests). */
+export interface OutboxStore<I> {
+  all(): Promise<OutboxItem<I>[]>;
+  put(item: OutboxItem<I>): Promise<void>;
+  remove(clientId: string): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export type SendResult =
+  | { kind: "sent"; caseId: string; reference: string }
+  | { kind: "refused"; error: OutboxError }
+  | { kind: "retry"; reason: string };
+
+export interface FlushReport {
+  sent: { clientId: string; caseId: string; reference: string }[];
+  refused: number;
+  /** True when a network failure stopped the run; the rest wait for the next one. */
+  interrupted: boolean;
+}
+
+export type Sender<I> = (clientId: string, input: I) => Promise<SendResult>;
+
+/** A random v4 UUID, also where `crypto.randomUUID` is missing (plain-HTTP pages). */
+export function newClientId(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === "function") return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export class Outbox<I = Record<string, unknown>> {
+  private flushing: Promise<FlushReport> | null = null;
+  private listeners = new Set<() => void>();
+
+  constructor(
+    private readonly store: OutboxStore<I>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  async items(owner?: string): Promise<OutboxItem<I>[]> {
+    const all = await this.store.all();
+    return all
+      .filter((item) => owner === undefined || item.owner === owner)
+      .sort((a, b) => a.queuedAt.localeCompare(b.queuedAt) || a.clientId.localeCompare(b.clientId));
+  }
+
+  /** Queue a case; the returned clientId is its id on the server once sent. */
+  async enqueue(owner: string, input: I, clientId: string = newClientId()): Promise<OutboxItem<I>> {
+    const item: OutboxItem<I> = {
+      clientId, owner, input, queuedAt: this.now().toISOString(), attempts: 0,
+    };
+    await this.store.put(item);
+    this.changed();
+    return item;
+  }
+
+  async discard(clientId: string): Promise<void> {
+    await this.store.remove(clientId);
+    this.changed();
+  }
+
+  async clear(): Promise<void> {
+    await this.store.clear();
+    this.changed();
+  }
+
+  /**
+   * Send the owner's waiting items, oldest first. Only one flush runs at a time: a call
+   * while one runs gets that run's report. Refused items keep their error and are not
+   * re-sent until the volunteer changes them; a network failure stops the run.
+   */
+  flush(owner: string, send: Sender<I>): Promise<FlushReport> {
+    if (!this.flushing) {
+      this.flushing = this.run(owner, send).finally(() => {
+        this.flushing = null;
+      });
+    }
+    return this.flushing;
+  }
+
+  private async run(owner: string, send: Sender<I>): Promise<FlushReport> {
+    const report: FlushReport = { sent: [], refused: 0, interrupted: false };
+    for (const item of await this.items(owner)) {
+      if (item.error) continue;
+      let result: SendResult;
+      try {
+        result = await send(item.clientId, item.input);
+      } catch (error) {
+        result = { kind: "retry", reason: String(error) };
+      }
+      if (result.kind === "sent") {
+        await this.store.remove(item.clientId);
+        report.sent.push({ clientId: item.clientId, caseId: result.caseId, reference: result.reference });
+      } else if (result.kind === "refused") {
+        await this.store.put({ ...item, attempts: item.attempts + 1, error: result.error });
+        report.refused += 1;
+      } else {
+        await this.store.put({ ...item, attempts: item.attempts + 1 });
+        report.interrupted = true;
+        break;
+      }
+      this.changed();
+    }
+    this.changed();
+    return report;
+  }
+}
+
+/** A store in memory (tests, and browsers without IndexedDB). */
+export function memoryStore<I>(): OutboxStore<I> {
+  const map = new Map<string, OutboxItem<I>>();
+  return {
+    all: async () => [...map.values()].map((item) => structuredClone(item)),
+    put: async (item) => void map.set(item.clientId, structuredClone(item)),
+    remove: async (clientId) => void map.delete(clientId),
+    clear: async () => map.clear(),
+  };
+}

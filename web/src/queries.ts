@@ -1,0 +1,117 @@
+/** Every GraphQL document the client sends (schema.graphql is the contract). */
+import { USER_ERROR_FIELDS } from "./lib/graphql";
+
+export const LOGIN = `mutation Login($username: String!, $password: String!) {
+  login(username: $username, password: $password) {
+    __typename
+    ... on LoginSuccess { token user { id username displayName role areaCode orgUnitCode } }
+    ... on UserError { message messageTh code }
+  }
+}`;
+
+export const CATEGORIES = `query Categories { categories { code nameTh nameEn agencyCode } }`;
+
+export const AREAS = `query Areas($parentCode: String, $search: String) {
+  areas(parentCode: $parentCode, search: $search) { code nameTh nameEn level }
+}`;
+
+export const OPEN_CASE = `mutation OpenCase($input: OpenCaseInput!) {
+  openCase(input: $input) {
+    __typename
+    ... on OpenCaseSuccess { case { id reference status } }
+    ${USER_ERROR_FIELDS}
+  }
+}`;
+
+const CASE_ROW = `id reference status capturedAt receivedAt escalationLevel
+  category { code nameTh nameEn }
+  subdistrict { code nameTh nameEn }
+  referrals { id status current nextDueAt overdue orgUnit { code nameTh nameEn } }`;
+
+export const CASES = `query Cases($filter: CaseFilterInput, $first: Int, $after: String) {
+  cases(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { ${CASE_ROW} } }
+  }
+}`;
+
+const EVENT = `id type at fromStatus toStatus note internal referralId actor { displayName }`;
+
+const CASE_FULL = `id reference status description priority capturedAt receivedAt resolvedAt closedAt
+  version escalationLevel outcome amountRecoveredThb satisfaction
+  category { code nameTh nameEn }
+  subdistrict { code nameTh nameEn district { nameTh nameEn } province { code nameTh nameEn } }
+  citizen { fullName nationalId phone masked }
+  employer { name juristicId }
+  filedBy { displayName }
+  referrals { id status current acceptDueAt resolveDueAt nextDueAt overdue escalationLevel reason
+    outcome amountRecoveredThb version orgUnit { code nameTh nameEn } assignedTo { displayName } }
+  events { ${EVENT} }`;
+
+export const CASE = `query Case($id: ID!) { case(id: $id) { ${CASE_FULL} } }`;
+
+export const REFERRALS = `query Referrals($filter: ReferralFilterInput, $first: Int) {
+  referrals(filter: $filter, first: $first) {
+    totalCount
+    edges { node {
+      id status acceptDueAt resolveDueAt nextDueAt overdue escalationLevel createdAt acceptedAt
+      orgUnit { code nameTh nameEn }
+      case { id reference status category { code nameTh nameEn } subdistrict { nameTh nameEn } }
+    } }
+  }
+}`;
+
+export const REFERRAL = `query Referral($id: ID!) {
+  referral(id: $id) {
+    id status current acceptDueAt resolveDueAt nextDueAt overdue escalationLevel reason outcome
+    amountRecoveredThb version createdAt
+    orgUnit { code nameTh nameEn provinceCode }
+    assignedTo { displayName }
+    case { ${CASE_FULL} }
+  }
+}`;
+
+export const ORG_UNITS = `query OrgUnits($provinceCode: String) {
+  orgUnits(provinceCode: $provinceCode) { code nameTh nameEn agency { code } }
+}`;
+
+const REFERRAL_RESULT = `__typename
+  ... on ${"%"}Success { referral { id status version } }
+  ${USER_ERROR_FIELDS}`;
+
+function referralMutation(name: string, success: string, args: string, params: string): string {
+  return `mutation ${success}(${params}) {
+    ${name}(${args}) { ${REFERRAL_RESULT.replace("%", success)} }
+  }`;
+}
+
+export const ACCEPT = referralMutation("acceptReferral", "AcceptReferral",
+  "referralId: $id, expectedVersion: $v", "$id: ID!, $v: Int");
+export const HOLD = referralMutation("holdReferral", "HoldReferral",
+  "referralId: $id, reason: $reason, expectedVersion: $v", "$id: ID!, $reason: String!, $v: Int");
+export const RESUME = referralMutation("resumeReferral", "ResumeReferral",
+  "referralId: $id, expectedVersion: $v", "$id: ID!, $v: Int");
+export const COMPLETE = referralMutation("completeReferral", "CompleteReferral",
+  "referralId: $id, outcome: $outcome, note: $note, amountRecoveredThb: $amount, expectedVersion: $v",
+  "$id: ID!, $outcome: ReferralOutcome!, $note: String, $amount: Decimal, $v: Int");
+export const REJECT = referralMutation("rejectReferral", "RejectReferral",
+  "referralId: $id, reason: $reason, expectedVersion: $v", "$id: ID!, $reason: String!, $v: Int");
+export const REDIRECT = referralMutation("redirectReferral", "RedirectReferral",
+  "referralId: $id, orgUnitCode: $unit, reason: $reason, expectedVersion: $v",
+  "$id: ID!, $unit: String!, $reason: String!, $v: Int");
+
+function caseMutation(name: string, success: string, args: string, params: string): string {
+  return `mutation ${success}(${params}) {
+    ${name}(${args}) { __typename ... on ${success}Success { case { id status version } } ${USER_ERROR_FIELDS} }
+  }`;
+}
+
+export const SATISFACTION = caseMutation("recordSatisfaction", "RecordSatisfaction",
+  "caseId: $id, score: $score, expectedVersion: $v", "$id: ID!, $score: Int!, $v: Int");
+export const CLOSE = caseMutation("closeCase", "CloseCase",
+  "caseId: $id, expectedVersion: $v", "$id: ID!, $v: Int");
+export const ROUTE = caseMutation("routeCase", "RouteCase",
+  "caseId: $id, orgUnitCodes: $units, expectedVersion: $v", "$id: ID!, $units: [String!]!, $v: Int");
+export const ADD_NOTE = caseMutation("addNote", "AddNote",
+  "caseId: $id, text: $text, internal: $internal", "$id: ID!, $text: String!, $internal: Boolean!");

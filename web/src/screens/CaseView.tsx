@@ -1,0 +1,162 @@
+/** A case's details, referrals and history — shared by the case page and the referral page. */
+import { useState } from "preact/hooks";
+import { Due, Field, StatusBadge, When } from "../components";
+import { ICONS } from "../categories";
+import { errorText, eventTerm, nameOf, t, term } from "../i18n";
+import { gql, isUserError, type UserError } from "../lib/graphql";
+import { useSignal } from "../lib/store";
+import { ADD_NOTE } from "../queries";
+import { session } from "../state";
+
+export interface Named { code?: string; nameTh: string; nameEn: string }
+
+export interface ReferralInfo {
+  id: string; status: string; current: boolean; acceptDueAt: string; resolveDueAt: string;
+  nextDueAt: string | null; overdue: boolean; escalationLevel: number; reason: string | null;
+  outcome: string | null; amountRecoveredThb: string | null; version: number;
+  orgUnit: Named & { code: string; provinceCode?: string }; assignedTo: { displayName: string } | null;
+}
+
+export interface CaseInfo {
+  id: string; reference: string; status: string; description: string; priority: string;
+  capturedAt: string; receivedAt: string; resolvedAt: string | null; closedAt: string | null;
+  version: number; escalationLevel: number; outcome: string | null; amountRecoveredThb: string | null;
+  satisfaction: number | null; category: Named & { code: string };
+  subdistrict: Named & { code: string; district: Named | null; province: (Named & { code: string }) | null };
+  citizen: { fullName: string; nationalId: string | null; phone: string | null; masked: boolean };
+  employer: { name: string; juristicId: string | null } | null;
+  filedBy: { displayName: string } | null;
+  referrals: ReferralInfo[];
+  events: { id: string; type: string; at: string; fromStatus: string | null; toStatus: string | null;
+            note: string | null; internal: boolean; referralId: string | null;
+            actor: { displayName: string } | null }[];
+}
+
+export type MutationResult = { __typename: string } & Partial<UserError>;
+
+/** Run a mutation; returns the error text to show, or null when it succeeded. */
+export async function mutate(query: string, variables: Record<string, unknown>): Promise<string | null> {
+  try {
+    const data = await gql<Record<string, MutationResult>>(query, variables);
+    const result = Object.values(data)[0]!;
+    if (isUserError(result as { __typename: string })) {
+      return result.__typename === "StaleVersionError" ? t("stale") : errorText(result as UserError);
+    }
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+export function CaseSummary({ c }: { c: CaseInfo }) {
+  return (
+    <div class="card">
+      <p class="case-head">
+        <span class="icon big" aria-hidden="true">{ICONS[c.category.code] ?? "💬"}</span>
+        <span>
+          <strong>{nameOf(c.category)}</strong><br />
+          <span class="muted">{t("reference")} </span><span class="ref">{c.reference}</span>
+        </span>
+        <StatusBadge status={c.status} />
+      </p>
+      <dl class="facts">
+        <dt>{t("filedAt")}</dt><dd><When at={c.receivedAt} /></dd>
+        <dt>{t("subdistrict")}</dt>
+        <dd>{nameOf(c.subdistrict)}, {nameOf(c.subdistrict.district)}, {nameOf(c.subdistrict.province)}</dd>
+        <dt>{t("citizen")}</dt>
+        <dd>{c.citizen.fullName}{c.citizen.nationalId && <><br />{c.citizen.nationalId}</>}
+          {c.citizen.phone && <><br />{c.citizen.phone}</>}</dd>
+        {c.employer && <><dt>{t("employer")}</dt><dd>{c.employer.name}</dd></>}
+        {c.filedBy && <><dt>{term("VOLUNTEER")}</dt><dd>{c.filedBy.displayName}</dd></>}
+        {c.outcome && <><dt>{t("outcome")}</dt><dd>{term("outcome." + c.outcome)}</dd></>}
+        {c.amountRecoveredThb && <><dt>{t("amount")}</dt><dd>{Number(c.amountRecoveredThb).toLocaleString("th-TH")}</dd></>}
+        {c.satisfaction && <><dt>{t("satisfaction")}</dt><dd>{"★".repeat(c.satisfaction)}{"☆".repeat(5 - c.satisfaction)} ({c.satisfaction}/5)</dd></>}
+      </dl>
+      <h2 class="section">{t("description")}</h2>
+      <p class="description">{c.description}</p>
+    </div>
+  );
+}
+
+export function ReferralList({ c, linkable }: { c: CaseInfo; linkable?: (r: ReferralInfo) => boolean }) {
+  if (!c.referrals.length) return null;
+  return (
+    <div class="card">
+      <h2>{t("referrals")}</h2>
+      <ul class="list" role="list">
+        {c.referrals.map((r) => {
+          const body = (
+            <>
+              <span class="row-main">
+                <span class="row-title">{nameOf(r.orgUnit)} ({r.orgUnit.code})</span>
+                {r.nextDueAt && <span class="row-sub">{t("deadline")}: <Due at={r.nextDueAt} overdue={r.overdue} /></span>}
+                {r.assignedTo && <span class="row-sub">{r.assignedTo.displayName}</span>}
+                {r.reason && <span class="row-sub">{t("reason")}: {r.reason}</span>}
+                {r.outcome && <span class="row-sub">{t("outcome")}: {term("outcome." + r.outcome)}</span>}
+              </span>
+              <StatusBadge status={r.status} />
+            </>
+          );
+          return (
+            <li key={r.id} class={r.current ? "" : "superseded"}>
+              {linkable?.(r) ? <a class="row" href={`#/referral/${r.id}`}>{body}</a> : <div class="row">{body}</div>}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+export function History({ c }: { c: CaseInfo }) {
+  return (
+    <div class="card">
+      <h2>{t("history")}</h2>
+      <ol class="timeline">
+        {[...c.events].reverse().map((e) => (
+          <li key={e.id} class={e.internal ? "internal" : ""}>
+            <strong>{eventTerm(e.type)}</strong>
+            {e.toStatus && <> → {term(e.toStatus)}</>}
+            <br /><span class="muted"><When at={e.at} /> · {e.actor?.displayName ?? t("system")}
+              {e.internal && <> · {t("internalNote")}</>}</span>
+            {e.note && <p class="note">{e.note}</p>}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+export function NoteForm({ caseId, onDone }: { caseId: string; onDone: () => void }) {
+  const me = useSignal(session)!.user;
+  const staff = me.role !== "VOLUNTEER" && me.role !== "MENTOR";
+  const [text, setText] = useState("");
+  const [internal, setInternal] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function submit(event: Event) {
+    event.preventDefault();
+    if (!text.trim()) return;
+    const failed = await mutate(ADD_NOTE, { id: caseId, text: text.trim(), internal: staff && internal });
+    setError(failed);
+    if (!failed) {
+      setText("");
+      onDone();
+    }
+  }
+  return (
+    <form class="card" onSubmit={submit}>
+      <h2>{t("notes")}</h2>
+      <Field id="note" label={t("noteText")} error={error}>
+        <textarea id="note" rows={2} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+      </Field>
+      {staff && (
+        <div class="field check">
+          <input id="note-internal" type="checkbox" checked={internal}
+                 onChange={(e) => setInternal(e.currentTarget.checked)} />
+          <label for="note-internal">{t("internalNote")}</label>
+        </div>
+      )}
+      <button class="btn secondary" type="submit">{t("addNote")}</button>
+    </form>
+  );
+}

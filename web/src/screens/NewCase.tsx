@@ -1,0 +1,194 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { describedBy, Field, Page } from "../components";
+import { FALLBACK_CATEGORIES, ICONS, type CategoryInfo } from "../categories";
+import { errorText, nameOf, t } from "../i18n";
+import { gql } from "../lib/graphql";
+import { formatNationalId, nationalIdState } from "../lib/nationalId";
+import { useSignal } from "../lib/store";
+import { AREAS, CATEGORIES } from "../queries";
+import { flushOutbox, navigate, notice, online, outbox, session, type CaseInput } from "../state";
+
+interface AreaOption { code: string; nameTh: string; nameEn: string }
+
+/** Reference data (no personal data) is kept in localStorage so the form works offline. */
+function useReference<T>(key: string, query: string, variables: Record<string, unknown>,
+                         pick: (data: any) => T, fallback: T): T {
+  const [value, setValue] = useState<T>(() => {
+    try {
+      const raw = localStorage.getItem(key);
+      return raw ? (JSON.parse(raw) as T) : fallback;
+    } catch {
+      return fallback;
+    }
+  });
+  useEffect(() => {
+    gql(query, variables).then((data) => {
+      const fresh = pick(data);
+      localStorage.setItem(key, JSON.stringify(fresh));
+      setValue(fresh);
+    }).catch(() => { /* offline: keep what we have */ });
+  }, [key]);
+  return value;
+}
+
+type Errors = Partial<Record<"category" | "subdistrict" | "fullName" | "nationalId" | "consent" | "description" | "form", string>>;
+
+const FIELD_OF: Record<string, keyof Errors> = {
+  categoryCode: "category", subdistrictCode: "subdistrict", description: "description",
+  "citizen.fullName": "fullName", "citizen.nationalId": "nationalId", "citizen.consent": "consent",
+};
+
+export function NewCase() {
+  const me = useSignal(session)!.user;
+  const area = me.areaCode ?? "";
+  const district = area.length >= 4 ? area.slice(0, 4) : "";
+  const categories = useReference<CategoryInfo[]>("khortor.ref.categories", CATEGORIES, {},
+    (d) => d.categories, FALLBACK_CATEGORIES);
+  const subdistricts = useReference<AreaOption[]>(`khortor.ref.areas.${district}`, AREAS,
+    { parentCode: district }, (d) => d.areas, area.length === 6 ? [{ code: area, nameTh: area, nameEn: area }] : []);
+
+  const [category, setCategory] = useState("");
+  const [subdistrict, setSubdistrict] = useState(area.length === 6 ? area : "");
+  const [fullName, setFullName] = useState("");
+  const [nationalId, setNationalId] = useState("");
+  const [phone, setPhone] = useState("");
+  const [employer, setEmployer] = useState("");
+  const [consent, setConsent] = useState(false);
+  const [description, setDescription] = useState("");
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+  const summary = useRef<HTMLDivElement>(null);
+
+  const idState = nationalIdState(nationalId);
+  const idError = idState === "invalid" ? t("nationalIdInvalid") : null;
+
+  function validate(): Errors {
+    const e: Errors = {};
+    if (!category) e.category = t("required", { field: t("category") });
+    if (!subdistrict) e.subdistrict = t("required", { field: t("subdistrict") });
+    if (!fullName.trim()) e.fullName = t("required", { field: t("fullName") });
+    if (idState === "invalid") e.nationalId = t("nationalIdInvalid");
+    if (idState === "incomplete") e.nationalId = t("nationalIdIncomplete");
+    if (!consent) e.consent = t("consentRequired");
+    if (!description.trim()) e.description = t("required", { field: t("description") });
+    return e;
+  }
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const found = validate();
+    setErrors(found);
+    if (Object.keys(found).length) {
+      requestAnimationFrame(() => summary.current?.focus());
+      return;
+    }
+    setBusy(true);
+    const input: CaseInput = {
+      categoryCode: category,
+      subdistrictCode: subdistrict,
+      description: description.trim(),
+      citizen: { fullName: fullName.trim(), nationalId: nationalId.trim() ? formatNationalId(nationalId).replace(/-/g, "") : null,
+                 phone: phone.trim() || null, consent },
+      employer: employer.trim() ? { name: employer.trim() } : null,
+      capturedAt: new Date().toISOString(),
+    };
+    // Into the outbox first, so nothing is lost if the line drops half-way; then send.
+    const item = await outbox.enqueue(me.username, input);
+    if (online.get()) await flushOutbox();
+    const left = (await outbox.items(me.username)).find((i) => i.clientId === item.clientId);
+    setBusy(false);
+    if (!left) {
+      navigate(`/case/${item.clientId}`);
+      return;
+    }
+    if (left.error) {
+      // Refused by the server: take it back into the form to fix; nothing was filed.
+      await outbox.discard(left.clientId);
+      const key = FIELD_OF[left.error.field ?? ""] ?? "form";
+      setErrors({ [key]: errorText(left.error), ...(key === "form" ? {} : { form: t("fixErrors") }) });
+      requestAnimationFrame(() => summary.current?.focus());
+      return;
+    }
+    notice.set(t("savedOffline"));
+    navigate("/");
+  }
+
+  const errorList = Object.entries(errors).filter(([k]) => k !== "form");
+  return (
+    <Page title={t("newCase")}>
+      <form class="card" onSubmit={submit} noValidate>
+        <div ref={summary} tabIndex={-1} role={Object.keys(errors).length ? "alert" : undefined}>
+          {Object.keys(errors).length > 0 && (
+            <div class="alert">
+              <p>{errors.form ?? t("fixErrors")}</p>
+              <ul>{errorList.map(([k, v]) => <li key={k}>{v}</li>)}</ul>
+            </div>
+          )}
+        </div>
+
+        <fieldset class={errors.category ? "field has-error" : "field"}>
+          <legend>{t("category")}</legend>
+          <div class="cat-grid">
+            {categories.map((c) => (
+              <label key={c.code} class={category === c.code ? "cat selected" : "cat"}>
+                <input type="radio" name="category" value={c.code} checked={category === c.code}
+                       onChange={() => setCategory(c.code)} />
+                <span class="cat-icon" aria-hidden="true">{ICONS[c.code] ?? "💬"}</span>
+                <span>{nameOf(c)}</span>
+              </label>
+            ))}
+          </div>
+          {errors.category && <p class="error">{errors.category}</p>}
+        </fieldset>
+
+        <Field id="subdistrict" label={t("subdistrict")} error={errors.subdistrict}>
+          <select id="subdistrict" value={subdistrict} aria-describedby={describedBy("subdistrict")}
+                  onChange={(e) => setSubdistrict(e.currentTarget.value)}>
+            {!subdistrict && <option value="">—</option>}
+            {subdistricts.map((a) => <option key={a.code} value={a.code}>{nameOf(a)} ({a.code})</option>)}
+          </select>
+        </Field>
+
+        <h2 class="section">{t("citizen")}</h2>
+        <Field id="fullName" label={t("fullName")} error={errors.fullName}>
+          <input id="fullName" autocomplete="off" value={fullName} aria-describedby={describedBy("fullName")}
+                 aria-invalid={errors.fullName ? "true" : undefined}
+                 onInput={(e) => setFullName(e.currentTarget.value)} />
+        </Field>
+        <Field id="nationalId" label={t("nationalId")} hint={t("nationalIdHint")}
+               error={idError ?? errors.nationalId}
+               ok={idState === "valid" ? t("nationalIdValid") : null}>
+          <input id="nationalId" inputMode="numeric" autocomplete="off" maxLength={17}
+                 value={nationalId} aria-describedby={describedBy("nationalId", true)}
+                 aria-invalid={idError || errors.nationalId ? "true" : undefined}
+                 onInput={(e) => setNationalId(e.currentTarget.value)} />
+        </Field>
+        <Field id="phone" label={t("phone")}>
+          <input id="phone" type="tel" inputMode="tel" autocomplete="off" value={phone}
+                 onInput={(e) => setPhone(e.currentTarget.value)} />
+        </Field>
+        <Field id="employer" label={t("employerName")} hint={t("employer")}>
+          <input id="employer" autocomplete="off" value={employer} aria-describedby={describedBy("employer", true)}
+                 onInput={(e) => setEmployer(e.currentTarget.value)} />
+        </Field>
+
+        <Field id="description" label={t("description")} hint={t("descriptionHint")} error={errors.description}>
+          <textarea id="description" rows={5} value={description} aria-describedby={describedBy("description", true)}
+                    aria-invalid={errors.description ? "true" : undefined}
+                    onInput={(e) => setDescription(e.currentTarget.value)} />
+        </Field>
+
+        <div class={errors.consent ? "field check has-error" : "field check"}>
+          <input id="consent" type="checkbox" checked={consent} aria-describedby="consent-msg"
+                 onChange={(e) => setConsent(e.currentTarget.checked)} />
+          <label for="consent">{t("consent")}</label>
+          <p class="error" id="consent-msg" aria-live="polite">{errors.consent ?? ""}</p>
+        </div>
+
+        <button class="btn primary block" type="submit" disabled={busy}>
+          {busy ? t("sending") : t("submitCase")}
+        </button>
+      </form>
+    </Page>
+  );
+}

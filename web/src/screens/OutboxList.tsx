@@ -1,0 +1,47 @@
+import { errorText, nameOf, t } from "../i18n";
+import { useSignal } from "../lib/store";
+import { FALLBACK_CATEGORIES, ICONS } from "../categories";
+import { When } from "../components";
+import { flushing, flushOutbox, online, outbox, outboxItems } from "../state";
+
+/** The cases waiting on this phone, shown on top of "my cases". */
+export function OutboxList() {
+  const items = useSignal(outboxItems);
+  const isOnline = useSignal(online);
+  const busy = useSignal(flushing);
+  if (!items.length) return null;
+  return (
+    <div class="card outbox" aria-labelledby="outbox-title">
+      <div class="page-head">
+        <h2 id="outbox-title">{t("queued", { n: items.length })}</h2>
+        {isOnline && (
+          <button type="button" class="btn secondary" disabled={busy} onClick={() => void flushOutbox()}>
+            {busy ? t("sending") : t("sendNow")}
+          </button>
+        )}
+      </div>
+      <ul class="list" role="list">
+        {items.map((item) => {
+          const category = FALLBACK_CATEGORIES.find((c) => c.code === item.input.categoryCode);
+          return (
+            <li key={item.clientId} class="row queued">
+              <span class="icon" aria-hidden="true">{ICONS[item.input.categoryCode] ?? "💬"}</span>
+              <span class="row-main">
+                <span class="row-title">{nameOf(category)}</span>
+                <span class="row-sub"><When at={item.queuedAt} /></span>
+                {item.error && (
+                  <span class="error" role="alert">{t("refusedInOutbox", { msg: errorText(item.error) })}</span>
+                )}
+              </span>
+              {item.error && (
+                <button type="button" class="btn danger small" onClick={() => void outbox.discard(item.clientId)}>
+                  {t("discard")}
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,153 @@
+import { useState } from "preact/hooks";
+import { Due, Field, LoadError, Loading, Page, StatusBadge, useQuery } from "../components";
+import { nameOf, t, term } from "../i18n";
+import { ACCEPT, COMPLETE, HOLD, ORG_UNITS, REDIRECT, REFERRAL, REJECT, RESUME } from "../queries";
+import { CaseSummary, History, mutate, NoteForm, type CaseInfo, type ReferralInfo } from "./CaseView";
+
+type Action = "hold" | "complete" | "reject" | "redirect";
+const OUTCOMES = ["RESOLVED", "PARTIALLY_RESOLVED", "NOT_UPHELD", "REFERRED_OUTSIDE", "WITHDRAWN"];
+
+export function ReferralPage({ id }: { id: string }) {
+  const q = useQuery<{ referral: (ReferralInfo & { case: CaseInfo }) | null }>(REFERRAL, { id });
+  const r = q.data?.referral;
+  const [open, setOpen] = useState<Action | null>(null);
+  const [message, setMessage] = useState<{ text: string; ok: boolean } | null>(null);
+
+  async function run(query: string, variables: Record<string, unknown>) {
+    const failed = await mutate(query, { id, v: r!.version, ...variables });
+    setMessage(failed ? { text: failed, ok: false } : { text: t("done"), ok: true });
+    if (!failed) setOpen(null);
+    q.reload(); // also after a conflict: show what the other person did
+  }
+
+  return (
+    <Page title={r ? `${t("referrals")} ${r.orgUnit.code}` : t("referrals")}>
+      {q.loading && !q.data && <Loading />}
+      {q.error && <LoadError error={q.error} reload={q.reload} />}
+      {q.data && !r && <p class="alert" role="alert">404</p>}
+      {r && (
+        <>
+          <div class="card">
+            <p class="case-head">
+              <span><strong>{nameOf(r.orgUnit)}</strong><br /><span class="ref">{r.case.reference}</span></span>
+              <StatusBadge status={r.status} />
+            </p>
+            <dl class="facts">
+              <dt>{t("acceptBy")}</dt><dd><Due at={r.acceptDueAt} overdue={r.overdue && r.status === "PENDING"} /></dd>
+              <dt>{t("resolveBy")}</dt><dd><Due at={r.resolveDueAt} overdue={r.overdue && r.status !== "PENDING"} /></dd>
+              {r.escalationLevel > 0 && <><dt>{t("escalation")}</dt><dd>{r.escalationLevel}</dd></>}
+              {r.reason && <><dt>{t("reason")}</dt><dd>{r.reason}</dd></>}
+              {r.outcome && <><dt>{t("outcome")}</dt><dd>{term("outcome." + r.outcome)}</dd></>}
+            </dl>
+            <div role="status" aria-live="polite">
+              {message && <p class={message.ok ? "ok" : "alert"}>{message.text}</p>}
+            </div>
+            {r.current && (
+              <div class="actions">
+                {r.status === "PENDING" && <button class="btn primary" type="button" onClick={() => run(ACCEPT, {})}>{t("accept")}</button>}
+                {r.status === "ACCEPTED" && <button class="btn primary" type="button" onClick={() => setOpen("complete")}>{t("complete")}</button>}
+                {r.status === "ACCEPTED" && <button class="btn secondary" type="button" onClick={() => setOpen("hold")}>{t("hold")}</button>}
+                {r.status === "ON_HOLD" && <button class="btn primary" type="button" onClick={() => run(RESUME, {})}>{t("resume")}</button>}
+                {r.status === "PENDING" && <button class="btn secondary" type="button" onClick={() => setOpen("reject")}>{t("reject")}</button>}
+                {(r.status === "PENDING" || r.status === "ACCEPTED") && (
+                  <button class="btn secondary" type="button" onClick={() => setOpen("redirect")}>{t("redirect")}</button>
+                )}
+              </div>
+            )}
+            {open === "hold" && <ReasonForm label={t("hold")} onCancel={() => setOpen(null)}
+                                            onSubmit={(reason) => run(HOLD, { reason })} />}
+            {open === "reject" && <ReasonForm label={t("reject")} onCancel={() => setOpen(null)}
+                                              onSubmit={(reason) => run(REJECT, { reason })} />}
+            {open === "complete" && <CompleteForm onCancel={() => setOpen(null)}
+                                                  onSubmit={(v) => run(COMPLETE, v)} />}
+            {open === "redirect" && <RedirectForm province={r.orgUnit.provinceCode ?? r.orgUnit.code.split("-")[1]!}
+                                                  current={r.orgUnit.code} onCancel={() => setOpen(null)}
+                                                  onSubmit={(v) => run(REDIRECT, v)} />}
+          </div>
+          <CaseSummary c={r.case} />
+          <NoteForm caseId={r.case.id} onDone={q.reload} />
+          <History c={r.case} />
+        </>
+      )}
+    </Page>
+  );
+}
+
+function ReasonForm({ label, onSubmit, onCancel }: {
+  label: string; onSubmit: (reason: string) => void; onCancel: () => void;
+}) {
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <form class="subform" onSubmit={(e) => {
+      e.preventDefault();
+      if (!reason.trim()) setError(t("reasonRequired"));
+      else onSubmit(reason.trim());
+    }}>
+      <Field id="reason" label={t("reason")} error={error}>
+        <textarea id="reason" rows={2} value={reason} aria-describedby="reason-msg"
+                  onInput={(e) => setReason(e.currentTarget.value)} />
+      </Field>
+      <button class="btn primary" type="submit">{label}</button>{" "}
+      <button class="btn link" type="button" onClick={onCancel}>{t("cancel")}</button>
+    </form>
+  );
+}
+
+function CompleteForm({ onSubmit, onCancel }: {
+  onSubmit: (v: { outcome: string; note: string | null; amount: string | null }) => void; onCancel: () => void;
+}) {
+  const [outcome, setOutcome] = useState("RESOLVED");
+  const [amount, setAmount] = useState("");
+  const [note, setNote] = useState("");
+  return (
+    <form class="subform" onSubmit={(e) => {
+      e.preventDefault();
+      onSubmit({ outcome, note: note.trim() || null, amount: amount.trim() || null });
+    }}>
+      <Field id="outcome" label={t("outcome")}>
+        <select id="outcome" value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)}>
+          {OUTCOMES.map((o) => <option key={o} value={o}>{term("outcome." + o)}</option>)}
+        </select>
+      </Field>
+      <Field id="amount" label={t("amount")}>
+        <input id="amount" inputMode="decimal" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+      </Field>
+      <Field id="complete-note" label={t("noteText")}>
+        <textarea id="complete-note" rows={2} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+      </Field>
+      <button class="btn primary" type="submit">{t("confirm")}</button>{" "}
+      <button class="btn link" type="button" onClick={onCancel}>{t("cancel")}</button>
+    </form>
+  );
+}
+
+function RedirectForm({ province, current, onSubmit, onCancel }: {
+  province: string; current: string; onSubmit: (v: { unit: string; reason: string }) => void; onCancel: () => void;
+}) {
+  const units = useQuery<{ orgUnits: { code: string; nameTh: string; nameEn: string }[] }>(ORG_UNITS, { provinceCode: province });
+  const [unit, setUnit] = useState("");
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <form class="subform" onSubmit={(e) => {
+      e.preventDefault();
+      if (!unit || !reason.trim()) setError(t("reasonRequired"));
+      else onSubmit({ unit, reason: reason.trim() });
+    }}>
+      <Field id="redirect-unit" label={t("toOffice")}>
+        <select id="redirect-unit" value={unit} onChange={(e) => setUnit(e.currentTarget.value)}>
+          <option value="">—</option>
+          {units.data?.orgUnits.filter((u) => u.code !== current).map((u) => (
+            <option key={u.code} value={u.code}>{nameOf(u)} ({u.code})</option>
+          ))}
+        </select>
+      </Field>
+      <Field id="redirect-reason" label={t("reason")} error={error}>
+        <textarea id="redirect-reason" rows={2} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+      </Field>
+      <button class="btn primary" type="submit">{t("redirect")}</button>{" "}
+      <button class="btn link" type="button" onClick={onCancel}>{t("cancel")}</button>
+    </form>
+  );
+}

@@ -1,0 +1,141 @@
+/** App-wide state: who is signed in, the network, the outbox, the current route. */
+import { gql, isUserError, NetworkError, RequestError, setToken, onSignedOut } from "./lib/graphql";
+import { idbStore } from "./lib/idbStore";
+import { memoryStore, Outbox, type OutboxItem, type SendResult } from "./lib/outbox";
+import { signal } from "./lib/store";
+import { OPEN_CASE } from "./queries";
+
+export interface Me {
+  id: string;
+  username: string;
+  displayName: string;
+  role: string;
+  areaCode: string | null;
+  orgUnitCode: string | null;
+}
+
+export interface CaseInput {
+  categoryCode: string;
+  subdistrictCode: string;
+  description: string;
+  citizen: { fullName: string; nationalId: string | null; phone: string | null; consent: boolean };
+  employer: { name: string } | null;
+  capturedAt: string;
+}
+
+const SESSION_KEY = "khortor.session";
+
+function loadSession(): { token: string; user: Me } | null {
+  try {
+    const raw = localStorage.getItem(SESSION_KEY);
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+}
+
+export const session = signal(loadSession());
+setToken(session.get()?.token ?? null);
+
+export function signIn(token: string, user: Me): void {
+  localStorage.setItem(SESSION_KEY, JSON.stringify({ token, user }));
+  setToken(token);
+  session.set({ token, user });
+  void refreshOutbox().then(() => flushOutbox());
+}
+
+export async function signOut(): Promise<void> {
+  // Unsent cases of this volunteer go with them: no citizen data is left behind.
+  const me = session.get()?.user;
+  if (me) for (const item of await outbox.items(me.username)) await outbox.discard(item.clientId);
+  localStorage.removeItem(SESSION_KEY);
+  setToken(null);
+  session.set(null);
+  navigate("/");
+}
+
+onSignedOut(() => {
+  // An expired token: ask to sign in again but keep the outbox, it is sent after sign-in.
+  localStorage.removeItem(SESSION_KEY);
+  setToken(null);
+  session.set(null);
+});
+
+// ---- network and outbox ----
+
+export const online = signal(typeof navigator === "undefined" ? true : navigator.onLine);
+export const outbox = new Outbox<CaseInput>(
+  typeof indexedDB === "undefined" ? memoryStore<CaseInput>() : idbStore<CaseInput>(),
+);
+export const outboxItems = signal<OutboxItem<CaseInput>[]>([]);
+export const flushing = signal(false);
+export const notice = signal<string | null>(null);
+
+export async function refreshOutbox(): Promise<void> {
+  const me = session.get()?.user;
+  outboxItems.set(me ? await outbox.items(me.username) : []);
+}
+outbox.subscribe(() => void refreshOutbox());
+
+type OpenCaseData = {
+  openCase: { __typename: string; case?: { id: string; reference: string } } & Record<string, unknown>;
+};
+
+export async function sendCase(clientId: string, input: CaseInput): Promise<SendResult> {
+  try {
+    const data = await gql<OpenCaseData>(OPEN_CASE, { input: { ...input, clientId } });
+    const result = data.openCase;
+    if (result.__typename === "OpenCaseSuccess" && result.case) {
+      return { kind: "sent", caseId: result.case.id, reference: result.case.reference };
+    }
+    if (isUserError(result)) {
+      return { kind: "refused", error: { code: result.code, message: result.message,
+                                         messageTh: result.messageTh, field: result.field } };
+    }
+    return { kind: "retry", reason: "unexpected answer" };
+  } catch (error) {
+    if (error instanceof NetworkError) return { kind: "retry", reason: error.message };
+    if (error instanceof RequestError && (error.code === "UNAUTHENTICATED" || !error.code)) {
+      return { kind: "retry", reason: error.message };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return { kind: "refused", error: { code: "REQUEST", message, messageTh: message } };
+  }
+}
+
+export const lastSent = signal<{ caseId: string; reference: string }[]>([]);
+
+export async function flushOutbox(): Promise<void> {
+  const me = session.get()?.user;
+  if (!me || !online.get()) return;
+  flushing.set(true);
+  try {
+    const report = await outbox.flush(me.username, sendCase);
+    if (report.sent.length) lastSent.set(report.sent);
+  } finally {
+    flushing.set(false);
+    await refreshOutbox();
+  }
+}
+
+if (typeof window !== "undefined") {
+  window.addEventListener("online", () => { online.set(true); void flushOutbox(); });
+  window.addEventListener("offline", () => online.set(false));
+  setInterval(() => { if (outboxItems.get().length) void flushOutbox(); }, 30_000);
+}
+
+// ---- routing (hash based: the server needs no routes of its own) ----
+
+function currentPath(): string {
+  return typeof location === "undefined" ? "/" : location.hash.replace(/^#/, "") || "/";
+}
+
+export const route = signal(currentPath());
+if (typeof window !== "undefined") {
+  window.addEventListener("hashchange", () => route.set(currentPath()));
+}
+
+export function navigate(path: string): void {
+  if (currentPath() === path) route.set(path);
+  else location.hash = path;
+}
