@@ -50,6 +50,12 @@ DEMO_USERS: tuple[NewUser, ...] = (
 )
 
 DEMO_USERNAMES: frozenset[str] = frozenset(u.username for u in DEMO_USERS)
+# The DLPW officer heads the office (told at escalation level 1); the national supervisor
+# approves extensions of legal deadlines for the Director-General.
+DEMO_FLAGS: dict[str, dict[str, bool]] = {
+    "dlpw.nongkhai": {"is_unit_head": True},
+    "sup.national": {"is_extension_approver": True},
+}
 
 
 async def seed_demo(session: AsyncSession, password: str, now: datetime) -> list[str]:
@@ -62,7 +68,9 @@ async def seed_demo(session: AsyncSession, password: str, now: datetime) -> list
     for template in DEMO_USERS:
         if await repository.by_username(session, template.username) is not None:
             continue
-        await create_user(session, replace(template, password=password), now)
+        user = await create_user(session, replace(template, password=password), now)
+        for flag, value in DEMO_FLAGS.get(template.username, {}).items():
+            setattr(user, flag, value)
         created.append(template.username)
     return created
 
