@@ -19,6 +19,7 @@ from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
 from api.errors import EXCEPTION_HANDLERS
 from api.reference.queries import ReferenceQueries
+from api.stats.queries import StatsMutations, StatsQueries
 from api.users.resolvers import UserMutations, UserQueries
 
 logger = logging.getLogger("khortor.graphql")
@@ -29,12 +30,12 @@ EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(UserQueries, CaseQueries, ReferenceQueries):
+class Query(UserQueries, CaseQueries, ReferenceQueries, StatsQueries):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
-class Mutation(UserMutations, CaseMutations):
+class Mutation(UserMutations, CaseMutations, StatsMutations):
     pass
 
 

@@ -1,0 +1,1 @@
+"""The dashboards in the schema."""

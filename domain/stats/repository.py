@@ -1,0 +1,481 @@
+"""All SQL of the dashboards (convention 3).
+
+Case scope always comes from `domain.cases.repository.visibility(principal)` and the case
+filter from the same function `cases` uses, so a figure never counts a case its reader
+could not list. Business time is computed in SQL with the `stats_calendar_day` table
+(see `rules.office_seconds`); percentiles run in SQL on PostgreSQL and in Python on SQLite,
+with the same formula.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (BigInteger, ColumnElement, Integer, Select, and_, case, cast, delete,
+                        func, or_, select)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from domain.areas.models import Area
+from domain.cases.commands import CaseFilter
+from domain.cases.models import Case, CaseEvent, Referral
+from domain.cases.repository import _case_filter, visibility  # the one filter `cases` uses
+from domain.categories.models import Category
+from domain.org_units.models import Agency, OrgUnit
+from domain.stats import rules
+from domain.stats.models import StatsCalendarDay, StatsExport
+from domain.stats.rules import CaseDimension, CalendarDay
+from domain.users.models import Role, User
+from domain.users.principal import Principal
+
+_DAY = 86400
+_OFFICE = rules.OFFICE_DAY_SECONDS
+_OPENS = rules.OFFICE_OPENS_SECOND
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+# --- the business-day table ----------------------------------------------------------------
+
+async def calendar_fingerprint(session: AsyncSession) -> tuple[int, int, int]:
+    stmt = select(func.count(), func.coalesce(func.sum(StatsCalendarDay.business_days_before), 0),
+                  func.coalesce(func.sum(StatsCalendarDay.day_number * cast(StatsCalendarDay.is_business, Integer)), 0))
+    row = (await session.execute(stmt)).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+async def replace_calendar(session: AsyncSession, days: Sequence[CalendarDay]) -> None:
+    """Upsert every day (safe when two processes do it at once) and drop days not listed."""
+    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    values = [{"day_number": d.day_number, "business_days_before": d.business_days_before,
+               "is_business": d.is_business} for d in days]
+    for start in range(0, len(values), 2000):
+        stmt = insert(StatsCalendarDay).values(values[start:start + 2000])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["day_number"],
+            set_={"business_days_before": stmt.excluded.business_days_before,
+                  "is_business": stmt.excluded.is_business})
+        await session.execute(stmt)
+    if days:
+        await session.execute(delete(StatsCalendarDay).where(
+            or_(StatsCalendarDay.day_number < days[0].day_number,  # type: ignore[operator]
+                StatsCalendarDay.day_number > days[-1].day_number)))  # type: ignore[operator]
+
+
+# --- expressions ------------------------------------------------------------------------------
+
+def _local_seconds(column: Any, dialect: str) -> ColumnElement[int]:
+    """Whole seconds since 1970-01-01 00:00 Bangkok time (UTC+7, no daylight saving)."""
+    if dialect == "postgresql":
+        seconds: ColumnElement[int] = cast(func.floor(func.extract("epoch", column)), BigInteger)
+    else:
+        seconds = cast(func.strftime("%s", column), Integer)
+    return seconds + rules.BANGKOK_OFFSET_SECONDS
+
+
+def _office_seconds(local: ColumnElement[int], day: Any) -> ColumnElement[int]:
+    """`rules.office_seconds` in SQL, `day` being the joined calendar row of `local`."""
+    second = local % _DAY
+    into = case((second <= _OPENS, 0), (second >= _OPENS + _OFFICE, _OFFICE), else_=second - _OPENS)
+    return day.business_days_before * _OFFICE + case((day.is_business, into), else_=0)
+
+
+def _month(column: Any, dialect: str) -> ColumnElement[str]:
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("Asia/Bangkok", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column, "+7 hours")
+
+
+def _case_dimension(dim: CaseDimension, dialect: str) -> ColumnElement[Any]:
+    return {
+        CaseDimension.STATUS: Case.status,
+        CaseDimension.CATEGORY: Case.category_code,
+        CaseDimension.PROVINCE: Case.province_code,
+        CaseDimension.DISTRICT: Case.district_code,
+        CaseDimension.SUBDISTRICT: Case.subdistrict_code,
+        CaseDimension.ESCALATION_LEVEL: Case.escalation_level,
+        CaseDimension.FISCAL_YEAR: Case.fiscal_year,
+    }.get(dim, None) if dim is not CaseDimension.MONTH else _month(Case.received_at, dialect)  # type: ignore[return-value]
+
+
+def _scoped(stmt: Select[Any], principal: Principal, f: CaseFilter) -> Select[Any]:
+    return _case_filter(stmt.where(visibility(principal)), f, principal)  # type: ignore[arg-type]
+
+
+def _sum_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+# --- caseStats ----------------------------------------------------------------------------------
+
+@dataclass
+class CaseGroupFigures:
+    case_count: int = 0
+    open_by_age: tuple[int, int, int, int] = (0, 0, 0, 0)
+    amount_recovered_thb: Decimal = Decimal(0)
+    satisfaction_sum: int = 0
+    satisfaction_count: int = 0
+
+
+@dataclass
+class ReferralGroupFigures:
+    referral_count: int = 0
+    accepted_on_time: int = 0
+    accept_counted: int = 0
+    resolved_on_time: int = 0
+    resolve_counted: int = 0
+    # In office seconds; filled in SQL (PostgreSQL) or from `durations` (SQLite).
+    accept_p50: float | None = None
+    accept_p90: float | None = None
+    resolve_p50: float | None = None
+    resolve_p90: float | None = None
+
+
+async def case_group_figures(session: AsyncSession, principal: Principal, f: CaseFilter,
+                             dims: Sequence[CaseDimension], now: datetime,
+                             ) -> dict[tuple[Any, ...], CaseGroupFigures]:
+    dialect = _dialect(session)
+    keys: list[ColumnElement[Any]] = []
+    legs = None
+    if rules.REFERRAL_DIMENSIONS & set(dims):
+        # Each case once per office (or agency) it was sent to.
+        leg_cols: list[Any] = [Referral.case_id]
+        if CaseDimension.ORG_UNIT in dims:
+            leg_cols.append(Referral.org_unit_code.label("org_unit_code"))  # type: ignore[attr-defined]
+        if CaseDimension.AGENCY in dims:
+            leg_cols.append(OrgUnit.agency_code.label("agency_code"))  # type: ignore[attr-defined]
+        legs = (select(*leg_cols).select_from(Referral)
+                .join(OrgUnit, OrgUnit.code == Referral.org_unit_code).distinct().subquery("legs"))
+    for dim in dims:
+        if dim is CaseDimension.ORG_UNIT:
+            keys.append(legs.c.org_unit_code)  # type: ignore[union-attr]
+        elif dim is CaseDimension.AGENCY:
+            keys.append(legs.c.agency_code)  # type: ignore[union-attr]
+        else:
+            keys.append(_case_dimension(dim, dialect))
+    b7, b30, b60 = rules.age_bounds(now)
+    is_open = Case.status.in_(rules.OPEN_CASE_STATUSES)  # type: ignore[attr-defined]
+    received = Case.received_at
+    if dialect == "postgresql":
+        amount: ColumnElement[Any] = func.coalesce(func.sum(Case.amount_recovered_thb), 0)
+    else:  # SQLite has no decimal type: add whole satang, exactly
+        amount = func.coalesce(func.sum(cast(func.round(Case.amount_recovered_thb * 100), Integer)), 0)
+    stmt = select(
+        *keys, func.count(),
+        _sum_if(and_(is_open, received > b7)),  # type: ignore[operator]
+        _sum_if(and_(is_open, received <= b7, received > b30)),  # type: ignore[operator]
+        _sum_if(and_(is_open, received <= b30, received > b60)),  # type: ignore[operator]
+        _sum_if(and_(is_open, received <= b60)),  # type: ignore[operator]
+        amount,
+        func.coalesce(func.sum(Case.satisfaction), 0), func.count(Case.satisfaction),
+    ).select_from(Case)
+    if legs is not None:
+        stmt = stmt.outerjoin(legs, legs.c.case_id == Case.id)
+    stmt = _scoped(stmt, principal, f)
+    if keys:
+        stmt = stmt.group_by(*keys)
+    out: dict[tuple[Any, ...], CaseGroupFigures] = {}
+    n = len(keys)
+    for row in (await session.execute(stmt)).all():
+        if row[n] == 0:
+            continue  # the empty group of an ungrouped query over no cases
+        raw = row[n + 5]
+        money = Decimal(raw) if dialect == "postgresql" else Decimal(int(raw)) / 100
+        out[tuple(row[:n])] = CaseGroupFigures(
+            case_count=int(row[n]), open_by_age=(int(row[n + 1]), int(row[n + 2]),
+                                                 int(row[n + 3]), int(row[n + 4])),
+            amount_recovered_thb=money.quantize(Decimal("0.01")),
+            satisfaction_sum=int(row[n + 6]), satisfaction_count=int(row[n + 7]))
+    return out
+
+
+def _referral_base(session: AsyncSession, principal: Principal, f: CaseFilter,
+                   dims: Sequence[CaseDimension]) -> tuple[Select[Any], list[ColumnElement[Any]],
+                                                            ColumnElement[Any], ColumnElement[Any]]:
+    """Referrals of the cases in scope, with group keys and office-time durations."""
+    dialect = _dialect(session)
+    keys: list[ColumnElement[Any]] = []
+    for dim in dims:
+        if dim is CaseDimension.ORG_UNIT:
+            keys.append(Referral.org_unit_code)  # type: ignore[arg-type]
+        elif dim is CaseDimension.AGENCY:
+            keys.append(OrgUnit.agency_code)  # type: ignore[arg-type]
+        else:
+            keys.append(_case_dimension(dim, dialect))
+    made, accepted, done = (aliased(StatsCalendarDay, name=n) for n in ("cal_made", "cal_accepted", "cal_done"))
+    made_l = _local_seconds(Referral.created_at, dialect)
+    accepted_l = _local_seconds(Referral.accepted_at, dialect)
+    done_l = _local_seconds(Referral.completed_at, dialect)
+    start = _office_seconds(made_l, made)
+    to_accept = _office_seconds(accepted_l, accepted) - start
+    to_resolve = _office_seconds(done_l, done) - start
+    stmt = (select().select_from(Referral)
+            .join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
+            .outerjoin(made, made.day_number == made_l // _DAY)
+            .outerjoin(accepted, accepted.day_number == accepted_l // _DAY)
+            .outerjoin(done, done.day_number == done_l // _DAY))
+    if CaseDimension.AGENCY in dims:
+        stmt = stmt.join(OrgUnit, OrgUnit.code == Referral.org_unit_code)  # type: ignore[arg-type]
+    return _scoped(stmt, principal, f), keys, to_accept, to_resolve
+
+
+async def referral_group_figures(session: AsyncSession, principal: Principal, f: CaseFilter,
+                                 dims: Sequence[CaseDimension], now: datetime,
+                                 ) -> dict[tuple[Any, ...], ReferralGroupFigures]:
+    dialect = _dialect(session)
+    base, keys, to_accept, to_resolve = _referral_base(session, principal, f, dims)
+    accepted_on_time = and_(Referral.accepted_at.is_not(None),  # type: ignore[union-attr]
+                            Referral.accepted_at <= Referral.accept_due_at)  # type: ignore[operator]
+    accept_counted = or_(Referral.accepted_at.is_not(None),  # type: ignore[union-attr]
+                         and_(Referral.status == "PENDING", Referral.accept_due_at < now))
+    resolved_on_time = and_(Referral.completed_at.is_not(None),  # type: ignore[union-attr]
+                            Referral.completed_at <= Referral.resolve_due_at)  # type: ignore[operator]
+    resolve_counted = or_(Referral.completed_at.is_not(None),  # type: ignore[union-attr]
+                          and_(Referral.status.in_(rules.OPEN_REFERRAL_STATUSES),  # type: ignore[attr-defined]
+                               Referral.resolve_due_at < now))
+    figures: list[ColumnElement[Any]] = [
+        func.count(), _sum_if(accepted_on_time), _sum_if(accept_counted),
+        _sum_if(resolved_on_time), _sum_if(resolve_counted)]
+    in_sql = dialect == "postgresql"
+    if in_sql:
+        figures += [func.percentile_cont(p).within_group(d)
+                    for d in (to_accept, to_resolve) for p in (0.5, 0.9)]
+    stmt = base.with_only_columns(*keys, *figures)
+    if keys:
+        stmt = stmt.group_by(*keys)
+    n = len(keys)
+    out: dict[tuple[Any, ...], ReferralGroupFigures] = {}
+    for row in (await session.execute(stmt)).all():
+        if row[n] == 0:
+            continue
+        g = ReferralGroupFigures(int(row[n]), int(row[n + 1]), int(row[n + 2]),
+                                 int(row[n + 3]), int(row[n + 4]))
+        if in_sql:
+            g.accept_p50, g.accept_p90, g.resolve_p50, g.resolve_p90 = row[n + 5:n + 9]
+        out[tuple(row[:n])] = g
+    if not in_sql:
+        for key, (accept, resolve) in (await _durations(session, base, keys, to_accept, to_resolve)).items():
+            g = out[key]
+            accept.sort()
+            resolve.sort()
+            g.accept_p50, g.accept_p90 = rules.median(accept), rules.percentile_cont(accept, 0.9)
+            g.resolve_p50, g.resolve_p90 = rules.median(resolve), rules.percentile_cont(resolve, 0.9)
+    return out
+
+
+async def _durations(session: AsyncSession, base: Select[Any], keys: list[ColumnElement[Any]],
+                     to_accept: ColumnElement[Any], to_resolve: ColumnElement[Any],
+                     ) -> dict[tuple[Any, ...], tuple[list[int], list[int]]]:
+    stmt = base.with_only_columns(*keys, to_accept, to_resolve).where(
+        or_(Referral.accepted_at.is_not(None), Referral.completed_at.is_not(None)))  # type: ignore[union-attr]
+    out: dict[tuple[Any, ...], tuple[list[int], list[int]]] = {}
+    n = len(keys)
+    for row in (await session.execute(stmt)).all():
+        accept, resolve = out.setdefault(tuple(row[:n]), ([], []))
+        if row[n] is not None:
+            accept.append(int(row[n]))
+        if row[n + 1] is not None:
+            resolve.append(int(row[n + 1]))
+    return out
+
+
+# --- names for labels -------------------------------------------------------------------------
+
+async def names(session: AsyncSession, model: Any, codes: Iterable[str]) -> dict[str, tuple[str, str]]:
+    wanted = sorted({c for c in codes if c is not None})
+    if not wanted:
+        return {}
+    stmt = select(model.code, model.name_th, model.name_en).where(model.code.in_(wanted))
+    return {r[0]: (r[1], r[2]) for r in (await session.execute(stmt)).all()}
+
+
+async def category_names(session: AsyncSession, codes: Iterable[str]) -> dict[str, tuple[str, str]]:
+    return await names(session, Category, codes)
+
+
+async def agency_names(session: AsyncSession, codes: Iterable[str]) -> dict[str, tuple[str, str]]:
+    return await names(session, Agency, codes)
+
+
+async def org_unit_names(session: AsyncSession, codes: Iterable[str]) -> dict[str, tuple[str, str]]:
+    return await names(session, OrgUnit, codes)
+
+
+async def area_names(session: AsyncSession, codes: Iterable[str]) -> dict[str, tuple[str, str]]:
+    return await names(session, Area, codes)
+
+
+# --- volunteers --------------------------------------------------------------------------------
+
+@dataclass
+class VolunteerFigures:
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    area_code: str | None
+    created_at: datetime
+    cases_filed: int = 0
+    open_cases: int = 0
+    satisfaction_sum: int = 0
+    satisfaction_count: int = 0
+    last_activity_at: datetime | None = None
+
+
+def _volunteers_in_scope(principal: Principal, area: str | None) -> Select[Any]:
+    stmt = select(User.id).where(User.role == Role.VOLUNTEER, User.is_active)
+    if principal.role is Role.MENTOR:
+        stmt = stmt.where(User.mentor_id == principal.user_id)
+    if area:
+        stmt = stmt.where(User.area_code.startswith(area))  # type: ignore[union-attr]
+    return stmt
+
+
+async def volunteer_figures(session: AsyncSession, principal: Principal, area: str | None,
+                            filed_from: datetime | None, filed_to: datetime | None,
+                            ) -> list[VolunteerFigures]:
+    """Every active volunteer in scope, with their cases (in the reader's case scope) and last activity."""
+    ids = _volunteers_in_scope(principal, area)
+    users = (await session.execute(
+        select(User.id, User.username, User.display_name, User.area_code, User.created_at)
+        .where(User.id.in_(ids)).order_by(User.username))).all()  # type: ignore[attr-defined]
+    out = {u[0]: VolunteerFigures(u[0], u[1], u[2], u[3], u[4]) for u in users}
+    if not out:
+        return []
+    in_period: list[ColumnElement[bool]] = []
+    if filed_from is not None:
+        in_period.append(Case.received_at >= filed_from)  # type: ignore[arg-type,operator]
+    if filed_to is not None:
+        in_period.append(Case.received_at < filed_to)  # type: ignore[arg-type,operator]
+    filed = _sum_if(and_(*in_period)) if in_period else func.count()
+    stmt = (select(Case.filed_by_id, filed,
+                   _sum_if(Case.status.in_(rules.OPEN_CASE_STATUSES)),  # type: ignore[attr-defined]
+                   func.coalesce(func.sum(Case.satisfaction), 0), func.count(Case.satisfaction))
+            .where(visibility(principal), Case.filed_by_id.in_(ids))  # type: ignore[attr-defined]
+            .group_by(Case.filed_by_id))
+    for row in (await session.execute(stmt)).all():
+        v = out[row[0]]
+        v.cases_filed, v.open_cases = int(row[1]), int(row[2])
+        v.satisfaction_sum, v.satisfaction_count = int(row[3]), int(row[4])
+    last = (select(CaseEvent.actor_id, func.max(CaseEvent.at))
+            .where(CaseEvent.actor_id.in_(ids)).group_by(CaseEvent.actor_id))  # type: ignore[union-attr]
+    for actor_id, at in (await session.execute(last)).all():
+        out[actor_id].last_activity_at = _aware(at)
+    return list(out.values())
+
+
+def _aware(at: Any) -> datetime | None:
+    """max() loses the column type on SQLite: parse its text back to an aware UTC datetime."""
+    if at is None:
+        return None
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at  # type: ignore[no-any-return]
+
+
+# --- network coverage ----------------------------------------------------------------------------
+
+async def areas_under(session: AsyncSession, prefix: str) -> list[tuple[str, str, str, str | None, str]]:
+    """(code, name_th, name_en, parent_code, level) of every area whose code starts with `prefix`."""
+    stmt = select(Area.code, Area.name_th, Area.name_en, Area.parent_code, Area.level)
+    if prefix:
+        stmt = stmt.where(Area.code.startswith(prefix))  # type: ignore[attr-defined]
+    return [tuple(r) for r in (await session.execute(stmt.order_by(Area.code))).all()]  # type: ignore[misc]
+
+
+async def covered_subdistricts(session: AsyncSession, prefix: str) -> set[str]:
+    """Sub-districts with at least one active volunteer assigned to them."""
+    stmt = (select(User.area_code).distinct()
+            .where(User.role == Role.VOLUNTEER, User.is_active,
+                   func.length(User.area_code) == 6))
+    if prefix:
+        stmt = stmt.where(User.area_code.startswith(prefix))  # type: ignore[union-attr]
+    return {r[0] for r in (await session.execute(stmt)).all()}
+
+
+async def area_level(session: AsyncSession, code: str) -> str | None:
+    area = await session.get(Area, code)
+    return area.level if area else None
+
+
+
+# --- routing accuracy ------------------------------------------------------------------------------
+
+async def routing_figures(session: AsyncSession, principal: Principal, f: CaseFilter,
+                          ) -> list[tuple[str, str, int, int, int]]:
+    """(category, province, referrals, rejected, redirected) for referrals of cases in scope."""
+    stmt = _scoped(
+        select(Case.category_code, Case.province_code, func.count(),
+               _sum_if(Referral.status == "REJECTED"), _sum_if(Referral.status == "REDIRECTED"))
+        .select_from(Referral).join(Case, Case.id == Referral.case_id),  # type: ignore[arg-type]
+        principal, f).group_by(Case.category_code, Case.province_code)
+    return [(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in (await session.execute(stmt)).all()]
+
+
+async def routing_flows(session: AsyncSession, principal: Principal, f: CaseFilter,
+                        ) -> list[tuple[str, str, str, str, str | None, int]]:
+    """(category, province, status, from office, to office or None, count) of declined and redirected referrals."""
+    successor = aliased(Referral, name="successor")
+    stmt = _scoped(
+        select(Case.category_code, Case.province_code, Referral.status, Referral.org_unit_code,
+               successor.org_unit_code, func.count())
+        .select_from(Referral).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
+        .outerjoin(successor, and_(successor.predecessor_id == Referral.id,
+                                   Referral.status == "REDIRECTED"))
+        .where(Referral.status.in_(("REJECTED", "REDIRECTED"))),  # type: ignore[attr-defined]
+        principal, f).group_by(Case.category_code, Case.province_code, Referral.status,
+                               Referral.org_unit_code, successor.org_unit_code)
+    return [(r[0], r[1], r[2], r[3], r[4], int(r[5])) for r in (await session.execute(stmt)).all()]
+
+
+# --- case list for export ---------------------------------------------------------------------------
+
+async def count_cases(session: AsyncSession, principal: Principal, f: CaseFilter) -> int:
+    inner = _scoped(select(Case.id), principal, f)
+    return int((await session.execute(select(func.count()).select_from(inner.subquery()))).scalar_one())
+
+
+async def case_rows_for_export(session: AsyncSession, principal: Principal, f: CaseFilter,
+                               ) -> list[tuple[Any, ...]]:
+    """Cases in scope, newest first, without any personal data (no citizen, no description)."""
+    stmt = _scoped(select(
+        Case.id, Case.reference, Case.status, Case.category_code, Case.province_code,
+        Case.district_code, Case.subdistrict_code, Case.received_at, Case.fiscal_year,
+        Case.escalation_level, Case.outcome, Case.amount_recovered_thb, Case.satisfaction,
+        Case.resolved_at, Case.closed_at), principal, f)
+    stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc())  # type: ignore[attr-defined]
+    return [tuple(r) for r in (await session.execute(stmt)).all()]
+
+
+async def current_offices(session: AsyncSession, principal: Principal, f: CaseFilter,
+                          ) -> dict[uuid.UUID, list[str]]:
+    stmt = _scoped(select(Referral.case_id, Referral.org_unit_code)
+                   .select_from(Referral).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
+                   .where(Referral.is_current), principal, f)
+    out: dict[uuid.UUID, list[str]] = {}
+    for case_id, unit in (await session.execute(stmt.order_by(Referral.org_unit_code))).all():
+        out.setdefault(case_id, []).append(unit)
+    return out
+
+
+# --- exports ------------------------------------------------------------------------------------------
+
+async def export_by_id(session: AsyncSession, export_id: uuid.UUID, *, for_update: bool = False) -> StatsExport | None:
+    stmt = select(StatsExport).where(StatsExport.id == export_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+

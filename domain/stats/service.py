@@ -1,0 +1,248 @@
+"""Read use cases of the dashboards. Each opens short read sessions and asks the repository.
+
+Figures are computed live from the case tables, so they always match the data exactly
+(rollups were not needed: see README "Dashboards" for the measurements).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from domain.calendar import CALENDAR_YEARS
+from domain.cases.commands import CaseFilter
+from domain.cases.deadlines import BusinessCalendar
+from domain.db import Database
+from domain.errors import AccessDenied
+from domain.stats import repository, rules
+from domain.stats.results import (AreaCoverage, AreaRef, CaseStats, CaseStatsRow, GroupKey,
+                                  NetworkCoverage, RoutingAccuracyRow, RoutingFlow,
+                                  VolunteerActivity, VolunteerActivityRow)
+from domain.stats.rules import CaseDimension
+from domain.uow import UnitOfWork
+from domain.users.models import Role
+from domain.users.principal import Principal
+
+MAX_VOLUNTEER_PAGE = 1000
+_synced: set[tuple[str, int]] = set()
+
+
+def require_stats_reader(principal: Principal, *, mentors: bool = False) -> None:
+    allowed = rules.ACTIVITY_ROLES if mentors else rules.STATS_ROLES
+    if principal.role not in allowed:
+        raise AccessDenied("Dashboards are for supervisors, coordinators and administrators.")
+
+
+async def ensure_calendar(db: Database, calendar: BusinessCalendar) -> None:
+    """Make `stats_calendar_day` equal to `calendar` (once per process, database and calendar)."""
+    key = (db.url, hash(calendar.holidays))
+    if key in _synced:
+        return
+    days = rules.calendar_days(calendar, date(CALENDAR_YEARS.start, 1, 1),
+                               date(CALENDAR_YEARS.stop - 1, 12, 31))
+    expected = (len(days), sum(d.business_days_before for d in days),
+                sum(d.day_number for d in days if d.is_business))
+    async with db.read_sessions() as session:
+        stored = await repository.calendar_fingerprint(session)
+    if stored != expected:
+        async with UnitOfWork(db) as uow:
+            await repository.replace_calendar(uow.session, days)
+    _synced.add(key)
+
+
+# --- caseStats ------------------------------------------------------------------------------
+
+async def case_stats(db: Database, principal: Principal, f: CaseFilter,
+                     group_by: Sequence[CaseDimension], now: datetime,
+                     calendar: BusinessCalendar) -> CaseStats:
+    require_stats_reader(principal)
+    dims = rules.dimensions(group_by)
+    await ensure_calendar(db, calendar)
+
+    async def cases() -> dict[tuple[Any, ...], repository.CaseGroupFigures]:
+        async with db.read_sessions() as session:
+            return await repository.case_group_figures(session, principal, f, dims, now)
+
+    async def referrals() -> dict[tuple[Any, ...], repository.ReferralGroupFigures]:
+        async with db.read_sessions() as session:
+            return await repository.referral_group_figures(session, principal, f, dims, now)
+
+    # Two statements on two connections, at the same time.
+    case_figures, referral_figures = await asyncio.gather(cases(), referrals())
+    keys = sorted(set(case_figures) | set(referral_figures), key=_sort_key)
+    labels = await _labels(db, dims, keys)
+    rows = []
+    for key in keys:
+        c = case_figures.get(key) or repository.CaseGroupFigures()
+        r = referral_figures.get(key) or repository.ReferralGroupFigures()
+        rows.append(CaseStatsRow(
+            keys=tuple(_key(dim, value, labels) for dim, value in zip(dims, key, strict=True)),
+            case_count=c.case_count, referral_count=r.referral_count,
+            accepted_within_deadline=r.accepted_on_time, acceptance_counted=r.accept_counted,
+            resolved_within_deadline=r.resolved_on_time, resolution_counted=r.resolve_counted,
+            accepted_within_deadline_share=rules.share(r.accepted_on_time, r.accept_counted),
+            resolved_within_deadline_share=rules.share(r.resolved_on_time, r.resolve_counted),
+            median_business_days_to_accept=rules.business_days(r.accept_p50),
+            p90_business_days_to_accept=rules.business_days(r.accept_p90),
+            median_business_days_to_resolve=rules.business_days(r.resolve_p50),
+            p90_business_days_to_resolve=rules.business_days(r.resolve_p90),
+            open_by_age=c.open_by_age, amount_recovered_thb=c.amount_recovered_thb,
+            satisfaction_count=c.satisfaction_count,
+            mean_satisfaction=rules.mean(c.satisfaction_sum, c.satisfaction_count)))
+    return CaseStats(group_by=dims, rows=tuple(rows), as_of=now)
+
+
+def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((v is None, "" if v is None else str(v).zfill(12) if isinstance(v, int) else v)
+                 for v in key)
+
+
+_NAMED = {CaseDimension.CATEGORY: repository.category_names,
+          CaseDimension.AGENCY: repository.agency_names,
+          CaseDimension.ORG_UNIT: repository.org_unit_names,
+          CaseDimension.PROVINCE: repository.area_names,
+          CaseDimension.DISTRICT: repository.area_names,
+          CaseDimension.SUBDISTRICT: repository.area_names}
+
+
+async def _labels(db: Database, dims: Sequence[CaseDimension],
+                  keys: Sequence[tuple[Any, ...]]) -> dict[tuple[CaseDimension, str], tuple[str, str]]:
+    out: dict[tuple[CaseDimension, str], tuple[str, str]] = {}
+    async with db.read_sessions() as session:
+        for i, dim in enumerate(dims):
+            lookup = _NAMED.get(dim)
+            if lookup is None:
+                continue
+            found = await lookup(session, {k[i] for k in keys if k[i] is not None})
+            out.update({(dim, code): label for code, label in found.items()})
+    return out
+
+
+def _key(dim: CaseDimension, value: Any,
+         labels: dict[tuple[CaseDimension, str], tuple[str, str]]) -> GroupKey:
+    if value is None:
+        return GroupKey(dim, None, "ไม่ระบุ", "none")
+    code = str(value)
+    if dim is CaseDimension.STATUS:
+        th, en = rules.status_label(code)
+    elif dim is CaseDimension.ESCALATION_LEVEL:
+        th, en = rules.escalation_label(int(value))
+    elif dim is CaseDimension.FISCAL_YEAR:
+        th, en = rules.fiscal_year_label(int(value))
+    elif dim is CaseDimension.MONTH:
+        th, en = rules.month_label(code)
+    else:
+        th, en = labels.get((dim, code), (code, code))
+    return GroupKey(dim, code, th, en)
+
+
+# --- volunteerActivity ---------------------------------------------------------------------------
+
+async def volunteer_activity(db: Database, principal: Principal, *, area_code: str | None,
+                             filed_from: datetime | None, filed_to: datetime | None,
+                             inactive_for_days: int | None, first: int, offset: int,
+                             now: datetime) -> VolunteerActivity | None:
+    """Per volunteer in scope; None when the asked area is outside the reader's scope."""
+    require_stats_reader(principal, mentors=True)
+    if principal.role is Role.MENTOR:
+        area = area_code or None
+    else:
+        scope = rules.area_scope(principal)
+        if scope is None:
+            raise AccessDenied()
+        area = rules.narrow_area(scope, area_code)
+        if area is None:
+            return None
+    async with db.read_sessions() as session:
+        figures = await repository.volunteer_figures(session, principal, area, filed_from, filed_to)
+        areas = await repository.area_names(session, {v.area_code for v in figures if v.area_code})
+    rows = []
+    for v in figures:
+        since = v.last_activity_at or v.created_at
+        th, en = areas.get(v.area_code or "", (None, None))
+        rows.append(VolunteerActivityRow(
+            user_id=v.user_id, username=v.username, display_name=v.display_name,
+            area_code=v.area_code, area_label_th=th, area_label_en=en,
+            cases_filed=v.cases_filed, open_cases=v.open_cases,
+            last_activity_at=v.last_activity_at,
+            days_since_last_activity=rules.whole_days_since(since, now) or 0,
+            satisfaction_count=v.satisfaction_count,
+            mean_satisfaction=rules.mean(v.satisfaction_sum, v.satisfaction_count)))
+    inactive = {d: sum(1 for v in figures
+                       if rules.inactive_for(v.last_activity_at, v.created_at, now, d))
+                for d in rules.INACTIVITY_THRESHOLDS_DAYS}
+    listed = [r for r in rows if inactive_for_days is None
+              or r.days_since_last_activity >= inactive_for_days]
+    listed.sort(key=lambda r: (-r.days_since_last_activity, r.username))
+    return VolunteerActivity(volunteer_count=len(rows), inactive_30_days=inactive[30],
+                             inactive_60_days=inactive[60], inactive_90_days=inactive[90],
+                             volunteers=tuple(listed[offset:offset + first]), as_of=now)
+
+
+# --- networkCoverage ------------------------------------------------------------------------------
+
+async def network_coverage(db: Database, principal: Principal,
+                           province_code: str | None) -> NetworkCoverage | None:
+    """Sub-districts with an active volunteer; None when the province is outside scope."""
+    require_stats_reader(principal)
+    scope = rules.area_scope(principal)
+    if scope is None:
+        raise AccessDenied()
+    wanted = (province_code or "").strip()[:2] or None
+    area = rules.narrow_area(scope, wanted)
+    if area is None:
+        return None
+    async with db.read_sessions() as session:
+        areas = await repository.areas_under(session, area[:2] if area else "")
+        covered = await repository.covered_subdistricts(session, area)
+    names = {code: (th, en) for code, th, en, _, _ in areas}
+    subdistricts = [(code, parent) for code, _, _, parent, level in areas
+                    if level == "SUBDISTRICT" and code.startswith(area)]
+    by_district: dict[str, list[int]] = {}
+    by_province: dict[str, list[int]] = {}
+    uncovered = []
+    for code, parent in subdistricts:
+        hit = code in covered
+        for bucket, key in ((by_district, code[:4]), (by_province, code[:2])):
+            counts = bucket.setdefault(key, [0, 0])
+            counts[0] += 1
+            counts[1] += hit
+        if not hit:
+            th, en = names[code]
+            uncovered.append(AreaRef(code, th, en, code[:4]))
+
+    def coverage(bucket: dict[str, list[int]]) -> tuple[AreaCoverage, ...]:
+        return tuple(AreaCoverage(code, *names.get(code, (code, code)), total, hit)
+                     for code, (total, hit) in sorted(bucket.items()))
+
+    total = AreaCoverage(area or "", *(names.get(area, ("ทั้งประเทศ", "whole country")) if area
+                                       else ("ทั้งประเทศ", "whole country")),
+                         len(subdistricts), sum(1 for c, _ in subdistricts if c in covered))
+    return NetworkCoverage(total=total, provinces=coverage(by_province),
+                           districts=coverage(by_district), uncovered=tuple(uncovered))
+
+
+# --- routingAccuracy --------------------------------------------------------------------------------
+
+async def routing_accuracy(db: Database, principal: Principal, f: CaseFilter) -> tuple[RoutingAccuracyRow, ...]:
+    require_stats_reader(principal)
+    async with db.read_sessions() as session:
+        figures = await repository.routing_figures(session, principal, f)
+        flows = await repository.routing_flows(session, principal, f)
+        categories = await repository.category_names(session, {r[0] for r in figures})
+        provinces = await repository.area_names(session, {r[1] for r in figures})
+    by_group: dict[tuple[str, str], list[RoutingFlow]] = {}
+    for category, province, status, source, target, count in flows:
+        by_group.setdefault((category, province), []).append(RoutingFlow(status, source, target, count))
+    rows = []
+    for category, province, total, rejected, redirected in sorted(figures):
+        group_flows = sorted(by_group.get((category, province), []),
+                             key=lambda fl: (-fl.count, fl.kind, fl.from_org_unit, fl.to_org_unit or ""))
+        rows.append(RoutingAccuracyRow(
+            category=GroupKey(CaseDimension.CATEGORY, category, *categories.get(category, (category, category))),
+            province=GroupKey(CaseDimension.PROVINCE, province, *provinces.get(province, (province, province))),
+            referral_count=total, rejected_count=rejected, redirected_count=redirected,
+            flows=tuple(group_flows)))
+    return tuple(rows)
