@@ -5,7 +5,7 @@ import { CasePage } from "./screens/CasePage";
 import { Dashboard } from "./screens/Dashboard";
 import { Login } from "./screens/Login";
 import { MyCases } from "./screens/MyCases";
-import { NewCase } from "./screens/NewCase";
+import { NewCase, prefetchReference } from "./screens/NewCase";
 import { Queue } from "./screens/Queue";
 import { ReferralPage } from "./screens/ReferralPage";
 import { Triage } from "./screens/Triage";
@@ -87,6 +87,7 @@ export function App() {
   const me = current?.user;
 
   useEffect(() => { document.documentElement.lang = language; }, [language]);
+  useEffect(() => { if (me?.role === "VOLUNTEER") prefetchReference(me); }, [me?.username]);
 
   async function onSignOut() {
     const n = outboxItems.get().length;

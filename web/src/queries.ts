@@ -1,5 +1,5 @@
 /** Every GraphQL document the client sends (schema.graphql is the contract). */
-import { USER_ERROR_FIELDS } from "./lib/graphql";
+import { userErrorFields } from "./lib/graphql";
 
 export const LOGIN = `mutation Login($username: String!, $password: String!) {
   login(username: $username, password: $password) {
@@ -19,7 +19,7 @@ export const OPEN_CASE = `mutation OpenCase($input: OpenCaseInput!) {
   openCase(input: $input) {
     __typename
     ... on OpenCaseSuccess { case { id reference status } }
-    ${USER_ERROR_FIELDS}
+    ${userErrorFields(false)}
   }
 }`;
 
@@ -78,7 +78,7 @@ export const ORG_UNITS = `query OrgUnits($provinceCode: String) {
 
 const REFERRAL_RESULT = `__typename
   ... on ${"%"}Success { referral { id status version } }
-  ${USER_ERROR_FIELDS}`;
+  ${userErrorFields()}`;
 
 function referralMutation(name: string, success: string, args: string, params: string): string {
   return `mutation ${success}(${params}) {
@@ -101,9 +101,9 @@ export const REDIRECT = referralMutation("redirectReferral", "RedirectReferral",
   "referralId: $id, orgUnitCode: $unit, reason: $reason, expectedVersion: $v",
   "$id: ID!, $unit: String!, $reason: String!, $v: Int");
 
-function caseMutation(name: string, success: string, args: string, params: string): string {
+function caseMutation(name: string, success: string, args: string, params: string, stale = true): string {
   return `mutation ${success}(${params}) {
-    ${name}(${args}) { __typename ... on ${success}Success { case { id status version } } ${USER_ERROR_FIELDS} }
+    ${name}(${args}) { __typename ... on ${success}Success { case { id status version } } ${userErrorFields(stale)} }
   }`;
 }
 
@@ -114,4 +114,4 @@ export const CLOSE = caseMutation("closeCase", "CloseCase",
 export const ROUTE = caseMutation("routeCase", "RouteCase",
   "caseId: $id, orgUnitCodes: $units, expectedVersion: $v", "$id: ID!, $units: [String!]!, $v: Int");
 export const ADD_NOTE = caseMutation("addNote", "AddNote",
-  "caseId: $id, text: $text, internal: $internal", "$id: ID!, $text: String!, $internal: Boolean!");
+  "caseId: $id, text: $text, internal: $internal", "$id: ID!, $text: String!, $internal: Boolean!", false);

@@ -118,9 +118,18 @@ export async function flushOutbox(): Promise<void> {
   }
 }
 
+function networkChanged(): void {
+  const now = navigator.onLine;
+  if (now === online.get()) return;
+  online.set(now);
+  if (now) void flushOutbox();
+}
+
 if (typeof window !== "undefined") {
-  window.addEventListener("online", () => { online.set(true); void flushOutbox(); });
-  window.addEventListener("offline", () => online.set(false));
+  window.addEventListener("online", networkChanged);
+  window.addEventListener("offline", networkChanged);
+  // The events are not always delivered (some WebViews, emulated networks): look as well.
+  setInterval(networkChanged, 2_000);
   setInterval(() => { if (outboxItems.get().length) void flushOutbox(); }, 30_000);
 }
 

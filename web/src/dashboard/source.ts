@@ -33,15 +33,23 @@ const MAX_ALIASES = 20; // the server refuses more aliases in one query
 
 type Filter = Record<string, unknown>;
 
+/** One query counting the cases of each filter (at most 20: the server's alias limit). */
+export function countQuery(filters: Filter[]): { query: string; variables: Record<string, Filter> } {
+  const params = filters.map((_, i) => `$f${i}: CaseFilterInput`).join(", ");
+  const fields = filters.map((_, i) => `c${i}: cases(filter: $f${i}, first: 1) { totalCount }`).join("\n");
+  return {
+    query: `query Counts(${params}) { ${fields} }`,
+    variables: Object.fromEntries(filters.map((f, i) => [`f${i}`, f])),
+  };
+}
+
 /** Counts for many filters: one aliased `cases { totalCount }` query per 20 filters. */
 export async function countCases(filters: Filter[]): Promise<number[]> {
   const counts: number[] = [];
   for (let start = 0; start < filters.length; start += MAX_ALIASES) {
     const chunk = filters.slice(start, start + MAX_ALIASES);
-    const params = chunk.map((_, i) => `$f${i}: CaseFilterInput`).join(", ");
-    const fields = chunk.map((_, i) => `c${i}: cases(filter: $f${i}, first: 1) { totalCount }`).join("\n");
-    const variables = Object.fromEntries(chunk.map((f, i) => [`f${i}`, f]));
-    const data = await gql<Record<string, { totalCount: number }>>(`query Counts(${params}) { ${fields} }`, variables);
+    const { query, variables } = countQuery(chunk);
+    const data = await gql<Record<string, { totalCount: number }>>(query, variables);
     chunk.forEach((_, i) => counts.push(data[`c${i}`]!.totalCount));
   }
   return counts;
@@ -72,8 +80,8 @@ export function complianceByMonth(rows: ReferralTimes[], now: Date): MonthCompli
   return [...months.values()].sort((a, b) => a.month.localeCompare(b.month));
 }
 
-const AREAS = `query Areas($parentCode: String) { areas(parentCode: $parentCode) { code nameTh nameEn } }`;
-const REFERRAL_TIMES = `query Times { referrals(first: 100, filter: { includeSuperseded: true }) {
+export const AREAS = `query Areas($parentCode: String) { areas(parentCode: $parentCode) { code nameTh nameEn } }`;
+export const REFERRAL_TIMES = `query Times { referrals(first: 100, filter: { includeSuperseded: true }) {
   edges { node { createdAt acceptDueAt acceptedAt } } } }`;
 
 export const fromCaseLists: StatsSource = async ({ provinceCode }) => {

@@ -75,8 +75,8 @@ export function isUserError(value: { __typename: string }): value is UserError {
   return "code" in value && "messageTh" in value;
 }
 
-/** The fields every mutation asks of its error members. */
-export const USER_ERROR_FIELDS = `
-  ... on UserError { message messageTh code }
-  ... on ValidationError { field }
-  ... on StaleVersionError { currentVersion }`;
+/** The fields a mutation asks of its error members (only the members its union has). */
+export function userErrorFields(stale = true): string {
+  return `... on UserError { message messageTh code }
+  ... on ValidationError { field }${stale ? "\n  ... on StaleVersionError { currentVersion }" : ""}`;
+}

@@ -3,7 +3,8 @@ import { ICONS } from "../categories";
 import { nameOf, t } from "../i18n";
 import { useSignal } from "../lib/store";
 import { CASES } from "../queries";
-import { navigate, session } from "../state";
+import { useEffect } from "preact/hooks";
+import { lastSent, navigate, session } from "../state";
 import { useQuery } from "../components";
 import { OutboxList } from "./OutboxList";
 
@@ -54,6 +55,8 @@ export function MyCases() {
   const me = useSignal(session)!.user;
   const volunteer = me.role === "VOLUNTEER";
   const q = useQuery<CasesData>(CASES, { filter: volunteer ? { filedByMe: true } : null, first: 50 });
+  const sent = useSignal(lastSent);
+  useEffect(() => { if (sent.length) q.reload(); }, [sent]); // cases just sent from the outbox
   return (
     <Page title={volunteer ? t("myCases") : t("cases")} actions={volunteer && (
       <button type="button" class="btn primary" onClick={() => navigate("/new")}>+ {t("newCase")}</button>

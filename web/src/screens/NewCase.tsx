@@ -6,27 +6,47 @@ import { gql } from "../lib/graphql";
 import { formatNationalId, nationalIdState } from "../lib/nationalId";
 import { useSignal } from "../lib/store";
 import { AREAS, CATEGORIES } from "../queries";
-import { flushOutbox, navigate, notice, online, outbox, session, type CaseInput } from "../state";
+import { flushOutbox, navigate, notice, online, outbox, session, type CaseInput, type Me } from "../state";
 
 interface AreaOption { code: string; nameTh: string; nameEn: string }
 
 /** Reference data (no personal data) is kept in localStorage so the form works offline. */
+function readReference<T>(key: string, fallback: T): T {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+async function fetchReference<T>(key: string, query: string, variables: Record<string, unknown>,
+                                 pick: (data: any) => T): Promise<T> {
+  const fresh = pick(await gql(query, variables));
+  localStorage.setItem(key, JSON.stringify(fresh));
+  return fresh;
+}
+
+function districtOf(me: Me): string {
+  const area = me.areaCode ?? "";
+  return area.length >= 4 ? area.slice(0, 4) : "";
+}
+
+const CATEGORIES_KEY = "khortor.ref.categories";
+const areasKey = (district: string) => `khortor.ref.areas.${district}`;
+
+/** Fetch what the form needs while there is a signal (called after sign-in). */
+export function prefetchReference(me: Me): void {
+  const district = districtOf(me);
+  void fetchReference(CATEGORIES_KEY, CATEGORIES, {}, (d) => d.categories).catch(() => {});
+  if (district) void fetchReference(areasKey(district), AREAS, { parentCode: district }, (d) => d.areas).catch(() => {});
+}
+
 function useReference<T>(key: string, query: string, variables: Record<string, unknown>,
                          pick: (data: any) => T, fallback: T): T {
-  const [value, setValue] = useState<T>(() => {
-    try {
-      const raw = localStorage.getItem(key);
-      return raw ? (JSON.parse(raw) as T) : fallback;
-    } catch {
-      return fallback;
-    }
-  });
+  const [value, setValue] = useState<T>(() => readReference(key, fallback));
   useEffect(() => {
-    gql(query, variables).then((data) => {
-      const fresh = pick(data);
-      localStorage.setItem(key, JSON.stringify(fresh));
-      setValue(fresh);
-    }).catch(() => { /* offline: keep what we have */ });
+    fetchReference(key, query, variables, pick).then(setValue).catch(() => { /* offline: keep what we have */ });
   }, [key]);
   return value;
 }
@@ -41,10 +61,10 @@ const FIELD_OF: Record<string, keyof Errors> = {
 export function NewCase() {
   const me = useSignal(session)!.user;
   const area = me.areaCode ?? "";
-  const district = area.length >= 4 ? area.slice(0, 4) : "";
-  const categories = useReference<CategoryInfo[]>("khortor.ref.categories", CATEGORIES, {},
+  const district = districtOf(me);
+  const categories = useReference<CategoryInfo[]>(CATEGORIES_KEY, CATEGORIES, {},
     (d) => d.categories, FALLBACK_CATEGORIES);
-  const subdistricts = useReference<AreaOption[]>(`khortor.ref.areas.${district}`, AREAS,
+  const subdistricts = useReference<AreaOption[]>(areasKey(district), AREAS,
     { parentCode: district }, (d) => d.areas, area.length === 6 ? [{ code: area, nameTh: area, nameEn: area }] : []);
 
   const [category, setCategory] = useState("");
@@ -60,7 +80,10 @@ export function NewCase() {
   const summary = useRef<HTMLDivElement>(null);
 
   const idState = nationalIdState(nationalId);
-  const idError = idState === "invalid" ? t("nationalIdInvalid") : null;
+  // Checked as they type; "too short" only once they have tried to send.
+  const idError = idState === "invalid" ? t("nationalIdInvalid")
+    : idState === "incomplete" && errors.nationalId ? t("nationalIdIncomplete") : null;
+  const clear = (key: keyof Errors) => errors[key] && setErrors(({ [key]: _, ...rest }) => rest);
 
   function validate(): Errors {
     const e: Errors = {};
@@ -132,7 +155,7 @@ export function NewCase() {
             {categories.map((c) => (
               <label key={c.code} class={category === c.code ? "cat selected" : "cat"}>
                 <input type="radio" name="category" value={c.code} checked={category === c.code}
-                       onChange={() => setCategory(c.code)} />
+                       onChange={() => { setCategory(c.code); clear("category"); }} />
                 <span class="cat-icon" aria-hidden="true">{ICONS[c.code] ?? "💬"}</span>
                 <span>{nameOf(c)}</span>
               </label>
@@ -143,7 +166,7 @@ export function NewCase() {
 
         <Field id="subdistrict" label={t("subdistrict")} error={errors.subdistrict}>
           <select id="subdistrict" value={subdistrict} aria-describedby={describedBy("subdistrict")}
-                  onChange={(e) => setSubdistrict(e.currentTarget.value)}>
+                  onChange={(e) => { setSubdistrict(e.currentTarget.value); clear("subdistrict"); }}>
             {!subdistrict && <option value="">—</option>}
             {subdistricts.map((a) => <option key={a.code} value={a.code}>{nameOf(a)} ({a.code})</option>)}
           </select>
@@ -153,14 +176,14 @@ export function NewCase() {
         <Field id="fullName" label={t("fullName")} error={errors.fullName}>
           <input id="fullName" autocomplete="off" value={fullName} aria-describedby={describedBy("fullName")}
                  aria-invalid={errors.fullName ? "true" : undefined}
-                 onInput={(e) => setFullName(e.currentTarget.value)} />
+                 onInput={(e) => { setFullName(e.currentTarget.value); clear("fullName"); }} />
         </Field>
         <Field id="nationalId" label={t("nationalId")} hint={t("nationalIdHint")}
-               error={idError ?? errors.nationalId}
+               error={idError}
                ok={idState === "valid" ? t("nationalIdValid") : null}>
           <input id="nationalId" inputMode="numeric" autocomplete="off" maxLength={17}
                  value={nationalId} aria-describedby={describedBy("nationalId", true)}
-                 aria-invalid={idError || errors.nationalId ? "true" : undefined}
+                 aria-invalid={idError ? "true" : undefined}
                  onInput={(e) => setNationalId(e.currentTarget.value)} />
         </Field>
         <Field id="phone" label={t("phone")}>
@@ -175,12 +198,12 @@ export function NewCase() {
         <Field id="description" label={t("description")} hint={t("descriptionHint")} error={errors.description}>
           <textarea id="description" rows={5} value={description} aria-describedby={describedBy("description", true)}
                     aria-invalid={errors.description ? "true" : undefined}
-                    onInput={(e) => setDescription(e.currentTarget.value)} />
+                    onInput={(e) => { setDescription(e.currentTarget.value); clear("description"); }} />
         </Field>
 
         <div class={errors.consent ? "field check has-error" : "field check"}>
           <input id="consent" type="checkbox" checked={consent} aria-describedby="consent-msg"
-                 onChange={(e) => setConsent(e.currentTarget.checked)} />
+                 onChange={(e) => { setConsent(e.currentTarget.checked); clear("consent"); }} />
           <label for="consent">{t("consent")}</label>
           <p class="error" id="consent-msg" aria-live="polite">{errors.consent ?? ""}</p>
         </div>

@@ -1,0 +1,157 @@
+"""End-to-end fixtures: the real app under uvicorn on SQLite, and Debian's Chromium.
+
+These tests do not use the `backend` fixture: the browser tests need one server, and they run
+it on a SQLite file of their own (migrated and seeded by the `khortor` command itself), so they
+run once whatever backends the rest of the suite covers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+DIST = WEB / "dist"
+CHROMIUM = os.environ.get("KHORTOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-gpu"]
+# Screenshots land here (KHORTOR_ARTIFACTS overrides); docs/screenshots holds a chosen set.
+ARTIFACTS = Path(os.environ.get("KHORTOR_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
+PHONE = {"width": 360, "height": 800}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def web_dist() -> Path:
+    """The built client; built here when missing (Node is needed only for that)."""
+    if not (DIST / "index.html").is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("web/dist is missing and npm is not installed to build it "
+                        "(run `npm ci && npm run build` in web/).", pytrace=False)
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=WEB, check=True)
+        subprocess.run([npm, "run", "build"], cwd=WEB, check=True)
+    return DIST
+
+
+@pytest.fixture(scope="session")
+def live_server(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`khortor seed-demo` then `khortor serve` on a free loopback port, on a fresh SQLite file."""
+    db_file = tmp_path_factory.mktemp("e2e") / "khortor-e2e.db"
+    env = {**os.environ, "KHORTOR_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
+           "KHORTOR_ENV": "development", "KHORTOR_WEB_DIST": str(web_dist)}
+    env.pop("KHORTOR_SECRET_KEY", None)
+    cli = [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main(sys.argv[1:]))"]
+    subprocess.run([*cli, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = (db_file.parent / "server.log").open("wb")
+    server = subprocess.Popen([*cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start; see {log.name}", pytrace=False)
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+class Api:
+    """GraphQL over HTTP as one demo user, to check what the browser did."""
+
+    def __init__(self, base: str, username: str, password: str = "khortor-demo") -> None:
+        self.base = base
+        self.token: str | None = None
+        login = self.run("mutation($u: String!, $p: String!) { login(username: $u, password: $p) "
+                         "{ ... on LoginSuccess { token } } }", u=username, p=password)
+        self.token = login["login"]["token"]
+
+    def run(self, query: str, **variables: Any) -> dict[str, Any]:
+        headers = {"content-type": "application/json"}
+        if self.token:
+            headers["authorization"] = f"Bearer {self.token}"
+        body = json.dumps({"query": query, "variables": variables}).encode()
+        request = urllib.request.Request(f"{self.base}/graphql", body, headers, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            payload = json.loads(answer.read())
+        assert not payload.get("errors"), payload
+        data: dict[str, Any] = payload["data"]
+        return data
+
+
+@pytest.fixture(scope="session")
+def admin_api(live_server: str) -> Api:
+    return Api(live_server, "admin")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver "
+                    "(scripts/test does it).", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser: Any) -> Iterator[Any]:
+    """Phone-sized browser contexts (360×800, Thai, Bangkok time), closed after the test."""
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        context = browser.new_context(viewport=PHONE, locale="th-TH", timezone_id="Asia/Bangkok",
+                                      service_workers="allow")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def shots() -> Any:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(page: Any, name: str, *, full_page: bool = False) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+    return shot

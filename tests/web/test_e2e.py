@@ -1,0 +1,243 @@
+"""The web client in a real browser against the real app (issue 5's scenario).
+
+A volunteer files a case with the browser offline; it waits in the IndexedDB outbox
+("รอส่ง 1 รายการ"), survives an offline reload (the service worker serves the app shell),
+and is filed exactly once and routed when the network returns. The DLPW officer accepts and
+completes it in the UI; the volunteer sees it resolved and records the citizen's
+satisfaction. A bad national ID is refused in the form with a Thai message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.web.conftest import Api
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sample_cases.jsonl"
+FALLBACK_DESCRIPTION = ("นายจ้างค้างจ่ายค่าจ้าง 2 เดือน รวมประมาณ 18,000 บาท "
+                        "โรงงานแปรรูปข้าวปิดกิจการโดยไม่แจ้งล่วงหน้า ลูกจ้างติดต่อนายจ้างไม่ได้")
+VALID_ID = "1101700230708"
+BAD_ID = "1101700230709"  # last digit is not the check digit
+
+
+def _wage_description() -> str:
+    if SAMPLES.is_file():
+        for line in SAMPLES.read_text(encoding="utf-8").splitlines():
+            sample = json.loads(line)
+            if sample["categoryCode"] == "UNPAID_WAGES":
+                return str(sample["description"])
+    return FALLBACK_DESCRIPTION
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/")
+    page.get_by_label("ชื่อผู้ใช้").fill(username)
+    page.get_by_label("รหัสผ่าน").fill("khortor-demo")
+    page.get_by_role("button", name="เข้าสู่ระบบ").click()
+    expect(page.get_by_role("button", name="ออกจากระบบ")).to_be_visible()
+
+
+def wait_for_service_worker(page: Any) -> None:
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def outbox_items(page: Any) -> list[dict[str, Any]]:
+    """What the IndexedDB outbox holds right now (read through the page)."""
+    items: list[dict[str, Any]] = page.evaluate("""() => new Promise((resolve, reject) => {
+        const open = indexedDB.open("khortor-outbox");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+            const db = open.result;
+            if (!db.objectStoreNames.contains("items")) { db.close(); resolve([]); return; }
+            const all = db.transaction("items").objectStore("items").getAll();
+            all.onsuccess = () => { db.close(); resolve(all.result); };
+        };
+    })""")
+    return items
+
+
+def fill_case(page: Any, *, description: str, national_id: str) -> None:
+    page.get_by_text("ค่าจ้างค้างจ่าย", exact=True).click()
+    expect(page.get_by_label("ตำบล")).to_have_value("430101")
+    page.get_by_label("ชื่อ-นามสกุล").fill("นายสมชาย ทดสอบดี")
+    page.get_by_label("เลขประจำตัวประชาชน").fill(national_id)
+    page.get_by_label("โทรศัพท์").fill("081 234 5678")
+    page.get_by_label("ชื่อนายจ้าง / สถานประกอบการ").fill("บริษัท ข้าวหอมหนองคาย จำกัด")
+    page.get_by_label("รายละเอียดปัญหา").fill(description)
+    page.get_by_label("ผู้ขอรับบริการยินยอมให้ใช้ข้อมูลส่วนบุคคลเพื่อติดตามเรื่องนี้").check()
+
+
+CASE_BY_ID = """query($id: ID!) { case(id: $id) { id reference status satisfaction description
+  citizen { nationalId } referrals { status outcome orgUnit { code } } } }"""
+COUNT = """query($text: String) { cases(filter: { text: $text }, first: 10) { totalCount
+  edges { node { id } } } }"""
+
+
+def test_offline_filing_to_resolution(live_server: str, admin_api: Api, new_context: Any,
+                                      shots: Any) -> None:
+    base = live_server
+    description = _wage_description() + " (ทดสอบออฟไลน์)"
+    volunteer_context = new_context()
+    page = volunteer_context.new_page()
+
+    page.goto(base + "/")
+    expect(page.get_by_role("heading", name="เข้าสู่ระบบ")).to_be_visible()
+    shots(page, "01-sign-in")
+    sign_in(page, base, "vol.naimueang")
+    wait_for_service_worker(page)
+    expect(page.get_by_role("heading", name="เรื่องของฉัน")).to_be_visible()
+    shots(page, "02-volunteer-my-cases")
+
+    # --- offline: file the case; it waits in the outbox ---
+    volunteer_context.set_offline(True)
+    expect(page.get_by_text("ออฟไลน์", exact=False).first).to_be_visible()
+    page.get_by_role("link", name="แจ้งเรื่องใหม่").click()
+    expect(page.get_by_role("heading", name="แจ้งเรื่องใหม่")).to_be_visible()
+    fill_case(page, description=description, national_id=VALID_ID)
+    expect(page.get_by_text("เลขประจำตัวประชาชนถูกต้อง")).to_be_visible()
+    shots(page, "03-new-case-form", full_page=True)
+    page.get_by_role("button", name="บันทึกและส่งเรื่อง").click()
+
+    expect(page.get_by_role("heading", name="เรื่องของฉัน")).to_be_visible()
+    expect(page.get_by_text("รอส่ง 1 รายการ").first).to_be_visible()
+    queued = outbox_items(page)
+    assert len(queued) == 1
+    client_id = queued[0]["clientId"]
+    assert queued[0]["input"]["citizen"]["nationalId"] == VALID_ID
+    shots(page, "04-offline-queued")
+
+    # --- reload with no network: the service worker serves the shell; the queue is still there
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    expect(page.get_by_text("รอส่ง 1 รายการ").first).to_be_visible()
+    expect(page.get_by_role("heading", name="เรื่องของฉัน")).to_be_visible()
+    assert [item["clientId"] for item in outbox_items(page)] == [client_id]
+    assert admin_api.run(COUNT, text="ทดสอบออฟไลน์")["cases"]["totalCount"] == 0
+
+    # --- back online: sent once, routed, and gone from the device ---
+    volunteer_context.set_offline(False)
+    expect(page.get_by_text("รอส่ง 1 รายการ")).to_have_count(0)
+    expect(page.get_by_text(re.compile(r"ส่งเรื่องแล้ว: \S+-\d{4}-\d{6}"))).to_be_visible()
+    assert outbox_items(page) == []
+    page.wait_for_timeout(500)  # let any (wrong) second send arrive before counting
+    found = admin_api.run(COUNT, text="ทดสอบออฟไลน์")["cases"]
+    assert found["totalCount"] == 1
+    assert found["edges"][0]["node"]["id"] == client_id
+    filed = admin_api.run(CASE_BY_ID, id=client_id)["case"]
+    assert filed["status"] == "ROUTED"
+    assert [(r["orgUnit"]["code"], r["status"]) for r in filed["referrals"]] == [("DLPW-43", "PENDING")]
+    reference = filed["reference"]
+    expect(page.get_by_role("link", name=re.compile("ค่าจ้างค้างจ่าย"))).to_be_visible()
+    shots(page, "05-online-sent")
+
+    page.get_by_role("link", name=re.compile("ค่าจ้างค้างจ่าย")).first.click()
+    expect(page.get_by_role("heading", name=reference)).to_be_visible()
+    expect(page.get_by_text("ส่งต่อแล้ว").first).to_be_visible()
+    shots(page, "06-case-routed", full_page=True)
+
+    # --- the DLPW officer accepts and completes it ---
+    officer = new_context().new_page()
+    sign_in(officer, base, "dlpw.nongkhai")
+    expect(officer.get_by_role("heading", name=re.compile("เรื่องที่ส่งมาหน่วยงาน"))).to_be_visible()
+    row = officer.get_by_role("link", name=re.compile(reference))
+    expect(row).to_be_visible()
+    shots(officer, "07-officer-queue")
+    row.click()
+    expect(officer.get_by_text("รอรับเรื่อง").first).to_be_visible()
+    shots(officer, "08-referral-pending", full_page=True)
+    officer.get_by_role("button", name="รับเรื่อง", exact=True).click()
+    expect(officer.get_by_text("รับเรื่องแล้ว").first).to_be_visible()
+    officer.get_by_role("button", name="ดำเนินการเสร็จสิ้น").click()
+    officer.get_by_label("ผลการดำเนินการ").select_option("RESOLVED")
+    officer.get_by_label("จำนวนเงินที่ได้รับคืน (บาท)").fill("18000")
+    officer.get_by_label("ข้อความ", exact=True).first.fill("นายจ้างจ่ายค่าจ้างที่ค้างครบแล้ว")
+    shots(officer, "09-referral-complete-form", full_page=True)
+    officer.get_by_role("button", name="ยืนยัน").click()
+    expect(officer.get_by_text("เสร็จสิ้น", exact=True).first).to_be_visible()
+    after = admin_api.run(CASE_BY_ID, id=client_id)["case"]
+    assert after["status"] == "RESOLVED"
+    assert after["referrals"][0]["outcome"] == "RESOLVED"
+
+    # --- the volunteer sees it resolved and records satisfaction ---
+    page.reload()
+    expect(page.get_by_text("แก้ไขแล้ว").first).to_be_visible()
+    page.locator("label.star", has_text="5 / 5").click()
+    expect(page.get_by_role("radio", name="5 / 5")).to_be_checked()
+    shots(page, "10-case-resolved", full_page=True)
+    page.get_by_role("button", name=re.compile("บันทึก ความพึงพอใจ")).click()
+    expect(page.get_by_text("(5/5)")).to_be_visible()
+    final = admin_api.run(CASE_BY_ID, id=client_id)["case"]
+    assert final["satisfaction"] == 5
+    assert admin_api.run(COUNT, text="ทดสอบออฟไลน์")["cases"]["totalCount"] == 1
+    shots(page, "11-satisfaction-recorded")
+
+    # --- English switch ---
+    page.get_by_role("button", name="Switch to English").click()
+    expect(page.get_by_text("Satisfaction", exact=True)).to_be_visible()
+    page.get_by_role("button", name="เปลี่ยนเป็นภาษาไทย").click()
+    expect(page.get_by_text("ความพึงพอใจ", exact=True)).to_be_visible()
+
+
+def test_bad_national_id_is_refused_in_the_form(live_server: str, admin_api: Api,
+                                                new_context: Any, shots: Any) -> None:
+    page = new_context().new_page()
+    sign_in(page, live_server, "vol.michai")
+    page.get_by_role("link", name="แจ้งเรื่องใหม่").click()
+    marker = "ทดสอบเลขบัตรผิด"
+    page.get_by_text("ค่าจ้างค้างจ่าย", exact=True).click()
+    page.get_by_label("ชื่อ-นามสกุล").fill("นางสาวทดสอบ ผิดเลข")
+    id_field = page.get_by_label("เลขประจำตัวประชาชน")
+    id_field.fill(BAD_ID)
+    message = "เลขประจำตัวประชาชนไม่ถูกต้อง กรุณาตรวจสอบอีกครั้ง"
+    expect(page.locator("#nationalId-msg")).to_have_text(message)  # as they type
+    expect(id_field).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("รายละเอียดปัญหา").fill(marker)
+    page.get_by_label("ผู้ขอรับบริการยินยอมให้ใช้ข้อมูลส่วนบุคคลเพื่อติดตามเรื่องนี้").check()
+    page.get_by_role("button", name="บันทึกและส่งเรื่อง").click()
+    expect(page.get_by_role("alert").get_by_text(message)).to_be_visible()
+    expect(page.get_by_role("heading", name="แจ้งเรื่องใหม่")).to_be_visible()
+    shots(page, "03b-bad-national-id")
+    assert outbox_items(page) == []
+    assert admin_api.run(COUNT, text=marker)["cases"]["totalCount"] == 0
+
+    id_field.fill(VALID_ID)
+    expect(page.locator("#nationalId-msg")).to_have_text("เลขประจำตัวประชาชนถูกต้อง")
+
+
+def test_supervisor_and_coordinator_screens(live_server: str, new_context: Any, shots: Any) -> None:
+    page = new_context().new_page()
+    sign_in(page, live_server, "sup.nongkhai")
+    expect(page.get_by_role("heading", name=re.compile("ภาพรวม"))).to_be_visible()
+    expect(page.get_by_role("heading", name="เรื่องตามสถานะ")).to_be_visible()
+    expect(page.get_by_role("heading", name="เรื่องที่ยังไม่ปิดรายอำเภอ")).to_be_visible()
+    expect(page.get_by_text("เมืองหนองคาย").first).to_be_visible()
+    shots(page, "12-supervisor-dashboard", full_page=True)
+
+    coordinator = new_context().new_page()
+    sign_in(coordinator, live_server, "ops.nongkhai")
+    expect(coordinator.get_by_role("heading", name="เรื่องใหม่รอคัดกรอง")).to_be_visible()
+    coordinator.get_by_role("link", name="การส่งต่อในจังหวัด").click()
+    expect(coordinator.get_by_role("heading", name="การส่งต่อในจังหวัด")).to_be_visible()
+    shots(coordinator, "13-coordinator-referrals")
+
+
+def test_service_worker_and_shell_are_served(live_server: str) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(live_server + "/sw.js") as answer:
+        assert answer.headers["content-type"].startswith("text/javascript")
+        assert answer.headers["service-worker-allowed"] == "/"
+        assert answer.headers["cache-control"] == "no-cache"
+        source = answer.read().decode()
+    assert "/graphql" in source and "__PRECACHE__" not in source
+    with urllib.request.urlopen(live_server + "/case/some-client-route") as answer:
+        assert answer.headers["content-type"].startswith("text/html")
+        assert b'id="app"' in answer.read()
+    with urllib.request.urlopen(live_server + "/healthz") as answer:
+        assert json.loads(answer.read()) == {"status": "ok"}
