@@ -199,7 +199,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Uuid(), nullable=False),
     sa.Column('referral_id', sa.Uuid(), nullable=True),
-    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('at', domain.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Uuid(), nullable=True),
     sa.Column('from_status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=True),

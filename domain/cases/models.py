@@ -163,7 +163,7 @@ class CaseEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="case_file.id")
     referral_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id", index=True)
-    type: str = Field(max_length=20)
+    type: str = Field(max_length=40)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     actor_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     from_status: str | None = Field(default=None, max_length=12)

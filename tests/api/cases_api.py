@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 
-from domain.cases.identifiers import national_id_check_digit
 from tests.helpers import gql, login
 
 SAMPLE_CASES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sample_cases.jsonl"
@@ -21,13 +20,14 @@ SAMPLE_CASES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sample
 NONG_KHAI = "43"
 NAI_MUEANG = "430101"  # vol.naimueang's sub-district
 MI_CHAI = "430102"  # vol.michai's sub-district
-NATIONAL_ID = "1101700207366"
+NATIONAL_ID = "1101700207366"  # valid check digit
 
 # Thai words of SPEC.md section 4, as reasons an officer or volunteer would type.
 HOLD_REASON = "รอข้อมูลจากนายจ้าง"  # on hold: waiting for the employer
 REDIRECT_REASON = "ส่งต่อหน่วยงานอื่น: สิทธิประกันสังคม"  # redirected: social-security benefits
 REJECT_REASON = "ไม่รับเรื่อง: อื่น ๆ"  # declined: other
-REOPEN_REASON = "เปิดเรื่องอีกครั้ง: นายจ้างยังไม่จ่ายค่าจ้าง"  # reopen: the employer still has not paid
+# reopen: the employer still has not paid
+REOPEN_REASON = "เปิดเรื่องอีกครั้ง: นายจ้างยังไม่จ่ายค่าจ้าง"
 CITIZEN_NAME = "นางสาวมะลิ ดอกไม้"
 
 
@@ -44,11 +44,6 @@ def sample_descriptions() -> dict[str, list[str]]:
 
 def description(category: str, index: int = 0) -> str:
     return sample_descriptions()[category][index]
-
-
-def national_id(first_twelve: str) -> str:
-    """A valid 13-digit national ID starting with `first_twelve`."""
-    return first_twelve + str(national_id_check_digit(first_twelve))
 
 
 # --- documents -----------------------------------------------------------------------------
