@@ -37,3 +37,10 @@ describe("dashboard documents", () => {
     expect(errorsOf(source.REFERRAL_TIMES)).toEqual([]);
   });
 });
+
+describe("dashboard on caseStats", () => {
+  it("is valid against schema.graphql", async () => {
+    const source = await import("../src/dashboard/source");
+    expect(errorsOf(source.DASHBOARD)).toEqual([]);
+  });
+});

@@ -26,7 +26,9 @@ function Bars({ title, rows, label, color }: {
             <tr key={r.key}>
               <th scope="row">{label(r)}</th>
               <td>
-                <span class="bar" style={{ width: `${(r.count / max) * 100}%`, background: color(r) }} />
+                <span class="track">
+                  <span class="bar" style={{ width: `${(r.count / max) * 100}%`, background: color(r) }} />
+                </span>
                 <span class="bar-n">{r.count}</span>
               </td>
             </tr>
@@ -38,11 +40,11 @@ function Bars({ title, rows, label, color }: {
 }
 
 /** Areas as tiles, darker for more open cases (a grid stands in for a map). */
-function AreaGrid({ rows }: { rows: Count[] }) {
+function AreaGrid({ rows, level }: { rows: Count[]; level: Stats["areaLevel"] }) {
   const max = Math.max(1, ...rows.map((r) => r.count));
   return (
     <figure class="card chart">
-      <figcaption><h2>{t("openByDistrict")}</h2></figcaption>
+      <figcaption><h2>{t(level === "district" ? "openByDistrict" : "openByProvince")}</h2></figcaption>
       <ul class="tiles" role="list">
         {rows.map((r) => {
           const level = r.count === 0 ? 0 : Math.ceil((r.count / max) * 4);
@@ -61,7 +63,9 @@ function AreaGrid({ rows }: { rows: Count[] }) {
 function Compliance({ stats }: { stats: Stats }) {
   const language = useSignal(lang);
   const max = Math.max(1, ...stats.compliance.map((m) => m.onTime + m.late));
-  const month = (ym: string) => new Intl.DateTimeFormat(language === "th" ? "th-TH" : "en-GB",
+  const month = (m: { month: string; labelTh?: string; labelEn?: string }) =>
+    (language === "th" ? m.labelTh : m.labelEn) ?? monthOf(m.month);
+  const monthOf = (ym: string) => new Intl.DateTimeFormat(language === "th" ? "th-TH" : "en-GB",
     { month: "short", year: "2-digit", timeZone: "UTC" }).format(new Date(`${ym}-15T00:00:00Z`));
   return (
     <figure class="card chart">
@@ -73,11 +77,37 @@ function Compliance({ stats }: { stats: Stats }) {
         <tbody>
           {stats.compliance.map((m) => (
             <tr key={m.month}>
-              <th scope="row">{month(m.month)}</th>
+              <th scope="row">{month(m)}</th>
               <td>
-                <span class="bar ontime" style={{ width: `${(m.onTime / max) * 100}%` }} />
-                <span class="bar late" style={{ width: `${(m.late / max) * 100}%` }} />
+                <span class="track">
+                  <span class="bar ontime" style={{ width: `${(m.onTime / max) * 100}%` }} />
+                  <span class="bar late" style={{ width: `${(m.late / max) * 100}%` }} />
+                </span>
                 <span class="bar-n">{m.onTime}/{m.onTime + m.late}</span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </figure>
+  );
+}
+
+function CoverageChart({ coverage }: { coverage: NonNullable<Stats["coverage"]> }) {
+  const pct = (c: { covered: number; total: number }) => (c.total ? Math.round((c.covered / c.total) * 100) : 0);
+  return (
+    <figure class="card chart">
+      <figcaption><h2>{t("coverage")}</h2>
+        <span class="muted">{t("coverageTotal", { covered: coverage.total.covered, total: coverage.total.total, pct: pct(coverage.total) })}</span>
+      </figcaption>
+      <table class="bars">
+        <tbody>
+          {coverage.areas.map((a) => (
+            <tr key={a.key}>
+              <th scope="row">{nameOf(a)}</th>
+              <td>
+                <span class="track"><span class="bar" style={{ width: `${pct(a)}%`, background: "#2b7a3d" }} /></span>
+                <span class="bar-n">{a.covered}/{a.total}</span>
               </td>
             </tr>
           ))}
@@ -101,7 +131,7 @@ export function Dashboard() {
       .catch((e: Error) => setError(e instanceof NetworkError ? "offline" : e.message));
   }, [province, tick]);
   return (
-    <Page title={`${t("dashboard")} · ${province ? `${t("province")} ${province}` : t("wholeCountry")}`}>
+    <Page title={`${t("dashboard")} · ${stats?.scope ? nameOf(stats.scope) : province ? `${t("province")} ${province}` : t("wholeCountry")}`}>
       {!stats && !error && <Loading />}
       {error && <LoadError error={error} reload={() => setTick(tick + 1)} />}
       {stats && (
@@ -110,8 +140,9 @@ export function Dashboard() {
                 color={(c) => STATUS_COLORS[c.key] ?? "#555"} />
           <Bars title={t("byAgency")} rows={stats.byAgency} label={(c) => `${c.key} ${nameOf(c)}`}
                 color={(c) => AGENCIES[c.key]?.color ?? "#555"} />
-          <AreaGrid rows={stats.openByArea} />
+          <AreaGrid rows={stats.openByArea} level={stats.areaLevel} />
           <Compliance stats={stats} />
+          {stats.coverage && <CoverageChart coverage={stats.coverage} />}
           {stats.provisional && <p class="muted small">{t("provisional")}</p>}
         </>
       )}
