@@ -241,3 +241,33 @@ def test_service_worker_and_shell_are_served(live_server: str) -> None:
         assert b'id="app"' in answer.read()
     with urllib.request.urlopen(live_server + "/healthz") as answer:
         assert json.loads(answer.read()) == {"status": "ok"}
+
+
+OPEN_CASE = """mutation($input: OpenCaseInput!) { openCase(input: $input) {
+  __typename ... on OpenCaseSuccess { case { id reference referrals { id } } } } }"""
+
+
+def test_a_version_conflict_is_explained_not_swallowed(live_server: str, new_context: Any,
+                                                       shots: Any) -> None:
+    volunteer = Api(live_server, "vol.naimueang")
+    opened = volunteer.run(OPEN_CASE, input={
+        "categoryCode": "UNPAID_WAGES", "subdistrictCode": "430101",
+        "description": "ทดสอบการแก้ไขพร้อมกัน",
+        "citizen": {"fullName": "นายทดสอบ พร้อมกัน", "nationalId": VALID_ID, "consent": True},
+    })["openCase"]
+    assert opened["__typename"] == "OpenCaseSuccess"
+    referral_id = opened["case"]["referrals"][0]["id"]
+
+    first, second = new_context().new_page(), new_context().new_page()
+    for page in (first, second):
+        sign_in(page, live_server, "dlpw.nongkhai")
+        page.goto(f"{live_server}/#/referral/{referral_id}")
+        expect(page.get_by_role("button", name="รับเรื่อง", exact=True)).to_be_visible()
+
+    first.get_by_role("button", name="รับเรื่อง", exact=True).click()
+    expect(first.get_by_text("รับเรื่องแล้ว").first).to_be_visible()
+    # The second officer still sees the old version and acts on it: refused and explained.
+    second.get_by_role("button", name="รับเรื่อง", exact=True).click()
+    expect(second.get_by_text(re.compile("มีผู้อื่นแก้ไขเรื่องนี้ก่อนคุณ"))).to_be_visible()
+    expect(second.get_by_text("รับเรื่องแล้ว").first).to_be_visible()  # reloaded: the latest state
+    shots(second, "14-version-conflict")

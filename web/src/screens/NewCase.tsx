@@ -58,6 +58,12 @@ const FIELD_OF: Record<string, keyof Errors> = {
   "citizen.fullName": "fullName", "citizen.nationalId": "nationalId", "citizen.consent": "consent",
 };
 
+/** Which control to focus from the error summary. */
+const FIELD_ID: Record<string, string> = {
+  category: "category-first", subdistrict: "subdistrict", fullName: "fullName", nationalId: "nationalId",
+  consent: "consent", description: "description",
+};
+
 export function NewCase() {
   const me = useSignal(session)!.user;
   const area = me.areaCode ?? "";
@@ -144,7 +150,13 @@ export function NewCase() {
           {Object.keys(errors).length > 0 && (
             <div class="alert">
               <p>{errors.form ?? t("fixErrors")}</p>
-              <ul>{errorList.map(([k, v]) => <li key={k}>{v}</li>)}</ul>
+              <ul>{errorList.map(([k, v]) => (
+                <li key={k}><a href={`#${FIELD_ID[k]}`} onClick={(e) => {
+                  e.preventDefault(); // the hash is the app's router: move focus instead
+                  const el = document.getElementById(FIELD_ID[k]!) ?? document.querySelector<HTMLElement>(`[name=${k}]`);
+                  el?.focus();
+                }}>{v}</a></li>
+              ))}</ul>
             </div>
           )}
         </div>
@@ -155,6 +167,7 @@ export function NewCase() {
             {categories.map((c) => (
               <label key={c.code} class={category === c.code ? "cat selected" : "cat"}>
                 <input type="radio" name="category" value={c.code} checked={category === c.code}
+                       id={c === categories[0] ? "category-first" : undefined}
                        onChange={() => { setCategory(c.code); clear("category"); }} />
                 <span class="cat-icon" aria-hidden="true">{ICONS[c.code] ?? "💬"}</span>
                 <span>{nameOf(c)}</span>
