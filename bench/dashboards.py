@@ -1,0 +1,383 @@
+"""caseStats over millions of cases: the real GraphQL endpoint against one hand-written SQL query.
+
+Generates N cases (default 1,000,000) straight into a fresh PostgreSQL database with bulk
+`INSERT ... SELECT generate_series` (realistic mix: all 77 provinces, each weighted by its
+number of sub-districts as a stand-in for population; the 13 problem types in a fixed mix;
+~12 % open; ~3 % escalated; 20,000 volunteers; ~1.13 referrals per case with second legs
+and redirects), then, alternating in one run, times
+
+  1. `caseStats(groupBy: [PROVINCE, STATUS])` and
+  2. `caseStats(groupBy: [CATEGORY, MONTH])` (problem type × month of the fiscal year)
+
+as a national supervisor through the real app (httpx ASGITransport, in process), against
+the single hand-written SQL statement that computes the same numbers (counts, on-time
+shares, business-day medians and 90th percentiles over the holiday calendar, open cases by
+age, baht, satisfaction). It checks that both give the same figures and prints absolute
+times and the ratio GraphQL / SQL (goal: at most 1.25).
+
+    .venv/bin/python bench/dashboards.py [--cases 1000000] [--rounds 5]
+        [--server postgresql://postgres@127.0.0.1:5432/postgres] [--keep]
+
+The database `khortor_bench_<hex>` is made on the server and dropped at the end (unless
+--keep). Never part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from api.app import create_app
+from domain.db import Database
+from domain.migrations import upgrade
+from domain.reference.load import load_reference_data
+from domain.settings import Settings
+from domain.stats import rules
+from domain.uow import UnitOfWork
+from domain.users.models import Role
+from domain.users.service import NewUser, create_user, hash_password
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "sample_cases.jsonl"
+VOLUNTEERS = 20_000
+BATCH = 250_000
+# Share of cases by problem type (sums to 100).
+CATEGORY_MIX = {
+    "UNPAID_WAGES": 22, "UNFAIR_DISMISSAL": 10, "WORKPLACE_SAFETY": 5, "CHILD_FORCED_LABOUR": 1,
+    "WORK_INJURY": 10, "SOCIAL_SECURITY_BENEFITS": 14, "SECTION_40": 10, "JOB_SEEKING": 8,
+    "OVERSEAS_WORK_FRAUD": 4, "MIGRANT_WORKER_PERMITS": 5, "VOCATIONAL_TRAINING": 5,
+    "SKILL_STANDARD_TEST": 3, "OTHER": 3,
+}
+PASSWORD = "khortor-bench-password"
+
+GRAPHQL = """
+query Stats($groupBy: [CaseDimension!]!) {
+  caseStats(groupBy: $groupBy) {
+    rows {
+      keys { dimension code labelTh labelEn }
+      caseCount referralCount
+      acceptedWithinDeadline acceptanceCounted acceptedWithinDeadlineShare
+      resolvedWithinDeadline resolutionCounted resolvedWithinDeadlineShare
+      medianBusinessDaysToAccept p90BusinessDaysToAccept
+      medianBusinessDaysToResolve p90BusinessDaysToResolve
+      openByAge { days0To7 days8To30 days31To60 over60Days }
+      amountRecoveredThb satisfactionCount meanSatisfaction
+    }
+  }
+}
+"""
+
+# The one hand-written statement: {keys} are the grouping expressions over case_file `c`.
+RAW_SQL = """
+WITH per_case AS (
+  SELECT {keys},
+         count(*) AS cases,
+         sum(CASE WHEN c.status IN ('NEW','ROUTED','IN_PROGRESS') AND c.received_at > $1 THEN 1 ELSE 0 END) AS open_0_7,
+         sum(CASE WHEN c.status IN ('NEW','ROUTED','IN_PROGRESS') AND c.received_at <= $1 AND c.received_at > $2 THEN 1 ELSE 0 END) AS open_8_30,
+         sum(CASE WHEN c.status IN ('NEW','ROUTED','IN_PROGRESS') AND c.received_at <= $2 AND c.received_at > $3 THEN 1 ELSE 0 END) AS open_31_60,
+         sum(CASE WHEN c.status IN ('NEW','ROUTED','IN_PROGRESS') AND c.received_at <= $3 THEN 1 ELSE 0 END) AS open_over_60,
+         coalesce(sum(c.amount_recovered_thb), 0) AS baht,
+         coalesce(sum(c.satisfaction), 0) AS satisfaction_sum, count(c.satisfaction) AS satisfaction_count
+  FROM case_file c
+  GROUP BY 1, 2
+), legs AS (
+  SELECT {keys}, r.status, r.accepted_at, r.accept_due_at, r.completed_at, r.resolve_due_at,
+         (floor(extract(epoch FROM r.created_at))::bigint + 25200) AS made_s,
+         (floor(extract(epoch FROM r.accepted_at))::bigint + 25200) AS accepted_s,
+         (floor(extract(epoch FROM r.completed_at))::bigint + 25200) AS done_s
+  FROM referral r JOIN case_file c ON c.id = r.case_id
+), timed AS (
+  SELECT l.k1, l.k2, l.status, l.accepted_at, l.accept_due_at, l.completed_at, l.resolve_due_at,
+         (a.business_days_before * 28800 + CASE WHEN a.is_business THEN least(greatest(l.accepted_s % 86400 - 30600, 0), 28800) ELSE 0 END)
+       - (m.business_days_before * 28800 + CASE WHEN m.is_business THEN least(greatest(l.made_s % 86400 - 30600, 0), 28800) ELSE 0 END) AS to_accept,
+         (d.business_days_before * 28800 + CASE WHEN d.is_business THEN least(greatest(l.done_s % 86400 - 30600, 0), 28800) ELSE 0 END)
+       - (m.business_days_before * 28800 + CASE WHEN m.is_business THEN least(greatest(l.made_s % 86400 - 30600, 0), 28800) ELSE 0 END) AS to_resolve
+  FROM legs l
+  LEFT JOIN stats_calendar_day m ON m.day_number = l.made_s / 86400
+  LEFT JOIN stats_calendar_day a ON a.day_number = l.accepted_s / 86400
+  LEFT JOIN stats_calendar_day d ON d.day_number = l.done_s / 86400
+), per_referral AS (
+  SELECT k1, k2, count(*) AS referrals,
+         sum(CASE WHEN accepted_at <= accept_due_at THEN 1 ELSE 0 END) AS accepted_on_time,
+         sum(CASE WHEN accepted_at IS NOT NULL OR (status = 'PENDING' AND accept_due_at < $4) THEN 1 ELSE 0 END) AS accept_counted,
+         sum(CASE WHEN completed_at <= resolve_due_at THEN 1 ELSE 0 END) AS resolved_on_time,
+         sum(CASE WHEN completed_at IS NOT NULL OR (status IN ('PENDING','ACCEPTED','ON_HOLD') AND resolve_due_at < $4) THEN 1 ELSE 0 END) AS resolve_counted,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY to_accept) AS accept_p50,
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY to_accept) AS accept_p90,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY to_resolve) AS resolve_p50,
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY to_resolve) AS resolve_p90
+  FROM timed GROUP BY 1, 2
+)
+SELECT * FROM per_case FULL JOIN per_referral USING (k1, k2) ORDER BY k1, k2
+"""
+KEYS = {
+    "PROVINCE,STATUS": "c.province_code AS k1, c.status AS k2",
+    "CATEGORY,MONTH": "c.category_code AS k1, to_char(c.received_at AT TIME ZONE 'Asia/Bangkok', 'YYYY-MM') AS k2",
+}
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def generate(dsn: str, cases: int, now: datetime) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SET synchronous_commit = off")
+        await conn.execute("""CREATE TEMP TABLE sd AS
+            SELECT (row_number() OVER (ORDER BY code))::int AS i, code FROM area WHERE level = 'SUBDISTRICT'""")
+        nsd = await conn.fetchval("SELECT count(*) FROM sd")
+        lo = 0.0
+        rows = []
+        for code, weight in CATEGORY_MIX.items():
+            rows.append((code, lo, lo + weight / 100 if code != "OTHER" else 1.01))
+            lo += weight / 100
+        await conn.execute("CREATE TEMP TABLE mix (code text, lo float8, hi float8)")
+        await conn.executemany("INSERT INTO mix VALUES ($1, $2, $3)", rows)
+        await conn.execute("""CREATE TEMP TABLE cat AS
+            SELECT mix.code, mix.lo, mix.hi, category.agency_code AS agency, category.priority
+            FROM mix JOIN category ON category.code = mix.code""")
+        samples = [json.loads(line) for line in SAMPLES.read_text(encoding="utf-8").splitlines() if line]
+        await conn.execute("CREATE TEMP TABLE sample (category text, k int, description text)")
+        counts: dict[str, int] = {}
+        sample_rows = []
+        for s in samples:
+            counts[s["categoryCode"]] = counts.get(s["categoryCode"], 0) + 1
+            sample_rows.append((s["categoryCode"], counts[s["categoryCode"]], s["description"]))
+        await conn.executemany("INSERT INTO sample VALUES ($1, $2, $3)", sample_rows)
+        await conn.execute("""CREATE TEMP TABLE sample_count AS
+            SELECT cat.code AS category, coalesce(max(sample.k), 0) AS n FROM cat
+            LEFT JOIN sample ON sample.category = cat.code GROUP BY cat.code""")
+        await conn.execute("""INSERT INTO sample (category, k, description)
+            SELECT category, 1, 'ขอคำปรึกษาด้านแรงงาน' FROM sample_count WHERE n = 0""")
+        await conn.execute("UPDATE sample_count SET n = 1 WHERE n = 0")
+
+        started = time.perf_counter()
+        await conn.execute("""
+            INSERT INTO app_user (id, username, password_hash, display_name, role, area_code, is_active,
+                                  is_unit_head, is_extension_approver, created_at)
+            SELECT gen_random_uuid(), 'bench.vol.' || g, $1, 'อสร. ' || g, 'VOLUNTEER', sd.code, true,
+                   false, false, $2
+            FROM generate_series(1, $3) g JOIN sd ON sd.i = 1 + ((g::bigint * 7919) % $4)""",
+                           hash_password(PASSWORD), now - timedelta(days=1500), VOLUNTEERS, nsd)
+        await conn.execute("""CREATE TEMP TABLE vol AS
+            SELECT (row_number() OVER (ORDER BY id))::int AS i, id FROM app_user WHERE role = 'VOLUNTEER'""")
+        nvol = await conn.fetchval("SELECT count(*) FROM vol")
+        for first in range(1, cases + 1, BATCH):
+            last = min(first + BATCH - 1, cases)
+            await conn.execute(CASES_SQL, first, last, now, nsd, nvol)
+            print(f"  cases {last:,} ({time.perf_counter() - started:.0f} s)", flush=True)
+        await conn.execute(REFERRALS_SQL)
+        print(f"  referrals ({time.perf_counter() - started:.0f} s)", flush=True)
+        await conn.execute("VACUUM ANALYZE")
+        n_cases = await conn.fetchval("SELECT count(*) FROM case_file")
+        n_refs = await conn.fetchval("SELECT count(*) FROM referral")
+        mix = await conn.fetch("""SELECT round(100.0 * avg((status IN ('NEW','ROUTED','IN_PROGRESS'))::int), 1) AS open,
+                                         round(100.0 * avg((escalation_level > 0)::int), 1) AS escalated,
+                                         count(DISTINCT province_code) AS provinces,
+                                         count(DISTINCT category_code) AS categories FROM case_file""")
+        print(f"  {n_cases:,} cases, {n_refs:,} referrals, {nvol:,} volunteers; "
+              f"open {mix[0]['open']} %, escalated {mix[0]['escalated']} %, "
+              f"{mix[0]['provinces']} provinces, {mix[0]['categories']} problem types "
+              f"({time.perf_counter() - started:.0f} s)", flush=True)
+    finally:
+        await conn.close()
+
+
+CASES_SQL = """
+INSERT INTO case_file (id, reference, fiscal_year, category_code, description, subdistrict_code,
+    district_code, province_code, priority, status, shared_with_volunteers, filed_by_id, captured_at,
+    received_at, updated_at, resolved_at, closed_at, escalation_level, version, citizen_full_name,
+    citizen_contact_preference, citizen_consent_at, outcome, amount_recovered_thb, satisfaction)
+SELECT x.id,
+       left(sd.code, 2) || '-' || x.fy || '-' || lpad(x.g::text, 8, '0'),
+       x.fy, cat.code, s.description, sd.code, left(sd.code, 4), left(sd.code, 2), cat.priority,
+       x.status, false, vol.id, x.received, x.received, x.received + interval '1 hour',
+       CASE WHEN x.status IN ('RESOLVED', 'CLOSED') THEN x.received + x.resolve_after END,
+       CASE WHEN x.status = 'CLOSED' THEN x.received + x.resolve_after + interval '14 days' END,
+       x.level, 1, 'ผู้ขอรับบริการ', 'VIA_VOLUNTEER', x.received,
+       CASE WHEN x.status IN ('RESOLVED', 'CLOSED') THEN 'RESOLVED' END,
+       CASE WHEN x.status IN ('RESOLVED', 'CLOSED') AND cat.code IN ('UNPAID_WAGES', 'UNFAIR_DISMISSAL', 'WORK_INJURY')
+            THEN round((x.ramt * 60000)::numeric, 2) END,
+       CASE WHEN x.status IN ('RESOLVED', 'CLOSED') AND x.rsat < 0.7 THEN 1 + floor(x.rsat / 0.14)::int END
+FROM (
+  SELECT y.*, extract(year FROM (y.received AT TIME ZONE 'Asia/Bangkok') + interval '3 months')::int + 543 AS fy
+  FROM (
+    SELECT g, gen_random_uuid() AS id, rs, rc, rv, ramt, rsat,
+           CASE WHEN rst < 0.01 THEN 'NEW' WHEN rst < 0.05 THEN 'ROUTED' WHEN rst < 0.12 THEN 'IN_PROGRESS'
+                WHEN rst < 0.20 THEN 'RESOLVED' ELSE 'CLOSED' END AS status,
+           CASE WHEN rst < 0.12 THEN $3::timestamptz - rt * interval '150 days'
+                ELSE $3::timestamptz - interval '70 days' - rt * interval '1000 days' END AS received,
+           interval '1 day' * (3 + floor(rr * 60)) AS resolve_after,
+           CASE WHEN re < 0.03 THEN 1 + floor(re / 0.01)::int ELSE 0 END AS level
+    FROM (SELECT g, random() AS rs, random() AS rc, random() AS rv, random() AS ramt, random() AS rsat,
+                 random() AS rst, random() AS rt, random() AS rr, random() AS re
+          FROM generate_series($1::int, $2::int) g) r
+  ) y
+) x
+JOIN sd ON sd.i = 1 + floor(x.rs * $4)::int
+JOIN cat ON x.rc >= cat.lo AND x.rc < cat.hi
+JOIN vol ON vol.i = 1 + floor(x.rv * $5)::int
+JOIN sample_count sc ON sc.category = cat.code
+JOIN sample s ON s.category = cat.code AND s.k = 1 + (x.g % sc.n)
+"""
+
+REFERRALS_SQL = """
+WITH legs AS (
+  -- every case's current leg to its problem type's office
+  SELECT c.id AS case_id, cat.agency || '-' || c.province_code AS unit, c.status AS case_status,
+         c.received_at AS made, c.resolved_at, true AS is_current, false AS redirected
+  FROM case_file c JOIN cat ON cat.code = c.category_code
+  UNION ALL  -- ~10 %: a second leg to the Social Security Office of the province
+  SELECT c.id, 'SSO-' || c.province_code, c.status, c.received_at + interval '2 hours', c.resolved_at, true, false
+  FROM case_file c WHERE random() < 0.10 AND c.category_code NOT IN ('WORK_INJURY', 'SOCIAL_SECURITY_BENEFITS', 'SECTION_40')
+  UNION ALL  -- ~3 %: a first leg to the Provincial Labour Office that was redirected
+  SELECT c.id, 'OPS-' || c.province_code, 'REDIRECTED', c.received_at - interval '1 day', NULL, false, true
+  FROM case_file c WHERE random() < 0.03
+)
+INSERT INTO referral (id, case_id, org_unit_code, status, is_current, created_at, updated_at,
+    accepted_at, completed_at, accept_due_at, resolve_due_at, escalation_level, held_days,
+    hold_reminded, version, outcome)
+SELECT gen_random_uuid(), l.case_id, l.unit, l.status, l.is_current, l.made, l.made + interval '1 hour',
+       CASE WHEN l.status IN ('ACCEPTED', 'ON_HOLD', 'COMPLETED') THEN l.made + l.accept_after END,
+       CASE WHEN l.status = 'COMPLETED' THEN greatest(l.resolved_at, l.made + l.accept_after) END,
+       l.made + interval '2 days', l.made + interval '42 days', 0, 0, false, 1,
+       CASE WHEN l.status = 'COMPLETED' THEN 'RESOLVED' END
+FROM (
+  SELECT legs.*, interval '1 minute' * floor(random() * 4320) AS accept_after,
+         CASE WHEN redirected THEN 'REDIRECTED'
+              WHEN case_status = 'NEW' THEN 'REJECTED'
+              WHEN case_status = 'ROUTED' THEN 'PENDING'
+              WHEN case_status = 'IN_PROGRESS' THEN CASE WHEN random() < 0.1 THEN 'ON_HOLD' ELSE 'ACCEPTED' END
+              ELSE 'COMPLETED' END AS status
+  FROM legs
+) l
+"""
+
+
+async def prepare_users(url: str, now: datetime) -> None:
+    await asyncio.to_thread(upgrade, url)
+    db = Database(url)
+    try:
+        async with UnitOfWork(db) as uow:
+            await load_reference_data(uow.session)
+            await create_user(uow.session, NewUser("sup.bench", PASSWORD, "ผู้กำกับดูแล ส่วนกลาง",
+                                                   Role.SUPERVISOR), now)
+    finally:
+        await db.dispose()
+
+
+def _graphql_figures(rows: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    return {(r["keys"][0]["code"], r["keys"][1]["code"]): (
+        r["caseCount"], r["referralCount"], r["acceptedWithinDeadline"], r["acceptanceCounted"],
+        r["resolvedWithinDeadline"], r["resolutionCounted"], r["medianBusinessDaysToAccept"],
+        r["p90BusinessDaysToAccept"], r["medianBusinessDaysToResolve"], r["p90BusinessDaysToResolve"],
+        (r["openByAge"]["days0To7"], r["openByAge"]["days8To30"], r["openByAge"]["days31To60"],
+         r["openByAge"]["over60Days"]), r["amountRecoveredThb"], r["satisfactionCount"]) for r in rows}
+
+
+def _sql_figures(records: list[asyncpg.Record]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    def days(value: float | None) -> float | None:
+        return rules.business_days(value)
+
+    return {(r["k1"], r["k2"]): (
+        r["cases"], r["referrals"], r["accepted_on_time"], r["accept_counted"], r["resolved_on_time"],
+        r["resolve_counted"], days(r["accept_p50"]), days(r["accept_p90"]), days(r["resolve_p50"]),
+        days(r["resolve_p90"]), (r["open_0_7"], r["open_8_30"], r["open_31_60"], r["open_over_60"]),
+        f"{r['baht']:.2f}", r["satisfaction_count"]) for r in records}
+
+
+async def measure(url: str, rounds: int, now: datetime) -> list[tuple[str, float, float]]:
+    settings = Settings(database_url=url, secret_key=secrets.token_urlsafe(48), env="production")
+    app = create_app(settings, clock=lambda: now)
+    b7, b30, b60 = rules.age_bounds(now)
+    raw = await asyncpg.connect(_dsn(url))
+    results = []
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as http:
+                login = await http.post("/graphql", json={"query": """mutation { login(username: "sup.bench",
+                    password: "%s") { ... on LoginSuccess { token } } }""" % PASSWORD})
+                token = login.json()["data"]["login"]["token"]
+                headers = {"Authorization": f"Bearer {token}"}
+
+                async def graphql(group_by: list[str]) -> list[dict[str, Any]]:
+                    response = await http.post("/graphql", headers=headers,
+                                               json={"query": GRAPHQL, "variables": {"groupBy": group_by}})
+                    body = response.json()
+                    assert "errors" not in body, body
+                    rows: list[dict[str, Any]] = body["data"]["caseStats"]["rows"]
+                    return rows
+
+                for name, keys in KEYS.items():
+                    group_by = name.split(",")
+                    sql = RAW_SQL.format(keys=keys)
+                    # Warm both (and fill the business-day table on the first GraphQL call).
+                    g_rows = await graphql(group_by)
+                    s_rows = await raw.fetch(sql, b7, b30, b60, now)
+                    same = _graphql_figures(g_rows) == _sql_figures(s_rows)
+                    g_times, s_times = [], []
+                    for _ in range(rounds):
+                        t = time.perf_counter()
+                        await graphql(group_by)
+                        g_times.append(time.perf_counter() - t)
+                        t = time.perf_counter()
+                        await raw.fetch(sql, b7, b30, b60, now)
+                        s_times.append(time.perf_counter() - t)
+                    g, s = statistics.median(g_times), statistics.median(s_times)
+                    print(f"caseStats by {name.replace(',', ' × ').lower():<18} {len(g_rows):>4} groups  "
+                          f"GraphQL {g * 1000:8.0f} ms   SQL {s * 1000:8.0f} ms   ratio {g / s:5.2f}   "
+                          f"same figures: {same}", flush=True)
+                    if not same:
+                        gf, sf = _graphql_figures(g_rows), _sql_figures(s_rows)
+                        diff = [k for k in set(gf) | set(sf) if gf.get(k) != sf.get(k)][:3]
+                        for k in diff:
+                            print("   differs:", k, gf.get(k), sf.get(k))
+                    results.append((name, g, s))
+    finally:
+        await raw.close()
+    return results
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="a PostgreSQL server (and a database on it to connect to for CREATE DATABASE)")
+    parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
+    args = parser.parse_args()
+    server = make_url(args.server)
+    name = f"khortor_bench_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(_dsn(args.server))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = server.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+    now = datetime.now(UTC).replace(microsecond=0)
+    try:
+        print(f"database {name}: generating {args.cases:,} cases", flush=True)
+        await prepare_users(url, now)
+        await generate(_dsn(url), args.cases, now)
+        await measure(url, args.rounds, now)
+    finally:
+        if args.keep:
+            print("kept:", url)
+        else:
+            admin = await asyncpg.connect(_dsn(args.server))
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
