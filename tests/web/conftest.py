@@ -30,6 +30,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
 # Screenshots land here (KHORTOR_ARTIFACTS overrides); docs/screenshots holds a chosen set.
 ARTIFACTS = Path(os.environ.get("KHORTOR_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
 PHONE = {"width": 360, "height": 800}
+AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _free_port() -> int:
@@ -157,3 +159,19 @@ def shots() -> Any:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
     return shot
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """WCAG 2.1 A/AA violations that axe-core (a dev dependency of web/) finds on the page."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci` in web/.", pytrace=False)
+    page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, { runOnly: { type: "tag", values: tags } });
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+            }));
+        }""", WCAG_AA)
+    return found

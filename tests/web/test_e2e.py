@@ -16,7 +16,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.web.conftest import Api
+from tests.web.conftest import Api, axe_violations
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sample_cases.jsonl"
 FALLBACK_DESCRIPTION = ("นายจ้างค้างจ่ายค่าจ้าง 2 เดือน รวมประมาณ 18,000 บาท "
@@ -271,3 +271,39 @@ def test_a_version_conflict_is_explained_not_swallowed(live_server: str, new_con
     expect(second.get_by_text(re.compile("มีผู้อื่นแก้ไขเรื่องนี้ก่อนคุณ"))).to_be_visible()
     expect(second.get_by_text("รับเรื่องแล้ว").first).to_be_visible()  # reloaded: the latest state
     shots(second, "14-version-conflict")
+
+
+def test_main_screens_pass_axe_wcag_aa(live_server: str, new_context: Any) -> None:
+    """No WCAG 2.1 A/AA violations that axe-core can detect, in Thai and in English."""
+    problems: dict[str, list[dict[str, Any]]] = {}
+
+    def check(page: Any, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        found = axe_violations(page)
+        if found:
+            problems[name] = found
+
+    volunteer = new_context().new_page()
+    volunteer.goto(live_server + "/")
+    expect(volunteer.get_by_role("heading", name="เข้าสู่ระบบ")).to_be_visible()
+    check(volunteer, "sign-in")
+    sign_in(volunteer, live_server, "vol.naimueang")
+    check(volunteer, "my cases")
+    volunteer.get_by_role("link", name="แจ้งเรื่องใหม่").click()
+    expect(volunteer.get_by_role("heading", name="แจ้งเรื่องใหม่")).to_be_visible()
+    volunteer.get_by_label("เลขประจำตัวประชาชน").fill(BAD_ID)
+    check(volunteer, "new case with an error")
+    volunteer.get_by_role("button", name="Switch to English").click()
+    expect(volunteer.get_by_role("heading", name="New case")).to_be_visible()
+    check(volunteer, "new case in English")
+
+    supervisor = new_context().new_page()
+    sign_in(supervisor, live_server, "sup.nongkhai")
+    expect(supervisor.get_by_role("heading", name="เรื่องตามสถานะ")).to_be_visible()
+    check(supervisor, "dashboard")
+
+    officer = new_context().new_page()
+    sign_in(officer, live_server, "dlpw.nongkhai")
+    expect(officer.get_by_role("heading", name=re.compile("เรื่องที่ส่งมาหน่วยงาน"))).to_be_visible()
+    check(officer, "officer queue")
+    assert problems == {}

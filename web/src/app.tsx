@@ -102,7 +102,7 @@ export function App() {
       </a>
       <header class="top">
         <div class="brand">
-          <a href="#/" class="logo" aria-label={t("appName")}>ข้อต่อ</a>
+          <a href="#/" class="logo" lang="th">ข้อต่อ</a>
         </div>
         <div class="top-actions">
           <span class={online.get() ? "dot on" : "dot off"} title={online.get() ? t("online") : t("offline")}
