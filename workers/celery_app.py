@@ -15,47 +15,59 @@ from celery.signals import worker_process_shutdown
 
 from domain.settings import Settings
 
-settings = Settings.from_env()
-REDIS_URL = settings.redis_url or "redis://127.0.0.1:6379/0"
-PREFIX = settings.redis_prefix
-VISIBILITY_TIMEOUT = int(os.environ.get("KHORTOR_VISIBILITY_TIMEOUT", "3600"))
-SWEEP = timedelta(seconds=settings.sweep_seconds)
+TASK_MODULES = ["workers.escalations", "workers.reminders", "workers.notifications", "workers.outbox"]
 
-app = Celery("khortor", include=["workers.escalations", "workers.reminders", "workers.notifications",
-                                 "workers.outbox"])
-app.conf.update(
-    broker_url=REDIS_URL,
-    result_backend=REDIS_URL,
-    broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT, "global_keyprefix": PREFIX},
-    result_backend_transport_options={"global_keyprefix": PREFIX},
-    broker_connection_retry_on_startup=True,
-    task_acks_late=True,
-    task_reject_on_worker_lost=True,
-    task_acks_on_failure_or_timeout=False,
-    worker_prefetch_multiplier=1,
-    task_serializer="json",
-    result_serializer="json",
-    accept_content=["json"],
-    result_expires=3600,
-    task_ignore_result=True,
-    timezone="Asia/Bangkok",
-    enable_utc=True,
-    worker_hijack_root_logger=False,
-    # A locked single beat: a second `beat` waits for the lock instead of doubling schedules.
-    beat_scheduler="redbeat.RedBeatScheduler",
-    redbeat_redis_url=REDIS_URL,
-    redbeat_key_prefix=f"{PREFIX}redbeat",
-    redbeat_lock_key=f"{PREFIX}redbeat::lock",
-    redbeat_lock_timeout=max(int(settings.sweep_seconds) * 5, 30),
-    beat_max_loop_interval=max(min(settings.relay_seconds, 5.0), 1.0),
-    beat_schedule={
-        "outbox-relay": {"task": "outbox.relay",
-                         "schedule": timedelta(seconds=settings.relay_seconds)},
-        "escalations-sweep": {"task": "escalations.sweep", "schedule": SWEEP},
-        "notifications-sweep": {"task": "notifications.sweep", "schedule": SWEEP},
-        "reminders-sweep": {"task": "reminders.sweep", "schedule": SWEEP * 5},
-    },
-)
+
+def make_app(settings: Settings) -> Celery:
+    """A Celery app configured from settings (the worker's, or a client's that only sends)."""
+    redis_url = settings.redis_url or "redis://127.0.0.1:6379/0"
+    prefix = settings.redis_prefix
+    visibility = int(os.environ.get("KHORTOR_VISIBILITY_TIMEOUT", "3600"))
+    sweep = timedelta(seconds=settings.sweep_seconds)
+    celery = Celery("khortor", include=TASK_MODULES)
+    celery.conf.update(
+        broker_url=redis_url,
+        result_backend=redis_url,
+        # Publishing fails fast when Redis is down (the outbox keeps the job); the worker's
+        # own consumer reconnects on its own schedule (broker_connection_max_retries).
+        broker_transport_options={"visibility_timeout": visibility, "global_keyprefix": prefix,
+                                  "max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+                                  "interval_max": 0.5},
+        result_backend_transport_options={"global_keyprefix": prefix},
+        broker_connection_retry_on_startup=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=False,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_expires=3600,
+        task_ignore_result=True,
+        timezone="Asia/Bangkok",
+        enable_utc=True,
+        worker_hijack_root_logger=False,
+        # A locked single beat: a second `beat` waits for the lock instead of doubling the
+        # schedule. Deadlines live in the database; beat only triggers the sweeps.
+        beat_scheduler="redbeat.RedBeatScheduler",
+        redbeat_redis_url=redis_url,
+        redbeat_key_prefix=f"{prefix}redbeat",
+        redbeat_lock_key=f"{prefix}redbeat::lock",
+        redbeat_lock_timeout=max(int(settings.sweep_seconds) * 5, 30),
+        beat_max_loop_interval=max(min(settings.relay_seconds, 5.0), 1.0),
+        beat_schedule={
+            "outbox-relay": {"task": "outbox.relay",
+                             "schedule": timedelta(seconds=settings.relay_seconds)},
+            "escalations-sweep": {"task": "escalations.sweep", "schedule": sweep},
+            "notifications-sweep": {"task": "notifications.sweep", "schedule": sweep},
+            "reminders-sweep": {"task": "reminders.sweep", "schedule": sweep * 5},
+        },
+    )
+    return celery
+
+
+settings = Settings.from_env()
+app = make_app(settings)
 
 
 @worker_process_shutdown.connect
@@ -65,8 +77,9 @@ def _dispose(**_kwargs: object) -> None:
     shutdown()
 
 
-def job_sink() -> object:
-    """A JobSink for the API process: after commit, kick the relay (best effort)."""
+def job_sink(celery: Celery | None = None) -> object:
+    """A JobSink for a process that commits jobs: after commit, kick the relay (best effort)."""
     from workers.runtime import CeleryJobs
 
-    return CeleryJobs(lambda: app.send_task("outbox.relay", retry=False))
+    target = celery or app
+    return CeleryJobs(lambda: target.send_task("outbox.relay", retry=False, ignore_result=True))

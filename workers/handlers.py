@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import domain.models  # noqa: F401  (every table, so that foreign keys resolve in a worker)
 from domain.calendar.service import load_calendar
 from domain.cases.deadlines import BusinessCalendar
 from domain.db import Database

@@ -10,7 +10,7 @@ from workers.runtime import run
 
 
 def _publish(job: ClaimedJob) -> None:
-    app.send_task(job.name, kwargs={**job.ids, "outbox_id": job.id})
+    app.send_task(job.name, kwargs={**job.ids, "outbox_id": job.id}, ignore_result=True)
 
 
 @app.task(name="outbox.relay")

@@ -18,7 +18,7 @@ def _job(name: str, ids: dict[str, Any], outbox_id: int | None) -> Any:
 def sweep() -> int:
     jobs = run(handlers.reminder_sweep)
     for job in jobs:
-        app.send_task(job.name, kwargs=job.ids)
+        app.send_task(job.name, kwargs=job.ids, ignore_result=True)
     return len(jobs)
 
 

@@ -1,0 +1,272 @@
+"""The Celery wiring with real components: Redis, worker processes started by the test
+(prefork, 2 children each), an SMTP server (aiosmtpd), and the test database of each backend.
+The clock is the only fake: the workers' clock is shifted to a Monday morning."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from domain.calendar import government_calendar
+from domain.cases.deadlines import BANGKOK
+from domain.cases.models import Case, CaseEvent
+from domain.cases import service as case_service
+from domain.db import Database
+from domain.escalations.models import Escalation
+from domain.notifications.models import Notification
+from domain.outbox.models import OutboxJob
+from domain.uow import UnitOfWork
+from tests.workers.conftest import file_case, principal
+from tests.workers.harness import (Mailbox, PrivateRedis, client_app, key_prefix, redis_url_or_fail,
+                                   smtp_server, worker_env, workers)
+from workers.celery_app import job_sink
+
+CAL = government_calendar()
+FILED = datetime(2026, 11, 23, 10, tzinfo=BANGKOK).astimezone(UTC)        # Monday 10:00
+WORKERS_NOW = datetime(2026, 11, 30, 10, tzinfo=BANGKOK).astimezone(UTC)  # a week later, 10:00
+# At WORKERS_NOW the acceptance deadline (Wed 16:30) is past: warning, level 1 and level 2
+# have come due; level 3 (Monday 15:00) has not.
+LEVELS_DUE = [0, 1, 2]
+
+
+def offset_to(target: datetime) -> float:
+    return (target - datetime.now(UTC)).total_seconds()
+
+
+async def until(check: Callable[[], Awaitable[Any]], timeout: float, what: str,
+                pump: Callable[[], None] | None = None, every: float = 0.3) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        if pump is not None:
+            pump()
+        value = await check()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(every)
+
+
+async def count(db: Database, model: Any, *where: Any) -> int:
+    async with db.read_sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())
+
+
+async def ladder_events(db: Database, case_id: uuid.UUID) -> list[int]:
+    async with db.read_sessions() as session:
+        rows = (await session.execute(select(CaseEvent).where(
+            CaseEvent.case_id == case_id,
+            CaseEvent.type.in_(["ESCALATED", "DEADLINE_WARNING"])))).scalars().all()  # type: ignore[attr-defined]
+    return sorted(int((e.data or {})["level"]) for e in rows)
+
+
+def escalation_mails(mailbox: Mailbox, reference: str) -> list[Any]:
+    return [m for m in mailbox.all() if reference in Mailbox.subject(m)
+            and ("ระดับ" in Mailbox.subject(m) or "ใกล้ครบ" in Mailbox.subject(m))]
+
+
+async def test_an_overdue_referral_escalates_once_and_its_emails_arrive_with_two_workers(
+        db: Database, db_url: str, tmp_path: Path) -> None:
+    url = redis_url_or_fail()
+    case, referral = await file_case(db, FILED, CAL)
+    with key_prefix(url) as prefix, smtp_server() as (mailbox, port):
+        app = client_app(url, prefix)
+        env = worker_env(db_url=db_url, redis_url=url, prefix=prefix, smtp_port=port,
+                         clock_offset=offset_to(WORKERS_NOW))
+        with workers(2, env, app, tmp_path):
+            relay = lambda: app.send_task("outbox.relay", ignore_result=True)  # noqa: E731 (what beat does)
+            for _ in range(10):  # the sweep, many times, consumed by two workers at once
+                app.send_task("escalations.sweep", ignore_result=True)
+            await until(lambda: count(db, Escalation, Escalation.referral_id == referral.id), 60,
+                        "the escalation")
+
+            async def mailed() -> bool:
+                return len(escalation_mails(mailbox, case.reference)) >= len(LEVELS_DUE)
+
+            await until(mailed, 60, "the escalation e-mails", pump=relay, every=1.0)
+            for _ in range(10):
+                app.send_task("escalations.sweep", ignore_result=True)
+                app.send_task("escalations.escalate", kwargs={"referral_id": str(referral.id)},
+                              ignore_result=True)
+                app.send_task("notifications.sweep", ignore_result=True)
+            for _ in range(5):
+                relay()
+                await asyncio.sleep(1)
+    assert await ladder_events(db, case.id) == LEVELS_DUE
+    mails = escalation_mails(mailbox, case.reference)
+    assert len(mails) == len(LEVELS_DUE), [Mailbox.subject(m) for m in mails]
+    assert len({m["Message-ID"] for m in mails}) == len(mails)
+    recipients = sorted(m["To"] for m in mails)
+    assert recipients == ["dlpw.nongkhai@demo.khortor.example"] * 2 + ["ops.nongkhai@demo.khortor.example"]
+    level_one = next(m for m in mails if "ระดับ 1" in Mailbox.subject(m))
+    body = level_one.get_payload(decode=True).decode("utf-8")
+    assert case.reference in body and "overdue (level 1)" in body  # Thai, with an English line
+
+
+class CaseLock:
+    """Hold the case row's lock from outside (PostgreSQL: FOR UPDATE; SQLite: the write lock),
+    so that a worker's escalation stops in the middle of its transaction."""
+
+    def __init__(self, db_url: str, case_id: uuid.UUID) -> None:
+        self.url, self.case_id = make_url(db_url), case_id
+        self.pg: asyncpg.Connection | None = None
+        self.sqlite: sqlite3.Connection | None = None
+
+    async def acquire(self) -> None:
+        if self.url.get_backend_name() == "postgresql":
+            dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.pg = await asyncpg.connect(dsn)
+            await self.pg.execute("BEGIN")
+            await self.pg.execute("SELECT 1 FROM case_file WHERE id = $1 FOR UPDATE", self.case_id)
+        else:
+            self.sqlite = sqlite3.connect(self.url.database or "", isolation_level=None, timeout=30)
+            self.sqlite.execute("BEGIN IMMEDIATE")
+
+    async def release(self) -> None:
+        if self.pg is not None:
+            await self.pg.execute("ROLLBACK")
+            await self.pg.close()
+        if self.sqlite is not None:
+            self.sqlite.execute("ROLLBACK")
+            self.sqlite.close()
+
+
+async def test_a_worker_killed_mid_escalation_runs_it_again_exactly_once(
+        db: Database, db_url: str, tmp_path: Path) -> None:
+    url = redis_url_or_fail()
+    case, referral = await file_case(db, FILED, CAL)
+    with key_prefix(url) as prefix, smtp_server() as (mailbox, port):
+        app = client_app(url, prefix)
+        env = worker_env(db_url=db_url, redis_url=url, prefix=prefix, smtp_port=port,
+                         clock_offset=offset_to(WORKERS_NOW))
+        with workers(1, env, app, tmp_path) as [worker]:
+            lock = CaseLock(db_url, case.id)
+            await lock.acquire()
+            try:
+                app.send_task("escalations.escalate", kwargs={"referral_id": str(referral.id)},
+                              ignore_result=True)
+
+                async def busy() -> list[int]:
+                    return worker.active_pids(app, "escalations.escalate")
+
+                [pid] = await until(busy, 30, "the escalation to start")
+                await asyncio.sleep(0.5)  # it is inside its transaction, waiting for the lock
+                os.kill(pid, signal.SIGKILL)
+            finally:
+                await lock.release()
+            relay = lambda: app.send_task("outbox.relay", ignore_result=True)  # noqa: E731
+
+            async def mailed() -> bool:
+                return len(escalation_mails(mailbox, case.reference)) >= len(LEVELS_DUE)
+
+            await until(mailed, 90, "the escalation to run again and its e-mails", pump=relay, every=1.0)
+            for _ in range(3):
+                relay()
+                app.send_task("escalations.escalate", kwargs={"referral_id": str(referral.id)},
+                              ignore_result=True)
+                await asyncio.sleep(1)
+        log = worker.log.read_text()
+    assert "SIGKILL" in log or "WorkerLostError" in log, log[-2000:]
+    assert await ladder_events(db, case.id) == LEVELS_DUE
+    assert await count(db, Escalation, Escalation.referral_id == referral.id) == len(LEVELS_DUE)
+    assert len(escalation_mails(mailbox, case.reference)) == len(LEVELS_DUE)
+
+
+async def test_redis_restarted_while_cases_are_filed_loses_no_job_and_doubles_none(
+        db: Database, db_url: str, tmp_path: Path) -> None:
+    redis_url_or_fail()  # the suite's Redis must be there too; this test runs its own
+    private = PrivateRedis(tmp_path)
+    private.start()
+    try:
+        prefix = "khortor-restart:"
+        app = client_app(private.url, prefix)
+        env = worker_env(db_url=db_url, redis_url=private.url, prefix=prefix, smtp_port=None,
+                         clock_offset=0.0, KHORTOR_OUTBOX_RETRY_SECONDS="4")
+        sink = job_sink(app)
+        referrals: list[uuid.UUID] = []
+        with workers(1, env, app, tmp_path):
+            for i in range(36):
+                if i == 12:
+                    private.stop()      # Redis goes away in the middle of filing
+                if i == 24:
+                    private.start()     # and comes back, empty (no persistence)
+                _, referral = await file_case(db, datetime.now(UTC), CAL, jobs=sink)
+                referrals.append(referral.id)
+
+            def relay() -> None:
+                try:
+                    app.send_task("outbox.relay", retry=False, ignore_result=True)
+                except Exception:
+                    pass
+
+            async def all_done() -> bool:
+                return await count(db, OutboxJob, OutboxJob.done_at.is_(None)) == 0  # type: ignore[union-attr]
+
+            await until(all_done, 120, "every committed job to run", pump=relay, every=1.0)
+    finally:
+        private.stop()
+    async with db.read_sessions() as session:
+        rows = (await session.execute(select(Notification.referral_id, func.count()).where(
+            Notification.kind == "NEW_REFERRAL").group_by(Notification.referral_id))).all()
+    per_referral = dict(rows)
+    assert sorted(per_referral, key=str) == sorted(referrals, key=str)  # none lost
+    assert set(per_referral.values()) == {1}                           # none doubled
+    assert await count(db, Case) == 36
+
+
+async def test_a_rolled_back_transaction_enqueues_nothing_on_a_real_broker(
+        db: Database, db_url: str, tmp_path: Path) -> None:
+    url = redis_url_or_fail()
+    with key_prefix(url) as prefix:
+        app = client_app(url, prefix)
+        env = worker_env(db_url=db_url, redis_url=url, prefix=prefix, smtp_port=None, clock_offset=0.0)
+        sink = job_sink(app)
+        with workers(1, env, app, tmp_path) as [worker]:
+            class Abort(Exception):
+                pass
+
+            volunteer = await principal(db, "vol.naimueang")
+            from tests.workers.conftest import OpenCase, national_id  # noqa: F401
+            from domain.cases.commands import CitizenDetails
+
+            rolled_back_id = uuid.uuid4()
+            try:
+                async with UnitOfWork(db, sink) as uow:  # type: ignore[arg-type]
+                    await case_service.open_case(uow, volunteer, OpenCase(
+                        client_id=rolled_back_id, category_code="UNPAID_WAGES", subdistrict_code="430101",
+                        description="ทดสอบการยกเลิกธุรกรรม", citizen=CitizenDetails(
+                            full_name="ทดสอบ", national_id=None, phone=None, consent=True)),
+                        datetime.now(UTC), CAL)
+                    raise Abort
+            except Abort:
+                pass
+            _, kept = await file_case(db, datetime.now(UTC), CAL, jobs=sink)
+            relay = lambda: app.send_task("outbox.relay", ignore_result=True)  # noqa: E731
+
+            async def delivered() -> int:
+                return await count(db, Notification, Notification.referral_id == kept.id)
+
+            await until(delivered, 60, "the committed job", pump=relay, every=1.0)
+            for _ in range(3):
+                relay()
+                await asyncio.sleep(1)
+            log = worker.log.read_text()
+    assert await count(db, Case, Case.id == rolled_back_id) == 0
+    assert await count(db, OutboxJob) == 1
+    assert await count(db, Notification, Notification.kind == "NEW_REFERRAL") == 1
+    assert log.count("Task notifications.referral_routed[") >= 1
+    assert log.count("received") and log.count(str(kept.id)) >= 0
+    routed = [line for line in log.splitlines() if "notifications.referral_routed" in line and "received" in line]
+    assert len(routed) == 1, routed
