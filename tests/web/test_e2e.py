@@ -307,3 +307,64 @@ def test_main_screens_pass_axe_wcag_aa(live_server: str, new_context: Any) -> No
     expect(officer.get_by_role("heading", name=re.compile("เรื่องที่ส่งมาหน่วยงาน"))).to_be_visible()
     check(officer, "officer queue")
     assert problems == {}
+
+
+REFERRALS_OF = """query($id: ID!) { case(id: $id) { id reference status
+  referrals { id status current reason orgUnit { code } } } }"""
+
+
+def test_officer_holds_resumes_redirects_and_coordinator_routes(
+        live_server: str, admin_api: Api, new_context: Any, shots: Any) -> None:
+    volunteer = Api(live_server, "vol.michai")
+    opened = volunteer.run(OPEN_CASE, input={
+        "categoryCode": "UNPAID_WAGES", "subdistrictCode": "430102",
+        "description": "ทดสอบพักเรื่องและส่งต่อ",
+        "citizen": {"fullName": "นางทดสอบ ส่งต่อ", "consent": True},
+    })["openCase"]
+    case_id = opened["case"]["id"]
+    reference = opened["case"]["reference"]
+
+    officer = new_context().new_page()
+    sign_in(officer, live_server, "dlpw.nongkhai")
+    officer.get_by_role("link", name=re.compile(reference)).click()
+    officer.get_by_role("button", name="รับเรื่อง", exact=True).click()
+    expect(officer.get_by_text("รับเรื่องแล้ว").first).to_be_visible()
+
+    officer.get_by_role("button", name="พักเรื่อง").click()
+    officer.get_by_role("button", name="พักเรื่อง").last.click()  # no reason yet
+    expect(officer.get_by_text("กรุณาระบุเหตุผล")).to_be_visible()
+    officer.get_by_label("เหตุผล").fill("รอสลิปเงินเดือนจากผู้ขอรับบริการ")
+    officer.get_by_role("button", name="พักเรื่อง").last.click()
+    expect(officer.locator(".case-head .badge").first).to_have_text("รอข้อมูล")
+    officer.get_by_role("button", name="ดำเนินการต่อ").click()
+    expect(officer.locator(".case-head .badge").first).to_have_text("รับเรื่องแล้ว")
+
+    officer.get_by_role("button", name="ส่งต่อ", exact=True).click()
+    officer.get_by_label("ส่งต่อไปยังหน่วยงาน").select_option("SSO-43")
+    officer.locator("#redirect-reason").fill("เป็นเรื่องสิทธิประกันสังคม")
+    shots(officer, "15-redirect-form", full_page=True)
+    officer.get_by_role("button", name="ส่งต่อ", exact=True).last.click()
+    expect(officer.locator(".case-head .badge").first).to_have_text("ส่งต่อหน่วยงานอื่น")
+    legs = admin_api.run(REFERRALS_OF, id=case_id)["case"]["referrals"]
+    assert [(r["orgUnit"]["code"], r["status"]) for r in legs] == [
+        ("DLPW-43", "REDIRECTED"), ("SSO-43", "PENDING")]
+
+    # SSO declines it too: the case goes back to the coordinator's triage desk.
+    sso = Api(live_server, "sso.nongkhai")
+    declined = sso.run("""mutation($id: ID!) { rejectReferral(referralId: $id, reason: "ไม่ใช่เรื่องของสำนักงานนี้")
+                          { __typename } }""", id=legs[1]["id"])
+    assert declined["rejectReferral"]["__typename"] == "RejectReferralSuccess"
+    assert admin_api.run(REFERRALS_OF, id=case_id)["case"]["status"] == "NEW"
+
+    coordinator = new_context().new_page()
+    sign_in(coordinator, live_server, "ops.nongkhai")
+    expect(coordinator.get_by_role("heading", name="เรื่องใหม่รอคัดกรอง")).to_be_visible()
+    coordinator.get_by_role("link", name=re.compile(reference)).click()
+    coordinator.get_by_label(re.compile(r"\(DOE-43\)")).check()
+    shots(coordinator, "16-coordinator-triage", full_page=True)
+    coordinator.get_by_role("button", name="ส่งต่อไปยังหน่วยงาน").click()
+    expect(coordinator.locator(".case-head .badge").first).to_have_text("ส่งต่อแล้ว")
+    routed = admin_api.run(REFERRALS_OF, id=case_id)["case"]
+    assert routed["status"] == "ROUTED"
+    assert [(r["orgUnit"]["code"], r["status"]) for r in routed["referrals"]] == [
+        ("DLPW-43", "REDIRECTED"), ("SSO-43", "REJECTED"), ("DOE-43", "PENDING")]
