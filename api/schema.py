@@ -18,6 +18,10 @@ from strawberry.types import ExecutionContext
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
 from api.errors import EXCEPTION_HANDLERS
+from api.calendar.mutations import CalendarMutations, CalendarQueries
+from api.escalations.mutations import EscalationMutations
+from api.notifications.mutations import NotificationMutations
+from api.notifications.queries import NotificationQueries
 from api.reference.queries import ReferenceQueries
 from api.stats.queries import StatsMutations, StatsQueries
 from api.users.resolvers import UserMutations, UserQueries
@@ -30,12 +34,13 @@ EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(UserQueries, CaseQueries, ReferenceQueries, StatsQueries):
+class Query(UserQueries, CaseQueries, ReferenceQueries, StatsQueries, NotificationQueries, CalendarQueries):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
-class Mutation(UserMutations, CaseMutations, StatsMutations):
+class Mutation(UserMutations, CaseMutations, StatsMutations, NotificationMutations, CalendarMutations,
+               EscalationMutations):
     pass
 
 

@@ -84,6 +84,9 @@ class Referral:
     resolve_due_at: datetime = strawberry.field(description="Deadline to resolve.")
     next_due_at: datetime | None = strawberry.field(description="The deadline running now, if any.")
     escalation_level: int = strawberry.field(description="0–3, rises as deadlines pass.")
+    legal_due_at: datetime | None = strawberry.field(
+        description="The legal deadline (DLPW wage and dismissal complaints: 60 days from receipt, "
+                    "extendable once by at most 30); it never pauses.")
     reason: str | None = strawberry.field(description="Why it was held, declined or redirected.")
     outcome: ReferralOutcome | None = strawberry.field(description="How it ended.")
     amount_recovered_thb: Decimal | None = strawberry.field(description="Baht recovered for the citizen.")
@@ -101,7 +104,8 @@ class Referral:
         return cls(
             id=strawberry.ID(str(row.id)), status=ReferralStatus(row.status), current=row.is_current,
             accept_due_at=row.accept_due_at, resolve_due_at=row.resolve_due_at,
-            next_due_at=row.next_due_at, escalation_level=row.escalation_level, reason=row.reason,
+            next_due_at=row.next_due_at, escalation_level=row.escalation_level,
+            legal_due_at=row.legal_due_at, reason=row.reason,
             outcome=ReferralOutcome(row.outcome) if row.outcome else None,
             amount_recovered_thb=row.amount_recovered_thb, created_at=row.created_at,
             accepted_at=row.accepted_at, completed_at=row.completed_at, version=row.version,
