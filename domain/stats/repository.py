@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (BigInteger, ColumnElement, Integer, Select, and_, case, cast, delete,
-                        func, or_, select)
+from sqlalchemy import (BigInteger, ColumnElement, Float, Integer, Select, String, and_, case,
+                        cast, delete, func, or_, select, text)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -35,6 +37,9 @@ from domain.users.models import Role, User
 from domain.users.principal import Principal
 
 _DAY = 86400
+# Sorting a million referrals into groups for the percentiles needs more than the default
+# 4 MB of sort memory (measured: 6.9 s with 4 MB, 3.8 s with 64 MB on 1M cases); per query.
+PG_WORK_MEM = "64MB"
 _OFFICE = rules.OFFICE_DAY_SECONDS
 _OPENS = rules.OFFICE_OPENS_SECOND
 
@@ -90,7 +95,7 @@ def _office_seconds(local: ColumnElement[int], day: Any) -> ColumnElement[int]:
 
 def _month(column: Any, dialect: str) -> ColumnElement[str]:
     if dialect == "postgresql":
-        return func.to_char(func.timezone("Asia/Bangkok", column), "YYYY-MM")
+        return func.to_char(func.timezone("Asia/Bangkok", column), "YYYY-MM", type_=String)
     return func.strftime("%Y-%m", column, "+7 hours")
 
 
@@ -104,6 +109,18 @@ def _case_dimension(dim: CaseDimension, dialect: str) -> ColumnElement[Any]:
         CaseDimension.ESCALATION_LEVEL: Case.escalation_level,
         CaseDimension.FISCAL_YEAR: Case.fiscal_year,
     }.get(dim, None) if dim is not CaseDimension.MONTH else _month(Case.received_at, dialect)  # type: ignore[return-value]
+
+
+def _group_key(expr: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    """Codes compare byte-wise on PostgreSQL: a locale-aware sort of a million keys costs seconds."""
+    if dialect == "postgresql" and isinstance(expr.type, String):
+        return expr.collate("C")
+    return expr
+
+
+async def _tune(session: AsyncSession) -> None:
+    if _dialect(session) == "postgresql":
+        await session.execute(text(f"SET LOCAL work_mem = '{PG_WORK_MEM}'"))
 
 
 def _scoped(stmt: Select[Any], principal: Principal, f: CaseFilter) -> Select[Any]:
@@ -161,6 +178,7 @@ async def case_group_figures(session: AsyncSession, principal: Principal, f: Cas
             keys.append(legs.c.agency_code)  # type: ignore[union-attr]
         else:
             keys.append(_case_dimension(dim, dialect))
+    keys = [_group_key(k, dialect) for k in keys]
     b7, b30, b60 = rules.age_bounds(now)
     is_open = Case.status.in_(rules.OPEN_CASE_STATUSES)  # type: ignore[attr-defined]
     received = Case.received_at
@@ -184,6 +202,7 @@ async def case_group_figures(session: AsyncSession, principal: Principal, f: Cas
         stmt = stmt.group_by(*keys)
     out: dict[tuple[Any, ...], CaseGroupFigures] = {}
     n = len(keys)
+    await _tune(session)
     for row in (await session.execute(stmt)).all():
         if row[n] == 0:
             continue  # the empty group of an ungrouped query over no cases
@@ -210,6 +229,7 @@ def _referral_base(session: AsyncSession, principal: Principal, f: CaseFilter,
             keys.append(OrgUnit.agency_code)  # type: ignore[arg-type]
         else:
             keys.append(_case_dimension(dim, dialect))
+    keys = [_group_key(k, dialect) for k in keys]
     made, accepted, done = (aliased(StatsCalendarDay, name=n) for n in ("cal_made", "cal_accepted", "cal_done"))
     made_l = _local_seconds(Referral.created_at, dialect)
     accepted_l = _local_seconds(Referral.accepted_at, dialect)
@@ -245,21 +265,24 @@ async def referral_group_figures(session: AsyncSession, principal: Principal, f:
         func.count(), _sum_if(accepted_on_time), _sum_if(accept_counted),
         _sum_if(resolved_on_time), _sum_if(resolve_counted)]
     in_sql = dialect == "postgresql"
-    if in_sql:
-        figures += [func.percentile_cont(p).within_group(d)
-                    for d in (to_accept, to_resolve) for p in (0.5, 0.9)]
+    if in_sql:  # one sort per measure for both fractions
+        fractions = literal_column("ARRAY[0.5, 0.9]::float8[]", type_=ARRAY(Float))
+        figures += [func.percentile_cont(fractions, type_=ARRAY(Float)).within_group(d)
+                    for d in (to_accept, to_resolve)]
     stmt = base.with_only_columns(*keys, *figures)
     if keys:
         stmt = stmt.group_by(*keys)
     n = len(keys)
     out: dict[tuple[Any, ...], ReferralGroupFigures] = {}
+    await _tune(session)
     for row in (await session.execute(stmt)).all():
         if row[n] == 0:
             continue
         g = ReferralGroupFigures(int(row[n]), int(row[n + 1]), int(row[n + 2]),
                                  int(row[n + 3]), int(row[n + 4]))
         if in_sql:
-            g.accept_p50, g.accept_p90, g.resolve_p50, g.resolve_p90 = row[n + 5:n + 9]
+            g.accept_p50, g.accept_p90 = row[n + 5] or (None, None)
+            g.resolve_p50, g.resolve_p90 = row[n + 6] or (None, None)
         out[tuple(row[:n])] = g
     if not in_sql:
         for key, (accept, resolve) in (await _durations(session, base, keys, to_accept, to_resolve)).items():
