@@ -127,7 +127,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('hold_reminded', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('legal_from', domain.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('legal_due_at', domain.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_index('ix_referral_escalation_due', ['next_escalation_at'], unique=False, postgresql_where=sa.text('next_escalation_at IS NOT NULL'), sqlite_where=sa.text('next_escalation_at IS NOT NULL'))
+        batch_op.create_index('ix_referral_escalation_due', ['next_escalation_at'], unique=False, postgresql_include=['id'], postgresql_where=sa.text('next_escalation_at IS NOT NULL'), sqlite_where=sa.text('next_escalation_at IS NOT NULL'))
         batch_op.create_index('ix_referral_held', ['held_at'], unique=False, postgresql_where=sa.text("status = 'ON_HOLD'"), sqlite_where=sa.text("status = 'ON_HOLD'"))
 
 

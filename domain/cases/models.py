@@ -114,6 +114,7 @@ class Referral(SQLModel, table=True):
         Index("ix_referral_unit_status_due", "org_unit_code", "status", "next_due_at"),
         # The escalation sweep reads only referrals with a level still to come (issue 3).
         Index("ix_referral_escalation_due", "next_escalation_at",
+              postgresql_include=["id"],  # the sweep's ids come from the index alone
               postgresql_where=text("next_escalation_at IS NOT NULL"),
               sqlite_where=text("next_escalation_at IS NOT NULL")),
         Index("ix_referral_held", "held_at", postgresql_where=text("status = 'ON_HOLD'"),
