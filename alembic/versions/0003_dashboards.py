@@ -22,10 +22,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table('stats_calendar_day',
+    sa.Column('calendar_key', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('day_number', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('business_days_before', sa.Integer(), nullable=False),
     sa.Column('is_business', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('day_number')
+    sa.PrimaryKeyConstraint('calendar_key', 'day_number')
     )
     op.create_table('stats_export',
     sa.Column('id', sa.Uuid(), nullable=False),

@@ -20,15 +20,18 @@ from domain.db import UTCDateTime
 
 
 class StatsCalendarDay(SQLModel, table=True):
-    """One Bangkok day of the government calendar, for business-time arithmetic in SQL.
+    """One Bangkok day of one version of the business calendar, for business time in SQL.
 
-    `day_number` counts days since 1970-01-01; `business_days_before` counts the business
-    days from the first row up to (not including) this day. Kept equal to
-    `domain.calendar.government_calendar()` by `stats.service.ensure_calendar`.
+    `calendar_key` names the calendar's content (a hash of its holidays), so the rows of a
+    key never change: an admin's holiday change adds a new key, and processes still on the
+    old calendar keep reading theirs. `day_number` counts days since 1970-01-01;
+    `business_days_before` counts the business days from the first day up to this one.
+    Filled by `stats.service.ensure_calendar`.
     """
 
     __tablename__ = "stats_calendar_day"
 
+    calendar_key: str = Field(primary_key=True, max_length=16)
     day_number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     business_days_before: int
     is_business: bool

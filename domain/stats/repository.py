@@ -3,7 +3,7 @@
 Case scope always comes from `domain.cases.repository.visibility(principal)` and the case
 filter from the same function `cases` uses, so a figure never counts a case its reader
 could not list. Business time is computed in SQL with the `stats_calendar_day` table
-(see `rules.office_seconds`); percentiles run in SQL on PostgreSQL and in Python on SQLite,
+(see `rules.office_seconds`), rows of the calendar in force chosen by its key; percentiles run in SQL on PostgreSQL and in Python on SQLite,
 with the same formula.
 """
 
@@ -50,29 +50,21 @@ def _dialect(session: AsyncSession) -> str:
 
 # --- the business-day table ----------------------------------------------------------------
 
-async def calendar_fingerprint(session: AsyncSession) -> tuple[int, int, int]:
-    stmt = select(func.count(), func.coalesce(func.sum(StatsCalendarDay.business_days_before), 0),
-                  func.coalesce(func.sum(StatsCalendarDay.day_number * cast(StatsCalendarDay.is_business, Integer)), 0))
-    row = (await session.execute(stmt)).one()
-    return int(row[0]), int(row[1]), int(row[2])
+async def calendar_days_stored(session: AsyncSession, key: str) -> int:
+    stmt = select(func.count()).select_from(StatsCalendarDay).where(StatsCalendarDay.calendar_key == key)
+    return int((await session.execute(stmt)).scalar_one())
 
 
-async def replace_calendar(session: AsyncSession, days: Sequence[CalendarDay]) -> None:
-    """Upsert every day (safe when two processes do it at once) and drop days not listed."""
+async def add_calendar(session: AsyncSession, key: str, days: Sequence[CalendarDay]) -> None:
+    """Store one calendar's days under its key; rows already there are left alone (the same
+    key always means the same days), so two processes may do it at once."""
     insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    values = [{"day_number": d.day_number, "business_days_before": d.business_days_before,
-               "is_business": d.is_business} for d in days]
+    values = [{"calendar_key": key, "day_number": d.day_number,
+               "business_days_before": d.business_days_before, "is_business": d.is_business}
+              for d in days]
     for start in range(0, len(values), 2000):
-        stmt = insert(StatsCalendarDay).values(values[start:start + 2000])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["day_number"],
-            set_={"business_days_before": stmt.excluded.business_days_before,
-                  "is_business": stmt.excluded.is_business})
-        await session.execute(stmt)
-    if days:
-        await session.execute(delete(StatsCalendarDay).where(
-            or_(StatsCalendarDay.day_number < days[0].day_number,  # type: ignore[operator]
-                StatsCalendarDay.day_number > days[-1].day_number)))  # type: ignore[operator]
+        await session.execute(insert(StatsCalendarDay).values(values[start:start + 2000])
+                              .on_conflict_do_nothing(index_elements=["calendar_key", "day_number"]))
 
 
 # --- expressions ------------------------------------------------------------------------------
@@ -217,7 +209,7 @@ async def case_group_figures(session: AsyncSession, principal: Principal, f: Cas
 
 
 def _referral_base(session: AsyncSession, principal: Principal, f: CaseFilter,
-                   dims: Sequence[CaseDimension]) -> tuple[Select[Any], list[ColumnElement[Any]],
+                   dims: Sequence[CaseDimension], calendar_key: str) -> tuple[Select[Any], list[ColumnElement[Any]],
                                                             ColumnElement[Any], ColumnElement[Any]]:
     """Referrals of the cases in scope, with group keys and office-time durations."""
     dialect = _dialect(session)
@@ -239,19 +231,20 @@ def _referral_base(session: AsyncSession, principal: Principal, f: CaseFilter,
     to_resolve = _office_seconds(done_l, done) - start
     stmt = (select().select_from(Referral)
             .join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
-            .outerjoin(made, made.day_number == made_l // _DAY)
-            .outerjoin(accepted, accepted.day_number == accepted_l // _DAY)
-            .outerjoin(done, done.day_number == done_l // _DAY))
+            .outerjoin(made, and_(made.calendar_key == calendar_key, made.day_number == made_l // _DAY))
+            .outerjoin(accepted, and_(accepted.calendar_key == calendar_key,
+                                      accepted.day_number == accepted_l // _DAY))
+            .outerjoin(done, and_(done.calendar_key == calendar_key, done.day_number == done_l // _DAY)))
     if CaseDimension.AGENCY in dims:
         stmt = stmt.join(OrgUnit, OrgUnit.code == Referral.org_unit_code)  # type: ignore[arg-type]
     return _scoped(stmt, principal, f), keys, to_accept, to_resolve
 
 
 async def referral_group_figures(session: AsyncSession, principal: Principal, f: CaseFilter,
-                                 dims: Sequence[CaseDimension], now: datetime,
+                                 dims: Sequence[CaseDimension], now: datetime, calendar_key: str,
                                  ) -> dict[tuple[Any, ...], ReferralGroupFigures]:
     dialect = _dialect(session)
-    base, keys, to_accept, to_resolve = _referral_base(session, principal, f, dims)
+    base, keys, to_accept, to_resolve = _referral_base(session, principal, f, dims, calendar_key)
     accepted_on_time = and_(Referral.accepted_at.is_not(None),  # type: ignore[union-attr]
                             Referral.accepted_at <= Referral.accept_due_at)  # type: ignore[operator]
     accept_counted = or_(Referral.accepted_at.is_not(None),  # type: ignore[union-attr]

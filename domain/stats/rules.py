@@ -11,6 +11,7 @@ to the whole second), so the databases can compute it with one join on a day tab
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 from collections.abc import Iterable, Sequence
@@ -115,6 +116,13 @@ def calendar_days(calendar: BusinessCalendar, first: date, last: date) -> list[C
         before += business
         day += timedelta(days=1)
     return rows
+
+
+def calendar_key(calendar: BusinessCalendar, first: date, last: date) -> str:
+    """A name for the calendar's content between `first` and `last` (same days, same key)."""
+    days = sorted(d.isoformat() for d in calendar.holidays if first <= d <= last)
+    text = f"{first.isoformat()}|{last.isoformat()}|" + ",".join(days)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def local_seconds(at: datetime) -> int:

@@ -35,21 +35,20 @@ def require_stats_reader(principal: Principal, *, mentors: bool = False) -> None
         raise AccessDenied("Dashboards are for supervisors, coordinators and administrators.")
 
 
-async def ensure_calendar(db: Database, calendar: BusinessCalendar) -> None:
-    """Make `stats_calendar_day` equal to `calendar` (once per process, database and calendar)."""
-    key = (db.url, hash(calendar.holidays))
-    if key in _synced:
-        return
-    days = rules.calendar_days(calendar, date(CALENDAR_YEARS.start, 1, 1),
-                               date(CALENDAR_YEARS.stop - 1, 12, 31))
-    expected = (len(days), sum(d.business_days_before for d in days),
-                sum(d.day_number for d in days if d.is_business))
+async def ensure_calendar(db: Database, calendar: BusinessCalendar) -> str:
+    """Store `calendar` in `stats_calendar_day` if it is not there yet; returns its key."""
+    first, last = date(CALENDAR_YEARS.start, 1, 1), date(CALENDAR_YEARS.stop - 1, 12, 31)
+    key = rules.calendar_key(calendar, first, last)
+    if (db.url, key) in _synced:
+        return key
+    days = rules.calendar_days(calendar, first, last)
     async with db.read_sessions() as session:
-        stored = await repository.calendar_fingerprint(session)
-    if stored != expected:
+        stored = await repository.calendar_days_stored(session, key)
+    if stored != len(days):
         async with UnitOfWork(db) as uow:
-            await repository.replace_calendar(uow.session, days)
-    _synced.add(key)
+            await repository.add_calendar(uow.session, key, days)
+    _synced.add((db.url, key))
+    return key
 
 
 # --- caseStats ------------------------------------------------------------------------------
@@ -59,7 +58,7 @@ async def case_stats(db: Database, principal: Principal, f: CaseFilter,
                      calendar: BusinessCalendar) -> CaseStats:
     require_stats_reader(principal)
     dims = rules.dimensions(group_by)
-    await ensure_calendar(db, calendar)
+    key = await ensure_calendar(db, calendar)
 
     async def cases() -> dict[tuple[Any, ...], repository.CaseGroupFigures]:
         async with db.read_sessions() as session:
@@ -67,7 +66,7 @@ async def case_stats(db: Database, principal: Principal, f: CaseFilter,
 
     async def referrals() -> dict[tuple[Any, ...], repository.ReferralGroupFigures]:
         async with db.read_sessions() as session:
-            return await repository.referral_group_figures(session, principal, f, dims, now)
+            return await repository.referral_group_figures(session, principal, f, dims, now, key)
 
     # Two statements on two connections, at the same time.
     case_figures, referral_figures = await asyncio.gather(cases(), referrals())

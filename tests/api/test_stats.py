@@ -510,3 +510,24 @@ async def test_large_exports_become_a_job_that_a_worker_finishes(world: World) -
     assert done.content.decode("utf-8") == inline and rows == 6
     with pytest.raises(Exception):
         await exports.find_export(db, await _principal(db, "sup.national"), outcome.export.id)
+
+
+async def test_a_holiday_added_by_an_admin_changes_business_days(world: World) -> None:
+    """The day table follows the calendar in force, both ways."""
+    from datetime import date
+
+    from domain.calendar import with_changes
+    from domain.cases.commands import CaseFilter
+    from domain.stats import service
+    from domain.stats.rules import CaseDimension
+
+    sup = await _principal(world.db, "sup.nongkhai")
+    extra = with_changes(added=[date(2026, 4, 16)])  # Thursday 16 April a holiday as well
+    (row,) = (await service.case_stats(world.db, sup, CaseFilter(category_codes=("UNPAID_WAGES",)),
+                                       [CaseDimension.STATUS], NOW, extra)).rows[:1]
+    assert row.keys[0].code == "CLOSED"  # A: Fri 6.5 h, then accepted on the holiday
+    assert row.median_business_days_to_accept == 6.5 / 8
+    assert row.median_business_days_to_resolve == (6.5 + 8 + 4 * 8 + 4) / 8
+    (row,) = (await service.case_stats(world.db, sup, CaseFilter(category_codes=("UNPAID_WAGES",)),
+                                       [CaseDimension.STATUS], NOW, CAL)).rows[:1]
+    assert row.median_business_days_to_accept == 1.0

@@ -182,3 +182,14 @@ def test_share_and_mean() -> None:
     assert rules.share(0, 0) is None
     assert rules.mean(6, 2) == 3.0
     assert rules.mean(0, 0) is None
+
+
+def test_calendar_key_names_the_holidays() -> None:
+    first, last = date(2026, 1, 1), date(2026, 12, 31)
+    same = BusinessCalendar(frozenset(CAL.holidays))
+    assert rules.calendar_key(CAL, first, last) == rules.calendar_key(same, first, last)
+    changed = BusinessCalendar(CAL.holidays | {date(2026, 4, 16)})
+    assert rules.calendar_key(changed, first, last) != rules.calendar_key(CAL, first, last)
+    outside = BusinessCalendar(CAL.holidays | {date(2030, 4, 16)})
+    assert rules.calendar_key(outside, first, last) == rules.calendar_key(CAL, first, last)
+    assert len(rules.calendar_key(CAL, first, last)) == 16
