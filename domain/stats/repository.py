@@ -91,16 +91,23 @@ def _month(column: Any, dialect: str) -> ColumnElement[str]:
     return func.strftime("%Y-%m", column, "+7 hours")
 
 
+_CASE_COLUMNS: dict[CaseDimension, Any] = {
+    CaseDimension.STATUS: Case.status,
+    CaseDimension.CATEGORY: Case.category_code,
+    CaseDimension.PROVINCE: Case.province_code,
+    CaseDimension.DISTRICT: Case.district_code,
+    CaseDimension.SUBDISTRICT: Case.subdistrict_code,
+    CaseDimension.ESCALATION_LEVEL: Case.escalation_level,
+    CaseDimension.FISCAL_YEAR: Case.fiscal_year,
+}
+
+
 def _case_dimension(dim: CaseDimension, dialect: str) -> ColumnElement[Any]:
-    return {
-        CaseDimension.STATUS: Case.status,
-        CaseDimension.CATEGORY: Case.category_code,
-        CaseDimension.PROVINCE: Case.province_code,
-        CaseDimension.DISTRICT: Case.district_code,
-        CaseDimension.SUBDISTRICT: Case.subdistrict_code,
-        CaseDimension.ESCALATION_LEVEL: Case.escalation_level,
-        CaseDimension.FISCAL_YEAR: Case.fiscal_year,
-    }.get(dim, None) if dim is not CaseDimension.MONTH else _month(Case.received_at, dialect)  # type: ignore[return-value]
+    """The grouping expression of a case dimension (not AGENCY or ORG_UNIT: those are referrals')."""
+    if dim is CaseDimension.MONTH:
+        return _month(Case.received_at, dialect)
+    column: ColumnElement[Any] = _CASE_COLUMNS[dim]
+    return column
 
 
 def _group_key(expr: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
