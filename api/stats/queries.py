@@ -15,7 +15,7 @@ from api.stats.inputs import ExportCsvInput, VolunteerActivityFilterInput
 from api.stats.types import (CaseStats, NetworkCoverage, RoutingAccuracyRow, StatsExport,
                              VolunteerActivity, parse_uuid)
 from domain.cases.commands import CaseFilter
-from domain.errors import NotFound
+from domain.errors import AccessDenied, NotFound
 from domain.stats import exports, service
 from domain.stats.rules import CaseDimension
 from domain.users.models import Role
@@ -107,6 +107,9 @@ class StatsMutations:
         request = input.request()
         if len(request.group_by) > 4:
             raise _bad("Group by at most 4 dimensions.")
-        async with ctx.uow() as uow:
-            outcome = await exports.request_export(ctx.db, ctx.user, request, ctx.now(), ctx.calendar, uow)
+        try:
+            async with ctx.uow() as uow:
+                outcome = await exports.request_export(ctx.db, ctx.user, request, ctx.now(), ctx.calendar, uow)
+        except AccessDenied as denied:  # e.g. a mentor asking for more than volunteer activity
+            raise GraphQLError(str(denied), extensions={"code": "FORBIDDEN"}) from None
         return ExportCsvSuccess(export=StatsExport.of(outcome.export))

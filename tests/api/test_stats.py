@@ -350,6 +350,11 @@ async def test_volunteers_and_officers_are_refused(client: httpx.AsyncClient, wo
             assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (username, query, body)
         body = await gql(client, EXPORT, {"input": {"kind": "CASES"}}, token)
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    mentor = await login(client, "mentor.nongkhai")
+    body = await gql(client, EXPORT, {"input": {"kind": "CASES"}}, mentor)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    body = await gql(client, EXPORT, {"input": {"kind": "VOLUNTEER_ACTIVITY"}}, mentor)
+    assert body["data"]["exportCsv"]["export"]["rowCount"] == 2
     body = await gql(client, STATS, {"groupBy": []})
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
