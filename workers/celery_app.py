@@ -53,7 +53,7 @@ def make_app(settings: Settings) -> Celery:
         redbeat_redis_url=redis_url,
         redbeat_key_prefix=f"{prefix}redbeat",
         redbeat_lock_key=f"{prefix}redbeat::lock",
-        redbeat_lock_timeout=max(int(settings.sweep_seconds) * 5, 30),
+        redbeat_lock_timeout=30,  # a dead beat's lock expires; another beat takes over
         beat_max_loop_interval=max(min(settings.relay_seconds, 5.0), 1.0),
         beat_schedule={
             "outbox-relay": {"task": "outbox.relay",

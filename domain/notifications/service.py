@@ -71,8 +71,9 @@ async def deliver(uow: UnitOfWork, delivery_id: uuid.UUID, now: datetime,
     if delivery is None or delivery.status != DeliveryStatus.PENDING or delivery.not_before > now:
         return False
     channel = channels.get(delivery.channel)
-    if channel is None:
-        return False  # no such channel configured in this process: stays pending
+    if channel is None:  # not configured (no KHORTOR_SMTP_HOST): the inbox entry is all there is
+        delivery.status, delivery.last_error = DeliveryStatus.FAILED, "NO_CHANNEL"
+        return False
     notification = await session.get(Notification, delivery.notification_id)
     user = await session.get(User, notification.user_id) if notification else None
     if notification is None or user is None:

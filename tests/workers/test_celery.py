@@ -270,3 +270,43 @@ async def test_a_rolled_back_transaction_enqueues_nothing_on_a_real_broker(
     assert log.count("received") and log.count(str(kept.id)) >= 0
     routed = [line for line in log.splitlines() if "notifications.referral_routed" in line and "received" in line]
     assert len(routed) == 1, routed
+
+
+async def test_two_beats_started_by_mistake_trigger_the_schedule_once(
+        db: Database, db_url: str, tmp_path: Path) -> None:
+    """celery-redbeat's lock: with two beats running, the relay (every second) runs about
+    once a second, not twice."""
+    import subprocess
+    import sys
+
+    from tests.workers.harness import ROOT
+
+    url = redis_url_or_fail()
+    with key_prefix(url) as prefix:
+        app = client_app(url, prefix)
+        env = worker_env(db_url=db_url, redis_url=url, prefix=prefix, smtp_port=None, clock_offset=0.0,
+                         KHORTOR_RELAY_SECONDS="1", KHORTOR_SWEEP_SECONDS="3600")
+        celery = str(Path(sys.executable).with_name("celery"))
+        with workers(1, env, app, tmp_path) as [worker]:
+            logs = [(tmp_path / f"beat-{i}.log").open("wb") for i in range(2)]
+            beats = [subprocess.Popen([celery, "-A", "workers.celery_app", "beat", "--loglevel=INFO",
+                                       "-s", str(tmp_path / f"beat-{i}-schedule")],
+                                      cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+                     for i, log in enumerate(logs)]
+            try:
+                def relays() -> int:
+                    return worker.log.read_text().count("Task outbox.relay[") // 2  # received + succeeded
+
+                await until(lambda: asyncio.sleep(0, result=relays() >= 2), 60, "the beat to start")
+                first = relays()
+                await asyncio.sleep(8)
+                ran = relays() - first
+            finally:
+                for beat in beats:
+                    os.killpg(beat.pid, signal.SIGTERM)
+                for beat in beats:
+                    beat.wait(20)
+                for log in logs:
+                    log.close()
+    assert 4 <= ran <= 11, ran  # ~8 with one beat; ~16 if both ran the schedule
