@@ -147,8 +147,16 @@ def test_offline_filing_to_resolution(live_server: str, admin_api: Api, new_cont
     expect(officer.get_by_role("heading", name=re.compile("เรื่องที่ส่งมาหน่วยงาน"))).to_be_visible()
     row = officer.get_by_role("link", name=re.compile(reference))
     expect(row).to_be_visible()
+    expect(row).to_have_class(re.compile("row"))
     shots(officer, "07-officer-queue")
-    row.click()
+    # The referral also arrived in the officer's notifications inbox, with an unread badge.
+    officer.get_by_role("link", name=re.compile("การแจ้งเตือน")).click()
+    expect(officer.get_by_role("heading", name="การแจ้งเตือน")).to_be_visible()
+    notification = officer.get_by_role("button", name=re.compile(f"เรื่องส่งต่อใหม่.*{reference}"))
+    expect(notification).to_be_visible()
+    expect(officer.locator(".tabs .count")).to_have_text(re.compile(r"^[1-9]"))
+    shots(officer, "07b-notifications")
+    notification.click()
     expect(officer.get_by_text("รอรับเรื่อง").first).to_be_visible()
     shots(officer, "08-referral-pending", full_page=True)
     officer.get_by_role("button", name="รับเรื่อง", exact=True).click()
@@ -306,6 +314,9 @@ def test_main_screens_pass_axe_wcag_aa(live_server: str, new_context: Any) -> No
     sign_in(officer, live_server, "dlpw.nongkhai")
     expect(officer.get_by_role("heading", name=re.compile("เรื่องที่ส่งมาหน่วยงาน"))).to_be_visible()
     check(officer, "officer queue")
+    officer.get_by_role("link", name=re.compile("การแจ้งเตือน")).click()
+    expect(officer.get_by_role("heading", name="การแจ้งเตือน")).to_be_visible()
+    check(officer, "notifications")
     assert problems == {}
 
 

@@ -3,13 +3,16 @@ import { lang, setLang, t, term } from "./i18n";
 import { useSignal } from "./lib/store";
 import { CasePage } from "./screens/CasePage";
 import { Dashboard } from "./screens/Dashboard";
+import { Inbox } from "./screens/Inbox";
 import { Login } from "./screens/Login";
 import { MyCases } from "./screens/MyCases";
 import { NewCase, prefetchReference } from "./screens/NewCase";
 import { Queue } from "./screens/Queue";
 import { ReferralPage } from "./screens/ReferralPage";
 import { Triage } from "./screens/Triage";
-import { lastSent, navigate, notice, online, outboxItems, route, session, signOut, type Me } from "./state";
+import {
+  lastSent, navigate, notice, online, outboxItems, route, session, signOut, unread, type Me,
+} from "./state";
 
 interface NavItem { path: string; label: string }
 
@@ -49,6 +52,7 @@ function Screen({ me, path }: { me: Me; path: string }) {
   if (first === "referrals") return <Queue province />;
   if (first === "cases") return <MyCases />;
   if (first === "dashboard") return <Dashboard />;
+  if (first === "inbox") return <Inbox />;
   return <Home me={me} />;
 }
 
@@ -84,6 +88,7 @@ export function App() {
   const path = useSignal(route);
   const language = useSignal(lang);
   useSignal(online);
+  const unreadCount = useSignal(unread);
   const me = current?.user;
 
   useEffect(() => { document.documentElement.lang = language; }, [language]);
@@ -120,6 +125,10 @@ export function App() {
             <a key={item.path} href={`#${item.path}`} aria-current={path === item.path ? "page" : undefined}
                onClick={() => navigate(item.path)}>{item.label}</a>
           ))}
+          <a href="#/inbox" aria-current={path === "/inbox" ? "page" : undefined}>
+            {t("notifications")}
+            {unreadCount > 0 && <><span class="count" aria-hidden="true">{unreadCount}</span><span class="sr-only">, {t("unreadCount", { n: unreadCount })}</span></>}
+          </a>
         </nav>
       )}
       {me && <p class="who">{me.displayName} · {term(me.role)}</p>}

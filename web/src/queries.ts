@@ -115,3 +115,20 @@ export const ROUTE = caseMutation("routeCase", "RouteCase",
   "caseId: $id, orgUnitCodes: $units, expectedVersion: $v", "$id: ID!, $units: [String!]!, $v: Int");
 export const ADD_NOTE = caseMutation("addNote", "AddNote",
   "caseId: $id, text: $text, internal: $internal", "$id: ID!, $text: String!, $internal: Boolean!", false);
+
+export const UNREAD = `query Unread { notifications(unreadOnly: true, first: 1) { unreadCount } }`;
+
+export const NOTIFICATIONS = `query Notifications($first: Int) {
+  notifications(first: $first) {
+    unreadCount
+    edges { node { id kind subject bodyTh bodyEn caseId referralId createdAt readAt } }
+  }
+}`;
+
+export const MARK_READ = `mutation MarkRead($ids: [ID!]!) {
+  markNotificationsRead(ids: $ids) {
+    __typename
+    ... on MarkNotificationsReadSuccess { marked unreadCount }
+    ${userErrorFields(false)}
+  }
+}`;

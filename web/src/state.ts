@@ -3,7 +3,7 @@ import { gql, isUserError, NetworkError, RequestError, setToken, onSignedOut } f
 import { idbStore } from "./lib/idbStore";
 import { memoryStore, Outbox, type OutboxItem, type SendResult } from "./lib/outbox";
 import { signal } from "./lib/store";
-import { OPEN_CASE } from "./queries";
+import { OPEN_CASE, UNREAD } from "./queries";
 
 export interface Me {
   id: string;
@@ -147,4 +147,24 @@ if (typeof window !== "undefined") {
 export function navigate(path: string): void {
   if (currentPath() === path) route.set(path);
   else location.hash = path;
+}
+
+// ---- the notifications badge ----
+
+export const unread = signal(0);
+
+export async function refreshUnread(): Promise<void> {
+  if (!session.get() || !online.get()) return;
+  try {
+    const data = await gql<{ notifications: { unreadCount: number } }>(UNREAD);
+    unread.set(data.notifications.unreadCount);
+  } catch {
+    /* offline or signed out: keep the last count */
+  }
+}
+
+if (typeof window !== "undefined") {
+  setInterval(() => void refreshUnread(), 60_000);
+  route.subscribe(() => void refreshUnread());
+  session.subscribe(() => { unread.set(0); void refreshUnread(); });
 }

@@ -14,7 +14,7 @@ export function CasePage({ id }: { id: string }) {
     <Page title={c ? c.reference : t("cases")}>
       {q.loading && !q.data && <Loading />}
       {q.error && <LoadError error={q.error} reload={q.reload} />}
-      {q.data && !c && <p class="alert" role="alert">404</p>}
+      {q.data && !c && <p class="alert" role="alert">{t("notFound")}</p>}
       {c && (
         <>
           <CaseSummary c={c} />

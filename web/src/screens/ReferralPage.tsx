@@ -24,7 +24,7 @@ export function ReferralPage({ id }: { id: string }) {
     <Page title={r ? `${t("referrals")} ${r.orgUnit.code}` : t("referrals")}>
       {q.loading && !q.data && <Loading />}
       {q.error && <LoadError error={q.error} reload={q.reload} />}
-      {q.data && !r && <p class="alert" role="alert">404</p>}
+      {q.data && !r && <p class="alert" role="alert">{t("notFound")}</p>}
       {r && (
         <>
           <div class="card">
