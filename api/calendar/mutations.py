@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.calendar.types import CalendarChange
+from api.calendar.types import CalendarChange, Holiday
 from api.context import Info
 from api.errors import ValidationError
 from api.permissions import IsAuthenticated, roles
@@ -36,6 +36,15 @@ class CalendarQueries:
         async with info.context.db.read_sessions() as session:
             rows = await service.changed_days(session)
         return [CalendarChange(day=r.day, is_holiday=r.is_holiday, name=r.name) for r in rows]
+
+    @strawberry.field(description="The holidays of a year that deadlines skip (weekends aside).",
+                      permission_classes=[IsAuthenticated])
+    async def holidays(self, info: Info, year: int) -> list[Holiday]:
+        if not 2020 <= year <= 2045:
+            return []
+        async with info.context.db.read_sessions() as session:
+            rows = await service.holidays_of_year(session, year)
+        return [Holiday(day=day, name=name, source=source) for day, name, source in rows]
 
 
 @strawberry.type

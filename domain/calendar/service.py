@@ -83,3 +83,16 @@ class CalendarCache:
         async with sessions() as session:  # type: ignore[operator]
             self.current = await load_calendar(session)
         return self.current
+
+
+async def holidays_of_year(session: AsyncSession, year: int) -> list[tuple[date, str, str]]:
+    """The holidays in force in `year`: (day, name, source) with source SEEDED (the
+    `holidays` package) or ADDED (an admin); seeded days an admin removed are left out."""
+    import holidays as holiday_data
+
+    changes = {r.day: r for r in await changed_days(session) if r.day.year == year}
+    seeded = holiday_data.Thailand(years=[year], categories=("public",))
+    result = [(day, str(name), "SEEDED") for day, name in seeded.items()
+              if not (day in changes and not changes[day].is_holiday)]
+    result += [(r.day, r.name, "ADDED") for r in changes.values() if r.is_holiday and r.day not in seeded]
+    return sorted(result)

@@ -78,6 +78,9 @@ async def test_holidays_are_changed_by_an_admin_and_move_deadlines(client: httpx
     assert added == {"__typename": "ChangeHolidaySuccess", "isBusinessDay": False, "referralsMoved": 1}
     shown = (await gql(client, REFERRAL, {"id": str(referral.id)}, officer))["data"]["referral"]
     assert shown["acceptDueAt"].startswith("2026-11-26T09:30")
+    listed = (await gql(client, "query { holidays(year: 2026) { day name source } }", None, officer))["data"]
+    days = {h["day"]: h["source"] for h in listed["holidays"]}
+    assert days["2026-11-24"] == "ADDED" and days["2026-04-13"] == "SEEDED"
     removed = (await gql(client, REMOVE, {"day": "2026-11-24"}, admin))["data"]["removeHoliday"]
     assert removed["isBusinessDay"] is True and removed["referralsMoved"] == 1
 
