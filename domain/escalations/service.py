@@ -114,11 +114,10 @@ async def escalate_if_overdue(uow: UnitOfWork, referral_id: uuid.UUID, now: date
             done.append((deadline.kind, level))
             data = {"deadline": deadline.kind.value, "level": int(level),
                     "dueAt": deadline.due.isoformat()}
-            if level is Level.WARNING:
-                session.add(_event(case, referral, EventType.DEADLINE_WARNING, now, internal=True,
-                                   data=data))
-            else:
-                session.add(_event(case, referral, EventType.ESCALATED, now, internal=True, data=data))
+            note = (f"{messages.LEVEL_TH[int(level)]}: กำหนดเวลา{messages.DEADLINE_TH[deadline.kind.value]} "
+                    f"/ {messages.LEVEL_EN[int(level)]}: {messages.DEADLINE_EN[deadline.kind.value]} deadline")
+            type_ = EventType.DEADLINE_WARNING if level is Level.WARNING else EventType.ESCALATED
+            session.add(_event(case, referral, type_, now, note=note, internal=True, data=data))
             message = messages.escalation(case.reference, referral.org_unit_code, deadline.kind.value,
                                           int(level), deadline.due)
             kind = NotificationKind.DEADLINE_WARNING if level is Level.WARNING else NotificationKind.ESCALATION
@@ -162,7 +161,9 @@ async def recompute_open_deadlines(uow: UnitOfWork, day: date, now: datetime,
         resolve = rules.shift(due_at(referral.created_at, resolve_days, calendar), held, calendar)
         if (accept, resolve) == (referral.accept_due_at, referral.resolve_due_at):
             continue
-        session.add(_event(case, referral, EventType.DEADLINES_MOVED, now, internal=True, data={
+        session.add(_event(case, referral, EventType.DEADLINES_MOVED, now, internal=True,
+                           note=f"ปฏิทินวันหยุดเปลี่ยน ({day.isoformat()}): คำนวณกำหนดเวลาใหม่ "
+                                "/ holiday calendar changed: deadlines recomputed", data={
             "day": day.isoformat(), "acceptDueAt": accept.isoformat(),
             "resolveDueAt": resolve.isoformat(), "previousAcceptDueAt": referral.accept_due_at.isoformat(),
             "previousResolveDueAt": referral.resolve_due_at.isoformat()}))
