@@ -127,26 +127,50 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import expect, sync_playwright
 
     # A cold server's first dashboard query can take seconds: give assertions time.
-    expect.set_options(timeout=20_000)
+    expect.set_options(timeout=30_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Remember whether the test body failed, for `new_context` to keep evidence."""
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def new_context(browser: Any) -> Iterator[Any]:
-    """Phone-sized browser contexts (360×800, Thai, Bangkok time), closed after the test."""
+def new_context(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Phone-sized browser contexts (360×800, Thai, Bangkok time), closed after the test.
+
+    When the test fails, every open page is saved to artifacts/screenshots/failed-*.png.
+    """
     contexts: list[Any] = []
 
     def make() -> Any:
         context = browser.new_context(viewport=PHONE, locale="th-TH", timezone_id="Asia/Bangkok",
                                       service_workers="allow")
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)
         contexts.append(context)
         return context
 
     yield make
+    if request.node.stash.get(_FAILED, False):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for c, context in enumerate(contexts):
+            for p, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}-{c}-{p}.png"),
+                                    full_page=True)
+                except Exception:  # noqa: BLE001 - evidence is best effort
+                    pass
     for context in contexts:
         context.close()
 
