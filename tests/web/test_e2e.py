@@ -234,6 +234,14 @@ def test_supervisor_and_coordinator_screens(live_server: str, new_context: Any, 
     expect(coordinator.get_by_role("heading", name="การส่งต่อในจังหวัด")).to_be_visible()
     shots(coordinator, "13-coordinator-referrals")
 
+    mentor = new_context().new_page()
+    sign_in(mentor, live_server, "mentor.nongkhai")
+    expect(mentor.get_by_role("heading", name="อาสาสมัครแรงงาน")).to_be_visible()
+    expect(mentor.get_by_text(re.compile("สมศรี ใจดี"))).to_be_visible()
+    expect(mentor.get_by_text(re.compile("บุญมี ศรีสุข"))).to_be_visible()
+    shots(mentor, "17-mentor-volunteers")
+    assert axe_violations(mentor) == []
+
 
 def test_service_worker_and_shell_are_served(live_server: str) -> None:
     import urllib.request

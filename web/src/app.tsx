@@ -10,6 +10,7 @@ import { NewCase, prefetchReference } from "./screens/NewCase";
 import { Queue } from "./screens/Queue";
 import { ReferralPage } from "./screens/ReferralPage";
 import { Triage } from "./screens/Triage";
+import { Volunteers } from "./screens/Volunteers";
 import {
   lastSent, navigate, notice, online, outboxItems, route, session, signOut, unread, type Me,
 } from "./state";
@@ -24,12 +25,15 @@ function navFor(me: Me): NavItem[] {
       return [{ path: "/", label: t("queue") }];
     case "COORDINATOR":
       return [{ path: "/", label: t("triage") }, { path: "/referrals", label: t("provinceReferrals") },
-              { path: "/cases", label: t("cases") }];
+              { path: "/cases", label: t("cases") }, { path: "/volunteers", label: t("volunteers") }];
     case "SUPERVISOR":
-      return [{ path: "/", label: t("dashboard") }, { path: "/cases", label: t("cases") }];
+      return [{ path: "/", label: t("dashboard") }, { path: "/cases", label: t("cases") },
+              { path: "/volunteers", label: t("volunteers") }];
+    case "MENTOR":
+      return [{ path: "/", label: t("volunteers") }, { path: "/cases", label: t("cases") }];
     case "ADMIN":
       return [{ path: "/", label: t("cases") }, { path: "/dashboard", label: t("dashboard") },
-              { path: "/referrals", label: t("provinceReferrals") }];
+              { path: "/referrals", label: t("provinceReferrals") }, { path: "/volunteers", label: t("volunteers") }];
     default:
       return [{ path: "/", label: t("cases") }];
   }
@@ -40,6 +44,7 @@ function Home({ me }: { me: Me }) {
     case "OFFICER": return <Queue />;
     case "COORDINATOR": return <Triage />;
     case "SUPERVISOR": return <Dashboard />;
+    case "MENTOR": return <Volunteers />;
     default: return <MyCases />;
   }
 }
@@ -53,6 +58,7 @@ function Screen({ me, path }: { me: Me; path: string }) {
   if (first === "cases") return <MyCases />;
   if (first === "dashboard") return <Dashboard />;
   if (first === "inbox") return <Inbox />;
+  if (first === "volunteers" && me.role !== "VOLUNTEER" && me.role !== "OFFICER") return <Volunteers />;
   return <Home me={me} />;
 }
 

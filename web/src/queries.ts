@@ -132,3 +132,11 @@ export const MARK_READ = `mutation MarkRead($ids: [ID!]!) {
     ${userErrorFields(false)}
   }
 }`;
+
+export const VOLUNTEER_ACTIVITY = `query VolunteerActivity($first: Int!) {
+  volunteerActivity(first: $first) {
+    volunteerCount inactive30Days inactive60Days inactive90Days asOf
+    volunteers { userId displayName areaCode areaNameTh areaNameEn casesFiled openCases
+                 lastActivityAt daysSinceLastActivity satisfactionCount meanSatisfaction }
+  }
+}`;
