@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
@@ -18,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from cross_web import HTTPException as BadGraphQLRequest
 from strawberry.asgi import GraphQL
 
 from api.context import Context
@@ -51,6 +53,19 @@ class GraphQLView(GraphQL[Context, None]):
         self.settings, self.db, self.clock, self.jobs = settings, db, clock, jobs
         self.calendars = CalendarCache()
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """A GraphQL request is one JSON object of UTF-8 text without NUL characters."""
+        try:
+            parsed = json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            raise BadGraphQLRequest(400, "Unable to parse request body as JSON") from None
+        if not isinstance(parsed, dict):
+            raise BadGraphQLRequest(400, "The request body must be one JSON object "
+                                     "(batched requests are not accepted).")
+        if _has_nul(parsed):
+            raise BadGraphQLRequest(400, "Text must not contain the NUL character (U+0000).")
+        return parsed
+
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(request=request, response=response, settings=self.settings, db=self.db,
                        clock=self.clock, calendar=self.calendars.current, jobs=self.jobs,
@@ -66,6 +81,16 @@ class GraphQLView(GraphQL[Context, None]):
         async with self.db.read_sessions() as session:
             user = await users.by_id(session, user_id)
         return Principal.of(user) if user is not None and user.is_active else None
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class BodySizeLimit:

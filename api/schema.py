@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 import logging
 import traceback
 from typing import Any
@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
 from api.errors import EXCEPTION_HANDLERS
+from domain.errors import AccessDenied
 from api.calendar.mutations import CalendarMutations, CalendarQueries
 from api.escalations.mutations import EscalationMutations
 from api.notifications.mutations import NotificationMutations
@@ -30,6 +31,7 @@ logger = logging.getLogger("khortor.graphql")
 MAX_DEPTH = 10
 MAX_ALIASES = 20
 MAX_TOKENS = 3000
+SUGGESTION = " Did you mean"
 EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
 
@@ -49,11 +51,23 @@ def _is_unexpected(error: GraphQLError) -> bool:
     if error.original_error is None:
         return False  # parse and validation errors: about the query, never about data
     code = (error.extensions or {}).get("code")
-    return code not in EXPECTED_CODES
+    return code not in EXPECTED_CODES and not isinstance(error.original_error, AccessDenied)
+
+
+class AccessDeniedCode(SchemaExtension):
+    """A refusal decided in the domain is a top-level FORBIDDEN error (convention 5)."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or []:
+            if isinstance(error.original_error, AccessDenied):
+                error.extensions = {**(error.extensions or {}), "code": "FORBIDDEN"}
 
 
 def extensions(production: bool) -> Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     chosen: list[Any] = [
+        AccessDeniedCode,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
@@ -68,13 +82,22 @@ def extensions(production: bool) -> Sequence[type[SchemaExtension] | Callable[[]
 
 
 class Schema(strawberry.Schema):
-    """Logs errors without their text: an exception's message may carry personal data."""
+    """Logs errors without their text: an exception's message may carry personal data.
+
+    In production no error suggests names ("Did you mean ...?"): with introspection off,
+    suggestions would give the schema away one guess at a time.
+    """
+
+    production: bool = False
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
         for error in errors:
+            if self.production and SUGGESTION in error.message:
+                error.message = error.message.split(SUGGESTION)[0].strip()
             original = error.original_error
-            if original is None or (error.extensions or {}).get("code") in EXPECTED_CODES:
+            if (original is None or isinstance(original, AccessDenied)
+                    or (error.extensions or {}).get("code") in EXPECTED_CODES):
                 continue  # the client's own mistake, already told to the client
             path = ".".join(str(p) for p in error.path or [])
             frames = traceback.extract_tb(original.__traceback__)
@@ -83,13 +106,15 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(production: bool = False) -> strawberry.Schema:
-    return Schema(
+    built = Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions(production),
         exception_handlers=EXCEPTION_HANDLERS,
         config=StrawberryConfig(disable_field_suggestions=production),
     )
+    built.production = production
+    return built
 
 
 schema = build_schema()

@@ -71,7 +71,7 @@ class CaseFilterInput:
 
     def command(self) -> CaseFilter:
         area = self.subdistrict_code or self.district_code or self.province_code
-        text = (self.text or "").strip()[:200] or None
+        text = (self.text or "").replace("\x00", "").strip()[:200] or None
         return CaseFilter(statuses=tuple(self.status or ()), category_codes=tuple(self.category_code or ()),
                           area_code=area.strip() if area else None,
                           org_unit_code=self.org_unit_code, text=text, filed_by_me=self.filed_by_me)

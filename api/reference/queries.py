@@ -35,6 +35,6 @@ class ReferenceQueries:
     async def areas(self, info: Info, search: str | None = None,
                     parent_code: str | None = None) -> list[Area]:
         async with info.context.db.read_sessions() as session:
-            rows = await repository.search_areas(session, (search or "")[:100] or None, parent_code,
+            rows = await repository.search_areas(session, (search or "").replace("\x00", "")[:100] or None, parent_code,
                                                  MAX_AREAS)
         return [Area.of(a) for a in rows]

@@ -50,6 +50,10 @@ class ContactPreference(StrEnum):
     NONE = "NONE"
 
 
+# The version a person edits: every change a person makes raises it (see `touch`), and
+# an UPDATE whose row moved on meanwhile fails (StaleDataError). Changes the system makes
+# on its own (an escalation level, a moved deadline) do not raise it, so an officer's
+# `expectedVersion` stays valid while a referral escalates under them.
 _case_version = Column("version", Integer, nullable=False)
 _referral_version = Column("version", Integer, nullable=False)
 
@@ -66,7 +70,7 @@ class Case(SQLModel, table=True):
         Index("ix_case_file_resolved", "resolved_at", postgresql_where=text("status = 'RESOLVED'"),
               sqlite_where=text("status = 'RESOLVED'")),
     )
-    __mapper_args__ = {"version_id_col": _case_version}
+    __mapper_args__ = {"version_id_col": _case_version, "version_id_generator": False}
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     reference: str = Field(max_length=24, unique=True)
@@ -120,7 +124,7 @@ class Referral(SQLModel, table=True):
         Index("ix_referral_held", "held_at", postgresql_where=text("status = 'ON_HOLD'"),
               sqlite_where=text("status = 'ON_HOLD'")),
     )
-    __mapper_args__ = {"version_id_col": _referral_version}
+    __mapper_args__ = {"version_id_col": _referral_version, "version_id_generator": False}
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="case_file.id", index=True)
@@ -184,3 +188,8 @@ class CaseSequence(SQLModel, table=True):
     province_code: str = Field(max_length=2)
     fiscal_year: int
     last_value: int = 0
+
+
+def touch(row: Case | Referral) -> None:
+    """Record that a person changed the row: its version goes up by one."""
+    row.version += 1

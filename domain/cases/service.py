@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from domain.cases.commands import (MAX_DESCRIPTION_CHARS, MAX_NOTE_CHARS, MAX_RE
                                    CaseChange, OpenCase, ReferralChange)
 from domain.cases.deadlines import BusinessCalendar, due_at
 from domain.cases.identifiers import normalise_juristic_id, normalise_national_id, normalise_phone
-from domain.cases.models import Case, CaseEvent, EventType, Referral, ReferralOutcome
+from domain.cases.models import Case, CaseEvent, EventType, Referral, ReferralOutcome, touch
 from domain.cases.reference import fiscal_year_be, format_reference
 from domain.cases.routing import route
 from domain.cases.state import (CaseAction, CaseStatus, ReferralAction, ReferralStatus,
@@ -36,8 +37,22 @@ EVENT_OF_ACTION = {
 }
 
 
+def _within(prefix: str, normalise: Callable[[str], str], value: str | None) -> str | None:
+    """Normalise an optional nested value; errors name the field by its path in the input."""
+    if not value:
+        return None
+    try:
+        return normalise(value)
+    except ValidationFailed as error:
+        error.field = prefix + error.field
+        raise
+
+
 def _text(value: str | None, field: str, limit: int, what_en: str, what_th: str) -> str:
     text = (value or "").strip()
+    if "\x00" in text:
+        raise ValidationFailed(field, f"{what_en.capitalize()} contains a character that cannot be stored.",
+                               f"{what_th}มีอักขระที่ไม่สามารถบันทึกได้", code="INVALID_INPUT")
     if not text:
         raise ValidationFailed(field, f"Please give {what_en}.", f"กรุณาระบุ{what_th}",
                                code="REQUIRED")
@@ -88,12 +103,13 @@ def _rolled_up_outcome(completed: list[Referral]) -> tuple[str | None, Decimal |
 
 
 def _sync_case_status(session: AsyncSession, case: Case, referrals: list[Referral],
-                      actor: Principal | None, now: datetime) -> None:
-    """The case follows its current referrals; stored, in the same transaction."""
+                      actor: Principal | None, now: datetime) -> bool:
+    """The case follows its current referrals; stored, in the same transaction.
+    True when the case's status changed."""
     current = [r for r in referrals if r.is_current]
     status = derive_case_status(ReferralStatus(r.status) for r in current)
     if status == case.status:
-        return
+        return False
     session.add(_event(case, EventType.STATUS_CHANGED, actor, now,
                        from_status=case.status, to_status=status))
     case.status = status
@@ -102,6 +118,7 @@ def _sync_case_status(session: AsyncSession, case: Case, referrals: list[Referra
         case.resolved_at = now
         case.outcome, case.amount_recovered_thb = _rolled_up_outcome(
             [r for r in current if r.status == ReferralStatus.COMPLETED])
+    return True
 
 
 async def _subdistrict(session: AsyncSession, code: str) -> Area:
@@ -139,16 +156,17 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         raise ValidationFailed("citizen.consent", "The citizen's consent to use personal data is required.",
                                "ต้องได้รับความยินยอมให้ใช้ข้อมูลส่วนบุคคลจากผู้ขอรับบริการ",
                                code="CONSENT_REQUIRED")
-    national_id = normalise_national_id(citizen.national_id) if citizen.national_id else None
-    phone = normalise_phone(citizen.phone) if citizen.phone else None
+    national_id = _within("citizen.", normalise_national_id, citizen.national_id)
+    phone = _within("citizen.", normalise_phone, citizen.phone)
     employer = cmd.employer
     employer_name = employer_juristic_id = employer_address = None
     if employer is not None:
         employer_name = _text(employer.name, "employer.name", 300, "the employer's name",
                               "ชื่อนายจ้าง")
-        if employer.juristic_id:
-            employer_juristic_id = normalise_juristic_id(employer.juristic_id)
-        employer_address = (employer.address or "").strip()[:500] or None
+        employer_juristic_id = _within("employer.", normalise_juristic_id, employer.juristic_id)
+        if employer.address and employer.address.strip():
+            employer_address = _text(employer.address, "employer.address", 500,
+                                     "the employer's address", "ที่อยู่นายจ้าง")
     captured_at = cmd.captured_at or now
     if captured_at.tzinfo is None or captured_at > now + CLOCK_SKEW:
         raise ValidationFailed("capturedAt", "The capture time must be a past time with a time zone.",
@@ -223,11 +241,13 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, action: Referra
             raise ValidationFailed("outcome", "Please choose an outcome.", "กรุณาเลือกผลการดำเนินการ",
                                    code="REQUIRED")
         amount = change.amount_recovered_thb
-        if amount is not None and (amount < 0 or amount >= Decimal("1e12")):
+        if amount is not None and (not amount.is_finite() or amount < 0 or amount >= Decimal("1e12")):
             raise ValidationFailed("amountRecoveredThb", "The amount must be zero or more baht.",
                                    "จำนวนเงินต้องไม่ติดลบ", code="INVALID_AMOUNT")
-        if note is not None:
-            note = note.strip()[:MAX_NOTE_CHARS] or None
+        if note is not None and note.strip():
+            note = _text(note, "note", MAX_NOTE_CHARS, "the note", "ข้อความ")
+        else:
+            note = None
         referral.outcome, referral.amount_recovered_thb = change.outcome, amount
         referral.completed_at, referral.next_due_at = now, None
         data = {"outcome": change.outcome, "amountRecoveredThb": str(amount) if amount is not None else None}
@@ -249,6 +269,7 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, action: Referra
         successor = await _new_referral(session, case, target.code, None, now, calendar, referral)
         referrals.append(successor)
     referral.status, referral.updated_at = after, now
+    touch(referral)
     await on_referral_changed(session, referral, before, now, calendar)
     session.add(_event(case, EVENT_OF_ACTION[action], principal, now, referral=referral,
                        from_status=before, to_status=after, note=note, data=data))
@@ -257,7 +278,8 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, action: Referra
                            to_status=ReferralStatus.PENDING,
                            data={"orgUnit": successor.org_unit_code, "ruleId": None,
                                  "by": "redirect", "from": referral.org_unit_code}))
-    _sync_case_status(session, case, referrals, principal, now)
+    if _sync_case_status(session, case, referrals, principal, now):
+        touch(case)
     await uow.flush()
     return referral
 
@@ -292,6 +314,7 @@ async def route_case(uow: UnitOfWork, principal: Principal, change: CaseChange, 
                                to_status=ReferralStatus.PENDING,
                                data={"orgUnit": code, "ruleId": None, "by": "coordinator"}))
     _sync_case_status(uow.session, case, referrals, principal, now)
+    touch(case)
     await uow.flush()
     return case
 
@@ -315,6 +338,7 @@ async def change_case(uow: UnitOfWork, principal: Principal, action: CaseAction,
         case.resolved_at, case.outcome, case.amount_recovered_thb = None, None, None
         for old in [r for r in referrals if r.is_current and r.status == ReferralStatus.COMPLETED]:
             old.is_current = False
+            touch(old)
             referrals.append(await _new_referral(session, case, old.org_unit_code, old.routing_rule_id,
                                                  now, calendar, old))
     else:
@@ -324,6 +348,7 @@ async def change_case(uow: UnitOfWork, principal: Principal, action: CaseAction,
     session.add(_event(case, event_type, principal, now, from_status=before, to_status=after,
                        note=reason))
     case.status, case.updated_at = after, now
+    touch(case)
     await uow.flush()
     return case
 
@@ -339,6 +364,7 @@ async def record_satisfaction(uow: UnitOfWork, principal: Principal, change: Cas
         raise ValidationFailed("score", "Satisfaction is a score from 1 to 5.",
                                "ความพึงพอใจต้องเป็นคะแนน 1 ถึง 5", code="OUT_OF_RANGE")
     case.satisfaction, case.updated_at = change.score, now
+    touch(case)
     uow.session.add(_event(case, EventType.SATISFACTION_RECORDED, principal, now,
                            data={"score": change.score}))
     await uow.flush()

@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases.deadlines import BANGKOK, OFFICE_OPENS, BusinessCalendar, business_days_between
-from domain.cases.models import Case, CaseEvent, EventType, Referral
+from domain.cases.models import Case, CaseEvent, EventType, Referral, touch
 from domain.escalations import repository as esc_repo
 from domain.notifications import messages
 from domain.notifications.models import NotificationKind
@@ -105,6 +105,7 @@ async def close_resolved(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
                                "(closed by the system 14 days after resolution)",
                           data={"by": "system"}))
     case.status, case.closed_at, case.updated_at = "CLOSED", now, now
+    touch(case)
     volunteer = await session.get(User, case.filed_by_id)
     if volunteer is not None:
         await notify(uow, volunteer, NotificationKind.CASE_CLOSED, f"closed:{case.id}:{now.date()}",

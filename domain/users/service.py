@@ -29,6 +29,8 @@ def hash_password(password: str) -> str:
 
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> User:
+    if "\x00" in username:
+        raise InvalidCredentials()
     user = await repository.by_username(session, username.strip())
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)

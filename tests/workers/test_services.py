@@ -313,3 +313,20 @@ async def test_the_sweep_reads_the_partial_index(db: Database, backend: str) -> 
     async with db.read_sessions() as session:
         count = (await session.execute(select(func.count()).select_from(Referral))).scalar_one()
     assert count == 20_001
+
+
+async def test_an_escalation_does_not_make_the_officers_version_stale(db: Database) -> None:
+    """The system raising a level is not a person's edit: the version the officer saw stays valid."""
+    case, referral = await file_case(db, MONDAY, CAL)
+    assert referral.version == 1
+    fired = await _escalate(db, referral.id, bkk(2026, 11, 26, 9))
+    assert [int(lv) for _, lv in fired] == [0, 1]
+    [row] = await _rows(db, Referral, Referral.id == referral.id)
+    [case_row] = await _rows(db, Case, Case.id == case.id)
+    assert (row.escalation_level, row.version, case_row.version) == (1, 1, case.version)
+
+    accepted = await act(db, "dlpw.nongkhai", ReferralAction.ACCEPT, referral.id, bkk(2026, 11, 26, 10),
+                         CAL, expected_version=1)
+    assert (accepted.status, accepted.version) == ("ACCEPTED", 2)
+    [case_row] = await _rows(db, Case, Case.id == case.id)
+    assert (case_row.status, case_row.version) == ("IN_PROGRESS", case.version + 1)
