@@ -5,6 +5,14 @@
 #   docker run ... -e KHORTOR_REDIS_URL=redis://redis:6379/0 khortor celery -A workers.celery_app worker
 #   docker run ... -e KHORTOR_REDIS_URL=redis://redis:6379/0 khortor celery -A workers.celery_app beat
 #   Without it, `khortor serve` runs the same tasks in-process (embedded mode).
+# The web client is built with Node in its own stage; the image only serves the files.
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web ./
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -26,6 +34,7 @@ COPY api ./api
 COPY domain ./domain
 COPY workers ./workers
 COPY alembic ./alembic
+COPY --from=web /web/dist ./web/dist
 RUN pip install --no-deps . \
     && install -d -o khortor -g khortor /var/lib/khortor
 
