@@ -37,13 +37,11 @@ from typing import Any
 import geothai
 import httpx
 import pytest
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import delete, select
 
 from domain.calendar import government_calendar
 from domain.cases import service as cases
 from domain.cases.commands import CaseChange, CitizenDetails, OpenCase, ReferralChange
-from domain.cases.models import Case as CaseRow
 from domain.cases.models import Referral, ReferralOutcome
 from domain.cases.state import CaseAction, ReferralAction
 from domain.db import Database
@@ -127,16 +125,8 @@ async def world(db: Database) -> AsyncIterator[World]:
             await cases.act_on_referral(uow, people[who], action, ReferralChange(referral_id, **kw), when, CAL)
 
     async def satisfy(key: str, score: int, when: datetime) -> None:
-        try:
-            async with UnitOfWork(db) as uow:
-                await cases.record_satisfaction(uow, people["vol.naimueang"], CaseChange(ids[key], score=score), when)
-        except DBAPIError:
-            # PostgreSQL refuses the event type SATISFACTION_RECORDED (21 characters) in
-            # case_event.type VARCHAR(20): a bug of the core, reported. Store the score as
-            # the service would, so the figures can still be checked.
-            async with UnitOfWork(db) as uow:
-                await uow.session.execute(update(CaseRow).where(CaseRow.id == ids[key])
-                                          .values(satisfaction=score, version=CaseRow.version + 1))
+        async with UnitOfWork(db) as uow:
+            await cases.record_satisfaction(uow, people["vol.naimueang"], CaseChange(ids[key], score=score), when)
 
     await file("F", "vol.michai", "OTHER", "430102", bkk(2, 2, 10))
     await file("G", "vol.michai", "SECTION_40", "430102", bkk(3, 16, 10))
