@@ -15,7 +15,8 @@ from celery.signals import worker_process_shutdown
 
 from domain.settings import Settings
 
-TASK_MODULES = ["workers.escalations", "workers.reminders", "workers.notifications", "workers.outbox"]
+TASK_MODULES = ["workers.escalations", "workers.reminders", "workers.notifications", "workers.outbox",
+                "workers.exports"]
 
 
 def make_app(settings: Settings) -> Celery:

@@ -25,6 +25,7 @@ from domain.notifications.channels import Channel, SmtpChannel, SmtpSettings
 from domain.outbox import service as outbox
 from domain.reminders import service as reminders
 from domain.settings import Settings
+from domain.stats import exports
 from domain.uow import UnitOfWork
 
 SWEEP_BATCH = 1000
@@ -109,6 +110,10 @@ async def send_digest(rt: Runtime, user_id: str) -> bool:
         return await reminders.send_digest(uow, _id(user_id), rt.now(), calendar)
 
 
+async def generate_export(rt: Runtime, export_id: str) -> None:
+    await exports.generate_export(rt.db, export_id, await rt.calendar(), clock=rt.now)
+
+
 JOBS: dict[str, Callable[..., Awaitable[Any]]] = {
     "escalations.escalate": escalate,
     "notifications.deliver": deliver,
@@ -117,6 +122,7 @@ JOBS: dict[str, Callable[..., Awaitable[Any]]] = {
     "reminders.ask_satisfaction": ask_satisfaction,
     "reminders.close_resolved": close_resolved,
     "reminders.send_digest": send_digest,
+    exports.JOB_NAME: generate_export,
 }
 
 

@@ -1,0 +1,96 @@
+"""N+1 free: a page of 50 cases with everything a list screen shows costs as many SQL
+statements as a page of 5."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+from starlette.applications import Starlette
+
+from domain.db import Database
+from tests.api.access_helpers import Tokens, file_cases_directly
+from tests.helpers import gql
+
+CASES_PAGE = """
+query Page($first: Int!) {
+  cases(first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        id reference status version
+        category { code nameTh nameEn }
+        subdistrict { code nameTh district { code nameTh province { code nameTh } } province { code } }
+        citizen { fullName nationalId phone masked }
+        employer { name }
+        filedBy { username displayName orgUnit { code } }
+        referrals {
+          id status overdue
+          orgUnit { code nameTh agency { code nameTh } }
+          assignedTo { username }
+        }
+        events { type at note actor { username role } }
+      }
+    }
+  }
+}
+"""
+
+FILED = 55  # more than the larger page
+
+
+@contextmanager
+def counting_statements(app: Starlette) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine sends while the block runs."""
+    statements: list[str] = []
+    engine = app.state.db.engine.sync_engine
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def _page(client: httpx.AsyncClient, app: Starlette, token: str,
+                first: int) -> tuple[list[str], dict[str, Any]]:
+    with counting_statements(app) as statements:
+        body = await gql(client, CASES_PAGE, {"first": first}, token)
+    assert "errors" not in body, body
+    page: dict[str, Any] = body["data"]["cases"]
+    return statements, page
+
+
+@pytest.mark.parametrize("user", ["admin", "ops.nongkhai", "mentor.nongkhai"])
+async def test_a_page_of_50_costs_as_many_statements_as_a_page_of_5(
+    client: httpx.AsyncClient, app: Starlette, db: Database, user: str,
+) -> None:
+    # Every case has every relation (an accepted referral with its officer, a note), so the
+    # page of 5 needs the same kinds of rows as the page of 50: a relation that happens to
+    # be empty on a page costs no statement, and would make the two differ by chance.
+    await file_cases_directly(db, FILED, accept_every=1, note_every=1)
+    token = await Tokens(client, db)(user)
+    await _page(client, app, token, 1)  # warm up: connections, caches
+
+    small, page_of_5 = await _page(client, app, token, 5)
+    large, page_of_50 = await _page(client, app, token, 50)
+
+    assert len(page_of_5["edges"]) == 5 and len(page_of_50["edges"]) == 50
+    assert page_of_50["totalCount"] == FILED and page_of_50["pageInfo"]["hasNextPage"]
+    nodes = [e["node"] for e in page_of_50["edges"]]
+    assert {n["category"]["code"] for n in nodes} >= {"UNPAID_WAGES", "WORK_INJURY", "JOB_SEEKING"}
+    assert all(r["assignedTo"] for n in nodes for r in n["referrals"])
+    assert all(n["events"][-1]["type"] == "NOTE" for n in nodes)
+    assert all(n["subdistrict"]["district"]["province"]["code"] == "43" for n in nodes)
+    assert small, "no statement was counted: is the listener on the app's engine?"
+    assert len(large) == len(small), (
+        f"{len(small)} statements for 5 cases but {len(large)} for 50:\n" + "\n".join(large))
