@@ -9,7 +9,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import DateTime, TypeDecorator
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class UTCDateTime(TypeDecorator[datetime]):

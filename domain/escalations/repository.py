@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cases.models import Case, Referral
+from domain.cases.models import Referral
 from domain.escalations.models import DeadlineExtension, Escalation
 from domain.escalations.rules import DeadlineKind
 from domain.upsert import insert_once
@@ -47,18 +47,6 @@ async def record_once(session: AsyncSession, referral: Referral, kind: DeadlineK
         "referral_id": referral.id, "case_id": referral.case_id, "deadline": kind.value,
         "level": level, "due_at": due, "at": now,
     }, ["referral_id", "deadline", "level"])
-
-
-async def lock_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
-    stmt = (select(Case).where(Case.id == case_id).with_for_update()
-            .execution_options(populate_existing=True))
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def referrals_of_case(session: AsyncSession, case_id: uuid.UUID) -> Sequence[Referral]:
-    stmt = (select(Referral).where(Referral.case_id == case_id).with_for_update()
-            .execution_options(populate_existing=True))
-    return (await session.execute(stmt)).scalars().all()
 
 
 async def open_referrals_touching(session: AsyncSession, day_start: datetime,

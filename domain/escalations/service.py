@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases.deadlines import BANGKOK, BusinessCalendar, due_at
 from domain.cases.models import Case, CaseEvent, EventType, Referral
+from domain.cases import repository as cases_repo
 from domain.errors import AccessDenied, IllegalTransition, NotFound, ValidationFailed
 from domain.escalations import repository as repo
 from domain.escalations import rules
@@ -98,8 +99,8 @@ async def escalate_if_overdue(uow: UnitOfWork, referral_id: uuid.UUID, now: date
     probe = await session.get(Referral, referral_id)
     if probe is None:
         return []
-    case = await repo.lock_case(session, probe.case_id)
-    referrals = {r.id: r for r in await repo.referrals_of_case(session, probe.case_id)}
+    case = await cases_repo.lock_case(session, probe.case_id)
+    referrals = {r.id: r for r in await cases_repo.referrals_for_update(session, probe.case_id)}
     referral = referrals.get(referral_id)
     if case is None or referral is None:
         return []
@@ -141,8 +142,6 @@ async def recompute_open_deadlines(uow: UnitOfWork, day: date, now: datetime,
     """After a calendar change on `day`: recompute the target deadlines of open referrals
     that count that day (from when they were made, their SLA and the time held), record the
     move in the history, and reset the next escalation instant. Returns how many moved."""
-    from domain.cases import repository as cases
-
     session = uow.session
     start = datetime.combine(day, time(0), tzinfo=BANGKOK)
     moved = 0
@@ -152,7 +151,7 @@ async def recompute_open_deadlines(uow: UnitOfWork, day: date, now: datetime,
         if case is None:
             continue
         if case.category_code not in policies:
-            sla = await cases.sla_policy(session, case.category_code)
+            sla = await cases_repo.sla_policy(session, case.category_code)
             policies[case.category_code] = ((sla.accept_business_days, sla.resolve_business_days)
                                             if sla else (2, 30))
         accept_days, resolve_days = policies[case.category_code]
@@ -181,13 +180,11 @@ async def recompute_open_deadlines(uow: UnitOfWork, day: date, now: datetime,
 
 async def _legal_referral(uow: UnitOfWork, principal: Principal,
                           referral_id: uuid.UUID) -> tuple[Case, Referral]:
-    from domain.cases import repository as cases
-
-    found = await cases.visible_referral(uow.session, principal, referral_id)
+    found = await cases_repo.visible_referral(uow.session, principal, referral_id)
     if found is None:
         raise NotFound("referral", "การส่งต่อ")
-    case = await repo.lock_case(uow.session, found[1].id)
-    referral = next((r for r in await repo.referrals_of_case(uow.session, found[1].id)
+    case = await cases_repo.lock_case(uow.session, found[1].id)
+    referral = next((r for r in await cases_repo.referrals_for_update(uow.session, found[1].id)
                      if r.id == referral_id), None)
     if case is None or referral is None:
         raise NotFound("referral", "การส่งต่อ")
@@ -237,8 +234,8 @@ async def decide_extension(uow: UnitOfWork, principal: Principal, referral_id: u
     referral = await session.get(Referral, referral_id)
     if referral is None:
         raise NotFound("referral", "การส่งต่อ")
-    case = await repo.lock_case(session, referral.case_id)
-    referral = next((r for r in await repo.referrals_of_case(session, referral.case_id)
+    case = await cases_repo.lock_case(session, referral.case_id)
+    referral = next((r for r in await cases_repo.referrals_for_update(session, referral.case_id)
                      if r.id == referral_id), None)
     extension = await repo.extension_of(session, referral_id)
     if case is None or referral is None or extension is None:

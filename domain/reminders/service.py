@@ -9,9 +9,9 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.cases import repository as cases_repo
 from domain.cases.deadlines import BANGKOK, OFFICE_OPENS, BusinessCalendar, business_days_between
 from domain.cases.models import Case, CaseEvent, EventType, Referral, touch
-from domain.escalations import repository as esc_repo
 from domain.notifications import messages
 from domain.notifications.models import NotificationKind
 from domain.notifications.service import notify
@@ -69,7 +69,7 @@ async def satisfaction_due_ids(session: AsyncSession, limit: int = 500) -> list[
 async def ask_satisfaction(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
                            calendar: BusinessCalendar) -> bool:
     session = uow.session
-    case = await esc_repo.lock_case(session, case_id)
+    case = await cases_repo.lock_case(session, case_id)
     if (case is None or case.status != "RESOLVED" or case.resolved_at is None
             or case.satisfaction is not None
             or (case.satisfaction_asked_at is not None and case.satisfaction_asked_at >= case.resolved_at)):
@@ -95,7 +95,7 @@ async def close_resolved(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
                          calendar: BusinessCalendar) -> bool:
     """Close a case resolved 14 days ago and not reopened, as the system, with an event."""
     session = uow.session
-    case = await esc_repo.lock_case(session, case_id)
+    case = await cases_repo.lock_case(session, case_id)
     if (case is None or case.status != "RESOLVED" or case.resolved_at is None
             or case.resolved_at > now - AUTO_CLOSE_AFTER):
         return False

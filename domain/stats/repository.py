@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (BigInteger, ColumnElement, Float, Integer, Select, String, and_, case,
-                        cast, delete, func, or_, select, text)
+                        cast, func, or_, select, text)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import literal_column
