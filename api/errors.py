@@ -33,6 +33,7 @@ class ErrorCode(Enum):
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
     STALE_VERSION = "STALE_VERSION"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
 
 
 def _code(error: errors.DomainError) -> ErrorCode:
@@ -75,6 +76,12 @@ class InvalidCredentialsError(UserError):
     pass
 
 
+@strawberry.type(description="Too many failed sign-ins for this username or from this address; "
+                             "wait and try again. Says nothing about whether the username exists.")
+class TooManyAttemptsError(UserError):
+    retry_after_seconds: int = strawberry.field(description="Seconds until signing in is allowed again.")
+
+
 class ValidationHandler(strawberry.ExceptionHandler[errors.ValidationFailed, ValidationError]):
     def handle(self, exception: errors.ValidationFailed, *, field: StrawberryField,
                info: Info[Any, Any]) -> ValidationError:
@@ -115,5 +122,13 @@ class InvalidCredentialsHandler(
                                        code=ErrorCode.INVALID_CREDENTIALS)
 
 
+class TooManyAttemptsHandler(strawberry.ExceptionHandler[errors.TooManyAttempts, TooManyAttemptsError]):
+    def handle(self, exception: errors.TooManyAttempts, *, field: StrawberryField,
+               info: Info[Any, Any]) -> TooManyAttemptsError:
+        return TooManyAttemptsError(message=exception.message, message_th=exception.message_th,
+                                    code=ErrorCode.TOO_MANY_ATTEMPTS,
+                                    retry_after_seconds=exception.retry_after_seconds)
+
+
 EXCEPTION_HANDLERS = (ValidationHandler(), NotFoundHandler(), IllegalTransitionHandler(),
-                      StaleVersionHandler(), InvalidCredentialsHandler())
+                      StaleVersionHandler(), InvalidCredentialsHandler(), TooManyAttemptsHandler())

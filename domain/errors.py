@@ -89,3 +89,17 @@ class AccessDenied(Exception):
 
     def __init__(self, message: str = "You are not allowed to do this.") -> None:
         super().__init__(message)
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in is locked for a while; says nothing about whether the username exists."""
+
+    code = "TOO_MANY_ATTEMPTS"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(
+            f"Too many failed sign-in attempts. Try again in {minutes} minute(s).",
+            f"มีการพยายามเข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป กรุณาลองใหม่อีกครั้งในอีก {minutes} นาที",
+        )
+        self.retry_after_seconds = retry_after_seconds

@@ -11,7 +11,7 @@ from domain.notifications.models import Delivery, Notification
 from domain.org_units.models import Agency, OrgUnit
 from domain.outbox.models import OutboxJob
 from domain.stats.models import StatsCalendarDay, StatsExport
-from domain.users.models import User
+from domain.users.models import LoginThrottle, User
 
 metadata = SQLModel.metadata
 
@@ -26,6 +26,7 @@ __all__ = [
     "DeadlineExtension",
     "Delivery",
     "Escalation",
+    "LoginThrottle",
     "Notification",
     "OrgUnit",
     "OutboxJob",

@@ -24,7 +24,7 @@ from domain.db import Database
 from domain.demo import DEMO_PASSWORD, DEMO_USERNAMES, seed_demo
 from domain.settings import Settings
 from domain.uow import UnitOfWork
-from domain.users.models import User
+from domain.users.models import LoginThrottle, User
 from tests.databases import BACKENDS, fresh_database, migrate
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 # Emptied after each test that used the database, children first. Users are kept when
 # they belong to the demo organisation.
-MUTABLE_TABLES: tuple[type[Any], ...] = (CaseEvent, Referral, Case, CaseSequence)
+MUTABLE_TABLES: tuple[type[Any], ...] = (CaseEvent, Referral, Case, CaseSequence, LoginThrottle)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -41,3 +41,19 @@ class User(SQLModel, table=True):
     # May approve an extension of a legal deadline (the Director-General's delegate).
     is_extension_approver: bool = False
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins counted per username and per client address (issue 6).
+
+    `key` is a SHA-256 of `user:<username>` or `ip:<address>`, so neither an attacker's
+    guesses nor addresses are stored in clear, and a username that does not exist is
+    counted exactly like one that does.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    window_started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

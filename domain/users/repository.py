@@ -8,7 +8,13 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.users.models import User
+from datetime import datetime
+
+from sqlalchemy import delete
+
+from domain.upsert import insert_once
+from domain.users.models import LoginThrottle, User
+from domain.users.throttle import Count
 
 
 async def by_username(session: AsyncSession, username: str) -> User | None:
@@ -26,3 +32,23 @@ async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Sequence[Us
         return []
     result = await session.execute(select(User).where(User.id.in_(wanted)))  # type: ignore[attr-defined]
     return result.scalars().all()
+
+
+async def throttle_counts(session: AsyncSession, keys: Sequence[str]) -> dict[str, Count]:
+    result = await session.execute(
+        select(LoginThrottle).where(LoginThrottle.key.in_(list(keys))))  # type: ignore[attr-defined]
+    return {row.key: Count(row.failures, row.window_started_at, row.locked_until)
+            for row in result.scalars()}
+
+
+async def locked_throttle_row(session: AsyncSession, key: str, now: datetime) -> LoginThrottle:
+    """The row for `key`, created if missing, locked for update (serialised on SQLite)."""
+    await insert_once(session, LoginThrottle, {"key": key, "failures": 0,
+                                               "window_started_at": now}, ["key"])
+    stmt = (select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()
+            .execution_options(populate_existing=True))
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def clear_throttle(session: AsyncSession, key: str) -> None:
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))  # type: ignore[arg-type]

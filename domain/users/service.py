@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.areas.models import Area
-from domain.errors import InvalidCredentials, ValidationFailed
+from domain.errors import InvalidCredentials, TooManyAttempts, ValidationFailed
 from domain.org_units.models import OrgUnit
 from domain.users import repository
+from domain.users import throttle
 from domain.users.models import Role, User
 
 _hasher = PasswordHasher()
@@ -39,6 +40,42 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
     if user is None or not user.is_active:
         raise InvalidCredentials()
     return user
+
+
+def throttle_keys(username: str, client_address: str | None) -> dict[str, throttle.Limit]:
+    """The throttle keys a sign-in attempt counts against, with their limits."""
+    keys = {throttle.user_key(username): throttle.PER_USER}
+    if client_address:
+        keys[throttle.address_key(client_address)] = throttle.PER_ADDRESS
+    return keys
+
+
+async def ensure_not_locked(session: AsyncSession, keys: dict[str, throttle.Limit],
+                            now: datetime) -> None:
+    """Raise `TooManyAttempts` when the username or the address is locked out."""
+    counts = await repository.throttle_counts(session, list(keys))
+    wait = max((throttle.seconds_locked(counts.get(key), now) for key in keys), default=0)
+    if wait:
+        raise TooManyAttempts(wait)
+
+
+async def record_failed_login(session: AsyncSession, keys: dict[str, throttle.Limit],
+                              now: datetime) -> None:
+    """Count one failure against every key. Does not commit."""
+    for key in sorted(keys):  # one order everywhere, so two attempts never deadlock
+        row = await repository.locked_throttle_row(session, key, now)
+        current = throttle.Count(row.failures, row.window_started_at, row.locked_until)
+        if throttle.seconds_locked(current, now):
+            continue  # locked by a concurrent attempt meanwhile: do not extend the lockout
+        after = throttle.after_failure(current, now, keys[key])
+        row.failures, row.window_started_at = after.failures, after.window_started_at
+        row.locked_until = after.locked_until
+    await session.flush()
+
+
+async def record_successful_login(session: AsyncSession, username: str) -> None:
+    """A right password forgives the username's failures (not the address's). No commit."""
+    await repository.clear_throttle(session, throttle.user_key(username))
 
 
 def issue_token(user: User, secret: str, now: datetime, lifetime_seconds: int) -> str:

@@ -1,0 +1,171 @@
+"""Sign-in abuse resistance over HTTP: lockout per username and per client address (issue 6).
+
+Runs on SQLite and PostgreSQL. A clock the test moves is injected into the app, so the
+lockout's end is checked without sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from api.app import create_app
+from domain.db import Database
+from domain.demo import DEMO_PASSWORD
+from domain.settings import Settings
+from domain.users.models import LoginThrottle
+from tests.conftest import _with_lifespan_state
+
+LOGIN = """
+mutation Login($username: String!, $password: String!) {
+  login(username: $username, password: $password) {
+    __typename
+    ... on UserError { message messageTh code }
+    ... on TooManyAttemptsError { retryAfterSeconds }
+  }
+}
+"""
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+Clients = Callable[[str], Any]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def from_address(settings: Settings, clock: Clock) -> AsyncIterator[Clients]:
+    """`from_address("10.0.0.1")`: an HTTP client whose requests come from that address."""
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app) as state, AsyncExitStack() as stack:
+        async def make(address: str) -> httpx.AsyncClient:
+            transport = httpx.ASGITransport(app=_with_lifespan_state(app, state),
+                                            client=(address, 40000))
+            client = httpx.AsyncClient(transport=transport, base_url="http://test")
+            return await stack.enter_async_context(client)
+
+        yield make
+
+
+async def attempt(http: httpx.AsyncClient, username: str, password: str) -> dict[str, Any]:
+    response = await http.post("/graphql", json={"query": LOGIN, "variables": {
+        "username": username, "password": password}})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    result: dict[str, Any] = body["data"]["login"]
+    return result
+
+
+async def test_five_wrong_passwords_lock_the_username_for_fifteen_minutes(
+        from_address: Clients, clock: Clock) -> None:
+    http = await from_address("10.1.0.1")
+    for _ in range(5):
+        assert (await attempt(http, "vol.naimueang", "wrong-password"))["code"] == \
+            "INVALID_CREDENTIALS"
+    locked = await attempt(http, "vol.naimueang", DEMO_PASSWORD)
+    assert locked["__typename"] == "TooManyAttemptsError"
+    assert locked["code"] == "TOO_MANY_ATTEMPTS"
+    assert locked["retryAfterSeconds"] == 15 * 60
+    assert "Too many" in locked["message"] and "15 minute" in locked["message"]
+    assert "15 นาที" in locked["messageTh"]
+
+    # Locked from every address: the lock belongs to the username.
+    elsewhere = await from_address("10.1.0.2")
+    assert (await attempt(elsewhere, "vol.naimueang", DEMO_PASSWORD))["code"] == \
+        "TOO_MANY_ATTEMPTS"
+    # Other users are not affected.
+    assert (await attempt(http, "dlpw.nongkhai", DEMO_PASSWORD))["__typename"] == "LoginSuccess"
+
+    clock.advance(timedelta(minutes=14, seconds=30))
+    assert (await attempt(http, "vol.naimueang", DEMO_PASSWORD))["retryAfterSeconds"] == 30
+    clock.advance(timedelta(seconds=30))
+    assert (await attempt(http, "vol.naimueang", DEMO_PASSWORD))["__typename"] == "LoginSuccess"
+
+
+async def test_an_unknown_username_is_locked_exactly_like_a_real_one(
+        from_address: Clients) -> None:
+    http = await from_address("10.2.0.1")
+    answers: dict[str, list[dict[str, Any]]] = {}
+    for username in ("vol.naimueang", "no.such.person"):
+        answers[username] = [await attempt(http, username, "wrong-password") for _ in range(6)]
+    real, fake = answers["vol.naimueang"], answers["no.such.person"]
+    assert real == fake
+    assert [a["code"] for a in real] == ["INVALID_CREDENTIALS"] * 5 + ["TOO_MANY_ATTEMPTS"]
+
+
+async def test_failures_outside_the_window_do_not_add_up(
+        from_address: Clients, clock: Clock) -> None:
+    http = await from_address("10.3.0.1")
+    for _ in range(4):
+        await attempt(http, "vol.naimueang", "wrong-password")
+    clock.advance(timedelta(minutes=16))
+    for _ in range(4):
+        await attempt(http, "vol.naimueang", "wrong-password")
+    assert (await attempt(http, "vol.naimueang", DEMO_PASSWORD))["__typename"] == "LoginSuccess"
+
+
+async def test_a_right_password_forgives_earlier_failures(from_address: Clients) -> None:
+    http = await from_address("10.4.0.1")
+    for _ in range(4):
+        await attempt(http, "vol.naimueang", "wrong-password")
+    assert (await attempt(http, "vol.naimueang", DEMO_PASSWORD))["__typename"] == "LoginSuccess"
+    for _ in range(4):
+        assert (await attempt(http, "vol.naimueang", "wrong"))["code"] == "INVALID_CREDENTIALS"
+    assert (await attempt(http, "vol.naimueang", DEMO_PASSWORD))["__typename"] == "LoginSuccess"
+
+
+async def test_twenty_failures_a_minute_lock_the_address(
+        from_address: Clients, clock: Clock) -> None:
+    attacker, neighbour = await from_address("10.5.0.1"), await from_address("10.5.0.2")
+    for n in range(20):  # a different username each time: no username lock is reached
+        assert (await attempt(attacker, f"guess.{n}", "wrong"))["code"] == "INVALID_CREDENTIALS"
+    locked = await attempt(attacker, "vol.naimueang", DEMO_PASSWORD)
+    assert (locked["code"], locked["retryAfterSeconds"]) == ("TOO_MANY_ATTEMPTS", 300)
+    assert (await attempt(neighbour, "vol.naimueang", DEMO_PASSWORD))["__typename"] == \
+        "LoginSuccess"
+    clock.advance(timedelta(minutes=5))
+    assert (await attempt(attacker, "vol.naimueang", DEMO_PASSWORD))["__typename"] == \
+        "LoginSuccess"
+
+
+async def test_successful_sign_ins_from_one_address_are_not_limited(
+        from_address: Clients) -> None:
+    office = await from_address("10.6.0.1")  # a district office behind one address
+    for _ in range(25):
+        assert (await attempt(office, "vol.naimueang", DEMO_PASSWORD))["__typename"] == \
+            "LoginSuccess"
+
+
+async def test_neither_usernames_nor_addresses_are_stored_in_clear(
+        from_address: Clients, db_url: str) -> None:
+    http = await from_address("10.7.0.1")
+    await attempt(http, "someone.guessed", "wrong")
+    db = Database(db_url)
+    try:
+        async with db.read_sessions() as session:
+            rows = (await session.execute(select(LoginThrottle))).scalars().all()
+    finally:
+        await db.dispose()
+    assert len(rows) == 2
+    stored = " ".join(f"{r.key} {r.failures}" for r in rows)
+    assert "someone" not in stored and "10.7.0.1" not in stored
