@@ -28,7 +28,7 @@ FILERS_AND_COORDINATORS = [IsAuthenticated, roles(Role.VOLUNTEER, Role.COORDINAT
 NOTE_WRITERS = [IsAuthenticated, roles(Role.VOLUNTEER, Role.OFFICER, Role.COORDINATOR)]
 
 
-def _case_id(value: strawberry.ID) -> uuid.UUID:
+def _id_or_nil(value: strawberry.ID) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
@@ -141,7 +141,7 @@ async def _on_case(info: Info, action: CaseAction, change: CaseChange) -> Case:
 
 def _referral_change(referral_id: strawberry.ID, expected_version: int | None,
                      **values: object) -> ReferralChange:
-    return ReferralChange(referral_id=_case_id(referral_id), expected_version=expected_version,
+    return ReferralChange(referral_id=_id_or_nil(referral_id), expected_version=expected_version,
                           **values)  # type: ignore[arg-type]
 
 
@@ -166,7 +166,7 @@ class CaseMutations:
     async def route_case(self, info: Info, case_id: strawberry.ID, org_unit_codes: list[str],
                          expected_version: int | None = None) -> RouteCaseResult:
         ctx = info.context
-        change = CaseChange(_case_id(case_id), expected_version,
+        change = CaseChange(_id_or_nil(case_id), expected_version,
                             org_unit_codes=tuple(org_unit_codes))
         async with ctx.uow() as uow:
             row = await service.route_case(uow, ctx.user, change, ctx.now(), ctx.calendar)
@@ -176,7 +176,7 @@ class CaseMutations:
                          permission_classes=COORDINATORS)
     async def reject_case(self, info: Info, case_id: strawberry.ID, reason: str,
                           expected_version: int | None = None) -> RejectCaseResult:
-        case = await _on_case(info, CaseAction.REJECT, CaseChange(_case_id(case_id), expected_version,
+        case = await _on_case(info, CaseAction.REJECT, CaseChange(_id_or_nil(case_id), expected_version,
                                                                   reason=reason))
         return RejectCaseSuccess(case=case)
 
@@ -184,14 +184,14 @@ class CaseMutations:
                          permission_classes=FILERS_AND_COORDINATORS)
     async def close_case(self, info: Info, case_id: strawberry.ID,
                          expected_version: int | None = None) -> CloseCaseResult:
-        case = await _on_case(info, CaseAction.CLOSE, CaseChange(_case_id(case_id), expected_version))
+        case = await _on_case(info, CaseAction.CLOSE, CaseChange(_id_or_nil(case_id), expected_version))
         return CloseCaseSuccess(case=case)
 
     @strawberry.mutation(description="Reopen a resolved case; its offices get new referrals.",
                          permission_classes=FILERS_AND_COORDINATORS)
     async def reopen_case(self, info: Info, case_id: strawberry.ID, reason: str,
                           expected_version: int | None = None) -> ReopenCaseResult:
-        case = await _on_case(info, CaseAction.REOPEN, CaseChange(_case_id(case_id), expected_version,
+        case = await _on_case(info, CaseAction.REOPEN, CaseChange(_id_or_nil(case_id), expected_version,
                                                                   reason=reason))
         return ReopenCaseSuccess(case=case)
 
@@ -200,7 +200,7 @@ class CaseMutations:
     async def record_satisfaction(self, info: Info, case_id: strawberry.ID, score: int,
                                   expected_version: int | None = None) -> RecordSatisfactionResult:
         ctx = info.context
-        change = CaseChange(_case_id(case_id), expected_version, score=score)
+        change = CaseChange(_id_or_nil(case_id), expected_version, score=score)
         async with ctx.uow() as uow:
             row = await service.record_satisfaction(uow, ctx.user, change, ctx.now())
         return RecordSatisfactionSuccess(case=Case.of(row))
@@ -210,7 +210,7 @@ class CaseMutations:
     async def add_note(self, info: Info, case_id: strawberry.ID, text: str,
                        internal: bool = False) -> AddNoteResult:
         ctx = info.context
-        change = CaseChange(_case_id(case_id), text=text, internal=internal)
+        change = CaseChange(_id_or_nil(case_id), text=text, internal=internal)
         async with ctx.uow() as uow:
             row, event = await service.add_note(uow, ctx.user, change, ctx.now())
         return AddNoteSuccess(case=Case.of(row), event=CaseEvent.of(event))
