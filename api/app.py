@@ -23,6 +23,7 @@ from cross_web import HTTPException as BadGraphQLRequest
 from strawberry.asgi import GraphQL
 
 from api.context import Context
+from api.health import healthz, readyz_endpoint
 from api.schema import build_schema
 from domain.calendar.service import CalendarCache
 from domain.db import Database
@@ -193,11 +194,10 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                 await refresher
             await db.dispose()
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
     app = Starlette(routes=[Route("/graphql", view, methods=["GET", "POST"]),
-                            Route("/healthz", healthz), *web_routes()], lifespan=lifespan)
+                            Route("/healthz", healthz),
+                            Route("/readyz", readyz_endpoint(db, settings)), *web_routes()],
+                    lifespan=lifespan)
     app.state.db = db
     app.state.settings = settings
     app.state.calendars = view.calendars

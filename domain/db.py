@@ -85,5 +85,10 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    async def ping(self) -> None:
+        """`SELECT 1` on a fresh connection; raises when the database does not answer."""
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
     async def dispose(self) -> None:
         await self.engine.dispose()
