@@ -25,6 +25,7 @@ from strawberry.asgi import GraphQL
 from api.context import Context
 from api.health import healthz, readyz_endpoint
 from api.schema import build_schema
+from api.security import SecurityHeaders
 from domain.calendar.service import CalendarCache
 from domain.db import Database
 from domain.jobs import DiscardJobs, JobSink
@@ -202,4 +203,6 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app.state.settings = settings
     app.state.calendars = view.calendars
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+    # Outermost, so every response (413s included) carries the headers.
+    app.add_middleware(SecurityHeaders, production=settings.production)  # type: ignore[arg-type]
     return app
