@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import httpx
-import pytest
 
 from api.app import create_app, web_routes
 from api.security import CONTENT_SECURITY_POLICY
@@ -51,8 +50,7 @@ async def test_every_kind_of_response_carries_the_headers(client: httpx.AsyncCli
 
 
 async def test_the_web_client_is_served_with_the_headers(client: httpx.AsyncClient) -> None:
-    if not web_routes():
-        pytest.skip("the web client is not built (cd web && npm run build)")
+    assert web_routes(), "the web client is not built: scripts/test builds it (cd web && npm run build)"
     for path in ("/", "/cases/some-route", "/sw.js", "/manifest.webmanifest"):
         response = await client.get(path)
         assert response.status_code == 200, path
