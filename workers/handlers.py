@@ -20,6 +20,7 @@ from domain.db import Database
 from domain.escalations import repository as escalations_repo
 from domain.escalations import service as escalations
 from domain.jobs import DiscardJobs, Job, JobSink
+from domain.notifications import repository as notifications_repo
 from domain.notifications import service as notifications
 from domain.notifications.channels import Channel, SmtpChannel, SmtpSettings
 from domain.outbox import service as outbox
@@ -136,7 +137,7 @@ async def escalation_sweep(rt: Runtime) -> list[Job]:
 
 async def notification_sweep(rt: Runtime) -> list[Job]:
     async with rt.db.read_sessions() as session:
-        ids = await notifications.due_delivery_ids(session, rt.now(), SWEEP_BATCH)
+        ids = await notifications_repo.due_delivery_ids(session, rt.now(), SWEEP_BATCH)
     return [Job("notifications.deliver", {"delivery_id": str(i)}) for i in ids]
 
 

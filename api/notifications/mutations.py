@@ -11,7 +11,7 @@ from api.context import Info
 from api.errors import ValidationError
 from api.permissions import IsAuthenticated
 from domain.errors import ValidationFailed
-from domain.notifications import service
+from domain.notifications import repository, service
 
 MAX_IDS = 200
 
@@ -47,5 +47,5 @@ class NotificationMutations:
         async with ctx.uow() as uow:
             marked = await service.mark_read(uow, ctx.user, _ids(ids), ctx.now())
         async with ctx.db.read_sessions() as session:
-            unread = await service.unread_count(session, ctx.user)
+            unread = await repository.unread_count(session, ctx.user)
         return MarkNotificationsReadSuccess(marked=marked, unread_count=unread)

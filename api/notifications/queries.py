@@ -9,7 +9,7 @@ from api.context import Info
 from api.notifications.types import Notification, NotificationConnection, NotificationEdge
 from api.pagination import page_size, read_time_cursor, time_cursor
 from api.permissions import IsAuthenticated
-from domain.notifications import service
+from domain.notifications import repository
 
 
 @strawberry.type
@@ -20,8 +20,8 @@ class NotificationQueries:
         ctx = info.context
         size, position = page_size(first), read_time_cursor(after)
         async with ctx.db.read_sessions() as session:
-            rows, more = await service.inbox(session, ctx.user, unread_only, size, position)
-            unread = await service.unread_count(session, ctx.user)
+            rows, more = await repository.inbox(session, ctx.user, unread_only, size, position)
+            unread = await repository.unread_count(session, ctx.user)
         edges = [NotificationEdge(node=Notification.of(r), cursor=time_cursor(r.created_at, r.id)) for r in rows]
         return NotificationConnection(
             edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),

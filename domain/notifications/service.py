@@ -6,15 +6,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from domain.cases.deadlines import BusinessCalendar
+from domain.notifications import repository
 from domain.notifications.channels import Channel, Outgoing
 from domain.notifications.messages import Message
 from domain.notifications.models import Delivery, DeliveryStatus, Notification
 from domain.notifications.rules import next_business_hour
-from domain.upsert import insert_once
 from domain.uow import UnitOfWork
 from domain.users.models import User
 from domain.users.principal import Principal
@@ -30,11 +27,11 @@ async def notify(uow: UnitOfWork, user: User, kind: str, key: str, message: Mess
     business hour when the user has an address. True when this call created it."""
     session = uow.session
     notification_id = uuid.uuid4()
-    created = await insert_once(session, Notification, {
+    created = await repository.add_once(session, {
         "id": notification_id, "user_id": user.id, "key": key[:160], "kind": kind,
         "case_id": case_id, "referral_id": referral_id, "subject": message.subject[:300],
         "body_th": message.body_th, "body_en": message.body_en, "created_at": now,
-    }, ["user_id", "key"])
+    })
     if not created:
         return False
     send_at = next_business_hour(now, calendar)
@@ -50,14 +47,6 @@ async def notify(uow: UnitOfWork, user: User, kind: str, key: str, message: Mess
     return True
 
 
-async def due_delivery_ids(session: AsyncSession, now: datetime, limit: int = 500) -> list[uuid.UUID]:
-    """Deliveries held for business hours (or retrying) whose time has come."""
-    stmt = (select(Delivery.id)
-            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.not_before <= now)  # type: ignore[operator]
-            .order_by(Delivery.not_before).limit(limit))  # type: ignore[arg-type]
-    return list((await session.execute(stmt)).scalars())
-
-
 async def deliver(uow: UnitOfWork, delivery_id: uuid.UUID, now: datetime,
                   channels: dict[str, Channel]) -> bool:
     """Send one delivery if it is still pending and due; True when it was sent now.
@@ -66,8 +55,7 @@ async def deliver(uow: UnitOfWork, delivery_id: uuid.UUID, now: datetime,
     later with a growing delay, up to MAX_ATTEMPTS.
     """
     session = uow.session
-    stmt = select(Delivery).where(Delivery.id == delivery_id).with_for_update()
-    delivery = (await session.execute(stmt)).scalar_one_or_none()
+    delivery = await repository.lock_delivery(session, delivery_id)
     if delivery is None or delivery.status != DeliveryStatus.PENDING or delivery.not_before > now:
         return False
     channel = channels.get(delivery.channel)
@@ -95,40 +83,12 @@ async def deliver(uow: UnitOfWork, delivery_id: uuid.UUID, now: datetime,
     return True
 
 
-async def inbox(session: AsyncSession, principal: Principal, unread_only: bool, first: int,
-                after: tuple[datetime, uuid.UUID] | None) -> tuple[list[Notification], bool]:
-    """The principal's own notifications, newest first, keyset-paginated."""
-    stmt = select(Notification).where(Notification.user_id == principal.user_id)
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))  # type: ignore[union-attr]
-    if after is not None:
-        at, last = after
-        stmt = stmt.where(or_(Notification.created_at < at,  # type: ignore[operator]
-                              and_(Notification.created_at == at, Notification.id < last)))  # type: ignore[operator]
-    stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(first + 1)  # type: ignore[attr-defined]
-    rows = list((await session.execute(stmt)).scalars())
-    return rows[:first], len(rows) > first
-
-
-async def unread_count(session: AsyncSession, principal: Principal) -> int:
-    from sqlalchemy import func
-
-    stmt = select(func.count()).select_from(Notification).where(
-        Notification.user_id == principal.user_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
-    return int((await session.execute(stmt)).scalar_one())
-
-
 async def mark_read(uow: UnitOfWork, principal: Principal, ids: Sequence[uuid.UUID],
                     now: datetime) -> int:
     """Mark the principal's own notifications read; others' ids are ignored."""
     if not ids:
         return 0
-    stmt = (update(Notification)
-            .where(Notification.user_id == principal.user_id, Notification.id.in_(list(ids)),  # type: ignore[attr-defined]
-                   Notification.read_at.is_(None))  # type: ignore[union-attr]
-            .values(read_at=now))
-    result = await uow.session.execute(stmt)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await repository.mark_read(uow.session, principal, ids, now)
 
 
 async def referral_routed(uow: UnitOfWork, referral_id: uuid.UUID, now: datetime,

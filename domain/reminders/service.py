@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases import repository as cases_repo
@@ -15,22 +14,22 @@ from domain.cases.models import Case, CaseEvent, EventType, Referral, touch
 from domain.notifications import messages
 from domain.notifications.models import NotificationKind
 from domain.notifications.service import notify
+from domain.reminders import repository
 from domain.uow import UnitOfWork
-from domain.users.models import Role, User
+from domain.users.models import User
 
 HOLD_REMINDER_BUSINESS_DAYS = 3
+# 3 office days take at least 2 calendar days: the sweep selects this superset and the task
+# re-checks the business days.
+HOLD_CANDIDATE_AFTER = timedelta(days=2)
 AUTO_CLOSE_AFTER = timedelta(days=14)
+DIGEST_MAX_LINES = 50
 
 
 # --- ON_HOLD for the citizen: remind the case's volunteer after 3 business days -----------
 
 async def on_hold_due_ids(session: AsyncSession, now: datetime, limit: int = 500) -> list[uuid.UUID]:
-    # 3 office days take at least 2 calendar days: a superset, re-checked by the task.
-    stmt = (select(Referral.id)
-            .where(Referral.status == "ON_HOLD", Referral.held_at <= now - timedelta(days=2),  # type: ignore[operator]
-                   Referral.hold_reminded.is_(False))  # type: ignore[attr-defined]
-            .limit(limit))
-    return list((await session.execute(stmt)).scalars())
+    return await repository.unreminded_hold_ids(session, now - HOLD_CANDIDATE_AFTER, limit)
 
 
 async def remind_on_hold(uow: UnitOfWork, referral_id: uuid.UUID, now: datetime,
@@ -57,13 +56,8 @@ async def remind_on_hold(uow: UnitOfWork, referral_id: uuid.UUID, now: datetime,
 # --- RESOLVED: ask for satisfaction; after 14 days with no reopen, close -------------------
 
 async def satisfaction_due_ids(session: AsyncSession, limit: int = 500) -> list[uuid.UUID]:
-    stmt = (select(Case.id)
-            .where(Case.status == "RESOLVED", Case.resolved_at.is_not(None),  # type: ignore[union-attr]
-                   Case.satisfaction.is_(None),  # type: ignore[union-attr]
-                   or_(Case.satisfaction_asked_at.is_(None),  # type: ignore[union-attr]
-                       Case.satisfaction_asked_at < Case.resolved_at))  # type: ignore[operator]
-            .limit(limit))
-    return list((await session.execute(stmt)).scalars())
+    """Resolved cases whose satisfaction is not recorded: asked once per resolution."""
+    return await repository.unasked_satisfaction_ids(session, limit)
 
 
 async def ask_satisfaction(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
@@ -85,10 +79,7 @@ async def ask_satisfaction(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
 
 
 async def auto_close_due_ids(session: AsyncSession, now: datetime, limit: int = 500) -> list[uuid.UUID]:
-    stmt = (select(Case.id)
-            .where(Case.status == "RESOLVED", Case.resolved_at <= now - AUTO_CLOSE_AFTER)  # type: ignore[operator]
-            .limit(limit))
-    return list((await session.execute(stmt)).scalars())
+    return await repository.resolved_case_ids(session, now - AUTO_CLOSE_AFTER, limit)
 
 
 async def close_resolved(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
@@ -132,12 +123,7 @@ async def digest_officer_ids(session: AsyncSession, now: datetime,
     business day; none otherwise)."""
     if not digest_day_started(now, calendar):
         return []
-    units = (select(Referral.org_unit_code)
-             .where(Referral.next_due_at.is_not(None), Referral.next_due_at < _end_of_day(now))  # type: ignore[union-attr,operator]
-             .distinct())
-    stmt = select(User.id).where(User.is_active, User.role == Role.OFFICER,
-                                 User.org_unit_code.in_(units))  # type: ignore[union-attr]
-    return list((await session.execute(stmt)).scalars())
+    return await repository.officer_ids_with_due(session, _end_of_day(now))
 
 
 async def send_digest(uow: UnitOfWork, user_id: uuid.UUID, now: datetime,
@@ -148,12 +134,7 @@ async def send_digest(uow: UnitOfWork, user_id: uuid.UUID, now: datetime,
     user = await session.get(User, user_id)
     if user is None or not user.is_active or user.org_unit_code is None:
         return False
-    end = _end_of_day(now)
-    stmt = (select(Referral, Case).join(Case, and_(Case.id == Referral.case_id))  # type: ignore[arg-type]
-            .where(Referral.org_unit_code == user.org_unit_code, Referral.next_due_at.is_not(None),  # type: ignore[union-attr]
-                   Referral.next_due_at < end)  # type: ignore[operator]
-            .order_by(Referral.next_due_at).limit(50))  # type: ignore[arg-type]
-    rows = (await session.execute(stmt)).all()
+    rows = await repository.unit_due_before(session, user.org_unit_code, _end_of_day(now), DIGEST_MAX_LINES)
     if not rows:
         return False
     overdue = sum(1 for r, _ in rows if r.next_due_at is not None and r.next_due_at <= now)

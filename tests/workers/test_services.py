@@ -21,6 +21,7 @@ from domain.errors import AccessDenied, IllegalTransition, ValidationFailed
 from domain.escalations import repository as esc_repo
 from domain.escalations.models import Escalation
 from domain.escalations.service import decide_extension, escalate_if_overdue, request_extension
+from domain.notifications import repository as notifications_repo
 from domain.notifications import service as notifications
 from domain.notifications.channels import Outgoing
 from domain.notifications.models import Delivery, Notification
@@ -222,8 +223,8 @@ async def test_messages_are_held_outside_business_hours_and_sent_once(db: Databa
     async with UnitOfWork(db) as uow:
         assert not await notifications.deliver(uow, delivery.id, saturday, {"EMAIL": channel})
     async with db.read_sessions() as session:
-        assert await notifications.due_delivery_ids(session, saturday) == []
-        assert await notifications.due_delivery_ids(session, bkk(2026, 11, 30, 8, 30)) == [delivery.id]
+        assert await notifications_repo.due_delivery_ids(session, saturday) == []
+        assert await notifications_repo.due_delivery_ids(session, bkk(2026, 11, 30, 8, 30)) == [delivery.id]
     for _ in range(2):
         async with UnitOfWork(db) as uow:
             await notifications.deliver(uow, delivery.id, bkk(2026, 11, 30, 8, 31), {"EMAIL": channel})
