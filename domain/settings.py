@@ -31,6 +31,10 @@ class Settings:
     smtp_starttls: bool = False
     # For tests and demos only: seconds added to the system clock of this process.
     clock_offset_seconds: float = 0.0
+    # Observability (issue 6): `/metrics` bearer token, log level and format (json|console).
+    metrics_token: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -72,6 +76,9 @@ class Settings:
             smtp_password=env.get("KHORTOR_SMTP_PASSWORD") or None,
             smtp_starttls=env.get("KHORTOR_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
             clock_offset_seconds=float(env.get("KHORTOR_CLOCK_OFFSET_SECONDS", "0")),
+            metrics_token=env.get("KHORTOR_METRICS_TOKEN") or None,
+            log_level=env.get("KHORTOR_LOG_LEVEL", cls.log_level).upper(),
+            log_json=env.get("KHORTOR_LOG_FORMAT", "json").lower() != "console",
         )
 
 
