@@ -9,9 +9,10 @@ from datetime import datetime
 from graphql import GraphQLError
 
 MAX_PAGE = 100
+DEFAULT_PAGE = 20
 
 
-def page_size(first: int | None, default: int = 20) -> int:
+def page_size(first: int | None, default: int = DEFAULT_PAGE) -> int:
     size = default if first is None else first
     if not 1 <= size <= MAX_PAGE:
         raise GraphQLError(f"`first` must be between 1 and {MAX_PAGE}.",

@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
+from api.cost import QueryCostLimiter
 from api.errors import EXCEPTION_HANDLERS
 from domain.errors import AccessDenied
 from api.calendar.mutations import CalendarMutations, CalendarQueries
@@ -31,6 +32,9 @@ logger = logging.getLogger("khortor.graphql")
 MAX_DEPTH = 10
 MAX_ALIASES = 20
 MAX_TOKENS = 3000
+# Estimated fields resolved (api/cost.py). The web client's costliest query, its case list
+# at 50 a page, costs 10,051 (20,101 at the largest page, 100).
+MAX_COST = 25_000
 SUGGESTION = " Did you mean"
 EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
@@ -73,6 +77,7 @@ def extensions(production: bool) -> Sequence[type[SchemaExtension] | Callable[[]
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryCostLimiter(max_cost=MAX_COST),
     ]
     if production:
         chosen.append(DisableIntrospection)
