@@ -24,6 +24,8 @@ from strawberry.asgi import GraphQL
 
 from api.context import Context
 from api.health import healthz, readyz_endpoint
+from api.metrics import Metrics, metrics_endpoint
+from api.observability import RequestObservability
 from api.schema import build_schema
 from api.security import SecurityHeaders
 from domain.calendar.service import CalendarCache
@@ -172,6 +174,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
     view = GraphQLView(settings, db, clock or system_clock, jobs or DiscardJobs())
+    metrics = Metrics()
 
     async def refresh_calendar() -> None:
         while True:  # an admin's holiday change made by another process reaches this one
@@ -197,12 +200,16 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
 
     app = Starlette(routes=[Route("/graphql", view, methods=["GET", "POST"]),
                             Route("/healthz", healthz),
-                            Route("/readyz", readyz_endpoint(db, settings)), *web_routes()],
+                            Route("/readyz", readyz_endpoint(db, settings)),
+                            Route("/metrics", metrics_endpoint(metrics, db, settings)), *web_routes()],
                     lifespan=lifespan)
     app.state.db = db
     app.state.settings = settings
     app.state.calendars = view.calendars
+    app.state.metrics = metrics
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+    # Request id, access log and HTTP metrics: outside the size limit, so 413s are counted.
+    app.add_middleware(RequestObservability, metrics=metrics)  # type: ignore[arg-type]
     # Outermost, so every response (413s included) carries the headers.
     app.add_middleware(SecurityHeaders, production=settings.production)  # type: ignore[arg-type]
     return app

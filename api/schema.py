@@ -19,6 +19,7 @@ from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
 from api.cost import QueryCostLimiter
 from api.errors import EXCEPTION_HANDLERS
+from api.observability import OperationMetrics
 from domain.errors import AccessDenied
 from api.calendar.mutations import CalendarMutations, CalendarQueries
 from api.escalations.mutations import EscalationMutations
@@ -71,6 +72,7 @@ class AccessDeniedCode(SchemaExtension):
 
 def extensions(production: bool) -> Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     chosen: list[Any] = [
+        OperationMetrics,
         AccessDeniedCode,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
