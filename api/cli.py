@@ -111,9 +111,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from domain.logs import configure_logging
 
+    configure_logging(json=settings.log_json, level=settings.log_level)
     migrate(settings)
-    uvicorn.run(create_app(settings, **worker_wiring(settings)), host=args.host, port=args.port)
+    # Our handler, not uvicorn's; our access line (RequestObservability), not uvicorn's,
+    # which would log the query string and the client address.
+    uvicorn.run(create_app(settings, **worker_wiring(settings)), host=args.host, port=args.port,
+                log_config=None, access_log=False)
     return 0
 
 

@@ -11,7 +11,7 @@ import os
 from datetime import timedelta
 
 from celery import Celery
-from celery.signals import worker_process_shutdown
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_process_shutdown
 
 from domain.settings import Settings
 
@@ -69,6 +69,29 @@ def make_app(settings: Settings) -> Celery:
 
 settings = Settings.from_env()
 app = make_app(settings)
+
+
+@setup_logging.connect
+def _configure_logging(loglevel: int | str | None = None, **_kwargs: object) -> None:
+    """JSON lines with personal data redacted (domain/logs.py) instead of Celery's format;
+    a receiver here also keeps Celery from installing handlers of its own."""
+    from domain.logs import configure_logging
+
+    configure_logging(json=settings.log_json, level=loglevel or settings.log_level)
+
+
+@task_prerun.connect
+def _bind_task(task_id: str | None = None, task: object = None, **_kwargs: object) -> None:
+    import structlog
+
+    structlog.contextvars.bind_contextvars(task=getattr(task, "name", None), task_id=task_id)
+
+
+@task_postrun.connect
+def _unbind_task(**_kwargs: object) -> None:
+    import structlog
+
+    structlog.contextvars.unbind_contextvars("task", "task_id")
 
 
 @worker_process_shutdown.connect
