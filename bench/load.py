@@ -1,0 +1,238 @@
+"""A bounded load test with fault injection (issue 6, "Trust").
+
+Starts its own PostgreSQL cluster and redis-server on free ports in a temporary directory,
+migrates and seeds it, creates 200 volunteers and 50 officers, starts the API (`khortor
+serve`, uvicorn), a Celery worker and a beat, and then simulates the volunteers filing and
+reading cases and the officers working their queues over loopback for `--duration` seconds.
+Prints throughput, p50/p95/p99 per operation and errors by kind; then verifies that every
+acknowledged filing is in the database exactly once and that every escalation level due
+during the run fired exactly once. Exits 1 when the verification fails.
+
+    .venv/bin/python bench/load.py [--duration 120] [--fault none|pg-restart|worker-redis]
+
+`--fault pg-restart` stops PostgreSQL at 40 % of the run (`pg_ctl stop -m fast`) and starts
+it again after `--outage` seconds; `--fault worker-redis` kills the Celery worker (SIGKILL,
+its whole process group) and stops Redis, starts Redis again after `--outage` seconds, then
+the worker. Clients keep retrying filings with the same client id through the outage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Any
+
+import httpx
+
+from domain.db import Database
+from domain.demo import DEMO_PASSWORD
+from domain.settings import normalise_database_url
+from loadtest.clients import LOGIN, OPEN_CASE, Stats, national_id, simulate
+from loadtest.seed import (ACCEPT_PROBE_CATEGORY, GIVEN, FAMILY, LEGAL_PROBE_CATEGORY, PROBE_AREA,
+                           PROBE_VOLUNTEER, LoadUser, arm_probes, create_load_users, descriptions)
+from loadtest.stack import Stack
+from loadtest.verify import Report, verify_escalations, verify_filings
+
+FAULT_AT = 0.4
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds of load (default 120)")
+    parser.add_argument("--fault", choices=["none", "pg-restart", "worker-redis"], default="none")
+    parser.add_argument("--outage", type=float, default=5.0,
+                        help="seconds the failed service stays down (default 5)")
+    parser.add_argument("--volunteers", type=int, default=200)
+    parser.add_argument("--officers", type=int, default=50)
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="mean think time between a person's actions, seconds (default 3)")
+    parser.add_argument("--probes", type=int, default=40,
+                        help="referrals whose escalation ladder comes due during the run")
+    parser.add_argument("--sweep", type=float, default=2.0, help="escalation sweep period, seconds")
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
+    return parser.parse_args(argv)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+async def file_probes(base_url: str, count: int) -> list[uuid.UUID]:
+    """Cases in Nong Khai, filed over HTTP as the demo volunteer; nobody simulated works them."""
+    samples = descriptions()
+    ids: list[uuid.UUID] = []
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        body = (await http.post("/graphql", json={"query": LOGIN, "variables": {
+            "u": PROBE_VOLUNTEER, "p": DEMO_PASSWORD}})).json()
+        token = body["data"]["login"]["token"]
+        rng = random.Random(count)
+        for i in range(count):
+            category = LEGAL_PROBE_CATEGORY if i % 2 == 0 else ACCEPT_PROBE_CATEGORY
+            case_id = uuid.uuid4()
+            payload = {"clientId": str(case_id), "categoryCode": category, "subdistrictCode": PROBE_AREA,
+                       "description": samples[category][i % len(samples[category])],
+                       "citizen": {"fullName": f"{GIVEN[i % len(GIVEN)]} {FAMILY[i % len(FAMILY)]}",
+                                   "nationalId": national_id(rng), "consent": True}}
+            response = await http.post("/graphql", json={"query": OPEN_CASE, "variables": {"input": payload}},
+                                       headers={"Authorization": f"Bearer {token}"})
+            result = response.json()["data"]["openCase"]
+            if result["__typename"] != "OpenCaseSuccess":
+                raise RuntimeError(f"a probe case was refused: {result}")
+            ids.append(case_id)
+    return ids
+
+
+async def inject(stack: Stack, fault: str, at: float, outage: float, window: dict[str, float]) -> None:
+    if fault == "none":
+        return
+    await asyncio.sleep(at)
+    window["start"] = time.monotonic()
+    if fault == "pg-restart":
+        log(f"fault: stopping PostgreSQL (-m fast) for {outage:.0f} s")
+        await asyncio.to_thread(stack.pg.stop, "fast")
+        await asyncio.sleep(outage)
+        await asyncio.to_thread(stack.pg.start)
+        log("fault: PostgreSQL is up again")
+    else:
+        log(f"fault: SIGKILL to the Celery worker, stopping Redis for {outage:.0f} s")
+        await asyncio.to_thread(stack.worker.kill)
+        await asyncio.to_thread(stack.redis.group.stop, 5.0)
+        await asyncio.sleep(outage)
+        await asyncio.to_thread(stack.redis.start)
+        log("fault: Redis is up again; starting the worker")
+        await asyncio.to_thread(stack.start_worker)
+        log("fault: the worker is ready again")
+    window["end"] = time.monotonic()
+
+
+async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[LoadUser]) -> Report:
+    db = Database(normalise_database_url(stack.pg.url))
+    try:
+        log(f"filing {args.probes} escalation probes")
+        case_ids = await file_probes(stack.api_url, args.probes)
+        start = datetime.now(UTC)
+        armed = await arm_probes(db, case_ids, start, args.duration)
+        window: dict[str, float] = {}
+        log(f"load: {args.volunteers} volunteers, {args.officers} officers, {args.duration:.0f} s, "
+            f"fault {args.fault}")
+        load1 = os.getloadavg()[0]
+        stats, _ = await asyncio.gather(
+            simulate(stack.api_url, users, args.duration, args.think, descriptions(), args.seed,
+                     grace=60.0),
+            inject(stack, args.fault, args.duration * FAULT_AT, args.outage, window))
+        run_end = start + timedelta(seconds=args.duration)
+        print_figures(stats, args, window, load1)
+        log("verifying")
+        report = Report()
+        await verify_filings(db, stats, report)
+        await verify_escalations(db, [a.referral_id for a in armed], run_end, settle=90.0, report=report)
+        for name, group in (("api", stack.api), ("worker", stack.worker), ("beat", stack.beat)):
+            text = group.log.read_text(errors="replace") if group.log.exists() else ""
+            report.facts.append(f"{name} log: {text.count('Traceback')} tracebacks, "
+                                f"{text.count(' ERROR')} ERROR lines")
+        return report
+    finally:
+        await db.dispose()
+
+
+def _ms(values: list[float], p: float) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(ordered) - 1)
+    return f"{1000 * (ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)):.0f}"
+
+
+def print_figures(stats: Stats, args: argparse.Namespace, window: dict[str, float], load1: float) -> None:
+    elapsed = args.duration
+    acked = sum(1 for f in stats.filings.values() if f.reference is not None)
+    print(f"\n== load: {args.volunteers} volunteers + {args.officers} officers, {elapsed:.0f} s, "
+          f"think {args.think:.1f} s, fault {args.fault}; {os.cpu_count()} cores, "
+          f"load average {load1:.1f} -> {os.getloadavg()[0]:.1f} (shared machine)")
+    print(f"throughput: {stats.requests / elapsed:.1f} requests/s, {acked / elapsed:.2f} filings/s "
+          f"acknowledged ({stats.requests} requests, {acked} filings)")
+    print(f"{'operation':<18}{'ok':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for op in ("login", "openCase", "myCases", "case", "queue", "acceptReferral", "completeReferral"):
+        values = stats.latencies.get(op, [])
+        top = f"{1000 * max(values):.0f}" if values else "-"
+        print(f"{op:<18}{len(values):>7}{_ms(values, 50):>9}{_ms(values, 95):>9}{_ms(values, 99):>9}{top:>9}")
+    if not stats.errors:
+        print("errors: none")
+    else:
+        print("errors by kind:")
+        for (op, kind), count in sorted(stats.errors.items()):
+            print(f"  {op:<18}{kind:<40}{count:>6}")
+    if window:
+        until = window.get("end", time.monotonic()) + 10.0
+        during = [(op, kind) for at, op, kind in stats.error_times if window["start"] <= at <= until]
+        outage = window.get("end", window["start"]) - window["start"]
+        print(f"fault at {window['start'] - stats.started:.1f} s, services back after {outage:.1f} s; "
+              f"errors from the fault to 10 s after it: {len(during)}")
+        for (op, kind), count in sorted(Counter(during).items()):
+            print(f"  {op:<18}{kind:<40}{count:>6}")
+
+
+def run(stack: Stack, args: argparse.Namespace) -> int:
+    log(f"starting PostgreSQL (port {stack.pg.port}) and Redis (port {stack.redis.port}) in {stack.base}")
+    stack.start_databases()
+    log("khortor migrate; khortor seed-demo")
+    stack.run_cli("migrate")
+    stack.run_cli("seed-demo")
+    log(f"creating {args.volunteers} volunteers and {args.officers} officers")
+
+    async def people() -> list[LoadUser]:
+        db = Database(normalise_database_url(stack.pg.url))
+        try:
+            return await create_load_users(db, args.volunteers, args.officers)
+        finally:
+            await db.dispose()
+
+    users = asyncio.run(people())
+    log(f"starting the API (port {stack.api_port}), a Celery worker and beat")
+    stack.start_api()
+    stack.start_worker()
+    stack.start_beat()
+    report = asyncio.run(load_and_verify(stack, args, users))
+    print("\n== verification")
+    for fact in report.facts:
+        print(f"  {fact}")
+    if report.failures:
+        print("FAILED:")
+        for failure in report.failures:
+            print(f"  {failure}")
+        return 1
+    print("PASSED: every acknowledged filing is stored exactly once; every due escalation fired once")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+
+    def interrupted(_signum: int, _frame: FrameType | None) -> Any:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    stack = Stack(sweep_seconds=args.sweep)
+    try:
+        return run(stack, args)
+    except KeyboardInterrupt:
+        log("interrupted; cleaning up")
+        return 130
+    finally:
+        stack.close(keep=args.keep)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
