@@ -93,6 +93,12 @@ def add_request_id(_logger: WrappedLogger, _method: str,
     return event_dict
 
 
+def drop_color_message(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """uvicorn passes a coloured copy of its message as an extra; the event says it all."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -113,6 +119,7 @@ def formatter(json: bool = True) -> structlog.stdlib.ProcessorFormatter:
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,  # the traceback text is redacted too
+            drop_color_message,
             redact,
             renderer,
         ],
