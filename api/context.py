@@ -6,6 +6,7 @@ one AsyncSession cannot be shared between them (convention 7).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,8 @@ class Context:
     jobs: JobSink
     principal: Principal | None
     loaders: Loaders = field(init=False)
+    # Cases whose citizen was shown with the name whole; logged once the operation is done.
+    viewed_citizens: set[uuid.UUID] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         from api.loaders import Loaders

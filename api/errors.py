@@ -34,6 +34,8 @@ class ErrorCode(Enum):
     STALE_VERSION = "STALE_VERSION"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    DUPLICATE_CASE = "DUPLICATE_CASE"
+    LOOKUP_QUOTA_EXCEEDED = "LOOKUP_QUOTA_EXCEEDED"
 
 
 def _code(error: errors.DomainError) -> ErrorCode:
@@ -130,5 +132,19 @@ class TooManyAttemptsHandler(strawberry.ExceptionHandler[errors.TooManyAttempts,
                                     retry_after_seconds=exception.retry_after_seconds)
 
 
+@strawberry.type(description="Too many lookups by national ID in the last hour; wait and try again.")
+class TooManyLookupsError(UserError):
+    retry_after_seconds: int = strawberry.field(description="Seconds until the next lookup is allowed.")
+
+
+class QuotaExceededHandler(strawberry.ExceptionHandler[errors.QuotaExceeded, TooManyLookupsError]):
+    def handle(self, exception: errors.QuotaExceeded, *, field: StrawberryField,
+               info: Info[Any, Any]) -> TooManyLookupsError:
+        return TooManyLookupsError(message=exception.message, message_th=exception.message_th,
+                                   code=ErrorCode.LOOKUP_QUOTA_EXCEEDED,
+                                   retry_after_seconds=exception.retry_after_seconds)
+
+
 EXCEPTION_HANDLERS = (ValidationHandler(), NotFoundHandler(), IllegalTransitionHandler(),
-                      StaleVersionHandler(), InvalidCredentialsHandler(), TooManyAttemptsHandler())
+                      StaleVersionHandler(), InvalidCredentialsHandler(), TooManyAttemptsHandler(),
+                      QuotaExceededHandler())

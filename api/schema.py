@@ -17,6 +17,10 @@ from strawberry.types import ExecutionContext
 
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
+from api.cases.types import DuplicateCaseHandler
+from api.privacy.extension import LogCitizenViews
+from api.privacy.mutations import PrivacyMutations
+from api.privacy.queries import PrivacyQueries
 from api.cost import QueryCostLimiter
 from api.errors import EXCEPTION_HANDLERS
 from api.observability import OperationMetrics
@@ -41,13 +45,14 @@ EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(UserQueries, CaseQueries, ReferenceQueries, StatsQueries, NotificationQueries, CalendarQueries):
+class Query(UserQueries, CaseQueries, ReferenceQueries, StatsQueries, NotificationQueries, CalendarQueries,
+            PrivacyQueries):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
 class Mutation(UserMutations, CaseMutations, StatsMutations, NotificationMutations, CalendarMutations,
-               EscalationMutations):
+               EscalationMutations, PrivacyMutations):
     pass
 
 
@@ -117,7 +122,7 @@ def build_schema(production: bool = False) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions(production),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=(*EXCEPTION_HANDLERS, DuplicateCaseHandler()),
         config=StrawberryConfig(disable_field_suggestions=production),
     )
     built.production = production

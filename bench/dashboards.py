@@ -197,7 +197,7 @@ async def generate(dsn: str, cases: int, now: datetime) -> None:
 CASES_SQL = """
 INSERT INTO case_file (id, reference, fiscal_year, category_code, description, subdistrict_code,
     district_code, province_code, priority, status, shared_with_volunteers, filed_by_id, captured_at,
-    received_at, updated_at, resolved_at, closed_at, escalation_level, version, citizen_full_name,
+    received_at, updated_at, resolved_at, closed_at, escalation_level, version, legal_hold,
     citizen_contact_preference, citizen_consent_at, outcome, amount_recovered_thb, satisfaction)
 SELECT x.id,
        left(sd.code, 2) || '-' || x.fy || '-' || lpad(x.g::text, 8, '0'),
@@ -205,7 +205,7 @@ SELECT x.id,
        x.status, false, vol.id, x.received, x.received, x.received + interval '1 hour',
        CASE WHEN x.status IN ('RESOLVED', 'CLOSED') THEN x.received + x.resolve_after END,
        CASE WHEN x.status = 'CLOSED' THEN x.received + x.resolve_after + interval '14 days' END,
-       x.level, 1, 'ผู้ขอรับบริการ', 'VIA_VOLUNTEER', x.received,
+       x.level, 1, false, 'VIA_VOLUNTEER', x.received,
        CASE WHEN x.status IN ('RESOLVED', 'CLOSED') THEN 'RESOLVED' END,
        CASE WHEN x.status IN ('RESOLVED', 'CLOSED') AND cat.code IN ('UNPAID_WAGES', 'UNFAIR_DISMISSAL', 'WORK_INJURY')
             THEN round((x.ramt * 60000)::numeric, 2) END,

@@ -44,12 +44,12 @@ RAW = "SELECT id FROM referral WHERE next_escalation_at <= $1 ORDER BY next_esca
 LOAD_CASES = """
 INSERT INTO case_file (id, reference, fiscal_year, category_code, description, subdistrict_code,
     district_code, province_code, priority, status, shared_with_volunteers, filed_by_id, captured_at,
-    received_at, updated_at, escalation_level, version, citizen_full_name,
+    received_at, updated_at, escalation_level, version, legal_hold,
     citizen_contact_preference, citizen_consent_at)
 SELECT md5('c' || g)::uuid, 'B-' || g, 2570, 'UNPAID_WAGES', 'ค่าจ้างค้างจ่าย', '430101', '4301', '43',
     'normal', CASE WHEN g % 100 < 31 THEN 'ROUTED' ELSE 'RESOLVED' END, false, $1,
     $2::timestamptz - (g % 400) * interval '1 day', $2::timestamptz - (g % 400) * interval '1 day',
-    $2::timestamptz, 0, 1, 'ทดสอบ', 'VIA_VOLUNTEER', $2::timestamptz
+    $2::timestamptz, 0, 1, false, 'VIA_VOLUNTEER', $2::timestamptz
 FROM generate_series(1, $3) AS g
 """
 

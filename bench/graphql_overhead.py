@@ -77,7 +77,7 @@ async def _prepare(url: str, count: int) -> None:
                 client_id=uuid.uuid4(), category_code=sample["categoryCode"],
                 subdistrict_code="430101", description=sample["description"],
                 citizen=CitizenDetails("สมชาย ใจดี", "1101700207366", "0812345678", True),
-            ), now, government_calendar())
+            ), now, government_calendar(), Settings().vault)
     await db.dispose()
 
 

@@ -103,3 +103,37 @@ class TooManyAttempts(DomainError):
             f"มีการพยายามเข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป กรุณาลองใหม่อีกครั้งในอีก {minutes} นาที",
         )
         self.retry_after_seconds = retry_after_seconds
+
+
+class DuplicateCase(DomainError):
+    """The citizen already has an open case of this problem type, received recently.
+
+    `case` is that case when the volunteer may see it (else None: only its reference is
+    told, so the volunteer can ask the province's coordinator to link the two)."""
+
+    code = "DUPLICATE_CASE"
+
+    def __init__(self, reference: str, case: object | None) -> None:
+        super().__init__(
+            f"This citizen already has an open case of this type ({reference}). Add to that "
+            "case instead, or file anyway if this is a different problem.",
+            f"ผู้ขอรับบริการรายนี้มีเรื่องประเภทเดียวกันที่ยังไม่ปิดอยู่แล้ว ({reference}) "
+            "กรุณาเพิ่มข้อมูลในเรื่องเดิม หรือยืนยันการยื่นเรื่องใหม่หากเป็นปัญหาอื่น",
+        )
+        self.reference = reference
+        self.case = case
+
+
+class QuotaExceeded(DomainError):
+    """Too many lookups by national ID in the last hour."""
+
+    code = "LOOKUP_QUOTA_EXCEEDED"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(
+            f"You have looked up too many citizens in the last hour. Try again in {minutes} "
+            "minute(s).",
+            f"ท่านค้นหาข้อมูลผู้ขอรับบริการเกินจำนวนที่กำหนดในหนึ่งชั่วโมง กรุณาลองใหม่ในอีก {minutes} นาที",
+        )
+        self.retry_after_seconds = retry_after_seconds

@@ -10,12 +10,14 @@ from domain.escalations.models import DeadlineExtension, Escalation
 from domain.notifications.models import Delivery, Notification
 from domain.org_units.models import Agency, OrgUnit
 from domain.outbox.models import OutboxJob
+from domain.privacy.models import AccessLogEntry
 from domain.stats.models import StatsCalendarDay, StatsExport
 from domain.users.models import LoginThrottle, User
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccessLogEntry",
     "Agency",
     "Area",
     "CalendarDay",

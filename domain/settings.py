@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from domain.privacy.vault import Vault, vault_for
+
 DEV_SECRET_NOTICE = "development-only-secret-set-KHORTOR_SECRET_KEY-in-production"
 
 
@@ -29,6 +31,14 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # Personal data at rest (domain/privacy/vault.py): "id:base64key,..." (first seals) and
+    # the HMAC lookup key; empty (development and tests only) means fixed development keys.
+    data_keys: str = ""
+    lookup_key: str = ""
+    # Personal data of closed cases is anonymised this long after closing (PDPA retention).
+    retention_days: int = 3653
+    # Lookups of cases by a citizen's national ID, per user per hour.
+    lookup_quota_per_hour: int = 30
     # For tests and demos only: seconds added to the system clock of this process.
     clock_offset_seconds: float = 0.0
     # Observability (issue 6): `/metrics` bearer token, log level and format (json|console).
@@ -54,6 +64,11 @@ class Settings:
             secret = DEV_SECRET_NOTICE
         if mode == "production" and len(secret) < 32:
             raise ValueError("KHORTOR_SECRET_KEY must be at least 32 characters in production")
+        data_keys = env.get("KHORTOR_DATA_KEYS", "").strip()
+        lookup_key = env.get("KHORTOR_LOOKUP_KEY", "").strip()
+        if mode == "production" and not (data_keys and lookup_key):
+            raise ValueError("KHORTOR_DATA_KEYS and KHORTOR_LOOKUP_KEY must be set when "
+                             "KHORTOR_ENV=production (`khortor new-key` makes a key)")
         hours = float(env.get("KHORTOR_TOKEN_HOURS", "12"))
         return cls(
             database_url=normalise_database_url(
@@ -79,7 +94,17 @@ class Settings:
             metrics_token=env.get("KHORTOR_METRICS_TOKEN") or None,
             log_level=env.get("KHORTOR_LOG_LEVEL", cls.log_level).upper(),
             log_json=env.get("KHORTOR_LOG_FORMAT", "json").lower() != "console",
+            data_keys=data_keys,
+            lookup_key=lookup_key,
+            retention_days=int(env.get("KHORTOR_RETENTION_DAYS", str(cls.retention_days))),
+            lookup_quota_per_hour=int(env.get("KHORTOR_LOOKUP_QUOTA_PER_HOUR",
+                                              str(cls.lookup_quota_per_hour))),
         )
+
+    @property
+    def vault(self) -> Vault:
+        """Seals and opens personal data (built once per key configuration)."""
+        return vault_for(self.data_keys, self.lookup_key)
 
 
 def normalise_database_url(url: str) -> str:

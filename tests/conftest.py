@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from domain.cases.models import Case, CaseEvent, CaseSequence, Referral
 from domain.db import Database
+from domain.privacy.models import AccessLogEntry
 from domain.demo import DEMO_PASSWORD, DEMO_USERNAMES, seed_demo
 from domain.settings import Settings
 from domain.uow import UnitOfWork
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 
 # Emptied after each test that used the database, children first. Users are kept when
 # they belong to the demo organisation.
-MUTABLE_TABLES: tuple[type[Any], ...] = (CaseEvent, Referral, Case, CaseSequence, LoginThrottle)
+MUTABLE_TABLES: tuple[type[Any], ...] = (AccessLogEntry, CaseEvent, Referral, Case, CaseSequence,
+                                          LoginThrottle)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

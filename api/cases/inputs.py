@@ -42,6 +42,9 @@ class OpenCaseInput:
         default=None, description="When it was captured on the device (with a time zone).")
     shared_with_volunteers: bool = strawberry.field(
         default=False, description="Let other volunteers of the area see the case.")
+    file_anyway: bool = strawberry.field(
+        default=False, description="File even though the citizen has an open case of this type "
+                                   "(after a `DuplicateCaseWarning`).")
 
     def command(self) -> OpenCase:
         c = self.citizen
@@ -55,6 +58,7 @@ class OpenCaseInput:
             employer=EmployerDetails(employer.name, employer.juristic_id, employer.address)
             if employer else None,
             captured_at=self.captured_at, shared_with_volunteers=self.shared_with_volunteers,
+            file_anyway=self.file_anyway,
         )
 
 

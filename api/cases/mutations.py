@@ -10,7 +10,7 @@ import strawberry
 from sqlalchemy.exc import IntegrityError
 
 from api.cases.inputs import OpenCaseInput
-from api.cases.types import Case, CaseEvent, Referral, ReferralOutcome
+from api.cases.types import Case, CaseEvent, DuplicateCaseWarning, Referral, ReferralOutcome
 from api.context import Info
 from api.errors import IllegalTransitionError, NotFoundError, StaleVersionError, ValidationError
 from api.permissions import IsAuthenticated, roles
@@ -102,7 +102,8 @@ class RedirectReferralSuccess:
     new_referral: Referral = strawberry.field(description="The new referral to the other office.")
 
 
-OpenCaseResult = Annotated[OpenCaseSuccess | ValidationError, strawberry.union("OpenCaseResult")]
+OpenCaseResult = Annotated[OpenCaseSuccess | DuplicateCaseWarning | ValidationError,
+                           strawberry.union("OpenCaseResult")]
 RouteCaseResult = Annotated[RouteCaseSuccess | ChangeErrors, strawberry.union("RouteCaseResult")]
 RejectCaseResult = Annotated[RejectCaseSuccess | ChangeErrors, strawberry.union("RejectCaseResult")]
 CloseCaseResult = Annotated[CloseCaseSuccess | ChangeErrors, strawberry.union("CloseCaseResult")]
@@ -154,11 +155,13 @@ class CaseMutations:
         command = input.command()
         try:
             async with ctx.uow() as uow:
-                row = await service.open_case(uow, ctx.user, command, ctx.now(), ctx.calendar)
+                row = await service.open_case(uow, ctx.user, command, ctx.now(), ctx.calendar,
+                                              ctx.settings.vault)
         except IntegrityError:
             # The same clientId raced in twice: the other request filed it; answer with that.
             async with ctx.uow() as uow:
-                row = await service.open_case(uow, ctx.user, command, ctx.now(), ctx.calendar)
+                row = await service.open_case(uow, ctx.user, command, ctx.now(), ctx.calendar,
+                                              ctx.settings.vault)
         return OpenCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Triage: send the case to one or more offices.",

@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
+from strawberry.types.field import StrawberryField
 
 from api.context import Info
+from api.errors import ErrorCode, UserError
 from api.reference.types import Area, Category, OrgUnit
 from api.users.types import User
 from domain.cases import policy
@@ -18,6 +20,9 @@ from domain.cases.models import Case as CaseRow
 from domain.cases.models import CaseEvent as CaseEventRow
 from domain.cases.models import ContactPreference, EventType, ReferralOutcome
 from domain.cases.models import Referral as ReferralRow
+from domain.errors import DuplicateCase
+from domain.privacy import citizen as citizen_data
+from domain.privacy.citizen import CitizenIdentity
 from domain.cases.state import CaseStatus, ReferralStatus
 
 CaseStatusEnum = strawberry.enum(CaseStatus, name="CaseStatus", description="Where a case stands.")
@@ -30,14 +35,41 @@ ContactPreferenceEnum = strawberry.enum(ContactPreference, name="ContactPreferen
                                         description="How the citizen wants to be contacted.")
 
 
-@strawberry.type(description="The citizen (ผู้ขอรับบริการ). Masked unless you may see it whole.")
+@strawberry.type(description="The citizen (ผู้ขอรับบริการ). National ID and phone are always masked "
+                             "here; `revealCitizenIdentity` shows them whole, for a reason, logged.")
 class Citizen:
-    full_name: str = strawberry.field(description="Full name (masked for most roles).")
-    national_id: str | None = strawberry.field(description="Thai national ID, formatted or masked.")
-    phone: str | None = strawberry.field(description="Phone in E.164, or masked.")
+    full_name: str = strawberry.field(description="Full name (masked unless you may see the citizen).")
+    national_id: str | None = strawberry.field(description="Thai national ID: masked here, whole when revealed.")
+    phone: str | None = strawberry.field(description="Phone in E.164: masked here, whole when revealed.")
     contact_preference: ContactPreference = strawberry.field(description="How to reach the citizen.")
     consent_at: datetime = strawberry.field(description="When consent to use personal data was recorded.")
-    masked: bool = strawberry.field(description="True when the personal fields are masked for you.")
+    masked: bool = strawberry.field(description="True when the name is masked for you.")
+    may_reveal: bool = strawberry.field(
+        description="True when you may call `revealCitizenIdentity` for this case.")
+    anonymised: bool = strawberry.field(
+        description="True when the personal data has been removed for good (PDPA).")
+
+    @classmethod
+    def shown(cls, row: CaseRow, who: CitizenIdentity, whole: bool, revealed: bool) -> Citizen:
+        """The citizen as this viewer may see it: `whole` shows the name, `revealed` the
+        national ID and phone too."""
+        anonymised = row.anonymised_at is not None
+        if anonymised:
+            name = "—"
+        elif whole:
+            name = who.full_name or ""
+        else:
+            name = mask_name(who.full_name or "")
+        national_id, phone = who.national_id, who.phone
+        if revealed:
+            national_id = format_national_id(national_id) if national_id else None
+        else:
+            national_id = mask_national_id(national_id) if national_id else None
+            phone = mask_phone(phone) if phone else None
+        return cls(full_name=name, national_id=national_id, phone=phone,
+                   contact_preference=ContactPreference(row.citizen_contact_preference),
+                   consent_at=row.citizen_consent_at, masked=not whole,
+                   may_reveal=whole and not anonymised, anonymised=anonymised)
 
 
 @strawberry.type(description="The employer (นายจ้าง), where there is one.")
@@ -183,23 +215,16 @@ class Case:
         assert row is not None
         return Area.of(row)
 
-    @strawberry.field(description="The citizen; personal fields masked unless you may see them.")
+    @strawberry.field(description="The citizen; national ID and phone masked, the name whole only "
+                                  "for those who may see the citizen (each such read is logged).")
     async def citizen(self, info: Info) -> Citizen:
         row = self.row
         referrals = await info.context.loaders.referrals_by_case.load(row.id)
         whole = policy.may_see_citizen(info.context.user, row, (r.org_unit_code for r in referrals))
-        national_id = row.citizen_national_id
-        phone = row.citizen_phone
-        if whole:
-            shown_id = format_national_id(national_id) if national_id else None
-            name = row.citizen_full_name
-        else:
-            shown_id = mask_national_id(national_id) if national_id else None
-            phone = mask_phone(phone) if phone else None
-            name = mask_name(row.citizen_full_name)
-        return Citizen(full_name=name, national_id=shown_id, phone=phone,
-                       contact_preference=ContactPreference(row.citizen_contact_preference),
-                       consent_at=row.citizen_consent_at, masked=not whole)
+        if whole and row.anonymised_at is None:
+            info.context.viewed_citizens.add(row.id)
+        who = citizen_data.open_(info.context.settings.vault, row)
+        return Citizen.shown(row, who, whole, revealed=False)
 
     @strawberry.field(description="The employer, where there is one.")
     def employer(self) -> Employer | None:
@@ -239,3 +264,22 @@ class CaseEdge:
 class ReferralEdge:
     node: Referral = strawberry.field(description="The referral.")
     cursor: str = strawberry.field(description="Opaque position in the list.")
+
+
+@strawberry.type(description="The citizen already has an open case of this problem type received in "
+                             "the last 90 days; nothing was filed. Add to that case, or file again "
+                             "with `fileAnyway: true` if it is a different problem.")
+class DuplicateCaseWarning(UserError):
+    open_case_reference: str = strawberry.field(description="The reference of the open case.")
+    open_case: Case | None = strawberry.field(
+        description="The open case, when you may see it (else ask the province's coordinator).")
+
+
+class DuplicateCaseHandler(strawberry.ExceptionHandler[DuplicateCase, DuplicateCaseWarning]):
+    def handle(self, exception: DuplicateCase, *, field: StrawberryField,
+               info: Info) -> DuplicateCaseWarning:
+        found = exception.case
+        return DuplicateCaseWarning(
+            message=exception.message, message_th=exception.message_th,
+            code=ErrorCode.DUPLICATE_CASE, open_case_reference=exception.reference,
+            open_case=Case.of(found) if isinstance(found, CaseRow) else None)

@@ -41,6 +41,8 @@ class OpenCase:
     employer: EmployerDetails | None = None
     captured_at: datetime | None = None
     shared_with_volunteers: bool = False
+    # The volunteer saw the duplicate warning and files a new case all the same.
+    file_anyway: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Float, Index, Integer, Numeric, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Float, Index, Integer, LargeBinary, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain.db import UTCDateTime
@@ -34,6 +34,7 @@ class EventType(StrEnum):
     DEADLINES_MOVED = "DEADLINES_MOVED"
     EXTENSION_REQUESTED = "EXTENSION_REQUESTED"
     EXTENSION_DECIDED = "EXTENSION_DECIDED"
+    LEGAL_HOLD_CHANGED = "LEGAL_HOLD_CHANGED"
 
 
 class ReferralOutcome(StrEnum):
@@ -66,6 +67,12 @@ class Case(SQLModel, table=True):
         Index("ix_case_file_province_status", "province_code", "status"),
         Index("ix_case_file_filed_by_received", "filed_by_id", "received_at"),
         Index("ix_case_file_received", "received_at", "id"),
+        # Exact lookups and the duplicate warning at filing (same citizen, open, recent).
+        Index("ix_case_file_citizen_hash", "citizen_national_id_hash", "received_at"),
+        # The retention job: closed cases not yet anonymised.
+        Index("ix_case_file_retention", "closed_at",
+              postgresql_where=text("anonymised_at IS NULL AND closed_at IS NOT NULL"),
+              sqlite_where=text("anonymised_at IS NULL AND closed_at IS NOT NULL")),
         # Resolved cases waiting for satisfaction or to close themselves (issue 3 reminders).
         Index("ix_case_file_resolved", "resolved_at", postgresql_where=text("status = 'RESOLVED'"),
               sqlite_where=text("status = 'RESOLVED'")),
@@ -91,10 +98,14 @@ class Case(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     escalation_level: int = 0
     version: int = Field(default=1, sa_column=_case_version)
-    # The citizen: personal data under the PDPA.
-    citizen_full_name: str = Field(max_length=200)
-    citizen_national_id: str | None = Field(default=None, max_length=13)
-    citizen_phone: str | None = Field(default=None, max_length=20)
+    # The citizen: personal data under the PDPA, stored sealed (domain/privacy/vault.py)
+    # under the key `citizen_key_id`; `citizen_national_id_hash` is the keyed hash for exact
+    # lookups. All of them are blanked when the case is anonymised.
+    citizen_name_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    citizen_national_id_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    citizen_phone_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    citizen_key_id: str | None = Field(default=None, max_length=16)
+    citizen_national_id_hash: str | None = Field(default=None, max_length=64)
     citizen_contact_preference: str = Field(default=ContactPreference.VIA_VOLUNTEER, max_length=16)
     citizen_consent_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     # The employer, where there is one.
@@ -108,6 +119,9 @@ class Case(SQLModel, table=True):
     )
     satisfaction: int | None = None
     satisfaction_asked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # PDPA: a case on legal hold is never anonymised by the retention job.
+    legal_hold: bool = False
+    anonymised_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class Referral(SQLModel, table=True):

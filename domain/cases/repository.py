@@ -18,9 +18,12 @@ from sqlalchemy.orm import aliased
 from domain.cases.commands import CaseFilter, ReferralFilter
 from domain.cases.models import Case, CaseEvent, CaseSequence, Referral
 from domain.cases.routing import RoutingRule
+from domain.cases.state import CaseStatus
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
 from domain.users.models import Role, User
 from domain.users.principal import Principal
+
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.ROUTED, CaseStatus.IN_PROGRESS)
 
 
 def _area_clause(area_code: str) -> ColumnElement[bool]:
@@ -187,6 +190,45 @@ async def events_of(session: AsyncSession, case_ids: Iterable[uuid.UUID],
         stmt = stmt.where(CaseEvent.internal.is_(False))  # type: ignore[attr-defined]
     stmt = stmt.order_by(CaseEvent.at, CaseEvent.id)  # type: ignore[arg-type]
     return (await session.execute(stmt)).scalars().all()
+
+
+async def open_case_of_citizen(session: AsyncSession, national_id_hash: str, category_code: str,
+                               since: datetime) -> Case | None:
+    """The newest case of this citizen and problem type received since `since` and not yet
+    resolved, closed or declined (any user's: the caller decides what to tell)."""
+    stmt = (select(Case)
+            .where(Case.citizen_national_id_hash == national_id_hash,
+                   Case.category_code == category_code,
+                   Case.received_at >= since,  # type: ignore[operator]
+                   Case.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+            .order_by(Case.received_at.desc()).limit(1))  # type: ignore[attr-defined]
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def cases_of_citizen(session: AsyncSession, national_id_hash: str,
+                           principal: Principal | None = None) -> Sequence[Case]:
+    """Every case of one citizen, or only those `principal` may see."""
+    base = select(Case) if principal is None else visible_to(principal)
+    stmt = (base.where(Case.citizen_national_id_hash == national_id_hash)
+            .order_by(Case.received_at, Case.id))  # type: ignore[arg-type]
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def retention_due(session: AsyncSession, closed_before: datetime, limit: int) -> Sequence[Case]:
+    """Closed cases past retention, not anonymised and not on legal hold (oldest first)."""
+    stmt = (select(Case)
+            .where(Case.closed_at.is_not(None), Case.anonymised_at.is_(None),  # type: ignore[union-attr]
+                   Case.closed_at < closed_before, Case.legal_hold.is_(False))  # type: ignore[operator,attr-defined]
+            .order_by(Case.closed_at).limit(limit).with_for_update(skip_locked=True))  # type: ignore[arg-type]
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def blank_texts(session: AsyncSession, case_id: uuid.UUID) -> None:
+    """Anonymisation only: the free text of a case's history and referrals goes."""
+    await session.execute(update(CaseEvent).where(CaseEvent.case_id == case_id)
+                          .values(note=None))
+    await session.execute(update(Referral).where(Referral.case_id == case_id)
+                          .values(reason=None))
 
 
 async def cases_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Sequence[Case]:

@@ -21,15 +21,21 @@ from domain.cases.reference import fiscal_year_be, format_reference
 from domain.cases.routing import route
 from domain.cases.state import (CaseAction, CaseStatus, ReferralAction, ReferralStatus,
                                 derive_case_status, next_case_status, next_referral_status)
-from domain.errors import AccessDenied, IllegalTransition, NotFound, StaleVersion, ValidationFailed
+from domain.errors import (AccessDenied, DuplicateCase, IllegalTransition, NotFound, StaleVersion,
+                           ValidationFailed)
 from domain.escalations.service import on_referral_changed, start_clocks
 from domain.outbox.service import enqueue
+from domain.privacy import audit  # noqa: F401  (every history event with an actor is logged)
+from domain.privacy import citizen as citizen_data
+from domain.privacy.citizen import CitizenIdentity
+from domain.privacy.vault import Vault
 from domain.org_units.models import OrgUnit
 from domain.uow import UnitOfWork
 from domain.users.models import Role
 from domain.users.principal import Principal
 
 CLOCK_SKEW = timedelta(minutes=5)
+DUPLICATE_WINDOW = timedelta(days=90)
 EVENT_OF_ACTION = {
     ReferralAction.ACCEPT: EventType.ACCEPTED, ReferralAction.HOLD: EventType.HELD,
     ReferralAction.RESUME: EventType.RESUMED, ReferralAction.COMPLETE: EventType.COMPLETED,
@@ -130,8 +136,12 @@ async def _subdistrict(session: AsyncSession, code: str) -> Area:
 
 
 async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: datetime,
-                    calendar: BusinessCalendar) -> Case:
-    """File a case and route it. The same `client_id` files one case, however often sent."""
+                    calendar: BusinessCalendar, vault: Vault) -> Case:
+    """File a case and route it. The same `client_id` files one case, however often sent.
+
+    An open case of the same citizen (same national ID) and problem type received in the
+    last 90 days stops the filing with `DuplicateCase` unless `cmd.file_anyway` says the
+    volunteer has seen it and files a new one all the same."""
     if principal.role is not Role.VOLUNTEER:
         raise AccessDenied("Only labour volunteers file cases.")
     session = uow.session
@@ -171,6 +181,9 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
     if captured_at.tzinfo is None or captured_at > now + CLOCK_SKEW:
         raise ValidationFailed("capturedAt", "The capture time must be a past time with a time zone.",
                                "เวลาที่บันทึกต้องเป็นเวลาที่ผ่านมาแล้วและระบุเขตเวลา")
+    if national_id and not cmd.file_anyway:
+        await _refuse_duplicate(session, principal, vault.lookup_hash(national_id),
+                                category.code, now)
     fiscal_year = fiscal_year_be(now)
     sequence = await repository.next_sequence(session, area.code[:2], fiscal_year)
     case = Case(
@@ -179,12 +192,12 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         subdistrict_code=area.code, district_code=area.code[:4], province_code=area.code[:2],
         priority=category.priority, status=CaseStatus.NEW,
         shared_with_volunteers=cmd.shared_with_volunteers, filed_by_id=principal.user_id,
-        captured_at=captured_at, received_at=now, updated_at=now, citizen_full_name=full_name,
-        citizen_national_id=national_id, citizen_phone=phone,
+        captured_at=captured_at, received_at=now, updated_at=now,
         citizen_contact_preference=citizen.contact_preference, citizen_consent_at=captured_at,
         employer_name=employer_name, employer_juristic_id=employer_juristic_id,
         employer_address=employer_address,
     )
+    citizen_data.seal(vault, case, CitizenIdentity(full_name, national_id, phone))
     session.add(case)
     session.add(_event(case, EventType.FILED, principal, now, to_status=CaseStatus.NEW))
     await session.flush()
@@ -196,6 +209,15 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
                              "by": "rule" if decision.rule_id is not None else "triage"}))
     _sync_case_status(session, case, [referral], principal, now)
     return case
+
+
+async def _refuse_duplicate(session: AsyncSession, principal: Principal, id_hash: str,
+                            category_code: str, now: datetime) -> None:
+    found = await repository.open_case_of_citizen(session, id_hash, category_code,
+                                                  now - DUPLICATE_WINDOW)
+    if found is not None:
+        visible = await repository.visible_case(session, principal, found.id)
+        raise DuplicateCase(found.reference, visible)
 
 
 async def _locked(uow: UnitOfWork, principal: Principal,

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from domain.calendar import government_calendar
 from domain.cases import repository, service
+from domain.settings import Settings
 from domain.cases.commands import CaseChange, CitizenDetails, OpenCase, ReferralChange
 from domain.cases.models import Case as CaseRow
 from domain.cases.models import CaseEvent as CaseEventRow
@@ -124,6 +125,7 @@ def case_input(category_code: str = "UNPAID_WAGES", subdistrict_code: str = "430
         "description": description_for(category_code),
         "citizen": {"fullName": CITIZEN_NAME, "nationalId": NATIONAL_ID, "phone": PHONE,
                     "consent": True},
+        "fileAnyway": True,  # one sample citizen files many cases here
     }
     value.update(overrides)
     return value
@@ -225,8 +227,10 @@ async def file_cases_directly(db: Database, count: int, *, accept_every: int = 3
                 description=sample["description"],
                 citizen=CitizenDetails(full_name=CITIZEN_NAME, national_id=NATIONAL_ID,
                                        phone=PHONE, consent=True),
+                file_anyway=True,  # one sample citizen files many cases here
             )
-            case = await service.open_case(uow, volunteers[area], command, now, calendar)
+            case = await service.open_case(uow, volunteers[area], command, now, calendar,
+                                           Settings().vault)
             await uow.flush()
             referrals = list(await _referrals(uow, case.id))
             if i % accept_every == 0:

@@ -210,6 +210,8 @@ def open_case_input(category: str = "UNPAID_WAGES", subdistrict: str = NAI_MUEAN
         "description": text if text is not None else description(category),
         "citizen": {"fullName": CITIZEN_NAME, "nationalId": NATIONAL_ID,
                     "phone": "081-234-5678", "consent": True},
+        # The same sample citizen files many cases here; the duplicate warning has its own tests.
+        "fileAnyway": True,
         **extra,
     }
     if client_id is not None:

@@ -14,6 +14,7 @@ referrals (status, version, history) and finds them as they were.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -131,6 +132,7 @@ MUTATIONS: dict[str, Mutation] = {m.field + (":" + m.state if m.field == "addNot
                  "categoryCode": "UNPAID_WAGES", "subdistrictCode": "430101",
                  "description": "นายจ้างค้างจ่ายค่าจ้าง 2 เดือน",
                  "citizen": {"fullName": CITIZEN_NAME, "nationalId": NATIONAL_ID, "consent": True},
+                 "fileAnyway": True,
              }}, _opened),
     Mutation("routeCase", _mutation("($caseId: ID!)",
                                     'routeCase(caseId: $caseId, orgUnitCodes: ["SSO-43"])'),
@@ -519,15 +521,26 @@ async def test_each_role_lists_exactly_its_cases(client: httpx.AsyncClient, db: 
 
 CITIZEN_VIEWS = """
 query Citizen($case: ID!, $referral: ID!) {
-  case(id: $case) { citizen { fullName nationalId phone masked } }
-  referral(id: $referral) { case { citizen { fullName nationalId phone masked } } }
-  cases(first: 100) { edges { node { id citizen { fullName nationalId phone masked } } } }
+  case(id: $case) { citizen { fullName nationalId phone masked mayReveal } }
+  referral(id: $referral) { case { citizen { fullName nationalId phone masked mayReveal } } }
+  cases(first: 100) { edges { node { id citizen { fullName nationalId phone masked mayReveal } } } }
+}
+"""
+
+REVEAL = """
+mutation Reveal($case: ID!, $reason: String!) {
+  revealCitizenIdentity(caseId: $case, reason: $reason) {
+    __typename
+    ... on RevealCitizenIdentitySuccess { citizen { fullName nationalId phone masked } }
+    ... on UserError { code }
+  }
 }
 """
 
 WHOLE, MASKED = True, False
-# (variant of the case, user) -> whole or masked. Officers who can see a case always hold
-# a referral of it, so "other officers" never see a case to be masked for.
+# (variant of the case, user) -> may see the citizen (name in reads, identity on reveal).
+# Officers who can see a case always hold a referral of it, so "other officers" never see a
+# case to be masked for.
 CITIZEN_SHOWN = {
     ("dlpw", "vol.naimueang"): WHOLE,  # the filing volunteer
     ("dlpw", "dlpw.nongkhai"): WHOLE,  # an officer of the referral's office
@@ -543,31 +556,43 @@ CITIZEN_SHOWN = {
 
 @pytest.mark.parametrize(("variant", "user", "whole"),
                          [(v, u, w) for (v, u), w in CITIZEN_SHOWN.items()])
-async def test_the_national_id_is_whole_only_for_those_who_serve_the_citizen(
+async def test_the_national_id_is_whole_only_when_revealed_by_those_who_serve_the_citizen(
     client: httpx.AsyncClient, db: Database, variant: str, user: str, whole: bool,
 ) -> None:
     tokens = Tokens(client, db)
     target = await prepare(client, tokens, variant, "pending")
+    headers = {"Authorization": f"Bearer {await tokens(user)}"}
     response = await client.post(
         "/graphql", json={"query": CITIZEN_VIEWS,
                           "variables": {"case": target.case_id, "referral": target.referral_id}},
-        headers={"Authorization": f"Bearer {await tokens(user)}"})
+        headers=headers)
     body = response.json()
     assert "errors" not in body, body
     data = body["data"]
     (listed,) = [e["node"] for e in data["cases"]["edges"] if e["node"]["id"] == target.case_id]
     views = [data["case"]["citizen"], data["referral"]["case"]["citizen"], listed["citizen"]]
-    for citizen in views:
+    for citizen in views:  # reads never show the national ID or phone whole
+        assert citizen["nationalId"] == NATIONAL_ID_MASKED
+        assert "2345" not in citizen["phone"]
         if whole:
-            assert citizen == {"fullName": CITIZEN_NAME, "nationalId": NATIONAL_ID_WHOLE,
-                               "phone": "+66812345678", "masked": False}
+            assert citizen == {"fullName": CITIZEN_NAME, "nationalId": NATIONAL_ID_MASKED,
+                               "phone": citizen["phone"], "masked": False, "mayReveal": True}
         else:
-            assert citizen["nationalId"] == NATIONAL_ID_MASKED
-            assert citizen["masked"] is True
-            assert "2345" not in citizen["phone"]
+            assert citizen["masked"] is True and citizen["mayReveal"] is False
             assert citizen["fullName"] != CITIZEN_NAME
+    revealed = (await client.post("/graphql", json={
+        "query": REVEAL, "variables": {"case": target.case_id, "reason": "โทรนัดหมายผู้ขอรับบริการ"}},
+        headers=headers)).json()
+    if whole:
+        assert revealed["data"]["revealCitizenIdentity"] == {
+            "__typename": "RevealCitizenIdentitySuccess",
+            "citizen": {"fullName": CITIZEN_NAME, "nationalId": NATIONAL_ID_WHOLE,
+                        "phone": "+66812345678", "masked": False}}
+    else:
+        assert revealed["data"] is None or revealed["data"]["revealCitizenIdentity"] is None
+        assert revealed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     if not whole:
-        text = response.text
+        text = response.text + json.dumps(revealed)
         for secret in (NATIONAL_ID, NATIONAL_ID_WHOLE, "00207", "812345678", CITIZEN_NAME):
             assert secret not in text
 

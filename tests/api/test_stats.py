@@ -118,7 +118,7 @@ async def world(db: Database) -> AsyncIterator[World]:
         cmd = OpenCase(client_id=None, category_code=category, subdistrict_code=subdistrict,
                        description="นายจ้างค้างจ่ายค่าจ้าง", citizen=CitizenDetails(CITIZEN, None, None, True))
         async with UnitOfWork(db) as uow:
-            ids[key] = (await cases.open_case(uow, people[who], cmd, when, CAL)).id
+            ids[key] = (await cases.open_case(uow, people[who], cmd, when, CAL, Settings().vault)).id
 
     async def act(key: str, who: str, unit: str, action: ReferralAction, when: datetime, **kw: Any) -> None:
         referral_id = await _referral(db, ids[key], unit)

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 
 from domain.calendar.models import CalendarDay
 from domain.cases import service
+from domain.settings import Settings
 from domain.cases.commands import CitizenDetails, OpenCase, ReferralChange
 from domain.cases.models import Case, Referral
 from domain.cases.state import ReferralAction
@@ -61,9 +62,11 @@ async def file_case(db: Database, now: datetime, calendar: object, *, category: 
                        subdistrict_code="430101",
                        description="นายจ้างค้างจ่ายค่าจ้างสองเดือน",
                        citizen=CitizenDetails(full_name="สมชาย ทดสอบ", national_id=national_id("110170020345"),
-                                              phone="0812345678", consent=True))
+                                              phone="0812345678", consent=True),
+                       file_anyway=True)  # one sample citizen files many cases here
     async with UnitOfWork(db, jobs) as uow:  # type: ignore[arg-type]
-        case = await service.open_case(uow, volunteer, command, now, calendar)  # type: ignore[arg-type]
+        case = await service.open_case(uow, volunteer, command, now, calendar,  # type: ignore[arg-type]
+                                       Settings().vault)
     async with db.read_sessions() as session:
         referral = (await session.execute(select(Referral).where(Referral.case_id == case.id))).scalar_one()
     return case, referral

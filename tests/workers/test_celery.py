@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from domain.calendar import government_calendar
 from domain.cases.deadlines import BANGKOK
 from domain.cases.models import Case, CaseEvent
+from domain.settings import Settings
 from domain.cases import service as case_service
 from domain.db import Database
 from domain.escalations.models import Escalation
@@ -248,7 +249,7 @@ async def test_a_rolled_back_transaction_enqueues_nothing_on_a_real_broker(
                         client_id=rolled_back_id, category_code="UNPAID_WAGES", subdistrict_code="430101",
                         description="ทดสอบการยกเลิกธุรกรรม", citizen=CitizenDetails(
                             full_name="ทดสอบ", national_id=None, phone=None, consent=True)),
-                        datetime.now(UTC), CAL)
+                        datetime.now(UTC), CAL, Settings().vault)
                     raise Abort
             except Abort:
                 pass

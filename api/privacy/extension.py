@@ -1,0 +1,34 @@
+"""Citizens shown with their names whole are written to the access log before the answer leaves.
+
+`Case.citizen` notes each such case in the context; when the operation has run, one
+transaction writes the VIEW entries. If that write fails, the answer is withheld: no one
+sees personal data that the log does not record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from domain.privacy import service
+
+
+class LogCitizenViews(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:
+        yield
+        ctx = self.execution_context.context
+        viewed = getattr(ctx, "viewed_citizens", None)
+        if not viewed or ctx.principal is None:
+            return
+        try:
+            async with ctx.uow() as uow:
+                await service.record_views(uow, ctx.principal, viewed, ctx.now())
+        except Exception:
+            result = self.execution_context.result
+            if result is not None:
+                result.data = None
+                result.errors = [GraphQLError("The answer could not be recorded in the access "
+                                              "log; try again.",
+                                              extensions={"code": "ACCESS_LOG_UNAVAILABLE"})]

@@ -1,0 +1,43 @@
+"""A case's citizen, sealed into and opened from its row (domain/privacy/vault.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.cases.models import Case
+from domain.privacy.vault import Vault
+
+
+@dataclass(frozen=True)
+class CitizenIdentity:
+    full_name: str | None
+    national_id: str | None  # 13 digits, normalised
+    phone: str | None  # E.164
+
+
+def seal(vault: Vault, case: Case, who: CitizenIdentity) -> None:
+    """Store the citizen on the case; the row id must be final (it is bound into each value)."""
+    case.citizen_name_sealed = vault.seal(who.full_name, case.id, "name")
+    case.citizen_national_id_sealed = vault.seal(who.national_id, case.id, "national_id")
+    case.citizen_phone_sealed = vault.seal(who.phone, case.id, "phone")
+    case.citizen_national_id_hash = vault.lookup_hash(who.national_id) if who.national_id else None
+    case.citizen_key_id = vault.current_key_id
+
+
+def open_(vault: Vault, case: Case) -> CitizenIdentity:
+    """The citizen as stored; every field is None once the case has been anonymised."""
+    return CitizenIdentity(
+        full_name=vault.open(case.citizen_name_sealed, case.citizen_key_id, case.id, "name"),
+        national_id=vault.open(case.citizen_national_id_sealed, case.citizen_key_id, case.id,
+                               "national_id"),
+        phone=vault.open(case.citizen_phone_sealed, case.citizen_key_id, case.id, "phone"),
+    )
+
+
+def blank(case: Case) -> None:
+    """Irreversibly remove the citizen's personal data from the row (PDPA anonymisation)."""
+    case.citizen_name_sealed = None
+    case.citizen_national_id_sealed = None
+    case.citizen_phone_sealed = None
+    case.citizen_national_id_hash = None
+    case.citizen_key_id = None

@@ -1,0 +1,72 @@
+"""All SQL about the access log (convention 3). Inserts and reads only: no update, no delete."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.privacy.models import AccessLogEntry
+from domain.users.models import User
+
+
+@dataclass(frozen=True)
+class AccessFilter:
+    case_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+    action: str | None = None
+    request_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def append(session: AsyncSession, *entries: AccessLogEntry) -> None:
+    session.add_all(entries)
+
+
+async def search(session: AsyncSession, f: AccessFilter, first: int,
+                 before_id: int | None) -> tuple[Sequence[AccessLogEntry], bool]:
+    """Newest first, keyset-paginated on the id."""
+    stmt = select(AccessLogEntry)
+    if f.case_id is not None:
+        stmt = stmt.where(AccessLogEntry.case_id == f.case_id)
+    if f.user_id is not None:
+        stmt = stmt.where(AccessLogEntry.user_id == f.user_id)
+    if f.action is not None:
+        stmt = stmt.where(AccessLogEntry.action == f.action)
+    if f.request_id is not None:
+        stmt = stmt.where(AccessLogEntry.request_id == f.request_id)
+    if f.since is not None:
+        stmt = stmt.where(AccessLogEntry.at >= f.since)  # type: ignore[operator]
+    if f.until is not None:
+        stmt = stmt.where(AccessLogEntry.at < f.until)  # type: ignore[operator]
+    if before_id is not None:
+        stmt = stmt.where(AccessLogEntry.id < before_id)  # type: ignore[operator]
+    rows = (await session.execute(
+        stmt.order_by(AccessLogEntry.id.desc()).limit(first + 1))).scalars().all()  # type: ignore[union-attr]
+    return rows[:first], len(rows) > first
+
+
+async def count_since(session: AsyncSession, user_id: uuid.UUID, actions: Sequence[str],
+                      since: datetime) -> int:
+    stmt = select(func.count()).select_from(AccessLogEntry).where(
+        AccessLogEntry.user_id == user_id, AccessLogEntry.action.in_(actions),  # type: ignore[attr-defined]
+        AccessLogEntry.at >= since)  # type: ignore[operator]
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def oldest_since(session: AsyncSession, user_id: uuid.UUID, actions: Sequence[str],
+                       since: datetime) -> datetime | None:
+    stmt = select(func.min(AccessLogEntry.at)).where(
+        AccessLogEntry.user_id == user_id, AccessLogEntry.action.in_(actions),  # type: ignore[attr-defined]
+        AccessLogEntry.at >= since)  # type: ignore[operator]
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Serialise one user's quota checks (PostgreSQL; SQLite writers are serial anyway)."""
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
