@@ -79,6 +79,7 @@ def extensions(production: bool) -> Sequence[type[SchemaExtension] | Callable[[]
     chosen: list[Any] = [
         OperationMetrics,
         AccessDeniedCode,
+        LogCitizenViews,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),

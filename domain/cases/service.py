@@ -217,6 +217,8 @@ async def _refuse_duplicate(session: AsyncSession, principal: Principal, id_hash
                                                   now - DUPLICATE_WINDOW)
     if found is not None:
         visible = await repository.visible_case(session, principal, found.id)
+        if visible is not None:
+            session.expunge(visible)  # it outlives the rollback this error causes
         raise DuplicateCase(found.reference, visible)
 
 
