@@ -19,6 +19,7 @@ export const OPEN_CASE = `mutation OpenCase($input: OpenCaseInput!) {
   openCase(input: $input) {
     __typename
     ... on OpenCaseSuccess { case { id reference status } }
+    ... on DuplicateCaseWarning { openCaseReference openCase { id reference status } }
     ${userErrorFields(false)}
   }
 }`;
@@ -42,7 +43,7 @@ const CASE_FULL = `id reference status description priority capturedAt receivedA
   version escalationLevel outcome amountRecoveredThb satisfaction
   category { code nameTh nameEn }
   subdistrict { code nameTh nameEn district { nameTh nameEn } province { code nameTh nameEn } }
-  citizen { fullName nationalId phone masked }
+  citizen { fullName nationalId phone masked mayReveal anonymised }
   employer { name juristicId }
   filedBy { displayName }
   referrals { id status current acceptDueAt resolveDueAt nextDueAt overdue escalationLevel reason
@@ -50,6 +51,15 @@ const CASE_FULL = `id reference status description priority capturedAt receivedA
   events { ${EVENT} }`;
 
 export const CASE = `query Case($id: ID!) { case(id: $id) { ${CASE_FULL} } }`;
+
+/** The citizen's national ID and phone whole, for a reason; the server writes it to the access log. */
+export const REVEAL_CITIZEN = `mutation RevealCitizenIdentity($id: ID!, $reason: String!) {
+  revealCitizenIdentity(caseId: $id, reason: $reason) {
+    __typename
+    ... on RevealCitizenIdentitySuccess { citizen { fullName nationalId phone } }
+    ${userErrorFields(false)}
+  }
+}`;
 
 export const REFERRALS = `query Referrals($filter: ReferralFilterInput, $first: Int) {
   referrals(filter: $filter, first: $first) {

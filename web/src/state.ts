@@ -1,5 +1,6 @@
 /** App-wide state: who is signed in, the network, the outbox, the current route. */
-import { gql, isUserError, NetworkError, RequestError, setToken, onSignedOut } from "./lib/graphql";
+import { gql, NetworkError, RequestError, setToken, onSignedOut } from "./lib/graphql";
+import { classifyOpenCase, type OpenCaseAnswer } from "./lib/openCaseAnswer";
 import { idbStore } from "./lib/idbStore";
 import { memoryStore, Outbox, type OutboxItem, type SendResult } from "./lib/outbox";
 import { signal } from "./lib/store";
@@ -77,22 +78,10 @@ export async function refreshOutbox(): Promise<void> {
 }
 outbox.subscribe(() => void refreshOutbox());
 
-type OpenCaseData = {
-  openCase: { __typename: string; case?: { id: string; reference: string } } & Record<string, unknown>;
-};
-
-export async function sendCase(clientId: string, input: CaseInput): Promise<SendResult> {
+export async function sendCase(clientId: string, input: CaseInput, fileAnyway = false): Promise<SendResult> {
   try {
-    const data = await gql<OpenCaseData>(OPEN_CASE, { input: { ...input, clientId } });
-    const result = data.openCase;
-    if (result.__typename === "OpenCaseSuccess" && result.case) {
-      return { kind: "sent", caseId: result.case.id, reference: result.case.reference };
-    }
-    if (isUserError(result)) {
-      return { kind: "refused", error: { code: result.code, message: result.message,
-                                         messageTh: result.messageTh, field: result.field } };
-    }
-    return { kind: "retry", reason: "unexpected answer" };
+    const data = await gql<{ openCase: OpenCaseAnswer }>(OPEN_CASE, { input: { ...input, clientId, fileAnyway } });
+    return classifyOpenCase(data.openCase);
   } catch (error) {
     if (error instanceof NetworkError) return { kind: "retry", reason: error.message };
     if (error instanceof RequestError && (error.code === "UNAUTHENTICATED" || !error.code)) {
@@ -101,6 +90,13 @@ export async function sendCase(clientId: string, input: CaseInput): Promise<Send
     const message = error instanceof Error ? error.message : String(error);
     return { kind: "refused", error: { code: "REQUEST", message, messageTh: message } };
   }
+}
+
+/** The volunteer files a warned item anyway: same clientId, `fileAnyway`, sent at once if online. */
+export async function fileAnyway(clientId: string): Promise<boolean> {
+  if (!(await outbox.fileAnyway(clientId))) return false;
+  await flushOutbox();
+  return true;
 }
 
 export const lastSent = signal<{ caseId: string; reference: string }[]>([]);

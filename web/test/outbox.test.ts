@@ -1,7 +1,7 @@
 import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
 import { idbStore } from "../src/lib/idbStore";
-import { memoryStore, newClientId, Outbox, type SendResult } from "../src/lib/outbox";
+import { memoryStore, needsDecision, newClientId, Outbox, type SendResult } from "../src/lib/outbox";
 
 type Input = { description: string; citizen: { fullName: string; nationalId: string } };
 const input = (n: number): Input => ({
@@ -21,6 +21,33 @@ function fakeServer() {
       if (!online) throw new TypeError("Failed to fetch");
       if (!filed.has(clientId)) filed.set(clientId, `NKI-2569-${String(filed.size + 1).padStart(6, "0")}`);
       return { kind: "sent", caseId: clientId, reference: filed.get(clientId)! };
+    },
+  };
+}
+
+/** A fake server that, like openCase, warns when the citizen already has an open case of
+ * the problem type (nothing filed), unless told to file anyway. */
+function duplicateServer() {
+  const filed = new Map<string, { reference: string; key: string }>();
+  const calls: { clientId: string; fileAnyway: boolean }[] = [];
+  let online = true;
+  return {
+    filed, calls,
+    setOnline(value: boolean) { online = value; },
+    send: async (clientId: string, i: Input, fileAnyway: boolean): Promise<SendResult> => {
+      calls.push({ clientId, fileAnyway });
+      if (!online) throw new TypeError("Failed to fetch");
+      const key = `${i.citizen.nationalId}/${i.description}`;
+      const open = [...filed.entries()].find(([id, c]) => c.key === key && id !== clientId);
+      if (open && !fileAnyway && !filed.has(clientId)) {
+        return { kind: "duplicate", warning: {
+          code: "DUPLICATE_CASE", message: "duplicate", messageTh: "เรื่องซ้ำ", openCaseReference: open[1].reference,
+          openCase: { id: open[0], reference: open[1].reference, status: "ROUTED" } } };
+      }
+      if (!filed.has(clientId)) {
+        filed.set(clientId, { reference: `NKI-2569-${String(filed.size + 1).padStart(6, "0")}`, key });
+      }
+      return { kind: "sent", caseId: clientId, reference: filed.get(clientId)!.reference };
     },
   };
 }
@@ -95,6 +122,71 @@ for (const [name, makeStore] of [
       expect(calls).toBe(1);
       await outbox.discard(kept!.clientId);
       expect(await outbox.items()).toEqual([]);
+    });
+
+    it("keeps an item warned of a duplicate, never re-sends it on its own, and files it anyway with the same clientId", async () => {
+      const outbox = new Outbox<Input>(makeStore(), clock);
+      const server = duplicateServer();
+      await outbox.enqueue("vol", input(1)); // filed: no open case yet
+      const warned = await outbox.enqueue("vol", input(1)); // the same citizen and problem again
+      const first = await outbox.flush("vol", server.send);
+      expect(first.sent).toHaveLength(1);
+      expect(first.duplicates).toBe(1);
+      expect(first.interrupted).toBe(false);
+      const [kept] = await outbox.items("vol");
+      expect(kept!.clientId).toBe(warned.clientId);
+      expect(kept!.duplicate).toEqual({
+        code: "DUPLICATE_CASE", message: "duplicate", messageTh: "เรื่องซ้ำ",
+        openCaseReference: "NKI-2569-000001", openCase: { id: first.sent[0]!.caseId, reference: "NKI-2569-000001", status: "ROUTED" },
+      });
+      expect(needsDecision(kept!)).toBe(true);
+
+      // However often the outbox is flushed, the warned item waits for the volunteer.
+      for (let i = 0; i < 3; i++) await outbox.flush("vol", server.send);
+      expect(server.calls).toHaveLength(2);
+
+      expect(await outbox.fileAnyway(warned.clientId)).toBe(true);
+      const [decided] = await outbox.items("vol");
+      expect(decided!.duplicate).toBeUndefined();
+      expect(decided!.fileAnyway).toBe(true);
+      const second = await outbox.flush("vol", server.send);
+      expect(second.sent.map((s) => s.clientId)).toEqual([warned.clientId]);
+      expect(server.calls.at(-1)).toEqual({ clientId: warned.clientId, fileAnyway: true });
+      expect(server.filed.size).toBe(2);
+      expect(await outbox.items()).toEqual([]);
+    });
+
+    it("files anyway later when the decision is taken offline", async () => {
+      const outbox = new Outbox<Input>(makeStore(), clock);
+      const server = duplicateServer();
+      await outbox.enqueue("vol", input(1));
+      const warned = await outbox.enqueue("vol", input(1));
+      await outbox.flush("vol", server.send);
+      server.setOnline(false);
+      await outbox.fileAnyway(warned.clientId);
+      const offline = await outbox.flush("vol", server.send);
+      expect(offline.interrupted).toBe(true);
+      const [waiting] = await outbox.items("vol");
+      expect(waiting!.fileAnyway).toBe(true);
+      expect(needsDecision(waiting!)).toBe(false);
+      server.setOnline(true);
+      const online = await outbox.flush("vol", server.send);
+      expect(online.sent.map((s) => s.clientId)).toEqual([warned.clientId]);
+      expect(await outbox.items()).toEqual([]);
+    });
+
+    it("discards a warned item, and files nothing for one already gone", async () => {
+      const outbox = new Outbox<Input>(makeStore(), clock);
+      const server = duplicateServer();
+      await outbox.enqueue("vol", input(1));
+      const warned = await outbox.enqueue("vol", input(1));
+      await outbox.flush("vol", server.send);
+      await outbox.discard(warned.clientId);
+      expect(await outbox.items()).toEqual([]);
+      expect(await outbox.fileAnyway(warned.clientId)).toBe(false);
+      expect(await outbox.items()).toEqual([]);
+      await outbox.flush("vol", server.send);
+      expect(server.filed.size).toBe(1);
     });
 
     it("sends only the signed-in volunteer's items", async () => {

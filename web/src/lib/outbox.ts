@@ -4,6 +4,11 @@
  * uses as the case id, so sending one twice (a retry after a lost answer, two tabs) still
  * files one case. An item is deleted the moment the server confirms it: a citizen's personal
  * data stays on the phone no longer than it takes to send it.
+ *
+ * Two answers stop an item until the volunteer acts: a refusal (`error`: fix or discard it)
+ * and a duplicate warning (`duplicate`: the citizen already has an open case of this problem
+ * type; nothing was filed). A warned item is kept, never re-sent on its own, until the
+ * volunteer files it anyway (sent again with the same clientId and `fileAnyway`) or discards it.
  */
 
 export interface OutboxError {
@@ -11,6 +16,16 @@ export interface OutboxError {
   message: string;
   messageTh: string;
   field?: string | null;
+}
+
+/** The server's `DuplicateCaseWarning`: the citizen's open case of the same problem type. */
+export interface DuplicateWarning {
+  code: string;
+  message: string;
+  messageTh: string;
+  openCaseReference: string;
+  /** The open case, when the volunteer may see it (else only its reference is told). */
+  openCase: { id: string; reference: string; status: string } | null;
 }
 
 export interface OutboxItem<I = Record<string, unknown>> {
@@ -22,6 +37,15 @@ export interface OutboxItem<I = Record<string, unknown>> {
   attempts: number;
   /** Set when the server refused the case: the volunteer must fix or discard it. */
   error?: OutboxError;
+  /** Set when the server warned of a duplicate: waits for the volunteer's decision. */
+  duplicate?: DuplicateWarning;
+  /** The volunteer chose to file it despite the warning: sent with `fileAnyway: true`. */
+  fileAnyway?: boolean;
+}
+
+/** True when the item waits for the volunteer (fix, file anyway or discard), not for the network. */
+export function needsDecision(item: OutboxItem<unknown>): boolean {
+  return item.error !== undefined || item.duplicate !== undefined;
 }
 
 /** Where items are kept (IndexedDB in the browser, a Map in tests). */
@@ -35,16 +59,19 @@ export interface OutboxStore<I> {
 export type SendResult =
   | { kind: "sent"; caseId: string; reference: string }
   | { kind: "refused"; error: OutboxError }
+  | { kind: "duplicate"; warning: DuplicateWarning }
   | { kind: "retry"; reason: string };
 
 export interface FlushReport {
   sent: { clientId: string; caseId: string; reference: string }[];
   refused: number;
+  /** Items that got a duplicate warning this run (kept, waiting for the volunteer). */
+  duplicates: number;
   /** True when a network failure stopped the run; the rest wait for the next one. */
   interrupted: boolean;
 }
 
-export type Sender<I> = (clientId: string, input: I) => Promise<SendResult>;
+export type Sender<I> = (clientId: string, input: I, fileAnyway: boolean) => Promise<SendResult>;
 
 /** A random v4 UUID, also where `crypto.randomUUID` is missing (plain-HTTP pages). */
 export function newClientId(): string {
@@ -92,6 +119,20 @@ export class Outbox<I = Record<string, unknown>> {
     return item;
   }
 
+  /**
+   * The volunteer saw the duplicate warning and files the case all the same: the item is
+   * sent again at the next flush, with the same clientId and `fileAnyway`. False when there
+   * is no such item (already sent or discarded, e.g. in another tab).
+   */
+  async fileAnyway(clientId: string): Promise<boolean> {
+    const item = (await this.store.all()).find((i) => i.clientId === clientId);
+    if (!item) return false;
+    const { duplicate: _, ...rest } = item;
+    await this.store.put({ ...rest, fileAnyway: true });
+    this.changed();
+    return true;
+  }
+
   async discard(clientId: string): Promise<void> {
     await this.store.remove(clientId);
     this.changed();
@@ -104,8 +145,8 @@ export class Outbox<I = Record<string, unknown>> {
 
   /**
    * Send the owner's waiting items, oldest first. Only one flush runs at a time: a call
-   * while one runs gets that run's report. Refused items keep their error and are not
-   * re-sent until the volunteer changes them; a network failure stops the run.
+   * while one runs gets that run's report. Refused and warned items keep the answer and are
+   * not re-sent until the volunteer decides; a network failure stops the run.
    */
   flush(owner: string, send: Sender<I>): Promise<FlushReport> {
     if (!this.flushing) {
@@ -117,12 +158,12 @@ export class Outbox<I = Record<string, unknown>> {
   }
 
   private async run(owner: string, send: Sender<I>): Promise<FlushReport> {
-    const report: FlushReport = { sent: [], refused: 0, interrupted: false };
+    const report: FlushReport = { sent: [], refused: 0, duplicates: 0, interrupted: false };
     for (const item of await this.items(owner)) {
-      if (item.error) continue;
+      if (needsDecision(item)) continue;
       let result: SendResult;
       try {
-        result = await send(item.clientId, item.input);
+        result = await send(item.clientId, item.input, item.fileAnyway === true);
       } catch (error) {
         result = { kind: "retry", reason: String(error) };
       }
@@ -132,6 +173,9 @@ export class Outbox<I = Record<string, unknown>> {
       } else if (result.kind === "refused") {
         await this.store.put({ ...item, attempts: item.attempts + 1, error: result.error });
         report.refused += 1;
+      } else if (result.kind === "duplicate") {
+        await this.store.put({ ...item, attempts: item.attempts + 1, duplicate: result.warning });
+        report.duplicates += 1;
       } else {
         await this.store.put({ ...item, attempts: item.attempts + 1 });
         report.interrupted = true;

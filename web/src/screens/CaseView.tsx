@@ -7,6 +7,7 @@ import { gql, isUserError, type UserError } from "../lib/graphql";
 import { useSignal } from "../lib/store";
 import { ADD_NOTE } from "../queries";
 import { session } from "../state";
+import { CitizenIdentity, type CitizenInfo } from "./CitizenIdentity";
 
 export interface Named { code?: string; nameTh: string; nameEn: string }
 
@@ -23,7 +24,7 @@ export interface CaseInfo {
   version: number; escalationLevel: number; outcome: string | null; amountRecoveredThb: string | null;
   satisfaction: number | null; category: Named & { code: string };
   subdistrict: Named & { code: string; district: Named | null; province: (Named & { code: string }) | null };
-  citizen: { fullName: string; nationalId: string | null; phone: string | null; masked: boolean };
+  citizen: CitizenInfo;
   employer: { name: string; juristicId: string | null } | null;
   filedBy: { displayName: string } | null;
   referrals: ReferralInfo[];
@@ -64,8 +65,7 @@ export function CaseSummary({ c }: { c: CaseInfo }) {
         <dt>{t("subdistrict")}</dt>
         <dd>{nameOf(c.subdistrict)}, {nameOf(c.subdistrict.district)}, {nameOf(c.subdistrict.province)}</dd>
         <dt>{t("citizen")}</dt>
-        <dd>{c.citizen.fullName}{c.citizen.nationalId && <><br />{c.citizen.nationalId}</>}
-          {c.citizen.phone && <><br />{c.citizen.phone}</>}</dd>
+        <dd><CitizenIdentity key={c.id} caseId={c.id} citizen={c.citizen} /></dd>
         {c.employer && <><dt>{t("employer")}</dt><dd>{c.employer.name}</dd></>}
         {c.filedBy && <><dt>{term("VOLUNTEER")}</dt><dd>{c.filedBy.displayName}</dd></>}
         {c.outcome && <><dt>{t("outcome")}</dt><dd>{term("outcome." + c.outcome)}</dd></>}

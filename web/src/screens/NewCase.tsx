@@ -6,7 +6,9 @@ import { gql } from "../lib/graphql";
 import { formatNationalId, nationalIdState } from "../lib/nationalId";
 import { useSignal } from "../lib/store";
 import { AREAS, CATEGORIES } from "../queries";
-import { flushOutbox, navigate, notice, online, outbox, session, type CaseInput, type Me } from "../state";
+import type { DuplicateWarning } from "../lib/outbox";
+import { fileAnyway, flushOutbox, navigate, notice, online, outbox, session, type CaseInput, type Me } from "../state";
+import { DuplicateNotice } from "./DuplicateNotice";
 
 interface AreaOption { code: string; nameTh: string; nameEn: string }
 
@@ -83,7 +85,11 @@ export function NewCase() {
   const [description, setDescription] = useState("");
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
+  // The server's duplicate warning for what was just sent: nothing was filed, and the item
+  // waits in the outbox (so nothing is lost if the volunteer leaves) for their decision.
+  const [duplicate, setDuplicate] = useState<{ clientId: string; warning: DuplicateWarning } | null>(null);
   const summary = useRef<HTMLDivElement>(null);
+  const warning = useRef<HTMLDivElement>(null);
 
   const idState = nationalIdState(nationalId);
   // Checked as they type; "too short" only once they have tried to send.
@@ -112,6 +118,11 @@ export function NewCase() {
       return;
     }
     setBusy(true);
+    // Changed after a duplicate warning and sent again: the new submission replaces the old.
+    if (duplicate) {
+      await outbox.discard(duplicate.clientId);
+      setDuplicate(null);
+    }
     const input: CaseInput = {
       categoryCode: category,
       subdistrictCode: subdistrict,
@@ -124,10 +135,20 @@ export function NewCase() {
     // Into the outbox first, so nothing is lost if the line drops half-way; then send.
     const item = await outbox.enqueue(me.username, input);
     if (online.get()) await flushOutbox();
-    const left = (await outbox.items(me.username)).find((i) => i.clientId === item.clientId);
+    await settle(item.clientId);
+  }
+
+  /** What became of a sent item: filed, warned of a duplicate, refused, or still waiting. */
+  async function settle(clientId: string) {
+    const left = (await outbox.items(me.username)).find((i) => i.clientId === clientId);
     setBusy(false);
     if (!left) {
-      navigate(`/case/${item.clientId}`);
+      navigate(`/case/${clientId}`);
+      return;
+    }
+    if (left.duplicate) {
+      setDuplicate({ clientId, warning: left.duplicate });
+      requestAnimationFrame(() => warning.current?.focus());
       return;
     }
     if (left.error) {
@@ -142,10 +163,40 @@ export function NewCase() {
     navigate("/");
   }
 
+  /** Send the same input again, with the same clientId and `fileAnyway`. */
+  async function fileItAnyway() {
+    if (!duplicate) return;
+    setBusy(true);
+    const { clientId } = duplicate;
+    setDuplicate(null);
+    if (await fileAnyway(clientId)) await settle(clientId);
+    else setBusy(false);
+  }
+
+  /** Do not file: the warned item leaves the outbox; the form keeps what was entered. */
+  async function dontFile() {
+    if (!duplicate) return;
+    await outbox.discard(duplicate.clientId);
+    setDuplicate(null);
+  }
+
   const errorList = Object.entries(errors).filter(([k]) => k !== "form");
   return (
     <Page title={t("newCase")}>
       <form class="card" onSubmit={submit} noValidate>
+        {duplicate && (
+          <div ref={warning} tabIndex={-1} role="alert" class="decision">
+            <DuplicateNotice warning={duplicate.warning} />
+            <div class="actions">
+              <button type="button" class="btn primary" disabled={busy} onClick={() => void fileItAnyway()}>
+                {t("fileAnyway")}
+              </button>
+              <button type="button" class="btn secondary" disabled={busy} onClick={() => void dontFile()}>
+                {t("dontFile")}
+              </button>
+            </div>
+          </div>
+        )}
         <div ref={summary} tabIndex={-1} role={Object.keys(errors).length ? "alert" : undefined}>
           {Object.keys(errors).length > 0 && (
             <div class="alert">

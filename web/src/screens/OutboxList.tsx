@@ -1,14 +1,17 @@
+import { useState } from "preact/hooks";
 import { errorText, nameOf, t } from "../i18n";
 import { useSignal } from "../lib/store";
 import { FALLBACK_CATEGORIES, ICONS } from "../categories";
 import { When } from "../components";
-import { flushing, flushOutbox, online, outbox, outboxItems } from "../state";
+import { fileAnyway, flushing, flushOutbox, online, outbox, outboxItems } from "../state";
+import { DuplicateNotice } from "./DuplicateNotice";
 
 /** The cases waiting on this phone, shown on top of "my cases". */
 export function OutboxList() {
   const items = useSignal(outboxItems);
   const isOnline = useSignal(online);
   const busy = useSignal(flushing);
+  const [confirming, setConfirming] = useState<string | null>(null);
   if (!items.length) return null;
   return (
     <div class="card outbox" aria-labelledby="outbox-title">
@@ -26,13 +29,41 @@ export function OutboxList() {
           return (
             <li key={item.clientId} class="row queued">
               <span class="icon" aria-hidden="true">{ICONS[item.input.categoryCode] ?? "💬"}</span>
-              <span class="row-main">
+              <div class="row-main">
                 <span class="row-title">{nameOf(category)}</span>
                 <span class="row-sub"><When at={item.queuedAt} /></span>
                 {item.error && (
                   <span class="error" role="alert">{t("refusedInOutbox", { msg: errorText(item.error) })}</span>
                 )}
-              </span>
+                {item.duplicate && (
+                  <div class="decision">
+                    <span class="row-sub"><strong>{t("needsDecision")}</strong></span>
+                    <DuplicateNotice warning={item.duplicate} />
+                    {confirming === item.clientId ? (
+                      <div class="actions">
+                        <p class="confirm-text">{t("discardAsk")}</p>
+                        <button type="button" class="btn danger small"
+                                onClick={() => { setConfirming(null); void outbox.discard(item.clientId); }}>
+                          {t("discardConfirm")}
+                        </button>
+                        <button type="button" class="btn secondary small" onClick={() => setConfirming(null)}>
+                          {t("cancel")}
+                        </button>
+                      </div>
+                    ) : (
+                      <div class="actions">
+                        <button type="button" class="btn primary small" disabled={busy}
+                                onClick={() => void fileAnyway(item.clientId)}>
+                          {t("fileAnyway")}
+                        </button>
+                        <button type="button" class="btn danger small" onClick={() => setConfirming(item.clientId)}>
+                          {t("discard")}
+                        </button>
+                      </div>
+                    )}
+                  </div>
+                )}
+              </div>
               {item.error && (
                 <button type="button" class="btn danger small" onClick={() => void outbox.discard(item.clientId)}>
                   {t("discard")}

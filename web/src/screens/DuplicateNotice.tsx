@@ -1,0 +1,18 @@
+/** The server's duplicate warning at filing: nothing was filed; the citizen's open case. */
+import { errorText, t } from "../i18n";
+import type { DuplicateWarning } from "../lib/outbox";
+
+export function DuplicateNotice({ warning, id }: { warning: DuplicateWarning; id?: string }) {
+  return (
+    <div class="warning" id={id}>
+      <p><strong>{t("duplicateTitle")}</strong></p>
+      <p>{errorText(warning)}</p>
+      <p>
+        {t("openCaseRef")}: <span class="ref">{warning.openCaseReference}</span>
+        {warning.openCase
+          ? <> · <a href={`#/case/${warning.openCase.id}`}>{t("openExisting", { ref: warning.openCase.reference })}</a></>
+          : <><br /><span class="small">{t("existingNotYours")}</span></>}
+      </p>
+    </div>
+  );
+}
