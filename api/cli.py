@@ -1,4 +1,4 @@
-"""The `khortor` command: serve, migrate, seed-demo, create-user, export-schema."""
+"""The `khortor` command: serve, migrate, seed-demo, create-user, new-key, reseal, export-schema."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from domain.demo import DEMO_PASSWORD, seed_demo
 from domain.errors import DomainError
 from domain.migrations import upgrade
 from domain.reference.load import load_reference_data
+from domain.privacy.citizen import reseal_batch
+from domain.privacy.vault import new_key
 from domain.settings import Settings
 from domain.uow import UnitOfWork
 from domain.users.models import Role
@@ -69,10 +71,38 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--mentor", help="username of the volunteer's mentor")
     user.set_defaults(command=cmd_create_user)
 
+    key = sub.add_parser("new-key", help="print a fresh random 256-bit key (base64) for "
+                                         "KHORTOR_DATA_KEYS or KHORTOR_LOOKUP_KEY")
+    key.set_defaults(command=cmd_new_key)
+
+    reseal = sub.add_parser("reseal", help="re-seal citizens sealed with an older data key under "
+                                           "the current one (after rotating KHORTOR_DATA_KEYS)")
+    reseal.set_defaults(command=cmd_reseal)
+
     export = sub.add_parser("export-schema", help="write the GraphQL schema in SDL")
     export.add_argument("--output", default="schema.graphql", help="a file, or - for stdout")
     export.set_defaults(command=cmd_export_schema)
     return parser
+
+
+def cmd_new_key(settings: Settings, args: argparse.Namespace) -> int:
+    print(new_key())
+    return 0
+
+
+def cmd_reseal(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(db: Database) -> int:
+        total = 0
+        while True:
+            async with UnitOfWork(db) as uow:
+                done = await reseal_batch(uow, settings.vault)
+            total += done
+            if done == 0:
+                return total
+
+    total = _with_database(settings, work)
+    print(f"re-sealed {total} case(s) under key {settings.vault.current_key_id!r}")
+    return 0
 
 
 def _now() -> datetime:

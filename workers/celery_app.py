@@ -16,7 +16,7 @@ from celery.signals import setup_logging, task_postrun, task_prerun, worker_proc
 from domain.settings import Settings
 
 TASK_MODULES = ["workers.escalations", "workers.reminders", "workers.notifications", "workers.outbox",
-                "workers.exports"]
+                "workers.exports", "workers.privacy"]
 
 
 def make_app(settings: Settings) -> Celery:
@@ -62,6 +62,7 @@ def make_app(settings: Settings) -> Celery:
             "escalations-sweep": {"task": "escalations.sweep", "schedule": sweep},
             "notifications-sweep": {"task": "notifications.sweep", "schedule": sweep},
             "reminders-sweep": {"task": "reminders.sweep", "schedule": sweep * 5},
+            "retention-sweep": {"task": "privacy.retention_sweep", "schedule": sweep * 5},
         },
     )
     return celery

@@ -61,7 +61,8 @@ async def sweep_once(rt: Runtime, names: tuple[str, ...] = tuple(handlers.SWEEPS
 
 async def run_forever(rt: Runtime, wake: asyncio.Event) -> None:
     """The beat and the worker in one loop: relay every `relay_seconds` (or when woken),
-    escalation and notification sweeps every `sweep_seconds`, reminders every 5 of them."""
+    escalation and notification sweeps every `sweep_seconds`, reminders and retention every 5
+    of them."""
     s = rt.settings
     last_sweep = last_reminders = float("-inf")
     while True:
@@ -73,7 +74,7 @@ async def run_forever(rt: Runtime, wake: asyncio.Event) -> None:
                 await sweep_once(rt, ("escalations.sweep", "notifications.sweep"))
             if now - last_reminders >= s.sweep_seconds * 5:
                 last_reminders = now
-                await sweep_once(rt, ("reminders.sweep",))
+                await sweep_once(rt, ("reminders.sweep", "privacy.retention_sweep"))
         except Exception:
             logger.exception("embedded worker round failed")
         wake.clear()

@@ -24,6 +24,7 @@ from domain.notifications import repository as notifications_repo
 from domain.notifications import service as notifications
 from domain.notifications.channels import Channel, SmtpChannel, SmtpSettings
 from domain.outbox import service as outbox
+from domain.privacy import pdpa
 from domain.reminders import service as reminders
 from domain.settings import Settings
 from domain.stats import exports
@@ -44,6 +45,10 @@ class Runtime:
 
     def now(self) -> datetime:
         return datetime.now(UTC) + timedelta(seconds=self.settings.clock_offset_seconds)
+
+    @property
+    def retention(self) -> timedelta:
+        return timedelta(days=self.settings.retention_days)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db, self.jobs)
@@ -111,6 +116,11 @@ async def send_digest(rt: Runtime, user_id: str) -> bool:
         return await reminders.send_digest(uow, _id(user_id), rt.now(), calendar)
 
 
+async def anonymise_expired(rt: Runtime, case_id: str) -> bool:
+    async with rt.uow() as uow:
+        return await pdpa.anonymise_if_expired(uow, _id(case_id), rt.now(), rt.retention)
+
+
 async def generate_export(rt: Runtime, export_id: str) -> None:
     await exports.generate_export(rt.db, export_id, await rt.calendar(), clock=rt.now)
 
@@ -124,6 +134,7 @@ JOBS: dict[str, Callable[..., Awaitable[Any]]] = {
     "reminders.close_resolved": close_resolved,
     "reminders.send_digest": send_digest,
     exports.JOB_NAME: generate_export,
+    "privacy.anonymise_expired": anonymise_expired,
 }
 
 
@@ -155,10 +166,17 @@ async def reminder_sweep(rt: Runtime) -> list[Job]:
             + [Job("reminders.send_digest", {"user_id": str(i)}) for i in digest])
 
 
+async def retention_sweep(rt: Runtime) -> list[Job]:
+    async with rt.db.read_sessions() as session:
+        ids = await pdpa.retention_due_ids(session, rt.now(), rt.retention, SWEEP_BATCH)
+    return [Job("privacy.anonymise_expired", {"case_id": str(i)}) for i in ids]
+
+
 SWEEPS: dict[str, Callable[[Runtime], Awaitable[list[Job]]]] = {
     "escalations.sweep": escalation_sweep,
     "notifications.sweep": notification_sweep,
     "reminders.sweep": reminder_sweep,
+    "privacy.retention_sweep": retention_sweep,
 }
 
 

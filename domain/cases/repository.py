@@ -214,12 +214,21 @@ async def cases_of_citizen(session: AsyncSession, national_id_hash: str,
     return (await session.execute(stmt)).scalars().all()
 
 
-async def retention_due(session: AsyncSession, closed_before: datetime, limit: int) -> Sequence[Case]:
+async def retention_due_ids(session: AsyncSession, closed_before: datetime,
+                            limit: int) -> Sequence[uuid.UUID]:
     """Closed cases past retention, not anonymised and not on legal hold (oldest first)."""
-    stmt = (select(Case)
+    stmt = (select(Case.id)
             .where(Case.closed_at.is_not(None), Case.anonymised_at.is_(None),  # type: ignore[union-attr]
                    Case.closed_at < closed_before, Case.legal_hold.is_(False))  # type: ignore[operator,attr-defined]
-            .order_by(Case.closed_at).limit(limit).with_for_update(skip_locked=True))  # type: ignore[arg-type]
+            .order_by(Case.closed_at).limit(limit))  # type: ignore[arg-type]
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def sealed_with_older_key(session: AsyncSession, current_key_id: str,
+                                limit: int) -> Sequence[Case]:
+    stmt = (select(Case).where(Case.citizen_key_id.is_not(None),  # type: ignore[union-attr]
+                               Case.citizen_key_id != current_key_id)
+            .limit(limit).with_for_update(skip_locked=True))
     return (await session.execute(stmt)).scalars().all()
 
 

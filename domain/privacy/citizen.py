@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.cases import repository as cases
 from domain.cases.models import Case
 from domain.privacy.vault import Vault
+from domain.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,12 @@ def blank(case: Case) -> None:
     case.citizen_phone_sealed = None
     case.citizen_national_id_hash = None
     case.citizen_key_id = None
+
+
+async def reseal_batch(uow: UnitOfWork, vault: Vault, limit: int = 500) -> int:
+    """Key rotation: open citizens sealed under an older key and seal them under the current
+    one. Returns how many were moved (0 when none is left)."""
+    rows = await cases.sealed_with_older_key(uow.session, vault.current_key_id, limit)
+    for case in rows:
+        seal(vault, case, open_(vault, case))
+    return len(rows)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from domain.cases import repository as cases
 from domain.cases.models import Case, CaseEvent, EventType, touch
 from domain.cases.state import CaseStatus
@@ -112,13 +114,23 @@ async def anonymise_citizen(uow: UnitOfWork, principal: Principal, vault: Vault,
     return Anonymised(done, skipped)
 
 
-async def anonymise_expired(uow: UnitOfWork, now: datetime, retention: timedelta,
-                            limit: int = 500) -> int:
-    """The retention job: anonymise closed cases closed longer ago than `retention`."""
-    due = await cases.retention_due(uow.session, now - retention, limit)
-    for case in due:
-        await _anonymise(uow, None, case, now, RETENTION_REASON, None)
-    return len(due)
+async def retention_due_ids(session: AsyncSession, now: datetime, retention: timedelta,
+                            limit: int) -> Sequence[uuid.UUID]:
+    """The retention sweep: closed cases past the period, not anonymised, not on hold."""
+    return await cases.retention_due_ids(session, now - retention, limit)
+
+
+async def anonymise_if_expired(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
+                               retention: timedelta) -> bool:
+    """The retention job for one case; re-checks everything under the case's lock, so a
+    hold placed or a case reopened since the sweep is respected, and a second run is a no-op."""
+    case = await cases.lock_case(uow.session, case_id)
+    if (case is None or case.status != CaseStatus.CLOSED or case.closed_at is None
+            or case.anonymised_at is not None or case.legal_hold
+            or case.closed_at >= now - retention):
+        return False
+    await _anonymise(uow, None, case, now, RETENTION_REASON, None)
+    return True
 
 
 async def _anonymise(uow: UnitOfWork, principal: Principal | None, case: Case, now: datetime,

@@ -16,6 +16,7 @@ from domain.cases.commands import CitizenDetails, OpenCase
 from domain.cases.models import Case
 from domain.db import Database
 from domain.privacy import pdpa
+from workers import handlers
 from domain.privacy.models import AccessLogEntry
 from domain.settings import Settings
 from domain.uow import UnitOfWork
@@ -390,14 +391,17 @@ async def test_the_retention_job_anonymises_only_expired_closed_cases_not_on_hol
     succeeded(await admin.mutate(LEGAL_HOLD, case=ids[1], hold=True, reason="คำสั่งศาล"),
               "SetLegalHoldSuccess")
     open_one = succeeded(await volunteer.mutate(FILE, input=citizen_input()), "OpenCaseSuccess")
-    retention = timedelta(days=3653)
-    async with UnitOfWork(db) as uow:  # not yet: closed today
-        assert await pdpa.anonymise_expired(uow, datetime.now(UTC), retention) == 0
-    later = datetime.now(UTC) + retention + timedelta(days=1)
-    async with UnitOfWork(db) as uow:
-        assert await pdpa.anonymise_expired(uow, later, retention) == 1
-    async with UnitOfWork(db) as uow:
-        assert await pdpa.anonymise_expired(uow, later, retention) == 0  # once
+    async def sweep_and_run(days_later: float) -> list[bool]:
+        """The worker's own path: the sweep selects, one job per case anonymises."""
+        rt = handlers.Runtime(settings=Settings(database_url=db.url,
+                                                clock_offset_seconds=days_later * 86400), db=db)
+        return [await handlers.run_job(rt, job.name, job.ids)
+                for job in await handlers.retention_sweep(rt)]
+
+    assert await sweep_and_run(0) == []  # closed today: kept
+    assert await sweep_and_run(3652) == []  # the default period is ten years (3,653 days)
+    assert await sweep_and_run(3654) == [True]
+    assert await sweep_and_run(3654) == []  # once
     async with db.read_sessions() as session:
         rows = {str(r.id): r for r in (await session.execute(select(Case))).scalars()}
     assert rows[ids[0]].anonymised_at is not None
@@ -428,3 +432,31 @@ async def test_access_log_entries_of_a_rolled_back_change_do_not_exist(db: Datab
         pass
     async with db.read_sessions() as session:
         assert (await session.execute(select(AccessLogEntry))).first() is None
+
+
+async def test_rotating_the_data_key_reseals_every_citizen(db: Database) -> None:
+    from domain.privacy import citizen
+    from domain.privacy.vault import Vault, new_key
+
+    old, new = new_key(), new_key()
+    before = Vault.configured(f"old:{old}", "")
+    during = Vault.configured(f"new:{new},old:{old}", "")
+    after = Vault.configured(f"new:{new}", "")
+    async with db.read_sessions() as session:
+        row = await users.by_username(session, "vol.naimueang")
+    assert row is not None
+    async with UnitOfWork(db) as uow:
+        case = await service.open_case(uow, Principal.of(row), OpenCase(
+            client_id=None, category_code="UNPAID_WAGES", subdistrict_code=NAI_MUEANG,
+            description="ค่าจ้างค้างจ่าย", citizen=CitizenDetails(CITIZEN, ID_A, PHONE_A, True)),
+            datetime.now(UTC), government_calendar(), before)
+        case_id = case.id
+    async with UnitOfWork(db) as uow:
+        assert await citizen.reseal_batch(uow, during) == 1
+    async with UnitOfWork(db) as uow:
+        assert await citizen.reseal_batch(uow, during) == 0
+    async with db.read_sessions() as session:
+        stored = (await session.execute(select(Case).where(Case.id == case_id))).scalar_one()
+    assert stored.citizen_key_id == "new"
+    assert citizen.open_(after, stored) == citizen.CitizenIdentity(CITIZEN, ID_A, PHONE_A)
+    assert stored.citizen_national_id_hash == after.lookup_hash(ID_A)  # the lookup key stays
