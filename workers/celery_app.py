@@ -49,8 +49,9 @@ def make_app(settings: Settings) -> Celery:
         enable_utc=True,
         worker_hijack_root_logger=False,
         # A locked single beat: a second `beat` waits for the lock instead of doubling the
-        # schedule. Deadlines live in the database; beat only triggers the sweeps.
-        beat_scheduler="redbeat.RedBeatScheduler",
+        # schedule. Deadlines live in the database; beat only triggers the sweeps. The
+        # scheduler (workers/beat.py) outlives a Redis outage or restart.
+        beat_scheduler="workers.beat:ResilientScheduler",
         redbeat_redis_url=redis_url,
         redbeat_key_prefix=f"{prefix}redbeat",
         redbeat_lock_key=f"{prefix}redbeat::lock",
