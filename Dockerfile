@@ -1,6 +1,7 @@
 # One image for the API and the workers. Default command: the API on port 8000.
 #   docker build -t khortor .
-#   docker run -p 8000:8000 -e KHORTOR_SECRET_KEY=... -e KHORTOR_DATABASE_URL=postgresql://... khortor
+#   docker run -p 8000:8000 -e KHORTOR_SECRET_KEY=... -e KHORTOR_DATA_KEYS=k1:... -e KHORTOR_LOOKUP_KEY=... \
+#     -e KHORTOR_DATABASE_URL=postgresql://... khortor
 #   With KHORTOR_REDIS_URL set, the same image runs the Celery workers and the (locked) beat:
 #   docker run ... -e KHORTOR_REDIS_URL=redis://redis:6379/0 khortor celery -A workers.celery_app worker
 #   docker run ... -e KHORTOR_REDIS_URL=redis://redis:6379/0 khortor celery -A workers.celery_app beat

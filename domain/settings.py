@@ -69,6 +69,7 @@ class Settings:
         if mode == "production" and not (data_keys and lookup_key):
             raise ValueError("KHORTOR_DATA_KEYS and KHORTOR_LOOKUP_KEY must be set when "
                              "KHORTOR_ENV=production (`khortor new-key` makes a key)")
+        vault_for(data_keys, lookup_key)  # refuse unusable keys at start, not at the first case
         hours = float(env.get("KHORTOR_TOKEN_HOURS", "12"))
         return cls(
             database_url=normalise_database_url(
