@@ -62,10 +62,11 @@ def outbox_items(page: Any) -> list[dict[str, Any]]:
     return items
 
 
-def fill_case(page: Any, *, description: str, national_id: str) -> None:
+def fill_case(page: Any, *, description: str, national_id: str, subdistrict: str = "430101",
+              full_name: str = "นายสมชาย ทดสอบดี") -> None:
     page.get_by_text("ค่าจ้างค้างจ่าย", exact=True).click()
-    expect(page.get_by_label("ตำบล")).to_have_value("430101")
-    page.get_by_label("ชื่อ-นามสกุล").fill("นายสมชาย ทดสอบดี")
+    expect(page.get_by_label("ตำบล")).to_have_value(subdistrict)
+    page.get_by_label("ชื่อ-นามสกุล").fill(full_name)
     page.get_by_label("เลขประจำตัวประชาชน").fill(national_id)
     page.get_by_label("โทรศัพท์").fill("081 234 5678")
     page.get_by_label("ชื่อนายจ้าง / สถานประกอบการ").fill("บริษัท ข้าวหอมหนองคาย จำกัด")
@@ -387,3 +388,194 @@ def test_officer_holds_resumes_redirects_and_coordinator_routes(
     assert routed["status"] == "ROUTED"
     assert [(r["orgUnit"]["code"], r["status"]) for r in routed["referrals"]] == [
         ("DLPW-43", "REDIRECTED"), ("SSO-43", "REJECTED"), ("DOE-43", "PENDING")]
+
+
+REVEAL_LOG = """query($caseId: ID!) { accessLog(filter: { caseId: $caseId, action: REVEAL }, first: 20) {
+  edges { node { action reason requestId user { username } } } } }"""
+REFERENCE = re.compile(r"^\S+-\d{4}-\d{6}$")
+REVEAL_ID = "3100500123458"  # a valid check digit, used by no other test
+DUPLICATE_ID = "3509900678907"
+
+
+def stored_on_device(page: Any) -> str:
+    """Everything the page keeps on the device: localStorage, IndexedDB and Cache Storage."""
+    dump: str = page.evaluate("""async () => {
+        const parts = [JSON.stringify(Object.entries(localStorage))];
+        for (const info of (await indexedDB.databases())) {
+            parts.push(await new Promise((resolve) => {
+                const open = indexedDB.open(info.name);
+                open.onsuccess = () => {
+                    const db = open.result;
+                    const names = [...db.objectStoreNames];
+                    if (!names.length) { db.close(); resolve(info.name); return; }
+                    const tx = db.transaction(names);
+                    Promise.all(names.map((n) => new Promise((r) => {
+                        const all = tx.objectStore(n).getAll();
+                        all.onsuccess = () => r(JSON.stringify(all.result));
+                    }))).then((stores) => { db.close(); resolve(info.name + stores.join("")); });
+                };
+                open.onerror = () => resolve("");
+            }));
+        }
+        for (const name of await caches.keys()) {
+            const cache = await caches.open(name);
+            for (const request of await cache.keys()) {
+                parts.push(request.url);
+                const body = await (await cache.match(request)).text();
+                if (!request.url.match(/\\.(woff2?|png)$/)) parts.push(body);
+            }
+        }
+        return parts.join("\\n");
+    }""")
+    return dump
+
+
+def test_officer_reveals_the_citizen_identity_for_a_reason(
+        live_server: str, admin_api: Api, new_context: Any, shots: Any) -> None:
+    volunteer = Api(live_server, "vol.naimueang")
+    opened = volunteer.run(OPEN_CASE, input={
+        "categoryCode": "UNPAID_WAGES", "subdistrictCode": "430101",
+        "description": "ทดสอบการแสดงเลขประจำตัว",
+        "citizen": {"fullName": "นางสาวเปิดเผย ข้อมูลจริง", "nationalId": REVEAL_ID,
+                    "phone": "081 555 0199", "consent": True},
+    })["openCase"]
+    case_id = opened["case"]["id"]
+    referral_id = opened["case"]["referrals"][0]["id"]
+    whole_id, whole_phone = "3-1005-00123-45-8", "+66815550199"
+
+    context = new_context()
+    officer = context.new_page()
+    sign_in(officer, live_server, "dlpw.nongkhai")
+    officer.goto(f"{live_server}/#/referral/{referral_id}")
+    expect(officer.get_by_text("x-xxxx-xxxxx-45-8")).to_be_visible()  # masked in every read
+    assert whole_id not in officer.content() and whole_phone not in officer.content()
+
+    officer.get_by_role("button", name="แสดงเลขประจำตัวและเบอร์โทร").click()
+    reason = officer.get_by_label("เหตุผลที่ขอดูข้อมูล")
+    expect(reason).to_be_focused()
+    officer.get_by_role("button", name="แสดงข้อมูล", exact=True).click()
+    expect(officer.get_by_text("กรุณาเลือกเหตุผล")).to_be_visible()  # no reason chosen: not sent
+
+    # Too short a reason of one's own: the server's error, in Thai and then in English.
+    reason.select_option(label="อื่น ๆ (ระบุ)")
+    officer.get_by_label("ระบุเหตุผล").fill("ab")
+    officer.get_by_role("button", name="แสดงข้อมูล", exact=True).click()
+    expect(officer.get_by_role("alert").filter(has_text="กรุณาระบุเหตุผล (อย่างน้อย 3 ตัวอักษร)")).to_be_visible()
+    officer.get_by_role("button", name="Switch to English").click()
+    expect(officer.get_by_text("Please give the reason (at least 3 characters).")).to_be_visible()
+    officer.get_by_role("button", name="เปลี่ยนเป็นภาษาไทย").click()
+    assert admin_api.run(REVEAL_LOG, caseId=case_id)["accessLog"]["edges"] == []
+
+    reason.select_option(label="ยืนยันตัวตน")
+    shots(officer, "18-reveal-reason", full_page=True)
+    officer.get_by_role("button", name="แสดงข้อมูล", exact=True).click()
+    expect(officer.get_by_text(whole_id)).to_be_visible()
+    expect(officer.get_by_text(whole_phone)).to_be_visible()
+    expect(officer.get_by_text("บันทึกการเข้าถึงข้อมูลแล้ว")).to_be_visible()
+    expect(officer.get_by_role("button", name="แสดงเลขประจำตัวและเบอร์โทร")).to_have_count(0)
+    shots(officer, "19-identity-revealed", full_page=True)
+
+    entries = [e["node"] for e in admin_api.run(REVEAL_LOG, caseId=case_id)["accessLog"]["edges"]]
+    assert [(e["action"], e["reason"], e["user"]["username"]) for e in entries] == [
+        ("REVEAL", "ยืนยันตัวตน", "dlpw.nongkhai")]
+    assert entries[0]["requestId"]
+
+    # Never kept on the device, and gone once the officer leaves the case.
+    device = stored_on_device(officer)
+    for value in (REVEAL_ID, whole_id, whole_phone, "0815550199"):
+        assert value not in device
+    officer.get_by_role("link", name=re.compile("เรื่องที่ส่งมาหน่วยงาน")).click()
+    expect(officer.get_by_role("heading", name=re.compile("เรื่องที่ส่งมาหน่วยงาน"))).to_be_visible()
+    officer.goto(f"{live_server}/#/referral/{referral_id}")
+    expect(officer.get_by_text("x-xxxx-xxxxx-45-8")).to_be_visible()
+    expect(officer.get_by_role("button", name="แสดงเลขประจำตัวและเบอร์โทร")).to_be_visible()
+    assert whole_id not in officer.content()
+    assert len(admin_api.run(REVEAL_LOG, caseId=case_id)["accessLog"]["edges"]) == 1
+
+    # A supervisor may not reveal: no button.
+    supervisor = new_context().new_page()
+    sign_in(supervisor, live_server, "sup.nongkhai")
+    supervisor.goto(f"{live_server}/#/case/{case_id}")
+    expect(supervisor.get_by_text("x-xxxx-xxxxx-45-8")).to_be_visible()
+    expect(supervisor.get_by_role("button", name="แสดงเลขประจำตัวและเบอร์โทร")).to_have_count(0)
+
+
+def test_volunteer_warned_of_a_duplicate_files_anyway_or_discards(
+        live_server: str, admin_api: Api, new_context: Any, shots: Any) -> None:
+    marker = "ทดสอบเรื่องซ้ำ"
+    description = _wage_description() + f" ({marker})"
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "vol.michai")
+    wait_for_service_worker(page)
+
+    def file_once() -> None:
+        page.get_by_role("link", name="แจ้งเรื่องใหม่").click()
+        expect(page.get_by_role("heading", name="แจ้งเรื่องใหม่")).to_be_visible()
+        fill_case(page, description=description, national_id=DUPLICATE_ID, subdistrict="430102",
+                  full_name="นายซ้ำ สองครั้ง")
+        page.get_by_role("button", name="บันทึกและส่งเรื่อง").click()
+
+    def filed() -> list[str]:
+        found = admin_api.run(COUNT, text=marker)["cases"]
+        return sorted(e["node"]["id"] for e in found["edges"])
+
+    file_once()
+    expect(page.get_by_role("heading", name=REFERENCE)).to_be_visible()
+    [first_id] = filed()
+    first = admin_api.run(CASE_BY_ID, id=first_id)["case"]
+    expect(page.get_by_role("heading", name=first["reference"])).to_be_visible()
+
+    # The same citizen and problem type again: warned, nothing filed.
+    file_once()
+    warning = page.get_by_role("alert").filter(has_text="ยังไม่ได้ยื่นเรื่องนี้")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text(first["reference"])
+    expect(page.get_by_role("link", name=f"ดูเรื่องเดิม {first['reference']}")).to_have_attribute(
+        "href", f"#/case/{first_id}")
+    [waiting] = outbox_items(page)
+    assert waiting["duplicate"]["openCaseReference"] == first["reference"]
+    assert filed() == [first_id]
+    shots(page, "20-duplicate-warning", full_page=True)
+
+    page.get_by_role("button", name="ยื่นเรื่องใหม่ต่อไป").click()
+    expect(page.get_by_role("heading", name=REFERENCE)).to_be_visible()
+    second = admin_api.run(CASE_BY_ID, id=waiting["clientId"])["case"]  # the same clientId
+    assert second is not None and second["reference"] != first["reference"]
+    expect(page.get_by_role("heading", name=second["reference"])).to_be_visible()
+    assert sorted(filed()) == sorted([first_id, waiting["clientId"]])
+    assert outbox_items(page) == []
+
+    # Offline, twice more: when the signal returns both are warned and wait for a decision.
+    context.set_offline(True)
+    file_once()
+    expect(page.get_by_role("heading", name="เรื่องของฉัน")).to_be_visible()
+    file_once()
+    expect(page.get_by_text("รอส่ง 2 รายการ").first).to_be_visible()
+    context.set_offline(False)
+    expect(page.get_by_text("รอการตัดสินใจของคุณ")).to_have_count(2)
+    items = outbox_items(page)
+    assert len(items) == 2 and all(item.get("duplicate") for item in items)
+    assert len(filed()) == 2
+    shots(page, "21-outbox-needs-decision", full_page=True)
+
+    # "Send now" does not send them again: they wait for the volunteer, not for the network.
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.post_data or "") if r.url.endswith("/graphql") else None)
+    page.get_by_role("button", name="ส่งตอนนี้").click()
+    page.wait_for_timeout(500)
+    assert not [body for body in sent if "openCase" in body]
+
+    outbox = page.locator(".outbox")
+    outbox.get_by_role("button", name="ยื่นเรื่องใหม่ต่อไป").first.click()
+    expect(page.get_by_text("รอส่ง 1 รายการ").first).to_be_visible()  # sent, the other still waits
+    expect(page.get_by_text(re.compile(r"ส่งเรื่องแล้ว: \S+-\d{4}-\d{6}"))).to_be_visible()
+    expect(page.get_by_text("รอการตัดสินใจของคุณ")).to_have_count(1)
+    assert len(filed()) == 3
+    outbox.get_by_role("button", name="ลบทิ้ง").click()
+    expect(outbox.get_by_text("ลบเรื่องนี้ออกจากเครื่อง? ข้อมูลที่กรอกไว้จะหายไป")).to_be_visible()
+    outbox.get_by_role("button", name="ยืนยันลบทิ้ง").click()
+    expect(page.get_by_text("รอส่ง", exact=False)).to_have_count(0)
+    assert outbox_items(page) == []
+    assert len(filed()) == 3
+    assert axe_violations(page) == []

@@ -64,8 +64,7 @@ export function CaseSummary({ c }: { c: CaseInfo }) {
         <dt>{t("filedAt")}</dt><dd><When at={c.receivedAt} /></dd>
         <dt>{t("subdistrict")}</dt>
         <dd>{nameOf(c.subdistrict)}, {nameOf(c.subdistrict.district)}, {nameOf(c.subdistrict.province)}</dd>
-        <dt>{t("citizen")}</dt>
-        <dd><CitizenIdentity key={c.id} caseId={c.id} citizen={c.citizen} /></dd>
+        <CitizenIdentity key={c.id} caseId={c.id} citizen={c.citizen} />
         {c.employer && <><dt>{t("employer")}</dt><dd>{c.employer.name}</dd></>}
         {c.filedBy && <><dt>{term("VOLUNTEER")}</dt><dd>{c.filedBy.displayName}</dd></>}
         {c.outcome && <><dt>{t("outcome")}</dt><dd>{term("outcome." + c.outcome)}</dd></>}

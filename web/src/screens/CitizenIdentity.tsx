@@ -18,29 +18,37 @@ export interface CitizenInfo {
   mayReveal: boolean; anonymised: boolean;
 }
 
-/** Mount with `key={caseId}` so another case never inherits what this one revealed. */
+/**
+ * The citizen's `<dt>`/`<dd>` in the case's facts list (the reason form gets a full-width `<dd>`).
+ * Mount with `key={caseId}` so another case never inherits what this one revealed.
+ */
 export function CitizenIdentity({ caseId, citizen }: { caseId: string; citizen: CitizenInfo }) {
   const [shown, setShown] = useState<Identity | null>(null);
   const [asking, setAsking] = useState(false);
-  if (citizen.anonymised) return <span class="muted">{t("anonymised")}</span>;
+  if (citizen.anonymised) return <><dt>{t("citizen")}</dt><dd class="muted">{t("anonymised")}</dd></>;
   const who = shown ?? citizen;
   const hasIdOrPhone = citizen.nationalId !== null || citizen.phone !== null;
   return (
     <>
-      {who.fullName}
-      {who.nationalId && <><br /><span class="muted small">{t("nationalId")}: </span>
-        <span class="pii" data-revealed={shown ? "true" : undefined}>{who.nationalId}</span></>}
-      {who.phone && <><br /><span class="muted small">{t("phone")}: </span>
-        <span class="pii" data-revealed={shown ? "true" : undefined}>{who.phone}</span></>}
-      {shown && <p class="small muted revealed" role="status">{t("revealed")} · {t("revealRecorded")}</p>}
-      {!shown && citizen.mayReveal && hasIdOrPhone && !asking && (
-        <div><button type="button" class="btn secondary small" onClick={() => setAsking(true)}>
-          {t("revealIdentity")}
-        </button></div>
-      )}
+      <dt>{t("citizen")}</dt>
+      <dd>
+        {who.fullName}
+        {who.nationalId && <><br /><span class="muted small">{t("nationalId")}: </span>
+          <span class="pii" data-revealed={shown ? "true" : undefined}>{who.nationalId}</span></>}
+        {who.phone && <><br /><span class="muted small">{t("phone")}: </span>
+          <span class="pii" data-revealed={shown ? "true" : undefined}>{who.phone}</span></>}
+        {shown && <p class="small muted revealed" role="status">{t("revealed")} · {t("revealRecorded")}</p>}
+        {!shown && citizen.mayReveal && hasIdOrPhone && !asking && (
+          <div><button type="button" class="btn secondary small" onClick={() => setAsking(true)}>
+            {t("revealIdentity")}
+          </button></div>
+        )}
+      </dd>
       {!shown && asking && (
-        <RevealForm caseId={caseId} onCancel={() => setAsking(false)}
-                    onShown={(identity) => { setShown(identity); setAsking(false); }} />
+        <dd class="wide">
+          <RevealForm caseId={caseId} onCancel={() => setAsking(false)}
+                      onShown={(identity) => { setShown(identity); setAsking(false); }} />
+        </dd>
       )}
     </>
   );
@@ -86,7 +94,7 @@ function RevealForm({ caseId, onCancel, onShown }: {
       <Field id="reveal-reason" label={t("revealReason")} hint={t("revealHint")}
              error={problem === "choose" ? t("revealChooseRequired") : null}>
         <select id="reveal-reason" ref={select} value={code} aria-describedby="reveal-reason-hint reveal-reason-msg"
-                onChange={(e) => { setCode(e.currentTarget.value as RevealReasonCode | ""); setProblem(null); }}>
+                onChange={(e) => { setCode(e.currentTarget.value as RevealReasonCode | ""); setProblem(null); setFailure(null); }}>
           <option value="">{t("revealChoose")}</option>
           {REVEAL_REASONS.map((r) => <option key={r.code} value={r.code}>{en ? r.en : r.th}</option>)}
         </select>
@@ -96,7 +104,7 @@ function RevealForm({ caseId, onCancel, onShown }: {
                error={problem === "specify" ? t("reasonRequired") : null}>
           <input id="reveal-other" autocomplete="off" maxLength={MAX_REASON_CHARS} value={other}
                  aria-describedby="reveal-other-msg" aria-invalid={problem === "specify" ? "true" : undefined}
-                 onInput={(e) => { setOther(e.currentTarget.value); setProblem(null); }} />
+                 onInput={(e) => { setOther(e.currentTarget.value); setProblem(null); setFailure(null); }} />
         </Field>
       )}
       {failure && <p class="error" role="alert">{errorText(failure)}</p>}

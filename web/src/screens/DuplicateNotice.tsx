@@ -2,17 +2,15 @@
 import { errorText, t } from "../i18n";
 import type { DuplicateWarning } from "../lib/outbox";
 
-export function DuplicateNotice({ warning, id }: { warning: DuplicateWarning; id?: string }) {
+export function DuplicateNotice({ warning }: { warning: DuplicateWarning }) {
   return (
-    <div class="warning" id={id}>
+    <div class="warning">
       <p><strong>{t("duplicateTitle")}</strong></p>
       <p>{errorText(warning)}</p>
-      <p>
-        {t("openCaseRef")}: <span class="ref">{warning.openCaseReference}</span>
-        {warning.openCase
-          ? <> · <a href={`#/case/${warning.openCase.id}`}>{t("openExisting", { ref: warning.openCase.reference })}</a></>
-          : <><br /><span class="small">{t("existingNotYours")}</span></>}
-      </p>
+      {warning.openCase
+        ? <p><a href={`#/case/${warning.openCase.id}`}>{t("openExisting", { ref: warning.openCase.reference })}</a></p>
+        : <p>{t("openCaseRef")}: <span class="ref">{warning.openCaseReference}</span><br />
+            <span class="small">{t("existingNotYours")}</span></p>}
     </div>
   );
 }
