@@ -38,8 +38,8 @@ from domain.demo import DEMO_PASSWORD
 from domain.settings import normalise_database_url
 from loadtest.clients import LOGIN, OPEN_CASE, Stats, national_id, simulate
 from loadtest.seed import (ACCEPT_PROBE_CATEGORY, GIVEN, FAMILY, LEGAL_PROBE_CATEGORY, PROBE_AREA,
-                           PROBE_VOLUNTEER, LoadUser, arm_probes, create_load_users, descriptions)
-from loadtest.stack import Stack
+                           PROBE_VOLUNTEER, Armed, LoadUser, arm_probes, create_load_users, descriptions)
+from loadtest.stack import Stack, cpu_seconds
 from loadtest.verify import Report, verify_escalations, verify_filings
 
 FAULT_AT = 0.4
@@ -53,8 +53,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds the failed service stays down (default 5)")
     parser.add_argument("--volunteers", type=int, default=200)
     parser.add_argument("--officers", type=int, default=50)
-    parser.add_argument("--think", type=float, default=3.0,
-                        help="mean think time between a person's actions, seconds (default 3)")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="mean think time between a person's actions, seconds (default 5)")
+    parser.add_argument("--ramp", type=float, default=10.0,
+                        help="people sign in over this many seconds before the run (default 10)")
     parser.add_argument("--probes", type=int, default=40,
                         help="referrals whose escalation ladder comes due during the run")
     parser.add_argument("--sweep", type=float, default=2.0, help="escalation sweep period, seconds")
@@ -120,18 +122,29 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
     try:
         log(f"filing {args.probes} escalation probes")
         case_ids = await file_probes(stack.api_url, args.probes)
-        start = datetime.now(UTC)
-        armed = await arm_probes(db, case_ids, start, args.duration)
+        armed: list[Armed] = []
         window: dict[str, float] = {}
-        log(f"load: {args.volunteers} volunteers, {args.officers} officers, {args.duration:.0f} s, "
-            f"fault {args.fault}")
-        load1 = os.getloadavg()[0]
-        stats, _ = await asyncio.gather(
-            simulate(stack.api_url, users, args.duration, args.think, descriptions(), args.seed,
-                     grace=60.0),
-            inject(stack, args.fault, args.duration * FAULT_AT, args.outage, window))
+        clock: dict[str, Any] = {}
+
+        async def arm() -> None:
+            clock["start"], clock["load"] = datetime.now(UTC), os.getloadavg()[0]
+            clock["api_cpu"] = cpu_seconds(stack.api)
+            armed.extend(await arm_probes(db, case_ids, clock["start"], args.duration))
+            log(f"load: {args.volunteers} volunteers, {args.officers} officers signed in; "
+                f"{args.duration:.0f} s, fault {args.fault}")
+
+        async def fault(stats: Stats) -> None:
+            await inject(stack, args.fault, args.duration * FAULT_AT, args.outage, window)
+
+        log(f"signing in {len(users)} people over {args.ramp:.0f} s")
+        stats = await simulate(stack.api_url, users, args.duration, args.think, descriptions(),
+                               args.seed, grace=60.0, ramp=args.ramp, on_start=arm, during=fault)
+        start, load1 = clock["start"], clock["load"]
+        api_cpu = cpu_seconds(stack.api) - clock["api_cpu"]
         run_end = start + timedelta(seconds=args.duration)
         print_figures(stats, args, window, load1)
+        print(f"API process (one uvicorn process): {api_cpu:.0f} CPU s over the run and its grace "
+              f"period ({100 * api_cpu / max(stats.finished - stats.started, 1):.0f} % of one core)")
         log("verifying")
         report = Report()
         await verify_filings(db, stats, report)
@@ -161,6 +174,9 @@ def print_figures(stats: Stats, args: argparse.Namespace, window: dict[str, floa
     print(f"\n== load: {args.volunteers} volunteers + {args.officers} officers, {elapsed:.0f} s, "
           f"think {args.think:.1f} s, fault {args.fault}; {os.cpu_count()} cores, "
           f"load average {load1:.1f} -> {os.getloadavg()[0]:.1f} (shared machine)")
+    logins = stats.latencies.get("login", [])
+    print(f"sign-in before the run: {len(logins)} logins in {stats.sign_in_seconds:.1f} s "
+          f"(p50 {_ms(logins, 50)} ms, p95 {_ms(logins, 95)} ms; argon2 verification)")
     print(f"throughput: {stats.requests / elapsed:.1f} requests/s, {acked / elapsed:.2f} filings/s "
           f"acknowledged ({stats.requests} requests, {acked} filings)")
     print(f"{'operation':<18}{'ok':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
@@ -223,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     def interrupted(_signum: int, _frame: FrameType | None) -> Any:
         raise KeyboardInterrupt
 
+    # Also SIGINT: a shell starting us in the background may have set it to "ignore".
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     stack = Stack(sweep_seconds=args.sweep)
     try:
         return run(stack, args)

@@ -14,6 +14,7 @@ import random
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,6 +80,8 @@ class Stats:
     filings: dict[str, Filing] = field(default_factory=dict)
     stop_at: float = 0.0
     give_up_at: float = 0.0
+    finished: float = 0.0
+    sign_in_seconds: float = 0.0
 
     def ok(self, op: str, seconds: float) -> None:
         self.requests += 1
@@ -103,13 +106,14 @@ class Session:
         self.http, self.stats, self.user, self.rng = http, stats, user, rng
         self.token: str | None = None
 
-    async def call(self, op: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def call(self, op: str, query: str, variables: dict[str, Any] | None = None,
+                   timeout: float = 30.0) -> dict[str, Any]:
         """One request, timed; raises Retryable when it may not have happened."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         began = time.monotonic()
         try:
             response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}},
-                                            headers=headers)
+                                            headers=headers, timeout=httpx.Timeout(timeout, connect=5.0))
         except httpx.TimeoutException:
             self.stats.error(op, "timeout")
             raise Retryable("timeout") from None
@@ -140,12 +144,17 @@ class Session:
     async def think(self, mean: float) -> None:
         await asyncio.sleep(self.rng.uniform(0.5, 1.5) * mean)
 
-    async def login(self) -> None:
-        delay = 0.5
-        while time.monotonic() < self.stats.stop_at:
+    async def login(self, ramp: float) -> None:
+        await asyncio.sleep(self.rng.uniform(0, ramp))  # people arrive over the ramp
+        delay, give_up = 0.5, time.monotonic() + 300
+        while True:
             try:
-                data = await self.call("login", LOGIN, {"u": self.user.username, "p": PASSWORD})
+                # Sign-in waits longer: argon2 makes a burst of them queue (see README).
+                data = await self.call("login", LOGIN, {"u": self.user.username, "p": PASSWORD},
+                                       timeout=180.0)
             except Retryable:
+                if time.monotonic() > give_up:
+                    raise RuntimeError(f"{self.user.username} could not sign in for 5 minutes") from None
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
@@ -218,8 +227,6 @@ class Volunteer(Session):
                 filing.duplicate_references.append(again)
 
     async def run(self) -> None:
-        await asyncio.sleep(self.rng.uniform(0, 10))  # people arrive over ten seconds
-        await self.login()
         while time.monotonic() < self.stats.stop_at:
             await self.think(self.think_mean)
             if time.monotonic() >= self.stats.stop_at:
@@ -242,8 +249,6 @@ class Officer(Session):
         self.think_mean = think_mean
 
     async def run(self) -> None:
-        await asyncio.sleep(self.rng.uniform(0, 10))
-        await self.login()
         while time.monotonic() < self.stats.stop_at:
             await self.think(self.think_mean)
             if time.monotonic() >= self.stats.stop_at:
@@ -265,10 +270,14 @@ class Officer(Session):
 
 
 async def simulate(base_url: str, users: list[LoadUser], duration: float, think: float,
-                   descriptions: dict[str, list[str]], seed: int, grace: float) -> Stats:
+                   descriptions: dict[str, list[str]], seed: int, grace: float, ramp: float,
+                   on_start: Callable[[], Awaitable[None]],
+                   during: Callable[[Stats], Awaitable[None]]) -> Stats:
+    """Everyone signs in first (spread over `ramp` seconds; timed as `login`), then
+    `on_start` runs and the clock of the run starts: `duration` seconds of work, with
+    `during` (the fault) running alongside. Filings still unacknowledged at the end are
+    retried for `grace` seconds more."""
     stats = Stats()
-    stats.stop_at = stats.started + duration
-    stats.give_up_at = stats.stop_at + grace
     limits = httpx.Limits(max_connections=len(users) + 10, max_keepalive_connections=len(users) + 10)
     timeout = httpx.Timeout(30.0, connect=5.0)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as http:
@@ -280,5 +289,16 @@ async def simulate(base_url: str, users: list[LoadUser], duration: float, think:
             else:
                 people.append(Volunteer(http, stats, user, rng, descriptions=descriptions,
                                         think_mean=think))
+        began = time.monotonic()
+        await asyncio.gather(*(p.login(ramp) for p in people))
+        stats.sign_in_seconds = time.monotonic() - began
+        await on_start()
+        stats.started = time.monotonic()
+        stats.requests = 0  # the run's throughput counts the run only
+        stats.stop_at = stats.started + duration
+        stats.give_up_at = stats.stop_at + grace
+        fault = asyncio.create_task(during(stats))
         await asyncio.gather(*(p.run() for p in people))
+        await fault
+        stats.finished = time.monotonic()
     return stats

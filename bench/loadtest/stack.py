@@ -89,6 +89,17 @@ def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
         pass
 
 
+def cpu_seconds(group: Group) -> float:
+    """CPU time (user + system) of the group's leader process so far; 0 when it is gone."""
+    if group.process is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{group.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Postgres:
     """initdb into a temporary directory; start, stop, restart with pg_ctl."""
 

@@ -74,6 +74,9 @@ async def verify_filings(db: Database, stats: Stats, report: Report) -> None:
             bad[f"{row[5]} first referrals"] += 1
         if any(ref != f.reference for ref in f.duplicate_references):
             bad["a resend got another reference"] += 1
+    stored_refusals = Counter(f.refused for f in refused if f.client_id in stored)
+    for code, count in sorted(stored_refusals.items()):
+        report.check(False, f"filings: {count} filing(s) answered {code} but stored all the same")
     strays = set(stored) - set(filings)
     landed = sum(1 for f in unacked if f.client_id in stored)
     report.facts.append(
