@@ -183,7 +183,7 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
                                "เวลาที่บันทึกต้องเป็นเวลาที่ผ่านมาแล้วและระบุเขตเวลา")
     if national_id and not cmd.file_anyway:
         await _refuse_duplicate(session, principal, vault.lookup_hash(national_id),
-                                category.code, now)
+                                category.code, now, cmd.client_id)
     fiscal_year = fiscal_year_be(now)
     sequence = await repository.next_sequence(session, area.code[:2], fiscal_year)
     case = Case(
@@ -212,10 +212,13 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
 
 
 async def _refuse_duplicate(session: AsyncSession, principal: Principal, id_hash: str,
-                            category_code: str, now: datetime) -> None:
+                            category_code: str, now: datetime, client_id: uuid.UUID | None) -> None:
     found = await repository.open_case_of_citizen(session, id_hash, category_code,
                                                   now - DUPLICATE_WINDOW)
-    if found is not None:
+    # A case with this filing's own id is this filing, committed by a send of it racing this
+    # one since the clientId check above: not a duplicate. Filing on, its insert meets the
+    # primary key and the caller answers with that case (api/cases/mutations.py).
+    if found is not None and found.id != client_id:
         visible = await repository.visible_case(session, principal, found.id)
         if visible is not None:
             session.expunge(visible)  # it outlives the rollback this error causes
