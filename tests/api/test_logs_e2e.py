@@ -4,11 +4,7 @@ their request id, and no national ID, phone number or token reaches it (issue 6)
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +13,7 @@ import pytest
 
 from tests.api.cases_api import OPEN_CASE
 from tests.helpers import LOGIN
-from tests.workers.harness import ROOT, free_port
+from tests.servers import khortor_env, khortor_server
 
 SECRETS = ("1101700230705", "1-1017-00230-70-5", "1101700230706", "0812345678", "081-234-5678",
            "+66812345678", "66812345678")
@@ -29,37 +25,10 @@ ACCESS_KEYS = {"event", "method", "path", "status", "duration_ms", "request_id",
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`khortor seed-demo`, then `khortor serve` on a free loopback port; its output in a file."""
     tmp = tmp_path_factory.mktemp("logs-e2e")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KHORTOR_")}
-    env.update({"KHORTOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'khortor.db'}",
-                "KHORTOR_WEB_DIST": str(tmp / "no-web-client"), "KHORTOR_SWEEP_SECONDS": "3600"})
-    cli = [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main(sys.argv[1:]))"]
-    subprocess.run([*cli, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([*cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
-                        if answer.status == 200:
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the server did not start:\n{log_path.read_text()[-2000:]}")
-                time.sleep(0.2)
-            yield base, log_path
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    env = khortor_env(f"sqlite+aiosqlite:///{tmp / 'khortor.db'}",
+                      KHORTOR_WEB_DIST=str(tmp / "no-web-client"), KHORTOR_SWEEP_SECONDS="3600")
+    with khortor_server(env, tmp / "server.log") as base:
+        yield base, tmp / "server.log"
 
 
 def _requests(base: str) -> dict[str, httpx.Response]:

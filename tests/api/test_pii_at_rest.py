@@ -4,12 +4,9 @@ and phone appear in plain text neither in the database (the SQLite file with its
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,53 +19,23 @@ from tests.api.cases_api import (ACCEPT_REFERRAL, CLOSE_CASE, COMPLETE_REFERRAL,
 from tests.api.test_privacy import EXPORT, LOOKUP, REVEAL
 from tests.databases import BACKENDS, fresh_database
 from tests.helpers import LOGIN
-from tests.workers.harness import ROOT, free_port
+from tests.servers import khortor_env, khortor_server
 
 NAME = "นางสาวพิมพ์ใจ ลับเฉพาะ"
 NATIONAL_ID = "3401200456786"
 PHONE = "0867654321"
 PLAIN = [NAME.encode(), NATIONAL_ID.encode(), b"3-4012-00456-78-6", PHONE.encode(),
          b"+66867654321", b"867654321", "พิมพ์ใจ".encode(), "ลับเฉพาะ".encode()]
-CLI = [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main(sys.argv[1:]))"]
 
 
 @pytest.fixture(params=BACKENDS)
 async def served(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[str, str, Path]]:
     """(base URL, database URL, log file) of a fresh `khortor serve` with the demo users."""
     async with fresh_database(request.param, tmp_path) as url:
-        for value in _serve(url, tmp_path):
-            yield value
-
-
-def _serve(url: str, tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KHORTOR_")}
-    env.update({"KHORTOR_DATABASE_URL": url, "KHORTOR_WEB_DIST": str(tmp_path / "no-web"),
-                "KHORTOR_SWEEP_SECONDS": "1", "KHORTOR_RELAY_SECONDS": "0.5"})
-    seeded = subprocess.run([*CLI, "seed-demo"], cwd=ROOT, env=env, capture_output=True)
-    assert seeded.returncode == 0, seeded.stderr.decode()[-3000:]
-    port, log_path = free_port(), tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"the server did not start:\n{log_path.read_text()[-2000:]}")
-                    time.sleep(0.2)
-            yield base, url, log_path
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        env = khortor_env(url, KHORTOR_WEB_DIST=str(tmp_path / "no-web"), KHORTOR_SWEEP_SECONDS="1",
+                          KHORTOR_RELAY_SECONDS="0.5")
+        with khortor_server(env, tmp_path / "server.log") as base:
+            yield base, url, tmp_path / "server.log"
 
 
 class Session:

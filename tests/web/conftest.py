@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.servers import khortor_env, khortor_server
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -32,13 +31,6 @@ ARTIFACTS = Path(os.environ.get("KHORTOR_ARTIFACTS", ROOT / "artifacts")) / "scr
 PHONE = {"width": 360, "height": 800}
 AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")
@@ -58,37 +50,10 @@ def web_dist() -> Path:
 def live_server(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`khortor seed-demo` then `khortor serve` on a free loopback port, on a fresh SQLite file."""
     db_file = tmp_path_factory.mktemp("e2e") / "khortor-e2e.db"
-    env = {**os.environ, "KHORTOR_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
-           "KHORTOR_ENV": "development", "KHORTOR_WEB_DIST": str(web_dist)}
-    env.pop("KHORTOR_SECRET_KEY", None)
-    cli = [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main(sys.argv[1:]))"]
-    subprocess.run([*cli, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
-    log = (db_file.parent / "server.log").open("wb")
-    server = subprocess.Popen([*cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start; see {log.name}", pytrace=False)
-            time.sleep(0.2)
+    env = khortor_env(f"sqlite+aiosqlite:///{db_file}", KHORTOR_ENV="development",
+                      KHORTOR_WEB_DIST=str(web_dist))
+    with khortor_server(env, db_file.parent / "server.log") as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 class Api:
