@@ -148,7 +148,8 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
         log("verifying")
         report = Report()
         await verify_filings(db, stats, report)
-        await verify_escalations(db, [a.referral_id for a in armed], run_end, settle=90.0, report=report)
+        await verify_escalations(db, [a.referral_id for a in armed], start, run_end, settle=90.0,
+                                 report=report)
         for name, group in (("api", stack.api), ("worker", stack.worker), ("beat", stack.beat)):
             text = group.log.read_text(errors="replace") if group.log.exists() else ""
             report.facts.append(f"{name} log: {text.count('Traceback')} tracebacks, "

@@ -101,7 +101,7 @@ class Armed:
 async def arm_probes(db: Database, case_ids: list[uuid.UUID], start: datetime,
                      duration: float) -> list[Armed]:
     """Move the deadlines of the probe referrals so that their whole ladder (warning, levels
-    1–3) comes due between 10 % and 85 % of the run: deadline at 10–65 %, allowance 20 % of
+    1–3) comes due between 5 % and 85 % of the run: deadline at 25–65 %, allowance 20 % of
     the run. Half run on the legal clock (calendar time), half on the acceptance clock
     (office time: outside office hours every level of it falls at once)."""
     span = timedelta(seconds=duration * 0.2)
@@ -113,7 +113,7 @@ async def arm_probes(db: Database, case_ids: list[uuid.UUID], start: datetime,
                 .order_by(Referral.case_id).with_for_update())
         referrals = list((await uow.session.execute(stmt)).scalars())
         for i, referral in enumerate(referrals):
-            due = start + timedelta(seconds=duration * (0.10 + 0.55 * i / max(len(referrals) - 1, 1)))
+            due = start + timedelta(seconds=duration * (0.25 + 0.40 * i / max(len(referrals) - 1, 1)))
             if referral.legal_due_at is not None:
                 referral.legal_from, referral.legal_due_at = due - span, due
                 kind = rules.DeadlineKind.LEGAL
