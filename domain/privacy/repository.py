@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.privacy.models import AccessLogEntry
@@ -26,6 +26,15 @@ class AccessFilter:
 
 def append(session: AsyncSession, *entries: AccessLogEntry) -> None:
     session.add_all(entries)
+
+
+async def append_many(session: AsyncSession, entries: Sequence[AccessLogEntry]) -> None:
+    """Many entries in one statement (a page of cases viewed costs one INSERT, not fifty)."""
+    if entries:
+        await session.execute(insert(AccessLogEntry), [
+            {"at": e.at, "user_id": e.user_id, "request_id": e.request_id, "action": e.action,
+             "case_id": e.case_id, "subject_hash": e.subject_hash, "detail": e.detail,
+             "reason": e.reason} for e in entries])
 
 
 async def search(session: AsyncSession, f: AccessFilter, first: int,

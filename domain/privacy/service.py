@@ -77,8 +77,8 @@ async def reveal(uow: UnitOfWork, principal: Principal, vault: Vault, case_id: u
 async def record_views(uow: UnitOfWork, principal: Principal, case_ids: Iterable[uuid.UUID],
                        now: datetime) -> None:
     """The citizens of these cases were shown to the principal with their names whole."""
-    repository.append(uow.session, *(entry(principal, AccessAction.VIEW, now, case_id=case_id)
-                                     for case_id in sorted(set(case_ids))))
+    await repository.append_many(uow.session, [entry(principal, AccessAction.VIEW, now, case_id=case_id)
+                                               for case_id in sorted(set(case_ids))])
 
 
 async def spend_lookup(session: AsyncSession, principal: Principal, action: AccessAction,
