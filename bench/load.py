@@ -32,15 +32,26 @@ from types import FrameType
 from typing import Any
 
 import httpx
+from loadtest.clients import LOGIN, OPEN_CASE, Stats, national_id, simulate
+from loadtest.seed import (
+    ACCEPT_PROBE_CATEGORY,
+    FAMILY,
+    GIVEN,
+    LEGAL_PROBE_CATEGORY,
+    PROBE_AREA,
+    PROBE_VOLUNTEER,
+    Armed,
+    LoadUser,
+    arm_probes,
+    create_load_users,
+    descriptions,
+)
+from loadtest.stack import Stack, cpu_seconds
+from loadtest.verify import Report, verify_escalations, verify_filings
 
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD
 from domain.settings import normalise_database_url
-from loadtest.clients import LOGIN, OPEN_CASE, Stats, national_id, simulate
-from loadtest.seed import (ACCEPT_PROBE_CATEGORY, GIVEN, FAMILY, LEGAL_PROBE_CATEGORY, PROBE_AREA,
-                           PROBE_VOLUNTEER, Armed, LoadUser, arm_probes, create_load_users, descriptions)
-from loadtest.stack import Stack, cpu_seconds
-from loadtest.verify import Report, verify_escalations, verify_filings
 
 FAULT_AT = 0.4
 

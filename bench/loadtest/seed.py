@@ -24,9 +24,8 @@ from domain.db import Database
 from domain.escalations import rules
 from domain.escalations.service import running
 from domain.uow import UnitOfWork
-from domain.users.models import User
+from domain.users.models import Role, User
 from domain.users.service import NewUser, create_user
-from domain.users.models import Role
 
 SAMPLE_CASES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sample_cases.jsonl"
 PROVINCES = ("50", "40", "90", "30")  # Chiang Mai, Khon Kaen, Songkhla, Nakhon Ratchasima

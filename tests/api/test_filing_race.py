@@ -91,7 +91,7 @@ async def test_a_filing_sent_twice_at_once_is_one_case_and_both_sends_are_told_s
         settings: Settings) -> None:
     token = await login(client, "vol.naimueang")
     client_id = uuid.uuid4()
-    send = lambda: gql(client, OPEN_CASE, {"input": payload(client_id)}, token)  # noqa: E731
+    send = lambda: gql(client, OPEN_CASE, {"input": payload(client_id)}, token)
     if backend == "postgresql":
         fired: list[bool] = []
 

@@ -13,7 +13,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.workers.harness import ROOT, PrivateRedis, client_app, redis_url_or_fail, wait_for, worker_env, workers
+from tests.workers.harness import (
+    ROOT,
+    PrivateRedis,
+    client_app,
+    redis_url_or_fail,
+    wait_for,
+    worker_env,
+    workers,
+)
 
 
 def relays(log: Path) -> int:
