@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +35,10 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
         raise InvalidCredentials()
     user = await repository.by_username(session, username.strip())
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        # argon2 takes ~0.1 s of CPU on purpose: off the event loop, so other requests go on
+        # (bench/load.py: 250 sign-ins at once timed out while it ran on the loop).
+        await asyncio.to_thread(_hasher.verify, user.password_hash if user else _DUMMY_HASH,
+                                password)
     except (VerificationError, InvalidHashError):
         raise InvalidCredentials() from None
     if user is None or not user.is_active:
