@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from api.cases.inputs import OpenCaseInput
 from api.cases.types import Case, CaseEvent, DuplicateCaseWarning, Referral, ReferralOutcome
 from api.context import Info
 from api.errors import IllegalTransitionError, NotFoundError, StaleVersionError, ValidationError
+from api.ids import id_or_nil
 from api.permissions import IsAuthenticated, roles
 from domain.cases import service
 from domain.cases.commands import CaseChange, ReferralChange
@@ -26,13 +26,6 @@ COORDINATORS = [IsAuthenticated, roles(Role.COORDINATOR)]
 FILERS = [IsAuthenticated, roles(Role.VOLUNTEER)]
 FILERS_AND_COORDINATORS = [IsAuthenticated, roles(Role.VOLUNTEER, Role.COORDINATOR)]
 NOTE_WRITERS = [IsAuthenticated, roles(Role.VOLUNTEER, Role.OFFICER, Role.COORDINATOR)]
-
-
-def _id_or_nil(value: strawberry.ID) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return uuid.UUID(int=0)  # no case has it: the service answers NOT_FOUND
 
 
 @strawberry.type(description="The case was filed (or had been filed with this clientId).")
@@ -142,7 +135,7 @@ async def _on_case(info: Info, action: CaseAction, change: CaseChange) -> Case:
 
 def _referral_change(referral_id: strawberry.ID, expected_version: int | None,
                      **values: object) -> ReferralChange:
-    return ReferralChange(referral_id=_id_or_nil(referral_id), expected_version=expected_version,
+    return ReferralChange(referral_id=id_or_nil(referral_id), expected_version=expected_version,
                           **values)  # type: ignore[arg-type]
 
 
@@ -169,7 +162,7 @@ class CaseMutations:
     async def route_case(self, info: Info, case_id: strawberry.ID, org_unit_codes: list[str],
                          expected_version: int | None = None) -> RouteCaseResult:
         ctx = info.context
-        change = CaseChange(_id_or_nil(case_id), expected_version,
+        change = CaseChange(id_or_nil(case_id), expected_version,
                             org_unit_codes=tuple(org_unit_codes))
         async with ctx.uow() as uow:
             row = await service.route_case(uow, ctx.user, change, ctx.now(), ctx.calendar)
@@ -179,7 +172,7 @@ class CaseMutations:
                          permission_classes=COORDINATORS)
     async def reject_case(self, info: Info, case_id: strawberry.ID, reason: str,
                           expected_version: int | None = None) -> RejectCaseResult:
-        case = await _on_case(info, CaseAction.REJECT, CaseChange(_id_or_nil(case_id), expected_version,
+        case = await _on_case(info, CaseAction.REJECT, CaseChange(id_or_nil(case_id), expected_version,
                                                                   reason=reason))
         return RejectCaseSuccess(case=case)
 
@@ -187,14 +180,14 @@ class CaseMutations:
                          permission_classes=FILERS_AND_COORDINATORS)
     async def close_case(self, info: Info, case_id: strawberry.ID,
                          expected_version: int | None = None) -> CloseCaseResult:
-        case = await _on_case(info, CaseAction.CLOSE, CaseChange(_id_or_nil(case_id), expected_version))
+        case = await _on_case(info, CaseAction.CLOSE, CaseChange(id_or_nil(case_id), expected_version))
         return CloseCaseSuccess(case=case)
 
     @strawberry.mutation(description="Reopen a resolved case; its offices get new referrals.",
                          permission_classes=FILERS_AND_COORDINATORS)
     async def reopen_case(self, info: Info, case_id: strawberry.ID, reason: str,
                           expected_version: int | None = None) -> ReopenCaseResult:
-        case = await _on_case(info, CaseAction.REOPEN, CaseChange(_id_or_nil(case_id), expected_version,
+        case = await _on_case(info, CaseAction.REOPEN, CaseChange(id_or_nil(case_id), expected_version,
                                                                   reason=reason))
         return ReopenCaseSuccess(case=case)
 
@@ -203,7 +196,7 @@ class CaseMutations:
     async def record_satisfaction(self, info: Info, case_id: strawberry.ID, score: int,
                                   expected_version: int | None = None) -> RecordSatisfactionResult:
         ctx = info.context
-        change = CaseChange(_id_or_nil(case_id), expected_version, score=score)
+        change = CaseChange(id_or_nil(case_id), expected_version, score=score)
         async with ctx.uow() as uow:
             row = await service.record_satisfaction(uow, ctx.user, change, ctx.now())
         return RecordSatisfactionSuccess(case=Case.of(row))
@@ -213,7 +206,7 @@ class CaseMutations:
     async def add_note(self, info: Info, case_id: strawberry.ID, text: str,
                        internal: bool = False) -> AddNoteResult:
         ctx = info.context
-        change = CaseChange(_id_or_nil(case_id), text=text, internal=internal)
+        change = CaseChange(id_or_nil(case_id), text=text, internal=internal)
         async with ctx.uow() as uow:
             row, event = await service.add_note(uow, ctx.user, change, ctx.now())
         return AddNoteSuccess(case=Case.of(row), event=CaseEvent.of(event))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import strawberry
 
 from api.context import Info
 from api.errors import IllegalTransitionError, NotFoundError, ValidationError
+from api.ids import id_or_nil
 from api.permissions import IsAuthenticated, roles
 from domain.escalations import service
 from domain.escalations.models import DeadlineExtension as ExtensionRow
@@ -49,13 +49,6 @@ RequestExtensionResult = Annotated[RequestExtensionSuccess | Errors, strawberry.
 DecideExtensionResult = Annotated[DecideExtensionSuccess | Errors, strawberry.union("DecideExtensionResult")]
 
 
-def _uuid(value: strawberry.ID) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return uuid.UUID(int=0)
-
-
 @strawberry.type
 class EscalationMutations:
     @strawberry.mutation(description="Ask to extend a referral's legal deadline (once, 1–30 days).",
@@ -64,7 +57,7 @@ class EscalationMutations:
                                 reason: str) -> RequestExtensionResult:
         ctx = info.context
         async with ctx.uow() as uow:
-            row = await service.request_extension(uow, ctx.user, _uuid(referral_id), days, reason,
+            row = await service.request_extension(uow, ctx.user, id_or_nil(referral_id), days, reason,
                                                   ctx.now(), ctx.calendar)
         return RequestExtensionSuccess(extension=DeadlineExtension.of(row))
 
@@ -74,6 +67,6 @@ class EscalationMutations:
                                note: str | None = None) -> DecideExtensionResult:
         ctx = info.context
         async with ctx.uow() as uow:
-            row, referral = await service.decide_extension(uow, ctx.user, _uuid(referral_id), approve, note,
+            row, referral = await service.decide_extension(uow, ctx.user, id_or_nil(referral_id), approve, note,
                                                            ctx.now(), ctx.calendar)
         return DecideExtensionSuccess(extension=DeadlineExtension.of(row), legal_due_at=referral.legal_due_at)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import strawberry
@@ -11,6 +10,7 @@ from strawberry.scalars import JSON
 from api.cases.types import Case, Citizen
 from api.context import Info
 from api.errors import NotFoundError, TooManyLookupsError, ValidationError
+from api.ids import id_or_nil
 from api.permissions import IsAuthenticated, roles
 from api.privacy.types import AnonymiseCitizenSuccess, AnonymiseSkipped
 from domain.privacy import pdpa, service
@@ -47,13 +47,6 @@ SetLegalHoldResult = Annotated[SetLegalHoldSuccess | NotFoundError | ValidationE
                                strawberry.union("SetLegalHoldResult")]
 
 
-def _id(value: strawberry.ID) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return uuid.UUID(int=0)  # no case has it: NOT_FOUND
-
-
 @strawberry.type
 class PrivacyMutations:
     @strawberry.mutation(description="Show a citizen's national ID and phone whole, for a reason "
@@ -63,7 +56,7 @@ class PrivacyMutations:
                                       reason: str) -> RevealCitizenIdentityResult:
         ctx = info.context
         async with ctx.uow() as uow:
-            row, who = await service.reveal(uow, ctx.user, ctx.settings.vault, _id(case_id),
+            row, who = await service.reveal(uow, ctx.user, ctx.settings.vault, id_or_nil(case_id),
                                             reason, ctx.now())
         return RevealCitizenIdentitySuccess(citizen=Citizen.shown(row, who, True, revealed=True),
                                             case=Case.of(row))
@@ -97,5 +90,5 @@ class PrivacyMutations:
                              reason: str) -> SetLegalHoldResult:
         ctx = info.context
         async with ctx.uow() as uow:
-            row = await pdpa.set_legal_hold(uow, ctx.user, _id(case_id), hold, reason, ctx.now())
+            row = await pdpa.set_legal_hold(uow, ctx.user, id_or_nil(case_id), hold, reason, ctx.now())
         return SetLegalHoldSuccess(case=Case.of(row), legal_hold=row.legal_hold)

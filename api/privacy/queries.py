@@ -11,6 +11,7 @@ import strawberry
 from api.cases.types import Case, PageInfo
 from api.context import Info
 from api.errors import TooManyLookupsError, ValidationError
+from api.ids import id_or_nil
 from api.pagination import offset_cursor, page_size, read_offset_cursor
 from api.permissions import IsAuthenticated, roles
 from api.privacy.types import (AccessActionEnum, AccessLogConnection, AccessLogEdge, AccessLogEntry,
@@ -43,12 +44,7 @@ class AccessLogFilterInput:
 
 
 def _uuid(value: strawberry.ID | None) -> uuid.UUID | None:
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return uuid.UUID(int=0)  # matches nothing
+    return None if value is None else id_or_nil(value)  # text that is no id matches nothing
 
 
 @strawberry.type

@@ -10,10 +10,11 @@ from graphql import GraphQLError
 from api.cases.inputs import CaseFilterInput
 from api.context import Info
 from api.errors import NotFoundError, ValidationError
+from api.ids import id_or_nil
 from api.permissions import IsAuthenticated, roles
 from api.stats.inputs import ExportCsvInput, VolunteerActivityFilterInput
 from api.stats.types import (CaseStats, NetworkCoverage, RoutingAccuracyRow, StatsExport,
-                             VolunteerActivity, parse_uuid)
+                             VolunteerActivity)
 from domain.cases.commands import CaseFilter
 from domain.errors import AccessDenied, NotFound
 from domain.stats import exports, service
@@ -79,7 +80,7 @@ class StatsQueries:
     @strawberry.field(description="A CSV export you asked for, or null.", permission_classes=ACTIVITY_READERS)
     async def stats_export(self, info: Info, id: strawberry.ID) -> StatsExport | None:
         try:
-            row = await exports.find_export(info.context.db, info.context.user, parse_uuid(id))
+            row = await exports.find_export(info.context.db, info.context.user, id_or_nil(id))
         except NotFound:
             return None
         return StatsExport.of(row)

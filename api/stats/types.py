@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from decimal import Decimal
 
@@ -242,9 +241,3 @@ class StatsExport:
                    status=ExportStatus(row.status), filename=row.filename, row_count=row.row_count,
                    created_at=row.created_at, finished_at=row.finished_at, csv=text)
 
-
-def parse_uuid(value: strawberry.ID) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return uuid.UUID(int=0)

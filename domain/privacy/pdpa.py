@@ -22,7 +22,6 @@ from domain.cases.state import CaseStatus
 from domain.errors import AccessDenied, NotFound
 from domain.privacy import citizen, repository
 from domain.privacy.models import AccessAction
-from domain.privacy.repository import AccessFilter
 from domain.privacy.service import entry, national_id_hash, reason_text, spend_lookup
 from domain.privacy.vault import Vault
 from domain.uow import UnitOfWork
@@ -61,17 +60,14 @@ async def export_citizen_data(uow: UnitOfWork, principal: Principal, vault: Vaul
     ids = [c.id for c in found]
     referrals = await cases.referrals_of(session, ids)
     events = await cases.events_of(session, ids, include_internal=True)
-    accesses = []
-    for case_id in ids:
-        rows, _ = await repository.search(session, AccessFilter(case_id=case_id), 10_000, None)
-        accesses.extend(rows)
+    accesses = await repository.of_cases(session, ids)
     return {
         "exportedAt": now.isoformat(),
         "cases": [_case_json(vault, c, [r for r in referrals if r.case_id == c.id],
                              [e for e in events if e.case_id == c.id]) for c in found],
         "accessLog": [{"at": a.at.isoformat(), "action": a.action, "caseId": str(a.case_id),
                        "userId": str(a.user_id) if a.user_id else None, "reason": a.reason}
-                      for a in sorted(accesses, key=lambda a: a.id or 0)],
+                      for a in accesses],
     }
 
 

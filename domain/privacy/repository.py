@@ -60,20 +60,23 @@ async def search(session: AsyncSession, f: AccessFilter, first: int,
     return rows[:first], len(rows) > first
 
 
-async def count_since(session: AsyncSession, user_id: uuid.UUID, actions: Sequence[str],
-                      since: datetime) -> int:
-    stmt = select(func.count()).select_from(AccessLogEntry).where(
+async def usage_since(session: AsyncSession, user_id: uuid.UUID, actions: Sequence[str],
+                      since: datetime) -> tuple[int, datetime | None]:
+    """How many entries of these actions the user has since `since`, and the oldest one's time."""
+    stmt = select(func.count(), func.min(AccessLogEntry.at)).where(
         AccessLogEntry.user_id == user_id, AccessLogEntry.action.in_(actions),  # type: ignore[attr-defined]
         AccessLogEntry.at >= since)  # type: ignore[operator]
-    return int((await session.execute(stmt)).scalar_one())
+    used, oldest = (await session.execute(stmt)).one()
+    return int(used), oldest
 
 
-async def oldest_since(session: AsyncSession, user_id: uuid.UUID, actions: Sequence[str],
-                       since: datetime) -> datetime | None:
-    stmt = select(func.min(AccessLogEntry.at)).where(
-        AccessLogEntry.user_id == user_id, AccessLogEntry.action.in_(actions),  # type: ignore[attr-defined]
-        AccessLogEntry.at >= since)  # type: ignore[operator]
-    return (await session.execute(stmt)).scalar_one_or_none()
+async def of_cases(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> Sequence[AccessLogEntry]:
+    """Every entry about these cases, in writing order."""
+    if not case_ids:
+        return []
+    stmt = (select(AccessLogEntry).where(AccessLogEntry.case_id.in_(case_ids))  # type: ignore[union-attr]
+            .order_by(AccessLogEntry.id))  # type: ignore[arg-type]
+    return (await session.execute(stmt)).scalars().all()
 
 
 async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> None:

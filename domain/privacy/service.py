@@ -87,10 +87,9 @@ async def spend_lookup(session: AsyncSession, principal: Principal, action: Acce
     await repository.lock_user(session, principal.user_id)
     since = now - QUOTA_WINDOW
     counted = (AccessAction.LOOKUP, AccessAction.EXPORT)
-    used = await repository.count_since(session, principal.user_id, counted, since)
+    used, oldest = await repository.usage_since(session, principal.user_id, counted, since)
     if used >= quota:
-        oldest = await repository.oldest_since(session, principal.user_id, counted, since) or now
-        raise QuotaExceeded(max(1, int((oldest + QUOTA_WINDOW - now).total_seconds())))
+        raise QuotaExceeded(max(1, int(((oldest or now) + QUOTA_WINDOW - now).total_seconds())))
     repository.append(session, entry(principal, action, now, subject_hash=subject_hash))
 
 

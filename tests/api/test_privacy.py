@@ -155,7 +155,7 @@ async def test_the_citizen_is_stored_sealed_and_read_back_exactly(
                                    "phone": PHONE_A, "masked": False}
 
 
-async def test_a_sealed_value_cannot_be_moved_to_another_case(db: Database) -> None:
+def test_a_sealed_value_cannot_be_moved_to_another_case() -> None:
     vault = Settings().vault
     first, second = uuid.uuid4(), uuid.uuid4()
     sealed = vault.seal(ID_A, first, "national_id")
