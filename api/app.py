@@ -29,6 +29,7 @@ from api.observability import RequestObservability
 from api.schema import build_schema
 from api.security import SecurityHeaders
 from domain.calendar.service import CalendarCache
+from domain.bootstrap import open_database
 from domain.db import Database
 from domain.jobs import DiscardJobs, JobSink
 from domain.settings import Settings
@@ -172,7 +173,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                background: Callable[[], AbstractAsyncContextManager[object]] | None = None) -> Starlette:
     """The app. `background`, when given, runs for the app's lifetime (the embedded worker)."""
     settings = settings or Settings.from_env()
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     view = GraphQLView(settings, db, clock or system_clock, jobs or DiscardJobs())
     metrics = Metrics()
 

@@ -12,17 +12,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from domain.bootstrap import open_database
+from domain.cases.citizen import reseal_batch
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD, seed_demo
 from domain.errors import DomainError
 from domain.migrations import upgrade
 from domain.reference.load import load_reference_data
-from domain.privacy.citizen import reseal_batch
-from domain.privacy.vault import new_key
 from domain.settings import Settings
 from domain.uow import UnitOfWork
 from domain.users.models import Role
 from domain.users.service import NewUser, create_user
+from domain.vault import new_key
 
 PASSWORD_ENV = "KHORTOR_NEW_USER_PASSWORD"
 T = TypeVar("T")
@@ -111,7 +112,7 @@ def _now() -> datetime:
 
 def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
-        db = Database(settings.database_url)
+        db = open_database(settings.database_url)
         try:
             return await work(db)
         finally:

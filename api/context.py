@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types.info import Info as StrawberryInfo
 
-from domain.cases.deadlines import BusinessCalendar
+from domain.clock.business import BusinessCalendar
 from domain.db import Database
 from domain.errors import AccessDenied
 from domain.jobs import JobSink

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from domain.db import Database
 from domain.escalations import repository as escalations
-from domain.outbox import service as outbox
+from domain.outbox import repository as outbox
 from domain.settings import Settings
 
 log = logging.getLogger("khortor.metrics")

@@ -12,14 +12,16 @@ and redirects), then, alternating in one run, times
 as a national supervisor through the real app (httpx ASGITransport, in process), against
 the single hand-written SQL statement that computes the same numbers (counts, on-time
 shares, business-day medians and 90th percentiles over the holiday calendar, open cases by
-age, baht, satisfaction). It checks that both give the same figures and prints absolute
-times and the ratio GraphQL / SQL (goal: at most 1.25).
+age, baht, satisfaction). It checks that both give the same figures and that the groups add
+up to the cases and referrals in the database (exit 1 when not), and prints absolute times
+and the ratio GraphQL / SQL (goal: at most 1.25; not checked).
 
-    .venv/bin/python bench/dashboards.py [--cases 1000000] [--rounds 5]
-        [--server postgresql://postgres@127.0.0.1:5432/postgres] [--keep]
+    .venv/bin/python bench/dashboards.py [--cases 1000000] [--rounds 5] [--volunteers 20000]
+        [--server postgresql://postgres@127.0.0.1:5432/postgres] [--keep] [--smoke]
 
-The database `khortor_bench_<hex>` is made on the server and dropped at the end (unless
---keep). Never part of the test run.
+The database `khortor_bench_<hex>` is made on the server (default: KHORTOR_TEST_DATABASE_URL
+when set) and dropped at the end (unless --keep). `--smoke`: 2,000 cases, 50 volunteers, one
+round, for CI (tests/test_bench_smoke.py); the checks are the same.
 """
 
 from __future__ import annotations
@@ -36,11 +38,11 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
+from benchkit import Checks, default_server, parse_args, plain_dsn, scratch_database
 
 from api.app import create_app
-from domain.calendar import CALENDAR_YEARS, government_calendar
-from domain.db import Database
+from domain.bootstrap import open_database
+from domain.clock.business import CALENDAR_YEARS, government_calendar
 from domain.migrations import upgrade
 from domain.reference.load import load_reference_data
 from domain.settings import Settings
@@ -50,7 +52,6 @@ from domain.users.models import Role
 from domain.users.service import NewUser, create_user, hash_password
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "sample_cases.jsonl"
-VOLUNTEERS = 20_000
 BATCH = 250_000
 # Share of cases by problem type (sums to 100).
 CATEGORY_MIX = {
@@ -126,11 +127,8 @@ KEYS = {
 }
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def generate(dsn: str, cases: int, now: datetime) -> None:
+async def generate(dsn: str, cases: int, volunteers: int, now: datetime) -> int:
+    """Fill the database; the number of cases it holds afterwards."""
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("SET synchronous_commit = off")
@@ -169,7 +167,7 @@ async def generate(dsn: str, cases: int, now: datetime) -> None:
             SELECT gen_random_uuid(), 'bench.vol.' || g, $1, 'อสร. ' || g, 'VOLUNTEER', sd.code, true,
                    false, false, $2
             FROM generate_series(1, $3) g JOIN sd ON sd.i = 1 + ((g::bigint * 7919) % $4)""",
-                           hash_password(PASSWORD), now - timedelta(days=1500), VOLUNTEERS, nsd)
+                           hash_password(PASSWORD), now - timedelta(days=1500), volunteers, nsd)
         await conn.execute("""CREATE TEMP TABLE vol AS
             SELECT (row_number() OVER (ORDER BY id))::int AS i, id FROM app_user WHERE role = 'VOLUNTEER'""")
         nvol = await conn.fetchval("SELECT count(*) FROM vol")
@@ -190,6 +188,7 @@ async def generate(dsn: str, cases: int, now: datetime) -> None:
               f"open {mix[0]['open']} %, escalated {mix[0]['escalated']} %, "
               f"{mix[0]['provinces']} provinces, {mix[0]['categories']} problem types "
               f"({time.perf_counter() - started:.0f} s)", flush=True)
+        return int(n_cases)
     finally:
         await conn.close()
 
@@ -267,7 +266,7 @@ FROM (
 
 async def prepare_users(url: str, now: datetime) -> None:
     await asyncio.to_thread(upgrade, url)
-    db = Database(url)
+    db = open_database(url)
     try:
         async with UnitOfWork(db) as uow:
             await load_reference_data(uow.session)
@@ -297,16 +296,19 @@ def _sql_figures(records: list[asyncpg.Record]) -> dict[tuple[str, str], tuple[A
         f"{r['baht']:.2f}", r["satisfaction_count"]) for r in records}
 
 
-async def measure(url: str, rounds: int, now: datetime) -> list[tuple[str, float, float]]:
+async def measure(url: str, rounds: int, now: datetime, checks: Checks) -> list[tuple[str, float, float]]:
     settings = Settings(database_url=url, secret_key=secrets.token_urlsafe(48), env="production")
     app = create_app(settings, clock=lambda: now)
     b7, b30, b60 = rules.age_bounds(now)
     key = rules.calendar_key(government_calendar(), date(CALENDAR_YEARS.start, 1, 1),
                              date(CALENDAR_YEARS.stop - 1, 12, 31))  # no admin changes here
-    raw = await asyncpg.connect(_dsn(url))
+    raw = await asyncpg.connect(plain_dsn(url))
     await raw.execute("SET work_mem = '64MB'")  # the same sort memory the app's stats queries ask for
     results = []
     try:
+        n_cases = await raw.fetchval("SELECT count(*) FROM case_file")
+        n_refs = await raw.fetchval("SELECT count(*) FROM referral")
+        checks.check(n_cases > 0 and n_refs > 0, f"nothing to count: {n_cases} cases, {n_refs} referrals")
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as http:
@@ -329,7 +331,12 @@ async def measure(url: str, rounds: int, now: datetime) -> list[tuple[str, float
                     # Warm both (and fill the business-day table on the first GraphQL call).
                     g_rows = await graphql(group_by)
                     s_rows = await raw.fetch(sql, b7, b30, b60, now, key)
-                    same = _graphql_figures(g_rows) == _sql_figures(s_rows)
+                    same = checks.check(_graphql_figures(g_rows) == _sql_figures(s_rows),
+                                        f"caseStats by {name}: GraphQL and SQL give different figures")
+                    g_cases, g_refs = (sum(r[k] for r in g_rows) for k in ("caseCount", "referralCount"))
+                    checks.check(g_cases == n_cases and g_refs == n_refs,
+                                 f"caseStats by {name}: groups add up to {g_cases} cases and {g_refs} "
+                                 f"referrals; the database holds {n_cases} and {n_refs}")
                     g_times, s_times = [], []
                     for _ in range(rounds):
                         t = time.perf_counter()
@@ -353,38 +360,31 @@ async def measure(url: str, rounds: int, now: datetime) -> list[tuple[str, float
     return results
 
 
-async def main() -> None:
+async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/postgres",
+    parser.add_argument("--volunteers", type=int, default=20_000)
+    parser.add_argument("--server", default=default_server("postgresql://postgres@127.0.0.1:5432/postgres"),
                         help="a PostgreSQL server (and a database on it to connect to for CREATE DATABASE)")
     parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
     parser.add_argument("--reuse", help="time an existing bench database (a URL printed by --keep)")
-    args = parser.parse_args()
+    args = parse_args(parser, {"cases": 2_000, "rounds": 1, "volunteers": 50})
+    checks = Checks()
     if args.reuse:
-        await measure(args.reuse, args.rounds, datetime.now(UTC).replace(microsecond=0))
-        return
-    server = make_url(args.server)
-    name = f"khortor_bench_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(_dsn(args.server))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = server.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+        await measure(args.reuse, args.rounds, datetime.now(UTC).replace(microsecond=0), checks)
+        return checks.exit_code()
     now = datetime.now(UTC).replace(microsecond=0)
-    try:
+    async with scratch_database(args.server, keep=args.keep) as (name, url):
         print(f"database {name}: generating {args.cases:,} cases", flush=True)
         await prepare_users(url, now)
-        await generate(_dsn(url), args.cases, now)
-        await measure(url, args.rounds, now)
-    finally:
+        generated = await generate(plain_dsn(url), args.cases, args.volunteers, now)
+        checks.check(generated == args.cases, f"generated {generated} cases, asked for {args.cases}")
+        await measure(url, args.rounds, now, checks)
         if args.keep:
             print("kept:", url)
-        else:
-            admin = await asyncpg.connect(_dsn(args.server))
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+    return checks.exit_code()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    raise SystemExit(asyncio.run(main()))

@@ -8,12 +8,16 @@ Prints throughput, p50/p95/p99 per operation and errors by kind; then verifies t
 acknowledged filing is in the database exactly once and that every escalation level due
 during the run fired exactly once. Exits 1 when the verification fails.
 
-    .venv/bin/python bench/load.py [--duration 120] [--fault none|pg-restart|worker-redis]
+    .venv/bin/python bench/load.py [--duration 120] [--fault none|pg-restart|worker-redis] [--smoke]
 
 `--fault pg-restart` stops PostgreSQL at 40 % of the run (`pg_ctl stop -m fast`) and starts
 it again after `--outage` seconds; `--fault worker-redis` kills the Celery worker (SIGKILL,
 its whole process group) and stops Redis, starts Redis again after `--outage` seconds, then
 the worker. Clients keep retrying filings with the same client id through the outage.
+
+`--smoke`: 4 volunteers and 2 officers for 5 s (think 0.5 s), 2 probes, a 1 s sweep: the
+whole stack and the same verification in well under a minute, for CI
+(tests/test_bench_smoke.py). It also fails when nothing was acknowledged or fired.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from types import FrameType
 from typing import Any
 
 import httpx
+from benchkit import Checks, parse_args
 from loadtest.clients import LOGIN, OPEN_CASE, Stats, national_id, simulate
 from loadtest.seed import (
     ACCEPT_PROBE_CATEGORY,
@@ -47,9 +52,9 @@ from loadtest.seed import (
     descriptions,
 )
 from loadtest.stack import Stack, cpu_seconds
-from loadtest.verify import Report, verify_escalations, verify_filings
+from loadtest.verify import verify_escalations, verify_filings
 
-from domain.db import Database
+from domain.bootstrap import open_database
 from domain.demo import DEMO_PASSWORD
 from domain.settings import normalise_database_url
 
@@ -73,7 +78,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sweep", type=float, default=2.0, help="escalation sweep period, seconds")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
-    return parser.parse_args(argv)
+    return parse_args(parser, {"duration": 5.0, "volunteers": 4, "officers": 2, "think": 0.5, "ramp": 0.5,
+                               "probes": 2, "sweep": 1.0}, argv)
 
 
 def log(message: str) -> None:
@@ -128,8 +134,8 @@ async def inject(stack: Stack, fault: str, at: float, outage: float, window: dic
     window["end"] = time.monotonic()
 
 
-async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[LoadUser]) -> Report:
-    db = Database(normalise_database_url(stack.pg.url))
+async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[LoadUser]) -> Checks:
+    db = open_database(normalise_database_url(stack.pg.url))
     try:
         log(f"filing {args.probes} escalation probes")
         case_ids = await file_probes(stack.api_url, args.probes)
@@ -157,7 +163,7 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
         print(f"API process (one uvicorn process): {api_cpu:.0f} CPU s over the run and its grace "
               f"period ({100 * api_cpu / max(stats.finished - stats.started, 1):.0f} % of one core)")
         log("verifying")
-        report = Report()
+        report = Checks()
         await verify_filings(db, stats, report)
         await verify_escalations(db, [a.referral_id for a in armed], start, run_end, settle=90.0,
                                  report=report)
@@ -215,13 +221,12 @@ def print_figures(stats: Stats, args: argparse.Namespace, window: dict[str, floa
 def run(stack: Stack, args: argparse.Namespace) -> int:
     log(f"starting PostgreSQL (port {stack.pg.port}) and Redis (port {stack.redis.port}) in {stack.base}")
     stack.start_databases()
-    log("khortor migrate; khortor seed-demo")
-    stack.run_cli("migrate")
+    log("khortor seed-demo (it migrates first)")
     stack.run_cli("seed-demo")
     log(f"creating {args.volunteers} volunteers and {args.officers} officers")
 
     async def people() -> list[LoadUser]:
-        db = Database(normalise_database_url(stack.pg.url))
+        db = open_database(normalise_database_url(stack.pg.url))
         try:
             return await create_load_users(db, args.volunteers, args.officers)
         finally:
@@ -229,17 +234,12 @@ def run(stack: Stack, args: argparse.Namespace) -> int:
 
     users = asyncio.run(people())
     log(f"starting the API (port {stack.api_port}), a Celery worker and beat")
-    stack.start_api()
-    stack.start_worker()
-    stack.start_beat()
+    stack.start_services()
     report = asyncio.run(load_and_verify(stack, args, users))
     print("\n== verification")
     for fact in report.facts:
         print(f"  {fact}")
-    if report.failures:
-        print("FAILED:")
-        for failure in report.failures:
-            print(f"  {failure}")
+    if report.exit_code():
         return 1
     print("PASSED: every acknowledged filing is stored exactly once; every due escalation fired once")
     return 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
 
@@ -65,18 +67,30 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-class Database:
-    """One engine and its two session factories: short reads and units of work."""
+FlushHook = Callable[[Session, Any, Any], None]
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+
+class Database:
+    """One engine and its two session factories: short reads and units of work.
+
+    `before_flush` hooks run in every flush of this database's sessions, inside the
+    transaction (domain/bootstrap.py passes the ones every process needs).
+    """
+
+    def __init__(self, url: str, *, before_flush: Sequence[FlushHook] = (), **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
+        session_class: type[Session] = type("KhortorSession", (Session,), {})
+        for hook in before_flush:
+            event.listen(session_class, "before_flush", hook)
         self.read_sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
+            self.engine, class_=AsyncSession, sync_session_class=session_class,
+            expire_on_commit=False, autoflush=False,
         )
         self.write_sessions = async_sessionmaker(
             self.engine.execution_options(khortor_write=True),
             class_=AsyncSession,
+            sync_session_class=session_class,
             expire_on_commit=False,
             autoflush=False,
         )

@@ -4,9 +4,9 @@ from sqlmodel import SQLModel
 
 from domain.areas.models import Area
 from domain.calendar.models import CalendarDay
-from domain.cases.models import Case, CaseEvent, CaseSequence, Referral
+from domain.cases.models import Case, CaseEvent, CaseSequence, Escalation, Referral
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
-from domain.escalations.models import DeadlineExtension, Escalation
+from domain.escalations.models import DeadlineExtension
 from domain.notifications.models import Delivery, Notification
 from domain.org_units.models import Agency, OrgUnit
 from domain.outbox.models import OutboxJob

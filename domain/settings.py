@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from domain.privacy.vault import Vault, vault_for
+from domain.vault import Vault, vault_for
 
 DEV_SECRET_NOTICE = "development-only-secret-set-KHORTOR_SECRET_KEY-in-production"
 
@@ -31,7 +30,7 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
-    # Personal data at rest (domain/privacy/vault.py): "id:base64key,..." (first seals) and
+    # Personal data at rest (domain/vault.py): "id:base64key,..." (first seals) and
     # the HMAC lookup key; empty (development and tests only) means fixed development keys.
     data_keys: str = ""
     lookup_key: str = ""
@@ -115,7 +114,3 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url.split(":///", 1)[1]
     return url
-
-
-def random_secret() -> str:
-    return secrets.token_urlsafe(48)

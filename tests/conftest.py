@@ -3,8 +3,9 @@
 Every test that touches the database runs on SQLite, and on PostgreSQL as well whenever
 KHORTOR_TEST_DATABASE_URL names a server (a fresh `khortor_test_<hex>` database is made
 on it and dropped at the end). In CI (env CI set) PostgreSQL is required: a missing URL
-fails the run instead of skipping it. Rows the tests write to the mutable tables are
-deleted after each test; the reference data and the demo users stay.
+fails the run instead of skipping it. After each test that used it, the database is put back
+as the seed left it (tests/isolation.py): rows the test wrote are deleted, wherever they are;
+the reference data and the demo users stay.
 """
 
 from __future__ import annotations
@@ -16,26 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from sqlalchemy import delete
-from sqlmodel import col
 
-from domain.cases.models import Case, CaseEvent, CaseSequence, Referral
+from domain.bootstrap import open_database
 from domain.db import Database
-from domain.privacy.models import AccessLogEntry
-from domain.demo import DEMO_PASSWORD, DEMO_USERNAMES, seed_demo
+from domain.demo import DEMO_PASSWORD, seed_demo
 from domain.settings import Settings
 from domain.uow import UnitOfWork
-from domain.users.models import LoginThrottle, User
 from tests.databases import BACKENDS, fresh_database, migrate
+from tests.isolation import SeedSnapshot
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-# Emptied after each test that used the database, children first. Users are kept when
-# they belong to the demo organisation.
-MUTABLE_TABLES: tuple[type[Any], ...] = (AccessLogEntry, CaseEvent, Referral, Case, CaseSequence,
-                                          LoginThrottle)
+# What the seed wrote to each shared database, by URL: taken in `db_url`, right after seeding.
+_SEEDS = pytest.StashKey[dict[str, SeedSnapshot]]()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -46,14 +42,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-async def db_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def db_url(backend: str, tmp_path_factory: pytest.TempPathFactory,
+                 request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """The shared test database: migrated, reference data and demo users loaded."""
     async with fresh_database(backend, tmp_path_factory.mktemp(backend)) as url:
         await migrate(url)
-        db = Database(url)
+        db = open_database(url)
         try:
             async with UnitOfWork(db) as uow:
                 await seed_demo(uow.session, DEMO_PASSWORD, datetime.now(UTC))
+            request.config.stash.setdefault(_SEEDS, {})[url] = await SeedSnapshot.take(db)
         finally:
             await db.dispose()
         yield url
@@ -68,27 +66,32 @@ async def fresh_db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url)
+    database = open_database(db_url)
     yield database
     await database.dispose()
 
 
 @pytest.fixture
-async def _empty_mutable_tables(db: Database) -> AsyncIterator[None]:
+def seed_snapshot(db_url: str, request: pytest.FixtureRequest) -> SeedSnapshot:
+    """What the seed left in the shared database: every table's count, the seeded rows."""
+    return request.config.stash[_SEEDS][db_url]
+
+
+@pytest.fixture
+async def _restore_seed(db: Database, seed_snapshot: SeedSnapshot) -> AsyncIterator[None]:
     yield
-    async with UnitOfWork(db) as uow:
-        for model in MUTABLE_TABLES:
-            await uow.session.execute(delete(model))
-        await uow.session.execute(
-            delete(User).where(col(User.username).not_in(sorted(DEMO_USERNAMES)))
-        )
+    await seed_snapshot.restore(db)
 
 
 @pytest.fixture(autouse=True)
 def _clean_database_after_test(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After a test that used the shared database, delete what it wrote."""
+    """After a test that used the shared database, put it back as the seed left it.
+
+    Set up before the test's other fixtures, so it runs after they are torn down (servers
+    and workers have stopped writing by then).
+    """
     if "db_url" in request.fixturenames:
-        request.getfixturevalue("_empty_mutable_tables")
+        request.getfixturevalue("_restore_seed")
     yield
 
 

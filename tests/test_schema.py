@@ -20,10 +20,10 @@ from api.schema import build_schema, schema
 from domain.db import Database
 from domain.migrations import upgrade
 from domain.settings import Settings
+from tests.factories import NATIONAL_ID
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
 PRODUCTION_SECRET = "production-secret-for-tests-0123456789abcdef"
-NATIONAL_ID = "1101700207366"
 
 
 def test_schema_graphql_is_what_the_code_generates() -> None:

@@ -1,5 +1,6 @@
-"""The Celery app: broker and result backend from KHORTOR_REDIS_URL, late acks, and a
-locked single beat (celery-redbeat).
+"""The Celery app: broker and result backend from KHORTOR_REDIS_URL, late acks, a locked
+single beat (celery-redbeat), and one task per job and sweep of the registry
+(workers/handlers.py), each a thin sync shim over the async handler (convention 8).
 
     celery -A workers.celery_app worker --loglevel=INFO
     celery -A workers.celery_app beat --loglevel=INFO     # one runs; a second waits on the lock
@@ -7,16 +8,61 @@ locked single beat (celery-redbeat).
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
+from typing import Any
 
+import structlog
 from celery import Celery
 from celery.signals import setup_logging, task_postrun, task_prerun, worker_process_shutdown
 
+from domain.logs import configure_logging
+from domain.outbox.repository import ClaimedJob
 from domain.settings import Settings
+from workers import runtime
+from workers.handlers import registry, relay, run_job
+from workers.registry import Sweep
+from workers.runtime import CeleryJobs
 
-TASK_MODULES = ["workers.escalations", "workers.reminders", "workers.notifications", "workers.outbox",
-                "workers.exports", "workers.privacy"]
+RELAY = "outbox.relay"
+logger = logging.getLogger("khortor.celery")
+
+
+def _job_task(name: str) -> Any:
+    def task(outbox_id: int | None = None, **ids: str) -> Any:
+        return runtime.run(lambda rt: run_job(rt, name, ids, outbox_id))
+    return task
+
+
+def _sweep_task(celery: Celery, sweep: Sweep) -> Any:
+    def task() -> int:
+        jobs = runtime.run(sweep.select)
+        for job in jobs:
+            celery.send_task(job.name, kwargs=job.ids, ignore_result=True)
+        return len(jobs)
+    return task
+
+
+def _relay_task(celery: Celery) -> Any:
+    def publish(job: ClaimedJob) -> None:
+        if job.name not in registry.jobs:  # kept in the outbox, never marked done
+            logger.error("outbox job %s (%s): no handler is registered for it", job.id, job.name)
+            return
+        celery.send_task(job.name, kwargs={**job.ids, "outbox_id": job.id}, ignore_result=True)
+
+    def task() -> int:
+        return runtime.run(lambda rt: relay(rt, publish))
+    return task
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The relay every `relay_seconds`, each sweep every `every` sweep periods."""
+    schedule = {"outbox-relay": {"task": RELAY, "schedule": timedelta(seconds=settings.relay_seconds)}}
+    for sweep in registry.sweeps.values():
+        schedule[sweep.name.replace(".", "-")] = {
+            "task": sweep.name, "schedule": timedelta(seconds=settings.sweep_seconds * sweep.every)}
+    return schedule
 
 
 def make_app(settings: Settings) -> Celery:
@@ -24,8 +70,7 @@ def make_app(settings: Settings) -> Celery:
     redis_url = settings.redis_url or "redis://127.0.0.1:6379/0"
     prefix = settings.redis_prefix
     visibility = int(os.environ.get("KHORTOR_VISIBILITY_TIMEOUT", "3600"))
-    sweep = timedelta(seconds=settings.sweep_seconds)
-    celery = Celery("khortor", include=TASK_MODULES)
+    celery = Celery("khortor")
     celery.conf.update(
         broker_url=redis_url,
         result_backend=redis_url,
@@ -57,55 +102,44 @@ def make_app(settings: Settings) -> Celery:
         redbeat_lock_key=f"{prefix}redbeat::lock",
         redbeat_lock_timeout=30,  # a dead beat's lock expires; another beat takes over
         beat_max_loop_interval=max(min(settings.relay_seconds, 5.0), 1.0),
-        beat_schedule={
-            "outbox-relay": {"task": "outbox.relay",
-                             "schedule": timedelta(seconds=settings.relay_seconds)},
-            "escalations-sweep": {"task": "escalations.sweep", "schedule": sweep},
-            "notifications-sweep": {"task": "notifications.sweep", "schedule": sweep},
-            "reminders-sweep": {"task": "reminders.sweep", "schedule": sweep * 5},
-            "retention-sweep": {"task": "privacy.retention_sweep", "schedule": sweep * 5},
-        },
+        beat_schedule=beat_schedule(settings),
     )
+    for name in registry.jobs:
+        celery.task(name=name, shared=False)(_job_task(name))
+    for sweep in registry.sweeps.values():
+        celery.task(name=sweep.name, shared=False)(_sweep_task(celery, sweep))
+    celery.task(name=RELAY, shared=False)(_relay_task(celery))
     return celery
+
+
+def job_sink(celery: Celery | None = None) -> CeleryJobs:
+    """A JobSink for a process that commits jobs: after commit, kick the relay (best effort)."""
+    target = celery or app
+    return CeleryJobs(lambda: target.send_task(RELAY, retry=False, ignore_result=True))
 
 
 settings = Settings.from_env()
 app = make_app(settings)
+runtime.use_jobs(job_sink)  # what tasks of this process enqueue goes to this app's relay
 
 
 @setup_logging.connect
 def _configure_logging(loglevel: int | str | None = None, **_kwargs: object) -> None:
     """JSON lines with personal data redacted (domain/logs.py) instead of Celery's format;
     a receiver here also keeps Celery from installing handlers of its own."""
-    from domain.logs import configure_logging
-
     configure_logging(json=settings.log_json, level=loglevel or settings.log_level)
 
 
 @task_prerun.connect
 def _bind_task(task_id: str | None = None, task: object = None, **_kwargs: object) -> None:
-    import structlog
-
     structlog.contextvars.bind_contextvars(task=getattr(task, "name", None), task_id=task_id)
 
 
 @task_postrun.connect
 def _unbind_task(**_kwargs: object) -> None:
-    import structlog
-
     structlog.contextvars.unbind_contextvars("task", "task_id")
 
 
 @worker_process_shutdown.connect
 def _dispose(**_kwargs: object) -> None:
-    from workers.runtime import shutdown
-
-    shutdown()
-
-
-def job_sink(celery: Celery | None = None) -> object:
-    """A JobSink for a process that commits jobs: after commit, kick the relay (best effort)."""
-    from workers.runtime import CeleryJobs
-
-    target = celery or app
-    return CeleryJobs(lambda: target.send_task("outbox.relay", retry=False, ignore_result=True))
+    runtime.shutdown()

@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 
 from domain.jobs import Job
-from domain.outbox.service import ClaimedJob
+from domain.outbox.repository import ClaimedJob
 from domain.settings import Settings
 from workers import handlers
 from workers.handlers import Runtime
@@ -45,11 +45,11 @@ async def relay_once(rt: Runtime) -> int:
     return len(claimed)
 
 
-async def sweep_once(rt: Runtime, names: tuple[str, ...] = tuple(handlers.SWEEPS)) -> int:
+async def sweep_once(rt: Runtime, names: Iterable[str] = tuple(handlers.registry.sweeps)) -> int:
     count = 0
     for name in names:
         try:
-            jobs = await handlers.SWEEPS[name](rt)
+            jobs = await handlers.registry.sweeps[name].select(rt)
         except Exception:
             logger.exception("sweep %s failed", name)
             continue
@@ -60,21 +60,18 @@ async def sweep_once(rt: Runtime, names: tuple[str, ...] = tuple(handlers.SWEEPS
 
 
 async def run_forever(rt: Runtime, wake: asyncio.Event) -> None:
-    """The beat and the worker in one loop: relay every `relay_seconds` (or when woken),
-    escalation and notification sweeps every `sweep_seconds`, reminders and retention every 5
-    of them."""
+    """The beat and the worker in one loop: relay every `relay_seconds` (or when woken), and
+    each sweep of the registry every `every` sweep periods, as the Celery beat does."""
     s = rt.settings
-    last_sweep = last_reminders = float("-inf")
+    last_run = {name: float("-inf") for name in handlers.registry.sweeps}
     while True:
         try:
             await relay_once(rt)
             now = time.monotonic()
-            if now - last_sweep >= s.sweep_seconds:
-                last_sweep = now
-                await sweep_once(rt, ("escalations.sweep", "notifications.sweep"))
-            if now - last_reminders >= s.sweep_seconds * 5:
-                last_reminders = now
-                await sweep_once(rt, ("reminders.sweep", "privacy.retention_sweep"))
+            due = [sweep.name for sweep in handlers.registry.sweeps.values()
+                   if now - last_run[sweep.name] >= s.sweep_seconds * sweep.every]
+            last_run.update(dict.fromkeys(due, now))
+            await sweep_once(rt, due)
         except Exception:
             logger.exception("embedded worker round failed")
         wake.clear()

@@ -1,21 +1,23 @@
 """The work itself, shared by the Celery tasks and the embedded runner: each handler opens
 one unit of work, loads the calendar in force and calls one domain service.
 
-`JOBS` maps job names (as the domain enqueues them, "<module>.<verb>") to handlers;
-`SWEEPS` select ids and return the jobs to fan out, one per item.
+Every job and sweep is declared here once, in `registry` (workers/registry.py): the job's
+name as the domain enqueues it ("<module>.<verb>"), its handler and, for a sweep, its
+period. A sweep selects ids and returns the jobs to fan out, one per item.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import domain.models  # noqa: F401  (every table, so that foreign keys resolve in a worker)
+from domain.bootstrap import open_database
 from domain.calendar.service import load_calendar
-from domain.cases.deadlines import BusinessCalendar
+from domain.cases import notices
+from domain.clock.business import BusinessCalendar
 from domain.db import Database
 from domain.escalations import repository as escalations_repo
 from domain.escalations import service as escalations
@@ -23,14 +25,23 @@ from domain.jobs import DiscardJobs, Job, JobSink
 from domain.notifications import repository as notifications_repo
 from domain.notifications import service as notifications
 from domain.notifications.channels import Channel, SmtpChannel, SmtpSettings
-from domain.outbox import service as outbox
+from domain.outbox import repository as outbox
 from domain.privacy import pdpa
 from domain.reminders import service as reminders
 from domain.settings import Settings
 from domain.stats import exports
 from domain.uow import UnitOfWork
+from workers.registry import Registry
 
 SWEEP_BATCH = 1000
+registry = Registry()
+# Jobs only the sweeps below make (the domain enqueues the others by its own constants).
+ESCALATE = "escalations.escalate"
+REMIND_ON_HOLD = "reminders.remind_on_hold"
+ASK_SATISFACTION = "reminders.ask_satisfaction"
+CLOSE_RESOLVED = "reminders.close_resolved"
+SEND_DIGEST = "reminders.send_digest"
+ANONYMISE_EXPIRED = "privacy.anonymise_expired"
 
 
 @dataclass
@@ -65,7 +76,7 @@ class Runtime:
                 host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
                 user=settings.smtp_user, password=settings.smtp_password,
                 starttls=settings.smtp_starttls))
-        return cls(settings=settings, db=Database(settings.database_url), channels=channels,
+        return cls(settings=settings, db=open_database(settings.database_url), channels=channels,
                    jobs=jobs or DiscardJobs())
 
 
@@ -73,85 +84,84 @@ def _id(value: str) -> uuid.UUID:
     return uuid.UUID(str(value))
 
 
-# --- handlers (one item each) ------------------------------------------------------------
+# --- jobs (one item each) ------------------------------------------------------------------
 
+@registry.job(ESCALATE)
 async def escalate(rt: Runtime, referral_id: str) -> int:
     calendar = await rt.calendar()
     async with rt.uow() as uow:
         return len(await escalations.escalate_if_overdue(uow, _id(referral_id), rt.now(), calendar))
 
 
+@registry.job(notifications.DELIVER_JOB)
 async def deliver(rt: Runtime, delivery_id: str) -> bool:
     async with rt.uow() as uow:
         return await notifications.deliver(uow, _id(delivery_id), rt.now(), rt.channels)
 
 
+@registry.job(notices.REFERRAL_ROUTED_JOB)
 async def referral_routed(rt: Runtime, referral_id: str) -> int:
     calendar = await rt.calendar()
     async with rt.uow() as uow:
-        return await notifications.referral_routed(uow, _id(referral_id), rt.now(), calendar)
+        return await notices.referral_routed(uow, _id(referral_id), rt.now(), calendar)
 
 
+@registry.job(REMIND_ON_HOLD)
 async def remind_on_hold(rt: Runtime, referral_id: str) -> bool:
     calendar = await rt.calendar()
     async with rt.uow() as uow:
         return await reminders.remind_on_hold(uow, _id(referral_id), rt.now(), calendar)
 
 
+@registry.job(ASK_SATISFACTION)
 async def ask_satisfaction(rt: Runtime, case_id: str) -> bool:
     calendar = await rt.calendar()
     async with rt.uow() as uow:
         return await reminders.ask_satisfaction(uow, _id(case_id), rt.now(), calendar)
 
 
+@registry.job(CLOSE_RESOLVED)
 async def close_resolved(rt: Runtime, case_id: str) -> bool:
     calendar = await rt.calendar()
     async with rt.uow() as uow:
         return await reminders.close_resolved(uow, _id(case_id), rt.now(), calendar)
 
 
+@registry.job(SEND_DIGEST)
 async def send_digest(rt: Runtime, user_id: str) -> bool:
     calendar = await rt.calendar()
     async with rt.uow() as uow:
         return await reminders.send_digest(uow, _id(user_id), rt.now(), calendar)
 
 
+@registry.job(ANONYMISE_EXPIRED)
 async def anonymise_expired(rt: Runtime, case_id: str) -> bool:
     async with rt.uow() as uow:
         return await pdpa.anonymise_if_expired(uow, _id(case_id), rt.now(), rt.retention)
 
 
+@registry.job(exports.JOB_NAME)
 async def generate_export(rt: Runtime, export_id: str) -> None:
     await exports.generate_export(rt.db, export_id, await rt.calendar(), clock=rt.now)
 
 
-JOBS: dict[str, Callable[..., Awaitable[Any]]] = {
-    "escalations.escalate": escalate,
-    "notifications.deliver": deliver,
-    "notifications.referral_routed": referral_routed,
-    "reminders.remind_on_hold": remind_on_hold,
-    "reminders.ask_satisfaction": ask_satisfaction,
-    "reminders.close_resolved": close_resolved,
-    "reminders.send_digest": send_digest,
-    exports.JOB_NAME: generate_export,
-    "privacy.anonymise_expired": anonymise_expired,
-}
+# --- sweeps: select ids, return one job per item; `every` is in sweep periods ---------------
 
-
-# --- sweeps: select ids, return one job per item -------------------------------------------
-
+@registry.sweep("escalations.sweep")
 async def escalation_sweep(rt: Runtime) -> list[Job]:
     async with rt.db.read_sessions() as session:
         ids = await escalations_repo.due_referral_ids(session, rt.now(), SWEEP_BATCH)
-    return [Job("escalations.escalate", {"referral_id": str(i)}) for i in ids]
+    return [Job(ESCALATE, {"referral_id": str(i)}) for i in ids]
 
 
+@registry.sweep("notifications.sweep")
 async def notification_sweep(rt: Runtime) -> list[Job]:
     async with rt.db.read_sessions() as session:
         ids = await notifications_repo.due_delivery_ids(session, rt.now(), SWEEP_BATCH)
-    return [Job("notifications.deliver", {"delivery_id": str(i)}) for i in ids]
+    return [Job(notifications.DELIVER_JOB, {"delivery_id": str(i)}) for i in ids]
 
 
+@registry.sweep("reminders.sweep", every=5)
 async def reminder_sweep(rt: Runtime) -> list[Job]:
     calendar = await rt.calendar()
     now = rt.now()
@@ -160,24 +170,17 @@ async def reminder_sweep(rt: Runtime) -> list[Job]:
         ask = await reminders.satisfaction_due_ids(session, SWEEP_BATCH)
         close = await reminders.auto_close_due_ids(session, now, SWEEP_BATCH)
         digest = await reminders.digest_officer_ids(session, now, calendar)
-    return ([Job("reminders.remind_on_hold", {"referral_id": str(i)}) for i in held]
-            + [Job("reminders.ask_satisfaction", {"case_id": str(i)}) for i in ask]
-            + [Job("reminders.close_resolved", {"case_id": str(i)}) for i in close]
-            + [Job("reminders.send_digest", {"user_id": str(i)}) for i in digest])
+    return ([Job(REMIND_ON_HOLD, {"referral_id": str(i)}) for i in held]
+            + [Job(ASK_SATISFACTION, {"case_id": str(i)}) for i in ask]
+            + [Job(CLOSE_RESOLVED, {"case_id": str(i)}) for i in close]
+            + [Job(SEND_DIGEST, {"user_id": str(i)}) for i in digest])
 
 
+@registry.sweep("privacy.retention_sweep", every=5)
 async def retention_sweep(rt: Runtime) -> list[Job]:
     async with rt.db.read_sessions() as session:
         ids = await pdpa.retention_due_ids(session, rt.now(), rt.retention, SWEEP_BATCH)
-    return [Job("privacy.anonymise_expired", {"case_id": str(i)}) for i in ids]
-
-
-SWEEPS: dict[str, Callable[[Runtime], Awaitable[list[Job]]]] = {
-    "escalations.sweep": escalation_sweep,
-    "notifications.sweep": notification_sweep,
-    "reminders.sweep": reminder_sweep,
-    "privacy.retention_sweep": retention_sweep,
-}
+    return [Job(ANONYMISE_EXPIRED, {"case_id": str(i)}) for i in ids]
 
 
 # --- the outbox ----------------------------------------------------------------------------
@@ -200,9 +203,8 @@ async def mark_done(rt: Runtime, outbox_id: int) -> None:
 
 async def run_job(rt: Runtime, name: str, ids: dict[str, Any], outbox_id: int | None = None) -> Any:
     """Run one job's handler; then mark its outbox row done (a crash before that re-runs it,
-    which the handlers allow)."""
-    handler = JOBS.get(name)
-    result = await handler(rt, **ids) if handler is not None else None
+    which the handlers allow). A name nothing handles raises `UnknownJob`: the row is kept."""
+    result = await registry.handler(name)(rt, **ids)
     if outbox_id is not None:
         await mark_done(rt, outbox_id)
     return result

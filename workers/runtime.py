@@ -22,6 +22,13 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
+_default_jobs: list[Callable[[], JobSink]] = []
+
+
+def use_jobs(make: Callable[[], JobSink]) -> None:
+    """Where jobs committed by this process's tasks go when KHORTOR_REDIS_URL is set (the
+    Celery app registers its relay kick here, so this module needs no Celery)."""
+    _default_jobs[:] = [make]
 
 
 def _current(jobs: JobSink | None) -> tuple[asyncio.AbstractEventLoop, Runtime]:
@@ -34,10 +41,8 @@ def _current(jobs: JobSink | None) -> tuple[asyncio.AbstractEventLoop, Runtime]:
         if _state["runtime"] is None:
             asyncio.set_event_loop(loop)
             settings = Settings.from_env()
-            if jobs is None and settings.redis_url:
-                from workers.celery_app import job_sink
-
-                jobs = job_sink()  # type: ignore[assignment]
+            if jobs is None and settings.redis_url and _default_jobs:
+                jobs = _default_jobs[0]()
             _state["runtime"] = Runtime.create(settings, jobs)
         return loop, _state["runtime"]
 

@@ -12,6 +12,7 @@ from api.context import Info
 from api.errors import ValidationError
 from api.permissions import IsAuthenticated, roles
 from domain.calendar import service
+from domain.clock.business import CALENDAR_YEARS
 from domain.users.models import Role
 
 ADMINS = [IsAuthenticated, roles(Role.ADMIN)]
@@ -40,7 +41,7 @@ class CalendarQueries:
     @strawberry.field(description="The holidays of a year that deadlines skip (weekends aside).",
                       permission_classes=[IsAuthenticated])
     async def holidays(self, info: Info, year: int) -> list[Holiday]:
-        if not 2020 <= year <= 2045:
+        if year not in CALENDAR_YEARS:
             return []
         async with info.context.db.read_sessions() as session:
             rows = await service.holidays_of_year(session, year)

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
-from sqlalchemy.exc import IntegrityError
 
 from api.cases.inputs import OpenCaseInput
 from api.cases.types import Case, CaseEvent, DuplicateCaseWarning, Referral, ReferralOutcome
@@ -14,10 +13,11 @@ from api.context import Info
 from api.errors import IllegalTransitionError, NotFoundError, StaleVersionError, ValidationError
 from api.ids import id_or_nil
 from api.permissions import IsAuthenticated, roles
-from domain.cases import service
-from domain.cases.commands import CaseChange, ReferralChange
+from domain.cases import closing, filing, notes, referrals, triage
+from domain.cases.commands import (AcceptReferral, AddNote, CloseCase, CompleteReferral, HoldReferral,
+                                   RecordSatisfaction, RedirectReferral, ReferralCommand, RejectCase,
+                                   RejectReferral, ReopenCase, ResumeReferral, RouteCase)
 from domain.cases.models import Referral as ReferralRow
-from domain.cases.state import CaseAction, ReferralAction
 from domain.users.models import Role
 
 ChangeErrors = NotFoundError | IllegalTransitionError | StaleVersionError | ValidationError
@@ -117,26 +117,10 @@ RejectReferralResult = Annotated[RejectReferralSuccess | ChangeErrors,
 RedirectReferralResult = Annotated[RedirectReferralSuccess | ChangeErrors,
                                    strawberry.union("RedirectReferralResult")]
 
-VERSION = "The `version` you last saw; if it changed since, nothing is changed (STALE_VERSION)."
-
-
-async def _on_referral(info: Info, action: ReferralAction, change: ReferralChange) -> ReferralRow:
+async def _on_referral(info: Info, cmd: ReferralCommand) -> ReferralRow:
     ctx = info.context
     async with ctx.uow() as uow:
-        return await service.act_on_referral(uow, ctx.user, action, change, ctx.now(), ctx.calendar)
-
-
-async def _on_case(info: Info, action: CaseAction, change: CaseChange) -> Case:
-    ctx = info.context
-    async with ctx.uow() as uow:
-        row = await service.change_case(uow, ctx.user, action, change, ctx.now(), ctx.calendar)
-    return Case.of(row)
-
-
-def _referral_change(referral_id: strawberry.ID, expected_version: int | None,
-                     **values: object) -> ReferralChange:
-    return ReferralChange(referral_id=id_or_nil(referral_id), expected_version=expected_version,
-                          **values)  # type: ignore[arg-type]
+        return await referrals.act_on_referral(uow, ctx.user, cmd, ctx.now(), ctx.calendar)
 
 
 @strawberry.type
@@ -145,16 +129,8 @@ class CaseMutations:
                          permission_classes=FILERS)
     async def open_case(self, info: Info, input: OpenCaseInput) -> OpenCaseResult:
         ctx = info.context
-        command = input.command()
-        try:
-            async with ctx.uow() as uow:
-                row = await service.open_case(uow, ctx.user, command, ctx.now(), ctx.calendar,
-                                              ctx.settings.vault)
-        except IntegrityError:
-            # The same clientId raced in twice: the other request filed it; answer with that.
-            async with ctx.uow() as uow:
-                row = await service.open_case(uow, ctx.user, command, ctx.now(), ctx.calendar,
-                                              ctx.settings.vault)
+        row = await filing.file_case(ctx.uow, ctx.user, input.command(), ctx.now(), ctx.calendar,
+                                     ctx.settings.vault)
         return OpenCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Triage: send the case to one or more offices.",
@@ -162,43 +138,49 @@ class CaseMutations:
     async def route_case(self, info: Info, case_id: strawberry.ID, org_unit_codes: list[str],
                          expected_version: int | None = None) -> RouteCaseResult:
         ctx = info.context
-        change = CaseChange(id_or_nil(case_id), expected_version,
-                            org_unit_codes=tuple(org_unit_codes))
+        cmd = RouteCase(id_or_nil(case_id), tuple(org_unit_codes), expected_version)
         async with ctx.uow() as uow:
-            row = await service.route_case(uow, ctx.user, change, ctx.now(), ctx.calendar)
+            row = await triage.route_case(uow, ctx.user, cmd, ctx.now(), ctx.calendar)
         return RouteCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Decline a new case at triage (duplicate, outside the mandate).",
                          permission_classes=COORDINATORS)
     async def reject_case(self, info: Info, case_id: strawberry.ID, reason: str,
                           expected_version: int | None = None) -> RejectCaseResult:
-        case = await _on_case(info, CaseAction.REJECT, CaseChange(id_or_nil(case_id), expected_version,
-                                                                  reason=reason))
-        return RejectCaseSuccess(case=case)
+        ctx = info.context
+        async with ctx.uow() as uow:
+            row = await triage.reject_case(uow, ctx.user, RejectCase(id_or_nil(case_id), reason, expected_version),
+                                           ctx.now())
+        return RejectCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Close a resolved case once the citizen confirms.",
                          permission_classes=FILERS_AND_COORDINATORS)
     async def close_case(self, info: Info, case_id: strawberry.ID,
                          expected_version: int | None = None) -> CloseCaseResult:
-        case = await _on_case(info, CaseAction.CLOSE, CaseChange(id_or_nil(case_id), expected_version))
-        return CloseCaseSuccess(case=case)
+        ctx = info.context
+        async with ctx.uow() as uow:
+            row = await closing.close_case(uow, ctx.user, CloseCase(id_or_nil(case_id), expected_version),
+                                           ctx.now())
+        return CloseCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Reopen a resolved case; its offices get new referrals.",
                          permission_classes=FILERS_AND_COORDINATORS)
     async def reopen_case(self, info: Info, case_id: strawberry.ID, reason: str,
                           expected_version: int | None = None) -> ReopenCaseResult:
-        case = await _on_case(info, CaseAction.REOPEN, CaseChange(id_or_nil(case_id), expected_version,
-                                                                  reason=reason))
-        return ReopenCaseSuccess(case=case)
+        ctx = info.context
+        cmd = ReopenCase(id_or_nil(case_id), reason, expected_version)
+        async with ctx.uow() as uow:
+            row = await closing.reopen_case(uow, ctx.user, cmd, ctx.now(), ctx.calendar)
+        return ReopenCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Record the citizen's satisfaction (1–5) with a resolved case.",
                          permission_classes=FILERS)
     async def record_satisfaction(self, info: Info, case_id: strawberry.ID, score: int,
                                   expected_version: int | None = None) -> RecordSatisfactionResult:
         ctx = info.context
-        change = CaseChange(id_or_nil(case_id), expected_version, score=score)
+        cmd = RecordSatisfaction(id_or_nil(case_id), score, expected_version)
         async with ctx.uow() as uow:
-            row = await service.record_satisfaction(uow, ctx.user, change, ctx.now())
+            row = await closing.record_satisfaction(uow, ctx.user, cmd, ctx.now())
         return RecordSatisfactionSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Add a note to the history; `internal` notes are for staff only.",
@@ -206,53 +188,50 @@ class CaseMutations:
     async def add_note(self, info: Info, case_id: strawberry.ID, text: str,
                        internal: bool = False) -> AddNoteResult:
         ctx = info.context
-        change = CaseChange(id_or_nil(case_id), text=text, internal=internal)
         async with ctx.uow() as uow:
-            row, event = await service.add_note(uow, ctx.user, change, ctx.now())
+            row, event = await notes.add_note(uow, ctx.user, AddNote(id_or_nil(case_id), text, internal),
+                                              ctx.now())
         return AddNoteSuccess(case=Case.of(row), event=CaseEvent.of(event))
 
     @strawberry.mutation(description="Accept a referral sent to your office.", permission_classes=UNIT_STAFF)
     async def accept_referral(self, info: Info, referral_id: strawberry.ID,
                               expected_version: int | None = None) -> AcceptReferralResult:
-        row = await _on_referral(info, ReferralAction.ACCEPT, _referral_change(referral_id, expected_version))
+        row = await _on_referral(info, AcceptReferral(id_or_nil(referral_id), expected_version))
         return AcceptReferralSuccess(referral=Referral.of(row))
 
     @strawberry.mutation(description="Put a referral on hold, waiting for someone; a reason is required.",
                          permission_classes=UNIT_STAFF)
     async def hold_referral(self, info: Info, referral_id: strawberry.ID, reason: str,
                             expected_version: int | None = None) -> HoldReferralResult:
-        row = await _on_referral(info, ReferralAction.HOLD,
-                                 _referral_change(referral_id, expected_version, reason=reason))
+        row = await _on_referral(info, HoldReferral(id_or_nil(referral_id), reason, expected_version))
         return HoldReferralSuccess(referral=Referral.of(row))
 
     @strawberry.mutation(description="Resume work on a referral on hold.", permission_classes=UNIT_STAFF)
     async def resume_referral(self, info: Info, referral_id: strawberry.ID,
                               expected_version: int | None = None) -> ResumeReferralResult:
-        row = await _on_referral(info, ReferralAction.RESUME, _referral_change(referral_id, expected_version))
+        row = await _on_referral(info, ResumeReferral(id_or_nil(referral_id), expected_version))
         return ResumeReferralSuccess(referral=Referral.of(row))
 
     @strawberry.mutation(description="Complete a referral with its outcome.", permission_classes=UNIT_STAFF)
     async def complete_referral(self, info: Info, referral_id: strawberry.ID, outcome: ReferralOutcome,
                                 note: str | None = None, amount_recovered_thb: Decimal | None = None,
                                 expected_version: int | None = None) -> CompleteReferralResult:
-        change = _referral_change(referral_id, expected_version, outcome=outcome, note=note,
-                                  amount_recovered_thb=amount_recovered_thb)
-        row = await _on_referral(info, ReferralAction.COMPLETE, change)
+        cmd = CompleteReferral(id_or_nil(referral_id), outcome, note, amount_recovered_thb, expected_version)
+        row = await _on_referral(info, cmd)
         return CompleteReferralSuccess(referral=Referral.of(row))
 
     @strawberry.mutation(description="Decline a referral; a reason is required.", permission_classes=UNIT_STAFF)
     async def reject_referral(self, info: Info, referral_id: strawberry.ID, reason: str,
                               expected_version: int | None = None) -> RejectReferralResult:
-        row = await _on_referral(info, ReferralAction.REJECT,
-                                 _referral_change(referral_id, expected_version, reason=reason))
+        row = await _on_referral(info, RejectReferral(id_or_nil(referral_id), reason, expected_version))
         return RejectReferralSuccess(referral=Referral.of(row))
 
     @strawberry.mutation(description="Send a referral on to another office, with a reason.",
                          permission_classes=UNIT_STAFF)
     async def redirect_referral(self, info: Info, referral_id: strawberry.ID, org_unit_code: str,
                                 reason: str, expected_version: int | None = None) -> RedirectReferralResult:
-        change = _referral_change(referral_id, expected_version, org_unit_code=org_unit_code, reason=reason)
-        row = await _on_referral(info, ReferralAction.REDIRECT, change)
+        cmd = RedirectReferral(id_or_nil(referral_id), org_unit_code, reason, expected_version)
+        row = await _on_referral(info, cmd)
         successor = await info.context.loaders.referrals_by_case.load(row.case_id)
         new = next(r for r in successor if r.predecessor_id == row.id)
         return RedirectReferralSuccess(referral=Referral.of(row), new_referral=Referral.of(new))

@@ -14,15 +14,14 @@ from api.context import Info
 from api.errors import ErrorCode, UserError
 from api.reference.types import Area, Category, OrgUnit
 from api.users.types import User
+from domain.cases import citizen as citizen_data
 from domain.cases import policy
-from domain.cases.identifiers import format_national_id, mask_name, mask_national_id, mask_phone
+from domain.cases.citizen import CitizenIdentity
 from domain.cases.models import Case as CaseRow
 from domain.cases.models import CaseEvent as CaseEventRow
 from domain.cases.models import ContactPreference, EventType, ReferralOutcome
 from domain.cases.models import Referral as ReferralRow
 from domain.errors import DuplicateCase
-from domain.privacy import citizen as citizen_data
-from domain.privacy.citizen import CitizenIdentity
 from domain.cases.state import CaseStatus, ReferralStatus
 
 CaseStatusEnum = strawberry.enum(CaseStatus, name="CaseStatus", description="Where a case stands.")
@@ -53,23 +52,11 @@ class Citizen:
     def shown(cls, row: CaseRow, who: CitizenIdentity, whole: bool, revealed: bool) -> Citizen:
         """The citizen as this viewer may see it: `whole` shows the name, `revealed` the
         national ID and phone too."""
-        anonymised = row.anonymised_at is not None
-        if anonymised:
-            name = "—"
-        elif whole:
-            name = who.full_name or ""
-        else:
-            name = mask_name(who.full_name or "")
-        national_id, phone = who.national_id, who.phone
-        if revealed:
-            national_id = format_national_id(national_id) if national_id else None
-        else:
-            national_id = mask_national_id(national_id) if national_id else None
-            phone = mask_phone(phone) if phone else None
-        return cls(full_name=name, national_id=national_id, phone=phone,
+        view = citizen_data.shown(row, who, whole, revealed)
+        return cls(full_name=view.full_name, national_id=view.national_id, phone=view.phone,
                    contact_preference=ContactPreference(row.citizen_contact_preference),
-                   consent_at=row.citizen_consent_at, masked=not whole,
-                   may_reveal=whole and not anonymised, anonymised=anonymised)
+                   consent_at=row.citizen_consent_at, masked=view.masked, may_reveal=view.may_reveal,
+                   anonymised=view.anonymised)
 
 
 @strawberry.type(description="The employer (นายจ้าง), where there is one.")

@@ -10,7 +10,6 @@ from api.context import Info
 from api.errors import InvalidCredentialsError, TooManyAttemptsError
 from api.permissions import IsAuthenticated
 from api.users.types import User
-from domain.errors import InvalidCredentials
 from domain.users import repository, service
 
 
@@ -40,22 +39,8 @@ class UserMutations:
                                      "lock the username and the client address for a while.")
     async def login(self, info: Info, username: str, password: str) -> LoginResult:
         ctx = info.context
-        username, now = username[:80], ctx.now()
         client = ctx.request.client
-        keys = service.throttle_keys(username, client.host if client else None)
-        async with ctx.db.read_sessions() as session:
-            await service.ensure_not_locked(session, keys, now)
-            try:
-                row = await service.authenticate(session, username, password[:200])
-            except InvalidCredentials:
-                row = None
-        async with ctx.uow() as uow:  # the count is committed before the error is returned
-            if row is None:
-                await service.record_failed_login(uow.session, keys, now)
-            else:
-                await service.record_successful_login(uow.session, username)
-        if row is None:
-            raise InvalidCredentials()
-        token = service.issue_token(row, ctx.settings.secret_key, ctx.now(),
-                                    int(ctx.settings.token_lifetime.total_seconds()))
+        attempt = service.SignIn(username, password, client.host if client else None)
+        row, token = await service.sign_in(ctx.db, ctx.uow, attempt, ctx.now(), ctx.settings.secret_key,
+                                           int(ctx.settings.token_lifetime.total_seconds()))
         return LoginSuccess(token=token, user=User.of(row))

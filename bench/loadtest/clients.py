@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from benchkit import thai_national_id
 from loadtest.seed import FAMILY, GIVEN, PASSWORD, LoadUser
 
 LOGIN = """mutation Login($u: String!, $p: String!) { login(username: $u, password: $p) {
@@ -94,9 +95,7 @@ class Stats:
 
 
 def national_id(rng: random.Random) -> str:
-    first12 = str(rng.randint(1, 8)) + "".join(str(rng.randint(0, 9)) for _ in range(11))
-    check = (11 - sum(int(d) * (13 - i) for i, d in enumerate(first12)) % 11) % 10
-    return first12 + str(check)
+    return thai_national_id(str(rng.randint(1, 8)) + "".join(str(rng.randint(0, 9)) for _ in range(11)))
 
 
 class Session:

@@ -21,8 +21,8 @@ from domain.areas.models import Area, AreaLevel
 from domain.calendar.service import load_calendar
 from domain.cases.models import Referral
 from domain.db import Database
-from domain.escalations import rules
-from domain.escalations.service import running
+from domain.cases import deadlines as rules
+from domain.cases.clocks import running
 from domain.uow import UnitOfWork
 from domain.users.models import Role, User
 from domain.users.service import NewUser, create_user

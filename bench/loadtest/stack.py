@@ -214,9 +214,17 @@ class Stack:
         self.pg.init()
         self.redis.start()
 
-    def start_api(self) -> None:
+    def start_services(self) -> None:
+        """The API, a Celery worker and beat, started together (they import the app at the
+        same time); back when the API answers and the worker is ready."""
         self.api.start()
+        offset = self._worker_log_size()
+        self.worker.start()
+        self.beat.start()
+        self._wait_for_api()
+        self._wait_for_worker(offset)
 
+    def _wait_for_api(self) -> None:
         def ready() -> bool:
             if not self.api.alive():
                 raise RuntimeError(f"the API exited; see {self.api.log}")
@@ -225,12 +233,17 @@ class Stack:
             except httpx.HTTPError:
                 return False
 
-        wait_for(ready, 120, "the API to answer /readyz", every=0.5)
+        wait_for(ready, 120, "the API to answer /readyz", every=0.25)
 
     def start_worker(self) -> None:
-        offset = self.worker.log.stat().st_size if self.worker.log.exists() else 0
+        offset = self._worker_log_size()
         self.worker.start()
+        self._wait_for_worker(offset)
 
+    def _worker_log_size(self) -> int:
+        return self.worker.log.stat().st_size if self.worker.log.exists() else 0
+
+    def _wait_for_worker(self, offset: int) -> None:
         def ready() -> bool:
             if not self.worker.alive():
                 raise RuntimeError(f"the Celery worker exited; see {self.worker.log}")
@@ -238,10 +251,7 @@ class Stack:
                 log.seek(offset)
                 return b"load@localhost ready." in log.read()
 
-        wait_for(ready, 90, "the Celery worker", every=0.5)
-
-    def start_beat(self) -> None:
-        self.beat.start()
+        wait_for(ready, 90, "the Celery worker", every=0.25)
 
     def close(self, keep: bool = False) -> None:
         for group in (self.api, self.beat, self.worker, self.redis.group):

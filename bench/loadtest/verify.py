@@ -16,32 +16,23 @@ import json
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
+from benchkit import Checks
 from domain.calendar.service import load_calendar
 from domain.cases.models import Referral
 from domain.db import Database
-from domain.escalations import rules
-from domain.escalations.service import running
+from domain.cases import deadlines as rules
+from domain.cases.clocks import running
 from loadtest.clients import Stats
 
 SKEW = timedelta(seconds=1)  # the workers' clock and ours read the same system clock
 
 
-@dataclass
-class Report:
-    failures: list[str] = field(default_factory=list)
-    facts: list[str] = field(default_factory=list)
-
-    def check(self, ok: bool, message: str) -> None:
-        if not ok:
-            self.failures.append(message)
-
-
-async def verify_filings(db: Database, stats: Stats, report: Report) -> None:
+async def verify_filings(db: Database, stats: Stats, report: Checks) -> None:
     async with db.read_sessions() as session:
         rows = (await session.execute(text(
             "SELECT c.id, c.reference, c.description, u.username,"
@@ -87,6 +78,7 @@ async def verify_filings(db: Database, stats: Stats, report: Report) -> None:
     report.facts.append(f"database: {len(stored)} cases by the simulated volunteers")
     for problem, count in sorted(bad.items()):
         report.check(False, f"filings: {count} acknowledged filing(s): {problem}")
+    report.check(bool(acked), "filings: none acknowledged")
     report.check(not strays, f"filings: {len(strays)} case(s) in the database that no client sent")
     report.check(not bad and not strays,
                  "filings: acknowledged filings do not match the database one to one")
@@ -133,7 +125,7 @@ async def _fired(db: Database) -> tuple[dict[tuple[str, str, int], list[datetime
 
 
 async def verify_escalations(db: Database, probe_ids: list[uuid.UUID], run_start: datetime,
-                             run_end: datetime, settle: float, report: Report) -> None:
+                             run_end: datetime, settle: float, report: Checks) -> None:
     dues, moved = await _expected(db, probe_ids)
     must = [d for d in dues if d.at <= run_end]
     deadline = time.monotonic() + settle
@@ -156,6 +148,7 @@ async def verify_escalations(db: Database, probe_ids: list[uuid.UUID], run_start
         f"escalations: {len(probe_ids)} probe referrals, {len(must)} levels due by the end of the run, "
         f"{len(must) - len(missing)} fired; {sum(len(v) for v in fired.values())} escalation entries "
         f"in all; lag after due (levels due in the run) p50 {_pct(lags, 50):.1f} s, max {lags[-1] if lags else 0:.1f} s")
+    report.check(bool(must) or not probe_ids, "escalations: no level of the probes came due during the run")
     report.check(not moved, f"escalations: {len(moved)} probe referral(s) left PENDING (someone acted on them)")
     report.check(not missing, f"escalations: {len(missing)} level(s) due by the end of the run never fired: "
                               + ", ".join(f"{d.kind}/{d.level}" for d in missing[:8]))

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.calendar import government_calendar, with_changes
+from domain.calendar import repository
 from domain.calendar.models import CalendarDay
-from domain.cases.deadlines import BusinessCalendar
+from domain.clock.business import (CALENDAR_YEARS, BusinessCalendar, government_calendar, seeded_holidays,
+                                   with_changes)
 from domain.errors import AccessDenied, ValidationFailed
+from domain.escalations.service import recompute_open_deadlines
 from domain.uow import UnitOfWork
 from domain.users.models import Role
 from domain.users.principal import Principal
 
 
 async def changed_days(session: AsyncSession) -> list[CalendarDay]:
-    return list((await session.execute(select(CalendarDay).order_by(CalendarDay.day))).scalars())  # type: ignore[arg-type]
+    """The days an admin added as holidays or made working days."""
+    return await repository.changed_days(session)
 
 
 async def load_calendar(session: AsyncSession) -> BusinessCalendar:
     """The calendar in force: seeded holidays plus added, minus removed days."""
-    rows = await changed_days(session)
+    rows = await repository.changed_days(session)
     return with_changes([r.day for r in rows if r.is_holiday], [r.day for r in rows if not r.is_holiday])
 
 
@@ -33,15 +35,14 @@ def _require_admin(principal: Principal) -> None:
 
 async def _set_day(uow: UnitOfWork, principal: Principal, day: date, holiday: bool, name: str,
                    now: datetime) -> tuple[BusinessCalendar, int]:
-    from domain.escalations.service import recompute_open_deadlines
-
     _require_admin(principal)
-    if day.year not in range(2020, 2046):
-        raise ValidationFailed("day", "The day must be between 2020 and 2045.",
-                               "วันที่ต้องอยู่ระหว่างปี ค.ศ. 2020 ถึง 2045", code="OUT_OF_RANGE")
+    if day.year not in CALENDAR_YEARS:
+        first, last = CALENDAR_YEARS[0], CALENDAR_YEARS[-1]
+        raise ValidationFailed("day", f"The day must be between {first} and {last}.",
+                               f"วันที่ต้องอยู่ระหว่างปี ค.ศ. {first} ถึง {last}", code="OUT_OF_RANGE")
     session = uow.session
     seeded = day in government_calendar().holidays
-    row = await session.get(CalendarDay, day)
+    row = await repository.changed_day(session, day)
     if holiday == seeded:
         if row is not None:
             await session.delete(row)  # back to what the `holidays` package says
@@ -88,11 +89,9 @@ class CalendarCache:
 async def holidays_of_year(session: AsyncSession, year: int) -> list[tuple[date, str, str]]:
     """The holidays in force in `year`: (day, name, source) with source SEEDED (the
     `holidays` package) or ADDED (an admin); seeded days an admin removed are left out."""
-    import holidays as holiday_data
-
-    changes = {r.day: r for r in await changed_days(session) if r.day.year == year}
-    seeded = holiday_data.Thailand(years=[year], categories=("public",))
-    result = [(day, str(name), "SEEDED") for day, name in seeded.items()
+    changes = {r.day: r for r in await repository.changed_days(session) if r.day.year == year}
+    seeded = seeded_holidays(year)
+    result = [(day, name, "SEEDED") for day, name in seeded.items()
               if not (day in changes and not changes[day].is_holiday)]
     result += [(r.day, r.name, "ADDED") for r in changes.values() if r.is_holiday and r.day not in seeded]
     return sorted(result)

@@ -1,4 +1,5 @@
-"""What a user asks the case service to do: plain values, parsed at the edge."""
+"""What a user asks the case services to do: one small command per action, plain values
+parsed at the edge. `expected_version` guards against stale edits (STALE_VERSION)."""
 
 from __future__ import annotations
 
@@ -45,29 +46,102 @@ class OpenCase:
     file_anyway: bool = False
 
 
-@dataclass(frozen=True)
-class ReferralChange:
-    """An action on one referral; `expected_version` guards against stale edits."""
+# --- referrals: one command per action on the referral state machine ----------------------
 
+@dataclass(frozen=True)
+class AcceptReferral:
     referral_id: uuid.UUID
     expected_version: int | None = None
-    reason: str | None = None
-    outcome: ReferralOutcome | None = None
-    note: str | None = None
-    amount_recovered_thb: Decimal | None = None
-    org_unit_code: str | None = None
 
 
 @dataclass(frozen=True)
-class CaseChange:
+class HoldReferral:
+    referral_id: uuid.UUID
+    reason: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ResumeReferral:
+    referral_id: uuid.UUID
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class CompleteReferral:
+    referral_id: uuid.UUID
+    outcome: ReferralOutcome | None
+    note: str | None = None
+    amount_recovered_thb: Decimal | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RejectReferral:
+    referral_id: uuid.UUID
+    reason: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RedirectReferral:
+    referral_id: uuid.UUID
+    org_unit_code: str
+    reason: str
+    expected_version: int | None = None
+
+
+ReferralCommand = (AcceptReferral | HoldReferral | ResumeReferral | CompleteReferral | RejectReferral
+                   | RedirectReferral)
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RouteCase:
+    case_id: uuid.UUID
+    org_unit_codes: tuple[str, ...]
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RejectCase:
+    case_id: uuid.UUID
+    reason: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class CloseCase:
     case_id: uuid.UUID
     expected_version: int | None = None
-    reason: str | None = None
-    text: str | None = None
-    internal: bool = False
-    score: int | None = None
-    org_unit_codes: tuple[str, ...] = ()
 
+
+@dataclass(frozen=True)
+class ReopenCase:
+    case_id: uuid.UUID
+    reason: str
+    expected_version: int | None = None
+
+
+CaseCommand = RejectCase | CloseCase | ReopenCase
+
+
+@dataclass(frozen=True)
+class RecordSatisfaction:
+    case_id: uuid.UUID
+    score: int | None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class AddNote:
+    case_id: uuid.UUID
+    text: str
+    internal: bool = False
+
+
+# --- reading --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class CaseFilter:

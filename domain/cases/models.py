@@ -98,7 +98,7 @@ class Case(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     escalation_level: int = 0
     version: int = Field(default=1, sa_column=_case_version)
-    # The citizen: personal data under the PDPA, stored sealed (domain/privacy/vault.py)
+    # The citizen: personal data under the PDPA, stored sealed (domain/vault.py)
     # under the key `citizen_key_id`; `citizen_national_id_hash` is the keyed hash for exact
     # lookups. All of them are blanked when the case is anonymised.
     citizen_name_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
@@ -207,3 +207,20 @@ class CaseSequence(SQLModel, table=True):
 def touch(row: Case | Referral) -> None:
     """Record that a person changed the row: its version goes up by one."""
     row.version += 1
+
+
+class Escalation(SQLModel, table=True):
+    """A level reached on a deadline. The unique key makes each level fire exactly once,
+    however many workers run the sweep and however often."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (UniqueConstraint("referral_id", "deadline", "level",
+                                       name="uq_escalation_referral_deadline_level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: uuid.UUID = Field(foreign_key="referral.id")
+    case_id: uuid.UUID = Field(foreign_key="case_file.id", index=True)
+    deadline: str = Field(max_length=8)
+    level: int
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,29 +1,11 @@
-"""Thai fiscal year, Buddhist Era and case reference numbers (`43-2570-000123`). Pure."""
+"""Case reference numbers (`43-2570-000123`: province, fiscal year B.E., sequence). Pure."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
-BE_OFFSET = 543
 MAX_SEQUENCE = 999_999
 REFERENCE_PATTERN = re.compile(r"([0-9]{2})-([0-9]{4})-([0-9]{6})")
-
-
-def buddhist_year(day: date) -> int:
-    """The Buddhist Era year of `day` (C.E. + 543)."""
-    return day.year + BE_OFFSET
-
-
-def fiscal_year_be(at: datetime) -> int:
-    """The Thai fiscal year (1 Oct – 30 Sep, named by the year it ends) in B.E., in Bangkok time."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("at must be timezone-aware")
-    local = at.astimezone(BANGKOK)
-    year_ce = local.year + 1 if local.month >= 10 else local.year
-    return year_ce + BE_OFFSET
 
 
 def format_reference(province_code: str, fiscal_year_be: int, sequence: int) -> str:

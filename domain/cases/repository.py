@@ -7,6 +7,7 @@ by role and area or org unit, which cases a user may know exist (convention 6).
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -16,14 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.cases.commands import CaseFilter, ReferralFilter
-from domain.cases.models import Case, CaseEvent, CaseSequence, Referral
+from domain.cases.deadlines import DeadlineKind
+from domain.cases.models import Case, CaseEvent, CaseSequence, Escalation, Referral
 from domain.cases.routing import RoutingRule
-from domain.cases.state import CaseStatus
+from domain.cases.state import OPEN_CASE_STATUSES
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
 from domain.users.models import Role, User
 from domain.users.principal import Principal
-
-OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.ROUTED, CaseStatus.IN_PROGRESS)
 
 
 def _area_clause(area_code: str) -> ColumnElement[bool]:
@@ -32,6 +32,12 @@ def _area_clause(area_code: str) -> ColumnElement[bool]:
     if len(area_code) <= 4:
         return Case.district_code == area_code  # type: ignore[return-value]
     return Case.subdistrict_code == area_code  # type: ignore[return-value]
+
+
+# The referral legs an EXISTS looks at, aliased once: an alias built per query cost a copy
+# of every column of the table each time (the SQL is the same).
+_VISIBLE_LEG = aliased(Referral)
+_FILTER_LEG = aliased(Referral)
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
@@ -44,7 +50,7 @@ def visibility(principal: Principal) -> ColumnElement[bool]:
     if role is Role.COORDINATOR:
         return Case.province_code == principal.province_code  # type: ignore[return-value]
     if role is Role.OFFICER:
-        leg = aliased(Referral)
+        leg = _VISIBLE_LEG
         return (exists().where(leg.case_id == Case.id,  # type: ignore[no-any-return]
                                leg.org_unit_code == principal.org_unit_code)
                 .correlate(Case))
@@ -82,7 +88,7 @@ async def case_by_id(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
     return await session.get(Case, case_id)
 
 
-def _case_filter(stmt: Select[tuple[Case]], f: CaseFilter,
+def filtered(stmt: Select[tuple[Case]], f: CaseFilter,
                  principal: Principal) -> Select[tuple[Case]]:
     if f.statuses:
         stmt = stmt.where(Case.status.in_([s.value for s in f.statuses]))  # type: ignore[attr-defined]
@@ -91,7 +97,7 @@ def _case_filter(stmt: Select[tuple[Case]], f: CaseFilter,
     if f.area_code:
         stmt = stmt.where(_area_clause(f.area_code))
     if f.org_unit_code:
-        leg = aliased(Referral)
+        leg = _FILTER_LEG
         stmt = stmt.where(exists().where(
             leg.case_id == Case.id, leg.org_unit_code == f.org_unit_code, leg.is_current,
         ).correlate(Case))
@@ -109,7 +115,7 @@ async def list_cases(
     after: tuple[datetime, uuid.UUID] | None,
 ) -> tuple[Sequence[Case], bool]:
     """Newest first, keyset-paginated on (received_at, id)."""
-    stmt = _case_filter(visible_to(principal), f, principal)
+    stmt = filtered(visible_to(principal), f, principal)
     if after is not None:
         at, last_id = after
         stmt = stmt.where(or_(Case.received_at < at,
@@ -120,7 +126,7 @@ async def list_cases(
 
 
 async def count_cases(session: AsyncSession, principal: Principal, f: CaseFilter) -> int:
-    inner = _case_filter(select(Case.id).where(visibility(principal)), f, principal)  # type: ignore[arg-type]
+    inner = filtered(select(Case.id).where(visibility(principal)), f, principal)  # type: ignore[arg-type]
     stmt = select(func.count()).select_from(inner.subquery())
     return int((await session.execute(stmt)).scalar_one())
 
@@ -200,7 +206,7 @@ async def open_case_of_citizen(session: AsyncSession, national_id_hash: str, cat
             .where(Case.citizen_national_id_hash == national_id_hash,
                    Case.category_code == category_code,
                    Case.received_at >= since,  # type: ignore[operator]
-                   Case.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+                   Case.status.in_(OPEN_CASE_STATUSES))  # type: ignore[attr-defined]
             .order_by(Case.received_at.desc()).limit(1))  # type: ignore[attr-defined]
     return (await session.execute(stmt)).scalars().first()
 
@@ -248,18 +254,14 @@ async def cases_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Seque
 
 
 async def next_sequence(session: AsyncSession, province_code: str, fiscal_year: int) -> int:
-    """The next reference number of a province and fiscal year; atomic on both databases."""
+    """The next reference number of a province and fiscal year; atomic on both databases
+    (one upsert: the first number of a year inserts its row, the others raise it)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(CaseSequence)
-        .values(province_code=province_code, fiscal_year=fiscal_year, last_value=0)
-        .on_conflict_do_nothing(index_elements=["province_code", "fiscal_year"])
-    )
-    stmt = (update(CaseSequence)
-            .where(CaseSequence.province_code == province_code,
-                   CaseSequence.fiscal_year == fiscal_year)
-            .values(last_value=CaseSequence.last_value + 1)
+    stmt = (insert(CaseSequence)
+            .values(province_code=province_code, fiscal_year=fiscal_year, last_value=1)
+            .on_conflict_do_update(index_elements=["province_code", "fiscal_year"],
+                                   set_={"last_value": CaseSequence.last_value + 1})
             .returning(CaseSequence.last_value))
     return int((await session.execute(stmt)).scalar_one())
 
@@ -279,5 +281,9 @@ async def routing_rules(session: AsyncSession, category_code: str) -> list[Routi
                         agency_code=r.agency_code, org_unit_code=r.org_unit_code) for r in rows]
 
 
-def add(session: AsyncSession, *rows: object) -> None:
-    session.add_all(rows)
+async def fired_levels(session: AsyncSession, referral_id: uuid.UUID) -> dict[DeadlineKind, set[int]]:
+    stmt = select(Escalation.deadline, Escalation.level).where(Escalation.referral_id == referral_id)
+    fired: dict[DeadlineKind, set[int]] = defaultdict(set)
+    for deadline, level in (await session.execute(stmt)).all():
+        fired[DeadlineKind(deadline)].add(level)
+    return fired

@@ -40,8 +40,12 @@ class CaseAction(StrEnum):
     REOPEN = "REOPEN"
 
 
+# Still being worked on: the referral's office has it, or the case is not yet resolved.
 OPEN_REFERRAL_STATUSES: frozenset[ReferralStatus] = frozenset(
     {ReferralStatus.PENDING, ReferralStatus.ACCEPTED, ReferralStatus.ON_HOLD}
+)
+OPEN_CASE_STATUSES: frozenset[CaseStatus] = frozenset(
+    {CaseStatus.NEW, CaseStatus.ROUTED, CaseStatus.IN_PROGRESS}
 )
 
 _RS, _RA = ReferralStatus, ReferralAction

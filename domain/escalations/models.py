@@ -1,4 +1,4 @@
-"""Escalations that fired (one row per referral, deadline and level) and legal-clock extensions."""
+"""Legal-clock extensions: the one a referral may get, asked by an officer, decided by an approver."""
 
 from __future__ import annotations
 
@@ -6,27 +6,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 from domain.db import UTCDateTime
-
-
-class Escalation(SQLModel, table=True):
-    """A level reached on a deadline. The unique key makes each level fire exactly once,
-    however many workers run the sweep and however often."""
-
-    __tablename__ = "escalation"
-    __table_args__ = (UniqueConstraint("referral_id", "deadline", "level",
-                                       name="uq_escalation_referral_deadline_level"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    referral_id: uuid.UUID = Field(foreign_key="referral.id")
-    case_id: uuid.UUID = Field(foreign_key="case_file.id", index=True)
-    deadline: str = Field(max_length=8)
-    level: int
-    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class ExtensionStatus(StrEnum):

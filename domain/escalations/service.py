@@ -1,4 +1,6 @@
-"""Deadline clocks and the escalation ladder (SPEC.md §3). Services never commit."""
+"""The escalation ladder fired as deadlines pass, open deadlines moved by a calendar change, and
+the legal clock's one extension (SPEC.md §3). The clocks themselves are the referral's
+(domain/cases/clocks.py). Services never commit."""
 
 from __future__ import annotations
 
@@ -7,60 +9,23 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cases.deadlines import BANGKOK, BusinessCalendar, due_at
-from domain.cases.models import Case, CaseEvent, EventType, Referral
+from domain.cases import deadlines
 from domain.cases import repository as cases_repo
+from domain.cases.clocks import refresh_clock, running
+from domain.cases.deadlines import DeadlineKind, Level
+from domain.cases.models import Case, CaseEvent, EventType, Referral
+from domain.cases.state import OPEN_REFERRAL_STATUSES, ReferralStatus
+from domain.clock.business import BANGKOK, BusinessCalendar, due_at
 from domain.errors import AccessDenied, IllegalTransition, NotFound, ValidationFailed
 from domain.escalations import repository as repo
-from domain.escalations import rules
 from domain.escalations.models import DeadlineExtension, ExtensionStatus
-from domain.escalations.rules import DeadlineKind, Level
 from domain.notifications import messages
 from domain.notifications.models import NotificationKind
 from domain.notifications.service import notify
 from domain.uow import UnitOfWork
+from domain.users import repository as users_repo
 from domain.users.models import Role, User
 from domain.users.principal import Principal
-
-ESCALATE_JOB = "escalations.escalate"
-
-
-def running(referral: Referral) -> list[rules.Deadline]:
-    return rules.running_deadlines(referral.status, referral.created_at, referral.accept_due_at,
-                                   referral.resolve_due_at, referral.legal_due_at, referral.legal_from)
-
-
-def start_clocks(referral: Referral, case: Case, calendar: BusinessCalendar) -> None:
-    """A new referral: its legal clock (DLPW wage and dismissal complaints, from the case's
-    receipt) and the first instant a level comes due. No level has fired yet."""
-    agency = referral.org_unit_code.split("-", 1)[0]
-    if rules.has_legal_clock(agency, case.category_code):
-        referral.legal_from = case.received_at
-        referral.legal_due_at = rules.legal_due_at(case.received_at)
-    referral.next_escalation_at = rules.next_escalation_at(running(referral), {}, calendar)
-
-
-async def refresh_clock(session: AsyncSession, referral: Referral, calendar: BusinessCalendar) -> None:
-    fired = await repo.fired_levels(session, referral.id)
-    referral.next_escalation_at = rules.next_escalation_at(running(referral), fired, calendar)
-
-
-async def on_referral_changed(session: AsyncSession, referral: Referral, before: str,
-                              now: datetime, calendar: BusinessCalendar) -> None:
-    """After a transition: ON_HOLD pauses the target deadlines, resuming adds the office
-    time spent on hold back to them; then the next escalation instant is recomputed."""
-    after = referral.status
-    if after == "ON_HOLD" and before != "ON_HOLD":
-        referral.held_at, referral.hold_reminded = now, False
-    elif before == "ON_HOLD" and after != "ON_HOLD" and referral.held_at is not None:
-        held = rules.resume_shift(referral.held_at, now, calendar)
-        referral.held_days = (referral.held_days or 0.0) + held
-        referral.accept_due_at = rules.shift(referral.accept_due_at, held, calendar)
-        referral.resolve_due_at = rules.shift(referral.resolve_due_at, held, calendar)
-        referral.held_at = None
-        if after == "ACCEPTED":
-            referral.next_due_at = referral.resolve_due_at
-    await refresh_clock(session, referral, calendar)
 
 
 def _event(case: Case, referral: Referral, type_: EventType, now: datetime, *, note: str | None = None,
@@ -78,13 +43,13 @@ async def recipients(session: AsyncSession, case: Case, referral: Referral, leve
             officer = await session.get(User, referral.assigned_to_id)
             chosen = [officer] if officer is not None and officer.is_active else []
         if not chosen:
-            chosen = await repo.unit_officers(session, referral.org_unit_code)
+            chosen = await users_repo.unit_officers(session, referral.org_unit_code)
     elif level is Level.UNIT_HEAD:
-        chosen = await repo.unit_officers(session, referral.org_unit_code, heads_only=True)
+        chosen = await users_repo.unit_officers(session, referral.org_unit_code, heads_only=True)
     elif level is Level.SUPERVISORS:
-        chosen = await repo.supervisors_over(session, case.subdistrict_code)
+        chosen = await users_repo.supervisors_over(session, case.subdistrict_code)
     if not chosen:
-        chosen = await repo.coordinators(session, case.province_code)
+        chosen = await users_repo.coordinators(session, case.province_code)
     return chosen
 
 
@@ -106,10 +71,10 @@ async def escalate_if_overdue(uow: UnitOfWork, referral_id: uuid.UUID, now: date
         return []
     if referral.next_escalation_at is None or referral.next_escalation_at > now:
         return []
-    fired = await repo.fired_levels(session, referral.id)
+    fired = await cases_repo.fired_levels(session, referral.id)
     done: list[tuple[DeadlineKind, Level]] = []
     for deadline in running(referral):
-        for level in rules.levels_reached(deadline, fired.get(deadline.kind, ()), now, calendar):
+        for level in deadlines.levels_reached(deadline, fired.get(deadline.kind, ()), now, calendar):
             if not await repo.record_once(session, referral, deadline.kind, level, deadline.due, now):
                 continue
             done.append((deadline.kind, level))
@@ -131,8 +96,8 @@ async def escalate_if_overdue(uow: UnitOfWork, referral_id: uuid.UUID, now: date
     current = max((r.escalation_level for r in referrals.values() if r.is_current), default=0)
     if current != case.escalation_level and current > case.escalation_level:
         case.escalation_level = current
-    fired = await repo.fired_levels(session, referral.id)
-    referral.next_escalation_at = rules.next_escalation_at(running(referral), fired, calendar)
+    fired = await cases_repo.fired_levels(session, referral.id)
+    referral.next_escalation_at = deadlines.next_escalation_at(running(referral), fired, calendar)
     await uow.flush()
     return done
 
@@ -156,8 +121,8 @@ async def recompute_open_deadlines(uow: UnitOfWork, day: date, now: datetime,
                                             if sla else (2, 30))
         accept_days, resolve_days = policies[case.category_code]
         held = referral.held_days or 0.0
-        accept = rules.shift(due_at(referral.created_at, accept_days, calendar), held, calendar)
-        resolve = rules.shift(due_at(referral.created_at, resolve_days, calendar), held, calendar)
+        accept = deadlines.shift(due_at(referral.created_at, accept_days, calendar), held, calendar)
+        resolve = deadlines.shift(due_at(referral.created_at, resolve_days, calendar), held, calendar)
         if (accept, resolve) == (referral.accept_due_at, referral.resolve_due_at):
             continue
         session.add(_event(case, referral, EventType.DEADLINES_MOVED, now, internal=True,
@@ -167,9 +132,9 @@ async def recompute_open_deadlines(uow: UnitOfWork, day: date, now: datetime,
             "resolveDueAt": resolve.isoformat(), "previousAcceptDueAt": referral.accept_due_at.isoformat(),
             "previousResolveDueAt": referral.resolve_due_at.isoformat()}))
         referral.accept_due_at, referral.resolve_due_at = accept, resolve
-        if referral.status == "PENDING":
+        if referral.status == ReferralStatus.PENDING:
             referral.next_due_at = accept
-        elif referral.status == "ACCEPTED":
+        elif referral.status == ReferralStatus.ACCEPTED:
             referral.next_due_at = resolve
         referral.updated_at = now
         await refresh_clock(session, referral, calendar)
@@ -199,11 +164,11 @@ async def request_extension(uow: UnitOfWork, principal: Principal, referral_id: 
     case, referral = await _legal_referral(uow, principal, referral_id)
     if principal.role is not Role.OFFICER or principal.org_unit_code != referral.org_unit_code:
         raise AccessDenied("Only an officer of the referral's office asks for an extension.")
-    if referral.status not in repo.OPEN_STATUSES:
+    if referral.status not in OPEN_REFERRAL_STATUSES:
         raise IllegalTransition("referral", referral.status, "REQUEST_EXTENSION")
-    if not 1 <= days <= rules.MAX_EXTENSION_DAYS:
-        raise ValidationFailed("days", f"An extension is 1 to {rules.MAX_EXTENSION_DAYS} days.",
-                               f"ขยายได้ 1 ถึง {rules.MAX_EXTENSION_DAYS} วัน", code="OUT_OF_RANGE")
+    if not 1 <= days <= deadlines.MAX_EXTENSION_DAYS:
+        raise ValidationFailed("days", f"An extension is 1 to {deadlines.MAX_EXTENSION_DAYS} days.",
+                               f"ขยายได้ 1 ถึง {deadlines.MAX_EXTENSION_DAYS} วัน", code="OUT_OF_RANGE")
     text = (reason or "").strip()
     if not text:
         raise ValidationFailed("reason", "Please give a reason.", "กรุณาระบุเหตุผล", code="REQUIRED")
@@ -216,7 +181,7 @@ async def request_extension(uow: UnitOfWork, principal: Principal, referral_id: 
                            actor_id=principal.user_id, internal=True, data={"days": days}))
     await uow.flush()
     message = messages.extension_requested(case.reference, days, text)
-    for user in await repo.approvers(uow.session):
+    for user in await users_repo.approvers(uow.session):
         await notify(uow, user, NotificationKind.EXTENSION_REQUESTED, f"ext-req:{referral.id}", message,
                      now, calendar, case_id=case.id, referral_id=referral.id)
     return extension
@@ -246,7 +211,7 @@ async def decide_extension(uow: UnitOfWork, principal: Principal, referral_id: u
     extension.decided_by_id, extension.decided_at = principal.user_id, now
     extension.decision_note = (note or "").strip()[:2000] or None
     if approve and referral.legal_from is not None:
-        referral.legal_due_at = rules.legal_due_at(referral.legal_from, extension.days)
+        referral.legal_due_at = deadlines.legal_due_at(referral.legal_from, extension.days)
         referral.updated_at = now
         await refresh_clock(session, referral, calendar)
     session.add(_event(case, referral, EventType.EXTENSION_DECIDED, now, note=extension.decision_note,

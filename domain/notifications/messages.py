@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.cases.deadlines import BANGKOK
+from domain.clock.business import BANGKOK
+from domain.clock.thai import thai_date, thai_datetime
 
 LEVEL_TH = {0: "ใกล้ครบกำหนดเวลา", 1: "เกินกำหนด (ระดับ 1)", 2: "เกินกำหนด (ระดับ 2)",
             3: "เกินกำหนด (ระดับ 3)"}
@@ -22,17 +23,12 @@ class Message:
     body_en: str
 
 
-def _when(at: datetime) -> str:
-    local = at.astimezone(BANGKOK)
-    return f"{local.day}/{local.month}/{local.year + 543} {local:%H:%M} น."
-
-
 def escalation(reference: str, org_unit: str, deadline: str, level: int, due: datetime) -> Message:
     th_state, en_state = LEVEL_TH[level], LEVEL_EN[level]
     return Message(
         subject=f"[Khortor] {reference}: {th_state} / {en_state}",
         body_th=(f"เรื่องเลขที่ {reference} ที่ส่งต่อไปยัง {org_unit} {th_state} "
-                 f"กำหนดเวลา{DEADLINE_TH[deadline]} {_when(due)}"),
+                 f"กำหนดเวลา{DEADLINE_TH[deadline]} {thai_datetime(due)}"),
         body_en=(f"Case {reference} at {org_unit}: {DEADLINE_EN[deadline]} deadline "
                  f"{due.astimezone(BANGKOK):%Y-%m-%d %H:%M} (Bangkok), {en_state}."),
     )
@@ -41,7 +37,7 @@ def escalation(reference: str, org_unit: str, deadline: str, level: int, due: da
 def new_referral(reference: str, org_unit: str, accept_due: datetime) -> Message:
     return Message(
         subject=f"[Khortor] {reference}: เรื่องใหม่ / new referral",
-        body_th=f"มีเรื่องใหม่เลขที่ {reference} ส่งต่อมายัง {org_unit} กรุณารับเรื่องภายใน {_when(accept_due)}",
+        body_th=f"มีเรื่องใหม่เลขที่ {reference} ส่งต่อมายัง {org_unit} กรุณารับเรื่องภายใน {thai_datetime(accept_due)}",
         body_en=f"New referral {reference} for {org_unit}; please accept it by "
                 f"{accept_due.astimezone(BANGKOK):%Y-%m-%d %H:%M} (Bangkok).",
     )
@@ -74,7 +70,7 @@ def closed_by_system(reference: str) -> Message:
 def morning_digest(day: date, lines: list[str], overdue: int, due_today: int) -> Message:
     listing = "\n".join(lines)
     return Message(
-        subject=f"[Khortor] สรุปงานประจำวัน {day.day}/{day.month}/{day.year + 543} / morning digest",
+        subject=f"[Khortor] สรุปงานประจำวัน {thai_date(day)} / morning digest",
         body_th=f"ครบกำหนดวันนี้ {due_today} เรื่อง เกินกำหนด {overdue} เรื่อง\n{listing}",
         body_en=f"Due today: {due_today}; overdue: {overdue}.",
     )

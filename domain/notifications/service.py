@@ -6,12 +6,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from domain.cases.deadlines import BusinessCalendar
+from domain.clock.business import BusinessCalendar, next_business_hour
 from domain.notifications import repository
 from domain.notifications.channels import Channel, Outgoing
 from domain.notifications.messages import Message
 from domain.notifications.models import Delivery, DeliveryStatus, Notification
-from domain.notifications.rules import next_business_hour
 from domain.uow import UnitOfWork
 from domain.users.models import User
 from domain.users.principal import Principal
@@ -89,29 +88,3 @@ async def mark_read(uow: UnitOfWork, principal: Principal, ids: Sequence[uuid.UU
     if not ids:
         return 0
     return await repository.mark_read(uow.session, principal, ids, now)
-
-
-async def referral_routed(uow: UnitOfWork, referral_id: uuid.UUID, now: datetime,
-                          calendar: BusinessCalendar) -> int:
-    """Tell the officers of the office a referral was sent to (where it has none, the
-    province's coordinators). Idempotent: one notification per officer and referral."""
-    from domain.cases.models import Case, Referral
-    from domain.escalations import repository as esc_repo
-    from domain.notifications import messages
-    from domain.notifications.models import NotificationKind
-
-    session = uow.session
-    referral = await session.get(Referral, referral_id)
-    if referral is None or referral.status != "PENDING":
-        return 0
-    case = await session.get(Case, referral.case_id)
-    if case is None:
-        return 0
-    people = (await esc_repo.unit_officers(session, referral.org_unit_code)
-              or await esc_repo.coordinators(session, case.province_code))
-    message = messages.new_referral(case.reference, referral.org_unit_code, referral.accept_due_at)
-    created = 0
-    for user in people:
-        created += await notify(uow, user, NotificationKind.NEW_REFERRAL, f"routed:{referral.id}",
-                                message, now, calendar, case_id=case.id, referral_id=referral.id)
-    return created

@@ -16,17 +16,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.cases import citizen
 from domain.cases import repository as cases
 from domain.cases.models import Case, CaseEvent, EventType, touch
 from domain.cases.state import CaseStatus
 from domain.errors import AccessDenied, NotFound
-from domain.privacy import citizen, repository
+from domain.privacy import repository
 from domain.privacy.models import AccessAction
 from domain.privacy.service import entry, national_id_hash, reason_text, spend_lookup
-from domain.privacy.vault import Vault
 from domain.uow import UnitOfWork
 from domain.users.models import Role
 from domain.users.principal import Principal
+from domain.vault import Vault
 
 ANONYMISED_TEXT = "[ลบข้อมูลส่วนบุคคลแล้ว — personal data removed]"
 RETENTION_REASON = "retention period ended"

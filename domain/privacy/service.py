@@ -14,19 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases import policy
 from domain.cases import repository as cases
+from domain.cases.citizen import CitizenIdentity, open_
 from domain.cases.identifiers import normalise_national_id
 from domain.cases.models import Case
 from domain.db import Database
 from domain.errors import AccessDenied, NotFound, QuotaExceeded, ValidationFailed
 from domain.privacy import repository
-from domain.privacy.citizen import CitizenIdentity, open_
 from domain.privacy.models import AccessAction, AccessLogEntry
 from domain.privacy.repository import AccessFilter
-from domain.privacy.vault import Vault
 from domain.requests import current_request_id
 from domain.uow import UnitOfWork
 from domain.users.models import Role
 from domain.users.principal import Principal
+from domain.vault import Vault
 
 MAX_REASON_CHARS = 500
 QUOTA_WINDOW = timedelta(hours=1)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geothai
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.areas.models import Area, AreaLevel
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
 from domain.org_units.models import Agency, OrgUnit
+from domain.reference import repository
 from domain.reference.data import AGENCIES, CATEGORIES
 
 
@@ -40,26 +40,22 @@ def geothai_areas() -> list[Area]:
     return areas
 
 
-async def _existing(session: AsyncSession, column: object) -> set[str]:
-    return set((await session.execute(select(column))).scalars())  # type: ignore[call-overload]
-
-
 async def load_reference_data(session: AsyncSession) -> LoadReport:
     """Add whatever reference rows are missing. Does not commit (the caller owns that)."""
     report = LoadReport()
-    known = await _existing(session, Area.code)
+    known = await repository.existing_keys(session, Area.code)
     new_areas = [a for a in geothai_areas() if a.code not in known]
     session.add_all(new_areas)
     report.areas = len(new_areas)
 
-    known = await _existing(session, Agency.code)
+    known = await repository.existing_keys(session, Agency.code)
     for agency in AGENCIES:
         if agency.code not in known:
             session.add(Agency(**agency._asdict()))
             report.agencies += 1
     await session.flush()
 
-    known = await _existing(session, OrgUnit.code)
+    known = await repository.existing_keys(session, OrgUnit.code)
     provinces = geothai.provinces()
     for agency in AGENCIES:
         for province in provinces:
@@ -74,7 +70,7 @@ async def load_reference_data(session: AsyncSession) -> LoadReport:
             report.org_units += 1
     await session.flush()
 
-    known = await _existing(session, Category.code)
+    known = await repository.existing_keys(session, Category.code)
     for order, cat in enumerate(CATEGORIES):
         if cat.code in known:
             continue
@@ -83,14 +79,14 @@ async def load_reference_data(session: AsyncSession) -> LoadReport:
                              sort_order=order))
         report.categories += 1
     await session.flush()
-    known = await _existing(session, SlaPolicy.category_code)
+    known = await repository.existing_keys(session, SlaPolicy.category_code)
     for cat in CATEGORIES:
         if cat.code not in known:
             session.add(SlaPolicy(category_code=cat.code,
                                   accept_business_days=cat.accept_business_days,
                                   resolve_business_days=cat.resolve_business_days,
                                   legal_days=cat.legal_days))
-    if not (await session.execute(select(func.count()).select_from(RoutingRuleRow))).scalar():
+    if not await repository.routing_rule_count(session):
         # The national default of each category: the agency's office in the case's province.
         for cat in CATEGORIES:
             session.add(RoutingRuleRow(category_code=cat.code, area_prefix="",

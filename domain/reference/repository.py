@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.areas.models import Area
-from domain.categories.models import Category, SlaPolicy
+from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
 from domain.org_units.models import Agency, OrgUnit
+
+
+async def area(session: AsyncSession, code: str) -> Area | None:
+    return await session.get(Area, code)
+
+
+async def org_unit(session: AsyncSession, code: str) -> OrgUnit | None:
+    return await session.get(OrgUnit, code)
+
+
+async def existing_keys(session: AsyncSession, column: Any) -> set[str]:
+    """Every value of a key column (what the reference loader need not add again)."""
+    return set((await session.execute(select(column))).scalars())
+
+
+async def routing_rule_count(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(RoutingRuleRow))).scalar_one())
 
 
 async def areas_with_parents(session: AsyncSession, codes: Iterable[str]) -> Sequence[Area]:

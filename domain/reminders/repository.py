@@ -13,13 +13,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases.models import Case, Referral
+from domain.cases.state import CaseStatus, ReferralStatus
 from domain.users.models import Role, User
 
 
 async def unreminded_hold_ids(session: AsyncSession, held_by: datetime, limit: int) -> list[uuid.UUID]:
     """Referrals ON_HOLD since `held_by` or earlier whose volunteer was not yet reminded."""
     stmt = (select(Referral.id)
-            .where(Referral.status == "ON_HOLD", Referral.held_at <= held_by,  # type: ignore[operator]
+            .where(Referral.status == ReferralStatus.ON_HOLD, Referral.held_at <= held_by,  # type: ignore[operator]
                    Referral.hold_reminded.is_(False))  # type: ignore[attr-defined]
             .limit(limit))
     return list((await session.execute(stmt)).scalars())
@@ -28,7 +29,7 @@ async def unreminded_hold_ids(session: AsyncSession, held_by: datetime, limit: i
 async def unasked_satisfaction_ids(session: AsyncSession, limit: int) -> list[uuid.UUID]:
     """RESOLVED cases with no satisfaction recorded and not asked since their resolution."""
     stmt = (select(Case.id)
-            .where(Case.status == "RESOLVED", Case.resolved_at.is_not(None),  # type: ignore[union-attr]
+            .where(Case.status == CaseStatus.RESOLVED, Case.resolved_at.is_not(None),  # type: ignore[union-attr]
                    Case.satisfaction.is_(None),  # type: ignore[union-attr]
                    or_(Case.satisfaction_asked_at.is_(None),  # type: ignore[union-attr]
                        Case.satisfaction_asked_at < Case.resolved_at))  # type: ignore[operator]
@@ -39,7 +40,7 @@ async def unasked_satisfaction_ids(session: AsyncSession, limit: int) -> list[uu
 async def resolved_case_ids(session: AsyncSession, resolved_by: datetime, limit: int) -> list[uuid.UUID]:
     """RESOLVED cases resolved at `resolved_by` or earlier."""
     stmt = (select(Case.id)
-            .where(Case.status == "RESOLVED", Case.resolved_at <= resolved_by)  # type: ignore[operator]
+            .where(Case.status == CaseStatus.RESOLVED, Case.resolved_at <= resolved_by)  # type: ignore[operator]
             .limit(limit))
     return list((await session.execute(stmt)).scalars())
 

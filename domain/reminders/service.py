@@ -9,8 +9,9 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases import repository as cases_repo
-from domain.cases.deadlines import BANGKOK, OFFICE_OPENS, BusinessCalendar, business_days_between
 from domain.cases.models import Case, CaseEvent, EventType, Referral, touch
+from domain.cases.state import CaseStatus, ReferralStatus
+from domain.clock.business import BANGKOK, OFFICE_OPENS, BusinessCalendar, business_days_between
 from domain.notifications import messages
 from domain.notifications.models import NotificationKind
 from domain.notifications.service import notify
@@ -36,7 +37,7 @@ async def remind_on_hold(uow: UnitOfWork, referral_id: uuid.UUID, now: datetime,
                          calendar: BusinessCalendar) -> bool:
     session = uow.session
     referral = await session.get(Referral, referral_id)
-    if (referral is None or referral.status != "ON_HOLD" or referral.held_at is None
+    if (referral is None or referral.status != ReferralStatus.ON_HOLD or referral.held_at is None
             or referral.hold_reminded
             or business_days_between(referral.held_at, now, calendar) < HOLD_REMINDER_BUSINESS_DAYS):
         return False
@@ -64,7 +65,7 @@ async def ask_satisfaction(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
                            calendar: BusinessCalendar) -> bool:
     session = uow.session
     case = await cases_repo.lock_case(session, case_id)
-    if (case is None or case.status != "RESOLVED" or case.resolved_at is None
+    if (case is None or case.status != CaseStatus.RESOLVED or case.resolved_at is None
             or case.satisfaction is not None
             or (case.satisfaction_asked_at is not None and case.satisfaction_asked_at >= case.resolved_at)):
         return False
@@ -87,11 +88,11 @@ async def close_resolved(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
     """Close a case resolved 14 days ago and not reopened, as the system, with an event."""
     session = uow.session
     case = await cases_repo.lock_case(session, case_id)
-    if (case is None or case.status != "RESOLVED" or case.resolved_at is None
+    if (case is None or case.status != CaseStatus.RESOLVED or case.resolved_at is None
             or case.resolved_at > now - AUTO_CLOSE_AFTER):
         return False
     session.add(CaseEvent(case_id=case.id, type=EventType.CLOSED, at=now, actor_id=None,
-                          from_status="RESOLVED", to_status="CLOSED",
+                          from_status=CaseStatus.RESOLVED, to_status=CaseStatus.CLOSED,
                           note="ปิดเรื่องโดยระบบ: แก้ไขแล้วครบ 14 วันโดยไม่มีการเปิดเรื่องอีกครั้ง "
                                "(closed by the system 14 days after resolution)",
                           data={"by": "system"}))

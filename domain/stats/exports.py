@@ -15,11 +15,11 @@ from typing import Any
 
 from domain.calendar.service import load_calendar
 from domain.cases.commands import CaseFilter
-from domain.cases.deadlines import BusinessCalendar
 from domain.cases.state import CaseStatus
+from domain.clock.business import BusinessCalendar
 from domain.db import Database
 from domain.errors import AccessDenied, NotFound
-from domain.stats import repository, rules, service
+from domain.stats import network_repository, repository, rules, service
 from domain.stats.models import ExportKind, ExportStatus, StatsExport
 from domain.stats.rules import CaseDimension
 from domain.uow import UnitOfWork
@@ -81,7 +81,7 @@ async def request_export(db: Database, principal: Principal, request: ExportRequ
     """Make the CSV now when it is small; otherwise record a job for a worker."""
     service.require_stats_reader(principal, mentors=request.kind is ExportKind.VOLUNTEER_ACTIVITY)
     async with db.read_sessions() as session:
-        size = await repository.count_cases(session, principal, request.filter)
+        size = await network_repository.count_cases(session, principal, request.filter)
     export = StatsExport(requested_by_id=principal.user_id, kind=request.kind,
                          params=request.params(), status=ExportStatus.PENDING,
                          filename=_filename(request.kind, now), created_at=now)
@@ -104,10 +104,10 @@ async def generate_export(db: Database, export_id: uuid.UUID | str,
     export_id = uuid.UUID(str(export_id))
     async with UnitOfWork(db) as uow:
         calendar = calendar or await load_calendar(uow.session)
-        export = await repository.export_by_id(uow.session, export_id, for_update=True)
+        export = await network_repository.export_by_id(uow.session, export_id, for_update=True)
         if export is None or export.status == ExportStatus.DONE:
             return
-        user = await repository.user_by_id(uow.session, export.requested_by_id)
+        user = await network_repository.user_by_id(uow.session, export.requested_by_id)
         export.status = ExportStatus.RUNNING
         export.started_at = clock() if clock else export.created_at
         kind, params, as_of = export.kind, dict(export.params), export.created_at
@@ -118,13 +118,13 @@ async def generate_export(db: Database, export_id: uuid.UUID | str,
         text, rows = await build_csv(db, principal, ExportRequest.of(kind, params), as_of, calendar)
     except Exception as error:
         async with UnitOfWork(db) as uow:
-            failed = await repository.export_by_id(uow.session, export_id, for_update=True)
+            failed = await network_repository.export_by_id(uow.session, export_id, for_update=True)
             if failed is not None:
                 failed.status, failed.error = ExportStatus.FAILED, type(error).__name__
                 failed.finished_at = clock() if clock else as_of
         raise
     async with UnitOfWork(db) as uow:
-        done = await repository.export_by_id(uow.session, export_id, for_update=True)
+        done = await network_repository.export_by_id(uow.session, export_id, for_update=True)
         if done is None or done.status == ExportStatus.DONE:
             return
         done.status, done.row_count, done.content = ExportStatus.DONE, rows, text.encode("utf-8")
@@ -134,7 +134,7 @@ async def generate_export(db: Database, export_id: uuid.UUID | str,
 async def find_export(db: Database, principal: Principal, export_id: uuid.UUID) -> StatsExport:
     """An export of the asker (an admin may read any); otherwise not found."""
     async with db.read_sessions() as session:
-        export = await repository.export_by_id(session, export_id)
+        export = await network_repository.export_by_id(session, export_id)
     if export is None or (export.requested_by_id != principal.user_id and principal.role is not Role.ADMIN):
         raise NotFound("export", "ไฟล์ส่งออก")
     return export
@@ -164,8 +164,8 @@ async def build_csv(db: Database, principal: Principal, request: ExportRequest, 
 async def _cases(db: Database, principal: Principal, f: CaseFilter) -> tuple[list[str], list[list[Any]]]:
     service.require_stats_reader(principal)
     async with db.read_sessions() as session:
-        cases = await repository.case_rows_for_export(session, principal, f)
-        offices = await repository.current_offices(session, principal, f)
+        cases = await network_repository.case_rows_for_export(session, principal, f)
+        offices = await network_repository.current_offices(session, principal, f)
         categories = await repository.category_names(session, {c[3] for c in cases})
         areas = await repository.area_names(session, {code for c in cases for code in c[4:7]})
     header = ["เลขที่เรื่อง (reference)", "สถานะ (status)", "ประเภทปัญหา (problem type)",

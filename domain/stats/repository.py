@@ -9,31 +9,30 @@ with the same formula.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (BigInteger, ColumnElement, Float, Integer, Select, String, and_, case,
-                        cast, func, or_, select, text)
+from sqlalchemy import (BigInteger, ColumnElement, Float, Integer, Select, String, and_, case, cast, func,
+                        or_, select, text)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.sql import literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import literal_column
 
 from domain.areas.models import Area
 from domain.cases.commands import CaseFilter
-from domain.cases.models import Case, CaseEvent, Referral
-from domain.cases.repository import _case_filter, visibility  # the one filter `cases` uses
+from domain.cases.models import Case, Referral
+from domain.cases.repository import filtered, visibility  # the one filter `cases` uses
+from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES, ReferralStatus
 from domain.categories.models import Category
 from domain.org_units.models import Agency, OrgUnit
 from domain.stats import rules
-from domain.stats.models import StatsCalendarDay, StatsExport
-from domain.stats.rules import CaseDimension, CalendarDay
-from domain.users.models import Role, User
+from domain.stats.models import StatsCalendarDay
+from domain.stats.rules import CalendarDay, CaseDimension
 from domain.users.principal import Principal
 
 _DAY = 86400
@@ -122,11 +121,11 @@ async def _tune(session: AsyncSession) -> None:
         await session.execute(text(f"SET LOCAL work_mem = '{PG_WORK_MEM}'"))
 
 
-def _scoped(stmt: Select[Any], principal: Principal, f: CaseFilter) -> Select[Any]:
-    return _case_filter(stmt.where(visibility(principal)), f, principal)  # type: ignore[arg-type]
+def scoped(stmt: Select[Any], principal: Principal, f: CaseFilter) -> Select[Any]:
+    return filtered(stmt.where(visibility(principal)), f, principal)  # type: ignore[arg-type]
 
 
-def _sum_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def sum_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -179,7 +178,7 @@ async def case_group_figures(session: AsyncSession, principal: Principal, f: Cas
             keys.append(_case_dimension(dim, dialect))
     keys = [_group_key(k, dialect) for k in keys]
     b7, b30, b60 = rules.age_bounds(now)
-    is_open = Case.status.in_(rules.OPEN_CASE_STATUSES)  # type: ignore[attr-defined]
+    is_open = Case.status.in_(OPEN_CASE_STATUSES)  # type: ignore[attr-defined]
     received = Case.received_at
     if dialect == "postgresql":
         amount: ColumnElement[Any] = func.coalesce(func.sum(Case.amount_recovered_thb), 0)
@@ -187,16 +186,16 @@ async def case_group_figures(session: AsyncSession, principal: Principal, f: Cas
         amount = func.coalesce(func.sum(cast(func.round(Case.amount_recovered_thb * 100), Integer)), 0)
     stmt = select(
         *keys, func.count(),
-        _sum_if(and_(is_open, received > b7)),  # type: ignore[operator]
-        _sum_if(and_(is_open, received <= b7, received > b30)),  # type: ignore[operator]
-        _sum_if(and_(is_open, received <= b30, received > b60)),  # type: ignore[operator]
-        _sum_if(and_(is_open, received <= b60)),  # type: ignore[operator]
+        sum_if(and_(is_open, received > b7)),  # type: ignore[operator]
+        sum_if(and_(is_open, received <= b7, received > b30)),  # type: ignore[operator]
+        sum_if(and_(is_open, received <= b30, received > b60)),  # type: ignore[operator]
+        sum_if(and_(is_open, received <= b60)),  # type: ignore[operator]
         amount,
         func.coalesce(func.sum(Case.satisfaction), 0), func.count(Case.satisfaction),
     ).select_from(Case)
     if legs is not None:
         stmt = stmt.outerjoin(legs, legs.c.case_id == Case.id)
-    stmt = _scoped(stmt, principal, f)
+    stmt = scoped(stmt, principal, f)
     if keys:
         stmt = stmt.group_by(*keys)
     out: dict[tuple[Any, ...], CaseGroupFigures] = {}
@@ -244,7 +243,7 @@ def _referral_base(session: AsyncSession, principal: Principal, f: CaseFilter,
             .outerjoin(done, and_(done.calendar_key == calendar_key, done.day_number == done_l // _DAY)))
     if CaseDimension.AGENCY in dims:
         stmt = stmt.join(OrgUnit, OrgUnit.code == Referral.org_unit_code)  # type: ignore[arg-type]
-    return _scoped(stmt, principal, f), keys, to_accept, to_resolve
+    return scoped(stmt, principal, f), keys, to_accept, to_resolve
 
 
 async def referral_group_figures(session: AsyncSession, principal: Principal, f: CaseFilter,
@@ -255,15 +254,15 @@ async def referral_group_figures(session: AsyncSession, principal: Principal, f:
     accepted_on_time = and_(Referral.accepted_at.is_not(None),  # type: ignore[union-attr]
                             Referral.accepted_at <= Referral.accept_due_at)  # type: ignore[operator]
     accept_counted = or_(Referral.accepted_at.is_not(None),  # type: ignore[union-attr]
-                         and_(Referral.status == "PENDING", Referral.accept_due_at < now))
+                         and_(Referral.status == ReferralStatus.PENDING, Referral.accept_due_at < now))
     resolved_on_time = and_(Referral.completed_at.is_not(None),  # type: ignore[union-attr]
                             Referral.completed_at <= Referral.resolve_due_at)  # type: ignore[operator]
     resolve_counted = or_(Referral.completed_at.is_not(None),  # type: ignore[union-attr]
-                          and_(Referral.status.in_(rules.OPEN_REFERRAL_STATUSES),  # type: ignore[attr-defined]
+                          and_(Referral.status.in_(OPEN_REFERRAL_STATUSES),  # type: ignore[attr-defined]
                                Referral.resolve_due_at < now))
     figures: list[ColumnElement[Any]] = [
-        func.count(), _sum_if(accepted_on_time), _sum_if(accept_counted),
-        _sum_if(resolved_on_time), _sum_if(resolve_counted)]
+        func.count(), sum_if(accepted_on_time), sum_if(accept_counted),
+        sum_if(resolved_on_time), sum_if(resolve_counted)]
     in_sql = dialect == "postgresql"
     if in_sql:  # one sort per measure for both fractions
         fractions = literal_column("ARRAY[0.5, 0.9]::float8[]", type_=ARRAY(Float))
@@ -334,171 +333,3 @@ async def org_unit_names(session: AsyncSession, codes: Iterable[str]) -> dict[st
 
 async def area_names(session: AsyncSession, codes: Iterable[str]) -> dict[str, tuple[str, str]]:
     return await names(session, Area, codes)
-
-
-# --- volunteers --------------------------------------------------------------------------------
-
-@dataclass
-class VolunteerFigures:
-    user_id: uuid.UUID
-    username: str
-    display_name: str
-    area_code: str | None
-    created_at: datetime
-    cases_filed: int = 0
-    open_cases: int = 0
-    satisfaction_sum: int = 0
-    satisfaction_count: int = 0
-    last_activity_at: datetime | None = None
-
-
-def _volunteers_in_scope(principal: Principal, area: str | None) -> Select[Any]:
-    stmt = select(User.id).where(User.role == Role.VOLUNTEER, User.is_active)
-    if principal.role is Role.MENTOR:
-        stmt = stmt.where(User.mentor_id == principal.user_id)
-    if area:
-        stmt = stmt.where(User.area_code.startswith(area))  # type: ignore[union-attr]
-    return stmt
-
-
-async def volunteer_figures(session: AsyncSession, principal: Principal, area: str | None,
-                            filed_from: datetime | None, filed_to: datetime | None,
-                            ) -> list[VolunteerFigures]:
-    """Every active volunteer in scope, with their cases (in the reader's case scope) and last activity."""
-    ids = _volunteers_in_scope(principal, area)
-    users = (await session.execute(
-        select(User.id, User.username, User.display_name, User.area_code, User.created_at)
-        .where(User.id.in_(ids)).order_by(User.username))).all()  # type: ignore[attr-defined]
-    out = {u[0]: VolunteerFigures(u[0], u[1], u[2], u[3], u[4]) for u in users}
-    if not out:
-        return []
-    in_period: list[ColumnElement[bool]] = []
-    if filed_from is not None:
-        in_period.append(Case.received_at >= filed_from)  # type: ignore[arg-type,operator]
-    if filed_to is not None:
-        in_period.append(Case.received_at < filed_to)  # type: ignore[arg-type,operator]
-    filed = _sum_if(and_(*in_period)) if in_period else func.count()
-    stmt = (select(Case.filed_by_id, filed,
-                   _sum_if(Case.status.in_(rules.OPEN_CASE_STATUSES)),  # type: ignore[attr-defined]
-                   func.coalesce(func.sum(Case.satisfaction), 0), func.count(Case.satisfaction))
-            .where(visibility(principal), Case.filed_by_id.in_(ids))  # type: ignore[attr-defined]
-            .group_by(Case.filed_by_id))
-    for row in (await session.execute(stmt)).all():
-        v = out[row[0]]
-        v.cases_filed, v.open_cases = int(row[1]), int(row[2])
-        v.satisfaction_sum, v.satisfaction_count = int(row[3]), int(row[4])
-    last = (select(CaseEvent.actor_id, func.max(CaseEvent.at))
-            .where(CaseEvent.actor_id.in_(ids)).group_by(CaseEvent.actor_id))  # type: ignore[union-attr]
-    for actor_id, at in (await session.execute(last)).all():
-        out[actor_id].last_activity_at = _aware(at)
-    return list(out.values())
-
-
-def _aware(at: Any) -> datetime | None:
-    """max() loses the column type on SQLite: parse its text back to an aware UTC datetime."""
-    if at is None:
-        return None
-    if isinstance(at, str):
-        at = datetime.fromisoformat(at)
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at  # type: ignore[no-any-return]
-
-
-# --- network coverage ----------------------------------------------------------------------------
-
-async def areas_under(session: AsyncSession, prefix: str) -> list[tuple[str, str, str, str | None, str]]:
-    """(code, name_th, name_en, parent_code, level) of every area whose code starts with `prefix`."""
-    stmt = select(Area.code, Area.name_th, Area.name_en, Area.parent_code, Area.level)
-    if prefix:
-        stmt = stmt.where(Area.code.startswith(prefix))  # type: ignore[attr-defined]
-    return [tuple(r) for r in (await session.execute(stmt.order_by(Area.code))).all()]  # type: ignore[misc]
-
-
-async def covered_subdistricts(session: AsyncSession, prefix: str) -> set[str]:
-    """Sub-districts with at least one active volunteer assigned to them."""
-    stmt = (select(User.area_code).distinct()
-            .where(User.role == Role.VOLUNTEER, User.is_active,
-                   func.length(User.area_code) == 6))
-    if prefix:
-        stmt = stmt.where(User.area_code.startswith(prefix))  # type: ignore[union-attr]
-    return {r[0] for r in (await session.execute(stmt)).all()}
-
-
-async def area_level(session: AsyncSession, code: str) -> str | None:
-    area = await session.get(Area, code)
-    return area.level if area else None
-
-
-
-# --- routing accuracy ------------------------------------------------------------------------------
-
-async def routing_figures(session: AsyncSession, principal: Principal, f: CaseFilter,
-                          ) -> list[tuple[str, str, int, int, int]]:
-    """(category, province, referrals, rejected, redirected) for referrals of cases in scope."""
-    stmt = _scoped(
-        select(Case.category_code, Case.province_code, func.count(),
-               _sum_if(Referral.status == "REJECTED"), _sum_if(Referral.status == "REDIRECTED"))
-        .select_from(Referral).join(Case, Case.id == Referral.case_id),  # type: ignore[arg-type]
-        principal, f).group_by(Case.category_code, Case.province_code)
-    return [(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in (await session.execute(stmt)).all()]
-
-
-async def routing_flows(session: AsyncSession, principal: Principal, f: CaseFilter,
-                        ) -> list[tuple[str, str, str, str, str | None, int]]:
-    """(category, province, status, from office, to office or None, count) of declined and redirected referrals."""
-    successor = aliased(Referral, name="successor")
-    stmt = _scoped(
-        select(Case.category_code, Case.province_code, Referral.status, Referral.org_unit_code,
-               successor.org_unit_code, func.count())
-        .select_from(Referral).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
-        .outerjoin(successor, and_(successor.predecessor_id == Referral.id,
-                                   Referral.status == "REDIRECTED"))
-        .where(Referral.status.in_(("REJECTED", "REDIRECTED"))),  # type: ignore[attr-defined]
-        principal, f).group_by(Case.category_code, Case.province_code, Referral.status,
-                               Referral.org_unit_code, successor.org_unit_code)
-    return [(r[0], r[1], r[2], r[3], r[4], int(r[5])) for r in (await session.execute(stmt)).all()]
-
-
-# --- case list for export ---------------------------------------------------------------------------
-
-async def count_cases(session: AsyncSession, principal: Principal, f: CaseFilter) -> int:
-    inner = _scoped(select(Case.id), principal, f)
-    return int((await session.execute(select(func.count()).select_from(inner.subquery()))).scalar_one())
-
-
-async def case_rows_for_export(session: AsyncSession, principal: Principal, f: CaseFilter,
-                               ) -> list[tuple[Any, ...]]:
-    """Cases in scope, newest first, without any personal data (no citizen, no description)."""
-    stmt = _scoped(select(
-        Case.id, Case.reference, Case.status, Case.category_code, Case.province_code,
-        Case.district_code, Case.subdistrict_code, Case.received_at, Case.fiscal_year,
-        Case.escalation_level, Case.outcome, Case.amount_recovered_thb, Case.satisfaction,
-        Case.resolved_at, Case.closed_at), principal, f)
-    stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc())  # type: ignore[attr-defined]
-    return [tuple(r) for r in (await session.execute(stmt)).all()]
-
-
-async def current_offices(session: AsyncSession, principal: Principal, f: CaseFilter,
-                          ) -> dict[uuid.UUID, list[str]]:
-    stmt = _scoped(select(Referral.case_id, Referral.org_unit_code)
-                   .select_from(Referral).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
-                   .where(Referral.is_current), principal, f)
-    out: dict[uuid.UUID, list[str]] = {}
-    for case_id, unit in (await session.execute(stmt.order_by(Referral.org_unit_code))).all():
-        out.setdefault(case_id, []).append(unit)
-    return out
-
-
-# --- exports ------------------------------------------------------------------------------------------
-
-async def export_by_id(session: AsyncSession, export_id: uuid.UUID, *, for_update: bool = False) -> StatsExport | None:
-    stmt = select(StatsExport).where(StatsExport.id == export_id)
-    if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
-    return await session.get(User, user_id)
-

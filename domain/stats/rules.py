@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from domain.cases.deadlines import BusinessCalendar
-from domain.cases.reference import BE_OFFSET
+from domain.clock.business import BusinessCalendar
+from domain.clock.thai import BE_OFFSET
 from domain.labels import english, thai
 from domain.users.models import Role
 from domain.users.principal import Principal
@@ -46,8 +46,6 @@ class CaseDimension(StrEnum):
 
 # Dimensions that belong to a referral (a case counts once in each office it was sent to).
 REFERRAL_DIMENSIONS = frozenset({CaseDimension.AGENCY, CaseDimension.ORG_UNIT})
-OPEN_CASE_STATUSES = ("NEW", "ROUTED", "IN_PROGRESS")
-OPEN_REFERRAL_STATUSES = ("PENDING", "ACCEPTED", "ON_HOLD")
 # Open cases by age in whole days since they were received: 0–7, 8–30, 31–60, >60.
 AGE_BUCKET_UPPER_DAYS = (7, 30, 60)
 INACTIVITY_THRESHOLDS_DAYS = (30, 60, 90)

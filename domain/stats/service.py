@@ -11,15 +11,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from domain.calendar import CALENDAR_YEARS
 from domain.cases.commands import CaseFilter
-from domain.cases.deadlines import BusinessCalendar
+from domain.clock.business import CALENDAR_YEARS, BusinessCalendar
 from domain.db import Database
 from domain.errors import AccessDenied
-from domain.stats import repository, rules
-from domain.stats.results import (AreaCoverage, AreaRef, CaseStats, CaseStatsRow, GroupKey,
-                                  NetworkCoverage, RoutingAccuracyRow, RoutingFlow,
-                                  VolunteerActivity, VolunteerActivityRow)
+from domain.stats import network_repository, repository, rules
+from domain.stats.results import (AreaCoverage, AreaRef, CaseStats, CaseStatsRow, GroupKey, NetworkCoverage,
+                                  RoutingAccuracyRow, RoutingFlow, VolunteerActivity, VolunteerActivityRow)
 from domain.stats.rules import CaseDimension
 from domain.uow import UnitOfWork
 from domain.users.models import Role
@@ -155,7 +153,7 @@ async def volunteer_activity(db: Database, principal: Principal, *, area_code: s
         if area is None:
             return None
     async with db.read_sessions() as session:
-        figures = await repository.volunteer_figures(session, principal, area, filed_from, filed_to)
+        figures = await network_repository.volunteer_figures(session, principal, area, filed_from, filed_to)
         areas = await repository.area_names(session, {v.area_code for v in figures if v.area_code})
     rows = []
     for v in figures:
@@ -194,8 +192,8 @@ async def network_coverage(db: Database, principal: Principal,
     if area is None:
         return None
     async with db.read_sessions() as session:
-        areas = await repository.areas_under(session, area[:2] if area else "")
-        covered = await repository.covered_subdistricts(session, area)
+        areas = await network_repository.areas_under(session, area[:2] if area else "")
+        covered = await network_repository.covered_subdistricts(session, area)
     names = {code: (th, en) for code, th, en, _, _ in areas}
     subdistricts = [(code, parent) for code, _, _, parent, level in areas
                     if level == "SUBDISTRICT" and code.startswith(area)]
@@ -228,8 +226,8 @@ async def network_coverage(db: Database, principal: Principal,
 async def routing_accuracy(db: Database, principal: Principal, f: CaseFilter) -> tuple[RoutingAccuracyRow, ...]:
     require_stats_reader(principal)
     async with db.read_sessions() as session:
-        figures = await repository.routing_figures(session, principal, f)
-        flows = await repository.routing_flows(session, principal, f)
+        figures = await network_repository.routing_figures(session, principal, f)
+        flows = await network_repository.routing_flows(session, principal, f)
         categories = await repository.category_names(session, {r[0] for r in figures})
         provinces = await repository.area_names(session, {r[1] for r in figures})
     by_group: dict[tuple[str, str], list[RoutingFlow]] = {}

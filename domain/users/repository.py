@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.upsert import insert_once
-from domain.users.models import LoginThrottle, User
+from domain.users.models import LoginThrottle, Role, User
 from domain.users.throttle import Count
 
 
@@ -52,3 +49,31 @@ async def locked_throttle_row(session: AsyncSession, key: str, now: datetime) ->
 
 async def clear_throttle(session: AsyncSession, key: str) -> None:
     await session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))  # type: ignore[arg-type]
+
+
+async def active_users(session: AsyncSession, *conditions: object) -> list[User]:
+    stmt = select(User).where(User.is_active, *conditions).order_by(User.username)  # type: ignore[arg-type]
+    return list((await session.execute(stmt)).scalars())
+
+
+async def unit_officers(session: AsyncSession, org_unit_code: str, heads_only: bool = False) -> list[User]:
+    conditions: list[object] = [User.org_unit_code == org_unit_code, User.role == Role.OFFICER]
+    if heads_only:
+        conditions.append(User.is_unit_head)
+    return await active_users(session, *conditions)
+
+
+async def coordinators(session: AsyncSession, province_code: str) -> list[User]:
+    return await active_users(session, User.role == Role.COORDINATOR,
+                              User.area_code.like(province_code + "%"))  # type: ignore[union-attr]
+
+
+async def supervisors_over(session: AsyncSession, subdistrict_code: str) -> list[User]:
+    """Supervisors whose scope (nation, province, district) contains the sub-district."""
+    prefixes = [subdistrict_code[:n] for n in (2, 4, 6)]
+    return await active_users(session, User.role == Role.SUPERVISOR,
+                              or_(User.area_code.is_(None), User.area_code.in_(prefixes)))  # type: ignore[union-attr]
+
+
+async def approvers(session: AsyncSession) -> list[User]:
+    return await active_users(session, User.is_extension_approver)

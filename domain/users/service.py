@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.areas.models import Area
+from domain.db import Database
 from domain.errors import InvalidCredentials, TooManyAttempts, ValidationFailed
-from domain.org_units.models import OrgUnit
-from domain.users import repository
-from domain.users import throttle
+from domain.reference import repository as reference
+from domain.uow import UnitOfWork
+from domain.users import repository, throttle
 from domain.users.models import Role, User
 
 _hasher = PasswordHasher()
@@ -82,6 +82,35 @@ async def record_successful_login(session: AsyncSession, username: str) -> None:
     await repository.clear_throttle(session, throttle.user_key(username))
 
 
+@dataclass(frozen=True)
+class SignIn:
+    username: str
+    password: str
+    client_address: str | None  # the client's address, for the per-address throttle
+
+
+async def sign_in(db: Database, new_uow: Callable[[], UnitOfWork], attempt: SignIn, now: datetime,
+                  secret: str, lifetime_seconds: int) -> tuple[User, str]:
+    """Check the throttle, the password, count the attempt (committed before a failure is
+    answered) and issue a token. Raises `TooManyAttempts` or `InvalidCredentials`."""
+    username = attempt.username[:80]
+    keys = throttle_keys(username, attempt.client_address)
+    async with db.read_sessions() as session:
+        await ensure_not_locked(session, keys, now)
+        try:
+            user: User | None = await authenticate(session, username, attempt.password[:200])
+        except InvalidCredentials:
+            user = None
+    async with new_uow() as uow:
+        if user is None:
+            await record_failed_login(uow.session, keys, now)
+        else:
+            await record_successful_login(uow.session, username)
+    if user is None:
+        raise InvalidCredentials()
+    return user, issue_token(user, secret, now, lifetime_seconds)
+
+
 def issue_token(user: User, secret: str, now: datetime, lifetime_seconds: int) -> str:
     claims = {"sub": str(user.id), "iat": int(now.timestamp()),
               "exp": int(now.timestamp()) + lifetime_seconds}
@@ -119,7 +148,7 @@ async def create_user(session: AsyncSession, new: NewUser, now: datetime) -> Use
     if len(new.password) < 8:
         raise ValidationFailed("password", "A password needs at least 8 characters.",
                                "รหัสผ่านต้องมีอย่างน้อย 8 ตัวอักษร")
-    if new.area_code is not None and await session.get(Area, new.area_code) is None:
+    if new.area_code is not None and await reference.area(session, new.area_code) is None:
         raise ValidationFailed("areaCode", "Unknown area code.", "ไม่พบรหัสพื้นที่นี้",
                                code="UNKNOWN_AREA")
     org_unit_code = new.org_unit_code
@@ -129,7 +158,7 @@ async def create_user(session: AsyncSession, new: NewUser, now: datetime) -> Use
         org_unit_code = org_unit_code or f"OPS-{area_code[:2]}"
         area_code = area_code[:2]
     if org_unit_code is not None:
-        if await session.get(OrgUnit, org_unit_code) is None:
+        if await reference.org_unit(session, org_unit_code) is None:
             raise ValidationFailed("orgUnitCode", "Unknown office.", "ไม่พบหน่วยงานนี้",
                                    code="UNKNOWN_ORG_UNIT")
     needs_area = new.role in (Role.VOLUNTEER, Role.COORDINATOR)
@@ -151,8 +180,3 @@ async def create_user(session: AsyncSession, new: NewUser, now: datetime) -> Use
     session.add(user)
     await session.flush()
     return user
-
-
-async def mentees_of(session: AsyncSession, mentor_id: uuid.UUID) -> list[uuid.UUID]:
-    result = await session.execute(select(User.id).where(User.mentor_id == mentor_id))
-    return list(result.scalars())

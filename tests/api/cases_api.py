@@ -6,21 +6,16 @@ with a bearer token, so what a test sees is what a signed-in user would see.
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.factories import case_input
 from tests.helpers import gql, login
-
-SAMPLE_CASES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sample_cases.jsonl"
 
 NONG_KHAI = "43"
 NAI_MUEANG = "430101"  # vol.naimueang's sub-district
 MI_CHAI = "430102"  # vol.michai's sub-district
-NATIONAL_ID = "1101700207366"  # valid check digit
 
 # Thai words of SPEC.md section 4, as reasons an officer or volunteer would type.
 HOLD_REASON = "รอข้อมูลจากนายจ้าง"  # on hold: waiting for the employer
@@ -28,22 +23,6 @@ REDIRECT_REASON = "ส่งต่อหน่วยงานอื่น: ส�
 REJECT_REASON = "ไม่รับเรื่อง: อื่น ๆ"  # declined: other
 # reopen: the employer still has not paid
 REOPEN_REASON = "เปิดเรื่องอีกครั้ง: นายจ้างยังไม่จ่ายค่าจ้าง"
-CITIZEN_NAME = "นางสาวมะลิ ดอกไม้"
-
-
-@cache
-def sample_descriptions() -> dict[str, list[str]]:
-    """The realistic Thai descriptions of `shared/data/sample_cases.jsonl`, by category."""
-    by_category: dict[str, list[str]] = {}
-    for line in SAMPLE_CASES.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            by_category.setdefault(row["categoryCode"], []).append(row["description"])
-    return by_category
-
-
-def description(category: str, index: int = 0) -> str:
-    return sample_descriptions()[category][index]
 
 
 # --- documents -----------------------------------------------------------------------------
@@ -200,30 +179,10 @@ async def sign_in(client: httpx.AsyncClient, username: str) -> DemoUser:
     return DemoUser(client, username, await login(client, username))
 
 
-def open_case_input(category: str = "UNPAID_WAGES", subdistrict: str = NAI_MUEANG, *,
-                    text: str | None = None, client_id: str | None = None,
-                    **extra: Any) -> dict[str, Any]:
-    """An `OpenCaseInput` for a citizen with a valid national ID and a sample description."""
-    value: dict[str, Any] = {
-        "categoryCode": category,
-        "subdistrictCode": subdistrict,
-        "description": text if text is not None else description(category),
-        "citizen": {"fullName": CITIZEN_NAME, "nationalId": NATIONAL_ID,
-                    "phone": "081-234-5678", "consent": True},
-        # The same sample citizen files many cases here; the duplicate warning has its own tests.
-        "fileAnyway": True,
-        **extra,
-    }
-    if client_id is not None:
-        value["clientId"] = client_id
-    return value
-
-
 async def open_case(volunteer: DemoUser, category: str = "UNPAID_WAGES",
                     subdistrict: str = NAI_MUEANG, **kwargs: Any) -> dict[str, Any]:
     """File a case as `volunteer`; the case as they see it after filing."""
-    result = await volunteer.mutate(OPEN_CASE, input=open_case_input(category, subdistrict,
-                                                                     **kwargs))
+    result = await volunteer.mutate(OPEN_CASE, input=case_input(category, subdistrict, **kwargs))
     assert result["__typename"] == "OpenCaseSuccess", result
     case: dict[str, Any] = result["case"]
     return case

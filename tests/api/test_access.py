@@ -31,9 +31,9 @@ from domain.db import Database
 from domain.settings import Settings
 from domain.users import repository as users
 from domain.users.service import issue_token
-from tests.api.access_helpers import (CITIZEN_NAME, FILER, NATIONAL_ID, NATIONAL_ID_MASKED,
-                                      NATIONAL_ID_WHOLE, Tokens, act, file_case, row_counts,
-                                      snapshot)
+from tests.api.access_helpers import (FILER, NATIONAL_ID_MASKED, NATIONAL_ID_WHOLE, Tokens,
+                                      row_counts, snapshot)
+from tests.factories import CITIZEN_NAME, NATIONAL_ID, act, file_case
 from tests.helpers import gql, login
 
 OK, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED = "OK", "FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"

@@ -18,9 +18,9 @@ import pytest
 
 from api.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from domain.db import Database
-from tests.api.access_helpers import (NATIONAL_ID, OPEN_CASE, PHONE, Tokens, case_input,
-                                      description_for, row_counts, snapshot)
+from tests.api.access_helpers import Tokens, row_counts, snapshot
 from tests.api.test_access import prepare
+from tests.factories import NATIONAL_ID, OPEN_CASE, PHONE, case_input, description
 from tests.helpers import gql
 
 THAI = re.compile(r"[\u0E00-\u0E7F]")
@@ -126,8 +126,8 @@ async def test_a_batch_is_refused(client: httpx.AsyncClient, volunteer: str,
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 async def test_a_1_mb_request_is_a_413(client: httpx.AsyncClient, volunteer: str,
                                        db: Database, chunked: bool) -> None:
-    description = (description_for("UNPAID_WAGES") + " ") * 4000  # ~1 MB of Thai in UTF-8
-    body = json.dumps(_open_case_payload(description=description), ensure_ascii=False).encode()
+    huge = (description("UNPAID_WAGES") + " ") * 4000  # ~1 MB of Thai in UTF-8
+    body = json.dumps(_open_case_payload(description=huge), ensure_ascii=False).encode()
     assert len(body) >= 1_000_000
     headers = {**_auth(volunteer), "Content-Type": "application/json"}
     if chunked:
@@ -146,7 +146,7 @@ async def test_a_1_mb_request_is_a_413(client: httpx.AsyncClient, volunteer: str
 # --- openCase: each field's error -----------------------------------------------------------
 
 BAD_NATIONAL_ID = NATIONAL_ID[:-1] + "7"  # the check digit is 6
-LONG_DESCRIPTION = (description_for("UNPAID_WAGES") * 100)[:6000]
+LONG_DESCRIPTION = (description("UNPAID_WAGES") * 100)[:6000]
 
 
 def _citizen(**overrides: Any) -> dict[str, Any]:

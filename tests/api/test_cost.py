@@ -18,8 +18,9 @@ from api.cost import CODE, estimate_cost
 from api.pagination import DEFAULT_PAGE, MAX_PAGE
 from api.schema import MAX_COST, schema
 from domain.db import Database
-from tests.api.access_helpers import Tokens, case_input, row_counts
+from tests.api.access_helpers import Tokens, row_counts
 from tests.api.test_access import production_client
+from tests.factories import case_input
 from tests.helpers import gql, login
 
 WEB_SRC = Path(__file__).resolve().parents[2] / "web" / "src"
@@ -112,7 +113,7 @@ def test_the_web_documents_are_found() -> None:
     names = set(web_documents())
     assert {"queries.CASES", "queries.CASE", "queries.REFERRALS", "queries.REFERRAL",
             "queries.NOTIFICATIONS", "queries.VOLUNTEER_ACTIVITY", "queries.OPEN_CASE",
-            "source.DASHBOARD", "source.REFERRAL_TIMES"} <= names, names
+            "source.DASHBOARD"} <= names, names
 
 
 @pytest.mark.parametrize(("name", "document"), web_documents().items())

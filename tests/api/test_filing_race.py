@@ -21,8 +21,9 @@ import httpx
 from sqlalchemy import event, func, select
 from starlette.applications import Starlette
 
-from domain.calendar import government_calendar
-from domain.cases import service
+from domain.bootstrap import open_database
+from domain.clock.business import government_calendar
+from domain.cases import filing
 from domain.cases.commands import CitizenDetails, OpenCase
 from domain.cases.models import Case, CaseEvent
 from domain.db import Database
@@ -30,10 +31,10 @@ from domain.settings import Settings
 from domain.uow import UnitOfWork
 from domain.users import repository as users
 from domain.users.principal import Principal
+from tests.api.cases_api import NAI_MUEANG
+from tests.factories import NATIONAL_ID
 from tests.helpers import gql, login
 
-NAI_MUEANG = "430101"
-NATIONAL_ID = "1101700207366"  # valid check digit
 DESCRIPTION = "นายจ้างค้างจ่ายค่าจ้าง 2 เดือน"
 OPEN_CASE = """
 mutation OpenCase($input: OpenCaseInput!) {
@@ -61,13 +62,13 @@ def payload(client_id: uuid.UUID) -> dict[str, Any]:
 def first_send_in_another_process(db_url: str, settings: Settings, client_id: uuid.UUID) -> None:
     """File the first send to completion on an engine, loop and thread of its own."""
     async def file() -> None:
-        db = Database(db_url)
+        db = open_database(db_url)
         try:
             async with db.read_sessions() as session:
                 user = await users.by_username(session, "vol.naimueang")
             assert user is not None
             async with UnitOfWork(db) as uow:
-                await service.open_case(uow, Principal.of(user), command(client_id),
+                await filing.open_case(uow, Principal.of(user), command(client_id),
                                         datetime.now(UTC), government_calendar(), settings.vault)
         finally:
             await db.dispose()

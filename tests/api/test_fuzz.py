@@ -38,13 +38,13 @@ from hypothesis_graphql import Mode, from_schema
 from api.app import create_app
 from api.cost import CODE as QUERY_TOO_COSTLY
 from api.schema import EXPECTED_CODES, build_schema
-from domain.db import Database
+from domain.bootstrap import open_database
 from domain.demo import DEMO_PASSWORD, seed_demo
 from domain.settings import Settings
 from domain.uow import UnitOfWork
-from tests.api.access_helpers import (CITIZEN_NAME, NATIONAL_ID, NATIONAL_ID_WHOLE, PHONE,
-                                      file_case)
+from tests.api.access_helpers import NATIONAL_ID_WHOLE
 from tests.databases import migrate
+from tests.factories import CITIZEN_NAME, NATIONAL_ID, PHONE, file_case
 from tests.helpers import login
 
 KNOWN_CODES = EXPECTED_CODES | {QUERY_TOO_COSTLY}
@@ -69,7 +69,7 @@ class Fuzzed:
 async def fuzzed(fresh_db_url: str) -> AsyncIterator[Fuzzed]:
     """The app in production mode over a database of its own, with three cases filed."""
     await migrate(fresh_db_url)
-    db = Database(fresh_db_url)
+    db = open_database(fresh_db_url)
     try:
         async with UnitOfWork(db) as uow:
             await seed_demo(uow.session, DEMO_PASSWORD, datetime.now(UTC))

@@ -18,20 +18,20 @@ import httpx
 from sqlalchemy import delete, select
 from sqlmodel import col
 
-from domain.calendar import government_calendar
-from domain.cases.deadlines import due_at
+from domain.clock.business import government_calendar
+from domain.clock.business import due_at
 from domain.cases.models import CaseEvent, EventType
-from domain.cases.reference import fiscal_year_be
+from domain.clock.thai import fiscal_year_be
 from domain.categories.models import RoutingRuleRow
 from domain.db import Database
 from domain.uow import UnitOfWork
-from tests.api.cases_api import (ACCEPT_REFERRAL, ALL_CASES, CITIZEN_NAME, CLOSE_CASE,
-                                 COMPLETE_REFERRAL, HOLD_REASON, HOLD_REFERRAL, MI_CHAI,
-                                 MY_CASES_COUNT, NAI_MUEANG, OPEN_CASE, RECORD_SATISFACTION,
-                                 REDIRECT_REASON, REDIRECT_REFERRAL, REJECT_CASE, REJECT_REASON,
-                                 REJECT_REFERRAL, REOPEN_CASE, REOPEN_REASON, RESUME_REFERRAL,
-                                 ROUTE_CASE, DemoUser, current_referral, description,
-                                 event_types, open_case, open_case_input, sign_in, succeeded)
+from tests.api.cases_api import (ACCEPT_REFERRAL, ALL_CASES, CLOSE_CASE, COMPLETE_REFERRAL,
+                                 DemoUser, HOLD_REASON, HOLD_REFERRAL, MI_CHAI, MY_CASES_COUNT,
+                                 NAI_MUEANG, OPEN_CASE, RECORD_SATISFACTION, REDIRECT_REASON,
+                                 REDIRECT_REFERRAL, REJECT_CASE, REJECT_REASON, REJECT_REFERRAL,
+                                 REOPEN_CASE, REOPEN_REASON, RESUME_REFERRAL, ROUTE_CASE,
+                                 current_referral, event_types, open_case, sign_in, succeeded)
+from tests.factories import CITIZEN_NAME, case_input, description
 
 
 def at(value: str) -> datetime:
@@ -343,7 +343,7 @@ async def test_another_volunteer_cannot_reuse_a_client_id(client: httpx.AsyncCli
     client_id = str(uuid.uuid4())
     await open_case(owner, "UNPAID_WAGES", client_id=client_id)
 
-    result = await other.mutate(OPEN_CASE, input=open_case_input("UNPAID_WAGES", MI_CHAI,
+    result = await other.mutate(OPEN_CASE, input=case_input("UNPAID_WAGES", MI_CHAI,
                                                                  client_id=client_id))
 
     assert (result["__typename"], result["code"], result["field"]) == (

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from api.app import create_app
-from domain.db import Database
+from domain.bootstrap import open_database
 from domain.demo import DEMO_PASSWORD
 from domain.settings import Settings
 from domain.users.models import LoginThrottle
@@ -160,7 +160,7 @@ async def test_neither_usernames_nor_addresses_are_stored_in_clear(
         from_address: Clients, db_url: str) -> None:
     http = await from_address("10.7.0.1")
     await attempt(http, "someone.guessed", "wrong")
-    db = Database(db_url)
+    db = open_database(db_url)
     try:
         async with db.read_sessions() as session:
             rows = (await session.execute(select(LoginThrottle))).scalars().all()

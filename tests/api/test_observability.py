@@ -4,42 +4,31 @@ PostgreSQL and the real Redis (KHORTOR_TEST_REDIS_URL; a Redis that is down fail
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from api.app import create_app
 from api.metrics import queue_keys
-from domain.calendar import government_calendar
-from domain.cases.deadlines import BANGKOK
 from domain.cases.models import CaseEvent
 from domain.db import Database
 from domain.escalations import repository as escalations
-from domain.escalations.models import Escalation
 from domain.escalations.service import escalate_if_overdue
-from domain.notifications.models import Delivery, Notification
 from domain.outbox.models import OutboxJob
 from domain.settings import Settings
 from domain.uow import UnitOfWork
 from api.app import web_routes
 from tests.conftest import _with_lifespan_state
+from tests.factories import CAL, bkk, file_case_directly
 from tests.helpers import LOGIN, gql
-from tests.workers.conftest import file_case
 from tests.workers.harness import client_app, key_prefix, redis_url_or_fail
 
-CAL = government_calendar()
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 TOKEN = "metrics-" + "t" * 40
-
-
-def bkk(y: int, mo: int, d: int, h: int = 0) -> datetime:
-    return datetime(y, mo, d, h, tzinfo=BANGKOK).astimezone(UTC)
 
 
 def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -57,14 +46,6 @@ async def scrape(client: httpx.AsyncClient, **headers: str) -> str:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     return response.text
-
-
-@pytest.fixture
-async def _empty_worker_tables(db: Database) -> AsyncIterator[None]:
-    yield
-    async with UnitOfWork(db) as uow:
-        for model in (Delivery, Notification, Escalation, OutboxJob):
-            await uow.session.execute(delete(model))
 
 
 async def test_the_request_id_is_taken_when_well_formed_and_made_otherwise(
@@ -112,10 +93,10 @@ async def test_counters_move_with_requests_by_route_template(client: httpx.Async
 
 
 async def test_escalations_and_outbox_match_the_database(
-        client: httpx.AsyncClient, db: Database, _empty_worker_tables: None) -> None:
+        client: httpx.AsyncClient, db: Database) -> None:
     monday = bkk(2026, 11, 23, 10)
-    _, first = await file_case(db, monday, CAL)
-    _, second = await file_case(db, monday, CAL)
+    _, first = await file_case_directly(db, monday, CAL)
+    _, second = await file_case_directly(db, monday, CAL)
     async with UnitOfWork(db) as uow:  # the warning and level 1
         await escalate_if_overdue(uow, first.id, bkk(2026, 11, 26, 9), CAL)
     async with UnitOfWork(db) as uow:  # every level of the acceptance deadline
@@ -182,8 +163,7 @@ async def test_the_token_is_required_when_set_and_production_without_one_is_a_40
     assert Settings.from_env({"KHORTOR_METRICS_TOKEN": TOKEN}).metrics_token == TOKEN
 
 
-async def test_scrape_time_reads_use_an_index(db: Database, backend: str,
-                                              _empty_worker_tables: None) -> None:
+async def test_scrape_time_reads_use_an_index(db: Database, backend: str) -> None:
     """EXPLAIN: the outbox count reads the partial index of jobs not done; the escalation
     count reads `escalation`, never `case_event`."""
     now = datetime.now(UTC)
@@ -191,7 +171,7 @@ async def test_scrape_time_reads_use_an_index(db: Database, backend: str,
              "attempts": 1, "done_at": None if i % 200 == 0 else now} for i in range(20_000)]
     async with UnitOfWork(db) as uow:
         await uow.session.execute(insert(OutboxJob.__table__), rows)  # type: ignore[attr-defined]
-    from domain.outbox import service as outbox
+    from domain.outbox import repository as outbox
 
     async with db.engine.connect() as connection:
         await connection.execute(text("ANALYZE outbox_job" if backend == "postgresql" else "ANALYZE"))

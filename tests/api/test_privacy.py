@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select, text
 
-from domain.calendar import government_calendar
-from domain.cases import service
+from domain.clock.business import government_calendar
+from domain.cases import filing
 from domain.cases.commands import CitizenDetails, OpenCase
 from domain.cases.models import Case
 from domain.db import Database
@@ -22,9 +22,10 @@ from domain.settings import Settings
 from domain.uow import UnitOfWork
 from domain.users import repository as users
 from domain.users.principal import Principal
-from tests.api.cases_api import (ACCEPT_REFERRAL, CLOSE_CASE, COMPLETE_REFERRAL, FAILURE_FIELDS,
-                                 MI_CHAI, NAI_MUEANG, DemoUser, current_referral, open_case,
-                                 open_case_input, sign_in, succeeded)
+from tests.api.cases_api import (ACCEPT_REFERRAL, CLOSE_CASE, COMPLETE_REFERRAL, DemoUser,
+                                 FAILURE_FIELDS, MI_CHAI, NAI_MUEANG, current_referral, open_case,
+                                 sign_in, succeeded)
+from tests.factories import case_input
 
 CITIZEN = "นายสมศักดิ์ ทดสอบเข้ารหัส"
 ID_A = "3100600123450"  # valid check digits, used only by this module
@@ -108,7 +109,7 @@ query Read($id: ID!) { case(id: $id) { description citizen { fullName nationalId
 
 
 def citizen_input(national_id: str = ID_A, **extra: Any) -> dict[str, Any]:
-    value = open_case_input("UNPAID_WAGES", NAI_MUEANG, fileAnyway=False)
+    value = case_input("UNPAID_WAGES", NAI_MUEANG, fileAnyway=False)
     value["citizen"] = {"fullName": CITIZEN, "nationalId": national_id, "phone": PHONE_A,
                         "consent": True}
     value.update(extra)
@@ -277,7 +278,7 @@ async def test_no_warning_for_a_case_older_than_90_days_or_closed(
     assert row is not None
     long_ago = datetime.now(UTC) - timedelta(days=91)
     async with UnitOfWork(db) as uow:
-        await service.open_case(uow, Principal.of(row), OpenCase(
+        await filing.open_case(uow, Principal.of(row), OpenCase(
             client_id=None, category_code="UNPAID_WAGES", subdistrict_code=NAI_MUEANG,
             description="ค่าจ้างค้างจ่าย", citizen=CitizenDetails(CITIZEN, ID_A, None, True)),
             long_ago, government_calendar(), Settings().vault)
@@ -422,7 +423,7 @@ async def test_access_log_entries_of_a_rolled_back_change_do_not_exist(db: Datab
 
     try:
         async with UnitOfWork(db) as uow:
-            await service.open_case(uow, Principal.of(row), OpenCase(
+            await filing.open_case(uow, Principal.of(row), OpenCase(
                 client_id=None, category_code="UNPAID_WAGES", subdistrict_code=NAI_MUEANG,
                 description="ค่าจ้างค้างจ่าย", citizen=CitizenDetails(CITIZEN, ID_A, None, True)),
                 datetime.now(UTC), government_calendar(), Settings().vault)
@@ -435,8 +436,8 @@ async def test_access_log_entries_of_a_rolled_back_change_do_not_exist(db: Datab
 
 
 async def test_rotating_the_data_key_reseals_every_citizen(db: Database) -> None:
-    from domain.privacy import citizen
-    from domain.privacy.vault import Vault, new_key
+    from domain.cases import citizen
+    from domain.vault import Vault, new_key
 
     old, new = new_key(), new_key()
     before = Vault.configured(f"old:{old}", "")
@@ -446,7 +447,7 @@ async def test_rotating_the_data_key_reseals_every_citizen(db: Database) -> None
         row = await users.by_username(session, "vol.naimueang")
     assert row is not None
     async with UnitOfWork(db) as uow:
-        case = await service.open_case(uow, Principal.of(row), OpenCase(
+        case = await filing.open_case(uow, Principal.of(row), OpenCase(
             client_id=None, category_code="UNPAID_WAGES", subdistrict_code=NAI_MUEANG,
             description="ค่าจ้างค้างจ่าย", citizen=CitizenDetails(CITIZEN, ID_A, PHONE_A, True)),
             datetime.now(UTC), government_calendar(), before)

@@ -13,7 +13,8 @@ from sqlalchemy import event
 from starlette.applications import Starlette
 
 from domain.db import Database
-from tests.api.access_helpers import Tokens, file_cases_directly
+from tests.api.access_helpers import Tokens
+from tests.factories import file_cases_directly
 from tests.helpers import gql
 
 CASES_PAGE = """

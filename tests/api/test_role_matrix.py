@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,16 +38,11 @@ from graphql import (GraphQLEnumType, GraphQLField, GraphQLInputObjectType, Grap
                      GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType,
                      GraphQLUnionType, Undefined, get_named_type, is_leaf_type)
 
-from sqlalchemy import delete
-
 from api.schema import build_schema
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD
-from domain.escalations.models import DeadlineExtension, Escalation
-from domain.notifications.models import Delivery, Notification
-from domain.outbox.models import OutboxJob
-from domain.uow import UnitOfWork
-from tests.api.access_helpers import NATIONAL_ID, Tokens, case_input, file_case, row_counts
+from tests.api.access_helpers import Tokens, row_counts
+from tests.factories import NATIONAL_ID, case_input, file_case
 from tests.helpers import gql
 
 ANONYMOUS = "anonymous"
@@ -321,26 +316,6 @@ def reached(body: dict[str, Any], name: str) -> bool:
 
 
 # --- The tests -------------------------------------------------------------------------------
-
-# What the mutations here may leave that the shared clean-up does not know (issue 3's tables).
-CHILD_TABLES = (Delivery, Notification, Escalation, DeadlineExtension, OutboxJob)
-
-
-@pytest.fixture
-async def _empty_child_tables(db: Database) -> AsyncIterator[None]:
-    yield
-    async with UnitOfWork(db) as uow:
-        for model in CHILD_TABLES:
-            await uow.session.execute(delete(model))
-
-
-@pytest.fixture(autouse=True)
-def _clean_child_tables(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Runs its clean-up before the shared one (children before their parents)."""
-    if "db_url" in request.fixturenames:
-        request.getfixturevalue("_empty_child_tables")
-    yield
-
 
 def _operations() -> list[Any]:
     graphql_schema = build_schema()._schema

@@ -30,49 +30,33 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 import geothai
 import httpx
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from domain.calendar import government_calendar
-from domain.cases import service as cases
-from domain.cases.commands import CaseChange, CitizenDetails, OpenCase, ReferralChange
+from domain.cases import closing, filing
+from domain.cases.commands import CitizenDetails, CloseCase, OpenCase, RecordSatisfaction
 from domain.cases.models import Referral, ReferralOutcome
-from domain.cases.state import CaseAction, ReferralAction
+from domain.cases.state import ReferralAction
 from domain.db import Database
-from domain.demo import DEMO_PASSWORD
 from domain.jobs import Job
 from domain.settings import Settings
 from domain.stats import exports
 from domain.stats.exports import ExportRequest
-from domain.stats.models import ExportKind, StatsExport
+from domain.stats.models import ExportKind
 from domain.uow import UnitOfWork
-from domain.users import repository as users
-from domain.users.models import Role
 from domain.users.principal import Principal
 from workers import handlers
-from domain.users.service import NewUser, create_user
+from tests.factories import CAL, CITIZEN_NAME, act_directly, bkk, ensure_user, principal
 from tests.helpers import gql, login
 
-BKK = timezone(timedelta(hours=7))
-NOW = datetime(2026, 5, 1, 10, 0, tzinfo=BKK)
-CITIZEN = "สมชาย ใจดี"
-CAL = government_calendar()
-EXTRA = (
-    NewUser("vol.bangkok", DEMO_PASSWORD, "อสร. พระบรมมหาราชวัง", Role.VOLUNTEER, area_code="100101"),
-    NewUser("dlpw.bangkok", DEMO_PASSWORD, "สวัสดิการและคุ้มครองแรงงาน กทม.", Role.OFFICER,
-            org_unit_code="DLPW-10"),
-    NewUser("dsd.nongkhai", DEMO_PASSWORD, "พัฒนาฝีมือแรงงานหนองคาย", Role.OFFICER, org_unit_code="DSD-43"),
-)
-
-
-def bkk(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=BKK)
+NOW = bkk(2026, 5, 1, 10)
+EXTRA = ("vol.bangkok", "dlpw.bangkok", "dsd.nongkhai")  # of tests.factories.EXTRA_USERS
 
 
 class Recorder:
@@ -90,13 +74,6 @@ class World:
     cases: dict[str, uuid.UUID]
 
 
-async def _principal(db: Database, username: str) -> Principal:
-    async with db.read_sessions() as session:
-        user = await users.by_username(session, username)
-    assert user is not None
-    return Principal.of(user)
-
-
 async def _referral(db: Database, case_id: uuid.UUID, unit: str) -> uuid.UUID:
     async with db.read_sessions() as session:
         rows = (await session.execute(select(Referral).where(
@@ -106,61 +83,51 @@ async def _referral(db: Database, case_id: uuid.UUID, unit: str) -> uuid.UUID:
 
 @pytest.fixture
 async def world(db: Database) -> AsyncIterator[World]:
-    async with UnitOfWork(db) as uow:
-        for new in EXTRA:
-            await create_user(uow.session, new, bkk(1, 5, 9))
+    for username in EXTRA:
+        await ensure_user(db, username, bkk(2026, 1, 5, 9))
     names = ["vol.naimueang", "vol.michai", "vol.bangkok", "dlpw.nongkhai", "sso.nongkhai",
              "dsd.nongkhai", "dlpw.bangkok", "ops.nongkhai"]
-    people = {n: await _principal(db, n) for n in names}
+    people = {n: await principal(db, n) for n in names}
     ids: dict[str, uuid.UUID] = {}
 
     async def file(key: str, who: str, category: str, subdistrict: str, when: datetime) -> None:
         cmd = OpenCase(client_id=None, category_code=category, subdistrict_code=subdistrict,
-                       description="นายจ้างค้างจ่ายค่าจ้าง", citizen=CitizenDetails(CITIZEN, None, None, True))
+                       description="นายจ้างค้างจ่ายค่าจ้าง", citizen=CitizenDetails(CITIZEN_NAME, None, None, True))
         async with UnitOfWork(db) as uow:
-            ids[key] = (await cases.open_case(uow, people[who], cmd, when, CAL, Settings().vault)).id
+            ids[key] = (await filing.open_case(uow, people[who], cmd, when, CAL, Settings().vault)).id
 
     async def act(key: str, who: str, unit: str, action: ReferralAction, when: datetime, **kw: Any) -> None:
-        referral_id = await _referral(db, ids[key], unit)
-        async with UnitOfWork(db) as uow:
-            await cases.act_on_referral(uow, people[who], action, ReferralChange(referral_id, **kw), when, CAL)
+        await act_directly(db, people[who], action, await _referral(db, ids[key], unit), when, CAL, **kw)
 
     async def satisfy(key: str, score: int, when: datetime) -> None:
         async with UnitOfWork(db) as uow:
-            await cases.record_satisfaction(uow, people["vol.naimueang"], CaseChange(ids[key], score=score), when)
+            await closing.record_satisfaction(uow, people["vol.naimueang"], RecordSatisfaction(ids[key], score),
+                                              when)
 
-    await file("F", "vol.michai", "OTHER", "430102", bkk(2, 2, 10))
-    await file("G", "vol.michai", "SECTION_40", "430102", bkk(3, 16, 10))
-    await act("G", "sso.nongkhai", "SSO-43", ReferralAction.REDIRECT, bkk(3, 17, 10),
+    await file("F", "vol.michai", "OTHER", "430102", bkk(2026, 2, 2, 10))
+    await file("G", "vol.michai", "SECTION_40", "430102", bkk(2026, 3, 16, 10))
+    await act("G", "sso.nongkhai", "SSO-43", ReferralAction.REDIRECT, bkk(2026, 3, 17, 10),
               org_unit_code="DOE-43", reason="เป็นเรื่องของจัดหางาน")
-    await file("H", "vol.michai", "SKILL_STANDARD_TEST", "430102", bkk(4, 1, 10))
-    await act("H", "dsd.nongkhai", "DSD-43", ReferralAction.REJECT, bkk(4, 2, 10), reason="ซ้ำ")
-    await file("C", "vol.naimueang", "WORK_INJURY", "430101", bkk(4, 7, 16))
-    await file("A", "vol.naimueang", "UNPAID_WAGES", "430101", bkk(4, 10, 10))
-    await file("E", "vol.bangkok", "UNPAID_WAGES", "100101", bkk(4, 10, 10))
-    await act("A", "dlpw.nongkhai", "DLPW-43", ReferralAction.ACCEPT, bkk(4, 16, 10))
-    await act("E", "dlpw.bangkok", "DLPW-10", ReferralAction.ACCEPT, bkk(4, 17, 10))
-    await file("B", "vol.naimueang", "UNPAID_WAGES", "430101", bkk(4, 20, 9))
-    await act("C", "sso.nongkhai", "SSO-43", ReferralAction.ACCEPT, bkk(4, 20, 8, 30))
-    await act("C", "sso.nongkhai", "SSO-43", ReferralAction.COMPLETE, bkk(4, 21, 12, 30),
+    await file("H", "vol.michai", "SKILL_STANDARD_TEST", "430102", bkk(2026, 4, 1, 10))
+    await act("H", "dsd.nongkhai", "DSD-43", ReferralAction.REJECT, bkk(2026, 4, 2, 10), reason="ซ้ำ")
+    await file("C", "vol.naimueang", "WORK_INJURY", "430101", bkk(2026, 4, 7, 16))
+    await file("A", "vol.naimueang", "UNPAID_WAGES", "430101", bkk(2026, 4, 10, 10))
+    await file("E", "vol.bangkok", "UNPAID_WAGES", "100101", bkk(2026, 4, 10, 10))
+    await act("A", "dlpw.nongkhai", "DLPW-43", ReferralAction.ACCEPT, bkk(2026, 4, 16, 10))
+    await act("E", "dlpw.bangkok", "DLPW-10", ReferralAction.ACCEPT, bkk(2026, 4, 17, 10))
+    await file("B", "vol.naimueang", "UNPAID_WAGES", "430101", bkk(2026, 4, 20, 9))
+    await act("C", "sso.nongkhai", "SSO-43", ReferralAction.ACCEPT, bkk(2026, 4, 20, 8, 30))
+    await act("C", "sso.nongkhai", "SSO-43", ReferralAction.COMPLETE, bkk(2026, 4, 21, 12, 30),
               outcome=ReferralOutcome.RESOLVED, amount_recovered_thb=Decimal("5000"))
-    await act("B", "dlpw.nongkhai", "DLPW-43", ReferralAction.ACCEPT, bkk(4, 22, 14, 30))
-    await act("A", "dlpw.nongkhai", "DLPW-43", ReferralAction.COMPLETE, bkk(4, 24, 12, 30),
+    await act("B", "dlpw.nongkhai", "DLPW-43", ReferralAction.ACCEPT, bkk(2026, 4, 22, 14, 30))
+    await act("A", "dlpw.nongkhai", "DLPW-43", ReferralAction.COMPLETE, bkk(2026, 4, 24, 12, 30),
               outcome=ReferralOutcome.RESOLVED, amount_recovered_thb=Decimal("15000.50"))
-    await satisfy("A", 4, bkk(4, 24, 15))
+    await satisfy("A", 4, bkk(2026, 4, 24, 15))
     async with UnitOfWork(db) as uow:
-        await cases.change_case(uow, people["vol.naimueang"], CaseAction.CLOSE, CaseChange(ids["A"]),
-                                bkk(4, 25, 9), CAL)
-    await satisfy("C", 2, bkk(4, 22, 9))
-    await file("D", "vol.naimueang", "JOB_SEEKING", "430101", bkk(4, 27, 9))
+        await closing.close_case(uow, people["vol.naimueang"], CloseCase(ids["A"]), bkk(2026, 4, 25, 9))
+    await satisfy("C", 2, bkk(2026, 4, 22, 9))
+    await file("D", "vol.naimueang", "JOB_SEEKING", "430101", bkk(2026, 4, 27, 9))
     yield World(db, people, ids)
-
-
-@pytest.fixture(autouse=True)
-async def _delete_exports(db: Database) -> AsyncIterator[None]:
-    yield
-    async with UnitOfWork(db) as uow:
-        await uow.session.execute(delete(StatsExport))
 
 
 @pytest.fixture
@@ -363,7 +330,7 @@ query Activity($filter: VolunteerActivityFilterInput) {
 
 async def test_volunteer_activity(client: httpx.AsyncClient, world: World) -> None:
     token = await login(client, "sup.nongkhai")
-    period = {"filedFrom": bkk(4, 1, 0).isoformat(), "filedTo": NOW.isoformat()}
+    period = {"filedFrom": bkk(2026, 4, 1, 0).isoformat(), "filedTo": NOW.isoformat()}
     body = await gql(client, ACTIVITY, {"filter": period}, token)
     assert "errors" not in body, body
     report = body["data"]["volunteerActivity"]
@@ -373,7 +340,7 @@ async def test_volunteer_activity(client: httpx.AsyncClient, world: World) -> No
     michai, naimueang = report["volunteers"]  # least recently active first
     assert michai == {"username": "vol.michai", "areaCode": "430102", "areaNameEn": "Mi Chai",
                       "casesFiled": 1, "openCases": 3,
-                      "lastActivityAt": bkk(4, 1, 10).astimezone(timezone.utc).isoformat(),
+                      "lastActivityAt": bkk(2026, 4, 1, 10).astimezone(timezone.utc).isoformat(),
                       "daysSinceLastActivity": 30, "satisfactionCount": 0, "meanSatisfaction": None}
     assert naimueang["casesFiled"] == 4 and naimueang["openCases"] == 2
     assert naimueang["daysSinceLastActivity"] == 4  # filed D on 27 Apr 09:00
@@ -468,7 +435,7 @@ async def test_small_exports_come_back_at_once(client: httpx.AsyncClient, world:
     lines = text.split("\r\n")
     assert lines[0].startswith("\ufeffเลขที่เรื่อง (reference)")
     assert len(lines) == 1 + 7 + 1  # header, rows, the final line break
-    assert CITIZEN not in text and "นายจ้างค้างจ่าย" not in text  # no personal data, no description
+    assert CITIZEN_NAME not in text and "นายจ้างค้างจ่าย" not in text  # no personal data, no description
     assert "10/04/2569 10:00" in text and "ค่าจ้างค้างจ่าย" in text and "หนองคาย" in text
     assert "100101" not in text and "กรุงเทพ" not in text  # Bangkok is outside the scope
     again = await gql(client, "query($id: ID!) { statsExport(id: $id) { status csv } }",
@@ -489,7 +456,7 @@ async def test_small_exports_come_back_at_once(client: httpx.AsyncClient, world:
 
 async def test_large_exports_become_a_job_that_a_worker_finishes(world: World) -> None:
     db = world.db
-    sup = await _principal(db, "sup.nongkhai")
+    sup = await principal(db, "sup.nongkhai")
     sink = Recorder()
     request = ExportRequest(kind=ExportKind.CASE_STATS, group_by=("PROVINCE", "CATEGORY"))  # type: ignore[arg-type]
     async with UnitOfWork(db, sink) as uow:
@@ -507,19 +474,19 @@ async def test_large_exports_become_a_job_that_a_worker_finishes(world: World) -
     inline, rows = await exports.build_csv(db, sup, request, NOW, CAL)
     assert done.content.decode("utf-8") == inline and rows == 6
     with pytest.raises(Exception):
-        await exports.find_export(db, await _principal(db, "sup.national"), outcome.export.id)
+        await exports.find_export(db, await principal(db, "sup.national"), outcome.export.id)
 
 
 async def test_a_holiday_added_by_an_admin_changes_business_days(world: World) -> None:
     """The day table follows the calendar in force, both ways."""
     from datetime import date
 
-    from domain.calendar import with_changes
+    from domain.clock.business import with_changes
     from domain.cases.commands import CaseFilter
     from domain.stats import service
     from domain.stats.rules import CaseDimension
 
-    sup = await _principal(world.db, "sup.nongkhai")
+    sup = await principal(world.db, "sup.nongkhai")
     extra = with_changes(added=[date(2026, 4, 16)])  # Thursday 16 April a holiday as well
     (row,) = (await service.case_stats(world.db, sup, CaseFilter(category_codes=("UNPAID_WAGES",)),
                                        [CaseDimension.STATUS], NOW, extra)).rows[:1]

@@ -4,21 +4,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from domain.cases.deadlines import (
-    BANGKOK,
-    OFFICE_CLOSES,
-    OFFICE_OPENS,
-    BusinessCalendar,
-    business_days_between,
-    due_at,
-    thai_calendar,
-)
-
-CAL = thai_calendar([2025, 2026, 2027])
-
-
-def bkk(y: int, m: int, d: int, hh: int = 10, mm: int = 0, ss: int = 0) -> datetime:
-    return datetime(y, m, d, hh, mm, ss, tzinfo=BANGKOK)
+from domain.clock.business import (BANGKOK, OFFICE_CLOSES, OFFICE_OPENS, BusinessCalendar, business_days_between, due_at, thai_calendar)
+from tests.factories import CAL, bkk
 
 
 def close_of(y: int, m: int, d: int) -> datetime:
@@ -171,7 +158,7 @@ def test_due_at_needs_an_aware_datetime() -> None:
 
 def test_due_at_rejects_negative_days() -> None:
     with pytest.raises(ValueError):
-        due_at(bkk(2026, 4, 10), -1, CAL)
+        due_at(bkk(2026, 4, 10, 10), -1, CAL)
 
 
 # -- cabinet changes
@@ -231,9 +218,9 @@ def test_business_days_between(start: datetime, end: datetime, expected: float) 
 
 def test_business_days_between_needs_aware_datetimes() -> None:
     with pytest.raises(ValueError):
-        business_days_between(datetime(2026, 4, 8, 10), bkk(2026, 4, 9), CAL)
+        business_days_between(datetime(2026, 4, 8, 10), bkk(2026, 4, 9, 10), CAL)
     with pytest.raises(ValueError):
-        business_days_between(bkk(2026, 4, 8), datetime(2026, 4, 9, 10), CAL)
+        business_days_between(bkk(2026, 4, 8, 10), datetime(2026, 4, 9, 10), CAL)
 
 
 @pytest.mark.parametrize("made_at", [bkk(2026, 4, 10, 10), bkk(2026, 3, 19, 9), bkk(2025, 12, 29, 11)])

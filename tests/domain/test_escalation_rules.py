@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from domain.calendar import government_calendar, with_changes
-from domain.cases.deadlines import BANGKOK, due_at
-from domain.escalations.rules import (Deadline, DeadlineKind, Level, add_office_time, has_legal_clock,
-                                      legal_due_at, level_at, levels_reached, next_escalation_at,
-                                      resume_shift, running_deadlines, shift)
-from domain.notifications.rules import next_business_hour
-
-CAL = government_calendar()
-
-
-def bkk(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
-    return datetime(y, mo, d, h, mi, tzinfo=BANGKOK).astimezone(UTC)
+from domain.clock.business import with_changes
+from domain.clock.business import BANGKOK, due_at
+from domain.cases.deadlines import (Deadline, DeadlineKind, Level, has_legal_clock, legal_due_at, level_at, levels_reached, next_escalation_at, resume_shift, running_deadlines, shift)
+from domain.clock.business import add_office_time
+from domain.clock.business import next_business_hour
+from tests.factories import CAL, bkk
 
 
 @pytest.mark.parametrize(("made", "days", "expected"), [

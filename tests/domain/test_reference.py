@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.cases.reference import buddhist_year, fiscal_year_be, format_reference, parse_reference
+from domain.cases.reference import format_reference, parse_reference
+from domain.clock.thai import buddhist_year, fiscal_year_be
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 

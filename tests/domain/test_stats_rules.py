@@ -8,20 +8,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from domain.calendar import government_calendar
-from domain.cases.deadlines import BusinessCalendar, business_days_between
+from domain.clock.business import BusinessCalendar, business_days_between
 from domain.stats import rules
 from domain.stats.rules import CaseDimension
 from domain.users.models import Role
 from domain.users.principal import Principal
+from tests.factories import CAL, bkk
 
 BKK = timezone(timedelta(hours=7))
-CAL = government_calendar()
 DAYS = {d.day_number: d for d in rules.calendar_days(CAL, date(2025, 1, 1), date(2027, 12, 31))}
-
-
-def bkk(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BKK)  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(("values", "fraction", "expected"), [

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from domain.privacy.vault import DEV_KEY_ID, Vault, VaultKeyError, new_key
+from domain.vault import DEV_KEY_ID, Vault, VaultKeyError, new_key
 from domain.settings import Settings
 
 PRODUCTION = {"KHORTOR_ENV": "production", "KHORTOR_SECRET_KEY": "s" * 40}

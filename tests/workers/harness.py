@@ -7,7 +7,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from aiosmtpd.controller import Controller
 from celery import Celery
 
 from domain.settings import Settings
+from tests.servers import free_port
 from workers.celery_app import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,12 +44,6 @@ def redis_url_or_fail() -> str:
     except redis.RedisError as error:
         pytest.fail(f"Redis at {url} does not answer: {error}", pytrace=False)
     return url
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.2,

@@ -11,18 +11,15 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from api.cli import worker_wiring
-from domain.calendar import government_calendar
-from domain.cases.deadlines import BANGKOK
+from domain.cases import notices
 from domain.db import Database
 from domain.notifications.models import Notification
 from domain.settings import Settings
 from domain.uow import UnitOfWork
-from domain.notifications import service as notifications
+from tests.factories import CAL, bkk, file_case_directly
 from tests.helpers import gql, login
-from tests.workers.conftest import file_case
 
-CAL = government_calendar()
-MONDAY = datetime(2026, 11, 23, 10, tzinfo=BANGKOK).astimezone(UTC)
+MONDAY = bkk(2026, 11, 23, 10)
 
 INBOX = """query($unread: Boolean!, $first: Int, $after: String) {
   notifications(unreadOnly: $unread, first: $first, after: $after) {
@@ -45,9 +42,9 @@ REFERRAL = """query($id: ID!) { referral(id: $id) { escalationLevel legalDueAt a
 
 async def test_the_inbox_pages_and_marks_only_your_own(client: httpx.AsyncClient, db: Database) -> None:
     for _ in range(3):
-        _, referral = await file_case(db, MONDAY, CAL)
+        _, referral = await file_case_directly(db, MONDAY, CAL)
         async with UnitOfWork(db) as uow:
-            await notifications.referral_routed(uow, referral.id, MONDAY, CAL)
+            await notices.referral_routed(uow, referral.id, MONDAY, CAL)
     token = await login(client, "dlpw.nongkhai")
     page = (await gql(client, INBOX, {"unread": True, "first": 2}, token))["data"]["notifications"]
     assert page["unreadCount"] == 3 and len(page["edges"]) == 2 and page["pageInfo"]["hasNextPage"]
@@ -69,7 +66,7 @@ async def test_the_inbox_pages_and_marks_only_your_own(client: httpx.AsyncClient
 
 async def test_holidays_are_changed_by_an_admin_and_move_deadlines(client: httpx.AsyncClient,
                                                                    db: Database) -> None:
-    _, referral = await file_case(db, MONDAY, CAL)
+    _, referral = await file_case_directly(db, MONDAY, CAL)
     officer = await login(client, "dlpw.nongkhai")
     refused = await gql(client, ADD, {"day": "2026-11-24", "name": "วันหยุดพิเศษ"}, officer)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -86,7 +83,7 @@ async def test_holidays_are_changed_by_an_admin_and_move_deadlines(client: httpx
 
 
 async def test_legal_clock_extension_over_graphql(client: httpx.AsyncClient, db: Database) -> None:
-    case, referral = await file_case(db, MONDAY, CAL)
+    case, referral = await file_case_directly(db, MONDAY, CAL)
     officer = await login(client, "dlpw.nongkhai")
     shown = (await gql(client, REFERRAL, {"id": str(referral.id)}, officer))["data"]["referral"]
     assert shown["escalationLevel"] == 0 and shown["case"]["escalationLevel"] == 0
@@ -114,7 +111,7 @@ async def test_khortor_serve_without_redis_runs_the_workers_in_process(db_url: s
     app = create_app(settings, **wiring)
     async with app.router.lifespan_context(app):
         # filed through the app's own job sink, as a mutation would
-        _, referral = await file_case(db, datetime.now(UTC), CAL, jobs=wiring["jobs"])
+        _, referral = await file_case_directly(db, datetime.now(UTC), CAL, jobs=wiring["jobs"])
 
         async def routed() -> int:
             async with db.read_sessions() as session:
@@ -127,7 +124,7 @@ async def test_khortor_serve_without_redis_runs_the_workers_in_process(db_url: s
             await asyncio.sleep(0.1)
         assert await routed() == 1
         # an old referral past all its deadlines is escalated by the embedded sweep
-        _, old = await file_case(db, datetime(2026, 10, 5, 10, tzinfo=BANGKOK).astimezone(UTC), CAL)
+        _, old = await file_case_directly(db, bkk(2026, 10, 5, 10), CAL)
         for _ in range(100):
             async with db.read_sessions() as session:
                 levels = (await session.execute(select(func.count()).select_from(Notification).where(

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from domain.calendar import government_calendar
+from domain.cases import notices
 from domain.calendar.service import add_holiday, load_calendar, remove_holiday
-from domain.cases.deadlines import BANGKOK
 from domain.cases.models import Case, CaseEvent, Referral, ReferralOutcome
 from domain.cases.state import ReferralAction
 from domain.db import Database
 from domain.errors import AccessDenied, IllegalTransition, ValidationFailed
 from domain.escalations import repository as esc_repo
-from domain.escalations.models import Escalation
+from domain.cases.models import Escalation
 from domain.escalations.service import decide_extension, escalate_if_overdue, request_extension
 from domain.notifications import repository as notifications_repo
 from domain.notifications import service as notifications
@@ -29,13 +28,7 @@ from domain.outbox.models import OutboxJob
 from domain.reminders import service as reminders
 from domain.uow import UnitOfWork
 from domain.users.models import User
-from tests.workers.conftest import act, file_case, principal
-
-CAL = government_calendar()
-
-
-def bkk(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
-    return datetime(y, mo, d, h, mi, tzinfo=BANGKOK).astimezone(UTC)
+from tests.factories import CAL, act_directly, bkk, file_case_directly, principal
 
 
 MONDAY = bkk(2026, 11, 23, 10)
@@ -57,7 +50,7 @@ async def _users(db: Database, ids: list[uuid.UUID]) -> list[str]:
 
 
 async def test_an_overdue_referral_climbs_the_ladder_once_per_level(db: Database) -> None:
-    case, referral = await file_case(db, MONDAY, CAL)
+    case, referral = await file_case_directly(db, MONDAY, CAL)
     assert referral.org_unit_code == "DLPW-43"
     assert referral.legal_due_at == case.received_at + timedelta(days=60)
     assert referral.next_escalation_at == bkk(2026, 11, 25, 12)  # 80 % of the acceptance allowance
@@ -92,14 +85,14 @@ async def test_an_overdue_referral_climbs_the_ladder_once_per_level(db: Database
 
 
 async def test_a_unit_without_a_head_tells_the_coordinators(db: Database) -> None:
-    case, referral = await file_case(db, MONDAY, CAL, category="WORK_INJURY")  # SSO-43: no head
+    case, referral = await file_case_directly(db, MONDAY, CAL, category="WORK_INJURY")  # SSO-43: no head
     await _escalate(db, referral.id, bkk(2026, 11, 30, 9))
     notes = await _rows(db, Notification, Notification.key == f"esc:{referral.id}:ACCEPT:1")
     assert await _users(db, [n.user_id for n in notes]) == ["ops.nongkhai"]
 
 
 async def test_concurrent_escalations_fire_each_level_once(db: Database) -> None:
-    case, referral = await file_case(db, MONDAY, CAL)
+    case, referral = await file_case_directly(db, MONDAY, CAL)
     results = await asyncio.gather(*[_escalate(db, referral.id, bkk(2026, 12, 10, 9)) for _ in range(8)],
                                    return_exceptions=True)
     fired = [f for r in results if isinstance(r, list) for f in r]
@@ -112,14 +105,14 @@ async def test_concurrent_escalations_fire_each_level_once(db: Database) -> None
 
 
 async def test_hold_pauses_the_target_deadline_and_resume_adds_the_time_back(db: Database) -> None:
-    _, referral = await file_case(db, MONDAY, CAL)
-    await act(db, "dlpw.nongkhai", ReferralAction.ACCEPT, referral.id, bkk(2026, 11, 23, 11), CAL)
-    held = await act(db, "dlpw.nongkhai", ReferralAction.HOLD, referral.id, bkk(2026, 11, 24, 12, 30), CAL,
+    _, referral = await file_case_directly(db, MONDAY, CAL)
+    await act_directly(db, "dlpw.nongkhai", ReferralAction.ACCEPT, referral.id, bkk(2026, 11, 23, 11), CAL)
+    held = await act_directly(db, "dlpw.nongkhai", ReferralAction.HOLD, referral.id, bkk(2026, 11, 24, 12, 30), CAL,
                      reason="รอเอกสารจากผู้ขอรับบริการ")
     assert held.held_at == bkk(2026, 11, 24, 12, 30)
     assert held.next_escalation_at == referral.legal_from + timedelta(days=48)  # only the legal clock runs
     resolve_before = held.resolve_due_at
-    resumed = await act(db, "dlpw.nongkhai", ReferralAction.RESUME, referral.id, bkk(2026, 11, 26, 12, 30), CAL)
+    resumed = await act_directly(db, "dlpw.nongkhai", ReferralAction.RESUME, referral.id, bkk(2026, 11, 26, 12, 30), CAL)
     assert resumed.held_days == pytest.approx(2.0)
     assert resolve_before == bkk(2027, 1, 8, 16, 30)
     assert resumed.resolve_due_at == bkk(2027, 1, 12, 16, 30)  # Friday + 2 office days held
@@ -128,7 +121,7 @@ async def test_hold_pauses_the_target_deadline_and_resume_adds_the_time_back(db:
 
 
 async def test_an_admin_added_holiday_moves_open_deadlines(db: Database) -> None:
-    case, referral = await file_case(db, MONDAY, CAL)
+    case, referral = await file_case_directly(db, MONDAY, CAL)
     assert referral.accept_due_at == bkk(2026, 11, 25, 16, 30)
     admin = await principal(db, "admin")
     async with UnitOfWork(db) as uow:
@@ -154,7 +147,7 @@ async def test_an_admin_added_holiday_moves_open_deadlines(db: Database) -> None
 
 
 async def test_the_legal_clock_extends_once_by_at_most_30_days_with_an_approver(db: Database) -> None:
-    case, referral = await file_case(db, MONDAY, CAL)
+    case, referral = await file_case_directly(db, MONDAY, CAL)
     officer, approver = await principal(db, "dlpw.nongkhai"), await principal(db, "sup.national")
     with pytest.raises(ValidationFailed):
         async with UnitOfWork(db) as uow:
@@ -175,7 +168,7 @@ async def test_the_legal_clock_extends_once_by_at_most_30_days_with_an_approver(
         async with UnitOfWork(db) as uow:
             await decide_extension(uow, approver, referral.id, False, None, MONDAY, CAL)
     # a referral without a legal clock has nothing to extend
-    _, injury = await file_case(db, MONDAY, CAL, category="WORK_INJURY")
+    _, injury = await file_case_directly(db, MONDAY, CAL, category="WORK_INJURY")
     sso = await principal(db, "sso.nongkhai")
     with pytest.raises(IllegalTransition):
         async with UnitOfWork(db) as uow:
@@ -191,7 +184,7 @@ async def test_jobs_are_written_with_the_transaction_and_vanish_with_its_rollbac
             uow.enqueue("escalations.escalate", referral_id=str(uuid.uuid4()))
             raise Boom
     assert await _rows(db, OutboxJob) == []
-    _, referral = await file_case(db, MONDAY, CAL)
+    _, referral = await file_case_directly(db, MONDAY, CAL)
     jobs = await _rows(db, OutboxJob)
     assert [(j.name, j.ids) for j in jobs] == [("notifications.referral_routed",
                                                 {"referral_id": str(referral.id)})]
@@ -213,10 +206,10 @@ class RecordingChannel:
 
 
 async def test_messages_are_held_outside_business_hours_and_sent_once(db: Database) -> None:
-    _, referral = await file_case(db, MONDAY, CAL)
+    _, referral = await file_case_directly(db, MONDAY, CAL)
     saturday = bkk(2026, 11, 28, 10)
     async with UnitOfWork(db) as uow:
-        await notifications.referral_routed(uow, referral.id, saturday, CAL)
+        await notices.referral_routed(uow, referral.id, saturday, CAL)
     [delivery] = await _rows(db, Delivery)
     assert delivery.not_before == bkk(2026, 11, 30, 8, 30)
     channel = RecordingChannel()
@@ -232,13 +225,13 @@ async def test_messages_are_held_outside_business_hours_and_sent_once(db: Databa
     assert channel.sent[0].address == "dlpw.nongkhai@demo.khortor.example"
     # the inbox entry was there at once, and the routed notice is not doubled by a rerun
     async with UnitOfWork(db) as uow:
-        assert await notifications.referral_routed(uow, referral.id, saturday, CAL) == 0
+        assert await notices.referral_routed(uow, referral.id, saturday, CAL) == 0
 
 
 async def test_reminders_hold_satisfaction_and_auto_close(db: Database) -> None:
-    case, referral = await file_case(db, MONDAY, CAL)
-    await act(db, "dlpw.nongkhai", ReferralAction.ACCEPT, referral.id, bkk(2026, 11, 23, 11), CAL)
-    await act(db, "dlpw.nongkhai", ReferralAction.HOLD, referral.id, bkk(2026, 11, 23, 12), CAL,
+    case, referral = await file_case_directly(db, MONDAY, CAL)
+    await act_directly(db, "dlpw.nongkhai", ReferralAction.ACCEPT, referral.id, bkk(2026, 11, 23, 11), CAL)
+    await act_directly(db, "dlpw.nongkhai", ReferralAction.HOLD, referral.id, bkk(2026, 11, 23, 12), CAL,
               reason="รอผู้ขอรับบริการส่งสลิปเงินเดือน")
     async with db.read_sessions() as session:
         assert referral.id in await reminders.on_hold_due_ids(session, bkk(2026, 11, 26, 9))
@@ -250,9 +243,9 @@ async def test_reminders_hold_satisfaction_and_auto_close(db: Database) -> None:
     notes = await _rows(db, Notification, Notification.kind == "ON_HOLD_REMINDER")
     assert await _users(db, [n.user_id for n in notes]) == ["vol.naimueang"]
 
-    await act(db, "dlpw.nongkhai", ReferralAction.RESUME, referral.id, bkk(2026, 11, 27, 9), CAL)
+    await act_directly(db, "dlpw.nongkhai", ReferralAction.RESUME, referral.id, bkk(2026, 11, 27, 9), CAL)
     resolved_at = bkk(2026, 11, 27, 10)
-    await act(db, "dlpw.nongkhai", ReferralAction.COMPLETE, referral.id, resolved_at, CAL,
+    await act_directly(db, "dlpw.nongkhai", ReferralAction.COMPLETE, referral.id, resolved_at, CAL,
               outcome=ReferralOutcome.RESOLVED, amount_recovered_thb=Decimal("15000"))
     async with db.read_sessions() as session:
         assert case.id in await reminders.satisfaction_due_ids(session)
@@ -274,7 +267,7 @@ async def test_reminders_hold_satisfaction_and_auto_close(db: Database) -> None:
 
 
 async def test_morning_digest_for_officers_with_something_due_today(db: Database) -> None:
-    await file_case(db, MONDAY, CAL)
+    await file_case_directly(db, MONDAY, CAL)
     wednesday_early, wednesday = bkk(2026, 11, 25, 7), bkk(2026, 11, 25, 8, 45)
     async with db.read_sessions() as session:
         assert await reminders.digest_officer_ids(session, wednesday_early, CAL) == []
@@ -290,7 +283,7 @@ async def test_morning_digest_for_officers_with_something_due_today(db: Database
 async def test_the_sweep_reads_the_partial_index(db: Database, backend: str) -> None:
     """EXPLAIN: with many referrals and few due, the sweep's query uses the partial index
     ix_referral_escalation_due (ARCHITECTURE.md: a planner can pick the wrong index)."""
-    _, referral = await file_case(db, MONDAY, CAL)
+    _, referral = await file_case_directly(db, MONDAY, CAL)
     async with db.read_sessions() as session:
         template = (await session.execute(select(Referral.__table__).where(  # type: ignore[attr-defined]
             Referral.__table__.c.id == referral.id))).mappings().one()  # type: ignore[attr-defined]
@@ -318,7 +311,7 @@ async def test_the_sweep_reads_the_partial_index(db: Database, backend: str) -> 
 
 async def test_an_escalation_does_not_make_the_officers_version_stale(db: Database) -> None:
     """The system raising a level is not a person's edit: the version the officer saw stays valid."""
-    case, referral = await file_case(db, MONDAY, CAL)
+    case, referral = await file_case_directly(db, MONDAY, CAL)
     assert referral.version == 1
     fired = await _escalate(db, referral.id, bkk(2026, 11, 26, 9))
     assert [int(lv) for _, lv in fired] == [0, 1]
@@ -326,7 +319,7 @@ async def test_an_escalation_does_not_make_the_officers_version_stale(db: Databa
     [case_row] = await _rows(db, Case, Case.id == case.id)
     assert (row.escalation_level, row.version, case_row.version) == (1, 1, case.version)
 
-    accepted = await act(db, "dlpw.nongkhai", ReferralAction.ACCEPT, referral.id, bkk(2026, 11, 26, 10),
+    accepted = await act_directly(db, "dlpw.nongkhai", ReferralAction.ACCEPT, referral.id, bkk(2026, 11, 26, 10),
                          CAL, expected_version=1)
     assert (accepted.status, accepted.version) == ("ACCEPTED", 2)
     [case_row] = await _rows(db, Case, Case.id == case.id)

@@ -4,7 +4,6 @@ import { readFileSync } from "node:fs";
 import { buildSchema, parse, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import * as queries from "../src/queries";
-import { countQuery } from "../src/dashboard/source";
 
 const schema = buildSchema(readFileSync(new URL("../../schema.graphql", import.meta.url), "utf8"));
 
@@ -21,20 +20,6 @@ describe("GraphQL documents", () => {
 
   it.each(documents)("%s is valid against schema.graphql", (_name, source) => {
     expect(errorsOf(source)).toEqual([]);
-  });
-
-  it("the dashboard's aliased count query is valid and within the alias limit", () => {
-    const { query } = countQuery(Array.from({ length: 20 }, () => ({ provinceCode: "43" })));
-    expect(errorsOf(query)).toEqual([]);
-    expect(query.match(/: cases\(/g)).toHaveLength(20);
-  });
-});
-
-describe("dashboard documents", () => {
-  it("are valid against schema.graphql", async () => {
-    const source = await import("../src/dashboard/source");
-    expect(errorsOf(source.AREAS)).toEqual([]);
-    expect(errorsOf(source.REFERRAL_TIMES)).toEqual([]);
   });
 });
 

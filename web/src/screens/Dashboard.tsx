@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { LoadError, Loading, Page } from "../components";
 import { AGENCIES } from "../categories";
-import { activeSource, type Count, type Stats } from "../dashboard/source";
+import { fromCaseStats, type Count, type Stats } from "../dashboard/source";
 import { lang, nameOf, t, term } from "../i18n";
 import { NetworkError } from "../lib/graphql";
 import { useSignal } from "../lib/store";
@@ -126,7 +126,7 @@ export function Dashboard() {
   const [tick, setTick] = useState(0);
   useEffect(() => {
     setError(null);
-    activeSource({ provinceCode: province })
+    fromCaseStats({ provinceCode: province })
       .then(setStats)
       .catch((e: Error) => setError(e instanceof NetworkError ? "offline" : e.message));
   }, [province, tick]);
@@ -143,7 +143,6 @@ export function Dashboard() {
           <AreaGrid rows={stats.openByArea} level={stats.areaLevel} />
           <Compliance stats={stats} />
           {stats.coverage && <CoverageChart coverage={stats.coverage} />}
-          {stats.provisional && <p class="muted small">{t("provisional")}</p>}
         </>
       )}
     </Page>

@@ -1,13 +1,15 @@
-"""A case's citizen, sealed into and opened from its row (domain/privacy/vault.py)."""
+"""A case's citizen: sealed into and opened from its row (domain/vault.py), and shown to a
+viewer masked or whole (SPEC §2; PDPA)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from domain.cases import repository as cases
+from domain.cases.identifiers import format_national_id, mask_name, mask_national_id, mask_phone
 from domain.cases.models import Case
-from domain.privacy.vault import Vault
 from domain.uow import UnitOfWork
+from domain.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,39 @@ class CitizenIdentity:
     full_name: str | None
     national_id: str | None  # 13 digits, normalised
     phone: str | None  # E.164
+
+
+@dataclass(frozen=True)
+class ShownCitizen:
+    """The citizen as one viewer sees it."""
+
+    full_name: str
+    national_id: str | None
+    phone: str | None
+    masked: bool  # the name is masked for this viewer
+    may_reveal: bool  # the viewer may ask for the national ID and phone whole
+    anonymised: bool
+
+
+def shown(case: Case, who: CitizenIdentity, whole: bool, revealed: bool) -> ShownCitizen:
+    """`whole` (the viewer serves this citizen: `policy.may_see_citizen`) shows the name;
+    `revealed` (an audited reveal) the national ID and phone too. Otherwise they are masked;
+    an anonymised citizen has no name at all."""
+    anonymised = case.anonymised_at is not None
+    if anonymised:
+        name = "—"
+    elif whole:
+        name = who.full_name or ""
+    else:
+        name = mask_name(who.full_name or "")
+    national_id, phone = who.national_id, who.phone
+    if revealed:
+        national_id = format_national_id(national_id) if national_id else None
+    else:
+        national_id = mask_national_id(national_id) if national_id else None
+        phone = mask_phone(phone) if phone else None
+    return ShownCitizen(full_name=name, national_id=national_id, phone=phone, masked=not whole,
+                        may_reveal=whole and not anonymised, anonymised=anonymised)
 
 
 def seal(vault: Vault, case: Case, who: CitizenIdentity) -> None:

@@ -1,0 +1,21 @@
+"""How a Khortor process opens its database: every table mapped (foreign keys between
+feature packages resolve) and the flush hooks the domain relies on — every history event
+written by a person is also an access-log entry (domain/privacy/audit.py).
+
+The API, the workers, the commands and the tests open their database here; a bare
+`Database(url)` has no hooks and is for migrations and tools only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.db import Database
+from domain.models import metadata
+from domain.privacy.audit import log_changes
+
+__all__ = ["metadata", "open_database"]
+
+
+def open_database(url: str, **engine_kwargs: Any) -> Database:
+    return Database(url, before_flush=(log_changes,), **engine_kwargs)

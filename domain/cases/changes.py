@@ -1,0 +1,107 @@
+"""The steps every change of a case shares: the case's lock, the version check, history
+events, new referrals with their clocks, and the case status that follows its referrals.
+Services never commit (convention 3)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.cases import repository
+from domain.cases.clocks import start_clocks
+from domain.cases.models import Case, CaseEvent, EventType, Referral, ReferralOutcome
+from domain.cases.notices import REFERRAL_ROUTED_JOB
+from domain.cases.state import CaseStatus, ReferralStatus, derive_case_status
+from domain.clock.business import BusinessCalendar, due_at
+from domain.errors import NotFound, StaleVersion
+from domain.outbox.service import enqueue
+from domain.uow import UnitOfWork
+from domain.users.principal import Principal
+
+# Used when a category has no SLA policy row.
+DEFAULT_ACCEPT_DAYS, DEFAULT_RESOLVE_DAYS = 2, 30
+
+
+def check_version(expected: int | None, actual: int) -> None:
+    if expected is not None and expected != actual:
+        raise StaleVersion(expected, actual)
+
+
+def event(case: Case, type_: EventType, actor: Principal | None, now: datetime, *,
+          referral: Referral | None = None, from_status: str | None = None,
+          to_status: str | None = None, note: str | None = None, internal: bool = False,
+          data: dict[str, Any] | None = None) -> CaseEvent:
+    """A history entry of `case` (and of one of its referrals)."""
+    return CaseEvent(case_id=case.id, referral_id=referral.id if referral else None, type=type_,
+                     at=now, actor_id=actor.user_id if actor else None, from_status=from_status,
+                     to_status=to_status, note=note, internal=internal, data=data)
+
+
+async def new_referral(session: AsyncSession, case: Case, org_unit_code: str,
+                       rule_id: int | None, now: datetime, calendar: BusinessCalendar,
+                       predecessor: Referral | None = None) -> Referral:
+    """A PENDING referral of `case` to an office, its deadlines from the category's SLA
+    policy and its clocks started; the office is told after commit."""
+    sla = await repository.sla_policy(session, case.category_code)
+    accept_days = sla.accept_business_days if sla else DEFAULT_ACCEPT_DAYS
+    resolve_days = sla.resolve_business_days if sla else DEFAULT_RESOLVE_DAYS
+    accept_due = due_at(now, accept_days, calendar)
+    referral = Referral(case_id=case.id, org_unit_code=org_unit_code,
+                        status=ReferralStatus.PENDING, routing_rule_id=rule_id,
+                        predecessor_id=predecessor.id if predecessor else None,
+                        created_at=now, updated_at=now, accept_due_at=accept_due,
+                        resolve_due_at=due_at(now, resolve_days, calendar), next_due_at=accept_due)
+    start_clocks(referral, case, calendar)
+    session.add(referral)
+    await session.flush()
+    enqueue(session, REFERRAL_ROUTED_JOB, referral_id=str(referral.id))
+    return referral
+
+
+def routed_event(case: Case, referral: Referral, actor: Principal, now: datetime,
+                 **data: Any) -> CaseEvent:
+    """The ROUTED history entry of a new referral; `data` says by what (rule, triage, ...)."""
+    return event(case, EventType.ROUTED, actor, now, referral=referral, to_status=ReferralStatus.PENDING,
+                 data={"orgUnit": referral.org_unit_code, **data})
+
+
+def _rolled_up_outcome(completed: list[Referral]) -> tuple[str | None, Decimal | None]:
+    outcomes = {r.outcome for r in completed}
+    outcome = outcomes.pop() if len(outcomes) == 1 else ReferralOutcome.PARTIALLY_RESOLVED
+    amounts = [r.amount_recovered_thb for r in completed if r.amount_recovered_thb is not None]
+    return outcome, (sum(amounts, Decimal(0)) if amounts else None)
+
+
+def sync_case_status(session: AsyncSession, case: Case, referrals: list[Referral],
+                     actor: Principal | None, now: datetime) -> bool:
+    """The case follows its current referrals; stored, in the same transaction.
+    True when the case's status changed."""
+    current = [r for r in referrals if r.is_current]
+    status = derive_case_status(ReferralStatus(r.status) for r in current)
+    if status == case.status:
+        return False
+    session.add(event(case, EventType.STATUS_CHANGED, actor, now,
+                      from_status=case.status, to_status=status))
+    case.status = status
+    case.updated_at = now
+    if status is CaseStatus.RESOLVED:
+        case.resolved_at = now
+        case.outcome, case.amount_recovered_thb = _rolled_up_outcome(
+            [r for r in current if r.status == ReferralStatus.COMPLETED])
+    return True
+
+
+async def locked(uow: UnitOfWork, principal: Principal,
+                 case_id: uuid.UUID) -> tuple[Case, list[Referral]]:
+    """The case (if visible) and its referrals, re-read under the case's lock."""
+    session = uow.session
+    if await repository.visible_case(session, principal, case_id) is None:
+        raise NotFound("case", "เรื่อง")
+    case = await repository.lock_case(session, case_id)
+    if case is None:
+        raise NotFound("case", "เรื่อง")
+    return case, list(await repository.referrals_for_update(session, case_id))

@@ -1,0 +1,155 @@
+"""Filing a case: a volunteer's report becomes a case, routed at once (SPEC §3).
+Services never commit (convention 3)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.areas.models import Area, AreaLevel
+from domain.cases import citizen as citizen_data
+from domain.cases import repository
+from domain.cases.changes import event, new_referral, routed_event, sync_case_status
+from domain.cases.citizen import CitizenIdentity
+from domain.cases.commands import MAX_DESCRIPTION_CHARS, OpenCase
+from domain.cases.identifiers import normalise_juristic_id, normalise_national_id, normalise_phone
+from domain.cases.models import Case, EventType
+from domain.cases.reference import format_reference
+from domain.cases.routing import route
+from domain.cases.state import CaseStatus
+from domain.clock.business import BusinessCalendar
+from domain.clock.thai import fiscal_year_be
+from domain.errors import AccessDenied, DuplicateCase, ValidationFailed
+from domain.reference import repository as reference
+from domain.text import required_text
+from domain.uow import UnitOfWork
+from domain.users.models import Role
+from domain.users.principal import Principal
+from domain.vault import Vault
+
+CLOCK_SKEW = timedelta(minutes=5)
+DUPLICATE_WINDOW = timedelta(days=90)
+
+
+def _within(prefix: str, normalise: Callable[[str], str], value: str | None) -> str | None:
+    """Normalise an optional nested value; errors name the field by its path in the input."""
+    if not value:
+        return None
+    try:
+        return normalise(value)
+    except ValidationFailed as error:
+        error.field = prefix + error.field
+        raise
+
+
+async def _subdistrict(session: AsyncSession, code: str) -> Area:
+    area = await reference.area(session, code.strip()) if code else None
+    if area is None or area.level != AreaLevel.SUBDISTRICT:
+        raise ValidationFailed("subdistrictCode", "Unknown sub-district code.",
+                               "ไม่พบรหัสตำบลนี้", code="UNKNOWN_SUBDISTRICT")
+    return area
+
+
+async def file_case(new_uow: Callable[[], UnitOfWork], principal: Principal, cmd: OpenCase,
+                    now: datetime, calendar: BusinessCalendar, vault: Vault) -> Case:
+    """`open_case` in a unit of work of its own, committed. Two sends of one `client_id`
+    racing each other: the loser's insert meets the primary key, and it is answered with
+    the case the other send filed."""
+    try:
+        async with new_uow() as uow:
+            return await open_case(uow, principal, cmd, now, calendar, vault)
+    except IntegrityError:
+        async with new_uow() as uow:
+            return await open_case(uow, principal, cmd, now, calendar, vault)
+
+
+async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: datetime,
+                    calendar: BusinessCalendar, vault: Vault) -> Case:
+    """File a case and route it. The same `client_id` files one case, however often sent.
+
+    An open case of the same citizen (same national ID) and problem type received in the
+    last 90 days stops the filing with `DuplicateCase` unless `cmd.file_anyway` says the
+    volunteer has seen it and files a new one all the same."""
+    if principal.role is not Role.VOLUNTEER:
+        raise AccessDenied("Only labour volunteers file cases.")
+    session = uow.session
+    if cmd.client_id is not None:
+        existing = await repository.case_by_id(session, cmd.client_id)
+        if existing is not None:
+            if existing.filed_by_id == principal.user_id:
+                return existing
+            raise ValidationFailed("clientId", "This client id is already in use.",
+                                   "รหัสอ้างอิงจากเครื่องนี้ถูกใช้แล้ว", code="CLIENT_ID_CONFLICT")
+    category = await repository.category(session, cmd.category_code)
+    if category is None:
+        raise ValidationFailed("categoryCode", "Unknown problem type.", "ไม่พบประเภทปัญหานี้",
+                               code="UNKNOWN_CATEGORY")
+    area = await _subdistrict(session, cmd.subdistrict_code)
+    description = required_text(cmd.description, "description", MAX_DESCRIPTION_CHARS,
+                                "a description", "รายละเอียดปัญหา")
+    citizen = cmd.citizen
+    full_name = required_text(citizen.full_name, "citizen.fullName", 200, "the citizen's name",
+                              "ชื่อผู้ขอรับบริการ")
+    if not citizen.consent:
+        raise ValidationFailed("citizen.consent", "The citizen's consent to use personal data is required.",
+                               "ต้องได้รับความยินยอมให้ใช้ข้อมูลส่วนบุคคลจากผู้ขอรับบริการ",
+                               code="CONSENT_REQUIRED")
+    national_id = _within("citizen.", normalise_national_id, citizen.national_id)
+    phone = _within("citizen.", normalise_phone, citizen.phone)
+    employer = cmd.employer
+    employer_name = employer_juristic_id = employer_address = None
+    if employer is not None:
+        employer_name = required_text(employer.name, "employer.name", 300, "the employer's name",
+                                      "ชื่อนายจ้าง")
+        employer_juristic_id = _within("employer.", normalise_juristic_id, employer.juristic_id)
+        if employer.address and employer.address.strip():
+            employer_address = required_text(employer.address, "employer.address", 500,
+                                             "the employer's address", "ที่อยู่นายจ้าง")
+    captured_at = cmd.captured_at or now
+    if captured_at.tzinfo is None or captured_at > now + CLOCK_SKEW:
+        raise ValidationFailed("capturedAt", "The capture time must be a past time with a time zone.",
+                               "เวลาที่บันทึกต้องเป็นเวลาที่ผ่านมาแล้วและระบุเขตเวลา")
+    if national_id and not cmd.file_anyway:
+        await _refuse_duplicate(session, principal, vault.lookup_hash(national_id),
+                                category.code, now, cmd.client_id)
+    fiscal_year = fiscal_year_be(now)
+    sequence = await repository.next_sequence(session, area.code[:2], fiscal_year)
+    case = Case(
+        id=cmd.client_id or uuid.uuid4(), reference=format_reference(area.code[:2], fiscal_year, sequence),
+        fiscal_year=fiscal_year, category_code=category.code, description=description,
+        subdistrict_code=area.code, district_code=area.code[:4], province_code=area.code[:2],
+        priority=category.priority, status=CaseStatus.NEW,
+        shared_with_volunteers=cmd.shared_with_volunteers, filed_by_id=principal.user_id,
+        captured_at=captured_at, received_at=now, updated_at=now,
+        citizen_contact_preference=citizen.contact_preference, citizen_consent_at=captured_at,
+        employer_name=employer_name, employer_juristic_id=employer_juristic_id,
+        employer_address=employer_address,
+    )
+    citizen_data.seal(vault, case, CitizenIdentity(full_name, national_id, phone))
+    session.add(case)
+    session.add(event(case, EventType.FILED, principal, now, to_status=CaseStatus.NEW))
+    await session.flush()
+    decision = route(category.code, area.code, await repository.routing_rules(session, category.code))
+    referral = await new_referral(session, case, decision.org_unit_code, decision.rule_id, now, calendar)
+    session.add(routed_event(case, referral, principal, now, ruleId=decision.rule_id,
+                             by="rule" if decision.rule_id is not None else "triage"))
+    sync_case_status(session, case, [referral], principal, now)
+    return case
+
+
+async def _refuse_duplicate(session: AsyncSession, principal: Principal, id_hash: str,
+                            category_code: str, now: datetime, client_id: uuid.UUID | None) -> None:
+    found = await repository.open_case_of_citizen(session, id_hash, category_code,
+                                                  now - DUPLICATE_WINDOW)
+    # A case with this filing's own id is this filing, committed by a send of it racing this
+    # one since the clientId check above: not a duplicate. Filing on, its insert meets the
+    # primary key and `file_case` answers with that case.
+    if found is not None and found.id != client_id:
+        visible = await repository.visible_case(session, principal, found.id)
+        if visible is not None:
+            session.expunge(visible)  # it outlives the rollback this error causes
+        raise DuplicateCase(found.reference, visible)

@@ -1,0 +1,65 @@
+"""Every job, declared once (Polar's `@actor(name, cron)`): its name, its handler and, for a
+sweep, how often it runs. The Celery tasks and the beat schedule (workers/celery_app.py) and
+the embedded schedule (workers/embedded.py) are all derived from the registry, so adding a
+job is one decorated function in workers/handlers.py.
+
+A *job* handles one item (`handler(runtime, **ids)`); the domain enqueues it by name after a
+commit. A *sweep* selects the items that are due and returns one `Job` per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from domain.jobs import Job
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+class UnknownJob(LookupError):
+    """A job name nothing handles: an error to log, and the job is kept, never marked done."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no handler is registered for the job {name!r}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Sweep:
+    name: str
+    select: Callable[..., Awaitable[list[Job]]]
+    every: int  # in sweep periods (KHORTOR_SWEEP_SECONDS)
+
+
+@dataclass
+class Registry:
+    jobs: dict[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
+    sweeps: dict[str, Sweep] = field(default_factory=dict)
+
+    def job(self, name: str) -> Callable[[F], F]:
+        """Register the handler of the job `name` (`"<module>.<verb>"`)."""
+        def register(handler: F) -> F:
+            self._claim(name)
+            self.jobs[name] = handler
+            return handler
+        return register
+
+    def sweep(self, name: str, every: int = 1) -> Callable[[F], F]:
+        """Register a sweep that runs every `every` sweep periods."""
+        def register(select: F) -> F:
+            self._claim(name)
+            self.sweeps[name] = Sweep(name, select, every)
+            return select
+        return register
+
+    def handler(self, name: str) -> Callable[..., Awaitable[Any]]:
+        try:
+            return self.jobs[name]
+        except KeyError:
+            raise UnknownJob(name) from None
+
+    def _claim(self, name: str) -> None:
+        if name in self.jobs or name in self.sweeps:
+            raise ValueError(f"the job {name!r} is declared twice")
