@@ -84,8 +84,11 @@ def admin_api(live_server: str) -> Api:
     return Api(live_server, "admin")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium, for one test module at a time: sync Playwright keeps an asyncio loop marked
+    running on this thread while it is open, so it must be closed before another module's
+    async tests run (they do, in a shuffled order)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver "
                     "(scripts/test does it).", pytrace=False)
