@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     user.set_defaults(command=cmd_create_user)
 
     key = sub.add_parser("new-key", help="print a fresh random 256-bit key (base64) for "
-                                         "KHORTOR_DATA_KEYS or KHORTOR_LOOKUP_KEY")
+                                         "KHORTOR_SECRET_KEY, KHORTOR_DATA_KEYS or "
+                                         "KHORTOR_LOOKUP_KEY")
     key.set_defaults(command=cmd_new_key)
 
     reseal = sub.add_parser("reseal", help="re-seal citizens sealed with an older data key under "
@@ -147,9 +148,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     configure_logging(json=settings.log_json, level=settings.log_level)
     migrate(settings)
     # Our handler, not uvicorn's; our access line (RequestObservability), not uvicorn's,
-    # which would log the query string and the client address.
+    # which would log the query string and the client address. No proxy headers: uvicorn's
+    # would trust X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS) and overwrite the
+    # peer; the app reads the header itself, from KHORTOR_TRUSTED_PROXIES only
+    # (api/users/client_address.py).
     uvicorn.run(create_app(settings, **worker_wiring(settings)), host=args.host, port=args.port,
-                log_config=None, access_log=False)
+                log_config=None, access_log=False, proxy_headers=False)
     return 0
 
 

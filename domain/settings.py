@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -9,6 +10,24 @@ from datetime import timedelta
 from domain.vault import Vault, vault_for
 
 DEV_SECRET_NOTICE = "development-only-secret-set-KHORTOR_SECRET_KEY-in-production"
+MIN_SECRET_LENGTH = 32
+# Every secret key written in this repository (the development default, the examples, the
+# tests' and benchmarks' keys): anyone can read them, so production refuses them.
+# tests/domain/test_settings.py scans the repository and fails when one is missing here.
+PUBLISHED_SECRETS = frozenset({
+    DEV_SECRET_NOTICE,
+    "s" * 40,
+    "test-secret-" + "k" * 40,
+    "test-secret-test-secret-test-secret",
+    "worker-test-secret-worker-test-secret",
+    "production-secret-for-tests-0123456789abcdef",
+    "production-secret-for-fuzzing-0123456789abcdef",
+    "load-test-secret-load-test-secret-load-test",
+    "bench-" + "x" * 40,
+    "bench-requests-" + "x" * 40,
+})
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -40,6 +59,10 @@ class Settings:
     lookup_quota_per_hour: int = 30
     # For tests and demos only: seconds added to the system clock of this process.
     clock_offset_seconds: float = 0.0
+    # Reverse proxies whose X-Forwarded-For names the client (api/users/client_address.py).
+    trusted_proxies: tuple[Network, ...] = ()
+    # "only": run nothing but the web client's registered documents (api/documents.py).
+    trusted_documents_only: bool = False
     # Observability (issue 6): `/metrics` bearer token, log level and format (json|console).
     metrics_token: str | None = None
     log_level: str = "INFO"
@@ -61,8 +84,8 @@ class Settings:
             if mode == "production":
                 raise ValueError("KHORTOR_SECRET_KEY must be set when KHORTOR_ENV=production")
             secret = DEV_SECRET_NOTICE
-        if mode == "production" and len(secret) < 32:
-            raise ValueError("KHORTOR_SECRET_KEY must be at least 32 characters in production")
+        if mode == "production":
+            check_production_secret(secret)
         data_keys = env.get("KHORTOR_DATA_KEYS", "").strip()
         lookup_key = env.get("KHORTOR_LOOKUP_KEY", "").strip()
         if mode == "production" and not (data_keys and lookup_key):
@@ -99,12 +122,39 @@ class Settings:
             retention_days=int(env.get("KHORTOR_RETENTION_DAYS", str(cls.retention_days))),
             lookup_quota_per_hour=int(env.get("KHORTOR_LOOKUP_QUOTA_PER_HOUR",
                                               str(cls.lookup_quota_per_hour))),
+            trusted_proxies=parse_networks(env.get("KHORTOR_TRUSTED_PROXIES", "")),
+            trusted_documents_only=_trusted_documents_only(env.get("KHORTOR_TRUSTED_DOCUMENTS", "any")),
         )
 
     @property
     def vault(self) -> Vault:
         """Seals and opens personal data (built once per key configuration)."""
         return vault_for(self.data_keys, self.lookup_key)
+
+
+def check_production_secret(secret: str) -> None:
+    """Refuse a key that is short or written anywhere in this repository."""
+    if secret.strip() in PUBLISHED_SECRETS:
+        raise ValueError("KHORTOR_SECRET_KEY is a key published with Khortor's code (the "
+                         "development default, an example or a test key): anyone could sign "
+                         "sign-in tokens with it. Make a new one with `khortor new-key`.")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(f"KHORTOR_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters "
+                         "in production (`khortor new-key` makes one)")
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """`10.0.0.5, 10.1.0.0/16, fd00::/8`: addresses and networks (CIDR), comma-separated."""
+    networks: list[Network] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"KHORTOR_TRUSTED_PROXIES: {item!r} is not an IP address or "
+                             "network (e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+    return tuple(networks)
 
 
 def normalise_database_url(url: str) -> str:
@@ -114,3 +164,9 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url.split(":///", 1)[1]
     return url
+
+
+def _trusted_documents_only(value: str) -> bool:
+    if value not in ("any", "only"):
+        raise ValueError("KHORTOR_TRUSTED_DOCUMENTS must be 'any' or 'only'")
+    return value == "only"

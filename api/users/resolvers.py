@@ -9,6 +9,7 @@ import strawberry
 from api.context import Info
 from api.errors import InvalidCredentialsError, TooManyAttemptsError
 from api.permissions import IsAuthenticated
+from api.users.client_address import client_address
 from api.users.types import User
 from domain.users import repository, service
 
@@ -39,8 +40,11 @@ class UserMutations:
                                      "lock the username and the client address for a while.")
     async def login(self, info: Info, username: str, password: str) -> LoginResult:
         ctx = info.context
-        client = ctx.request.client
-        attempt = service.SignIn(username, password, client.host if client else None)
+        peer = ctx.request.client
+        address = client_address(peer.host if peer else None,
+                                 ctx.request.headers.getlist("x-forwarded-for"),
+                                 ctx.settings.trusted_proxies)
+        attempt = service.SignIn(username, password, address)
         row, token = await service.sign_in(ctx.db, ctx.uow, attempt, ctx.now(), ctx.settings.secret_key,
                                            int(ctx.settings.token_lifetime.total_seconds()))
         return LoginSuccess(token=token, user=User.of(row))

@@ -31,11 +31,23 @@ async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Sequence[Us
     return result.scalars().all()
 
 
+def count_of(row: LoginThrottle) -> Count:
+    return Count(row.failures, row.window_started_at, row.locked_until)
+
+
+def store_count(row: LoginThrottle, count: Count) -> None:
+    """Write a count into its (locked) row; flushed with the session."""
+    row.failures, row.window_started_at = count.failures, count.window_started_at
+    row.locked_until = count.locked_until
+
+
 async def throttle_counts(session: AsyncSession, keys: Sequence[str]) -> dict[str, Count]:
+    """The counts of the keys that have a row (a plain read, no lock)."""
+    if not keys:
+        return {}
     result = await session.execute(
         select(LoginThrottle).where(LoginThrottle.key.in_(list(keys))))  # type: ignore[attr-defined]
-    return {row.key: Count(row.failures, row.window_started_at, row.locked_until)
-            for row in result.scalars()}
+    return {row.key: count_of(row) for row in result.scalars()}
 
 
 async def locked_throttle_row(session: AsyncSession, key: str, now: datetime) -> LoginThrottle:

@@ -30,10 +30,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> User:
-    if "\x00" in username:
-        raise InvalidCredentials()
-    user = await repository.by_username(session, username.strip())
+async def find_user(session: AsyncSession, username: str) -> User | None:
+    if "\x00" in username:  # PostgreSQL refuses NUL in text; no user has one
+        return None
+    return await repository.by_username(session, username.strip())
+
+
+async def check_password(user: User | None, password: str) -> User:
+    """The user when the password is theirs and they are active; else `InvalidCredentials`.
+
+    An unknown user costs the same: a dummy hash is verified instead."""
     try:
         # argon2 takes ~0.1 s of CPU on purpose: off the event loop, so other requests go on
         # (bench/load.py: 250 sign-ins at once timed out while it ran on the loop).
@@ -46,21 +52,50 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
     return user
 
 
+async def authenticate(session: AsyncSession, username: str, password: str) -> User:
+    """Check a password without the throttle (the demo seed's check, tests)."""
+    return await check_password(await find_user(session, username), password)
+
+
 def throttle_keys(username: str, client_address: str | None) -> dict[str, throttle.Limit]:
     """The throttle keys a sign-in attempt counts against, with their limits."""
     keys = {throttle.user_key(username): throttle.PER_USER}
     if client_address:
-        keys[throttle.address_key(client_address)] = throttle.PER_ADDRESS
+        keys[throttle.address_key(username, client_address)] = throttle.PER_ADDRESS
     return keys
+
+
+def _wait(counts: dict[str, throttle.Count], keys: dict[str, throttle.Limit],
+          now: datetime) -> int:
+    return max((throttle.seconds_locked(counts.get(key), now) for key in keys), default=0)
 
 
 async def ensure_not_locked(session: AsyncSession, keys: dict[str, throttle.Limit],
                             now: datetime) -> None:
-    """Raise `TooManyAttempts` when the username or the address is locked out."""
-    counts = await repository.throttle_counts(session, list(keys))
-    wait = max((throttle.seconds_locked(counts.get(key), now) for key in keys), default=0)
+    """Raise `TooManyAttempts` when a key is locked out (a plain read, no row lock)."""
+    wait = _wait(await repository.throttle_counts(session, list(keys)), keys, now)
     if wait:
         raise TooManyAttempts(wait)
+
+
+async def reserve_attempt(session: AsyncSession, keys: dict[str, throttle.Limit],
+                          now: datetime) -> None:
+    """Refuse the attempt when a key is locked; else count it as a failure of the reserved
+    keys (the username's) before its password is checked. Both happen under the reserved
+    rows' locks (FOR UPDATE on PostgreSQL; on SQLite a unit of work holds the write lock),
+    so concurrent attempts take turns here and the one that reaches the limit locks out all
+    that come after it. Does not commit."""
+    reserved = {key: limit for key, limit in keys.items() if limit.reserved}
+    rows = {key: await repository.locked_throttle_row(session, key, now)
+            for key in sorted(reserved)}  # one order everywhere, so attempts never deadlock
+    counts = await repository.throttle_counts(session, [k for k in keys if k not in reserved])
+    counts.update({key: repository.count_of(row) for key, row in rows.items()})
+    wait = _wait(counts, keys, now)
+    if wait:
+        raise TooManyAttempts(wait)
+    for key, row in rows.items():
+        repository.store_count(row, throttle.after_failure(counts[key], now, reserved[key]))
+    await session.flush()
 
 
 async def record_failed_login(session: AsyncSession, keys: dict[str, throttle.Limit],
@@ -68,18 +103,18 @@ async def record_failed_login(session: AsyncSession, keys: dict[str, throttle.Li
     """Count one failure against every key. Does not commit."""
     for key in sorted(keys):  # one order everywhere, so two attempts never deadlock
         row = await repository.locked_throttle_row(session, key, now)
-        current = throttle.Count(row.failures, row.window_started_at, row.locked_until)
+        current = repository.count_of(row)
         if throttle.seconds_locked(current, now):
             continue  # locked by a concurrent attempt meanwhile: do not extend the lockout
-        after = throttle.after_failure(current, now, keys[key])
-        row.failures, row.window_started_at = after.failures, after.window_started_at
-        row.locked_until = after.locked_until
+        repository.store_count(row, throttle.after_failure(current, now, keys[key]))
     await session.flush()
 
 
-async def record_successful_login(session: AsyncSession, username: str) -> None:
-    """A right password forgives the username's failures (not the address's). No commit."""
-    await repository.clear_throttle(session, throttle.user_key(username))
+async def forgive_failures(session: AsyncSession, keys: dict[str, throttle.Limit]) -> None:
+    """A right password forgives the reserved keys' failures (the username's, this attempt's
+    reservation included), not those of the username from this address. No commit."""
+    for key in sorted(key for key, limit in keys.items() if limit.reserved):
+        await repository.clear_throttle(session, key)
 
 
 @dataclass(frozen=True)
@@ -91,23 +126,31 @@ class SignIn:
 
 async def sign_in(db: Database, new_uow: Callable[[], UnitOfWork], attempt: SignIn, now: datetime,
                   secret: str, lifetime_seconds: int) -> tuple[User, str]:
-    """Check the throttle, the password, count the attempt (committed before a failure is
-    answered) and issue a token. Raises `TooManyAttempts` or `InvalidCredentials`."""
+    """Reserve the attempt, check the password, settle the count and issue a token.
+
+    Raises `TooManyAttempts` or `InvalidCredentials`. The attempt is counted against the
+    username and committed before its password is checked, so any number of attempts at
+    once check at most `PER_USER.max_failures` passwords before the lock. A right password
+    then forgives the username's failures; a wrong one is also counted against the username
+    from this client address (committed before it is answered). No connection is held while
+    the password is checked."""
     username = attempt.username[:80]
     keys = throttle_keys(username, attempt.client_address)
     async with db.read_sessions() as session:
-        await ensure_not_locked(session, keys, now)
-        try:
-            user: User | None = await authenticate(session, username, attempt.password[:200])
-        except InvalidCredentials:
-            user = None
+        await ensure_not_locked(session, keys, now)  # locked: refused without a write lock
+        user = await find_user(session, username)
     async with new_uow() as uow:
-        if user is None:
-            await record_failed_login(uow.session, keys, now)
-        else:
-            await record_successful_login(uow.session, username)
-    if user is None:
-        raise InvalidCredentials()
+        await reserve_attempt(uow.session, keys, now)
+    try:
+        user = await check_password(user, attempt.password[:200])
+    except InvalidCredentials:
+        unreserved = {key: limit for key, limit in keys.items() if not limit.reserved}
+        if unreserved:
+            async with new_uow() as uow:
+                await record_failed_login(uow.session, unreserved, now)
+        raise
+    async with new_uow() as uow:
+        await forgive_failures(uow.session, keys)
     return user, issue_token(user, secret, now, lifetime_seconds)
 
 

@@ -10,16 +10,26 @@ from datetime import datetime, timedelta
 
 @dataclass(frozen=True)
 class Limit:
-    """`max_failures` failures within `window` lock the key for `lockout`."""
+    """`max_failures` failures within `window` lock the key for `lockout`.
+
+    A `reserved` key counts every attempt as a failure *before* its password is checked,
+    under the key's row lock, and a right password forgives it: concurrent attempts then
+    queue on the row and no more than `max_failures` passwords are checked before the lock.
+    Other keys count a failure once the password turned out wrong.
+    """
 
     max_failures: int
     window: timedelta
     lockout: timedelta
+    reserved: bool = False
 
 
 # 5 wrong passwords for one username within 15 minutes lock that username for 15 minutes.
-PER_USER = Limit(max_failures=5, window=timedelta(minutes=15), lockout=timedelta(minutes=15))
-# 20 failed sign-ins from one address within a minute lock that address for 5 minutes.
+PER_USER = Limit(max_failures=5, window=timedelta(minutes=15), lockout=timedelta(minutes=15),
+                 reserved=True)
+# 20 wrong passwords for one username from one client address within a minute lock that
+# username from that address for 5 minutes. Keyed on both, so one address (an office or a
+# proxy many people share) never locks out the other people behind it.
 PER_ADDRESS = Limit(max_failures=20, window=timedelta(minutes=1), lockout=timedelta(minutes=5))
 
 
@@ -31,11 +41,16 @@ class Count:
 
 
 def user_key(username: str) -> str:
-    return _digest("user:" + username.strip().casefold())
+    return _digest("user:" + _normal(username))
 
 
-def address_key(address: str) -> str:
-    return _digest("ip:" + address)
+def address_key(username: str, address: str) -> str:
+    """The key of one username from one client address (length-prefixed: unambiguous)."""
+    return _digest(f"ip+user:{len(address)}:{address}{_normal(username)}")
+
+
+def _normal(username: str) -> str:
+    return username.strip().casefold()
 
 
 def _digest(text: str) -> str:

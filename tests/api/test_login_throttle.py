@@ -1,4 +1,5 @@
-"""Sign-in abuse resistance over HTTP: lockout per username and per client address (issue 6).
+"""Sign-in abuse resistance over HTTP: lockout per username, and per username from one client
+address (issues 6 and 11).
 
 Runs on SQLite and PostgreSQL. A clock the test moves is injected into the app, so the
 lockout's end is checked without sleeping.
@@ -6,6 +7,8 @@ lockout's end is checked without sleeping.
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
@@ -66,8 +69,10 @@ async def from_address(settings: Settings, clock: Clock) -> AsyncIterator[Client
         yield make
 
 
-async def attempt(http: httpx.AsyncClient, username: str, password: str) -> dict[str, Any]:
-    response = await http.post("/graphql", json={"query": LOGIN, "variables": {
+async def attempt(http: httpx.AsyncClient, username: str, password: str,
+                  forwarded_for: str | None = None) -> dict[str, Any]:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for is not None else {}
+    response = await http.post("/graphql", headers=headers, json={"query": LOGIN, "variables": {
         "username": username, "password": password}})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -134,15 +139,30 @@ async def test_a_right_password_forgives_earlier_failures(from_address: Clients)
     assert (await attempt(http, "vol.naimueang", DEMO_PASSWORD))["__typename"] == "LoginSuccess"
 
 
-async def test_twenty_failures_a_minute_lock_the_address(
+async def twenty_failures_between_sign_ins(http: httpx.AsyncClient, username: str,
+                                          forwarded_for: Callable[[int], str | None] = lambda n: None,
+                                          ) -> None:
+    """20 wrong passwords for `username` within a minute, a right one after every four, so
+    the username itself never locks (a right password forgives its failures)."""
+    for n in range(24):
+        if n % 5 == 4:
+            assert (await attempt(http, username, DEMO_PASSWORD, forwarded_for(n)))[
+                "__typename"] == "LoginSuccess"
+        else:
+            assert (await attempt(http, username, "wrong", forwarded_for(n)))["code"] == \
+                "INVALID_CREDENTIALS"
+
+
+async def test_twenty_failures_a_minute_lock_the_username_from_that_address(
         from_address: Clients, clock: Clock) -> None:
-    attacker, neighbour = await from_address("10.5.0.1"), await from_address("10.5.0.2")
-    for n in range(20):  # a different username each time: no username lock is reached
-        assert (await attempt(attacker, f"guess.{n}", "wrong"))["code"] == "INVALID_CREDENTIALS"
+    attacker, elsewhere = await from_address("10.5.0.1"), await from_address("10.5.0.2")
+    await twenty_failures_between_sign_ins(attacker, "vol.naimueang")
     locked = await attempt(attacker, "vol.naimueang", DEMO_PASSWORD)
     assert (locked["code"], locked["retryAfterSeconds"]) == ("TOO_MANY_ATTEMPTS", 300)
-    assert (await attempt(neighbour, "vol.naimueang", DEMO_PASSWORD))["__typename"] == \
+    # The same user from another address, and another user from the same address, go on.
+    assert (await attempt(elsewhere, "vol.naimueang", DEMO_PASSWORD))["__typename"] == \
         "LoginSuccess"
+    assert (await attempt(attacker, "vol.michai", DEMO_PASSWORD))["__typename"] == "LoginSuccess"
     clock.advance(timedelta(minutes=5))
     assert (await attempt(attacker, "vol.naimueang", DEMO_PASSWORD))["__typename"] == \
         "LoginSuccess"
@@ -169,3 +189,22 @@ async def test_neither_usernames_nor_addresses_are_stored_in_clear(
     assert len(rows) == 2
     stored = " ".join(f"{r.key} {r.failures}" for r in rows)
     assert "someone" not in stored and "10.7.0.1" not in stored
+
+
+async def test_concurrent_wrong_passwords_check_at_most_five_before_the_lock(
+        from_address: Clients) -> None:
+    """100 wrong passwords at once, then the right one: the attempts queue on the username's
+    throttle row, so at most five passwords are checked and the right one, once locked, is
+    refused like the others."""
+    http = await from_address("10.8.0.1")
+    wrong = [asyncio.ensure_future(attempt(http, "vol.naimueang", f"wrong-{n}"))
+             for n in range(100)]
+    await asyncio.sleep(0)  # the wrong ones start first
+    right = asyncio.ensure_future(attempt(http, "vol.naimueang", DEMO_PASSWORD))
+    answers = await asyncio.gather(*wrong, right)
+    codes = Counter(a.get("code", a["__typename"]) for a in answers)
+    # Only a wrong password that was checked answers INVALID_CREDENTIALS.
+    assert codes == {"INVALID_CREDENTIALS": 5, "TOO_MANY_ATTEMPTS": 96}, codes
+    assert answers[-1]["code"] == "TOO_MANY_ATTEMPTS"
+    # Still locked afterwards, for the right password too.
+    assert (await attempt(http, "vol.naimueang", DEMO_PASSWORD))["code"] == "TOO_MANY_ATTEMPTS"

@@ -9,7 +9,7 @@ import pytest
 from domain.vault import DEV_KEY_ID, Vault, VaultKeyError, new_key
 from domain.settings import Settings
 
-PRODUCTION = {"KHORTOR_ENV": "production", "KHORTOR_SECRET_KEY": "s" * 40}
+PRODUCTION = {"KHORTOR_ENV": "production", "KHORTOR_SECRET_KEY": new_key()}
 
 
 def test_production_refuses_to_start_without_both_keys() -> None:
