@@ -21,14 +21,18 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cross_web import HTTPException as BadGraphQLRequest
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET
 
 from api.context import Context
+from api.loaders import SharedReads
+from api.documents import TrustedDocuments, UnknownDocument
 from api.health import healthz, readyz_endpoint
 from api.metrics import Metrics, metrics_endpoint
 from api.observability import RequestObservability
 from api.schema import build_schema
 from api.security import SecurityHeaders
 from domain.calendar.service import CalendarCache
+from domain.reference.cache import ReferenceCache
 from domain.bootstrap import open_database
 from domain.db import Database
 from domain.jobs import DiscardJobs, JobSink
@@ -52,50 +56,130 @@ def system_clock() -> datetime:
 class GraphQLView(GraphQL[Context, None]):
     def __init__(self, settings: Settings, db: Database, clock: Callable[[], datetime],
                  jobs: JobSink) -> None:
-        super().__init__(build_schema(settings.production),
+        self.trusted = TrustedDocuments.load(WEB_DIST, settings.trusted_documents_only)
+        super().__init__(build_schema(settings.production, self.trusted),
                          graphql_ide=None if settings.production else "graphiql",
                          allow_queries_via_get=False)
         self.settings, self.db, self.clock, self.jobs = settings, db, clock, jobs
         self.calendars = CalendarCache()
+        self.reference = ReferenceCache()
 
     def parse_json(self, data: str | bytes) -> Any:
-        """A GraphQL request is one JSON object of UTF-8 text without NUL characters."""
+        """A GraphQL request is one JSON object of UTF-8 text (see `refusal` for the rest)."""
         try:
-            parsed = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            parsed = json.loads(text, parse_constant=_no_constant)
+        except RecursionError:  # thousands of `[`: refused before anything else recurses
+            raise BadGraphQLRequest(400, TOO_DEEP) from None
+        except ValueError:  # also UnicodeDecodeError, NaN, and numbers over 4,300 digits
             raise BadGraphQLRequest(400, "Unable to parse request body as JSON") from None
         if not isinstance(parsed, dict):
             raise BadGraphQLRequest(400, "The request body must be one JSON object "
                                      "(batched requests are not accepted).")
-        if _has_nul(parsed):
-            raise BadGraphQLRequest(400, "Text must not contain the NUL character (U+0000).")
+        problem = refusal(parsed)
+        if problem is not None:
+            raise BadGraphQLRequest(400, problem)
+        try:
+            self.trusted.resolve(parsed)
+        except UnknownDocument as error:
+            raise BadGraphQLRequest(400, str(error)) from None
         return parsed
 
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """One request, with one read session shared by its reads (api/loaders.py), closed
+        when the request is over, however it ends."""
+        reads = request.state.reads = SharedReads(self.db)
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            await reads.close()
+
     async def get_context(self, request: Any, response: Any) -> Context:
+        reads: SharedReads = request.state.reads
         return Context(request=request, response=response, settings=self.settings, db=self.db,
                        clock=self.clock, calendar=self.calendars.current, jobs=self.jobs,
-                       principal=await self._principal(request))
+                       principal=await self._principal(request, reads), reference=self.reference,
+                       reads=reads)
 
-    async def _principal(self, request: Request) -> Principal | None:
+    async def _principal(self, request: Request, reads: SharedReads) -> Principal | None:
         match = BEARER.match(request.headers.get("authorization", ""))
         if not match:
             return None
         user_id = user_service.read_token(match.group(1), self.settings.secret_key, self.clock())
         if user_id is None:
             return None
-        async with self.db.read_sessions() as session:
+        async with reads.session() as session:
             user = await users.by_id(session, user_id)
         return Principal.of(user) if user is not None and user.is_active else None
 
 
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+def _bilingual(english: str, thai: str) -> str:
+    return f"{english} / {thai}"
+
+
+# A request nests 4 deep (body, variables, input, citizen); the limits leave room to spare.
+MAX_JSON_DEPTH = 32
+# The longest list a client sends is a page of notification ids to mark read (50).
+MAX_LIST_ITEMS = 1000
+# Named fragment spreads in one document (the web client uses none). The depth and alias
+# rules follow every spread without memory, so fragments that each spread the next ones
+# twice take 2**n steps to validate (20 levels: 9 s, before the cost limit is reached);
+# 20 spreads keep any arrangement of them to a few thousand paths.
+MAX_FRAGMENT_SPREADS = 20
+TOO_DEEP = _bilingual(f"The request is nested too deeply (at most {MAX_JSON_DEPTH} levels).",
+                      f"คำขอซ้อนกันลึกเกินไป (ไม่เกิน {MAX_JSON_DEPTH} ชั้น)")
+TOO_MANY = _bilingual(f"A list (or object) in the request has more than {MAX_LIST_ITEMS:,} items.",
+                      f"รายการ (หรืออ็อบเจกต์) ในคำขอมีเกิน {MAX_LIST_ITEMS:,} รายการ")
+NUL = _bilingual("Text must not contain the NUL character (U+0000).",
+                 "ข้อความต้องไม่มีอักขระ NUL (U+0000)")
+SURROGATE = _bilingual("Text must be valid Unicode: a lone surrogate (U+D800–U+DFFF) cannot be stored.",
+                       "ข้อความต้องเป็น Unicode ที่ถูกต้อง: ไม่สามารถบันทึกอักขระ surrogate เดี่ยว "
+                       "(U+D800–U+DFFF) ได้")
+TOO_MANY_SPREADS = _bilingual(f"The document spreads named fragments more than {MAX_FRAGMENT_SPREADS} "
+                              "times; inline them (`... on Type`) instead.",
+                              f"เอกสาร GraphQL ใช้ fragment แบบมีชื่อเกิน {MAX_FRAGMENT_SPREADS} ครั้ง "
+                              "กรุณาเขียนแบบ inline (`... on Type`) แทน")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SPREAD = re.compile(r"\.\.\.\s*(?!on\b)[_A-Za-z]")  # `...Name`, not `... on Type`
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def refusal(request: dict[str, Any]) -> str | None:
+    """Why the parsed request cannot be run, or None.
+
+    Text that no database stores (NUL; lone surrogates, which `\\ud800` in JSON makes), lists
+    longer than any client sends, nesting deeper than any input has, and a document that would
+    take the validation rules exponential time. One walk without recursion, so no depth makes
+    it fail.
+    """
+    stack: list[tuple[object, int]] = [(request, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return NUL
+            if not value.isascii() and _SURROGATE.search(value):
+                return SURROGATE
+        elif isinstance(value, dict):
+            if depth > MAX_JSON_DEPTH:
+                return TOO_DEEP
+            if len(value) > MAX_LIST_ITEMS:
+                return TOO_MANY
+            stack.extend((key, depth) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            if depth > MAX_JSON_DEPTH:
+                return TOO_DEEP
+            if len(value) > MAX_LIST_ITEMS:
+                return TOO_MANY
+            stack.extend((item, depth + 1) for item in value)
+    query = request.get("query")
+    if isinstance(query, str) and len(_SPREAD.findall(query)) > MAX_FRAGMENT_SPREADS:
+        return TOO_MANY_SPREADS  # counted in the text: in a string or comment too, rarely
+    return None
 
 
 class BodySizeLimit:
@@ -178,10 +262,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     metrics = Metrics()
 
     async def refresh_calendar() -> None:
-        while True:  # an admin's holiday change made by another process reaches this one
+        while True:  # an admin's change made by another process reaches this one
             await asyncio.sleep(CALENDAR_REFRESH_SECONDS)
             with suppress(Exception):
                 await view.calendars.refresh(db.read_sessions)
+            view.reference.clear()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -207,6 +292,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app.state.db = db
     app.state.settings = settings
     app.state.calendars = view.calendars
+    app.state.reference = view.reference
     app.state.metrics = metrics
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
     # Request id, access log and HTTP metrics: outside the size limit, so 413s are counted.

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from domain.bootstrap import open_database
 from domain.cases.citizen import reseal_batch
@@ -25,7 +26,17 @@ from domain.users.models import Role
 from domain.users.service import NewUser, create_user
 from domain.vault import new_key
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
 PASSWORD_ENV = "KHORTOR_NEW_USER_PASSWORD"
+# What uvicorn imports in each API process of `khortor serve --workers N` (N > 1).
+APP_FACTORY = "api.cli:app_factory"
+# How long uvicorn's supervisor waits for an API process to answer its ping (or, on SIGHUP,
+# for a new one to be ready) before it kills it. Its default, 5 s, is less than an API
+# process takes to import and start when several start at once on a busy 2-core machine
+# (measured: 5-12 s; it killed one while starting and started another).
+HEALTHCHECK_SECONDS = 30
 T = TypeVar("T")
 
 
@@ -49,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, then serve the API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=_process_count, default=1, metavar="N",
+                       help="API processes (default 1); more than one needs KHORTOR_REDIS_URL")
     serve.set_defaults(command=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="upgrade the database and load reference data")
@@ -139,22 +152,92 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _process_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of processes (1 or more)")
+    return count
+
+
+def refuse_workers(settings: Settings, workers: int) -> str | None:
+    """Why `serve --workers N` cannot run with these settings, or None."""
+    if workers > 1 and not settings.redis_url:
+        return (f"--workers {workers} needs KHORTOR_REDIS_URL. Without it the workers (outbox "
+                "relay, sweeps, reminders) run embedded in the API process, and each of "
+                f"{workers} processes would run them. Set KHORTOR_REDIS_URL=redis://... and run "
+                "`celery -A workers.celery_app worker` and one `celery -A workers.celery_app "
+                "beat` (see Workers in README.md), or serve with --workers 1.")
+    return None
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from api.metrics import multiprocess_directory
     from domain.logs import configure_logging
 
+    refusal = refuse_workers(settings, args.workers)
+    if refusal is not None:
+        print(f"khortor: {refusal}", file=sys.stderr)
+        return 2
     configure_logging(json=settings.log_json, level=settings.log_level)
-    migrate(settings)
+    migrate(settings)  # once, here, before any API process starts
     # Our handler, not uvicorn's; our access line (RequestObservability), not uvicorn's,
     # which would log the query string and the client address. No proxy headers: uvicorn's
     # would trust X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS) and overwrite the
     # peer; the app reads the header itself, from KHORTOR_TRUSTED_PROXIES only
     # (api/users/client_address.py).
-    uvicorn.run(create_app(settings, **worker_wiring(settings)), host=args.host, port=args.port,
-                log_config=None, access_log=False, proxy_headers=False)
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_config": None,
+                               "access_log": False, "proxy_headers": False}
+    if args.workers == 1:
+        from api.app import create_app
+
+        uvicorn.run(create_app(settings, **worker_wiring(settings)), **options)
+        return 0
+    # uvicorn's own supervisor: it binds the socket here, starts N fresh interpreters (spawn)
+    # that each call `app_factory`, restarts one that dies and stops them all on SIGTERM or
+    # SIGINT. This is `uvicorn.run(APP_FACTORY, factory=True, workers=N)` spelled out so
+    # that a process that could not start makes this command fail instead of exiting 0.
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    with multiprocess_directory():  # made before the processes start, removed after they end
+        config = uvicorn.Config(APP_FACTORY, factory=True, workers=args.workers,
+                                timeout_worker_healthcheck=HEALTHCHECK_SECONDS, **options)
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        print("khortor: an API process failed to start (see the log above)", file=sys.stderr)
+        return 1
     return 0
+
+
+def app_factory() -> Starlette:
+    """The app of one API process of `khortor serve --workers N`: uvicorn calls it in each
+    process it starts, a fresh interpreter that inherits the environment (and the parent's
+    PROMETHEUS_MULTIPROC_DIR). The database was migrated by the parent."""
+    from api.app import create_app
+    from domain.logs import configure_logging
+
+    try:
+        settings = Settings.from_env()
+        configure_logging(json=settings.log_json, level=settings.log_level)
+        # uvicorn silenced its access logger before calling us; configure_logging made it
+        # propagate to our handler again, and uvicorn logs an access line whenever it has one.
+        uvicorn_access = logging.getLogger("uvicorn.access")
+        uvicorn_access.handlers.clear()
+        uvicorn_access.propagate = False
+        return create_app(settings, **worker_wiring(settings))
+    except Exception:
+        # uvicorn's code for "failed before serving": its supervisor stops instead of
+        # starting this process again and again.
+        from uvicorn.config import STARTUP_FAILURE
+
+        logging.getLogger("khortor.serve").exception("the API process could not start")
+        sys.exit(STARTUP_FAILURE)
 
 
 def worker_wiring(settings: Settings) -> dict[str, Any]:

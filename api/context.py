@@ -10,23 +10,21 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types.info import Info as StrawberryInfo
 
+from api.loaders import Loaders, SharedReads
 from domain.clock.business import BusinessCalendar
 from domain.db import Database
 from domain.errors import AccessDenied
 from domain.jobs import JobSink
+from domain.reference.cache import ReferenceCache
 from domain.settings import Settings
 from domain.uow import UnitOfWork
 from domain.users.principal import Principal
-
-if TYPE_CHECKING:
-    from api.loaders import Loaders
-
 
 @dataclass
 class Context:
@@ -38,17 +36,18 @@ class Context:
     calendar: BusinessCalendar
     jobs: JobSink
     principal: Principal | None
+    reference: ReferenceCache = field(default_factory=ReferenceCache)
+    # The request's read session for the loaders (closed by the view when the request ends).
+    reads: SharedReads | None = None
     loaders: Loaders = field(init=False)
     # Cases whose citizen was shown with the name whole; logged once the operation is done.
     viewed_citizens: set[uuid.UUID] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
-        from api.loaders import Loaders
-
-        self.loaders = Loaders(self.db, self.principal)
+        self.loaders = Loaders(self.db, self.principal, self.reference, self.reads)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.db, self.jobs)
+        return _UnitOfWork(self.db, self.jobs, self.loaders.reads)
 
     def now(self) -> datetime:
         return self.clock()
@@ -59,6 +58,26 @@ class Context:
         if self.principal is None:
             raise AccessDenied("Please sign in.")
         return self.principal
+
+
+class _UnitOfWork(UnitOfWork):
+    """A unit of work of this request. It first gives back the request's read connection (a
+    request never holds two connections: twenty filings at once would drain the pool), and
+    once it is over the loaders read afresh, in a session that sees what it wrote."""
+
+    def __init__(self, db: Database, jobs: JobSink, reads: SharedReads) -> None:
+        super().__init__(db, jobs)
+        self._reads = reads
+
+    async def __aenter__(self) -> UnitOfWork:
+        await self._reads.release()
+        return await super().__aenter__()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        try:
+            await super().__aexit__(*exc)
+        finally:
+            self._reads.after_write()
 
 
 Info = StrawberryInfo[Context, None]

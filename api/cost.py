@@ -1,115 +1,194 @@
 """Query cost: an upper bound on the work an operation asks for, refused before it runs.
 
-Each field costs 1. A field with a `first` argument (a connection, a page of rows) multiplies
-the cost of its selection by `first` — a literal, a variable, the variable's default, the
-argument's default, or the default page size when none is given. Any other list field
-multiplies its selection by the default page size, except the list that *is* the page of
-its parent (`edges` of a connection, `volunteers` of `volunteerActivity`): that one is
-already counted by the parent's `first`. Multiplications compound with nesting. Fragments
-and inline fragments are followed (every alternative counted: an upper bound).
+Each field costs 1. A field with a `first` argument (a connection, a page of rows such as
+`networkCoverage.uncovered`) multiplies the cost of its selection by the `first` the resolver
+will get: the argument's value as execution coerces it (a literal, a variable — `1000.0` for
+an Int is 1000 — the variable's default, the argument's default), or the default page size
+when it is null. The list that *is* the page of its parent (`edges` of a connection,
+`volunteers` of `volunteerActivity`) is already counted by the parent's `first`. Any other
+list multiplies its selection by its real upper bound where one is known (`LIST_SIZES`: the
+districts and provinces of the coverage report, the offices, a year's days), else by the
+default page. Multiplications compound with nesting. Fragments and inline fragments are
+followed (every alternative counted: an upper bound; a fragment's cost is computed once per
+place, so no pattern of spreads makes the estimate slow).
 Introspection (`__schema`, `__type`) reads the static schema and costs 1.
 
 The limit depends on the variables, so it cannot be a validation rule (validation results
-are cached by document text): it runs at the start of execution and, when the operation is
-over budget, puts the refusal in place of the result so no resolver runs.
+are cached by document text): it runs at the start of execution. It coerces the variables
+as execution would; when they do not coerce (a date that does not exist, 2**70 for an Int)
+the operation is refused with those errors marked BAD_USER_INPUT (clear, and not masked in
+production), and when it is over budget with QUERY_TOO_COSTLY; no resolver runs either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from graphql import (ExecutionResult, FieldNode, FragmentDefinitionNode, FragmentSpreadNode,
                      GraphQLError, GraphQLField, GraphQLInterfaceType, GraphQLList,
                      GraphQLNonNull, GraphQLObjectType, GraphQLSchema, InlineFragmentNode,
-                     IntValueNode, OperationDefinitionNode, SelectionSetNode, VariableNode,
-                     get_named_type, get_operation_ast, value_from_ast)
+                     OperationDefinitionNode, SelectionSetNode, get_named_type, get_operation_ast)
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
 
+from api.errors import BAD_USER_INPUT
 from api.pagination import DEFAULT_PAGE
+from api.reference.queries import MAX_AREAS
+from domain.reference.data import AGENCIES
 
 CODE = "QUERY_TOO_COSTLY"
+MAX_VARIABLE_ERRORS = 10
+
+# The country (geothai 3.2.1; tests/api/test_cost_limit.py checks these against it).
+PROVINCES, DISTRICTS = 77, 928
+DISTRICTS_PER_PROVINCE = 50  # the most in one province: Bangkok's 50 khet
+ORG_UNITS = len(AGENCIES) * PROVINCES
+MAX_GROUP_BY = 4
+
+Arguments = Mapping[str, Any]
+
+
+def _in_province(args: Arguments, one: int, country: int) -> int:
+    return one if args.get("provinceCode") else country
+
+
+def _group_keys(args: Arguments) -> int:
+    group_by = args.get("groupBy")
+    return MAX_GROUP_BY if group_by is None else len(set(group_by))
+
+
+# The most items an unpaged list field holds, by (type, field): a number, or a function of
+# the arguments of the nearest field at or above it that takes arguments (`networkCoverage`'s
+# province for its lists, `caseStats`' groupBy for a row's keys). Any other list counts as
+# the default page: reference lists of up to 20 rows, a case's referrals and history, and
+# the statistics rows (`caseStats.rows`, `routingAccuracy`), which grow with the data: their
+# bounds by dimension (7,437 rows grouped by sub-district, 1,001 category-province pairs)
+# would refuse the statistics a national supervisor asks for today (tests/api/test_stats.py)
+# under MAX_COST.
+LIST_SIZES: dict[tuple[str, str], int | Callable[[Arguments], int]] = {
+    ("Query", "orgUnits"): lambda args: _in_province(args, len(AGENCIES), ORG_UNITS),
+    ("Query", "areas"): MAX_AREAS,
+    ("Query", "holidays"): 366,
+    ("CaseStatsRow", "keys"): _group_keys,
+    ("NetworkCoverage", "provinces"): lambda args: _in_province(args, 1, PROVINCES),
+    ("NetworkCoverage", "districts"): lambda args: _in_province(args, DISTRICTS_PER_PROVINCE, DISTRICTS),
+}
 
 
 def estimate_cost(schema: GraphQLSchema, document: DocumentNode,
                   variables: Mapping[str, Any] | None = None,
                   operation_name: str | None = None) -> int | None:
-    """The cost of the operation to run; None when there is no single such operation."""
+    """The cost of the operation to run; None when there is no single such operation.
+
+    Variables that do not coerce count as not given (execution refuses them anyway)."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return None
+    return _cost(schema, document, operation, _coercible(schema, operation, dict(variables or {})))
+
+
+def _cost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
+          variables: VariableValues) -> int | None:
     root = schema.get_root_type(operation.operation)
     if root is None:
         return None
     fragments = {d.name.value: d for d in document.definitions
                  if isinstance(d, FragmentDefinitionNode)}
-    return _Estimator(schema, operation, variables or {}, fragments).selection(
-        operation.selection_set, root, paged=False, seen=frozenset())
+    return _Estimator(schema, variables, fragments).selection(
+        operation.selection_set, root, paged=False, args={}, seen=frozenset())
+
+
+def _coercible(schema: GraphQLSchema, operation: OperationDefinitionNode,
+               inputs: dict[str, Any]) -> VariableValues:
+    """The variables that coerce, each on its own (with the defaults of the others)."""
+    sources: dict[str, Any] = {}
+    coerced: dict[str, Any] = {}
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        one = get_variable_values(schema, [definition], {name: inputs[name]} if name in inputs else {})
+        if not isinstance(one, list):
+            sources.update(one.sources)
+            coerced.update(one.coerced)
+    return VariableValues(sources=sources, coerced=coerced)
 
 
 class _Estimator:
-    def __init__(self, schema: GraphQLSchema, operation: OperationDefinitionNode,
-                 variables: Mapping[str, Any],
+    def __init__(self, schema: GraphQLSchema, variables: VariableValues,
                  fragments: Mapping[str, FragmentDefinitionNode]) -> None:
         self.schema, self.variables, self.fragments = schema, variables, fragments
-        self.defaults = {v.variable.name.value: v for v in operation.variable_definitions or ()}
+        self.spread_costs: dict[tuple[str, bool, int], int] = {}
+        self.arguments: list[Arguments] = []  # alive while their ids key `spread_costs`
 
     def selection(self, selection_set: SelectionSetNode, parent: Any, *, paged: bool,
-                  seen: frozenset[str]) -> int:
+                  args: Arguments, seen: frozenset[str]) -> int:
         total = 0
         for node in selection_set.selections:
             if isinstance(node, FieldNode):
-                total += self.field(node, parent, paged=paged, seen=seen)
+                total += self.field(node, parent, paged=paged, args=args, seen=seen)
             elif isinstance(node, InlineFragmentNode):
                 on = self._type(node.type_condition.name.value) if node.type_condition else parent
-                total += self.selection(node.selection_set, on, paged=paged, seen=seen)
+                total += self.selection(node.selection_set, on, paged=paged, args=args, seen=seen)
             elif isinstance(node, FragmentSpreadNode):
-                name = node.name.value
-                fragment = self.fragments.get(name)
-                if fragment is not None and name not in seen:  # cycles fail validation anyway
-                    total += self.selection(fragment.selection_set,
-                                            self._type(fragment.type_condition.name.value),
-                                            paged=paged, seen=seen | {name})
+                total += self.spread(node.name.value, paged=paged, args=args, seen=seen)
         return total
 
-    def field(self, node: FieldNode, parent: Any, *, paged: bool, seen: frozenset[str]) -> int:
+    def spread(self, name: str, *, paged: bool, args: Arguments, seen: frozenset[str]) -> int:
+        fragment = self.fragments.get(name)
+        if fragment is None or name in seen:  # cycles fail validation anyway
+            return 0
+        key = (name, paged, id(args))  # the same place in the document costs the same
+        if key not in self.spread_costs:
+            self.spread_costs[key] = self.selection(
+                fragment.selection_set, self._type(fragment.type_condition.name.value),
+                paged=paged, args=args, seen=seen | {name})
+        return self.spread_costs[key]
+
+    def field(self, node: FieldNode, parent: Any, *, paged: bool, args: Arguments,
+              seen: frozenset[str]) -> int:
         name = node.name.value
         definition = _field(parent, name)
         if name.startswith("__") or definition is None or node.selection_set is None:
             return 1
+        if definition.args:
+            args = self._arguments(definition, node)
         has_first = "first" in definition.args
         if has_first:
-            multiplier = self._first(node, definition)
+            multiplier = _first(args)
         elif _is_list(definition.type):
-            multiplier = 1 if paged else DEFAULT_PAGE
+            multiplier = 1 if paged else self._list_size(parent.name, name, args)
         else:
             multiplier = 1
         inner = self.selection(node.selection_set, get_named_type(definition.type),
-                               paged=has_first, seen=seen)
+                               paged=has_first, args=args, seen=seen)
         return 1 + multiplier * inner
 
-    def _first(self, node: FieldNode, definition: GraphQLField) -> int:
-        """The `first` asked for; the default page size when it is absent or not a number."""
-        argument = next((a for a in node.arguments or () if a.name.value == "first"), None)
-        value: Any = None
-        if argument is None:
-            value = definition.args["first"].default_value
-        elif isinstance(argument.value, IntValueNode):
-            value = int(argument.value.value)
-        elif isinstance(argument.value, VariableNode):
-            variable = argument.value.name.value
-            if variable in self.variables:
-                value = self.variables[variable]
-            elif variable in self.defaults and self.defaults[variable].default_value is not None:
-                value = value_from_ast(self.defaults[variable].default_value,
-                                       definition.args["first"].type)
-        if isinstance(value, bool) or not isinstance(value, int):
-            return DEFAULT_PAGE  # absent, null or of the wrong type (execution refuses that)
-        return max(value, 0)
+    def _arguments(self, definition: GraphQLField, node: FieldNode) -> Arguments:
+        """The arguments as the resolver gets them; empty when they cannot be read (a
+        required variable not given: execution refuses the operation)."""
+        try:
+            args: Arguments = get_argument_values(definition, node, self.variables)
+        except GraphQLError:
+            args = {}
+        self.arguments.append(args)
+        return args
+
+    @staticmethod
+    def _list_size(type_name: str, field_name: str, args: Arguments) -> int:
+        size = LIST_SIZES.get((type_name, field_name), DEFAULT_PAGE)
+        return size(args) if callable(size) else size
 
     def _type(self, name: str) -> Any:
         return self.schema.get_type(name)
+
+
+def _first(args: Arguments) -> int:
+    """The page asked for; the default page when it is null or could not be read."""
+    value = args.get("first")
+    if isinstance(value, bool) or not isinstance(value, int):
+        return DEFAULT_PAGE
+    return max(value, 0)
 
 
 def _field(parent: Any, name: str) -> GraphQLField | None:
@@ -127,21 +206,43 @@ def _is_list(type_: Any) -> bool:
 def too_costly(cost: int, limit: int) -> GraphQLError:
     return GraphQLError(f"The query costs {cost}, over the limit of {limit}; ask for fewer "
                         "items (a smaller `first`) or fewer nested lists.",
-                        extensions={"code": CODE, "cost": cost, "limit": limit})
+                        extensions={"code": CODE, "cost": cost, "limit": limit,
+                                    "messageTh": f"คำขอนี้มีต้นทุน {cost} เกินขีดจำกัด {limit} "
+                                                 "กรุณาขอรายการให้น้อยลง (`first` ที่เล็กลง) "
+                                                 "หรือซ้อนรายการให้น้อยลง"})
+
+
+def bad_variable(error: GraphQLError) -> GraphQLError:
+    """A variable that does not coerce: the client's mistake, said as graphql-core says it."""
+    error.extensions = {**(error.extensions or {}), "code": BAD_USER_INPUT,
+                        "messageTh": "ค่าของตัวแปรในคำขอไม่ถูกต้อง (รายละเอียดในข้อความภาษาอังกฤษ)"}
+    return error
 
 
 class QueryCostLimiter(SchemaExtension):
-    """Refuse an operation whose estimated cost is over `max_cost`, before anything runs."""
+    """Refuse an operation whose variables do not coerce or whose estimated cost is over
+    `max_cost`, before anything runs."""
 
     def __init__(self, *, max_cost: int) -> None:
         self.max_cost = max_cost
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is not None and context.result is None:
-            cost = estimate_cost(context.schema._schema, context.graphql_document,
-                                 context.variables, context.operation_name)
-            if cost is not None and cost > self.max_cost:
+        document = context.graphql_document
+        operation = (get_operation_ast(document, context.operation_name)
+                     if document is not None and context.result is None else None)
+        if document is not None and operation is not None:
+            schema = context.schema._schema
+            variables = get_variable_values(
+                schema, operation.variable_definitions or (), dict(context.variables or {}),
+                max_errors=MAX_VARIABLE_ERRORS,
+                hide_suggestions=context.schema.config.disable_field_suggestions)
+            if isinstance(variables, list):
                 context.result = ExecutionResult(data=None,
-                                                 errors=[too_costly(cost, self.max_cost)])
+                                                 errors=[bad_variable(e) for e in variables])
+            else:
+                cost = _cost(schema, document, operation, variables)
+                if cost is not None and cost > self.max_cost:
+                    context.result = ExecutionResult(data=None,
+                                                     errors=[too_costly(cost, self.max_cost)])
         yield

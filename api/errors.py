@@ -6,6 +6,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
@@ -36,6 +37,15 @@ class ErrorCode(Enum):
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     DUPLICATE_CASE = "DUPLICATE_CASE"
     LOOKUP_QUOTA_EXCEEDED = "LOOKUP_QUOTA_EXCEEDED"
+
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+
+
+def bad_input(message: str, message_th: str) -> GraphQLError:
+    """A top-level error about the request's arguments (a cursor, a page size, a variable),
+    not about the data: `extensions.code` BAD_USER_INPUT, the Thai in `extensions.messageTh`."""
+    return GraphQLError(message, extensions={"code": BAD_USER_INPUT, "messageTh": message_th})
 
 
 def _code(error: errors.DomainError) -> ErrorCode:

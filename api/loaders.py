@@ -1,15 +1,27 @@
 """Per-request DataLoaders: every relation a list needs costs one query, whatever its length.
 
-Each batch opens its own short session (convention 7).
+The batches of one request share one read session (`SharedReads`), used by one batch at a
+time: strawberry runs sibling resolvers concurrently and an AsyncSession cannot serve two
+at once (convention 7), but opening a session per batch cost more than the batch's query.
+After a unit of work of the request commits, the next batch opens a fresh session, so it
+sees what was written (SQLite's read snapshot would not). Reference data (areas, offices,
+agencies, problem types) comes from the process's `ReferenceCache` without any await; only a
+code the cache does not hold goes to the database, through its DataLoader, whose batch fills
+the cache. The `*_row` methods return the row itself or, on such a miss, an awaitable of it:
+a resolver passes the answer through `then`, and graphql-core awaits only what is awaitable.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from domain.areas.models import Area
@@ -20,18 +32,71 @@ from domain.categories.models import Category, SlaPolicy
 from domain.db import Database
 from domain.org_units.models import Agency, OrgUnit
 from domain.reference import repository as reference
+from domain.reference.cache import ReferenceCache
 from domain.users import repository as users
 from domain.users.models import User
 from domain.users.principal import Principal
 
 K = TypeVar("K")
 V = TypeVar("V")
+R = TypeVar("R")
+Maybe = V | Awaitable[V]
+
+
+def then(value: Maybe[V], use: Callable[[V], R]) -> Maybe[R]:
+    """`use(value)`, now if the value is here, else once it has been awaited."""
+    if inspect.isawaitable(value):
+        async def later() -> R:
+            return use(await value)
+
+        return later()
+    return use(value)  # type: ignore[arg-type]
+
+
+class SharedReads:
+    """One read session for a request's loader batches, lent to one batch at a time."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+        self._session: AsyncSession | None = None
+        self._stale = False
+
+    def after_write(self) -> None:
+        """A unit of work committed: the next batch reads in a new session."""
+        self._stale = True
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            if self._session is not None and self._stale:
+                await self.close()
+            if self._session is None:
+                self._session, self._stale = self._db.read_sessions(), False
+            try:
+                yield self._session
+            except BaseException:
+                await self.close()  # a failed statement may leave the session unusable
+                raise
+
+    async def release(self) -> None:
+        """Close the session (and give back its connection) once no batch is using it."""
+        async with self._lock:
+            await self.close()
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
 
 class Loaders:
-    def __init__(self, db: Database, principal: Principal | None) -> None:
+    def __init__(self, db: Database, principal: Principal | None,
+                 reference_cache: ReferenceCache | None = None, reads: SharedReads | None = None) -> None:
         self._db = db
+        self.reads = reads or SharedReads(db)
         self._principal = principal
+        self._reference = reference_cache or ReferenceCache()
         self.referrals_by_case: DataLoader[uuid.UUID, list[Referral]] = DataLoader(self._referrals)
         self.events_by_case: DataLoader[uuid.UUID, list[CaseEvent]] = DataLoader(self._events)
         self.case: DataLoader[uuid.UUID, Case | None] = DataLoader(
@@ -39,23 +104,34 @@ class Loaders:
         self.user: DataLoader[uuid.UUID, User | None] = DataLoader(
             self._by_key(users.by_ids, lambda u: u.id))
         self.area: DataLoader[str, Area | None] = DataLoader(self._areas)
-        self.org_unit: DataLoader[str, OrgUnit | None] = DataLoader(
-            self._by_key(lambda s, codes: reference.org_units(s, codes), lambda o: o.code))
+        self.org_unit: DataLoader[str, OrgUnit | None] = DataLoader(self._org_units)
         self.category: DataLoader[str, tuple[Category, SlaPolicy | None] | None] = DataLoader(
             self._categories)
         self.agency: DataLoader[str, Agency | None] = DataLoader(self._agencies)
 
+    def area_row(self, code: str) -> Maybe[Area | None]:
+        return self._reference.areas.get(code) or self.area.load(code)
+
+    def org_unit_row(self, code: str) -> Maybe[OrgUnit | None]:
+        return self._reference.org_units.get(code) or self.org_unit.load(code)
+
+    def agency_row(self, code: str) -> Maybe[Agency | None]:
+        return self._reference.agencies.get(code) or self.agency.load(code)
+
+    def category_row(self, code: str) -> Maybe[tuple[Category, SlaPolicy | None] | None]:
+        return self._reference.categories.get(code) or self.category.load(code)
+
     def _by_key(self, fetch: Callable[..., Awaitable[Sequence[V]]],
                 key: Callable[[V], K]) -> Callable[[list[K]], Awaitable[list[V | None]]]:
         async def load(keys: list[K]) -> list[V | None]:
-            async with self._db.read_sessions() as session:
+            async with self.reads.session() as session:
                 found = {key(row): row for row in await fetch(session, keys)}
             return [found.get(k) for k in keys]
 
         return load
 
     async def _referrals(self, case_ids: list[uuid.UUID]) -> list[list[Referral]]:
-        async with self._db.read_sessions() as session:
+        async with self.reads.session() as session:
             rows = await cases.referrals_of(session, case_ids)
         grouped: dict[uuid.UUID, list[Referral]] = defaultdict(list)
         for row in rows:
@@ -64,7 +140,7 @@ class Loaders:
 
     async def _events(self, case_ids: list[uuid.UUID]) -> list[list[CaseEvent]]:
         internal = self._principal is not None and policy.may_see_internal_notes(self._principal)
-        async with self._db.read_sessions() as session:
+        async with self.reads.session() as session:
             rows = await cases.events_of(session, case_ids, include_internal=internal)
         grouped: dict[uuid.UUID, list[CaseEvent]] = defaultdict(list)
         for row in rows:
@@ -72,19 +148,31 @@ class Loaders:
         return [grouped.get(i, []) for i in case_ids]
 
     async def _areas(self, codes: list[str]) -> list[Area | None]:
-        async with self._db.read_sessions() as session:
+        async with self.reads.session() as session:
             rows = await reference.areas_with_parents(session, codes)
         found = {a.code: a for a in rows}
         for code, area in found.items():  # parents come along: no second round trip
             self.area.prime(code, area)
+        self._reference.keep_areas(rows)
+        return [found.get(c) for c in codes]
+
+    async def _org_units(self, codes: list[str]) -> list[OrgUnit | None]:
+        async with self.reads.session() as session:
+            rows = await reference.org_units(session, codes)
+        self._reference.keep_org_units(rows)
+        found = {o.code: o for o in rows}
         return [found.get(c) for c in codes]
 
     async def _categories(self, codes: list[str]) -> list[tuple[Category, SlaPolicy | None] | None]:
-        async with self._db.read_sessions() as session:
-            found = {c.code: (c, s) for c, s in await reference.categories(session)}
+        async with self.reads.session() as session:
+            rows = await reference.categories(session)
+        self._reference.keep_categories(rows)
+        found = {c.code: (c, s) for c, s in rows}
         return [found.get(c) for c in codes]
 
     async def _agencies(self, codes: list[str]) -> list[Agency | None]:
-        async with self._db.read_sessions() as session:
-            found = {a.code: a for a in await reference.agencies(session)}
+        async with self.reads.session() as session:
+            rows = await reference.agencies(session)
+        self._reference.keep_agencies(rows)
+        found = {a.code: a for a in rows}
         return [found.get(c) for c in codes]

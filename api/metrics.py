@@ -1,10 +1,20 @@
 """Prometheus metrics at `GET /metrics` (issue 6).
 
 Each app has a registry of its own (tests make many apps; a process serves one). HTTP and
-GraphQL counters move in this process. What happens in the worker processes is read at
-scrape time instead of through Prometheus' multiprocess mode: the escalations that fired
-(rows of `escalation`, one per ESCALATED or DEADLINE_WARNING event), the outbox jobs not
-yet done, and the length of the Celery queues in Redis.
+GraphQL counters move in the API process that answered. What happens in the Celery worker
+processes is read at scrape time instead: the escalations that fired (rows of `escalation`,
+one per ESCALATED or DEADLINE_WARNING event), the outbox jobs not yet done, and the length of
+the Celery queues in Redis (the `Backlog` collector, answered by the scraped process alone).
+
+Several API processes (`khortor serve --workers N`, issue 11) use prometheus_client's
+multiprocess mode: the parent makes an empty directory and names it in
+PROMETHEUS_MULTIPROC_DIR before the processes start (`multiprocess_directory`); each process's
+counters and histograms then live in its own mmap files there, and a scrape, whichever process
+answers it, adds up every file (`MultiProcessCollector`) and adds the `Backlog` once. The
+counters of a process that died stay in its files, so totals never go down while the parent
+runs. A `Gauge` added here needs a `multiprocess_mode` (`livesum`, `max`, ...): without one
+the scrape shows one series per pid. One process without the variable keeps the plain
+in-memory registry (the tests' apps).
 
 In production `/metrics` needs `Authorization: Bearer <KHORTOR_METRICS_TOKEN>`, and is a 404
 when no token is set; in development it is open unless a token is set.
@@ -14,9 +24,15 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+import os
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import values
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.requests import Request
@@ -38,6 +54,8 @@ ESCALATION_LEVELS = (1, 2, 3)
 METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 READ_TIMEOUT_SECONDS = 2.0
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# prometheus_client reads it when it is imported: it must be set before a process starts.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Backlog(Collector):
@@ -70,15 +88,24 @@ class Backlog(Collector):
 
 class Metrics:
     def __init__(self) -> None:
+        # The registry a scrape reads. In multiprocess mode the metrics below are registered
+        # nowhere (their values go to this process's files) and the registry reads the files.
         self.registry = CollectorRegistry()
+        self.multiprocess = bool(os.environ.get(MULTIPROC_ENV))
+        own: CollectorRegistry | None = None if self.multiprocess else self.registry
+        if self.multiprocess:
+            if values.ValueClass is values.MutexValue:
+                raise RuntimeError(f"{MULTIPROC_ENV} was set after prometheus_client was imported: "
+                                   "set it before the process starts")
+            MultiProcessCollector(self.registry)
         self.requests = Counter("khortor_http_requests", "HTTP requests answered.",
-                                ["method", "route", "status"], registry=self.registry)
+                                ["method", "route", "status"], registry=own)
         self.duration = Histogram("khortor_http_request_duration_seconds", "Time to answer an HTTP "
                                   "request, in seconds.", ["method", "route"],
-                                  buckets=DURATION_BUCKETS, registry=self.registry)
+                                  buckets=DURATION_BUCKETS, registry=own)
         self.operations = Counter("khortor_graphql_operations", "GraphQL operations executed, by type "
                                   "and outcome (error: the response has top-level errors).",
-                                  ["operation_type", "outcome"], registry=self.registry)
+                                  ["operation_type", "outcome"], registry=own)
         self.backlog = Backlog()
         self.registry.register(self.backlog)
 
@@ -86,6 +113,24 @@ class Metrics:
         method = method if method in METHODS else "other"
         self.requests.labels(method, route, str(status)).inc()
         self.duration.labels(method, route).observe(seconds)
+
+
+@contextmanager
+def multiprocess_directory() -> Iterator[str]:
+    """A fresh, empty directory named in PROMETHEUS_MULTIPROC_DIR for the processes started
+    meanwhile (they inherit the environment); the variable is restored and the directory
+    removed afterwards. Fresh each time: files left by an earlier run would add its counts."""
+    path = tempfile.mkdtemp(prefix="khortor-metrics-")
+    before = os.environ.get(MULTIPROC_ENV)
+    os.environ[MULTIPROC_ENV] = path
+    try:
+        yield path
+    finally:
+        if before is None:
+            os.environ.pop(MULTIPROC_ENV, None)
+        else:
+            os.environ[MULTIPROC_ENV] = before
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def queue_keys(prefix: str, queue: str) -> list[str]:

@@ -1,22 +1,30 @@
-"""Opaque cursors and page sizes for Relay-style connections."""
+"""Opaque cursors and page sizes for Relay-style connections.
+
+A cursor is read strictly: ASCII only (`int()` and `uuid.UUID()` also take Thai and
+fullwidth digits, `str.isdigit()` also superscripts), offsets of at most 15 digits (a
+larger one overflows the databases' 64-bit integers), instants that exist in UTC.
+"""
 
 from __future__ import annotations
 
 import base64
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from graphql import GraphQLError
 
+from api.errors import bad_input
+
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
+MAX_OFFSET_DIGITS = 15
 
 
 def page_size(first: int | None, default: int = DEFAULT_PAGE) -> int:
     size = default if first is None else first
     if not 1 <= size <= MAX_PAGE:
-        raise GraphQLError(f"`first` must be between 1 and {MAX_PAGE}.",
-                           extensions={"code": "BAD_USER_INPUT"})
+        raise bad_input(f"`first` must be between 1 and {MAX_PAGE}.",
+                        f"`first` ต้องอยู่ระหว่าง 1 ถึง {MAX_PAGE}")
     return size
 
 
@@ -26,13 +34,16 @@ def _encode(text: str) -> str:
 
 def _decode(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         raise _bad_cursor() from None
+    if not text.isascii():
+        raise _bad_cursor()
+    return text
 
 
 def _bad_cursor() -> GraphQLError:
-    return GraphQLError("The cursor is not valid.", extensions={"code": "BAD_USER_INPUT"})
+    return bad_input("The cursor is not valid.", "ตำแหน่งหน้า (cursor) ไม่ถูกต้อง")
 
 
 def time_cursor(at: datetime, row_id: uuid.UUID) -> str:
@@ -49,8 +60,8 @@ def read_time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         at = datetime.fromisoformat(parts[1])
         if at.tzinfo is None:
             raise ValueError
-        return at, uuid.UUID(parts[2])
-    except ValueError:
+        return at.astimezone(UTC), uuid.UUID(parts[2])
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+07:00 has no UTC
         raise _bad_cursor() from None
 
 
@@ -62,6 +73,7 @@ def read_offset_cursor(cursor: str | None) -> int:
     if cursor is None:
         return 0
     parts = _decode(cursor).split("|")
-    if len(parts) != 2 or parts[0] != "o" or not parts[1].isdigit():
+    if (len(parts) != 2 or parts[0] != "o" or not parts[1].isdigit()
+            or len(parts[1]) > MAX_OFFSET_DIGITS):
         raise _bad_cursor()
     return int(parts[1]) + 1

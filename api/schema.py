@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (AddValidationRules, DisableIntrospection, MaskErrors, MaxTokensLimiter,
-                                   ParserCache, SchemaExtension, ValidationCache)
+                                   SchemaExtension)
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
@@ -23,6 +23,7 @@ from api.privacy.extension import LogCitizenViews
 from api.privacy.mutations import PrivacyMutations
 from api.privacy.queries import PrivacyQueries
 from api.cost import QueryCostLimiter
+from api.documents import KnownDocuments, TrustedDocuments
 from api.errors import EXCEPTION_HANDLERS
 from api.observability import OperationMetrics
 from domain.errors import AccessDenied
@@ -41,11 +42,8 @@ MAX_TOKENS = 3000
 # Estimated fields resolved (api/cost.py). The web client's costliest query, its case list
 # at 50 a page, costs 10,051 (20,101 at the largest page, 100).
 MAX_COST = 25_000
-VALIDATION_CACHE_SIZE = 256
-# The depth and alias limits as validation rules, made once. The validation cache keys on the
-# schema, the document and the rule classes: `QueryDepthLimiter(...)` and `MaxAliasesLimiter(...)`
-# build a new rule class per instance, so as per-request factories they made every request a
-# cache miss and every document was validated again (about a third of a small request).
+# The depth and alias limits as validation rules, made once (`QueryDepthLimiter(...)` and
+# `MaxAliasesLimiter(...)` would build new rule classes per request).
 LIMIT_RULES = [depth_rule(MAX_DEPTH, None), aliases_rule(MAX_ALIASES)]
 SUGGESTION = " Did you mean"
 EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
@@ -82,13 +80,13 @@ class AccessDeniedCode(SchemaExtension):
                 error.extensions = {**(error.extensions or {}), "code": "FORBIDDEN"}
 
 
-def extensions(production: bool) -> Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+def extensions(production: bool, trusted: TrustedDocuments
+               ) -> Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     chosen: list[Any] = [
         OperationMetrics,
         AccessDeniedCode,
         LogCitizenViews,
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+        lambda: KnownDocuments(trusted),
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: QueryCostLimiter(max_cost=MAX_COST),
@@ -124,15 +122,18 @@ class Schema(strawberry.Schema):
             logger.error("unexpected %s at %s (%s)", type(original).__name__, path, where)
 
 
-def build_schema(production: bool = False) -> strawberry.Schema:
+def build_schema(production: bool = False, trusted: TrustedDocuments | None = None) -> strawberry.Schema:
+    """The schema; with `trusted`, its registered documents are parsed and validated now."""
+    trusted = trusted or TrustedDocuments({})
     built = Schema(
         query=Query,
         mutation=Mutation,
-        extensions=extensions(production),
+        extensions=extensions(production, trusted),
         exception_handlers=(*EXCEPTION_HANDLERS, DuplicateCaseHandler()),
         config=StrawberryConfig(disable_field_suggestions=production),
     )
     built.production = production
+    trusted.prepare(built._schema, LIMIT_RULES)
     return built
 
 

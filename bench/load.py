@@ -8,7 +8,10 @@ Prints throughput, p50/p95/p99 per operation and errors by kind; then verifies t
 acknowledged filing is in the database exactly once and that every escalation level due
 during the run fired exactly once. Exits 1 when the verification fails.
 
-    .venv/bin/python bench/load.py [--duration 120] [--fault none|pg-restart|worker-redis] [--smoke]
+    .venv/bin/python bench/load.py [--duration 120] [--fault none|pg-restart|worker-redis]
+                                   [--api-workers 1] [--smoke]
+
+`--api-workers N` serves the API with `khortor serve --workers N` (N uvicorn processes).
 
 `--fault pg-restart` stops PostgreSQL at 40 % of the run (`pg_ctl stop -m fast`) and starts
 it again after `--outage` seconds; `--fault worker-redis` kills the Celery worker (SIGKILL,
@@ -37,6 +40,8 @@ from typing import Any
 
 import httpx
 from benchkit import Checks, parse_args
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.parser import text_string_to_metric_families
 from loadtest.clients import LOGIN, OPEN_CASE, Stats, national_id, simulate
 from loadtest.seed import (
     ACCEPT_PROBE_CATEGORY,
@@ -77,9 +82,18 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                         help="referrals whose escalation ladder comes due during the run")
     parser.add_argument("--sweep", type=float, default=2.0, help="escalation sweep period, seconds")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--api-workers", type=_positive, default=1, metavar="N",
+                        help="API processes: `khortor serve --workers N` (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
     return parse_args(parser, {"duration": 5.0, "volunteers": 4, "officers": 2, "think": 0.5, "ramp": 0.5,
                                "probes": 2, "sweep": 1.0}, argv)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def log(message: str) -> None:
@@ -160,10 +174,13 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
         api_cpu = cpu_seconds(stack.api) - clock["api_cpu"]
         run_end = start + timedelta(seconds=args.duration)
         print_figures(stats, args, window, load1)
-        print(f"API process (one uvicorn process): {api_cpu:.0f} CPU s over the run and its grace "
+        processes = ("one uvicorn process" if args.api_workers == 1
+                     else f"{args.api_workers} uvicorn processes")
+        print(f"API ({processes}): {api_cpu:.0f} CPU s over the run and its grace "
               f"period ({100 * api_cpu / max(stats.finished - stats.started, 1):.0f} % of one core)")
         log("verifying")
         report = Checks()
+        report.facts.extend(api_request_facts(stack, stats, args.probes))
         await verify_filings(db, stats, report)
         await verify_escalations(db, [a.referral_id for a in armed], start, run_end, settle=90.0,
                                  report=report)
@@ -174,6 +191,35 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
         return report
     finally:
         await db.dispose()
+
+
+def _graphql_requests(samples: Any) -> float:
+    return sum(s.value for s in samples
+               if s.name == "khortor_http_requests_total" and s.labels.get("route") == "/graphql")
+
+
+def api_request_facts(stack: Stack, stats: Stats, probes: int) -> list[str]:
+    """GraphQL requests the API counted (one scrape of /metrics, whichever process answers)
+    against what the clients sent, and with several processes each one's share, read from
+    its own metrics file."""
+    try:
+        text = httpx.get(stack.api_url + "/metrics", timeout=10).text
+        counted = _graphql_requests(s for f in text_string_to_metric_families(text) for s in f.samples)
+    except (httpx.HTTPError, ValueError) as error:
+        return [f"API metrics: not read ({type(error).__name__})"]
+    sign_ins = len(stats.latencies.get("login", [])) + sum(
+        count for (op, _kind), count in stats.errors.items() if op == "login")
+    sent = stats.requests + sign_ins + probes + 1  # the run, sign-ins, probe filings and their sign-in
+    facts = [f"API metrics: {counted:.0f} GraphQL requests counted by /metrics; the clients "
+             f"sent {sent} (equal unless a request failed on the network)"]
+    files = stack.api_metrics_files()
+    if files:
+        shares = []
+        for file in files:
+            merged = MultiProcessCollector.merge([str(file)], accumulate=False)
+            shares.append(f"{_graphql_requests(s for m in merged for s in m.samples):.0f}")
+        facts.append(f"GraphQL requests per API process: {', '.join(shares)} ({len(files)} processes)")
+    return facts
 
 
 def _ms(values: list[float], p: float) -> str:
@@ -233,7 +279,8 @@ def run(stack: Stack, args: argparse.Namespace) -> int:
             await db.dispose()
 
     users = asyncio.run(people())
-    log(f"starting the API (port {stack.api_port}), a Celery worker and beat")
+    log(f"starting the API (port {stack.api_port}, {args.api_workers} process(es)), a Celery worker "
+        "and beat")
     stack.start_services()
     report = asyncio.run(load_and_verify(stack, args, users))
     print("\n== verification")
@@ -254,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     # Also SIGINT: a shell starting us in the background may have set it to "ignore".
     signal.signal(signal.SIGTERM, interrupted)
     signal.signal(signal.SIGINT, interrupted)
-    stack = Stack(sweep_seconds=args.sweep)
+    stack = Stack(sweep_seconds=args.sweep, api_workers=args.api_workers)
     try:
         return run(stack, args)
     except KeyboardInterrupt:

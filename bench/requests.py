@@ -415,7 +415,7 @@ async def _profile(bench: Bench, operation: str, n: int = 50) -> None:
         await via_graphql()
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
     print(f"--- profile: {n} x {operation} via GraphQL ---")
     print(out.getvalue())
 

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+import * as queries from "./src/queries";
+import * as dashboard from "./src/dashboard/source";
 
 /**
  * Emits `sw.js` at the root of the build with the list of every built file to precache
@@ -17,7 +19,7 @@ function serviceWorker(): Plugin {
     apply: "build",
     generateBundle(_options, bundle) {
       const files = Object.keys(bundle)
-        .filter((name) => !/\.(map|woff)$/.test(name) && name !== "sw.js") // woff2 is enough
+        .filter((name) => !/\.(map|woff)$/.test(name) && name !== "sw.js" && name !== "trusted-documents.json") // woff2 is enough
         .map((name) => "/" + name)
         .concat(PUBLIC_SHELL)
         .sort();
@@ -31,8 +33,30 @@ function serviceWorker(): Plugin {
   };
 }
 
+/**
+ * Emits `trusted-documents.json`: every GraphQL document the client sends, keyed
+ * `sha256:<hex of its text>` (api/documents.py). The client sends the key instead of the text;
+ * a server set to `KHORTOR_TRUSTED_DOCUMENTS=only` runs nothing else.
+ */
+function trustedDocuments(): Plugin {
+  return {
+    name: "khortor-trusted-documents",
+    apply: "build",
+    generateBundle() {
+      const documents: Record<string, string> = {};
+      for (const value of [...Object.values(queries), ...Object.values(dashboard)]) {
+        if (typeof value === "string" && /^(query|mutation)\b/.test(value)) {
+          documents["sha256:" + createHash("sha256").update(value, "utf8").digest("hex")] = value;
+        }
+      }
+      this.emitFile({ type: "asset", fileName: "trusted-documents.json",
+                      source: JSON.stringify(documents, null, 1) });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [serviceWorker()],
+  plugins: [serviceWorker(), trustedDocuments()],
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import strawberry
 
 from api.cases.types import ContactPreference
+from api.ids import code
 from domain.cases.commands import CaseFilter, CitizenDetails, EmployerDetails, OpenCase, ReferralFilter
 from domain.cases.state import CaseStatus, ReferralStatus
+from domain.errors import ValidationFailed
+
+# The instants a client may send: every one of them exists in UTC and in Bangkok time
+# (0001-01-01T00:00+07:00 does not, and converting it fails in the databases' drivers).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def instant_problem(value: datetime | None) -> tuple[str, str] | None:
+    """What is wrong with a date and time a client sent, in English and Thai; None if nothing."""
+    if value is None:
+        return None
+    if value.utcoffset() is None:
+        return "must have a time zone", "ต้องระบุเขตเวลา"
+    try:
+        in_range = EARLIEST <= value.astimezone(UTC) < LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        return "must be between the years 1900 and 2999", "ต้องอยู่ระหว่างปี ค.ศ. 1900 ถึง 2999"
+    return None
 
 
 @strawberry.input(description="The citizen as the volunteer recorded them.")
@@ -49,9 +71,14 @@ class OpenCaseInput:
     def command(self) -> OpenCase:
         c = self.citizen
         employer = self.employer
+        if self.captured_at is not None and self.captured_at.utcoffset() is not None:
+            problem = instant_problem(self.captured_at)  # without a zone: the domain's own error
+            if problem is not None:
+                raise ValidationFailed("capturedAt", f"The capture time {problem[0]}.",
+                                       f"เวลาที่บันทึก{problem[1]}", code="OUT_OF_RANGE")
         return OpenCase(
-            client_id=self.client_id, category_code=self.category_code.strip(),
-            subdistrict_code=self.subdistrict_code.strip(), description=self.description,
+            client_id=self.client_id, category_code=code(self.category_code),
+            subdistrict_code=code(self.subdistrict_code), description=self.description,
             citizen=CitizenDetails(full_name=c.full_name, national_id=c.national_id,
                                    phone=c.phone, consent=c.consent,
                                    contact_preference=c.contact_preference),
@@ -76,9 +103,11 @@ class CaseFilterInput:
     def command(self) -> CaseFilter:
         area = self.subdistrict_code or self.district_code or self.province_code
         text = (self.text or "").replace("\x00", "").strip()[:200] or None
-        return CaseFilter(statuses=tuple(self.status or ()), category_codes=tuple(self.category_code or ()),
-                          area_code=area.strip() if area else None,
-                          org_unit_code=self.org_unit_code, text=text, filed_by_me=self.filed_by_me)
+        return CaseFilter(statuses=tuple(self.status or ()),
+                          category_codes=tuple(code(c) for c in self.category_code or ()),
+                          area_code=code(area) if area else None,
+                          org_unit_code=code(self.org_unit_code) if self.org_unit_code is not None else None,
+                          text=text, filed_by_me=self.filed_by_me)
 
 
 @strawberry.input(description="Narrow a list of referrals (an office's queue).")
@@ -89,5 +118,6 @@ class ReferralFilterInput:
     include_superseded: bool = strawberry.field(default=False, description="Also redirected-away legs.")
 
     def command(self) -> ReferralFilter:
-        return ReferralFilter(org_unit_code=self.org_unit_code, statuses=tuple(self.status or ()),
+        org_unit = code(self.org_unit_code) if self.org_unit_code is not None else None
+        return ReferralFilter(org_unit_code=org_unit, statuses=tuple(self.status or ()),
                               overdue=self.overdue, current_only=not self.include_superseded)

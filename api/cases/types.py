@@ -12,16 +12,19 @@ from strawberry.types.field import StrawberryField
 
 from api.context import Info
 from api.errors import ErrorCode, UserError
+from api.loaders import then
 from api.reference.types import Area, Category, OrgUnit
 from api.users.types import User
 from domain.cases import citizen as citizen_data
 from domain.cases import policy
 from domain.cases.citizen import CitizenIdentity
+from domain.cases.filing import DuplicateOfOpenCase
 from domain.cases.models import Case as CaseRow
 from domain.cases.models import CaseEvent as CaseEventRow
 from domain.cases.models import ContactPreference, EventType, ReferralOutcome
 from domain.cases.models import Referral as ReferralRow
 from domain.errors import DuplicateCase
+from domain.privacy import service as privacy
 from domain.cases.state import CaseStatus, ReferralStatus
 
 CaseStatusEnum = strawberry.enum(CaseStatus, name="CaseStatus", description="Where a case stands.")
@@ -137,10 +140,8 @@ class Referral:
         return self.next_due_at is not None and self.next_due_at < info.context.now()
 
     @strawberry.field(description="The office it was sent to.")
-    async def org_unit(self, info: Info) -> OrgUnit:
-        row = await info.context.loaders.org_unit.load(self.org_unit_code)
-        assert row is not None
-        return OrgUnit.of(row)
+    def org_unit(self, info: Info) -> OrgUnit:
+        return then(info.context.loaders.org_unit_row(self.org_unit_code), OrgUnit.of)  # type: ignore[return-value, arg-type]
 
     @strawberry.field(description="The officer who accepted it.")
     async def assigned_to(self, info: Info) -> User | None:
@@ -191,23 +192,20 @@ class Case:
         )
 
     @strawberry.field(description="The problem type.")
-    async def category(self, info: Info) -> Category:
-        found = await info.context.loaders.category.load(self.row.category_code)
-        assert found is not None
-        return Category.of(*found)
+    def category(self, info: Info) -> Category:
+        return then(info.context.loaders.category_row(self.row.category_code),  # type: ignore[return-value]
+                    lambda found: Category.of(*found))  # type: ignore[misc]
 
     @strawberry.field(description="Where the problem is.")
-    async def subdistrict(self, info: Info) -> Area:
-        row = await info.context.loaders.area.load(self.row.subdistrict_code)
-        assert row is not None
-        return Area.of(row)
+    def subdistrict(self, info: Info) -> Area:
+        return then(info.context.loaders.area_row(self.row.subdistrict_code), Area.of)  # type: ignore[return-value, arg-type]
 
     @strawberry.field(description="The citizen; national ID and phone masked, the name whole only "
                                   "for those who may see the citizen (each such read is logged).")
     async def citizen(self, info: Info) -> Citizen:
         row = self.row
         referrals = await info.context.loaders.referrals_by_case.load(row.id)
-        whole = policy.may_see_citizen(info.context.user, row, (r.org_unit_code for r in referrals))
+        whole = policy.may_see_citizen(info.context.user, row, referrals)
         if whole and row.anonymised_at is None:
             info.context.viewed_citizens.add(row.id)
         who = citizen_data.open_(info.context.settings.vault, row)
@@ -255,18 +253,30 @@ class ReferralEdge:
 
 @strawberry.type(description="The citizen already has an open case of this problem type received in "
                              "the last 90 days; nothing was filed. Add to that case, or file again "
-                             "with `fileAnyway: true` if it is a different problem.")
+                             "with `fileAnyway: true` if it is a different problem. The warning is a "
+                             "lookup by national ID: it is logged and counts against your hourly "
+                             "lookup quota (over it, `code` is LOOKUP_QUOTA_EXCEEDED and nothing about "
+                             "the open case is told).")
 class DuplicateCaseWarning(UserError):
-    open_case_reference: str = strawberry.field(description="The reference of the open case.")
+    open_case_reference: str | None = strawberry.field(
+        description="The reference of the open case, when you may see that case (else null: "
+                    "ask the Provincial Labour Office).")
     open_case: Case | None = strawberry.field(
-        description="The open case, when you may see it (else ask the province's coordinator).")
+        description="The open case, when you may see it (else null: ask the Provincial Labour "
+                    "Office).")
 
 
 class DuplicateCaseHandler(strawberry.ExceptionHandler[DuplicateCase, DuplicateCaseWarning]):
-    def handle(self, exception: DuplicateCase, *, field: StrawberryField,
-               info: Info) -> DuplicateCaseWarning:
-        found = exception.case
+    async def handle(self, exception: DuplicateCase, *, field: StrawberryField,
+                     info: Info) -> DuplicateCaseWarning:
+        told = exception
+        if isinstance(exception, DuplicateOfOpenCase):
+            ctx = info.context
+            async with ctx.uow() as uow:
+                told = await privacy.tell_duplicate(uow, ctx.user, exception, ctx.now(),
+                                                    ctx.settings.lookup_quota_per_hour)
+        found = told.case
         return DuplicateCaseWarning(
-            message=exception.message, message_th=exception.message_th,
-            code=ErrorCode.DUPLICATE_CASE, open_case_reference=exception.reference,
+            message=told.message, message_th=told.message_th, code=ErrorCode(told.code),
+            open_case_reference=told.reference or None,
             open_case=Case.of(found) if isinstance(found, CaseRow) else None)

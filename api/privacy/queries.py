@@ -10,8 +10,9 @@ import strawberry
 
 from api.cases.types import Case, PageInfo
 from api.context import Info
-from api.errors import TooManyLookupsError, ValidationError
-from api.ids import id_or_nil
+from api.cases.inputs import instant_problem
+from api.errors import TooManyLookupsError, ValidationError, bad_input
+from api.ids import id_or_nil, optional_code
 from api.pagination import offset_cursor, page_size, read_offset_cursor
 from api.permissions import IsAuthenticated, roles
 from api.privacy.types import (AccessActionEnum, AccessLogConnection, AccessLogEdge, AccessLogEntry,
@@ -38,9 +39,15 @@ class AccessLogFilterInput:
     until: datetime | None = strawberry.field(default=None, description="Before this time.")
 
     def command(self) -> AccessFilter:
+        """The filter; a time without a zone or out of range is BAD_USER_INPUT."""
+        for name, value in (("since", self.since), ("until", self.until)):
+            problem = instant_problem(value)
+            if problem:
+                raise bad_input(f"`filter.{name}` {problem[0]}.", f"`filter.{name}` {problem[1]}")
         return AccessFilter(case_id=_uuid(self.case_id), user_id=_uuid(self.user_id),
                             action=self.action.value if self.action else None,
-                            request_id=self.request_id, since=self.since, until=self.until)
+                            request_id=optional_code(self.request_id),
+                            since=self.since, until=self.until)
 
 
 def _uuid(value: strawberry.ID | None) -> uuid.UUID | None:

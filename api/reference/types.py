@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info
+from api.loaders import then
 from domain.areas.models import Area as AreaRow
 from domain.areas.models import AreaLevel
 from domain.categories.models import Category as CategoryRow
@@ -31,19 +32,21 @@ class Area:
         return cls(code=row.code, level=AreaLevel(row.level), name_th=row.name_th,
                    name_en=row.name_en, postal_code=row.postal_code)
 
-    @strawberry.field(description="The district this sub-district lies in.")
-    async def district(self, info: Info) -> Annotated[Area, strawberry.lazy("api.reference.types")] | None:
-        if len(self.code) < 6:
-            return None
-        row = await info.context.loaders.area.load(self.code[:4])
+    @staticmethod
+    def maybe(row: AreaRow | None) -> Area | None:
         return Area.of(row) if row else None
 
+    @strawberry.field(description="The district this sub-district lies in.")
+    def district(self, info: Info) -> Annotated[Area, strawberry.lazy("api.reference.types")] | None:
+        if len(self.code) < 6:
+            return None
+        return then(info.context.loaders.area_row(self.code[:4]), Area.maybe)  # type: ignore[return-value]
+
     @strawberry.field(description="The province this area lies in.")
-    async def province(self, info: Info) -> Annotated[Area, strawberry.lazy("api.reference.types")] | None:
+    def province(self, info: Info) -> Annotated[Area, strawberry.lazy("api.reference.types")] | None:
         if len(self.code) < 4:
             return None
-        row = await info.context.loaders.area.load(self.code[:2])
-        return Area.of(row) if row else None
+        return then(info.context.loaders.area_row(self.code[:2]), Area.maybe)  # type: ignore[return-value]
 
 
 @strawberry.type(description="One of the five agencies of the Ministry of Labour.")
@@ -71,10 +74,8 @@ class OrgUnit:
                    province_code=row.province_code, agency_code=row.agency_code)
 
     @strawberry.field(description="The agency this office belongs to.")
-    async def agency(self, info: Info) -> Agency:
-        row = await info.context.loaders.agency.load(self.agency_code)
-        assert row is not None
-        return Agency.of(row)
+    def agency(self, info: Info) -> Agency:
+        return then(info.context.loaders.agency_row(self.agency_code), Agency.of)  # type: ignore[return-value, arg-type]
 
 
 @strawberry.type(description="A problem type (ประเภทปัญหา) with its deadlines.")

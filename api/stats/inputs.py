@@ -6,9 +6,12 @@ from datetime import datetime
 
 import strawberry
 
-from api.cases.inputs import CaseFilterInput
+from api.cases.inputs import CaseFilterInput, instant_problem
+from api.ids import code
+from api.errors import bad_input
 from api.stats.types import CaseDimensionEnum, ExportKindEnum  # noqa: F401  (the schema enums, wrapped first)
 from domain.cases.commands import CaseFilter
+from domain.errors import ValidationFailed
 from domain.stats.exports import ExportRequest
 from domain.stats.models import ExportKind
 from domain.stats.rules import CaseDimension
@@ -25,6 +28,13 @@ class VolunteerActivityFilterInput:
     inactive_for_days: int | None = strawberry.field(
         default=None, description="List only volunteers inactive for at least this many days.")
 
+    def __post_init__(self) -> None:
+        self.area_code = code(self.area_code) if self.area_code is not None else None
+        for name, value in (("filedFrom", self.filed_from), ("filedTo", self.filed_to)):
+            problem = instant_problem(value)
+            if problem is not None:
+                raise bad_input(f"`filter.{name}` {problem[0]}.", f"`filter.{name}` {problem[1]}")
+
 
 @strawberry.input(description="A CSV export: the kind and the same arguments as the matching query.")
 class ExportCsvInput:
@@ -39,7 +49,13 @@ class ExportCsvInput:
     filed_to: datetime | None = strawberry.field(default=None, description="For VOLUNTEER_ACTIVITY.")
 
     def request(self) -> ExportRequest:
+        for name, value in (("filedFrom", self.filed_from), ("filedTo", self.filed_to)):
+            problem = instant_problem(value)
+            if problem is not None:
+                raise ValidationFailed(f"input.{name}", f"`{name}` {problem[0]}.", f"`{name}` {problem[1]}",
+                                       code="OUT_OF_RANGE")
+        area = code(self.area_code) if self.area_code is not None else None
         return ExportRequest(kind=ExportKind(self.kind),
                              filter=self.filter.command() if self.filter else CaseFilter(),
-                             group_by=tuple(self.group_by or ()), area_code=self.area_code,
+                             group_by=tuple(self.group_by or ()), area_code=area,
                              filed_from=self.filed_from, filed_to=self.filed_to)

@@ -10,7 +10,7 @@ from graphql import GraphQLError
 from api.cases.inputs import CaseFilterInput
 from api.context import Info
 from api.errors import NotFoundError, ValidationError
-from api.ids import id_or_nil
+from api.ids import id_or_nil, optional_code
 from api.permissions import IsAuthenticated, roles
 from api.stats.inputs import ExportCsvInput, VolunteerActivityFilterInput
 from api.stats.types import (CaseStats, NetworkCoverage, RoutingAccuracyRow, StatsExport,
@@ -67,7 +67,8 @@ class StatsQueries:
                                   "your whole scope. Null when the province is outside your scope.",
                       permission_classes=READERS)
     async def network_coverage(self, info: Info, province_code: str | None = None) -> NetworkCoverage | None:
-        report = await service.network_coverage(info.context.db, info.context.user, province_code)
+        report = await service.network_coverage(info.context.db, info.context.user,
+                                                optional_code(province_code))
         return NetworkCoverage.of(report) if report else None
 
     @strawberry.field(description="How often referrals of each problem type and province are declined "

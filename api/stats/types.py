@@ -1,4 +1,5 @@
-"""Dashboard figures in the schema. Plain attributes only: no per-field resolvers, no personal data."""
+"""Dashboard figures in the schema. Plain attributes only (but for the page of uncovered
+sub-districts, a slice of what was computed): no per-field resolvers, no personal data."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from decimal import Decimal
 
 import strawberry
 
+from api.errors import bad_input
 from domain.stats import results
 from domain.stats.models import ExportKind, ExportStatus
 from domain.stats.models import StatsExport as ExportRow
@@ -178,20 +180,36 @@ class UncoveredSubdistrict:
     district_code: str = strawberry.field(description="Its district's code.")
 
 
+# A page of uncovered sub-districts: the default holds any one province whole (Nakhon
+# Ratchasima has the most, 289); the whole country (7,436) takes pages.
+UNCOVERED_PAGE = 300
+MAX_UNCOVERED_PAGE = 1000
+
+
 @strawberry.type(description="The volunteer network's reach: the ministry's expansion target made visible.")
 class NetworkCoverage:
     total: AreaCoverage = strawberry.field(description="The whole area asked about.")
     provinces: list[AreaCoverage] = strawberry.field(description="By province.")
     districts: list[AreaCoverage] = strawberry.field(description="By district.")
-    uncovered: list[UncoveredSubdistrict] = strawberry.field(description="Sub-districts with no active volunteer.")
+    all_uncovered: strawberry.Private[tuple[results.AreaRef, ...]]
+
+    @strawberry.field(description="Sub-districts with no active volunteer, by code: `first` of them "
+                                  f"after skipping `offset` (at most {MAX_UNCOVERED_PAGE:,} a page). "
+                                  "There are `total.subdistrictCount - total.coveredCount` in all.")
+    def uncovered(self, first: int = UNCOVERED_PAGE, offset: int = 0) -> list[UncoveredSubdistrict]:
+        if not 1 <= first <= MAX_UNCOVERED_PAGE or offset < 0:
+            raise bad_input(f"`first` must be between 1 and {MAX_UNCOVERED_PAGE}; `offset` not negative.",
+                            f"`first` ต้องอยู่ระหว่าง 1 ถึง {MAX_UNCOVERED_PAGE} และ `offset` ต้องไม่ติดลบ")
+        return [UncoveredSubdistrict(code=u.code, name_th=u.label_th, name_en=u.label_en,
+                                     district_code=u.district_code)
+                for u in self.all_uncovered[offset:offset + first]]
 
     @classmethod
     def of(cls, report: results.NetworkCoverage) -> NetworkCoverage:
         return cls(total=AreaCoverage.of(report.total),
                    provinces=[AreaCoverage.of(p) for p in report.provinces],
                    districts=[AreaCoverage.of(d) for d in report.districts],
-                   uncovered=[UncoveredSubdistrict(code=u.code, name_th=u.label_th, name_en=u.label_en,
-                                                   district_code=u.district_code) for u in report.uncovered])
+                   all_uncovered=report.uncovered)
 
 
 @strawberry.type(description="Referrals that one office declined or sent on, and where they went.")

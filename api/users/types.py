@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
+from api.loaders import then
 from api.reference.types import OrgUnit
 from domain.users.models import Role
 from domain.users.models import User as UserRow
@@ -28,8 +29,8 @@ class User:
                    org_unit_code=row.org_unit_code)
 
     @strawberry.field(description="The office the user works in, if any.")
-    async def org_unit(self, info: Info) -> OrgUnit | None:
+    def org_unit(self, info: Info) -> OrgUnit | None:
         if not self.org_unit_code:
             return None
-        row = await info.context.loaders.org_unit.load(self.org_unit_code)
-        return OrgUnit.of(row) if row else None
+        return then(info.context.loaders.org_unit_row(self.org_unit_code),  # type: ignore[return-value]
+                    lambda row: OrgUnit.of(row) if row else None)

@@ -22,6 +22,7 @@ import redis
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path(os.environ.get("KHORTOR_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SECRET = "load-test-secret-load-test-secret-load-test"
+API_STARTED = b"Application startup complete."  # uvicorn's line, once per API process
 
 
 def free_port() -> int:
@@ -89,15 +90,29 @@ def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
         pass
 
 
+def _stat(pid: str) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # it ended meanwhile
+        return None
+
+
 def cpu_seconds(group: Group) -> float:
-    """CPU time (user + system) of the group's leader process so far; 0 when it is gone."""
+    """CPU time (user + system) so far of every process of the group (the leader and, say,
+    the API processes `khortor serve --workers N` started), with the children the leader
+    has reaped; 0 when it is gone."""
     if group.process is None:
         return 0.0
-    try:
-        fields = Path(f"/proc/{group.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    leader = str(group.process.pid)
+    ticks = 0
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat(entry.name)
+        if fields is None or fields[2] != leader:  # fields[2]: the process group
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        if entry.name == leader:
+            ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class Postgres:
@@ -172,17 +187,20 @@ class Redis:
 class Stack:
     """Everything a run starts, in one place, so that every exit path cleans it all up."""
 
-    def __init__(self, sweep_seconds: float) -> None:
+    def __init__(self, sweep_seconds: float, api_workers: int = 1) -> None:
         self.base = Path(tempfile.mkdtemp(prefix="khortor-load-"))
         os.chmod(self.base, 0o755)  # the postgres OS user enters it
         self.pg = Postgres(self.base)
         self.redis = Redis(self.base)
         self.api_port = free_port()
         self.sweep_seconds = sweep_seconds
+        self.api_workers = api_workers
         bin_dir = Path(sys.executable).parent
         self.env = self._env()
-        self.api = Group("api", [str(bin_dir / "khortor"), "serve", "--port", str(self.api_port)],
-                         self.env, self.base / "api.log")
+        # TMPDIR: with several API processes, their metrics directory is made in ours.
+        self.api = Group("api", [str(bin_dir / "khortor"), "serve", "--port", str(self.api_port),
+                                 "--workers", str(api_workers)],
+                         {**self.env, "TMPDIR": str(self.base)}, self.base / "api.log")
         celery = str(bin_dir / "celery")
         self.worker = Group("worker", [celery, "-A", "workers.celery_app", "worker", "--pool=prefork",
                                        "-c", "2", "-n", "load@localhost", "--without-gossip",
@@ -225,15 +243,23 @@ class Stack:
         self._wait_for_worker(offset)
 
     def _wait_for_api(self) -> None:
+        """/readyz answers, and every API process has started (uvicorn logs it once each)."""
         def ready() -> bool:
             if not self.api.alive():
                 raise RuntimeError(f"the API exited; see {self.api.log}")
             try:
-                return httpx.get(self.api_url + "/readyz", timeout=2).status_code == 200
+                if httpx.get(self.api_url + "/readyz", timeout=2).status_code != 200:
+                    return False
             except httpx.HTTPError:
                 return False
+            return self.api.log.read_bytes().count(API_STARTED) >= self.api_workers
 
-        wait_for(ready, 120, "the API to answer /readyz", every=0.25)
+        wait_for(ready, 120, f"the API ({self.api_workers} process(es)) to answer /readyz",
+                 every=0.25)
+
+    def api_metrics_files(self) -> list[Path]:
+        """Each API process's counter file, while `khortor serve --workers N` (N > 1) runs."""
+        return sorted(self.base.glob("khortor-metrics-*/counter_*.db"))
 
     def start_worker(self) -> None:
         offset = self._worker_log_size()

@@ -11,6 +11,7 @@ from domain.calendar.models import CalendarDay
 from domain.clock.business import (CALENDAR_YEARS, BusinessCalendar, government_calendar, seeded_holidays,
                                    with_changes)
 from domain.errors import AccessDenied, ValidationFailed
+from domain.text import required_text
 from domain.escalations.service import recompute_open_deadlines
 from domain.uow import UnitOfWork
 from domain.users.models import Role
@@ -61,10 +62,8 @@ async def add_holiday(uow: UnitOfWork, principal: Principal, day: date, name: st
                       now: datetime) -> tuple[BusinessCalendar, int]:
     """Make `day` a holiday (a cabinet announcement); returns the calendar and the number of
     open referrals whose deadlines moved."""
-    text = (name or "").strip()
-    if not text:
-        raise ValidationFailed("name", "Please name the holiday.", "กรุณาระบุชื่อวันหยุด", code="REQUIRED")
-    return await _set_day(uow, principal, day, True, text[:200], now)
+    text = required_text(name, "name", 200, "the holiday's name", "ชื่อวันหยุด")
+    return await _set_day(uow, principal, day, True, text, now)
 
 
 async def remove_holiday(uow: UnitOfWork, principal: Principal, day: date,

@@ -98,10 +98,15 @@ def sync_case_status(session: AsyncSession, case: Case, referrals: list[Referral
 async def locked(uow: UnitOfWork, principal: Principal,
                  case_id: uuid.UUID) -> tuple[Case, list[Referral]]:
     """The case (if visible) and its referrals, re-read under the case's lock."""
-    session = uow.session
-    if await repository.visible_case(session, principal, case_id) is None:
+    if await repository.visible_case(uow.session, principal, case_id) is None:
         raise NotFound("case", "เรื่อง")
-    case = await repository.lock_case(session, case_id)
+    return await locked_case(uow, case_id)
+
+
+async def locked_case(uow: UnitOfWork, case_id: uuid.UUID) -> tuple[Case, list[Referral]]:
+    """The case and its referrals, read under the case's lock; the caller has checked that
+    the principal may see it."""
+    case = await repository.lock_case(uow.session, case_id)
     if case is None:
         raise NotFound("case", "เรื่อง")
-    return case, list(await repository.referrals_for_update(session, case_id))
+    return case, list(await repository.referrals_for_update(uow.session, case_id))

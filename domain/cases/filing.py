@@ -23,7 +23,7 @@ from domain.cases.routing import route
 from domain.cases.state import CaseStatus
 from domain.clock.business import BusinessCalendar
 from domain.clock.thai import fiscal_year_be
-from domain.errors import AccessDenied, DuplicateCase, ValidationFailed
+from domain.errors import AccessDenied, DomainError, DuplicateCase, ValidationFailed
 from domain.reference import repository as reference
 from domain.text import required_text
 from domain.uow import UnitOfWork
@@ -72,8 +72,10 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
     """File a case and route it. The same `client_id` files one case, however often sent.
 
     An open case of the same citizen (same national ID) and problem type received in the
-    last 90 days stops the filing with `DuplicateCase` unless `cmd.file_anyway` says the
-    volunteer has seen it and files a new one all the same."""
+    last 90 days stops the filing with `DuplicateOfOpenCase` unless `cmd.file_anyway` says
+    the volunteer has seen it and files a new one all the same. Filings of one citizen and
+    problem type are checked one at a time (`repository.lock_filings_of_citizen`), so of
+    simultaneous ones only the first files and the others are warned, on either database."""
     if principal.role is not Role.VOLUNTEER:
         raise AccessDenied("Only labour volunteers file cases.")
     session = uow.session
@@ -114,8 +116,9 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         raise ValidationFailed("capturedAt", "The capture time must be a past time with a time zone.",
                                "เวลาที่บันทึกต้องเป็นเวลาที่ผ่านมาแล้วและระบุเขตเวลา")
     if national_id and not cmd.file_anyway:
-        await _refuse_duplicate(session, principal, vault.lookup_hash(national_id),
-                                category.code, now, cmd.client_id)
+        id_hash = vault.lookup_hash(national_id)
+        await repository.lock_filings_of_citizen(session, id_hash, category.code)
+        await _refuse_duplicate(session, principal, id_hash, category.code, now, cmd.client_id)
     fiscal_year = fiscal_year_be(now)
     sequence = await repository.next_sequence(session, area.code[:2], fiscal_year)
     case = Case(
@@ -152,4 +155,30 @@ async def _refuse_duplicate(session: AsyncSession, principal: Principal, id_hash
         visible = await repository.visible_case(session, principal, found.id)
         if visible is not None:
             session.expunge(visible)  # it outlives the rollback this error causes
-        raise DuplicateCase(found.reference, visible)
+        raise DuplicateOfOpenCase(found.id, id_hash, visible)
+
+
+class DuplicateOfOpenCase(DuplicateCase):
+    """The duplicate warning, saying only what the volunteer may see: the open case and its
+    reference when the volunteer may see that case; otherwise only that the citizen has an
+    open case of this problem type with an office, with nothing that identifies it.
+
+    The warning answers a question about a national ID: before it is told, domain/privacy
+    logs it and counts it against the volunteer's lookup quota (`tell_duplicate`), with
+    `open_case_id` and `subject_hash`, which are never shown."""
+
+    def __init__(self, open_case_id: uuid.UUID, subject_hash: str, visible: Case | None) -> None:
+        if visible is not None:
+            super().__init__(visible.reference, visible)
+        else:
+            DomainError.__init__(
+                self,
+                "Nothing was filed: this citizen already has an open case of this problem type "
+                "with an office. File anyway if this is a different problem; otherwise ask the "
+                "Provincial Labour Office about the open case.",
+                "ยังไม่ได้ยื่นเรื่อง: ผู้ขอรับบริการรายนี้มีเรื่องประเภทเดียวกันที่ยังไม่ปิดอยู่กับหน่วยงานแล้ว "
+                "หากเป็นปัญหาอื่น กรุณายืนยันการยื่นเรื่องใหม่ หากไม่ใช่ กรุณาสอบถามเรื่องเดิมที่สำนักงานแรงงานจังหวัด",
+            )
+            self.reference, self.case = "", None
+        self.open_case_id = open_case_id
+        self.subject_hash = subject_hash

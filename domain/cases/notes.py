@@ -20,8 +20,8 @@ async def add_note(uow: UnitOfWork, principal: Principal, cmd: AddNote,
     case = await repository.visible_case(session, principal, cmd.case_id)
     if case is None:
         raise NotFound("case", "เรื่อง")
-    units = [r.org_unit_code for r in await repository.referrals_of(session, [case.id])]
-    policy.require_note_writer(principal, case, units, cmd.internal)
+    referrals = await repository.referrals_of(session, [case.id])
+    policy.require_note_writer(principal, case, referrals, cmd.internal)
     text = required_text(cmd.text, "text", MAX_NOTE_CHARS, "the note", "ข้อความ")
     note = event(case, EventType.NOTE, principal, now, note=text, internal=cmd.internal)
     session.add(note)

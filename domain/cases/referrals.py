@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases import policy, repository
-from domain.cases.changes import check_version, event, locked, new_referral, routed_event, sync_case_status
+from domain.cases.changes import check_version, event, locked_case, new_referral, routed_event, sync_case_status
 from domain.cases.clocks import on_referral_changed
 from domain.cases.commands import (MAX_NOTE_CHARS, MAX_REASON_CHARS, AcceptReferral, CompleteReferral,
                                    HoldReferral, RedirectReferral, ReferralCommand, RejectReferral,
@@ -107,6 +107,7 @@ async def _redirect(c: Change, cmd: RedirectReferral, principal: Principal) -> S
     if target.code == referral.org_unit_code:
         raise ValidationFailed("orgUnitCode", "Choose another office than the current one.",
                                "กรุณาเลือกหน่วยงานอื่นที่ไม่ใช่หน่วยงานปัจจุบัน")
+    policy.require_office_in_province(principal, c.case, target, "orgUnitCode")
     referral.reason = reason
     referral.is_current, referral.next_due_at = False, None
     successor = await new_referral(c.session, c.case, target.code, None, c.now, c.calendar, referral)
@@ -133,7 +134,7 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, cmd: ReferralCo
     found = await repository.visible_referral(session, principal, cmd.referral_id)
     if found is None:
         raise NotFound("referral", "การส่งต่อ")
-    case, referrals = await locked(uow, principal, found[1].id)
+    case, referrals = await locked_case(uow, found[1].id)  # visible: found through the case
     referral = next(r for r in referrals if r.id == cmd.referral_id)
     if action is ReferralAction.REDIRECT:
         policy.require_redirector(principal, referral, case)

@@ -6,6 +6,7 @@ by role and area or org unit, which cases a user may know exist (convention 6).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -209,6 +210,25 @@ async def open_case_of_citizen(session: AsyncSession, national_id_hash: str, cat
                    Case.status.in_(OPEN_CASE_STATUSES))  # type: ignore[attr-defined]
             .order_by(Case.received_at.desc()).limit(1))  # type: ignore[attr-defined]
     return (await session.execute(stmt)).scalars().first()
+
+
+# The class of the advisory locks that serialise the duplicate check (PostgreSQL's two-key
+# form: this class, then a key from the citizen and the problem type).
+_FILING_LOCK_CLASS = 0x4B48  # "KH"
+
+
+async def lock_filings_of_citizen(session: AsyncSession, national_id_hash: str,
+                                  category_code: str) -> None:
+    """Until this transaction ends, hold the lock on filing cases of this citizen and problem
+    type: concurrent filings of them check for an open case one after the other, each seeing
+    what the one before committed. PostgreSQL: a transaction-level advisory lock (concurrent
+    transactions do not see each other's uncommitted rows); SQLite: nothing to do, a unit of
+    work holds the database's only write lock from BEGIN IMMEDIATE on."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{national_id_hash}:{category_code}".encode()).digest()
+    key = int.from_bytes(digest[:4], "big", signed=True)
+    await session.execute(select(func.pg_advisory_xact_lock(_FILING_LOCK_CLASS, key)))
 
 
 async def cases_of_citizen(session: AsyncSession, national_id_hash: str,

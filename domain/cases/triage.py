@@ -21,7 +21,10 @@ from domain.users.principal import Principal
 
 async def route_case(uow: UnitOfWork, principal: Principal, cmd: RouteCase, now: datetime,
                      calendar: BusinessCalendar) -> Case:
-    """Send a case to one or more offices (also to add a leg to a case in progress)."""
+    """Send a case to one or more offices of its province (also to add a leg to a case in
+    progress). Every office is checked before any referral is made: a refusal changes nothing.
+    A referral a coordinator makes does not let coordinators see the citizen whole
+    (`policy.serves`)."""
     case, referrals = await locked(uow, principal, cmd.case_id)
     policy.require_triage(principal, case)
     check_version(cmd.expected_version, case.version)
@@ -33,9 +36,11 @@ async def route_case(uow: UnitOfWork, principal: Principal, cmd: RouteCase, now:
                                "กรุณาเลือกหน่วยงานอย่างน้อยหนึ่งหน่วยงาน", code="REQUIRED")
     open_units = {r.org_unit_code for r in referrals if r.is_current and r.status in OPEN_REFERRAL_STATUSES}
     for code in codes:
-        if await reference.org_unit(uow.session, code) is None:
+        office = await reference.org_unit(uow.session, code)
+        if office is None:
             raise ValidationFailed("orgUnitCodes", "Unknown office.", "ไม่พบหน่วยงานนี้",
                                    code="UNKNOWN_ORG_UNIT")
+        policy.require_office_in_province(principal, case, office, "orgUnitCodes")
         if code in open_units:
             raise ValidationFailed("orgUnitCodes", "This office already has an open referral of this case.",
                                    "หน่วยงานนี้มีการส่งต่อของเรื่องนี้ที่ยังไม่เสร็จอยู่แล้ว",

@@ -63,7 +63,9 @@ def counting_statements(app: Starlette) -> Iterator[list[str]]:
 
 
 async def _page(client: httpx.AsyncClient, app: Starlette, token: str,
-                first: int) -> tuple[list[str], dict[str, Any]]:
+                first: int, cold: bool = True) -> tuple[list[str], dict[str, Any]]:
+    if cold:  # the process's reference data forgotten: the page reads what it names
+        app.state.reference.clear()
     with counting_statements(app) as statements:
         body = await gql(client, CASES_PAGE, {"first": first}, token)
     assert "errors" not in body, body
@@ -104,3 +106,18 @@ async def test_a_page_of_50_costs_as_many_statements_as_a_page_of_5(
     assert small, "no statement was counted: is the listener on the app's engine?"
     assert len(large) == len(small), (
         f"{len(small)} statements for 5 cases but {len(large)} for 50:\n" + "\n".join(large))
+
+
+async def test_reference_data_is_read_once_per_process(
+    client: httpx.AsyncClient, app: Starlette, db: Database,
+) -> None:
+    """Offices, problem types, agencies and areas come from the process's cache once read:
+    the same page again reads none of them, and shows the same names."""
+    await file_cases_directly(db, 10, accept_every=2, note_every=3)
+    token = await Tokens(client, db)("admin")
+    cold, first = await _page(client, app, token, 10)
+    warm, again = await _page(client, app, token, 10, cold=False)
+    reference_tables = ("FROM org_unit", "FROM category", "FROM agency", "FROM area")
+    assert any(t in s for s in cold for t in reference_tables), "\n".join(cold)
+    assert not [s for s in warm if any(t in s for t in reference_tables)], "\n".join(warm)
+    assert again == first

@@ -36,8 +36,29 @@ export function onSignedOut(handler: () => void): void {
   onUnauthenticated = handler;
 }
 
+/**
+ * Trusted documents (api/documents.py): the build registers every document by the SHA-256 of
+ * its text, so the client sends `documentId` instead of the text. A server that does not know
+ * the id (a development server without the build, an older or newer build) answers 400; then
+ * this page sends texts from there on.
+ */
+const documentIds = new Map<string, string>();
+let sendDocumentIds = true;
+
+async function documentIdOf(query: string): Promise<string | null> {
+  if (!sendDocumentIds || !globalThis.crypto?.subtle) return null; // subtle: secure contexts only
+  let id = documentIds.get(query);
+  if (!id) {
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(query));
+    id = "sha256:" + Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+    documentIds.set(query, id);
+  }
+  return id;
+}
+
 export async function gql<T>(query: string, variables: Record<string, unknown> = {},
                              endpoint = "/graphql"): Promise<T> {
+  const documentId = await documentIdOf(query);
   let response: Response;
   try {
     response = await fetch(endpoint, {
@@ -47,10 +68,14 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
         accept: "application/json",
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify(documentId ? { documentId, variables } : { query, variables }),
     });
   } catch (error) {
     throw new NetworkError(String(error));
+  }
+  if (documentId && response.status === 400) {
+    sendDocumentIds = false;
+    return gql<T>(query, variables, endpoint);
   }
   if (response.status >= 500 || response.status === 0) {
     throw new NetworkError(`HTTP ${response.status}`);

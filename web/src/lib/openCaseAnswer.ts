@@ -9,7 +9,7 @@ export interface OpenCaseAnswer {
   messageTh?: string;
   code?: string;
   field?: string | null;
-  openCaseReference?: string;
+  openCaseReference?: string | null;
   openCase?: DuplicateWarning["openCase"];
 }
 
@@ -21,12 +21,13 @@ export function classifyOpenCase(result: OpenCaseAnswer): SendResult {
   if (result.__typename === "OpenCaseSuccess" && result.case) {
     return { kind: "sent", caseId: result.case.id, reference: result.case.reference };
   }
-  if (result.__typename === "DuplicateCaseWarning" && result.openCaseReference) {
+  // Whether or not it names the open case: a case the volunteer may not see is not named.
+  if (result.__typename === "DuplicateCaseWarning") {
     return {
       kind: "duplicate",
       warning: {
         code: result.code ?? "DUPLICATE_CASE", message: result.message ?? "",
-        messageTh: result.messageTh ?? "", openCaseReference: result.openCaseReference,
+        messageTh: result.messageTh ?? "", openCaseReference: result.openCaseReference ?? null,
         openCase: result.openCase
           ? { id: result.openCase.id, reference: result.openCase.reference, status: result.openCase.status }
           : null,

@@ -18,13 +18,18 @@ export interface OutboxError {
   field?: string | null;
 }
 
-/** The server's `DuplicateCaseWarning`: the citizen's open case of the same problem type. */
+/**
+ * The server's `DuplicateCaseWarning`: the citizen has an open case of the same problem type.
+ * `code` is DUPLICATE_CASE, or LOOKUP_QUOTA_EXCEEDED when the volunteer has checked too many
+ * citizens this hour (then nothing about the open case is told).
+ */
 export interface DuplicateWarning {
   code: string;
   message: string;
   messageTh: string;
-  openCaseReference: string;
-  /** The open case, when the volunteer may see it (else only its reference is told). */
+  /** The open case's reference, when the volunteer may see that case; else null. */
+  openCaseReference: string | null;
+  /** The open case, when the volunteer may see it; else null (nothing identifies it). */
   openCase: { id: string; reference: string; status: string } | null;
 }
 

@@ -1,0 +1,251 @@
+"""The query cost limit cannot be fooled (issue 11): not by a float for `first`, not by
+unpaged lists whose real size is in the thousands, not by a pattern of fragments.
+
+The estimator is checked by table (no database), the limit over HTTP on both databases.
+tests/api/test_cost.py holds the model itself and the web client's documents.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import geothai
+import httpx
+import pytest
+from graphql import get_nullable_type, is_list_type, parse
+
+from api.app import MAX_FRAGMENT_SPREADS
+from api.cost import (CODE, DISTRICTS, DISTRICTS_PER_PROVINCE, LIST_SIZES, ORG_UNITS, PROVINCES,
+                      estimate_cost)
+from api.pagination import DEFAULT_PAGE
+from api.reference.queries import MAX_AREAS
+from api.schema import MAX_COST, schema
+from api.stats.types import MAX_UNCOVERED_PAGE, UNCOVERED_PAGE
+from domain.reference.data import AGENCIES
+from tests.api.test_access import production_client
+from tests.api.test_cost import COSTLY_QUERY, web_documents
+from tests.helpers import gql, login
+
+SCHEMA = schema._schema
+
+
+def cost(document: str, variables: dict[str, Any] | None = None) -> int:
+    found = estimate_cost(SCHEMA, parse(document), variables)
+    assert found is not None
+    return found
+
+
+# --- The sizes are the country's -------------------------------------------------------------
+
+def test_the_known_sizes_are_the_reference_data() -> None:
+    provinces = geothai.provinces()
+    districts = {p.code: geothai.districts(p.code) for p in provinces}
+    subdistricts = {p: sum(len(geothai.subdistricts(d.code)) for d in ds) for p, ds in districts.items()}
+    assert PROVINCES == len(provinces)
+    assert DISTRICTS == sum(len(ds) for ds in districts.values())
+    assert DISTRICTS_PER_PROVINCE == max(len(ds) for ds in districts.values())
+    assert ORG_UNITS == len(AGENCIES) * len(provinces)
+    # one province's uncovered sub-districts fit the default page; the country's take pages
+    assert max(subdistricts.values()) <= UNCOVERED_PAGE < sum(subdistricts.values())
+
+
+def test_every_known_size_names_a_list_of_the_schema() -> None:
+    for type_name, field_name in LIST_SIZES:
+        field = SCHEMA.get_type(type_name).fields[field_name]  # type: ignore[union-attr]
+        assert is_list_type(get_nullable_type(field.type)), (type_name, field_name)
+        assert "first" not in field.args, f"{type_name}.{field_name} is paged: `first` counts it"
+
+
+# --- The estimate uses real sizes ---------------------------------------------------------
+
+VOLUNTEERS = "volunteers { userId username displayName casesFiled openCases lastActivityAt }"
+ESTIMATES: list[tuple[str, str, dict[str, Any] | None, int]] = [
+    ("a float first in variables is the page the resolver gets",
+     "query($n: Int) { cases(first: $n) { edges { node { id } } } }", {"n": 100.0}, 1 + 100 * 3),
+    ("a float first for volunteerActivity (up to 1,000 a page)",
+     "query($n: Int!) { volunteerActivity(first: $n) { %s } }" % VOLUNTEERS, {"n": 1000.0},
+     1 + 1000 * (1 + 6)),
+    ("a first that does not coerce: the default page (execution refuses it)",
+     "query($n: Int) { cases(first: $n) { edges { node { id } } } }", {"n": 2**70}, 1 + DEFAULT_PAGE * 3),
+    ("a required variable missing does not hide the others",
+     "query($n: Int, $id: ID!) { cases(first: $n) { totalCount } case(id: $id) { id } }", {"n": 50},
+     (1 + 50) + 2),
+    ("the districts of the country",
+     "{ networkCoverage { districts { code nameTh } } }", None, 1 + (1 + DISTRICTS * 2)),
+    ("the districts of one province",
+     "{ networkCoverage(provinceCode: \"43\") { districts { code nameTh } } }", None,
+     1 + (1 + DISTRICTS_PER_PROVINCE * 2)),
+    ("the province from a variable",
+     "query($p: String) { networkCoverage(provinceCode: $p) { provinces { code } } }", {"p": "43"}, 1 + (1 + 1)),
+    ("the provinces of the country",
+     "query($p: String) { networkCoverage(provinceCode: $p) { provinces { code } } }", {"p": None},
+     1 + (1 + PROVINCES)),
+    ("uncovered sub-districts: the default page",
+     "{ networkCoverage { uncovered { code nameTh nameEn districtCode } } }", None,
+     1 + (1 + UNCOVERED_PAGE * 4)),
+    ("uncovered sub-districts: the largest page",
+     "{ networkCoverage { uncovered(first: 1000) { code } } }", None, 1 + (1 + MAX_UNCOVERED_PAGE)),
+    ("every office", "{ orgUnits { code agency { code } } }", None, 1 + ORG_UNITS * (1 + 2)),
+    ("the offices of one province", "{ orgUnits(provinceCode: \"43\") { code } }", None, 1 + len(AGENCIES)),
+    ("areas", "{ areas(search: \"a\") { code } }", None, 1 + MAX_AREAS),
+    ("a year's holidays", "{ holidays(year: 2026) { day name } }", None, 1 + 366 * 2),
+    ("a statistics row has one key per dimension",
+     "{ caseStats(groupBy: [STATUS, MONTH]) { rows { keys { code } caseCount } } }", None,
+     1 + (1 + DEFAULT_PAGE * ((1 + 2 * 1) + 1))),
+    ("keys of a groupBy from a variable",
+     "query($g: [CaseDimension!]!) { caseStats(groupBy: $g) { rows { keys { code } } } }",
+     {"g": ["STATUS"]}, 1 + (1 + DEFAULT_PAGE * (1 + 1))),
+]
+
+
+@pytest.mark.parametrize(("document", "variables", "expected"),
+                         [pytest.param(d, v, c, id=i) for i, d, v, c in ESTIMATES])
+def test_the_estimate(document: str, variables: dict[str, Any] | None, expected: int) -> None:
+    assert cost(document, variables) == expected
+
+
+def test_a_float_first_was_the_default_page_and_is_now_the_real_one() -> None:
+    """COSTLY_QUERY at 100 a page is refused; a float 100.0 used to count as 20 a page."""
+    assert cost(COSTLY_QUERY, {"n": DEFAULT_PAGE}) < MAX_COST < cost(COSTLY_QUERY, {"n": 100.0})
+    assert cost(COSTLY_QUERY, {"n": 100.0}) == cost(COSTLY_QUERY, {"n": 100})
+
+
+def _fragment_ladder(levels: int) -> str:
+    """Each level's two fragments spread both of the next: 2**levels paths through them."""
+    parts = ["{ me { ...A0 ...B0 } }"]
+    for i in range(levels):
+        spread = f"...A{i + 1} ...B{i + 1}" if i + 1 < levels else "id username"
+        parts += [f"fragment A{i} on User {{ {spread} }}", f"fragment B{i} on User {{ {spread} }}"]
+    return "\n".join(parts)
+
+
+def test_a_ladder_of_fragments_is_estimated_at_once() -> None:
+    started = time.perf_counter()
+    estimated = cost(_fragment_ladder(40))
+    assert time.perf_counter() - started < 1.0
+    assert estimated > MAX_COST  # 2**40 paths: refused (execution would merge them)
+
+
+def _spreads(levels: int) -> int:
+    return 2 + 4 * (levels - 1)
+
+
+def test_the_web_client_stays_within_the_limit_for_the_whole_country() -> None:
+    dashboard = web_documents()["source.DASHBOARD"]
+    country = {"filter": None, "open": {"status": ["NEW", "ROUTED", "IN_PROGRESS"]},
+               "areaDim": ["PROVINCE"], "province": None, "inProvince": False}
+    assert cost(dashboard, country) <= MAX_COST
+    for name, document in web_documents().items():
+        assert cost(document, {"first": 100}) <= MAX_COST, name
+
+
+# --- The limit over HTTP -----------------------------------------------------------------------
+
+def _refused(body: dict[str, Any]) -> int:
+    assert body.get("data") is None, body
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == CODE, error
+    assert error["extensions"]["cost"] > MAX_COST and error["extensions"]["messageTh"], error
+    return int(error["extensions"]["cost"])
+
+
+def _aliases(count: int, selection: str, variables: str = "") -> str:
+    return f"query{variables} {{ " + " ".join(f"a{i}: {selection}" for i in range(count)) + " }"
+
+
+ALL_VOLUNTEER_FIELDS = ("volunteers { userId username displayName areaCode areaNameTh casesFiled "
+                        "openCases lastActivityAt daysSinceLastActivity meanSatisfaction }")
+ATTACKS = [
+    pytest.param(COSTLY_QUERY, {"n": 100.0}, id="a-float-first-in-variables"),
+    pytest.param(_aliases(3, "volunteerActivity(first: $n) { %s }" % ALL_VOLUNTEER_FIELDS, "($n: Int!)"),
+                 {"n": 1000.0}, id="volunteer-pages-of-a-float-1000-three-times"),
+    pytest.param(_aliases(5, "networkCoverage(provinceCode: $p) { districts { code nameTh nameEn "
+                             "subdistrictCount coveredCount share } }", "($p: String)"), {"p": None},
+                 id="the-countrys-districts-five-times"),
+    pytest.param(_aliases(7, "networkCoverage { uncovered(first: 1000) { code nameTh nameEn districtCode } }"),
+                 None, id="the-largest-uncovered-page-seven-times"),
+    pytest.param(_aliases(10, "orgUnits { code nameTh nameEn provinceCode agency { code nameTh } }"), None,
+                 id="every-office-ten-times"),
+]
+
+
+@pytest.mark.parametrize(("document", "variables"), ATTACKS)
+async def test_big_lists_repeated_are_refused(client: httpx.AsyncClient, document: str,
+                                              variables: dict[str, Any] | None) -> None:
+    token = await login(client, "admin")
+    expected = estimate_cost(SCHEMA, parse(document), variables)
+    assert _refused(await gql(client, document, variables, token)) == expected
+
+
+async def test_the_refusals_hold_in_production(db_url: str) -> None:
+    async with production_client(db_url) as prod:
+        token = await login(prod, "admin")
+        for param in ATTACKS:
+            document, variables = param.values
+            _refused(await gql(prod, str(document), variables, token))  # type: ignore[arg-type]
+        response = await prod.post("/graphql", json={"query": _fragment_ladder(40)},
+                                   headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 400 and "fragment" in response.text, response.text
+
+
+async def test_a_ladder_of_fragments_is_refused_before_validation(client: httpx.AsyncClient) -> None:
+    """strawberry's depth and alias rules follow each spread anew: 2**n steps for n levels
+    (20 levels took 9 s). The request is refused at the edge, before they run."""
+    token = await login(client, "admin")
+    levels = 40
+    assert _spreads(levels) > MAX_FRAGMENT_SPREADS
+    started = time.perf_counter()
+    response = await client.post("/graphql", json={"query": _fragment_ladder(levels)},
+                                 headers={"Authorization": f"Bearer {token}"})
+    assert time.perf_counter() - started < 2.0
+    assert response.status_code == 400 and f"more than {MAX_FRAGMENT_SPREADS}" in response.text
+    short = 5
+    assert _spreads(short) <= MAX_FRAGMENT_SPREADS
+    body = await gql(client, _fragment_ladder(short), None, token)
+    assert body == {"data": {"me": {"id": body["data"]["me"]["id"], "username": "admin"}}}
+
+
+async def test_the_whole_country_dashboard_runs(client: httpx.AsyncClient) -> None:
+    body = await gql(client, web_documents()["source.DASHBOARD"], {
+        "filter": None, "open": {"status": ["NEW", "ROUTED", "IN_PROGRESS"]}, "areaDim": ["PROVINCE"],
+        "province": None, "inProvince": False}, await login(client, "admin"))
+    assert "errors" not in body, body
+    coverage = body["data"]["coverage"]
+    assert len(coverage["provinces"]) == PROVINCES and len(coverage["districts"]) == DISTRICTS
+
+
+UNCOVERED = """
+query($first: Int!, $offset: Int!) {
+  networkCoverage { total { subdistrictCount coveredCount } uncovered(first: $first, offset: $offset) { code } }
+}
+"""
+
+
+async def test_the_uncovered_sub_districts_come_in_pages(client: httpx.AsyncClient) -> None:
+    token = await login(client, "sup.national")
+    codes: list[str] = []
+    total = None
+    while True:
+        body = await gql(client, UNCOVERED, {"first": MAX_UNCOVERED_PAGE, "offset": len(codes)}, token)
+        assert "errors" not in body, body
+        report = body["data"]["networkCoverage"]
+        total = report["total"]
+        page = [u["code"] for u in report["uncovered"]]
+        codes += page
+        if len(page) < MAX_UNCOVERED_PAGE:
+            break
+    assert total is not None
+    assert len(codes) == len(set(codes)) == total["subdistrictCount"] - total["coveredCount"]
+    assert codes == sorted(codes)
+    default = (await gql(client, "{ networkCoverage { uncovered { code } } }", None, token))["data"]
+    assert [u["code"] for u in default["networkCoverage"]["uncovered"]] == codes[:UNCOVERED_PAGE]
+
+
+@pytest.mark.parametrize(("first", "offset"), [(0, 0), (MAX_UNCOVERED_PAGE + 1, 0), (10, -1)])
+async def test_an_uncovered_page_out_of_range_is_a_clear_error(client: httpx.AsyncClient, first: int,
+                                                               offset: int) -> None:
+    body = await gql(client, UNCOVERED, {"first": first, "offset": offset}, await login(client, "sup.national"))
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and error["extensions"]["messageTh"], error
+    assert "`first`" in error["message"]
