@@ -29,7 +29,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
-GRAPHIQL_PATH = "/graphql"
+GRAPHQL_PATH = "/graphql"  # the API, and GraphiQL in development
 
 
 class SecurityHeaders:
@@ -51,7 +51,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        graphiql = not self.production and scope.get("path") == GRAPHIQL_PATH
+        graphiql = not self.production and scope.get("path") == GRAPHQL_PATH
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -59,6 +59,8 @@ class SecurityHeaders:
                 for name, value in self.headers.items():
                     headers.setdefault(name, value)
                 html = headers.get("content-type", "").startswith("text/html")
+                if scope.get("path") == GRAPHQL_PATH:  # answers may carry personal data
+                    headers.setdefault("cache-control", "no-store")
                 if not (graphiql and html):
                     headers.setdefault("content-security-policy", CONTENT_SECURITY_POLICY)
             await send(message)

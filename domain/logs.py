@@ -35,13 +35,16 @@ SENSITIVE_KEY_PARTS = (
 # Keys we write ourselves and whose values are never personal data by name.
 SAFE_KEYS = frozenset({"event", "timestamp", "level", "logger", "request_id"})
 
-# Digits are only matched as whole tokens: never inside a hex id or a word.
-_EDGE_BEFORE = r"(?<![0-9A-Za-z])"
-_EDGE_AFTER = r"(?![0-9A-Za-z])"
-# 13 digits, a dash or a space allowed between any two: 1101700230705, 1-1017-00230-70-5.
-NATIONAL_ID = re.compile(_EDGE_BEFORE + r"\d(?:[ -]?\d){12}" + _EDGE_AFTER)
-# Thai numbers: 0 + 8 or 9 digits (02-123-4567, 081-234-5678) or +66 / 66 without the 0.
-PHONE = re.compile(r"(?<![0-9A-Za-z+])(?:\+66[ -]?|66[ -]?|0)\d(?:[ -]?\d){7,8}" + _EDGE_AFTER)
+# Digits are only matched as whole tokens: never inside a hex id or a word. `\d` is any
+# Unicode digit, so Thai digits (๐–๙) are matched as well as ASCII ones.
+_EDGE_BEFORE = r"(?<![0-9A-Za-z๐-๙])"
+_EDGE_AFTER = r"(?![0-9A-Za-z๐-๙])"
+# 13 digits, a dash, dot or space allowed between any two: 1101700230705, 1-1017-00230-70-5.
+NATIONAL_ID = re.compile(_EDGE_BEFORE + r"\d(?:[ .-]?\d){12}" + _EDGE_AFTER)
+# Thai numbers: 0 + 8 or 9 digits (02-123-4567, 081.234.5678, (02) 123 4567, ๐๘๑๒๓๔๕๖๗๘)
+# or +66 / 66 without the 0.
+PHONE = re.compile(r"(?<![0-9A-Za-z๐-๙+(])(?:\+66[ .-]?|66[ .-]?|\(?[0๐])\d(?:\)?[ .-]?\d){7,8}"
+                   + _EDGE_AFTER)
 BEARER = re.compile(r"\bbearer\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 PATTERNS = (BEARER, JWT, NATIONAL_ID, PHONE)

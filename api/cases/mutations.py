@@ -191,7 +191,7 @@ class CaseMutations:
         async with ctx.uow() as uow:
             row, event = await notes.add_note(uow, ctx.user, AddNote(id_or_nil(case_id), text, internal),
                                               ctx.now())
-        return AddNoteSuccess(case=Case.of(row), event=CaseEvent.of(event))
+        return AddNoteSuccess(case=Case.of(row), event=CaseEvent.of(event, row))
 
     @strawberry.mutation(description="Accept a referral sent to your office.", permission_classes=UNIT_STAFF)
     async def accept_referral(self, info: Info, referral_id: strawberry.ID,

@@ -62,6 +62,12 @@ class Citizen:
                    anonymised=view.anonymised)
 
 
+async def serves_citizen(info: Info, row: CaseRow) -> bool:
+    """The viewer may see this case's citizen whole (`policy.may_see_citizen`)."""
+    referrals = await info.context.loaders.referrals_by_case.load(row.id)
+    return policy.may_see_citizen(info.context.user, row, referrals)
+
+
 @strawberry.type(description="The employer (นายจ้าง), where there is one.")
 class Employer:
     name: str = strawberry.field(description="Name of the employer.")
@@ -76,18 +82,26 @@ class CaseEvent:
     at: datetime = strawberry.field(description="When it happened (UTC).")
     from_status: str | None = strawberry.field(description="Status before, if the status changed.")
     to_status: str | None = strawberry.field(description="Status after, if the status changed.")
-    note: str | None = strawberry.field(description="A note or reason.")
     internal: bool = strawberry.field(description="True when the note is for staff only.")
     referral_id: strawberry.ID | None = strawberry.field(description="The referral it concerns, if any.")
     actor_id: strawberry.Private[uuid.UUID | None]
+    note_text: strawberry.Private[str | None]
+    case_row: strawberry.Private[CaseRow]
 
     @classmethod
-    def of(cls, row: CaseEventRow) -> CaseEvent:
+    def of(cls, row: CaseEventRow, case: CaseRow) -> CaseEvent:
         return cls(id=strawberry.ID(str(row.id)), type=EventType(row.type), at=row.at,
-                   from_status=row.from_status, to_status=row.to_status, note=row.note,
+                   from_status=row.from_status, to_status=row.to_status, note_text=row.note,
                    internal=row.internal,
                    referral_id=strawberry.ID(str(row.referral_id)) if row.referral_id else None,
-                   actor_id=row.actor_id)
+                   actor_id=row.actor_id, case_row=case)
+
+    @strawberry.field(description="A note or reason (a national ID or phone number written in it is "
+                                  "masked unless you may see the citizen).")
+    async def note(self, info: Info) -> str | None:
+        if self.note_text is None or await serves_citizen(info, self.case_row):
+            return self.note_text
+        return citizen_data.masked_text(self.note_text)
 
     @strawberry.field(description="Who did it; null when the system did.")
     async def actor(self, info: Info) -> User | None:
@@ -162,7 +176,6 @@ class Case:
     id: strawberry.ID = strawberry.field(description="Stable id (the client's `clientId` when it chose one).")
     reference: str = strawberry.field(description="Human reference: province-fiscal year B.E.-sequence.")
     status: CaseStatus = strawberry.field(description="Where the case stands.")
-    description: str = strawberry.field(description="The problem in the citizen's words.")
     priority: str = strawberry.field(description="LOW, NORMAL, HIGH or URGENT.")
     fiscal_year: int = strawberry.field(description="Thai fiscal year (B.E.) of receipt.")
     captured_at: datetime = strawberry.field(description="When the volunteer captured it on the device.")
@@ -182,7 +195,7 @@ class Case:
     def of(cls, row: CaseRow) -> Case:
         return cls(
             id=strawberry.ID(str(row.id)), reference=row.reference, status=CaseStatus(row.status),
-            description=row.description, priority=row.priority, fiscal_year=row.fiscal_year,
+            priority=row.priority, fiscal_year=row.fiscal_year,
             captured_at=row.captured_at, received_at=row.received_at, updated_at=row.updated_at,
             resolved_at=row.resolved_at, closed_at=row.closed_at, version=row.version,
             escalation_level=row.escalation_level,
@@ -200,12 +213,18 @@ class Case:
     def subdistrict(self, info: Info) -> Area:
         return then(info.context.loaders.area_row(self.row.subdistrict_code), Area.of)  # type: ignore[return-value, arg-type]
 
+    @strawberry.field(description="The problem in the citizen's words (a national ID or phone number "
+                                  "written in it is masked unless you may see the citizen).")
+    async def description(self, info: Info) -> str:
+        if await serves_citizen(info, self.row):
+            return self.row.description
+        return citizen_data.masked_text(self.row.description)
+
     @strawberry.field(description="The citizen; national ID and phone masked, the name whole only "
                                   "for those who may see the citizen (each such read is logged).")
     async def citizen(self, info: Info) -> Citizen:
         row = self.row
-        referrals = await info.context.loaders.referrals_by_case.load(row.id)
-        whole = policy.may_see_citizen(info.context.user, row, referrals)
+        whole = await serves_citizen(info, row)
         if whole and row.anonymised_at is None:
             info.context.viewed_citizens.add(row.id)
         who = citizen_data.open_(info.context.settings.vault, row)
@@ -230,7 +249,7 @@ class Case:
 
     @strawberry.field(description="The history, in the order it happened (internal notes only for staff).")
     async def events(self, info: Info) -> list[CaseEvent]:
-        return [CaseEvent.of(e) for e in await info.context.loaders.events_by_case.load(self.row.id)]
+        return [CaseEvent.of(e, self.row) for e in await info.context.loaders.events_by_case.load(self.row.id)]
 
 
 @strawberry.type(description="Pagination state of a connection.")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from domain.cases import repository as cases
 from domain.cases.identifiers import format_national_id, mask_name, mask_national_id, mask_phone
 from domain.cases.models import Case
+from domain.logs import NATIONAL_ID, PHONE
 from domain.uow import UnitOfWork
 from domain.vault import Vault
 
@@ -50,6 +51,17 @@ def shown(case: Case, who: CitizenIdentity, whole: bool, revealed: bool) -> Show
         phone = mask_phone(phone) if phone else None
     return ShownCitizen(full_name=name, national_id=national_id, phone=phone, masked=not whole,
                         may_reveal=whole and not anonymised, anonymised=anonymised)
+
+
+NUMBER_MASK = "•••"
+
+
+def masked_text(text: str) -> str:
+    """Free text (a description, a note) as shown to a viewer who may not see the citizen
+    whole: a national ID or phone number written into it is masked, like the citizen's own."""
+    for pattern in (NATIONAL_ID, PHONE):
+        text = pattern.sub(NUMBER_MASK, text)
+    return text
 
 
 def seal(vault: Vault, case: Case, who: CitizenIdentity) -> None:

@@ -30,7 +30,10 @@ from domain.text import optional_text, required_text
 from domain.uow import UnitOfWork
 from domain.users.principal import Principal
 
-MAX_AMOUNT_THB = Decimal("1e12")
+# Baht recovered through one referral: below ten billion, so the case's total over up to 99
+# referrals still fits its column (NUMERIC(14, 2)); at most two decimals (satang).
+MAX_AMOUNT_THB = Decimal("1e10")
+SATANG = Decimal("0.01")
 
 
 @dataclass
@@ -81,8 +84,12 @@ async def _complete(c: Change, cmd: CompleteReferral, principal: Principal) -> S
                                code="REQUIRED")
     amount = cmd.amount_recovered_thb
     if amount is not None and (not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT_THB):
-        raise ValidationFailed("amountRecoveredThb", "The amount must be zero or more baht.",
-                               "จำนวนเงินต้องไม่ติดลบ", code="INVALID_AMOUNT")
+        raise ValidationFailed("amountRecoveredThb",
+                               f"The amount must be zero or more baht, below {int(MAX_AMOUNT_THB):,}.",
+                               f"จำนวนเงินต้องไม่ติดลบ และน้อยกว่า {int(MAX_AMOUNT_THB):,} บาท", code="INVALID_AMOUNT")
+    if amount is not None and amount != amount.quantize(SATANG):
+        raise ValidationFailed("amountRecoveredThb", "The amount has at most two decimals (satang).",
+                               "จำนวนเงินมีทศนิยมได้ไม่เกินสองตำแหน่ง (สตางค์)", code="INVALID_AMOUNT")
     note = optional_text(cmd.note, "note", MAX_NOTE_CHARS, "the note", "ข้อความ")
     referral = c.referral
     referral.outcome, referral.amount_recovered_thb = cmd.outcome, amount

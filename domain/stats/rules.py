@@ -297,8 +297,9 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 def _cell(value: object) -> str:
     text = str(value)
-    # A cell Excel would run as a formula is quoted with a leading apostrophe.
-    if text and text[0] in "=+-@" and not _is_number(text):
+    # A cell a spreadsheet would run as a formula is quoted with a leading apostrophe (OWASP:
+    # = + - @, and TAB and CR, which some spreadsheets skip before reading a formula).
+    if text and text[0] in "=+-@\t\r" and not _is_number(text):
         return "'" + text
     return text
 

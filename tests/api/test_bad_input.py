@@ -254,7 +254,8 @@ mutation($r: ID!, $a: Decimal) {
 """
 
 
-@pytest.mark.parametrize("amount", ["-1", "1e12", "NaN", "sNaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("amount", ["-1", "1e12", "1e10", "999999999999.99", "12.345", "0.001", "NaN", "sNaN",
+                                    "Infinity", "-Infinity"])
 async def test_a_bad_amount_recovered_changes_nothing(client: httpx.AsyncClient, db: Database,
                                                       tokens: Tokens, amount: str) -> None:
     target = await prepare(client, tokens, "dlpw", "accepted")

@@ -461,3 +461,39 @@ async def test_rotating_the_data_key_reseals_every_citizen(db: Database) -> None
     assert stored.citizen_key_id == "new"
     assert citizen.open_(after, stored) == citizen.CitizenIdentity(CITIZEN, ID_A, PHONE_A)
     assert stored.citizen_national_id_hash == after.lookup_hash(ID_A)  # the lookup key stays
+
+
+NOTE = """
+mutation Note($id: ID!, $text: String!) {
+  addNote(caseId: $id, text: $text, internal: false) {
+    __typename ... on AddNoteSuccess { event { note } } ...Failure
+  }
+}
+""" + FAILURE_FIELDS
+
+FREE_TEXT_READ = """
+query Read($id: ID!) { case(id: $id) { description citizen { masked } events { type note } } }
+"""
+
+
+async def test_numbers_written_in_free_text_are_masked_for_those_who_may_not_see_the_citizen(
+        client: httpx.AsyncClient) -> None:
+    """A national ID or phone number in a description or a note is the citizen's as much as
+    the sealed fields: whole for those who serve the citizen, masked for everyone else."""
+    volunteer = await sign_in(client, "vol.naimueang")
+    words = f"นายจ้างค้างค่าจ้าง ติดต่อ ๐๘๑-๒๓๔-๕๖๗๘ หรือ 081.234.5678 เลขบัตร {ID_B[:1]}-{ID_B[1:5]}-{ID_B[5:10]}-{ID_B[10:12]}-{ID_B[12]}"
+    case = succeeded(await volunteer.mutate(FILE, input=citizen_input(description=words)),
+                     "OpenCaseSuccess")["case"]
+    note = f"โทรหาผู้ขอรับบริการที่ (02) 123 4567 แล้ว เลข {ID_B}"
+    added = succeeded(await volunteer.mutate(NOTE, id=case["id"], text=note), "AddNoteSuccess")
+    assert added["event"]["note"] == note  # the filer serves the citizen
+
+    mine = (await volunteer.run(FREE_TEXT_READ, id=case["id"]))["case"]
+    assert mine["description"] == words and mine["citizen"]["masked"] is False
+    assert note in [e["note"] for e in mine["events"]]
+
+    supervisor = await sign_in(client, "sup.nongkhai")  # sees the case, not the citizen
+    theirs = (await supervisor.run(FREE_TEXT_READ, id=case["id"]))["case"]
+    assert theirs["citizen"]["masked"] is True
+    assert theirs["description"] == "นายจ้างค้างค่าจ้าง ติดต่อ ••• หรือ ••• เลขบัตร •••"
+    assert "โทรหาผู้ขอรับบริการที่ ••• แล้ว เลข •••" in [e["note"] for e in theirs["events"]]

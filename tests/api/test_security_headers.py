@@ -9,6 +9,7 @@ import httpx
 from api.app import create_app, web_routes
 from api.security import CONTENT_SECURITY_POLICY
 from domain.settings import Settings
+from tests.helpers import login
 
 EXPECTED = {
     "x-content-type-options": "nosniff",
@@ -47,6 +48,18 @@ async def test_every_kind_of_response_carries_the_headers(client: httpx.AsyncCli
     for response in responses:
         assert_secure(response)
         assert "strict-transport-security" not in response.headers
+
+
+async def test_no_answer_of_the_api_may_be_stored_by_a_cache(client: httpx.AsyncClient) -> None:
+    """Any GraphQL answer may carry personal data: no browser or proxy keeps a copy."""
+    token = await login(client, "vol.naimueang")
+    cases = await client.post("/graphql", json={"query": "{ cases(first: 1) { edges { node { "
+                                                "citizen { fullName } } } } }"},
+                              headers={"authorization": f"Bearer {token}"})
+    refused = await client.post("/graphql", content=b"not json", headers={"content-type": "application/json"})
+    for response in (cases, refused):
+        assert response.headers["cache-control"] == "no-store"
+    assert (await client.get("/")).headers["cache-control"] == "no-cache"  # the shell revalidates
 
 
 async def test_the_web_client_is_served_with_the_headers(client: httpx.AsyncClient) -> None:

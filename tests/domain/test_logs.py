@@ -32,6 +32,16 @@ REDACTED_TEXT = [
     ("Authorization: Bearer abc.DEF-123_x", f"Authorization: {REDACTED}"),
     ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", f"token {REDACTED}"),
     ("username=1101700230705&phone=0812345678", f"username={REDACTED}&phone={REDACTED}"),
+    # Thai digits, dots and brackets (issue 11)
+    ("๑๑๐๑๗๐๐๒๓๐๗๐๕", REDACTED),
+    ("1.1017.00230.70.5", REDACTED),
+    ("โทร ๐๘๑๒๓๔๕๖๗๘ ครับ", f"โทร {REDACTED} ครับ"),
+    ("๐๘๑-๒๓๔-๕๖๗๘", REDACTED),
+    ("081.234.5678", REDACTED),
+    ("(02) 123 4567", REDACTED),
+    ("(081)234-5678", REDACTED),
+    ("โทร(081) 234 5678", f"โทร{REDACTED}"),
+    ("+66.81.234.5678", REDACTED),
 ]
 
 # Text that must come out exactly as it went in.
@@ -44,6 +54,8 @@ KEPT_TEXT = [
     "POST /graphql 200 12.5 ms",
     "3600 seconds, 25000 cost, 430101 sub-district, 10.0.0.1",
     "Task outbox.relay[ca719528-ee10-46c7-9e3d-251f283b05dc] succeeded in 0.01s: None",
+    "ค่าจ้าง ๑๘,๐๐๐ บาท ปี ๒๕๖๙",                     # Thai-digit amounts and years
+    "version 3.12.7, 12.5 ms, 192.168.10.1",
 ]
 
 

@@ -145,6 +145,14 @@ def test_csv_has_a_bom_crlf_and_defuses_formulas() -> None:
                                   ',"x,y"', ""]
 
 
+def test_csv_defuses_formulas_behind_a_tab_or_a_carriage_return() -> None:
+    text = rules.csv_text(["x"], [["\t=1+1"], ["\r=cmd|' /C calc'!A0"], ["@SUM(A1)"], ["-3.5"], ["+A1+1"]])
+    rows = text.removeprefix("\ufeff").split("\r\n")
+    assert rows[1] == "'\t=1+1"
+    assert rows[2].startswith('"\'\r=cmd')  # quoted (it holds a CR), and defused
+    assert rows[3:6] == ["'@SUM(A1)", "-3.5", "'+A1+1"]
+
+
 @pytest.mark.parametrize(("role", "area", "scope"), [
     (Role.ADMIN, None, ""),
     (Role.SUPERVISOR, None, ""),

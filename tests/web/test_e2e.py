@@ -219,6 +219,30 @@ def test_bad_national_id_is_refused_in_the_form(live_server: str, admin_api: Api
     expect(page.locator("#nationalId-msg")).to_have_text("เลขประจำตัวประชาชนถูกต้อง")
 
 
+def test_numbers_in_the_description_are_pointed_out_before_filing(live_server: str, new_context: Any,
+                                                                  shots: Any) -> None:
+    """A phone number or national ID typed into the story is flagged (not refused): viewers who
+    may not see the citizen will see it masked, so it belongs in the citizen's fields."""
+    page = new_context().new_page()
+    sign_in(page, live_server, "vol.michai")
+    page.get_by_role("link", name="แจ้งเรื่องใหม่").click()
+    page.get_by_text("ค่าจ้างค้างจ่าย", exact=True).click()
+    story = page.get_by_label("รายละเอียดปัญหา")
+    story.fill("นายจ้างค้างจ่ายค่าจ้าง 2 เดือน รวม 18,000 บาท")
+    warning = page.locator("#description-warn")
+    expect(warning).to_have_count(0)
+    story.fill("นายจ้างค้างจ่ายค่าจ้าง 2 เดือน ติดต่อลูกจ้างได้ที่ ๐๘๑-๒๓๔-๕๖๗๘")
+    expect(warning).to_have_text(re.compile("เลขประจำตัวประชาชนหรือเบอร์โทรศัพท์.*•••"))
+    expect(story).to_have_attribute("aria-describedby", re.compile("description-warn"))
+    warning.scroll_into_view_if_needed()
+    shots(page, "22-description-has-numbers")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    warning.scroll_into_view_if_needed()
+    shots(page, "22-description-has-numbers-desk")
+    story.fill("นายจ้างค้างจ่ายค่าจ้าง 2 เดือน")
+    expect(warning).to_have_count(0)
+
+
 def test_supervisor_and_coordinator_screens(live_server: str, new_context: Any, shots: Any) -> None:
     page = new_context().new_page()
     sign_in(page, live_server, "sup.nongkhai")

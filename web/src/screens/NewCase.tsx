@@ -4,6 +4,7 @@ import { FALLBACK_CATEGORIES, ICONS, type CategoryInfo } from "../categories";
 import { errorText, nameOf, t } from "../i18n";
 import { gql } from "../lib/graphql";
 import { formatNationalId, nationalIdState } from "../lib/nationalId";
+import { hasPersonalNumbers } from "../lib/personalNumbers";
 import { useSignal } from "../lib/store";
 import { AREAS, CATEGORIES } from "../queries";
 import type { DuplicateWarning } from "../lib/outbox";
@@ -83,6 +84,8 @@ export function NewCase() {
   const [employer, setEmployer] = useState("");
   const [consent, setConsent] = useState(false);
   const [description, setDescription] = useState("");
+  // A national ID or phone number typed into the story: said before filing (it is not refused).
+  const numbersInText = hasPersonalNumbers(description);
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   // The server's duplicate warning for what was just sent: nothing was filed, and the item
@@ -260,9 +263,11 @@ export function NewCase() {
         </Field>
 
         <Field id="description" label={t("description")} hint={t("descriptionHint")} error={errors.description}>
-          <textarea id="description" rows={5} value={description} aria-describedby={describedBy("description", true)}
+          <textarea id="description" rows={5} value={description}
+                    aria-describedby={describedBy("description", true) + (numbersInText ? " description-warn" : "")}
                     aria-invalid={errors.description ? "true" : undefined}
                     onInput={(e) => { setDescription(e.currentTarget.value); clear("description"); }} />
+          {numbersInText && <p class="warning" id="description-warn" role="status">{t("descriptionHasNumbers")}</p>}
         </Field>
 
         <div class={errors.consent ? "field check has-error" : "field check"}>
