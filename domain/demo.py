@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.reference.load import load_reference_data
 from domain.users import repository
 from domain.users.models import Role
-from domain.users.service import NewUser, create_user
+from domain.users.service import PASSWORD_HASHER, NewUser, create_user
 
 DEMO_PASSWORD = "khortor-demo"
 DEMO_EMAIL_DOMAIN = "demo.khortor.example"
@@ -58,17 +59,19 @@ DEMO_FLAGS: dict[str, dict[str, bool]] = {
 }
 
 
-async def seed_demo(session: AsyncSession, password: str, now: datetime) -> list[str]:
+async def seed_demo(session: AsyncSession, password: str, now: datetime,
+                    hasher: PasswordHasher = PASSWORD_HASHER) -> list[str]:
     """Load the reference data and add the demo users that are missing. Does not commit.
 
-    Returns the usernames it created (existing users are left exactly as they are).
+    Returns the usernames it created (existing users are left exactly as they are). `hasher`
+    (tests only) hashes their password with other argon2 parameters.
     """
     await load_reference_data(session)
     created: list[str] = []
     for template in DEMO_USERS:
         if await repository.by_username(session, template.username) is not None:
             continue
-        user = await create_user(session, replace(template, password=password), now)
+        user = await create_user(session, replace(template, password=password), now, hasher)
         for flag, value in DEMO_FLAGS.get(template.username, {}).items():
             setattr(user, flag, value)
         created.append(template.username)

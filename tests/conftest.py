@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from domain.bootstrap import open_database
 from domain.db import Database
@@ -29,6 +30,12 @@ from tests.isolation import SeedSnapshot
 if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.types import ASGIApp, Receive, Scope, Send
+
+# The demo users of the test databases get an argon2id hash with the smallest parameters: the
+# same algorithm and code path, but a 1 ms check instead of 200 ms (the suite signs in some
+# thousands of times). Users made by the tests themselves, and every real deployment, get the
+# default parameters (tests/domain/test_passwords.py).
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 # What the seed wrote to each shared database, by URL: taken in `db_url`, right after seeding.
 _SEEDS = pytest.StashKey[dict[str, SeedSnapshot]]()
@@ -50,7 +57,7 @@ async def db_url(backend: str, tmp_path_factory: pytest.TempPathFactory,
         db = open_database(url)
         try:
             async with UnitOfWork(db) as uow:
-                await seed_demo(uow.session, DEMO_PASSWORD, datetime.now(UTC))
+                await seed_demo(uow.session, DEMO_PASSWORD, datetime.now(UTC), TEST_HASHER)
             request.config.stash.setdefault(_SEEDS, {})[url] = await SeedSnapshot.take(db)
         finally:
             await db.dispose()

@@ -20,14 +20,17 @@ from domain.uow import UnitOfWork
 from domain.users import repository, throttle
 from domain.users.models import Role, User
 
-_hasher = PasswordHasher()
+PASSWORD_HASHER = PasswordHasher()
 # Verified against when the username is unknown, so both paths cost the same.
-_DUMMY_HASH = _hasher.hash("khortor-timing-equaliser")
+_DUMMY_HASH = PASSWORD_HASHER.hash("khortor-timing-equaliser")
 TOKEN_ALGORITHM = "HS256"
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+def hash_password(password: str, hasher: PasswordHasher = PASSWORD_HASHER) -> str:
+    """An argon2id hash with argon2-cffi's default (RFC 9106 low-memory) parameters. A hash
+    records its own parameters, so sign-in verifies any; only the tests' seed passes a cheaper
+    `hasher` (tests/conftest.py)."""
+    return hasher.hash(password)
 
 
 async def find_user(session: AsyncSession, username: str) -> User | None:
@@ -43,7 +46,7 @@ async def check_password(user: User | None, password: str) -> User:
     try:
         # argon2 takes ~0.1 s of CPU on purpose: off the event loop, so other requests go on
         # (bench/load.py: 250 sign-ins at once timed out while it ran on the loop).
-        await asyncio.to_thread(_hasher.verify, user.password_hash if user else _DUMMY_HASH,
+        await asyncio.to_thread(PASSWORD_HASHER.verify, user.password_hash if user else _DUMMY_HASH,
                                 password)
     except (VerificationError, InvalidHashError):
         raise InvalidCredentials() from None
@@ -184,7 +187,8 @@ class NewUser:
     email: str | None = None
 
 
-async def create_user(session: AsyncSession, new: NewUser, now: datetime) -> User:
+async def create_user(session: AsyncSession, new: NewUser, now: datetime,
+                      hasher: PasswordHasher = PASSWORD_HASHER) -> User:
     """Add a user after checking that the scope fits the role. Does not commit."""
     if await repository.by_username(session, new.username):
         raise ValidationFailed("username", "This username is taken.", "ชื่อผู้ใช้นี้มีผู้ใช้แล้ว")
@@ -216,7 +220,7 @@ async def create_user(session: AsyncSession, new: NewUser, now: datetime) -> Use
         if mentor is None or mentor.role != Role.MENTOR:
             raise ValidationFailed("mentor", "Unknown mentor.", "ไม่พบพี่เลี้ยงอาสาสมัครแรงงาน")
         mentor_id = mentor.id
-    user = User(username=new.username, password_hash=hash_password(new.password),
+    user = User(username=new.username, password_hash=hash_password(new.password, hasher),
                 display_name=new.display_name, role=new.role, area_code=area_code,
                 org_unit_code=org_unit_code, mentor_id=mentor_id, email=new.email,
                 created_at=now)
