@@ -37,6 +37,10 @@ async def _run_safely(rt: Runtime, name: str, ids: dict[str, object], outbox_id:
         logger.exception("job %s failed", name)
 
 
+# How long stopping waits for the embedded worker's round under way.
+STOP_SECONDS = 15.0
+
+
 async def relay_once(rt: Runtime) -> int:
     claimed: list[ClaimedJob] = []
     await handlers.relay(rt, claimed.append)
@@ -59,12 +63,13 @@ async def sweep_once(rt: Runtime, names: Iterable[str] = tuple(handlers.registry
     return count
 
 
-async def run_forever(rt: Runtime, wake: asyncio.Event) -> None:
+async def run_forever(rt: Runtime, wake: asyncio.Event, stop: asyncio.Event) -> None:
     """The beat and the worker in one loop: relay every `relay_seconds` (or when woken), and
-    each sweep of the registry every `every` sweep periods, as the Celery beat does."""
+    each sweep of the registry every `every` sweep periods, as the Celery beat does; until
+    `stop` is set, after the round under way."""
     s = rt.settings
     last_run = {name: float("-inf") for name in handlers.registry.sweeps}
-    while True:
+    while not stop.is_set():
         try:
             await relay_once(rt)
             now = time.monotonic()
@@ -83,11 +88,16 @@ async def run_forever(rt: Runtime, wake: asyncio.Event) -> None:
 async def embedded_worker(settings: Settings, jobs: EmbeddedJobs) -> AsyncIterator[Runtime]:
     """Start the loop for the app's lifetime; stop it and dispose of its engine after."""
     rt = Runtime.create(settings, jobs)
-    task = asyncio.create_task(run_forever(rt, jobs.wake), name="khortor-embedded-worker")
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_forever(rt, jobs.wake, stop), name="khortor-embedded-worker")
     try:
         yield rt
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        # Let the round under way finish: a job cancelled inside its transaction could leave
+        # a connection holding SQLite's write lock after the engine is disposed. Cancelled
+        # only if it does not finish in time.
+        stop.set()
+        jobs.wake.set()
+        with suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, timeout=STOP_SECONDS)
         await rt.db.dispose()
