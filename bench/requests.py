@@ -8,12 +8,13 @@ hand: what the database work costs without GraphQL. The two are alternated in on
 the machine's noise hits both alike. Goal (issue 11): at most 5 ms per operation and GraphQL
 at most twice the plain endpoint. On SQLite and, with `--database both`, on PostgreSQL.
 
-    .venv/bin/python bench/requests.py [--database sqlite|postgresql|both] [--rounds 20]
+    .venv/bin/python bench/requests.py [--database sqlite|postgresql|both] [--rounds 20] [--smoke]
                                        [--per-round 5] [--cases 60] [--profile OPERATION]
 
 `--profile case` (or another operation's name) prints the 25 costliest functions of that
 GraphQL operation under cProfile, after the table. Exits 1 when an answer is wrong: the two
-routes must give the same case, page, counts and referral status.
+routes must give the same case, page, counts and referral status. `--smoke` (1 round of 1,
+5 cases) is what CI runs (tests/test_bench_smoke.py): the checks, no timing goal.
 """
 
 from __future__ import annotations
