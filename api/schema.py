@@ -122,17 +122,26 @@ class Schema(strawberry.Schema):
             logger.error("unexpected %s at %s (%s)", type(original).__name__, path, where)
 
 
+# Built schemas by (production, only registered documents, their ids): building one takes
+# about 50 ms and an app is made per process, or per test; the schema holds no state.
+_BUILT: dict[tuple[bool, bool, frozenset[str]], strawberry.Schema] = {}
+
+
 def build_schema(production: bool = False, trusted: TrustedDocuments | None = None) -> strawberry.Schema:
     """The schema; with `trusted`, its registered documents are parsed and validated now."""
     trusted = trusted or TrustedDocuments({})
-    built = Schema(
-        query=Query,
-        mutation=Mutation,
-        extensions=extensions(production, trusted),
-        exception_handlers=(*EXCEPTION_HANDLERS, DuplicateCaseHandler()),
-        config=StrawberryConfig(disable_field_suggestions=production),
-    )
-    built.production = production
+    key = (production, trusted.only, frozenset(trusted.by_id))
+    built = _BUILT.get(key)
+    if built is None:
+        built = Schema(
+            query=Query,
+            mutation=Mutation,
+            extensions=extensions(production, trusted),
+            exception_handlers=(*EXCEPTION_HANDLERS, DuplicateCaseHandler()),
+            config=StrawberryConfig(disable_field_suggestions=production),
+        )
+        built.production = production
+        _BUILT[key] = built
     trusted.prepare(built._schema, LIMIT_RULES)
     return built
 

@@ -27,7 +27,7 @@ def test_production_refuses_to_start_without_both_keys() -> None:
     ("k1:" + "QUJD", "32 bytes"),
     ("bad id!:" + new_key(), "key id"),
     (f"k1:{new_key()},k1:{new_key()}", "unique"),
-])
+], ids=["no-colon", "not-base64", "short", "bad-id", "same-id"])  # fixed ids: the keys are random
 def test_unusable_data_keys_are_refused_at_start_without_showing_them(data_keys: str,
                                                                       message: str) -> None:
     with pytest.raises(VaultKeyError, match=message) as refused:

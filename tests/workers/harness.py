@@ -176,13 +176,26 @@ class Worker:
     def __init__(self, env: dict[str, str], log: Path, concurrency: int = 2) -> None:
         self.name = f"test-{secrets.token_hex(4)}@localhost"
         self.log = log
-        celery = Path(sys.executable).with_name("celery")
+        self.env, self.concurrency, self.restarts = env, concurrency, 0
         self._out = log.open("wb")
-        self.process = subprocess.Popen(
-            [str(celery), "-A", "workers.celery_app", "worker", "--pool=prefork", "-c", str(concurrency),
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        celery = Path(sys.executable).with_name("celery")
+        return subprocess.Popen(
+            [str(celery), "-A", "workers.celery_app", "worker", "--pool=prefork", "-c", str(self.concurrency),
              "-n", self.name, "--without-gossip", "--without-mingle", "--without-heartbeat",
              "--loglevel=INFO"],
-            cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT, env=self.env, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def restart_if_exited(self) -> bool:
+        """Start the worker again if it has exited, as its supervisor does in a deployment
+        (README, Workers: systemd's Restart=always). True when it did."""
+        if self.process.poll() is None:
+            return False
+        self.restarts += 1
+        self.process = self._start()
+        return True
 
     def wait_ready(self, app: Celery, timeout: float = 60) -> None:
         def ready() -> bool:
