@@ -4,7 +4,6 @@ result by its text); the limits still apply to documents served from that memory
 from __future__ import annotations
 
 import secrets
-
 from typing import Any
 
 import graphql
