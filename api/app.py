@@ -31,6 +31,7 @@ from api.metrics import Metrics, metrics_endpoint
 from api.observability import RequestObservability
 from api.schema import build_schema
 from api.security import SecurityHeaders
+from api.unavailable import DatabaseGuard
 from domain.calendar.service import CalendarCache
 from domain.reference.cache import ReferenceCache
 from domain.bootstrap import open_database
@@ -295,6 +296,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app.state.reference = view.reference
     app.state.metrics = metrics
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+    # A database that cannot be used: 503 with Retry-After, inside the metrics and the log.
+    app.add_middleware(DatabaseGuard)  # type: ignore[arg-type]
     # Request id, access log and HTTP metrics: outside the size limit, so 413s are counted.
     app.add_middleware(RequestObservability, metrics=metrics)  # type: ignore[arg-type]
     # Outermost, so every response (413s included) carries the headers.

@@ -24,8 +24,10 @@ from api.privacy.mutations import PrivacyMutations
 from api.privacy.queries import PrivacyQueries
 from api.cost import QueryCostLimiter
 from api.documents import KnownDocuments, TrustedDocuments
+from api import unavailable
 from api.errors import EXCEPTION_HANDLERS
 from api.observability import OperationMetrics
+from api.unavailable import DatabaseUnavailable, database_unavailable
 from domain.errors import AccessDenied
 from api.calendar.mutations import CalendarMutations, CalendarQueries
 from api.escalations.mutations import EscalationMutations
@@ -107,12 +109,25 @@ class Schema(strawberry.Schema):
 
     production: bool = False
 
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        """An operation whose resolvers met an unavailable database is not answered at all:
+        it ends with DatabaseUnavailable, which api/unavailable.py turns into a 503."""
+        met = unavailable.watch()
+        result = await super().execute(*args, **kwargs)
+        if met:
+            raise DatabaseUnavailable() from met[0]
+        return result
+
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
         for error in errors:
             if self.production and SUGGESTION in error.message:
                 error.message = error.message.split(SUGGESTION)[0].strip()
             original = error.original_error
+            if database_unavailable(original):
+                assert original is not None
+                unavailable.note(original)  # the whole request is answered 503 (`execute`)
+                continue
             if (original is None or isinstance(original, AccessDenied)
                     or (error.extensions or {}).get("code") in EXPECTED_CODES):
                 continue  # the client's own mistake, already told to the client

@@ -100,9 +100,10 @@ class Database:
         return self.engine.dialect.name
 
     async def ping(self) -> None:
-        """`SELECT 1` on a fresh connection; raises when the database does not answer."""
+        """Read the schema's version on a fresh connection; raises when the database does not
+        answer, or answers without our tables (an empty file where the database was)."""
         async with self.engine.connect() as connection:
-            await connection.exec_driver_sql("SELECT 1")
+            await connection.exec_driver_sql("SELECT version_num FROM alembic_version")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

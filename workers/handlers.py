@@ -31,6 +31,7 @@ from domain.reminders import service as reminders
 from domain.settings import Settings
 from domain.stats import exports
 from domain.uow import UnitOfWork
+from domain.users import repository as users_repo
 from workers.registry import Registry
 
 SWEEP_BATCH = 1000
@@ -181,6 +182,14 @@ async def retention_sweep(rt: Runtime) -> list[Job]:
     async with rt.db.read_sessions() as session:
         ids = await pdpa.retention_due_ids(session, rt.now(), rt.retention, SWEEP_BATCH)
     return [Job(ANONYMISE_EXPIRED, {"case_id": str(i)}) for i in ids]
+
+
+@registry.sweep("users.throttle_sweep", every=60)
+async def throttle_sweep(rt: Runtime) -> list[Job]:
+    """Sign-in counts that no longer count are deleted (nothing to fan out)."""
+    async with rt.uow() as uow:
+        await users_repo.forget_old_throttles(uow.session, rt.now())
+    return []
 
 
 # --- the outbox ----------------------------------------------------------------------------

@@ -123,7 +123,6 @@ class Referral:
     legal_due_at: datetime | None = strawberry.field(
         description="The legal deadline (DLPW wage and dismissal complaints: 60 days from receipt, "
                     "extendable once by at most 30); it never pauses.")
-    reason: str | None = strawberry.field(description="Why it was held, declined or redirected.")
     outcome: ReferralOutcome | None = strawberry.field(description="How it ended.")
     amount_recovered_thb: Decimal | None = strawberry.field(description="Baht recovered for the citizen.")
     created_at: datetime = strawberry.field(description="When the referral was made.")
@@ -134,6 +133,7 @@ class Referral:
     org_unit_code: strawberry.Private[str]
     case_id: strawberry.Private[uuid.UUID]
     assigned_to_id: strawberry.Private[uuid.UUID | None]
+    reason_text: strawberry.Private[str | None]
 
     @classmethod
     def of(cls, row: ReferralRow) -> Referral:
@@ -141,13 +141,24 @@ class Referral:
             id=strawberry.ID(str(row.id)), status=ReferralStatus(row.status), current=row.is_current,
             accept_due_at=row.accept_due_at, resolve_due_at=row.resolve_due_at,
             next_due_at=row.next_due_at, escalation_level=row.escalation_level,
-            legal_due_at=row.legal_due_at, reason=row.reason,
+            legal_due_at=row.legal_due_at, reason_text=row.reason,
             outcome=ReferralOutcome(row.outcome) if row.outcome else None,
             amount_recovered_thb=row.amount_recovered_thb, created_at=row.created_at,
             accepted_at=row.accepted_at, completed_at=row.completed_at, version=row.version,
             predecessor_id=strawberry.ID(str(row.predecessor_id)) if row.predecessor_id else None,
             org_unit_code=row.org_unit_code, case_id=row.case_id, assigned_to_id=row.assigned_to_id,
         )
+
+    @strawberry.field(description="Why it was held, declined or redirected (a national ID or phone "
+                                  "number written in it is masked unless you may see the citizen).")
+    async def reason(self, info: Info) -> str | None:
+        if self.reason_text is None:
+            return None
+        masked = citizen_data.masked_text(self.reason_text)
+        if masked == self.reason_text:
+            return masked  # nothing to hide: no need to look at the case
+        case = await info.context.loaders.case.load(self.case_id)
+        return self.reason_text if case is not None and await serves_citizen(info, case) else masked
 
     @strawberry.field(description="True when the running deadline has passed.")
     def overdue(self, info: Info) -> bool:

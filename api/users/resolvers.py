@@ -37,7 +37,8 @@ class UserQueries:
 @strawberry.type
 class UserMutations:
     @strawberry.mutation(description="Sign in with a username and password. Repeated failures "
-                                     "lock the username and the client address for a while.")
+                                     "lock the username for a while (sooner for one client "
+                                     "address, without locking others out).")
     async def login(self, info: Info, username: str, password: str) -> LoginResult:
         ctx = info.context
         peer = ctx.request.client

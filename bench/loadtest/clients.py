@@ -94,6 +94,10 @@ class Stats:
         self.error_times.append((time.monotonic(), op, kind))
 
 
+def _seconds(retry_after: str | None) -> float:
+    return float(retry_after) if retry_after and retry_after.isdigit() else 1.0
+
+
 def national_id(rng: random.Random) -> str:
     return thai_national_id(str(rng.randint(1, 8)) + "".join(str(rng.randint(0, 9)) for _ in range(11)))
 
@@ -123,6 +127,8 @@ class Session:
         elapsed = time.monotonic() - began
         if response.status_code >= 500:
             self.stats.error(op, f"http_{response.status_code}")
+            if response.status_code == 503:  # the database is away: wait as the server says
+                await asyncio.sleep(min(_seconds(response.headers.get("retry-after")), 10.0))
             raise Retryable(f"http_{response.status_code}")
         if response.status_code != 200:
             self.stats.error(op, f"http_{response.status_code}")

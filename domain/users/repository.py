@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.upsert import insert_once
 from domain.users.models import LoginThrottle, Role, User
-from domain.users.throttle import Count
+from domain.users.throttle import Count, forgotten_before
 
 
 async def by_username(session: AsyncSession, username: str) -> User | None:
@@ -61,6 +61,14 @@ async def locked_throttle_row(session: AsyncSession, key: str, now: datetime) ->
 
 async def clear_throttle(session: AsyncSession, key: str) -> None:
     await session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))  # type: ignore[arg-type]
+
+
+async def forget_old_throttles(session: AsyncSession, now: datetime) -> int:
+    """Delete the counts that no longer count (`throttle.forgotten_before`); how many."""
+    result = await session.execute(delete(LoginThrottle).where(
+        LoginThrottle.window_started_at < forgotten_before(now),  # type: ignore[arg-type]
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now)))  # type: ignore[union-attr, operator]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def active_users(session: AsyncSession, *conditions: object) -> list[User]:

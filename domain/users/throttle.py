@@ -33,6 +33,12 @@ PER_USER = Limit(max_failures=5, window=timedelta(minutes=15), lockout=timedelta
 PER_ADDRESS = Limit(max_failures=20, window=timedelta(minutes=1), lockout=timedelta(minutes=5))
 
 
+def forgotten_before(now: datetime) -> datetime:
+    """A count whose window started before this, and that does not lock now, counts for
+    nothing any more (`after_failure` starts a new window): its row may go."""
+    return now - max(PER_USER.window, PER_ADDRESS.window, PER_USER.lockout, PER_ADDRESS.lockout)
+
+
 @dataclass(frozen=True)
 class Count:
     failures: int

@@ -24,6 +24,7 @@ from domain.demo import DEMO_PASSWORD
 from domain.settings import Settings
 from domain.users.models import LoginThrottle
 from tests.conftest import _with_lifespan_state
+from workers import handlers
 
 LOGIN = """
 mutation Login($username: String!, $password: String!) {
@@ -208,3 +209,29 @@ async def test_concurrent_wrong_passwords_check_at_most_five_before_the_lock(
     assert answers[-1]["code"] == "TOO_MANY_ATTEMPTS"
     # Still locked afterwards, for the right password too.
     assert (await attempt(http, "vol.naimueang", DEMO_PASSWORD))["code"] == "TOO_MANY_ATTEMPTS"
+
+
+async def test_the_sweep_forgets_counts_that_no_longer_count(db_url: str) -> None:
+    """`users.throttle_sweep` (hourly) deletes windows long over and locks long expired; a
+    count still in its window, or a username still locked, stays."""
+    now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    rows = {
+        "old": LoginThrottle(key="a" * 64, failures=3, window_started_at=now - timedelta(hours=2)),
+        "expired": LoginThrottle(key="b" * 64, failures=0, window_started_at=now - timedelta(hours=2),
+                                 locked_until=now - timedelta(hours=1)),
+        "counting": LoginThrottle(key="c" * 64, failures=2, window_started_at=now - timedelta(minutes=5)),
+        "locked": LoginThrottle(key="d" * 64, failures=0, window_started_at=now - timedelta(hours=2),
+                                locked_until=now + timedelta(minutes=3)),
+    }
+    db = open_database(db_url)
+    try:
+        async with db.write_sessions() as session, session.begin():
+            session.add_all(rows.values())
+        offset = (now - datetime.now(UTC)).total_seconds()
+        rt = handlers.Runtime(settings=Settings(database_url=db_url, clock_offset_seconds=offset), db=db)
+        assert await handlers.registry.sweeps["users.throttle_sweep"].select(rt) == []
+        async with db.read_sessions() as session:
+            kept = set((await session.execute(select(LoginThrottle.key))).scalars())
+    finally:
+        await db.dispose()
+    assert kept == {rows["counting"].key, rows["locked"].key}

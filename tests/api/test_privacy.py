@@ -22,9 +22,9 @@ from domain.settings import Settings
 from domain.uow import UnitOfWork
 from domain.users import repository as users
 from domain.users.principal import Principal
-from tests.api.cases_api import (ACCEPT_REFERRAL, CLOSE_CASE, COMPLETE_REFERRAL, DemoUser,
-                                 FAILURE_FIELDS, MI_CHAI, NAI_MUEANG, current_referral, open_case,
-                                 sign_in, succeeded)
+from tests.api.cases_api import (ACCEPT_REFERRAL, CLOSE_CASE, COMPLETE_REFERRAL, HOLD_REFERRAL,
+                                 DemoUser, FAILURE_FIELDS, MI_CHAI, NAI_MUEANG, current_referral,
+                                 open_case, sign_in, succeeded)
 from tests.factories import case_input
 
 CITIZEN = "นายสมศักดิ์ ทดสอบเข้ารหัส"
@@ -497,3 +497,28 @@ async def test_numbers_written_in_free_text_are_masked_for_those_who_may_not_see
     assert theirs["citizen"]["masked"] is True
     assert theirs["description"] == "นายจ้างค้างค่าจ้าง ติดต่อ ••• หรือ ••• เลขบัตร •••"
     assert "โทรหาผู้ขอรับบริการที่ ••• แล้ว เลข •••" in [e["note"] for e in theirs["events"]]
+
+
+REASON_READ = "query Read($id: ID!) { case(id: $id) { referrals { current reason } } }"
+
+
+async def test_numbers_written_in_a_referrals_reason_are_masked_like_notes(
+        client: httpx.AsyncClient) -> None:
+    volunteer, officer = await sign_in(client, "vol.naimueang"), await sign_in(client, "dlpw.nongkhai")
+    case = await open_case(volunteer)
+    referral = current_referral(case, "DLPW-43")
+    accepted = succeeded(await officer.mutate(ACCEPT_REFERRAL, referralId=referral["id"]),
+                         "AcceptReferralSuccess")
+    reason = f"รอผู้ขอรับบริการโทรกลับ 081-234-5678 (บัตร {ID_B})"
+    succeeded(await officer.mutate(HOLD_REFERRAL, referralId=referral["id"], reason=reason,
+                                   expectedVersion=accepted["referral"]["version"]),
+              "HoldReferralSuccess")
+
+    def reasons(data: dict[str, Any]) -> list[str | None]:
+        return [r["reason"] for r in data["case"]["referrals"] if r["current"]]
+
+    assert reasons(await officer.run(REASON_READ, id=case["id"])) == [reason]
+    assert reasons(await volunteer.run(REASON_READ, id=case["id"])) == [reason]
+    supervisor = await sign_in(client, "sup.nongkhai")
+    assert reasons(await supervisor.run(REASON_READ, id=case["id"])) == [
+        "รอผู้ขอรับบริการโทรกลับ ••• (บัตร •••)"]

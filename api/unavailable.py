@@ -1,0 +1,141 @@
+"""A database that cannot be used is a 503 with Retry-After: never a 500, never a traceback.
+
+An unreachable, restarting, read-only or missing database shows up as a driver or pool error
+anywhere in a request: while the bearer's user is looked up (before GraphQL runs), inside a
+resolver (strawberry turns it into a GraphQL error), or in another route. Wherever it shows,
+the whole request is answered `503` with `Retry-After` and the code `UNAVAILABLE`, and one
+line is logged. Nothing in such a request was acknowledged: a filing is acknowledged only
+after its transaction committed, and the client sends it again with the same client id,
+which never files twice. The web client treats any 5xx as "offline" and keeps its outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import Iterable
+from contextvars import ContextVar
+
+from sqlalchemy import exc as sa
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+RETRY_AFTER_SECONDS = 5
+CODE = "UNAVAILABLE"
+MESSAGE = ("The service cannot reach its database just now; nothing was saved. Try again in a "
+           "few seconds. / ระบบเชื่อมต่อฐานข้อมูลไม่ได้ชั่วคราว ยังไม่ได้บันทึกข้อมูลใด ๆ "
+           "กรุณาลองใหม่ในอีกสักครู่")
+log = logging.getLogger("khortor.unavailable")
+
+# PostgreSQL SQLSTATE classes and codes that mean "not now", not "your request is wrong":
+# 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown,
+# cannot connect now), 25006 read-only transaction (a standby, or a database set read-only).
+_PG_CLASSES = ("08", "53", "57")
+_PG_CODES = ("25006",)
+# SQLite says the same things in words (its OperationalError is also used for bad SQL, which
+# is a bug and stays a 500).
+_SQLITE_WORDS = ("database is locked", "readonly database", "unable to open database",
+                 "disk i/o error", "database disk image is malformed", "no such table")
+
+
+class DatabaseUnavailable(Exception):
+    """Raised to end a request whose work met an unavailable database."""
+
+
+# What the resolvers of the GraphQL operation under way met (api/schema.py): an error there
+# becomes a GraphQL error, and the operation is then ended with DatabaseUnavailable.
+_met: ContextVar[list[BaseException] | None] = ContextVar("database_unavailable_met", default=None)
+
+
+def watch() -> list[BaseException]:
+    """Start collecting, for the operation about to run; the list it fills."""
+    met: list[BaseException] = []
+    _met.set(met)
+    return met
+
+
+def note(error: BaseException) -> None:
+    """A resolver's error that `database_unavailable` says is one."""
+    met = _met.get()
+    if met is not None:
+        met.append(error)
+
+
+def _chain(error: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` (or what caused it) says the database cannot be used just now."""
+    if error is None:
+        return False
+    for link in _chain(error):
+        if isinstance(link, DatabaseUnavailable | sa.TimeoutError | sa.DisconnectionError
+                      | ConnectionError | TimeoutError | socket.gaierror):
+            return True
+        if isinstance(link, sa.DBAPIError) and link.connection_invalidated:
+            return True
+        if isinstance(link, sa.InterfaceError):
+            return True  # "connection is closed", "cannot perform operation: another..."
+        state = getattr(link, "sqlstate", None)
+        if isinstance(state, str) and (state[:2] in _PG_CLASSES or state in _PG_CODES):
+            return True
+        if type(link).__name__ == "OperationalError" and link.__class__.__module__ == "sqlite3":
+            text = str(link).lower()
+            if any(words in text for words in _SQLITE_WORDS):
+                return True
+    return False
+
+
+def what(error: BaseException) -> str:
+    """The kinds of error in the chain, for the log line: no message (it may hold data)."""
+    return " <- ".join(type(link).__name__ for link in _chain(error))
+
+
+def body() -> bytes:
+    return json.dumps({"errors": [{"message": MESSAGE, "extensions": {"code": CODE}}]},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def headers(media_type: str = "application/json") -> list[tuple[bytes, bytes]]:
+    return [(b"content-type", f"{media_type}; charset=utf-8".encode()),
+            (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
+            (b"cache-control", b"no-store")]
+
+
+class DatabaseGuard:
+    """ASGI middleware: an exception from an unavailable database becomes a 503.
+
+    Only while nothing has been sent yet; after that the connection is simply closed (a
+    streamed response cannot change its status).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as error:
+            if started or not database_unavailable(error):
+                raise
+            log.warning("database unavailable: %s (answered 503)", what(error))
+            content = body()
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [*headers(), (b"content-length", str(len(content)).encode())]})
+            await send({"type": "http.response.body", "body": content})
