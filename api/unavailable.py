@@ -35,7 +35,7 @@ _PG_CODES = ("25006",)
 # SQLite says the same things in words (its OperationalError is also used for bad SQL, which
 # is a bug and stays a 500).
 _SQLITE_WORDS = ("database is locked", "readonly database", "unable to open database",
-                 "disk i/o error", "database disk image is malformed", "no such table")
+                 "disk i/o error", "database disk image is malformed")
 
 
 class DatabaseUnavailable(Exception):

@@ -2,8 +2,8 @@
 
 PostgreSQL: the app reaches the server through a TCP proxy on a free loopback port; cutting
 it closes every connection and leaves nothing listening (as a stopped or unreachable server
-does), restoring it listens again. SQLite: the database file moves away (a connection made
-meanwhile finds an empty database, as after a lost volume); restoring moves it back. The
+does), restoring it listens again. SQLite: the database file moves away and a directory
+takes its place (as when its volume is lost); restoring moves it back. The
 app's engine is disposed around the move: SQLite deletes its WAL file by name when the last
 connection closes, so no connection may stay open across it.
 """
@@ -101,6 +101,8 @@ class Outage:
         for file in self._files():
             if file.exists():
                 file.rename(file.with_name(file.name + ".away"))
+        assert self.path is not None
+        self.path.mkdir()
 
     async def restore(self, database: Database | None = None) -> None:
         if self.proxy is not None:
@@ -109,8 +111,10 @@ class Outage:
             return
         if database is not None:
             await database.dispose()
+        assert self.path is not None
+        if self.path.is_dir():
+            self.path.rmdir()
         for file in self._files():
             away = file.with_name(file.name + ".away")
             if away.exists():
-                file.unlink(missing_ok=True)  # what a connection made while it was away
                 away.rename(file)
