@@ -1,4 +1,4 @@
-"""The Starlette application: `POST /graphql` (JSON only) and, later, the web client."""
+"""The Starlette application: `POST /graphql` (JSON only; api/graphql_http.py) and the web client."""
 
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cross_web import HTTPException as BadGraphQLRequest
-from strawberry.asgi import GraphQL
 from strawberry.types.unset import UNSET
 
 from api.context import Context
 from api.loaders import SharedReads
 from api.documents import TrustedDocuments, UnknownDocument
+from api.graphql_http import GraphQLOverHTTP
 from api.health import healthz, readyz_endpoint
 from api.metrics import Metrics, metrics_endpoint
 from api.observability import RequestObservability
@@ -54,7 +54,7 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class GraphQLView(GraphQL[Context, None]):
+class GraphQLView(GraphQLOverHTTP):
     def __init__(self, settings: Settings, db: Database, clock: Callable[[], datetime],
                  jobs: JobSink) -> None:
         self.trusted = TrustedDocuments.load(WEB_DIST, settings.trusted_documents_only)
@@ -285,7 +285,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                 await refresher
             await db.dispose()
 
-    app = Starlette(routes=[Route("/graphql", view, methods=["GET", "POST"]),
+    # Every method reaches the view, which answers all but POST (and GraphiQL) with 405 and Allow.
+    app = Starlette(routes=[Route("/graphql", view),
                             Route("/healthz", healthz),
                             Route("/readyz", readyz_endpoint(db, settings)),
                             Route("/metrics", metrics_endpoint(metrics, db, settings)), *web_routes()],
