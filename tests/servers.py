@@ -73,6 +73,15 @@ def running(pid: int) -> bool:
     return state != "Z"
 
 
+def still_running_after(pids: list[int], seconds: float) -> list[int]:
+    """Those of `pids` still running after waiting up to `seconds` for them to end on their
+    own (a child may take a moment after its parent: the resource tracker reads EOF first)."""
+    deadline = time.monotonic() + seconds
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [pid for pid in pids if running(pid)]
+
+
 def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> list[int]:
     """SIGTERM, then SIGKILL after `timeout` s; the processes that were below it and had to
     be killed after it ended (none when it stops its children itself)."""

@@ -30,7 +30,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.databases import BACKENDS, fresh_database
 from tests.helpers import LOGIN
 from tests.servers import (CLI, ROOT, Served, descendants, free_port, khortor_env, khortor_serving,
-                           running, stop)
+                           still_running_after, stop)
 from tests.workers.harness import key_prefix, redis_url_or_fail
 
 WORKERS = 2
@@ -189,7 +189,7 @@ def test_two_processes_answer_and_metrics_count_both(server: Server) -> None:
     server.served.process.send_signal(signal.SIGTERM)
     assert server.served.process.wait(timeout=30) == 0
     assert stop(server.served.process) == []
-    assert [pid for pid in below if running(pid)] == []
+    assert still_running_after(below, 10) == []
     assert not directory.exists()
 
 
