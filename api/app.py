@@ -97,10 +97,15 @@ class GraphQLView(GraphQLOverHTTP):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         reads: SharedReads = request.state.reads
+        principal = await self._principal(request, reads)
+        # The resolvers start holding no connection: a top-level query that opens a session
+        # of its own while this request held the principal's would hold one connection and
+        # wait for another, and enough such requests at once drain the pool until one times
+        # out (bench/load.py saw 30 s stalls).
+        await reads.release()
         return Context(request=request, response=response, settings=self.settings, db=self.db,
                        clock=self.clock, calendar=self.calendars.current, jobs=self.jobs,
-                       principal=await self._principal(request, reads), reference=self.reference,
-                       reads=reads)
+                       principal=principal, reference=self.reference, reads=reads)
 
     async def _principal(self, request: Request, reads: SharedReads) -> Principal | None:
         match = BEARER.match(request.headers.get("authorization", ""))

@@ -107,6 +107,13 @@ async def referral_routed(rt: Runtime, referral_id: str) -> int:
         return await notices.referral_routed(uow, _id(referral_id), rt.now(), calendar)
 
 
+@registry.job(notices.CASE_EVENT_JOB)
+async def case_event(rt: Runtime, event_id: str) -> int:
+    calendar = await rt.calendar()
+    async with rt.uow() as uow:
+        return await notices.case_event(uow, int(event_id), rt.now(), calendar)
+
+
 @registry.job(REMIND_ON_HOLD)
 async def remind_on_hold(rt: Runtime, referral_id: str) -> bool:
     calendar = await rt.calendar()

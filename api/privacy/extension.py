@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from api import unavailable
+from api.unavailable import database_unavailable
 from domain.privacy import service
 
 
@@ -25,7 +27,9 @@ class LogCitizenViews(SchemaExtension):
         try:
             async with ctx.uow() as uow:
                 await service.record_views(uow, ctx.principal, viewed, ctx.now())
-        except Exception:
+        except Exception as error:
+            if database_unavailable(error):
+                unavailable.note(error)  # the whole answer becomes a 503 (api/unavailable.py)
             result = self.execution_context.result
             if result is not None:
                 result.data = None

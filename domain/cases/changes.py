@@ -77,22 +77,22 @@ def _rolled_up_outcome(completed: list[Referral]) -> tuple[str | None, Decimal |
 
 
 def sync_case_status(session: AsyncSession, case: Case, referrals: list[Referral],
-                     actor: Principal | None, now: datetime) -> bool:
+                     actor: Principal | None, now: datetime) -> CaseEvent | None:
     """The case follows its current referrals; stored, in the same transaction.
-    True when the case's status changed."""
+    The history entry of the change, or None when the case's status did not change."""
     current = [r for r in referrals if r.is_current]
     status = derive_case_status(ReferralStatus(r.status) for r in current)
     if status == case.status:
-        return False
-    session.add(event(case, EventType.STATUS_CHANGED, actor, now,
-                      from_status=case.status, to_status=status))
+        return None
+    changed = event(case, EventType.STATUS_CHANGED, actor, now, from_status=case.status, to_status=status)
+    session.add(changed)
     case.status = status
     case.updated_at = now
     if status is CaseStatus.RESOLVED:
         case.resolved_at = now
         case.outcome, case.amount_recovered_thb = _rolled_up_outcome(
             [r for r in current if r.status == ReferralStatus.COMPLETED])
-    return True
+    return changed
 
 
 async def locked(uow: UnitOfWork, principal: Principal,

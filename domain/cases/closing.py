@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.cases import policy
+from domain.cases import notices, policy
 from domain.cases.changes import check_version, event, locked, new_referral
 from domain.cases.commands import MAX_REASON_CHARS, CloseCase, RecordSatisfaction, ReopenCase
 from domain.cases.models import Case, EventType, touch
@@ -48,11 +48,13 @@ async def reopen_case(uow: UnitOfWork, principal: Principal, cmd: ReopenCase, no
         old.is_current = False
         touch(old)
         await new_referral(session, case, old.org_unit_code, old.routing_rule_id, now, calendar, old)
-    session.add(event(case, EventType.REOPENED, principal, now, from_status=before, to_status=after,
-                      note=reason))
+    reopened = event(case, EventType.REOPENED, principal, now, from_status=before, to_status=after,
+                     note=reason)
+    session.add(reopened)
     case.status, case.updated_at = after, now
     touch(case)
     await uow.flush()
+    notices.tell(uow, reopened)
     return case
 
 

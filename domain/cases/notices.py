@@ -1,21 +1,107 @@
 """What the case work tells people: each notice is a job run after the change commits,
-re-checking that it still applies, and safe to run twice (one notification per key)."""
+re-checking that it still applies, and safe to run twice (one notification per key).
+
+The volunteer who filed a case hears what happened to it (issue 12): they are the one who
+calls the citizen back. Each history entry that concerns them is one `notifications.case_event`
+job, enqueued with the entry's id once it is written (`tell`), which tells them once; a case
+that falls back to triage tells the province's coordinators."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
-from domain.cases.models import Case, Referral
-from domain.cases.state import ReferralStatus
+from domain.cases import repository
+from domain.cases.models import Case, CaseEvent, EventType, Referral
+from domain.cases.state import CaseStatus, ReferralStatus
 from domain.clock.business import BusinessCalendar
 from domain.notifications import messages
+from domain.notifications.messages import CaseNews, Message
 from domain.notifications.models import NotificationKind
 from domain.notifications.service import notify
+from domain.reference import repository as reference
 from domain.uow import UnitOfWork
 from domain.users import repository as users_repo
+from domain.users.models import User
 
 REFERRAL_ROUTED_JOB = "notifications.referral_routed"
+CASE_EVENT_JOB = "notifications.case_event"
+# The filer is told of these, by the message each makes from the news (an escalation only
+# from level 2 on: the office is told first).
+FILER_MESSAGES: dict[str, Callable[[CaseNews], Message]] = {
+    EventType.ACCEPTED: messages.referral_accepted,
+    EventType.HELD: messages.referral_held,
+    EventType.RESUMED: messages.referral_resumed,
+    EventType.COMPLETED: messages.referral_completed,
+    EventType.REJECTED: messages.referral_declined,
+    EventType.REDIRECTED: messages.referral_redirected,
+    EventType.ESCALATED: messages.case_escalated,
+    EventType.REOPENED: messages.case_reopened,
+}
+FILER_FROM_LEVEL = 2
+
+
+def _back_at_triage(event: CaseEvent) -> bool:
+    return (event.type == EventType.STATUS_CHANGED and event.to_status == CaseStatus.NEW
+            and event.from_status != CaseStatus.NEW)
+
+
+def tell(uow: UnitOfWork, *events: CaseEvent | None) -> None:
+    """After the entries are flushed (they have their ids): a job for each that concerns
+    anyone (`case_event`); the others are ignored."""
+    for event in events:
+        if event is not None and (event.type in FILER_MESSAGES or _back_at_triage(event)):
+            uow.enqueue(CASE_EVENT_JOB, event_id=str(event.id))
+
+
+async def case_event(uow: UnitOfWork, event_id: int, now: datetime, calendar: BusinessCalendar) -> int:
+    """Tell the people one history entry concerns; how many were told now. Idempotent: one
+    notification per person and entry, whoever runs it and how often."""
+    session = uow.session
+    event = await session.get(CaseEvent, event_id)
+    case = await session.get(Case, event.case_id) if event is not None else None
+    if event is None or case is None:
+        return 0
+    referral = await session.get(Referral, event.referral_id) if event.referral_id else None
+    if referral is None and _back_at_triage(event):  # the office that declined last
+        declined = [r for r in await repository.referrals_of(session, [case.id])
+                    if r.status == ReferralStatus.REJECTED]
+        referral = max(declined, key=lambda r: r.updated_at, default=None)
+    news = await _news(uow, event, case, referral)
+    people: list[User]
+    if _back_at_triage(event):
+        people, kind = await users_repo.coordinators(session, case.province_code), NotificationKind.BACK_TO_TRIAGE
+        message = messages.back_at_triage(news)
+    else:
+        make = FILER_MESSAGES.get(event.type)
+        if make is None or (event.type == EventType.ESCALATED and (news.level or 0) < FILER_FROM_LEVEL):
+            return 0
+        filer = await session.get(User, case.filed_by_id)
+        people = [filer] if filer is not None and filer.id != event.actor_id else []
+        kind, message = NotificationKind.CASE_UPDATE, make(news)
+    created = 0
+    for user in people:
+        if user.is_active:
+            created += await notify(uow, user, kind, f"event:{event.id}", message, now, calendar,
+                                    case_id=case.id, referral_id=event.referral_id)
+    return created
+
+
+async def _news(uow: UnitOfWork, event: CaseEvent, case: Case, referral: Referral | None) -> CaseNews:
+    data = event.data or {}
+
+    async def office(code: str | None) -> str:
+        unit = await reference.org_unit(uow.session, code) if code else None
+        return f"{unit.name_th} ({unit.code})" if unit is not None else (code or "-")
+
+    return CaseNews(reference=case.reference,
+                    office=await office(referral.org_unit_code if referral else None),
+                    note=event.note if not event.internal else None,
+                    outcome=referral.outcome if referral is not None else None,
+                    amount_thb=referral.amount_recovered_thb if referral is not None else None,
+                    to_office=await office(data.get("toOrgUnit")) if data.get("toOrgUnit") else None,
+                    level=int(data["level"]) if "level" in data else None)
 
 
 async def referral_routed(uow: UnitOfWork, referral_id: uuid.UUID, now: datetime,

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cases import policy, repository
+from domain.cases import notices, policy, repository
 from domain.cases.changes import check_version, event, locked_case, new_referral, routed_event, sync_case_status
 from domain.cases.clocks import on_referral_changed
 from domain.cases.commands import (MAX_NOTE_CHARS, MAX_REASON_CHARS, AcceptReferral, CompleteReferral,
@@ -154,13 +154,16 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, cmd: ReferralCo
     referral.status, referral.updated_at = after, now
     touch(referral)
     await on_referral_changed(session, referral, before, now, calendar)
-    session.add(event(case, event_type, principal, now, referral=referral, from_status=before,
-                      to_status=after, note=done.note, data=done.data))
+    acted = event(case, event_type, principal, now, referral=referral, from_status=before,
+                  to_status=after, note=done.note, data=done.data)
+    session.add(acted)
     if done.successor is not None:
         referrals.append(done.successor)
         session.add(routed_event(case, done.successor, principal, now, ruleId=None, by="redirect",
                                  **{"from": referral.org_unit_code}))
-    if sync_case_status(session, case, referrals, principal, now):
+    status_changed = sync_case_status(session, case, referrals, principal, now)
+    if status_changed is not None:
         touch(case)
     await uow.flush()
+    notices.tell(uow, acted, status_changed)  # the filer hears of it; back at triage, the coordinators
     return referral

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cases import deadlines
+from domain.cases import deadlines, notices
 from domain.cases import repository as cases_repo
 from domain.cases.clocks import refresh_clock, running
 from domain.cases.deadlines import DeadlineKind, Level
@@ -73,6 +73,7 @@ async def escalate_if_overdue(uow: UnitOfWork, referral_id: uuid.UUID, now: date
         return []
     fired = await cases_repo.fired_levels(session, referral.id)
     done: list[tuple[DeadlineKind, Level]] = []
+    entries: list[CaseEvent] = []
     for deadline in running(referral):
         for level in deadlines.levels_reached(deadline, fired.get(deadline.kind, ()), now, calendar):
             if not await repo.record_once(session, referral, deadline.kind, level, deadline.due, now):
@@ -83,7 +84,8 @@ async def escalate_if_overdue(uow: UnitOfWork, referral_id: uuid.UUID, now: date
             note = (f"{messages.LEVEL_TH[int(level)]}: กำหนดเวลา{messages.DEADLINE_TH[deadline.kind.value]} "
                     f"/ {messages.LEVEL_EN[int(level)]}: {messages.DEADLINE_EN[deadline.kind.value]} deadline")
             type_ = EventType.DEADLINE_WARNING if level is Level.WARNING else EventType.ESCALATED
-            session.add(_event(case, referral, type_, now, note=note, internal=True, data=data))
+            entries.append(_event(case, referral, type_, now, note=note, internal=True, data=data))
+            session.add(entries[-1])
             message = messages.escalation(case.reference, referral.org_unit_code, deadline.kind.value,
                                           int(level), deadline.due)
             kind = NotificationKind.DEADLINE_WARNING if level is Level.WARNING else NotificationKind.ESCALATION
@@ -99,6 +101,7 @@ async def escalate_if_overdue(uow: UnitOfWork, referral_id: uuid.UUID, now: date
     fired = await cases_repo.fired_levels(session, referral.id)
     referral.next_escalation_at = deadlines.next_escalation_at(running(referral), fired, calendar)
     await uow.flush()
+    notices.tell(uow, *entries)  # the volunteer hears of it from level 2 on
     return done
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from domain.clock.business import BANGKOK
 from domain.clock.thai import thai_date, thai_datetime
@@ -92,3 +93,93 @@ def extension_decided(reference: str, approved: bool, days: int) -> Message:
         body_th=f"การขอขยายกำหนดเวลาตามกฎหมาย {days} วันของเรื่องเลขที่ {reference}: {th}",
         body_en=f"The {days}-day extension of the legal deadline of case {reference} was {en}.",
     )
+
+
+OUTCOME_TH = {"RESOLVED": "แก้ไขได้", "PARTIALLY_RESOLVED": "แก้ไขได้บางส่วน",
+              "NOT_UPHELD": "ข้อร้องเรียนไม่มีมูล", "REFERRED_OUTSIDE": "ส่งต่อหน่วยงานภายนอก",
+              "WITHDRAWN": "ผู้ขอรับบริการถอนเรื่อง"}
+OUTCOME_EN = {"RESOLVED": "resolved", "PARTIALLY_RESOLVED": "partially resolved",
+              "NOT_UPHELD": "not upheld", "REFERRED_OUTSIDE": "referred outside",
+              "WITHDRAWN": "withdrawn by the citizen"}
+
+
+@dataclass(frozen=True)
+class CaseNews:
+    """What happened to a volunteer's case, as the history says it (`domain/cases/notices.py`)."""
+
+    reference: str
+    office: str  # the office's Thai name and code, e.g. "สำนักงานสวัสดิการฯ (DLPW-43)"
+    note: str | None = None  # the reason or note the officer wrote
+    outcome: str | None = None
+    amount_thb: Decimal | None = None
+    to_office: str | None = None
+    level: int | None = None
+
+
+def _baht(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _news(subject_th: str, subject_en: str, news: CaseNews, body_th: str, body_en: str) -> Message:
+    return Message(subject=f"[Khortor] {news.reference}: {subject_th} / {subject_en}",
+                   body_th=f"เรื่องเลขที่ {news.reference}: {body_th}",
+                   body_en=f"Case {news.reference}: {body_en}")
+
+
+def referral_accepted(news: CaseNews) -> Message:
+    return _news("รับเรื่องแล้ว", "accepted", news, f"{news.office} รับเรื่องแล้ว",
+                 f"{news.office} accepted it.")
+
+
+def referral_held(news: CaseNews) -> Message:
+    return _news("รอข้อมูลจากผู้ขอรับบริการ", "on hold", news,
+                 f"{news.office} พักเรื่องไว้: {news.note or '-'} กรุณาแจ้งผู้ขอรับบริการ",
+                 f"{news.office} put it on hold; please tell the citizen the reason.")
+
+
+def referral_resumed(news: CaseNews) -> Message:
+    return _news("ดำเนินการต่อ", "resumed", news, f"{news.office} ดำเนินการต่อแล้ว",
+                 f"{news.office} resumed work on it.")
+
+
+def referral_completed(news: CaseNews) -> Message:
+    outcome = news.outcome or ""
+    th = f"{news.office} ดำเนินการเสร็จแล้ว ผล: {OUTCOME_TH.get(outcome, outcome)}"
+    en = f"{news.office} completed it: {OUTCOME_EN.get(outcome, outcome)}"
+    if news.amount_thb is not None:
+        th += f" ได้รับเงินคืน {_baht(news.amount_thb)} บาท"
+        en += f", THB {_baht(news.amount_thb)} recovered"
+    if news.note:
+        th += f" ({news.note})"
+    return _news("ดำเนินการเสร็จแล้ว", "completed", news, th + " กรุณาแจ้งผู้ขอรับบริการ",
+                 en + ". Please tell the citizen.")
+
+
+def referral_declined(news: CaseNews) -> Message:
+    return _news("หน่วยงานไม่รับเรื่อง", "declined", news,
+                 f"{news.office} ไม่รับเรื่อง: {news.note or '-'}",
+                 f"{news.office} declined it.")
+
+
+def referral_redirected(news: CaseNews) -> Message:
+    return _news("ส่งต่อหน่วยงานอื่น", "redirected", news,
+                 f"{news.office} ส่งต่อเรื่องไปยัง {news.to_office}: {news.note or '-'}",
+                 f"{news.office} redirected it to {news.to_office}.")
+
+
+def case_escalated(news: CaseNews) -> Message:
+    level = news.level or 2
+    return _news(f"เกินกำหนด (ระดับ {level})", f"escalated (level {level})", news,
+                 f"{news.office} ยังไม่ดำเนินการตามกำหนดเวลา เรื่องถูกยกระดับถึงระดับ {level}",
+                 f"{news.office} is past its deadline; the case was escalated to level {level}.")
+
+
+def case_reopened(news: CaseNews) -> Message:
+    return _news("เปิดเรื่องอีกครั้ง", "reopened", news, f"เปิดเรื่องอีกครั้ง: {news.note or '-'}",
+                 "it was reopened.")
+
+
+def back_at_triage(news: CaseNews) -> Message:
+    return _news("กลับมารอคัดกรอง", "back at triage", news,
+                 f"ทุกหน่วยงานที่ส่งต่อไม่รับเรื่อง (ล่าสุด {news.office}) กรุณาคัดกรองและส่งต่อใหม่",
+                 f"every office it was sent to declined it (last {news.office}); please triage it again.")

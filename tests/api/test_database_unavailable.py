@@ -37,6 +37,7 @@ from tests.outage import Outage
 
 ME = "query { me { username } }"
 CASES = "query { cases(first: 5) { totalCount } }"
+CITIZEN = "query($id: ID!) { case(id: $id) { citizen { fullName } } }"
 
 
 @pytest.fixture
@@ -153,14 +154,18 @@ async def read_only(url: str) -> AsyncIterator[str]:
 
 async def test_a_read_only_database_reads_but_refuses_every_write_with_503(
         own_db_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    before = await count_cases(own_db_url)
     async with serving(own_db_url) as (_, http):
         token = await login(http, "vol.naimueang")  # before: signing in writes (the throttle)
+        filed = await post(http, OPEN_CASE, {"input": case_input()}, token)
+        case_id = filed.json()["data"]["openCase"]["case"]["id"]
+    before = await count_cases(own_db_url)
     async with read_only(own_db_url) as url, serving(url) as (_, http):
         caplog.set_level(logging.INFO)
         caplog.clear()
         listed = await post(http, CASES, token=token)
         assert listed.status_code == 200 and listed.json()["data"]["cases"]["totalCount"] == before
+        # The citizen whole is shown only once the access log holds the read: not now.
+        assert_unavailable(await post(http, CITIZEN, {"id": case_id}, token))
         filed = await post(http, OPEN_CASE, {"input": case_input(client_id=str(uuid.uuid4()))}, token)
         assert_unavailable(filed)
         assert_unavailable(await post(http, LOGIN, {"username": "vol.michai",

@@ -72,8 +72,9 @@ async def ladder_events(db: Database, case_id: uuid.UUID) -> list[int]:
 
 
 def escalation_mails(mailbox: Mailbox, reference: str) -> list[Any]:
+    """The ladder's e-mails to the office and above (not the volunteer's "escalated" news)."""
     return [m for m in mailbox.all() if reference in Mailbox.subject(m)
-            and ("ระดับ" in Mailbox.subject(m) or "ใกล้ครบ" in Mailbox.subject(m))]
+            and ("/ overdue (level" in Mailbox.subject(m) or "deadline approaching" in Mailbox.subject(m))]
 
 
 async def test_an_overdue_referral_escalates_once_and_its_emails_arrive_with_two_workers(

@@ -329,7 +329,8 @@ const terms: Record<Lang, Record<string, string>> = {
     "kind.ESCALATION": "เกินกำหนด — ยกระดับ", "kind.ON_HOLD_REMINDER": "เตือนเรื่องที่รอข้อมูล",
     "kind.SATISFACTION_REQUEST": "ขอให้บันทึกความพึงพอใจ", "kind.CASE_CLOSED": "ปิดเรื่องแล้ว",
     "kind.MORNING_DIGEST": "สรุปงานประจำเช้า", "kind.EXTENSION_REQUESTED": "ขอขยายเวลา",
-    "kind.EXTENSION_DECIDED": "ผลการขอขยายเวลา",
+    "kind.EXTENSION_DECIDED": "ผลการขอขยายเวลา", "kind.CASE_UPDATE": "ความคืบหน้าของเรื่อง",
+    "kind.BACK_TO_TRIAGE": "เรื่องกลับมารอคัดกรอง",
   },
   en: {
     NEW: "New", ROUTED: "Routed", IN_PROGRESS: "In progress", RESOLVED: "Resolved", CLOSED: "Closed",
@@ -348,7 +349,8 @@ const terms: Record<Lang, Record<string, string>> = {
     "kind.ESCALATION": "Overdue — escalated", "kind.ON_HOLD_REMINDER": "On-hold reminder",
     "kind.SATISFACTION_REQUEST": "Record satisfaction", "kind.CASE_CLOSED": "Case closed",
     "kind.MORNING_DIGEST": "Morning digest", "kind.EXTENSION_REQUESTED": "Extension requested",
-    "kind.EXTENSION_DECIDED": "Extension decided",
+    "kind.EXTENSION_DECIDED": "Extension decided", "kind.CASE_UPDATE": "Case update",
+    "kind.BACK_TO_TRIAGE": "Back at triage",
   },
 };
 

@@ -1,0 +1,89 @@
+"""Volunteers hear what happened to their cases (issue 12): one notification per history
+entry that concerns them, run as the worker runs it (the outbox row's job), never doubled by
+a rerun; a case back at triage tells the province's coordinators."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from domain.cases.models import ReferralOutcome
+from domain.cases.notices import CASE_EVENT_JOB
+from domain.cases.state import ReferralAction
+from domain.db import Database
+from domain.notifications.models import Notification
+from domain.outbox.models import OutboxJob
+from domain.settings import Settings
+from domain.users import repository as users
+from tests.factories import CAL, act_directly, bkk, file_case_directly
+from workers import handlers
+
+MONDAY = bkk(2026, 11, 23, 9)
+
+
+async def run_case_event_jobs(db: Database, now: datetime) -> int:
+    """Run every `notifications.case_event` job the outbox holds, as a worker would (and
+    again, as a redelivered task would); how many notifications the first pass made."""
+    async with db.read_sessions() as session:
+        jobs = (await session.execute(select(OutboxJob).where(OutboxJob.name == CASE_EVENT_JOB)
+                                      .order_by(OutboxJob.id))).scalars().all()  # type: ignore[arg-type]
+    offset = (now - datetime.now(now.tzinfo)).total_seconds()
+    rt = handlers.Runtime(settings=Settings(database_url=db.url, clock_offset_seconds=offset), db=db)
+    made = 0
+    for job in jobs:
+        if job.done_at is None:
+            made += await handlers.run_job(rt, job.name, job.ids, job.id)
+    for job in jobs:  # a rerun of each (another worker, a redelivery) tells nobody twice
+        assert await handlers.run_job(rt, job.name, job.ids) == 0
+    return made
+
+
+async def inbox(db: Database, username: str, case_id: uuid.UUID) -> list[Notification]:
+    async with db.read_sessions() as session:
+        user = await users.by_username(session, username)
+        assert user is not None
+        rows = (await session.execute(select(Notification).where(
+            Notification.user_id == user.id, Notification.case_id == case_id)  # type: ignore[arg-type]
+            .order_by(Notification.created_at, Notification.subject))).scalars().all()
+    return list(rows)
+
+
+async def test_the_volunteer_hears_each_step_of_their_referral_once(db: Database) -> None:
+    case, referral = await file_case_directly(db, MONDAY, CAL)
+    steps = [
+        (ReferralAction.ACCEPT, {}, "รับเรื่องแล้ว"),
+        (ReferralAction.HOLD, {"reason": "รอผู้ขอรับบริการส่งสลิปเงินเดือน"}, "รอผู้ขอรับบริการส่งสลิปเงินเดือน"),
+        (ReferralAction.RESUME, {}, "ดำเนินการต่อแล้ว"),
+        (ReferralAction.COMPLETE, {"outcome": ReferralOutcome.RESOLVED,
+                                   "amount_recovered_thb": Decimal("18000")},
+         "ผล: แก้ไขได้ ได้รับเงินคืน 18,000.00 บาท"),
+    ]
+    for hour, (action, change, said) in enumerate(steps, start=10):
+        now = bkk(2026, 11, 23, hour)
+        await act_directly(db, "dlpw.nongkhai", action, referral.id, now, CAL, **change)
+        assert await run_case_event_jobs(db, now) == 1
+        told = await inbox(db, "vol.naimueang", case.id)
+        assert len(told) == hour - 9, [n.subject for n in told]
+        latest = told[-1]
+        assert latest.kind == "CASE_UPDATE" and latest.referral_id == referral.id
+        assert case.reference in latest.subject and said in latest.body_th, latest.body_th
+        assert latest.body_en.startswith(f"Case {case.reference}: ")
+    # The officer who acted is not told of their own work.
+    assert [n.kind for n in await inbox(db, "dlpw.nongkhai", case.id)] == []
+
+
+async def test_a_declined_case_tells_the_volunteer_why_and_the_coordinators_to_triage(
+        db: Database) -> None:
+    case, referral = await file_case_directly(db, MONDAY, CAL)
+    now = bkk(2026, 11, 23, 10)
+    await act_directly(db, "dlpw.nongkhai", ReferralAction.REJECT, referral.id, now, CAL,
+                       reason="ไม่ใช่อำนาจหน้าที่")
+    assert await run_case_event_jobs(db, now) == 2  # the volunteer, and the one coordinator
+    (declined,) = await inbox(db, "vol.naimueang", case.id)
+    assert "ไม่รับเรื่อง: ไม่ใช่อำนาจหน้าที่" in declined.body_th
+    (triage,) = await inbox(db, "ops.nongkhai", case.id)
+    assert triage.kind == "BACK_TO_TRIAGE" and "คัดกรอง" in triage.body_th
+    assert "DLPW-43" in triage.body_th
