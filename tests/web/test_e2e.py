@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.web.conftest import Api, axe_violations
+from tests.web.conftest import PHONE, Api, axe_violations
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sample_cases.jsonl"
 FALLBACK_DESCRIPTION = ("นายจ้างค้างจ่ายค่าจ้าง 2 เดือน รวมประมาณ 18,000 บาท "
@@ -78,7 +79,9 @@ def fill_case(page: Any, *, description: str, national_id: str, subdistrict: str
 
 
 CASE_BY_ID = """query($id: ID!) { case(id: $id) { id reference status satisfaction description
-  citizen { nationalId } referrals { status outcome orgUnit { code } } } }"""
+  citizen { nationalId } referrals { status outcome amountRecoveredThb orgUnit { code } } } }"""
+INBOX = "{ notifications(first: 20) { edges { node { kind subject } } } }"
+DESK = {"width": 1280, "height": 800}
 COUNT = """query($text: String) { cases(filter: { text: $text }, first: 10) { totalCount
   edges { node { id } } } }"""
 
@@ -169,14 +172,39 @@ def test_offline_filing_to_resolution(live_server: str, admin_api: Api, new_cont
     expect(officer.get_by_text("รับเรื่องแล้ว").first).to_be_visible()
     officer.get_by_role("button", name="ดำเนินการเสร็จสิ้น").click()
     officer.get_by_label("ผลการดำเนินการ").select_option("RESOLVED")
-    officer.get_by_label("จำนวนเงินที่ได้รับคืน (บาท)").fill("18000")
+    amount = officer.get_by_label("จำนวนเงินที่ได้รับคืน (บาท)")
+    amount.fill("18,000 บาทครับ")  # not an amount: said in the form, nothing sent
     officer.get_by_label("ข้อความ", exact=True).first.fill("นายจ้างจ่ายค่าจ้างที่ค้างครบแล้ว")
+    officer.get_by_role("button", name="ยืนยัน").click()
+    expect(officer.get_by_text("จำนวนเงินไม่ถูกต้อง")).to_be_visible()
+    shots(officer, "09a-amount-not-understood", full_page=True)
+    assert admin_api.run(CASE_BY_ID, id=client_id)["case"]["status"] != "RESOLVED"
+    amount.fill("๑๘,๐๐๐.๕๐")  # Thai digits and a thousands separator, as staff type it
     shots(officer, "09-referral-complete-form", full_page=True)
     officer.get_by_role("button", name="ยืนยัน").click()
     expect(officer.get_by_text("เสร็จสิ้น", exact=True).first).to_be_visible()
     after = admin_api.run(CASE_BY_ID, id=client_id)["case"]
     assert after["status"] == "RESOLVED"
     assert after["referrals"][0]["outcome"] == "RESOLVED"
+    assert after["referrals"][0]["amountRecoveredThb"] == "18000.50"
+
+    # --- the volunteer is told, in the inbox (the embedded worker runs the job) ---
+    volunteer_api = Api(base, "vol.naimueang")
+    deadline = time.monotonic() + 30
+    while not [n for n in volunteer_api.run(INBOX)["notifications"]["edges"]
+               if n["node"]["kind"] == "CASE_UPDATE" and reference in n["node"]["subject"]
+               and "ดำเนินการเสร็จแล้ว" in n["node"]["subject"]]:
+        assert time.monotonic() < deadline, "the volunteer was not told the case was completed"
+        time.sleep(0.5)
+    page.get_by_role("link", name=re.compile("การแจ้งเตือน")).click()
+    told = page.get_by_role("button", name=re.compile(f"ความคืบหน้าของเรื่อง.*{reference}.*ดำเนินการเสร็จแล้ว"))
+    expect(told).to_be_visible()
+    shots(page, "10a-volunteer-told-completed")
+    page.set_viewport_size(DESK)
+    shots(page, "10a-volunteer-told-completed-desk")
+    page.set_viewport_size(PHONE)
+    told.click()  # the notification opens the case
+    expect(page.get_by_role("heading", name=reference)).to_be_visible()
 
     # --- the volunteer sees it resolved and records satisfaction ---
     page.reload()

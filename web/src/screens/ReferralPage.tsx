@@ -3,6 +3,7 @@ import { Due, Field, LoadError, Loading, Page, StatusBadge, useQuery } from "../
 import { nameOf, t, term } from "../i18n";
 import { ACCEPT, COMPLETE, HOLD, ORG_UNITS, REDIRECT, REFERRAL, REJECT, RESUME } from "../queries";
 import { CaseSummary, History, mutate, NoteForm, type CaseInfo, type ReferralInfo } from "./CaseView";
+import { parseBaht } from "../lib/amounts";
 
 type Action = "hold" | "complete" | "reject" | "redirect";
 const OUTCOMES = ["RESOLVED", "PARTIALLY_RESOLVED", "NOT_UPHELD", "REFERRED_OUTSIDE", "WITHDRAWN"];
@@ -99,19 +100,27 @@ function CompleteForm({ onSubmit, onCancel }: {
 }) {
   const [outcome, setOutcome] = useState("RESOLVED");
   const [amount, setAmount] = useState("");
+  const [amountError, setAmountError] = useState<string | null>(null);
   const [note, setNote] = useState("");
   return (
     <form class="subform" onSubmit={(e) => {
       e.preventDefault();
-      onSubmit({ outcome, note: note.trim() || null, amount: amount.trim() || null });
+      // "18,000", "๑๘,๐๐๐" or "฿18,000.50" as typed; the API takes "18000" (lib/amounts.ts).
+      const plain = amount.trim() ? parseBaht(amount) : null;
+      if (amount.trim() && plain === null) {
+        setAmountError(t("amountInvalid"));
+        return;
+      }
+      onSubmit({ outcome, note: note.trim() || null, amount: plain });
     }}>
       <Field id="outcome" label={t("outcome")}>
         <select id="outcome" value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)}>
           {OUTCOMES.map((o) => <option key={o} value={o}>{term("outcome." + o)}</option>)}
         </select>
       </Field>
-      <Field id="amount" label={t("amount")}>
-        <input id="amount" inputMode="decimal" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+      <Field id="amount" label={t("amount")} hint={t("amountHint")} error={amountError}>
+        <input id="amount" inputMode="decimal" value={amount} aria-describedby="amount-hint amount-msg"
+               onInput={(e) => { setAmount(e.currentTarget.value); setAmountError(null); }} />
       </Field>
       <Field id="complete-note" label={t("noteText")}>
         <textarea id="complete-note" rows={2} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
