@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import logging
 import os
 import sys
@@ -17,6 +18,7 @@ from domain.bootstrap import open_database
 from domain.cases.citizen import reseal_batch
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD, seed_demo
+from domain.demo.cases import Sample, seed_demo_cases
 from domain.errors import DomainError
 from domain.migrations import upgrade
 from domain.reference.load import load_reference_data
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
 PASSWORD_ENV = "KHORTOR_NEW_USER_PASSWORD"
+# The realistic Thai sample cases of the project's shared folder, beside the repository.
+DEMO_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "sample_cases.jsonl"
 # What uvicorn imports in each API process of `khortor serve --workers N` (N > 1).
 APP_FACTORY = "api.cli:app_factory"
 # How long uvicorn's supervisor waits for an API process to answer its ping (or, on SIGHUP,
@@ -67,9 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="upgrade the database and load reference data")
     migrate.set_defaults(command=cmd_migrate)
 
-    seed = sub.add_parser("seed-demo", help="migrate, then add the demo users of Nong Khai")
+    seed = sub.add_parser("seed-demo", help="migrate, then add the demo users of Nong Khai "
+                                            "(and, with --cases N, demo cases)")
     seed.add_argument("--password", default=DEMO_PASSWORD,
                       help=f"password of every demo user (default {DEMO_PASSWORD})")
+    seed.add_argument("--cases", type=_count, default=0, metavar="N",
+                      help="also file N demo cases over the past months, when the demo "
+                           "volunteers have none (default 0; scripts/run files 40)")
+    seed.add_argument("--seed", type=int, default=43, help="random seed of the demo cases (default 43)")
+    seed.add_argument("--samples", type=Path, default=None,
+                      help=f"the sample cases, JSON lines (default {DEMO_SAMPLES})")
     seed.set_defaults(command=cmd_seed_demo)
 
     user = sub.add_parser(
@@ -255,18 +266,40 @@ def worker_wiring(settings: Settings) -> dict[str, Any]:
 
 
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    samples: list[Sample] = []
+    if args.cases:
+        path = args.samples or DEMO_SAMPLES
+        if not path.is_file():
+            print(f"seed-demo: {path} not found: no demo cases filed.", file=sys.stderr)
+            if args.samples is not None:
+                return 2
+        else:
+            samples = [Sample.of(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()
+                       if line.strip()]
     migrate(settings)
 
-    async def seed(db: Database) -> list[str]:
+    async def seed(db: Database) -> tuple[list[str], int]:
         async with UnitOfWork(db) as uow:
-            return await seed_demo(uow.session, args.password, _now())
+            created = await seed_demo(uow.session, args.password, _now())
+        filed = (await seed_demo_cases(db, samples, args.cases, _now(), settings.vault, args.seed)
+                 if samples else 0)
+        return created, filed
 
-    created = _with_database(settings, seed)
+    created, filed = _with_database(settings, seed)
     if created:
         print(f"Demo users added: {', '.join(created)}.")
     else:
         print("Demo users already present; nothing changed.")
+    if filed:
+        print(f"Demo cases filed: {filed}.")
     return 0
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def _read_password() -> str:

@@ -165,6 +165,14 @@ async def count_referrals(session: AsyncSession, principal: Principal, f: Referr
     return int((await session.execute(select(func.count()).select_from(inner.subquery()))).scalar_one())
 
 
+async def count_filed_by(session: AsyncSession, user_ids: Iterable[uuid.UUID]) -> int:
+    """How many cases these users filed."""
+    ids = list(user_ids)
+    result = await session.execute(select(func.count()).select_from(Case).where(
+        Case.filed_by_id.in_(ids)))  # type: ignore[attr-defined]
+    return int(result.scalar_one())
+
+
 async def referrals_of(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> Sequence[Referral]:
     ids = list(set(case_ids))
     if not ids:
