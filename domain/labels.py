@@ -26,6 +26,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "COMPLETE": ("ดำเนินการเสร็จสิ้น", "complete"),
     "REJECT": ("ไม่รับเรื่อง", "decline"),
     "REDIRECT": ("ส่งต่อ", "redirect"),
+    "ASSIGN": ("มอบหมายผู้รับผิดชอบ", "assign"),
     "REOPEN": ("เปิดเรื่องอีกครั้ง", "reopen"),
     "CLOSE": ("ปิดเรื่อง", "close"),
     "ROUTE": ("ส่งต่อ", "route"),

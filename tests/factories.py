@@ -97,6 +97,10 @@ EXTRA_USERS: dict[str, NewUser] = {
     "vol.bangkok": NewUser(username="vol.bangkok", password=DEMO_PASSWORD,
                            display_name="อสร. พระบรมมหาราชวัง", role=Role.VOLUNTEER,
                            area_code="100101"),
+    # a second officer of DLPW-43, a colleague to give referrals to
+    "dlpw.colleague": NewUser(username="dlpw.colleague", password=DEMO_PASSWORD,
+                              display_name="ปรีชา ขยันงาน (สวัสดิการและคุ้มครองแรงงานจังหวัดหนองคาย)",
+                              role=Role.OFFICER, org_unit_code="DLPW-43"),
     # DSD-43 has no officer in the demo organisation
     "dsd.nongkhai": NewUser(username="dsd.nongkhai", password=DEMO_PASSWORD,
                             display_name="พัฒนาฝีมือแรงงานหนองคาย", role=Role.OFFICER,

@@ -13,8 +13,8 @@ from api.context import Info
 from api.errors import IllegalTransitionError, NotFoundError, StaleVersionError, ValidationError
 from api.ids import id_or_nil
 from api.permissions import IsAuthenticated, roles
-from domain.cases import closing, filing, notes, referrals, triage
-from domain.cases.commands import (AcceptReferral, AddNote, CloseCase, CompleteReferral, HoldReferral,
+from domain.cases import assignment, closing, filing, notes, referrals, triage
+from domain.cases.commands import (AcceptReferral, AddNote, AssignReferral, CloseCase, CompleteReferral, HoldReferral,
                                    RecordSatisfaction, RedirectReferral, ReferralCommand, RejectCase,
                                    RejectReferral, ReopenCase, ResumeReferral, RouteCase)
 from domain.cases.models import Referral as ReferralRow
@@ -69,6 +69,11 @@ class AcceptReferralSuccess:
     referral: Referral = strawberry.field(description="The referral.")
 
 
+@strawberry.type(description="The referral was assigned.")
+class AssignReferralSuccess:
+    referral: Referral = strawberry.field(description="The referral, with its new `assignedTo`.")
+
+
 @strawberry.type(description="The referral was put on hold.")
 class HoldReferralSuccess:
     referral: Referral = strawberry.field(description="The referral.")
@@ -107,6 +112,8 @@ AddNoteResult = Annotated[AddNoteSuccess | NotFoundError | ValidationError,
                           strawberry.union("AddNoteResult")]
 AcceptReferralResult = Annotated[AcceptReferralSuccess | ChangeErrors,
                                  strawberry.union("AcceptReferralResult")]
+AssignReferralResult = Annotated[AssignReferralSuccess | ChangeErrors,
+                                 strawberry.union("AssignReferralResult")]
 HoldReferralResult = Annotated[HoldReferralSuccess | ChangeErrors, strawberry.union("HoldReferralResult")]
 ResumeReferralResult = Annotated[ResumeReferralSuccess | ChangeErrors,
                                  strawberry.union("ResumeReferralResult")]
@@ -198,6 +205,19 @@ class CaseMutations:
                               expected_version: int | None = None) -> AcceptReferralResult:
         row = await _on_referral(info, AcceptReferral(id_or_nil(referral_id), expected_version))
         return AcceptReferralSuccess(referral=Referral.of(row))
+
+    @strawberry.mutation(description="Give an open referral of your office to yourself (no "
+                                     "`assigneeUsername`) or to a colleague of the same office; "
+                                     "recorded in the history, and the colleague is told.",
+                         permission_classes=UNIT_STAFF)
+    async def assign_referral(self, info: Info, referral_id: strawberry.ID,
+                              assignee_username: str | None = None,
+                              expected_version: int | None = None) -> AssignReferralResult:
+        ctx = info.context
+        cmd = AssignReferral(id_or_nil(referral_id), assignee_username, expected_version)
+        async with ctx.uow() as uow:
+            row = await assignment.assign_referral(uow, ctx.user, cmd, ctx.now())
+        return AssignReferralSuccess(referral=Referral.of(row))
 
     @strawberry.mutation(description="Put a referral on hold, waiting for someone; a reason is required.",
                          permission_classes=UNIT_STAFF)

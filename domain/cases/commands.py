@@ -77,6 +77,13 @@ class CompleteReferral:
 
 
 @dataclass(frozen=True)
+class AssignReferral:
+    referral_id: uuid.UUID
+    assignee_username: str | None  # None: the one who asks
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
 class RejectReferral:
     referral_id: uuid.UUID
     reason: str

@@ -51,7 +51,8 @@ def tell(uow: UnitOfWork, *events: CaseEvent | None) -> None:
     """After the entries are flushed (they have their ids): a job for each that concerns
     anyone (`case_event`); the others are ignored."""
     for event in events:
-        if event is not None and (event.type in FILER_MESSAGES or _back_at_triage(event)):
+        if event is not None and (event.type in FILER_MESSAGES or event.type == EventType.ASSIGNED
+                                  or _back_at_triage(event)):
             uow.enqueue(CASE_EVENT_JOB, event_id=str(event.id))
 
 
@@ -73,6 +74,10 @@ async def case_event(uow: UnitOfWork, event_id: int, now: datetime, calendar: Bu
     if _back_at_triage(event):
         people, kind = await users_repo.coordinators(session, case.province_code), NotificationKind.BACK_TO_TRIAGE
         message = messages.back_at_triage(news)
+    elif event.type == EventType.ASSIGNED:
+        assignee = await users_repo.by_username(session, str((event.data or {}).get("to", "")))
+        people = [assignee] if assignee is not None and assignee.id != event.actor_id else []
+        kind, message = NotificationKind.REFERRAL_ASSIGNED, messages.referral_assigned(news)
     else:
         make = FILER_MESSAGES.get(event.type)
         if make is None or (event.type == EventType.ESCALATED and (news.level or 0) < FILER_FROM_LEVEL):

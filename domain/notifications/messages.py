@@ -183,3 +183,9 @@ def back_at_triage(news: CaseNews) -> Message:
     return _news("กลับมารอคัดกรอง", "back at triage", news,
                  f"ทุกหน่วยงานที่ส่งต่อไม่รับเรื่อง (ล่าสุด {news.office}) กรุณาคัดกรองและส่งต่อใหม่",
                  f"every office it was sent to declined it (last {news.office}); please triage it again.")
+
+
+def referral_assigned(news: CaseNews) -> Message:
+    return _news("มอบหมายให้คุณ", "assigned to you", news,
+                 f"มอบหมายการส่งต่อที่ {news.office} ให้คุณรับผิดชอบ",
+                 f"the referral at {news.office} was assigned to you.")

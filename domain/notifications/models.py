@@ -24,6 +24,7 @@ class NotificationKind(StrEnum):
     EXTENSION_DECIDED = "EXTENSION_DECIDED"
     CASE_UPDATE = "CASE_UPDATE"
     BACK_TO_TRIAGE = "BACK_TO_TRIAGE"
+    REFERRAL_ASSIGNED = "REFERRAL_ASSIGNED"
 
 
 class Notification(SQLModel, table=True):

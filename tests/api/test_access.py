@@ -101,6 +101,10 @@ def _satisfaction(case: dict[str, Any], target: Target) -> None:
     assert case["satisfaction"] == 5, case
 
 
+def _assigned(case: dict[str, Any], target: Target) -> None:
+    assert case["events"][-1]["type"] == "ASSIGNED", case
+
+
 def _noted(case: dict[str, Any], target: Target) -> None:
     assert case["events"][-1]["type"] == "NOTE", case
 
@@ -158,6 +162,8 @@ MUTATIONS: dict[str, Mutation] = {m.field + (":" + m.state if m.field == "addNot
              _noted),
     Mutation("acceptReferral", _mutation("($referralId: ID!)", "acceptReferral(referralId: $referralId)"),
              "pending", _ref, _referral_status("ACCEPTED")),
+    Mutation("assignReferral", _mutation("($referralId: ID!)", "assignReferral(referralId: $referralId)"),
+             "pending", _ref, _assigned),
     Mutation("holdReferral", _mutation("($referralId: ID!, $reason: String!)",
                                        "holdReferral(referralId: $referralId, reason: $reason)"),
              "accepted", lambda t: _ref(t, reason=REASON), _referral_status("ON_HOLD")),
@@ -178,8 +184,8 @@ MUTATIONS: dict[str, Mutation] = {m.field + (":" + m.state if m.field == "addNot
         _referral_status("REDIRECTED")),
 )}
 
-REFERRAL_MUTATIONS = ("acceptReferral", "holdReferral", "resumeReferral", "completeReferral",
-                      "rejectReferral", "redirectReferral")
+REFERRAL_MUTATIONS = ("acceptReferral", "assignReferral", "holdReferral", "resumeReferral",
+                      "completeReferral", "rejectReferral", "redirectReferral")
 
 # Who cannot see a case filed in 430101 whose only referral went to DLPW-43, and who
 # could still get past the role check of a referral mutation (officers, coordinators).

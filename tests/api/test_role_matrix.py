@@ -109,6 +109,7 @@ MATRIX: dict[str, Rule] = {
     "addNote": Rule(only("VOLUNTEER", "OFFICER", "COORDINATOR"), "case"),
     # a referral's own office works it; the province's coordinator may also redirect it
     "acceptReferral": Rule(only("OFFICER"), "referral"),
+    "assignReferral": Rule(only("OFFICER"), "referral", why="to oneself: no assigneeUsername"),
     "holdReferral": Rule(only("OFFICER"), "referral"),
     "resumeReferral": Rule(only("OFFICER"), "referral"),
     "completeReferral": Rule(only("OFFICER"), "referral"),
