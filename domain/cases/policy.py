@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from domain.cases.models import Case, Referral
-from domain.cases.state import ReferralStatus
+from domain.cases.state import CaseStatus, ReferralStatus
 from domain.errors import AccessDenied, ValidationFailed
 from domain.org_units.models import OrgUnit
 from domain.users.models import Role
@@ -51,10 +51,13 @@ def serves(principal: Principal, referral: Referral) -> bool:
 def may_see_citizen(principal: Principal, case: Case, referrals: Iterable[Referral]) -> bool:
     """The citizen's name whole, and the national ID and phone on an audited reveal: only
     the filing volunteer, the staff of an office that serves the citizen through a referral
-    of the case (`serves`) and admins (SPEC.md section 2). Everyone else who may see the
-    case (an office that declined or redirected it, coordinators at triage, mentors,
-    supervisors) sees the citizen masked."""
+    of the case (`serves`), the province's coordinators while the case is at triage (they
+    call the citizen to find where it goes: issue 12) and admins (SPEC.md section 2).
+    Everyone else who may see the case (an office that declined or redirected it, the
+    coordinators once it is routed, mentors, supervisors) sees the citizen masked."""
     if principal.role is Role.ADMIN or is_filer(principal, case):
+        return True
+    if in_province(principal, case) and case.status == CaseStatus.NEW:
         return True
     return any(serves(principal, r) for r in referrals)
 

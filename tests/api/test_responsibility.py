@@ -181,3 +181,22 @@ async def test_a_coordinator_routes_and_redirects_only_within_the_case_province(
                                         orgUnitCode="DLPW-10", reason=REDIRECT_REASON),
                       "RedirectReferralSuccess")
     assert moved["newReferral"]["orgUnit"]["code"] == "DLPW-10"
+
+
+async def test_the_coordinator_sees_and_may_reveal_the_citizen_only_while_the_case_is_at_triage(
+        client: httpx.AsyncClient) -> None:
+    """Back at triage, the province's coordinator calls the citizen to find where the case
+    goes: the name whole and an audited reveal; once routed again, masked as before; a
+    coordinator of another province never."""
+    volunteer = await sign_in(client, "vol.naimueang")
+    coordinator = await sign_in(client, "ops.nongkhai")
+    dlpw = await sign_in(client, "dlpw.nongkhai")
+    case = await open_case(volunteer, "UNPAID_WAGES", fileAnyway=True)
+    await assert_masked(coordinator, case["id"])  # routed to DLPW-43: not at triage
+    referral = current_referral(case, "DLPW-43")
+    succeeded(await dlpw.mutate(REJECT_REFERRAL, referralId=referral["id"], reason=REJECT_REASON),
+              "RejectReferralSuccess")
+    await assert_whole(coordinator, case["id"])  # every office declined: at triage
+    succeeded(await coordinator.mutate(ROUTE_CASE, caseId=case["id"], orgUnitCodes=["SSO-43"]),
+              "RouteCaseSuccess")
+    await assert_masked(coordinator, case["id"])  # routed again: SSO-43's to serve
