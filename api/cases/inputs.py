@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from datetime import UTC, datetime
 
 import strawberry
@@ -67,6 +68,9 @@ class OpenCaseInput:
     file_anyway: bool = strawberry.field(
         default=False, description="File even though the citizen has an open case of this type "
                                    "(after a `DuplicateCaseWarning`).")
+    amount_claimed_thb: Decimal | None = strawberry.field(
+        default=None, description="What the citizen says they are owed, in baht (at most two "
+                                  "decimals); the client sends a plain decimal such as \"18000.50\".")
 
     def command(self) -> OpenCase:
         c = self.citizen
@@ -85,7 +89,7 @@ class OpenCaseInput:
             employer=EmployerDetails(employer.name, employer.juristic_id, employer.address)
             if employer else None,
             captured_at=self.captured_at, shared_with_volunteers=self.shared_with_volunteers,
-            file_anyway=self.file_anyway,
+            file_anyway=self.file_anyway, amount_claimed_thb=self.amount_claimed_thb,
         )
 
 

@@ -198,6 +198,8 @@ class Case:
     escalation_level: int = strawberry.field(description="Highest escalation level of its referrals.")
     outcome: ReferralOutcome | None = strawberry.field(description="Outcome on resolution.")
     amount_recovered_thb: Decimal | None = strawberry.field(description="Baht recovered in all.")
+    amount_claimed_thb: Decimal | None = strawberry.field(
+        description="What the citizen said they are owed, in baht, as filed.")
     satisfaction: int | None = strawberry.field(description="The citizen's satisfaction, 1–5.")
     shared_with_volunteers: bool = strawberry.field(description="Visible to volunteers of the area.")
     row: strawberry.Private[CaseRow]
@@ -211,7 +213,8 @@ class Case:
             resolved_at=row.resolved_at, closed_at=row.closed_at, version=row.version,
             escalation_level=row.escalation_level,
             outcome=ReferralOutcome(row.outcome) if row.outcome else None,
-            amount_recovered_thb=row.amount_recovered_thb, satisfaction=row.satisfaction,
+            amount_recovered_thb=row.amount_recovered_thb, amount_claimed_thb=row.amount_claimed_thb,
+            satisfaction=row.satisfaction,
             shared_with_volunteers=row.shared_with_volunteers, row=row,
         )
 

@@ -44,6 +44,7 @@ class OpenCase:
     shared_with_volunteers: bool = False
     # The volunteer saw the duplicate warning and files a new case all the same.
     file_anyway: bool = False
+    amount_claimed_thb: Decimal | None = None
 
 
 # --- referrals: one command per action on the referral state machine ----------------------

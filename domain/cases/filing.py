@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.areas.models import Area, AreaLevel
 from domain.cases import citizen as citizen_data
 from domain.cases import repository
+from domain.cases.amounts import checked_baht
 from domain.cases.changes import event, new_referral, routed_event, sync_case_status
 from domain.cases.citizen import CitizenIdentity
 from domain.cases.commands import MAX_DESCRIPTION_CHARS, OpenCase
@@ -111,6 +112,7 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         if employer.address and employer.address.strip():
             employer_address = required_text(employer.address, "employer.address", 500,
                                              "the employer's address", "ที่อยู่นายจ้าง")
+    amount_claimed = checked_baht("amountClaimedThb", cmd.amount_claimed_thb)
     captured_at = cmd.captured_at or now
     if captured_at.tzinfo is None or captured_at > now + CLOCK_SKEW:
         raise ValidationFailed("capturedAt", "The capture time must be a past time with a time zone.",
@@ -130,7 +132,7 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         captured_at=captured_at, received_at=now, updated_at=now,
         citizen_contact_preference=citizen.contact_preference, citizen_consent_at=captured_at,
         employer_name=employer_name, employer_juristic_id=employer_juristic_id,
-        employer_address=employer_address,
+        employer_address=employer_address, amount_claimed_thb=amount_claimed,
     )
     citizen_data.seal(vault, case, CitizenIdentity(full_name, national_id, phone))
     session.add(case)

@@ -113,6 +113,10 @@ class Case(SQLModel, table=True):
     employer_name: str | None = Field(default=None, max_length=300)
     employer_juristic_id: str | None = Field(default=None, max_length=13)
     employer_address: str | None = Field(default=None, max_length=500)
+    # What the citizen says they are owed (wages, compensation), as the volunteer took it down.
+    amount_claimed_thb: Decimal | None = Field(
+        default=None, sa_column=Column(Numeric(14, 2), nullable=True)
+    )
     # On resolution.
     outcome: str | None = Field(default=None, max_length=24)
     amount_recovered_thb: Decimal | None = Field(

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases import notices, policy, repository
+from domain.cases.amounts import checked_baht
 from domain.cases.changes import check_version, event, locked_case, new_referral, routed_event, sync_case_status
 from domain.cases.clocks import on_referral_changed
 from domain.cases.commands import (MAX_NOTE_CHARS, MAX_REASON_CHARS, AcceptReferral, CompleteReferral,
@@ -30,10 +30,6 @@ from domain.text import optional_text, required_text
 from domain.uow import UnitOfWork
 from domain.users.principal import Principal
 
-# Baht recovered through one referral: below ten billion, so the case's total over up to 99
-# referrals still fits its column (NUMERIC(14, 2)); at most two decimals (satang).
-MAX_AMOUNT_THB = Decimal("1e10")
-SATANG = Decimal("0.01")
 
 
 @dataclass
@@ -82,14 +78,7 @@ async def _complete(c: Change, cmd: CompleteReferral, principal: Principal) -> S
     if cmd.outcome is None:
         raise ValidationFailed("outcome", "Please choose an outcome.", "กรุณาเลือกผลการดำเนินการ",
                                code="REQUIRED")
-    amount = cmd.amount_recovered_thb
-    if amount is not None and (not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT_THB):
-        raise ValidationFailed("amountRecoveredThb",
-                               f"The amount must be zero or more baht, below {int(MAX_AMOUNT_THB):,}.",
-                               f"จำนวนเงินต้องไม่ติดลบ และน้อยกว่า {int(MAX_AMOUNT_THB):,} บาท", code="INVALID_AMOUNT")
-    if amount is not None and amount != amount.quantize(SATANG):
-        raise ValidationFailed("amountRecoveredThb", "The amount has at most two decimals (satang).",
-                               "จำนวนเงินมีทศนิยมได้ไม่เกินสองตำแหน่ง (สตางค์)", code="INVALID_AMOUNT")
+    amount = checked_baht("amountRecoveredThb", cmd.amount_recovered_thb)
     note = optional_text(cmd.note, "note", MAX_NOTE_CHARS, "the note", "ข้อความ")
     referral = c.referral
     referral.outcome, referral.amount_recovered_thb = cmd.outcome, amount

@@ -97,7 +97,9 @@ async def seed_demo_cases(db: Database, samples: Sequence[Sample], count: int, n
             citizen=CitizenDetails(full_name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
                                    national_id=_national_id(rng),
                                    phone=f"08{rng.randint(10_000_000, 99_999_999)}", consent=True),
-            captured_at=filed_at, file_anyway=True)
+            captured_at=filed_at, file_anyway=True,
+            amount_claimed_thb=(Decimal(sample.amount_claimed_thb)
+                                if sample.amount_claimed_thb is not None else None))
         async with UnitOfWork(db) as uow:
             case = await filing.open_case(uow, filers[username], command, filed_at, calendar, vault)
         fate = rng.choice(fates)

@@ -271,6 +271,26 @@ async def test_a_bad_amount_recovered_changes_nothing(client: httpx.AsyncClient,
     assert THAI.search(error["messageTh"])
 
 
+CLAIMED = "query($id: ID!) { case(id: $id) { amountClaimedThb } }"
+
+
+async def test_the_amount_claimed_is_kept_as_filed_and_a_bad_one_files_nothing(
+        client: httpx.AsyncClient, db: Database, tokens: Tokens) -> None:
+    volunteer = await tokens("vol.naimueang")
+    body = await gql(client, OPEN_CASE, {"input": case_input(amountClaimedThb="18000.50")}, volunteer)
+    case = body["data"]["openCase"]["case"]
+    assert (await gql(client, CLAIMED, {"id": case["id"]}, volunteer))["data"]["case"] == {
+        "amountClaimedThb": "18000.50"}
+    counts = await row_counts(db)
+    for amount in ("-1", "12.345", "1e10", "NaN"):
+        body = await gql(client, OPEN_CASE, {"input": case_input(amountClaimedThb=amount)}, volunteer)
+        error = body["data"]["openCase"]
+        assert (error["__typename"], error["code"], error["field"]) == (
+            "ValidationError", "INVALID_AMOUNT", "amountClaimedThb"), error
+        assert THAI.search(error["messageTh"])
+    assert await row_counts(db) == counts
+
+
 # --- Query shape limits ------------------------------------------------------------------------
 
 def _nested(depth_pairs: int) -> str:
