@@ -19,9 +19,12 @@ export interface CaseInput {
   categoryCode: string;
   subdistrictCode: string;
   description: string;
-  citizen: { fullName: string; nationalId: string | null; phone: string | null; consent: boolean };
-  employer: { name: string } | null;
+  citizen: { fullName: string; nationalId: string | null; phone: string | null; consent: boolean;
+             contactPreference?: string };
+  employer: { name: string; juristicId?: string | null; address?: string | null } | null;
   capturedAt: string;
+  amountClaimedThb?: string | null;
+  sharedWithVolunteers?: boolean;
 }
 
 const SESSION_KEY = "khortor.session";

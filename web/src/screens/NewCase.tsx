@@ -3,8 +3,9 @@ import { describedBy, Field, Page } from "../components";
 import { FALLBACK_CATEGORIES, ICONS, type CategoryInfo } from "../categories";
 import { errorText, nameOf, t } from "../i18n";
 import { gql } from "../lib/graphql";
-import { formatNationalId, nationalIdState } from "../lib/nationalId";
-import { hasPersonalNumbers } from "../lib/personalNumbers";
+import { parseBaht } from "../lib/amounts";
+import { digitsOf, formatNationalId, nationalIdState } from "../lib/nationalId";
+import { asciiDigits, hasPersonalNumbers } from "../lib/personalNumbers";
 import { useSignal } from "../lib/store";
 import { AREAS, CATEGORIES } from "../queries";
 import type { DuplicateWarning } from "../lib/outbox";
@@ -54,17 +55,29 @@ function useReference<T>(key: string, query: string, variables: Record<string, u
   return value;
 }
 
-type Errors = Partial<Record<"category" | "subdistrict" | "fullName" | "nationalId" | "consent" | "description" | "form", string>>;
+type Errors = Partial<Record<"category" | "subdistrict" | "fullName" | "nationalId" | "phone" | "juristicId"
+  | "amountClaimed" | "consent" | "description" | "form", string>>;
 
 const FIELD_OF: Record<string, keyof Errors> = {
   categoryCode: "category", subdistrictCode: "subdistrict", description: "description",
   "citizen.fullName": "fullName", "citizen.nationalId": "nationalId", "citizen.consent": "consent",
+  "citizen.phone": "phone", "employer.juristicId": "juristicId", amountClaimedThb: "amountClaimed",
 };
+// What the server refuses, checked before the case is queued (domain/cases/commands.py).
+const MAX_DESCRIPTION_CHARS = 5000;
+const CONTACT_PREFERENCES = ["VIA_VOLUNTEER", "PHONE", "NONE"] as const;
+
+/** A Thai phone number as people write it: 0 and 8–9 digits, or +66 / 66 and 8–9 digits. */
+function looksLikeThaiPhone(text: string): boolean {
+  const plain = asciiDigits(text).replace(/[\s().-]/g, "");
+  return /^0\d{8,9}$/.test(plain) || /^\+?66\d{8,9}$/.test(plain);
+}
 
 /** Which control to focus from the error summary. */
 const FIELD_ID: Record<string, string> = {
   category: "category-first", subdistrict: "subdistrict", fullName: "fullName", nationalId: "nationalId",
-  consent: "consent", description: "description",
+  phone: "phone", juristicId: "juristicId", amountClaimed: "amountClaimed", consent: "consent",
+  description: "description",
 };
 
 export function NewCase() {
@@ -82,6 +95,11 @@ export function NewCase() {
   const [nationalId, setNationalId] = useState("");
   const [phone, setPhone] = useState("");
   const [employer, setEmployer] = useState("");
+  const [juristicId, setJuristicId] = useState("");
+  const [employerAddress, setEmployerAddress] = useState("");
+  const [amountClaimed, setAmountClaimed] = useState("");
+  const [contactPreference, setContactPreference] = useState<string>("VIA_VOLUNTEER");
+  const [shared, setShared] = useState(false);
   const [consent, setConsent] = useState(false);
   const [description, setDescription] = useState("");
   // A national ID or phone number typed into the story: said before filing (it is not refused).
@@ -107,8 +125,12 @@ export function NewCase() {
     if (!fullName.trim()) e.fullName = t("required", { field: t("fullName") });
     if (idState === "invalid") e.nationalId = t("nationalIdInvalid");
     if (idState === "incomplete") e.nationalId = t("nationalIdIncomplete");
+    if (phone.trim() && !looksLikeThaiPhone(phone)) e.phone = t("phoneInvalid");
+    if (juristicId.trim() && nationalIdState(juristicId) !== "valid") e.juristicId = t("juristicIdInvalid");
+    if (amountClaimed.trim() && parseBaht(amountClaimed) === null) e.amountClaimed = t("amountInvalid");
     if (!consent) e.consent = t("consentRequired");
     if (!description.trim()) e.description = t("required", { field: t("description") });
+    else if (description.trim().length > MAX_DESCRIPTION_CHARS) e.description = t("descriptionTooLong", { max: "5,000" });
     return e;
   }
 
@@ -131,9 +153,12 @@ export function NewCase() {
       subdistrictCode: subdistrict,
       description: description.trim(),
       citizen: { fullName: fullName.trim(), nationalId: nationalId.trim() ? formatNationalId(nationalId).replace(/-/g, "") : null,
-                 phone: phone.trim() || null, consent },
-      employer: employer.trim() ? { name: employer.trim() } : null,
+                 phone: phone.trim() || null, consent, contactPreference },
+      employer: employer.trim() ? { name: employer.trim(), juristicId: digitsOf(juristicId) || null,
+                                    address: employerAddress.trim() || null } : null,
       capturedAt: new Date().toISOString(),
+      amountClaimedThb: amountClaimed.trim() ? parseBaht(amountClaimed) : null,
+      sharedWithVolunteers: shared,
     };
     // Into the outbox first, so nothing is lost if the line drops half-way; then send.
     const item = await outbox.enqueue(me.username, input);
@@ -253,13 +278,36 @@ export function NewCase() {
                  aria-invalid={idError ? "true" : undefined}
                  onInput={(e) => setNationalId(e.currentTarget.value)} />
         </Field>
-        <Field id="phone" label={t("phone")}>
+        <Field id="phone" label={t("phone")} error={errors.phone}>
           <input id="phone" type="tel" inputMode="tel" autocomplete="off" value={phone}
-                 onInput={(e) => setPhone(e.currentTarget.value)} />
+                 aria-describedby={describedBy("phone")} aria-invalid={errors.phone ? "true" : undefined}
+                 onInput={(e) => { setPhone(e.currentTarget.value); clear("phone"); }} />
+        </Field>
+        <Field id="contactPreference" label={t("contactPreference")}>
+          <select id="contactPreference" value={contactPreference}
+                  onChange={(e) => setContactPreference(e.currentTarget.value)}>
+            {CONTACT_PREFERENCES.map((c) => <option key={c} value={c}>{t(`contact.${c}`)}</option>)}
+          </select>
         </Field>
         <Field id="employer" label={t("employerName")} hint={t("employer")}>
           <input id="employer" autocomplete="off" value={employer} aria-describedby={describedBy("employer", true)}
                  onInput={(e) => setEmployer(e.currentTarget.value)} />
+        </Field>
+        {employer.trim() && <>
+          <Field id="juristicId" label={t("juristicId")} hint={t("juristicIdHint")} error={errors.juristicId}>
+            <input id="juristicId" inputMode="numeric" autocomplete="off" maxLength={17} value={juristicId}
+                   aria-describedby={describedBy("juristicId", true)} aria-invalid={errors.juristicId ? "true" : undefined}
+                   onInput={(e) => { setJuristicId(e.currentTarget.value); clear("juristicId"); }} />
+          </Field>
+          <Field id="employerAddress" label={t("employerAddress")}>
+            <textarea id="employerAddress" rows={2} value={employerAddress}
+                      onInput={(e) => setEmployerAddress(e.currentTarget.value)} />
+          </Field>
+        </>}
+        <Field id="amountClaimed" label={t("amountClaimed")} hint={t("amountHint")} error={errors.amountClaimed}>
+          <input id="amountClaimed" inputMode="decimal" autocomplete="off" value={amountClaimed}
+                 aria-describedby={describedBy("amountClaimed", true)} aria-invalid={errors.amountClaimed ? "true" : undefined}
+                 onInput={(e) => { setAmountClaimed(e.currentTarget.value); clear("amountClaimed"); }} />
         </Field>
 
         <Field id="description" label={t("description")} hint={t("descriptionHint")} error={errors.description}>
@@ -269,6 +317,11 @@ export function NewCase() {
                     onInput={(e) => { setDescription(e.currentTarget.value); clear("description"); }} />
           {numbersInText && <p class="warning" id="description-warn" role="status">{t("descriptionHasNumbers")}</p>}
         </Field>
+
+        <div class="field check">
+          <input id="shared" type="checkbox" checked={shared} onChange={(e) => setShared(e.currentTarget.checked)} />
+          <label for="shared">{t("shareWithArea")}</label>
+        </div>
 
         <div class={errors.consent ? "field check has-error" : "field check"}>
           <input id="consent" type="checkbox" checked={consent} aria-describedby="consent-msg"
