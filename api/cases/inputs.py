@@ -10,7 +10,7 @@ import strawberry
 
 from api.cases.types import ContactPreference
 from api.ids import code
-from domain.cases.commands import CaseFilter, CitizenDetails, EmployerDetails, OpenCase, ReferralFilter
+from domain.cases.commands import CaseFilter, CitizenDetails, EmployerDetails, OpenCase, ReferralFilter, ReferralSort
 from domain.cases.state import CaseStatus, ReferralStatus
 from domain.errors import ValidationFailed
 
@@ -114,14 +114,33 @@ class CaseFilterInput:
                           text=text, filed_by_me=self.filed_by_me)
 
 
+ReferralSortEnum = strawberry.enum(ReferralSort, name="ReferralSort",
+                                   description="The order of a list of referrals.")
+
+
 @strawberry.input(description="Narrow a list of referrals (an office's queue).")
 class ReferralFilterInput:
     org_unit_code: str | None = strawberry.field(default=None, description="Only this office's referrals.")
     status: list[ReferralStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
     overdue: bool | None = strawberry.field(default=None, description="Only overdue (true) or only on time (false).")
     include_superseded: bool = strawberry.field(default=False, description="Also redirected-away legs.")
+    category_code: list[str] | None = strawberry.field(default=None, description="Any of these problem types.")
+    district_code: str | None = strawberry.field(default=None, description="Cases of this 4-digit district.")
+    subdistrict_code: str | None = strawberry.field(default=None, description="Cases of this 6-digit sub-district.")
+    escalated: bool | None = strawberry.field(
+        default=None, description="Only escalated (level 1 or more: true) or only not escalated (false).")
+    assigned_to_me: bool = strawberry.field(default=False, description="Only those assigned to me.")
+    unassigned: bool = strawberry.field(default=False, description="Only those assigned to nobody.")
+    text: str | None = strawberry.field(default=None, description="Text in the case's description or reference.")
+    sort: ReferralSortEnum = strawberry.field(default=ReferralSort.DEADLINE, description="The order.")
 
-    def command(self) -> ReferralFilter:
+    def command(self, me: uuid.UUID | None = None) -> ReferralFilter:
         org_unit = code(self.org_unit_code) if self.org_unit_code is not None else None
+        area = self.subdistrict_code or self.district_code
+        text = (self.text or "").replace("\x00", "").strip()[:200] or None
         return ReferralFilter(org_unit_code=org_unit, statuses=tuple(self.status or ()),
-                              overdue=self.overdue, current_only=not self.include_superseded)
+                              overdue=self.overdue, current_only=not self.include_superseded,
+                              category_codes=tuple(code(c) for c in self.category_code or ()),
+                              area_code=code(area) if area else None, escalated=self.escalated,
+                              assigned_to=me if self.assigned_to_me else None,
+                              unassigned=self.unassigned, text=text, sort=ReferralSort(self.sort))

@@ -73,11 +73,12 @@ class CaseQueries:
                if referral_id else None)
         return Referral.of(row) if row else None
 
-    @strawberry.field(description="Referrals you may see, the earliest running deadline first.",
+    @strawberry.field(description="Referrals you may see; by default the earliest running "
+                                  "deadline first (`filter.sort`).",
                       permission_classes=[IsAuthenticated])
     async def referrals(self, info: Info, filter: ReferralFilterInput | None = None,
                         first: int | None = None, after: str | None = None) -> ReferralConnection:
-        f = filter.command() if filter else ReferralFilter()
+        f = filter.command(info.context.user.user_id) if filter else ReferralFilter()
         start = read_offset_cursor(after)
         rows, more = await queries.list_referrals(info.context.db, info.context.user, f,
                                                   info.context.now(), page_size(first), start)

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from domain.cases.models import ContactPreference, ReferralOutcome
 from domain.cases.state import CaseStatus, ReferralStatus
@@ -161,6 +162,15 @@ class CaseFilter:
     filed_by_me: bool = False
 
 
+class ReferralSort(StrEnum):
+    """The order of a list of referrals (a desk table's columns, issue 12)."""
+
+    DEADLINE = "DEADLINE"  # the earliest running deadline first, then the oldest: a queue
+    NEWEST = "NEWEST"
+    OLDEST = "OLDEST"
+    ESCALATION = "ESCALATION"  # the highest escalation level first, then by deadline
+
+
 @dataclass(frozen=True)
 class ReferralFilter:
     org_unit_code: str | None = None
@@ -168,3 +178,10 @@ class ReferralFilter:
     overdue: bool | None = None
     current_only: bool = True
     case_ids: tuple[uuid.UUID, ...] = field(default_factory=tuple)
+    category_codes: tuple[str, ...] = ()
+    area_code: str | None = None  # the case's province, district or sub-district
+    escalated: bool | None = None  # escalated (level 1 or more), or not
+    assigned_to: uuid.UUID | None = None  # only those assigned to this user
+    unassigned: bool = False
+    text: str | None = None  # in the case's reference or description
+    sort: ReferralSort = ReferralSort.DEADLINE

@@ -11,13 +11,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from domain.cases.commands import CaseFilter, ReferralFilter
+from domain.cases.commands import CaseFilter, ReferralFilter, ReferralSort
 from domain.cases.deadlines import DeadlineKind
 from domain.cases.models import Case, CaseEvent, CaseSequence, Escalation, Referral
 from domain.cases.routing import RoutingRule
@@ -103,9 +104,7 @@ def filtered(stmt: Select[tuple[Case]], f: CaseFilter,
             leg.case_id == Case.id, leg.org_unit_code == f.org_unit_code, leg.is_current,
         ).correlate(Case))
     if f.text:
-        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Case.description.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-                              Case.reference.ilike(pattern, escape="\\")))  # type: ignore[attr-defined]
+        stmt = stmt.where(_text_clause(f.text))
     if f.filed_by_me:
         stmt = stmt.where(Case.filed_by_id == principal.user_id)
     return stmt
@@ -132,6 +131,13 @@ async def count_cases(session: AsyncSession, principal: Principal, f: CaseFilter
     return int((await session.execute(stmt)).scalar_one())
 
 
+def _text_clause(text: str) -> ColumnElement[bool]:
+    """The text anywhere in the case's description or reference (LIKE wildcards escaped)."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(Case.description.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
+               Case.reference.ilike(pattern, escape="\\"))  # type: ignore[attr-defined]
+
+
 def _referral_query(principal: Principal, f: ReferralFilter, now: datetime) -> Select[tuple[Referral]]:
     stmt = (select(Referral).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
             .where(visibility(principal)))
@@ -145,15 +151,38 @@ def _referral_query(principal: Principal, f: ReferralFilter, now: datetime) -> S
         stmt = stmt.where(Referral.next_due_at < now)  # type: ignore[operator]
     elif f.overdue is False:
         stmt = stmt.where(or_(Referral.next_due_at.is_(None), Referral.next_due_at >= now))  # type: ignore[union-attr,operator]
+    if f.category_codes:
+        stmt = stmt.where(Case.category_code.in_(f.category_codes))  # type: ignore[attr-defined]
+    if f.area_code:
+        stmt = stmt.where(_area_clause(f.area_code))
+    if f.escalated is True:
+        stmt = stmt.where(Referral.escalation_level > 0)  # type: ignore[operator]
+    elif f.escalated is False:
+        stmt = stmt.where(Referral.escalation_level == 0)
+    if f.assigned_to is not None:
+        stmt = stmt.where(Referral.assigned_to_id == f.assigned_to)
+    if f.unassigned:
+        stmt = stmt.where(Referral.assigned_to_id.is_(None))  # type: ignore[union-attr]
+    if f.text:
+        stmt = stmt.where(_text_clause(f.text))
     return stmt
+
+
+def _referral_order(sort: ReferralSort) -> list[Any]:
+    deadline = [Referral.next_due_at.is_(None), Referral.next_due_at]  # type: ignore[union-attr]
+    if sort is ReferralSort.NEWEST:
+        return [Referral.created_at.desc(), Referral.id.desc()]  # type: ignore[attr-defined]
+    if sort is ReferralSort.OLDEST:
+        return [Referral.created_at, Referral.id]
+    if sort is ReferralSort.ESCALATION:
+        return [Referral.escalation_level.desc(), *deadline, Referral.created_at, Referral.id]  # type: ignore[attr-defined]
+    return [*deadline, Referral.created_at, Referral.id]
 
 
 async def list_referrals(session: AsyncSession, principal: Principal, f: ReferralFilter,
                          now: datetime, first: int, offset: int) -> tuple[Sequence[Referral], bool]:
-    """A queue: the earliest running deadline first, then the oldest."""
-    stmt = (_referral_query(principal, f, now)
-            .order_by(Referral.next_due_at.is_(None), Referral.next_due_at,  # type: ignore[union-attr,arg-type]
-                      Referral.created_at, Referral.id)
+    """A queue (`f.sort`; by default the earliest running deadline first, then the oldest)."""
+    stmt = (_referral_query(principal, f, now).order_by(*_referral_order(f.sort))
             .offset(offset).limit(first + 1))
     rows = (await session.execute(stmt)).scalars().all()
     return rows[:first], len(rows) > first
