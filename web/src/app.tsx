@@ -11,33 +11,10 @@ import { Queue } from "./screens/Queue";
 import { ReferralPage } from "./screens/ReferralPage";
 import { Triage } from "./screens/Triage";
 import { Volunteers } from "./screens/Volunteers";
+import { TabBar } from "./nav";
 import {
-  lastSent, navigate, notice, online, outboxItems, route, session, signOut, unread, type Me,
+  lastSent, notice, online, outboxItems, route, session, signOut, type Me,
 } from "./state";
-
-interface NavItem { path: string; label: string }
-
-function navFor(me: Me): NavItem[] {
-  switch (me.role) {
-    case "VOLUNTEER":
-      return [{ path: "/", label: t("myCases") }, { path: "/new", label: t("newCase") }];
-    case "OFFICER":
-      return [{ path: "/", label: t("queue") }];
-    case "COORDINATOR":
-      return [{ path: "/", label: t("triage") }, { path: "/referrals", label: t("provinceReferrals") },
-              { path: "/cases", label: t("cases") }, { path: "/volunteers", label: t("volunteers") }];
-    case "SUPERVISOR":
-      return [{ path: "/", label: t("dashboard") }, { path: "/cases", label: t("cases") },
-              { path: "/volunteers", label: t("volunteers") }];
-    case "MENTOR":
-      return [{ path: "/", label: t("volunteers") }, { path: "/cases", label: t("cases") }];
-    case "ADMIN":
-      return [{ path: "/", label: t("cases") }, { path: "/dashboard", label: t("dashboard") },
-              { path: "/referrals", label: t("provinceReferrals") }, { path: "/volunteers", label: t("volunteers") }];
-    default:
-      return [{ path: "/", label: t("cases") }];
-  }
-}
 
 function Home({ me }: { me: Me }) {
   switch (me.role) {
@@ -94,7 +71,6 @@ export function App() {
   const path = useSignal(route);
   const language = useSignal(lang);
   useSignal(online);
-  const unreadCount = useSignal(unread);
   const me = current?.user;
 
   useEffect(() => { document.documentElement.lang = language; }, [language]);
@@ -125,18 +101,7 @@ export function App() {
           {me && <button type="button" class="btn link" onClick={onSignOut}>{t("signOut")}</button>}
         </div>
       </header>
-      {me && (
-        <nav class="tabs" aria-label={t("appName")}>
-          {navFor(me).map((item) => (
-            <a key={item.path} href={`#${item.path}`} aria-current={path === item.path ? "page" : undefined}
-               onClick={() => navigate(item.path)}>{item.label}</a>
-          ))}
-          <a href="#/inbox" aria-current={path === "/inbox" ? "page" : undefined}>
-            {t("notifications")}
-            {unreadCount > 0 && <><span class="count" aria-hidden="true">{unreadCount}</span><span class="sr-only">, {t("unreadCount", { n: unreadCount })}</span></>}
-          </a>
-        </nav>
-      )}
+      {me && <TabBar me={me} />}
       {me && <p class="who">{me.displayName} · {term(me.role)}</p>}
       <StatusBar />
       <main id="main" tabIndex={-1}>

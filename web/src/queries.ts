@@ -45,9 +45,9 @@ const CASE_FULL = `id reference status description priority capturedAt receivedA
   subdistrict { code nameTh nameEn district { nameTh nameEn } province { code nameTh nameEn } }
   citizen { fullName nationalId phone masked mayReveal anonymised }
   employer { name juristicId }
-  filedBy { displayName }
+  filedBy { id displayName }
   referrals { id status current acceptDueAt resolveDueAt nextDueAt overdue escalationLevel reason
-    outcome amountRecoveredThb version orgUnit { code nameTh nameEn } assignedTo { displayName } }
+    outcome amountRecoveredThb completedAt version orgUnit { code nameTh nameEn } assignedTo { displayName } }
   events { ${EVENT} }`;
 
 export const CASE = `query Case($id: ID!) { case(id: $id) { ${CASE_FULL} } }`;
@@ -75,7 +75,7 @@ export const REFERRALS = `query Referrals($filter: ReferralFilterInput, $first: 
 export const REFERRAL = `query Referral($id: ID!) {
   referral(id: $id) {
     id status current acceptDueAt resolveDueAt nextDueAt overdue escalationLevel reason outcome
-    amountRecoveredThb version createdAt
+    amountRecoveredThb completedAt acceptedAt version createdAt
     orgUnit { code nameTh nameEn provinceCode }
     assignedTo { displayName }
     case { ${CASE_FULL} }

@@ -4,7 +4,7 @@ import { nameOf, t } from "../i18n";
 import { useSignal } from "../lib/store";
 import { CASE, CLOSE, ORG_UNITS, ROUTE, SATISFACTION } from "../queries";
 import { session } from "../state";
-import { CaseSummary, History, mutate, NoteForm, ReferralList, type CaseInfo } from "./CaseView";
+import { CaseSummary, History, isFiler, mutate, NoteForm, ReferralList, type CaseInfo } from "./CaseView";
 
 export function CasePage({ id }: { id: string }) {
   const me = useSignal(session)!.user;
@@ -18,16 +18,16 @@ export function CasePage({ id }: { id: string }) {
       {c && (
         <>
           <CaseSummary c={c} />
-          {me.role === "VOLUNTEER" && (c.status === "RESOLVED" || c.status === "CLOSED") && !c.satisfaction && (
+          {isFiler(me, c) && (c.status === "RESOLVED" || c.status === "CLOSED") && !c.satisfaction && (
             <SatisfactionForm c={c} onDone={q.reload} />
           )}
-          {me.role === "VOLUNTEER" && c.status === "RESOLVED" && <CloseForm c={c} onDone={q.reload} />}
+          {isFiler(me, c) && c.status === "RESOLVED" && <CloseForm c={c} onDone={q.reload} />}
           {(me.role === "COORDINATOR" || me.role === "ADMIN") && c.status === "NEW" && (
             <RouteForm c={c} onDone={q.reload} />
           )}
           <ReferralList c={c} linkable={(r) => r.current && (me.orgUnitCode === r.orgUnit.code ||
             me.role === "COORDINATOR" || me.role === "ADMIN")} />
-          <NoteForm caseId={c.id} onDone={q.reload} />
+          <NoteForm c={c} onDone={q.reload} />
           <History c={c} />
         </>
       )}

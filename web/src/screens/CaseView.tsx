@@ -1,4 +1,5 @@
 /** A case's details, referrals and history — shared by the case page and the referral page. */
+import type { ComponentChildren, JSX } from "preact";
 import { useState } from "preact/hooks";
 import { Due, Field, StatusBadge, When } from "../components";
 import { ICONS } from "../categories";
@@ -6,7 +7,8 @@ import { errorText, eventTerm, nameOf, t, term } from "../i18n";
 import { gql, isUserError, type UserError } from "../lib/graphql";
 import { useSignal } from "../lib/store";
 import { ADD_NOTE } from "../queries";
-import { session } from "../state";
+import { formatBaht } from "../lib/money";
+import { session, type Me } from "../state";
 import { CitizenIdentity, type CitizenInfo } from "./CitizenIdentity";
 
 export interface Named { code?: string; nameTh: string; nameEn: string }
@@ -14,7 +16,8 @@ export interface Named { code?: string; nameTh: string; nameEn: string }
 export interface ReferralInfo {
   id: string; status: string; current: boolean; acceptDueAt: string; resolveDueAt: string;
   nextDueAt: string | null; overdue: boolean; escalationLevel: number; reason: string | null;
-  outcome: string | null; amountRecoveredThb: string | null; version: number;
+  outcome: string | null; amountRecoveredThb: string | null; completedAt?: string | null;
+  acceptedAt?: string | null; version: number;
   orgUnit: Named & { code: string; provinceCode?: string }; assignedTo: { displayName: string } | null;
 }
 
@@ -26,11 +29,62 @@ export interface CaseInfo {
   subdistrict: Named & { code: string; district: Named | null; province: (Named & { code: string }) | null };
   citizen: CitizenInfo;
   employer: { name: string; juristicId: string | null } | null;
-  filedBy: { displayName: string } | null;
+  filedBy: { id?: string; displayName: string } | null;
   referrals: ReferralInfo[];
   events: { id: string; type: string; at: string; fromStatus: string | null; toStatus: string | null;
             note: string | null; internal: boolean; referralId: string | null;
             actor: { displayName: string } | null }[];
+}
+
+/** Deadlines run only while the office still has to act (a completed, declined or redirected
+ * referral has none: no "(in 48 days)" on a finished card). */
+const RUNNING = ["PENDING", "ACCEPTED", "ON_HOLD"];
+/** The reason is news only while it says where the referral stands: once resumed or
+ * completed, an old hold reason is stale. */
+const WITH_REASON = ["ON_HOLD", "REJECTED", "REDIRECTED"];
+
+export function isRunning(r: ReferralInfo): boolean { return RUNNING.includes(r.status); }
+export function currentReason(r: ReferralInfo): string | null {
+  return WITH_REASON.includes(r.status) ? r.reason : null;
+}
+
+/** "18,000.50 บาท" / "18,000.50 baht". */
+export function Baht({ value }: { value: string }) {
+  return <>{t("baht", { n: formatBaht(value) })}</>;
+}
+
+/** How a completed referral ended: outcome, baht recovered, when. */
+export function Completion({ r, Row }: {
+  r: ReferralInfo; Row: (p: { label: string; children: ComponentChildren }) => JSX.Element;
+}) {
+  if (r.status !== "COMPLETED") return null;
+  return (
+    <>
+      {r.outcome && <Row label={t("outcome")}>{term("outcome." + r.outcome)}</Row>}
+      {r.amountRecoveredThb && <Row label={t("amountRecovered")}><Baht value={r.amountRecoveredThb} /></Row>}
+      {r.completedAt && <Row label={t("completedAt")}><When at={r.completedAt} /></Row>}
+    </>
+  );
+}
+
+/** Who may add a note to the case, as the API decides it (domain/cases/policy.py,
+ * require_note_writer): the volunteer who filed it, a coordinator of its province, and
+ * officers of an office still responsible for one of its referrals. Mentors, supervisors
+ * and admins are not offered a form the server would refuse. */
+export function mayWriteNote(me: Me, c: CaseInfo): boolean {
+  switch (me.role) {
+    case "VOLUNTEER": return isFiler(me, c);
+    case "COORDINATOR":
+      return !!me.areaCode && me.areaCode.slice(0, 2) === (c.subdistrict.province?.code ?? c.subdistrict.code.slice(0, 2));
+    case "OFFICER":
+      return c.referrals.some((r) => r.orgUnit.code === me.orgUnitCode && r.status !== "REJECTED" && r.status !== "REDIRECTED");
+    default: return false;
+  }
+}
+
+/** The volunteer who filed the case (only they record satisfaction and close it). */
+export function isFiler(me: Me, c: CaseInfo): boolean {
+  return me.role === "VOLUNTEER" && !!c.filedBy?.id && c.filedBy.id === me.id;
 }
 
 export type MutationResult = { __typename: string } & Partial<UserError>;
@@ -68,7 +122,7 @@ export function CaseSummary({ c }: { c: CaseInfo }) {
         {c.employer && <><dt>{t("employer")}</dt><dd>{c.employer.name}</dd></>}
         {c.filedBy && <><dt>{term("VOLUNTEER")}</dt><dd>{c.filedBy.displayName}</dd></>}
         {c.outcome && <><dt>{t("outcome")}</dt><dd>{term("outcome." + c.outcome)}</dd></>}
-        {c.amountRecoveredThb && <><dt>{t("amount")}</dt><dd>{Number(c.amountRecoveredThb).toLocaleString("th-TH")}</dd></>}
+        {c.amountRecoveredThb && <><dt>{t("amountRecovered")}</dt><dd><Baht value={c.amountRecoveredThb} /></dd></>}
         {c.satisfaction && <><dt>{t("satisfaction")}</dt><dd>{"★".repeat(c.satisfaction)}{"☆".repeat(5 - c.satisfaction)} ({c.satisfaction}/5)</dd></>}
       </dl>
       <h2 class="section">{t("description")}</h2>
@@ -88,10 +142,10 @@ export function ReferralList({ c, linkable }: { c: CaseInfo; linkable?: (r: Refe
             <>
               <span class="row-main">
                 <span class="row-title">{nameOf(r.orgUnit)} ({r.orgUnit.code})</span>
-                {r.nextDueAt && <span class="row-sub">{t("deadline")}: <Due at={r.nextDueAt} overdue={r.overdue} /></span>}
+                {isRunning(r) && r.nextDueAt && <span class="row-sub">{t("deadline")}: <Due at={r.nextDueAt} overdue={r.overdue} /></span>}
                 {r.assignedTo && <span class="row-sub">{r.assignedTo.displayName}</span>}
-                {r.reason && <span class="row-sub">{t("reason")}: {r.reason}</span>}
-                {r.outcome && <span class="row-sub">{t("outcome")}: {term("outcome." + r.outcome)}</span>}
+                {currentReason(r) && <span class="row-sub">{t("reason")}: {currentReason(r)}</span>}
+                <Completion r={r} Row={SubRow} />
               </span>
               <StatusBadge status={r.status} />
             </>
@@ -105,6 +159,10 @@ export function ReferralList({ c, linkable }: { c: CaseInfo; linkable?: (r: Refe
       </ul>
     </div>
   );
+}
+
+function SubRow({ label, children }: { label: string; children: ComponentChildren }) {
+  return <span class="row-sub">{label}: {children}</span>;
 }
 
 export function History({ c }: { c: CaseInfo }) {
@@ -126,8 +184,9 @@ export function History({ c }: { c: CaseInfo }) {
   );
 }
 
-export function NoteForm({ caseId, onDone }: { caseId: string; onDone: () => void }) {
+export function NoteForm({ c, onDone }: { c: CaseInfo; onDone: () => void }) {
   const me = useSignal(session)!.user;
+  const caseId = c.id;
   const staff = me.role !== "VOLUNTEER" && me.role !== "MENTOR";
   const [text, setText] = useState("");
   const [internal, setInternal] = useState(false);
@@ -142,6 +201,7 @@ export function NoteForm({ caseId, onDone }: { caseId: string; onDone: () => voi
       onDone();
     }
   }
+  if (!mayWriteNote(me, c)) return null;
   return (
     <form class="card" onSubmit={submit}>
       <h2>{t("notes")}</h2>

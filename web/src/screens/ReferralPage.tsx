@@ -1,8 +1,11 @@
 import { useState } from "preact/hooks";
-import { Due, Field, LoadError, Loading, Page, StatusBadge, useQuery } from "../components";
+import type { ComponentChildren } from "preact";
+import { Due, Field, LoadError, Loading, Page, StatusBadge, useQuery, When } from "../components";
 import { nameOf, t, term } from "../i18n";
 import { ACCEPT, COMPLETE, HOLD, ORG_UNITS, REDIRECT, REFERRAL, REJECT, RESUME } from "../queries";
-import { CaseSummary, History, mutate, NoteForm, type CaseInfo, type ReferralInfo } from "./CaseView";
+import {
+  CaseSummary, Completion, currentReason, History, isRunning, mutate, NoteForm, type CaseInfo, type ReferralInfo,
+} from "./CaseView";
 import { parseBaht } from "../lib/amounts";
 
 type Action = "hold" | "complete" | "reject" | "redirect";
@@ -34,11 +37,12 @@ export function ReferralPage({ id }: { id: string }) {
               <StatusBadge status={r.status} />
             </p>
             <dl class="facts">
-              <dt>{t("acceptBy")}</dt><dd><Due at={r.acceptDueAt} overdue={r.overdue && r.status === "PENDING"} /></dd>
-              <dt>{t("resolveBy")}</dt><dd><Due at={r.resolveDueAt} overdue={r.overdue && r.status !== "PENDING"} /></dd>
+              {r.status === "PENDING" && <><dt>{t("acceptBy")}</dt><dd><Due at={r.acceptDueAt} overdue={r.overdue} /></dd></>}
+              {r.acceptedAt && r.status !== "PENDING" && <><dt>{t("acceptedAt")}</dt><dd><When at={r.acceptedAt} /></dd></>}
+              {isRunning(r) && <><dt>{t("resolveBy")}</dt><dd><Due at={r.resolveDueAt} overdue={r.overdue && r.status !== "PENDING"} /></dd></>}
               {r.escalationLevel > 0 && <><dt>{t("escalation")}</dt><dd>{r.escalationLevel}</dd></>}
-              {r.reason && <><dt>{t("reason")}</dt><dd>{r.reason}</dd></>}
-              {r.outcome && <><dt>{t("outcome")}</dt><dd>{term("outcome." + r.outcome)}</dd></>}
+              {currentReason(r) && <><dt>{t("reason")}</dt><dd>{currentReason(r)}</dd></>}
+              <Completion r={r} Row={FactRow} />
             </dl>
             <div role="status" aria-live="polite">
               {message && <p class={message.ok ? "ok" : "alert"}>{message.text}</p>}
@@ -66,12 +70,16 @@ export function ReferralPage({ id }: { id: string }) {
                                                   onSubmit={(v) => run(REDIRECT, v)} />}
           </div>
           <CaseSummary c={r.case} />
-          <NoteForm caseId={r.case.id} onDone={q.reload} />
+          <NoteForm c={r.case} onDone={q.reload} />
           <History c={r.case} />
         </>
       )}
     </Page>
   );
+}
+
+function FactRow({ label, children }: { label: string; children: ComponentChildren }) {
+  return <><dt>{label}</dt><dd>{children}</dd></>;
 }
 
 function ReasonForm({ label, onSubmit, onCancel }: {
