@@ -31,6 +31,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "CLOSE": ("ปิดเรื่อง", "close"),
     "ROUTE": ("ส่งต่อ", "route"),
     "RECORD_SATISFACTION": ("บันทึกความพึงพอใจ", "record satisfaction"),
+    "REQUEST_EXTENSION": ("ขอขยายกำหนดเวลา", "request an extension of"),
+    "REQUEST_EXTENSION_AGAIN": ("ขอขยายกำหนดเวลาอีกครั้ง", "request a second extension of"),
+    "DECIDE": ("พิจารณา", "decide"),
+    "extension": ("การขอขยายกำหนดเวลา", "deadline extension"),
+    "REQUESTED": ("รอพิจารณา", "awaiting a decision"),
+    "APPROVED": ("อนุมัติแล้ว", "approved"),
 }
 
 

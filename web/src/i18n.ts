@@ -1,6 +1,7 @@
 /** Words on screen, Thai first (SPEC.md section 4), with an English switch. */
 import { signal } from "./lib/store";
 import type { Lang } from "./lib/dates";
+import { terms } from "./terms";
 
 const th = {
   appName: "ข้อต่อ",
@@ -162,6 +163,26 @@ const th = {
   acceptedAt: "รับเรื่องเมื่อ",
   amountRecovered: "เงินที่ได้รับคืน",
   baht: "{n} บาท",
+  forbidden: "คุณไม่มีสิทธิ์ทำรายการนี้",
+  networkFailed: "ไม่มีสัญญาณ ยังไม่ได้บันทึก กรุณาลองอีกครั้งเมื่อออนไลน์",
+  requestFailed: "ระบบขัดข้อง ยังไม่ได้บันทึก กรุณาลองอีกครั้ง",
+  quickReasons: "เหตุผลที่พบบ่อย (แตะเพื่อเลือก แล้วแก้ไขได้)",
+  reopen: "เปิดเรื่องอีกครั้ง",
+  reopenHint: "หน่วยงานที่ดำเนินการเสร็จแล้วจะได้รับเรื่องกลับไปดำเนินการต่อ",
+  rejectCase: "ไม่รับเรื่องและปิดเรื่อง",
+  rejectCaseHint: "เรื่องจะถูกปิด อาสาสมัครแรงงานผู้แจ้งจะเห็นเหตุผลในประวัติของเรื่อง",
+  assignToMe: "รับผิดชอบเรื่องนี้",
+  assignedTo: "ผู้รับผิดชอบ",
+  notAssigned: "ยังไม่มีผู้รับผิดชอบ",
+  you: "คุณ",
+  legalDue: "กำหนดตามกฎหมาย",
+  legalDueHint: "60 วันนับจากวันรับคำร้อง ไม่หยุดนับระหว่างพักเรื่อง",
+  requestExtension: "ขอขยายกำหนดเวลา",
+  extensionDays: "จำนวนวันที่ขอขยาย (1–30 วัน)",
+  extensionDaysInvalid: "ขยายได้ 1 ถึง 30 วัน",
+  extensionSent: "ส่งคำขอขยายเวลา {n} วันแล้ว รอผู้มีอำนาจอนุมัติ",
+  extensionAsked: "ขอขยายกำหนดเวลาแล้ว",
+  sendRequest: "ส่งคำขอ",
 };
 
 type Dict = typeof th;
@@ -326,6 +347,26 @@ const en: Dict = {
   acceptedAt: "Accepted",
   amountRecovered: "Amount recovered",
   baht: "{n} baht",
+  forbidden: "You are not allowed to do this.",
+  networkFailed: "No signal: nothing was saved. Please try again when online.",
+  requestFailed: "Something went wrong; nothing was saved. Please try again.",
+  quickReasons: "Common reasons (tap one, then edit it if needed)",
+  reopen: "Reopen case",
+  reopenHint: "The offices that completed it get it back to work on.",
+  rejectCase: "Decline and close",
+  rejectCaseHint: "The case is closed; the volunteer who filed it sees the reason in its history.",
+  assignToMe: "Assign to me",
+  assignedTo: "Assigned to",
+  notAssigned: "Not assigned yet",
+  you: "you",
+  legalDue: "Legal deadline",
+  legalDueHint: "60 days from receipt; it does not pause while on hold",
+  requestExtension: "Request an extension",
+  extensionDays: "Days to add (1–30)",
+  extensionDaysInvalid: "An extension is 1 to 30 days.",
+  extensionSent: "Extension of {n} days requested; an approver decides.",
+  extensionAsked: "Extension requested",
+  sendRequest: "Send request",
 };
 
 export type Key = keyof Dict;
@@ -343,52 +384,6 @@ export function t(key: Key, vars: Record<string, string | number> = {}): string 
   const text = (lang.get() === "en" ? en : th)[key];
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ""));
 }
-
-/** Case and referral statuses, outcomes and roles, as SPEC.md section 4 names them. */
-const terms: Record<Lang, Record<string, string>> = {
-  th: {
-    NEW: "เรื่องใหม่", ROUTED: "ส่งต่อแล้ว", IN_PROGRESS: "อยู่ระหว่างดำเนินการ", RESOLVED: "แก้ไขแล้ว",
-    CLOSED: "ปิดเรื่อง", PENDING: "รอรับเรื่อง", ACCEPTED: "รับเรื่องแล้ว", ON_HOLD: "รอข้อมูล",
-    COMPLETED: "เสร็จสิ้น", REJECTED: "ไม่รับเรื่อง", REDIRECTED: "ส่งต่อหน่วยงานอื่น",
-    "outcome.RESOLVED": "แก้ไขได้", "outcome.PARTIALLY_RESOLVED": "แก้ไขได้บางส่วน",
-    "outcome.NOT_UPHELD": "ข้อร้องเรียนไม่มีมูล", "outcome.REFERRED_OUTSIDE": "ส่งต่อนอกกระทรวง",
-    "outcome.WITHDRAWN": "ผู้ขอรับบริการถอนเรื่อง",
-    VOLUNTEER: "อาสาสมัครแรงงาน", MENTOR: "พี่เลี้ยงอาสาสมัครแรงงาน",
-    COORDINATOR: "เจ้าหน้าที่สำนักงานแรงงานจังหวัด", OFFICER: "เจ้าหน้าที่", SUPERVISOR: "ผู้กำกับดูแล",
-    ADMIN: "ผู้ดูแลระบบ",
-    FILED: "แจ้งเรื่อง", HELD: "พักเรื่อง", RESUMED: "ดำเนินการต่อ", NOTE: "บันทึก",
-    STATUS_CHANGED: "เปลี่ยนสถานะ", CASE_REJECTED: "ไม่รับเรื่อง", REOPENED: "เปิดเรื่องอีกครั้ง",
-    SATISFACTION_RECORDED: "บันทึกความพึงพอใจ", "event.ROUTED": "ส่งต่อ", "event.ACCEPTED": "รับเรื่อง",
-    "event.COMPLETED": "ดำเนินการเสร็จสิ้น", "event.REJECTED": "ไม่รับเรื่อง",
-    "event.REDIRECTED": "ส่งต่อหน่วยงานอื่น", "event.CLOSED": "ปิดเรื่อง",
-    "kind.NEW_REFERRAL": "เรื่องส่งต่อใหม่", "kind.DEADLINE_WARNING": "ใกล้ครบกำหนดเวลา",
-    "kind.ESCALATION": "เกินกำหนด — ยกระดับ", "kind.ON_HOLD_REMINDER": "เตือนเรื่องที่รอข้อมูล",
-    "kind.SATISFACTION_REQUEST": "ขอให้บันทึกความพึงพอใจ", "kind.CASE_CLOSED": "ปิดเรื่องแล้ว",
-    "kind.MORNING_DIGEST": "สรุปงานประจำเช้า", "kind.EXTENSION_REQUESTED": "ขอขยายเวลา",
-    "kind.EXTENSION_DECIDED": "ผลการขอขยายเวลา", "kind.CASE_UPDATE": "ความคืบหน้าของเรื่อง",
-    "kind.BACK_TO_TRIAGE": "เรื่องกลับมารอคัดกรอง",
-  },
-  en: {
-    NEW: "New", ROUTED: "Routed", IN_PROGRESS: "In progress", RESOLVED: "Resolved", CLOSED: "Closed",
-    PENDING: "Awaiting acceptance", ACCEPTED: "Accepted", ON_HOLD: "On hold", COMPLETED: "Completed",
-    REJECTED: "Declined", REDIRECTED: "Redirected",
-    "outcome.RESOLVED": "Resolved", "outcome.PARTIALLY_RESOLVED": "Partially resolved",
-    "outcome.NOT_UPHELD": "Not upheld", "outcome.REFERRED_OUTSIDE": "Referred outside",
-    "outcome.WITHDRAWN": "Withdrawn",
-    VOLUNTEER: "Labour volunteer", MENTOR: "Mentor", COORDINATOR: "Coordinator", OFFICER: "Officer",
-    SUPERVISOR: "Supervisor", ADMIN: "Administrator",
-    FILED: "Filed", HELD: "Put on hold", RESUMED: "Resumed", NOTE: "Note", STATUS_CHANGED: "Status changed",
-    CASE_REJECTED: "Declined at triage", REOPENED: "Reopened", SATISFACTION_RECORDED: "Satisfaction recorded",
-    "event.ROUTED": "Routed", "event.ACCEPTED": "Accepted", "event.COMPLETED": "Completed",
-    "event.REJECTED": "Declined", "event.REDIRECTED": "Redirected", "event.CLOSED": "Closed",
-    "kind.NEW_REFERRAL": "New referral", "kind.DEADLINE_WARNING": "Deadline near",
-    "kind.ESCALATION": "Overdue — escalated", "kind.ON_HOLD_REMINDER": "On-hold reminder",
-    "kind.SATISFACTION_REQUEST": "Record satisfaction", "kind.CASE_CLOSED": "Case closed",
-    "kind.MORNING_DIGEST": "Morning digest", "kind.EXTENSION_REQUESTED": "Extension requested",
-    "kind.EXTENSION_DECIDED": "Extension decided", "kind.CASE_UPDATE": "Case update",
-    "kind.BACK_TO_TRIAGE": "Back at triage",
-  },
-};
 
 export function term(code: string): string {
   const table = terms[lang.get()];

@@ -75,9 +75,9 @@ export const REFERRALS = `query Referrals($filter: ReferralFilterInput, $first: 
 export const REFERRAL = `query Referral($id: ID!) {
   referral(id: $id) {
     id status current acceptDueAt resolveDueAt nextDueAt overdue escalationLevel reason outcome
-    amountRecoveredThb completedAt acceptedAt version createdAt
+    amountRecoveredThb completedAt acceptedAt version createdAt legalDueAt
     orgUnit { code nameTh nameEn provinceCode }
-    assignedTo { displayName }
+    assignedTo { displayName username }
     case { ${CASE_FULL} }
   }
 }`;
@@ -107,6 +107,8 @@ export const COMPLETE = referralMutation("completeReferral", "CompleteReferral",
   "$id: ID!, $outcome: ReferralOutcome!, $note: String, $amount: Decimal, $v: Int");
 export const REJECT = referralMutation("rejectReferral", "RejectReferral",
   "referralId: $id, reason: $reason, expectedVersion: $v", "$id: ID!, $reason: String!, $v: Int");
+export const ASSIGN = referralMutation("assignReferral", "AssignReferral",
+  "referralId: $id, expectedVersion: $v", "$id: ID!, $v: Int");
 export const REDIRECT = referralMutation("redirectReferral", "RedirectReferral",
   "referralId: $id, orgUnitCode: $unit, reason: $reason, expectedVersion: $v",
   "$id: ID!, $unit: String!, $reason: String!, $v: Int");
@@ -123,6 +125,18 @@ export const CLOSE = caseMutation("closeCase", "CloseCase",
   "caseId: $id, expectedVersion: $v", "$id: ID!, $v: Int");
 export const ROUTE = caseMutation("routeCase", "RouteCase",
   "caseId: $id, orgUnitCodes: $units, expectedVersion: $v", "$id: ID!, $units: [String!]!, $v: Int");
+export const REOPEN = caseMutation("reopenCase", "ReopenCase",
+  "caseId: $id, reason: $reason, expectedVersion: $v", "$id: ID!, $reason: String!, $v: Int");
+export const REJECT_CASE = caseMutation("rejectCase", "RejectCase",
+  "caseId: $id, reason: $reason, expectedVersion: $v", "$id: ID!, $reason: String!, $v: Int");
+/** Ask, once, to extend a referral's legal deadline by 1–30 days (an approver decides). */
+export const REQUEST_EXTENSION = `mutation RequestExtension($id: ID!, $days: Int!, $reason: String!) {
+  requestExtension(referralId: $id, days: $days, reason: $reason) {
+    __typename
+    ... on RequestExtensionSuccess { extension { referralId days status requestedAt } }
+    ${userErrorFields(false)}
+  }
+}`;
 export const ADD_NOTE = caseMutation("addNote", "AddNote",
   "caseId: $id, text: $text, internal: $internal", "$id: ID!, $text: String!, $internal: Boolean!", false);
 

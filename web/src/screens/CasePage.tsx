@@ -4,6 +4,7 @@ import { nameOf, t } from "../i18n";
 import { useSignal } from "../lib/store";
 import { CASE, CLOSE, ORG_UNITS, ROUTE, SATISFACTION } from "../queries";
 import { session } from "../state";
+import { mayRejectAtTriage, mayReopen, RejectCaseForm, ReopenForm } from "./CaseActions";
 import { CaseSummary, History, isFiler, mutate, NoteForm, ReferralList, type CaseInfo } from "./CaseView";
 
 export function CasePage({ id }: { id: string }) {
@@ -22,9 +23,11 @@ export function CasePage({ id }: { id: string }) {
             <SatisfactionForm c={c} onDone={q.reload} />
           )}
           {isFiler(me, c) && c.status === "RESOLVED" && <CloseForm c={c} onDone={q.reload} />}
+          {mayReopen(me, c) && <ReopenForm c={c} onDone={q.reload} />}
           {(me.role === "COORDINATOR" || me.role === "ADMIN") && c.status === "NEW" && (
             <RouteForm c={c} onDone={q.reload} />
           )}
+          {mayRejectAtTriage(me, c) && <RejectCaseForm c={c} onDone={q.reload} />}
           <ReferralList c={c} linkable={(r) => r.current && (me.orgUnitCode === r.orgUnit.code ||
             me.role === "COORDINATOR" || me.role === "ADMIN")} />
           <NoteForm c={c} onDone={q.reload} />

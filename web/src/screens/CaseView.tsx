@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { Due, Field, StatusBadge, When } from "../components";
 import { ICONS } from "../categories";
 import { errorText, eventTerm, nameOf, t, term } from "../i18n";
-import { gql, isUserError, type UserError } from "../lib/graphql";
+import { gql, isUserError, NetworkError, RequestError, type UserError } from "../lib/graphql";
 import { useSignal } from "../lib/store";
 import { ADD_NOTE } from "../queries";
 import { formatBaht } from "../lib/money";
@@ -18,7 +18,8 @@ export interface ReferralInfo {
   nextDueAt: string | null; overdue: boolean; escalationLevel: number; reason: string | null;
   outcome: string | null; amountRecoveredThb: string | null; completedAt?: string | null;
   acceptedAt?: string | null; version: number;
-  orgUnit: Named & { code: string; provinceCode?: string }; assignedTo: { displayName: string } | null;
+  orgUnit: Named & { code: string; provinceCode?: string };
+  assignedTo: { displayName: string; username?: string } | null; legalDueAt?: string | null;
 }
 
 export interface CaseInfo {
@@ -74,12 +75,17 @@ export function Completion({ r, Row }: {
 export function mayWriteNote(me: Me, c: CaseInfo): boolean {
   switch (me.role) {
     case "VOLUNTEER": return isFiler(me, c);
-    case "COORDINATOR":
-      return !!me.areaCode && me.areaCode.slice(0, 2) === (c.subdistrict.province?.code ?? c.subdistrict.code.slice(0, 2));
+    case "COORDINATOR": return inProvince(me, c);
     case "OFFICER":
       return c.referrals.some((r) => r.orgUnit.code === me.orgUnitCode && r.status !== "REJECTED" && r.status !== "REDIRECTED");
     default: return false;
   }
+}
+
+/** A coordinator of the case's province (domain/cases/policy.py, in_province). */
+export function inProvince(me: Me, c: CaseInfo): boolean {
+  return me.role === "COORDINATOR" && !!me.areaCode
+    && me.areaCode.slice(0, 2) === (c.subdistrict.province?.code ?? c.subdistrict.code.slice(0, 2));
 }
 
 /** The volunteer who filed the case (only they record satisfaction and close it). */
@@ -99,8 +105,19 @@ export async function mutate(query: string, variables: Record<string, unknown>):
     }
     return null;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return refusalText(error);
   }
+}
+
+/** A top-level error in words for people, never the raw GraphQL text: the API's own Thai
+ * (BAD_USER_INPUT carries `extensions.messageTh`), or what the code means. */
+export function refusalText(error: unknown): string {
+  if (error instanceof NetworkError) return t("networkFailed");
+  if (error instanceof RequestError) {
+    if (error.messageTh) return errorText({ message: error.message, messageTh: error.messageTh });
+    if (error.code === "FORBIDDEN") return t("forbidden");
+  }
+  return t("requestFailed");
 }
 
 export function CaseSummary({ c }: { c: CaseInfo }) {

@@ -2,16 +2,20 @@ import { useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 import { Due, Field, LoadError, Loading, Page, StatusBadge, useQuery, When } from "../components";
 import { nameOf, t, term } from "../i18n";
-import { ACCEPT, COMPLETE, HOLD, ORG_UNITS, REDIRECT, REFERRAL, REJECT, RESUME } from "../queries";
+import { ACCEPT, ASSIGN, COMPLETE, HOLD, ORG_UNITS, REDIRECT, REFERRAL, REJECT, RESUME } from "../queries";
+import { useSignal } from "../lib/store";
+import { session } from "../state";
+import { ExtensionForm, mayAssignToMe, mayRequestExtension, WorkFacts } from "./ReferralWork";
 import {
   CaseSummary, Completion, currentReason, History, isRunning, mutate, NoteForm, type CaseInfo, type ReferralInfo,
 } from "./CaseView";
 import { parseBaht } from "../lib/amounts";
 
-type Action = "hold" | "complete" | "reject" | "redirect";
+type Action = "hold" | "complete" | "reject" | "redirect" | "extension";
 const OUTCOMES = ["RESOLVED", "PARTIALLY_RESOLVED", "NOT_UPHELD", "REFERRED_OUTSIDE", "WITHDRAWN"];
 
 export function ReferralPage({ id }: { id: string }) {
+  const me = useSignal(session)!.user;
   const q = useQuery<{ referral: (ReferralInfo & { case: CaseInfo }) | null }>(REFERRAL, { id });
   const r = q.data?.referral;
   const [open, setOpen] = useState<Action | null>(null);
@@ -43,6 +47,7 @@ export function ReferralPage({ id }: { id: string }) {
               {r.escalationLevel > 0 && <><dt>{t("escalation")}</dt><dd>{r.escalationLevel}</dd></>}
               {currentReason(r) && <><dt>{t("reason")}</dt><dd>{currentReason(r)}</dd></>}
               <Completion r={r} Row={FactRow} />
+              <WorkFacts r={r} me={me} c={r.case} />
             </dl>
             <div role="status" aria-live="polite">
               {message && <p class={message.ok ? "ok" : "alert"}>{message.text}</p>}
@@ -57,12 +62,18 @@ export function ReferralPage({ id }: { id: string }) {
                 {(r.status === "PENDING" || r.status === "ACCEPTED") && (
                   <button class="btn secondary" type="button" onClick={() => setOpen("redirect")}>{t("redirect")}</button>
                 )}
+                {mayAssignToMe(me, r) && <button class="btn secondary" type="button" onClick={() => run(ASSIGN, {})}>{t("assignToMe")}</button>}
+                {mayRequestExtension(me, r, r.case) && (
+                  <button class="btn secondary" type="button" onClick={() => setOpen("extension")}>{t("requestExtension")}</button>
+                )}
               </div>
             )}
             {open === "hold" && <ReasonForm label={t("hold")} onCancel={() => setOpen(null)}
                                             onSubmit={(reason) => run(HOLD, { reason })} />}
             {open === "reject" && <ReasonForm label={t("reject")} onCancel={() => setOpen(null)}
                                               onSubmit={(reason) => run(REJECT, { reason })} />}
+            {open === "extension" && <ExtensionForm referralId={r.id} onCancel={() => setOpen(null)}
+                                                    onDone={(text, ok) => { setMessage({ text, ok }); setOpen(null); q.reload(); }} />}
             {open === "complete" && <CompleteForm onCancel={() => setOpen(null)}
                                                   onSubmit={(v) => run(COMPLETE, v)} />}
             {open === "redirect" && <RedirectForm province={r.orgUnit.provinceCode ?? r.orgUnit.code.split("-")[1]!}
