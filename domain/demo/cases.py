@@ -76,7 +76,9 @@ async def _principal(db: Database, username: str) -> Principal:
 async def seed_demo_cases(db: Database, samples: Sequence[Sample], count: int, now: datetime,
                           vault: Vault, seed: int = 43) -> int:
     """File `count` demo cases (see the module); how many were filed (0 when the demo
-    volunteers already have cases)."""
+    volunteers already have cases, or nothing to file)."""
+    if count <= 0 or not samples:
+        return 0
     filers = {name: await _principal(db, name) for name in VOLUNTEERS}
     async with db.read_sessions() as session:
         calendar = await load_calendar(session)
