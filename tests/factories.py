@@ -20,10 +20,12 @@ from sqlalchemy import select
 from domain.cases import filing, notes, referrals, repository
 from domain.cases.commands import AcceptReferral, AddNote, CitizenDetails, OpenCase
 from domain.cases.models import Case, Referral
+from domain.cases.notices import CASE_EVENT_JOB
 from domain.cases.state import ReferralAction
 from domain.clock.business import BANGKOK, government_calendar
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD
+from domain.outbox.models import OutboxJob
 from domain.settings import Settings
 from domain.uow import UnitOfWork
 from domain.users import repository as users
@@ -31,6 +33,7 @@ from domain.users.models import Role
 from domain.users.principal import Principal
 from domain.users.service import NewUser, create_user
 from tests.helpers import gql
+from workers import handlers
 
 # --- time ------------------------------------------------------------------------------------
 
@@ -278,3 +281,22 @@ async def file_cases_directly(db: Database, count: int, *, accept_every: int = 3
                     await notes.add_note(uow, volunteers[area],
                                          AddNote(f.case_id, "แจ้งผู้ขอรับบริการแล้ว"), now)
     return filed
+
+
+# --- jobs ------------------------------------------------------------------------------------
+
+async def run_case_event_jobs(db: Database, now: datetime) -> int:
+    """Run every `notifications.case_event` job the outbox holds, as a worker would (and
+    again, as a redelivered task would); how many notifications the first pass made."""
+    async with db.read_sessions() as session:
+        jobs = (await session.execute(select(OutboxJob).where(OutboxJob.name == CASE_EVENT_JOB)
+                                      .order_by(OutboxJob.id))).scalars().all()  # type: ignore[arg-type]
+    offset = (now - datetime.now(now.tzinfo)).total_seconds()
+    rt = handlers.Runtime(settings=Settings(database_url=db.url, clock_offset_seconds=offset), db=db)
+    made = 0
+    for job in jobs:
+        if job.done_at is None:
+            made += await handlers.run_job(rt, job.name, job.ids, job.id)
+    for job in jobs:  # a rerun of each (another worker, a redelivery) tells nobody twice
+        assert await handlers.run_job(rt, job.name, job.ids) == 0
+    return made

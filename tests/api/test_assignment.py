@@ -14,8 +14,7 @@ from domain.notifications.models import Notification
 from domain.users import repository as users
 from tests.api.cases_api import (ACCEPT_REFERRAL, COMPLETE_REFERRAL, current_referral, open_case,
                                  sign_in, succeeded)
-from tests.factories import ensure_user
-from tests.workers.test_volunteer_notices import run_case_event_jobs
+from tests.factories import ensure_user, run_case_event_jobs
 
 ASSIGN = """
 mutation($id: ID!, $to: String, $v: Int) {

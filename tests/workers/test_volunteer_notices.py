@@ -5,40 +5,21 @@ a rerun; a case back at triage tells the province's coordinators."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from domain.cases import closing
+from domain.cases.commands import ReopenCase
 from domain.cases.models import ReferralOutcome
-from domain.cases.notices import CASE_EVENT_JOB
 from domain.cases.state import ReferralAction
 from domain.db import Database
 from domain.notifications.models import Notification
-from domain.outbox.models import OutboxJob
-from domain.settings import Settings
+from domain.uow import UnitOfWork
 from domain.users import repository as users
-from tests.factories import CAL, act_directly, bkk, file_case_directly
-from workers import handlers
+from tests.factories import CAL, act_directly, bkk, file_case_directly, principal, run_case_event_jobs
 
 MONDAY = bkk(2026, 11, 23, 9)
-
-
-async def run_case_event_jobs(db: Database, now: datetime) -> int:
-    """Run every `notifications.case_event` job the outbox holds, as a worker would (and
-    again, as a redelivered task would); how many notifications the first pass made."""
-    async with db.read_sessions() as session:
-        jobs = (await session.execute(select(OutboxJob).where(OutboxJob.name == CASE_EVENT_JOB)
-                                      .order_by(OutboxJob.id))).scalars().all()  # type: ignore[arg-type]
-    offset = (now - datetime.now(now.tzinfo)).total_seconds()
-    rt = handlers.Runtime(settings=Settings(database_url=db.url, clock_offset_seconds=offset), db=db)
-    made = 0
-    for job in jobs:
-        if job.done_at is None:
-            made += await handlers.run_job(rt, job.name, job.ids, job.id)
-    for job in jobs:  # a rerun of each (another worker, a redelivery) tells nobody twice
-        assert await handlers.run_job(rt, job.name, job.ids) == 0
-    return made
 
 
 async def inbox(db: Database, username: str, case_id: uuid.UUID) -> list[Notification]:
@@ -71,8 +52,13 @@ async def test_the_volunteer_hears_each_step_of_their_referral_once(db: Database
         assert latest.kind == "CASE_UPDATE" and latest.referral_id == referral.id
         assert case.reference in latest.subject and said in latest.body_th, latest.body_th
         assert latest.body_en.startswith(f"Case {case.reference}: ")
-    # The officer who acted is not told of their own work.
-    assert [n.kind for n in await inbox(db, "dlpw.nongkhai", case.id)] == []
+    # The volunteer reopening their own case is not told of their own act.
+    now = bkk(2026, 11, 23, 15)
+    async with UnitOfWork(db) as uow:
+        await closing.reopen_case(uow, await principal(db, "vol.naimueang"),
+                                  ReopenCase(case.id, "นายจ้างยังไม่จ่ายตามที่ตกลง"), now, CAL)
+    assert await run_case_event_jobs(db, now) == 0
+    assert len(await inbox(db, "vol.naimueang", case.id)) == len(steps)
 
 
 async def test_a_declined_case_tells_the_volunteer_why_and_the_coordinators_to_triage(
