@@ -22,7 +22,9 @@ from tests.servers import khortor_env, khortor_server
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
-DIST = WEB / "dist"
+# KHORTOR_TEST_WEB_DIST: a client built elsewhere (`npx vite build --outDir DIR`), so two
+# people building at once in one tree do not test each other's half-written build.
+DIST = Path(os.environ.get("KHORTOR_TEST_WEB_DIST", WEB / "dist"))
 CHROMIUM = os.environ.get("KHORTOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-gpu"]
