@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
 
-from api.cases.inputs import CaseFilterInput
+from api.cases.inputs import CaseFilterInput, instant_problem
 from api.context import Info
-from api.errors import NotFoundError, ValidationError
+from api.errors import NotFoundError, ValidationError, bad_input
 from api.ids import id_or_nil, optional_code
 from api.permissions import IsAuthenticated, roles
 from api.stats.inputs import ExportCsvInput, VolunteerActivityFilterInput
@@ -38,12 +39,22 @@ class StatsQueries:
     @strawberry.field(description="Cases and referrals in your scope, grouped by the given dimensions "
                                   "(none: one row for everything). Supervisors, coordinators, admins.",
                       permission_classes=READERS)
-    async def case_stats(self, info: Info, group_by: list[CaseDimension],
-                         filter: CaseFilterInput | None = None) -> CaseStats:
+    async def case_stats(
+            self, info: Info, group_by: list[CaseDimension], filter: CaseFilterInput | None = None,
+            filed_from: Annotated[datetime | None, strawberry.argument(
+                description="Only cases received from this moment (inclusive): a period's start.")] = None,
+            filed_to: Annotated[datetime | None, strawberry.argument(
+                description="Only cases received before this moment (exclusive).")] = None,
+    ) -> CaseStats:
         ctx = info.context
         if len(group_by) > 4:
             raise _bad("Group by at most 4 dimensions.")
-        stats = await service.case_stats(ctx.db, ctx.user, _filter(filter), group_by, ctx.now(), ctx.calendar)
+        for name, value in (("filedFrom", filed_from), ("filedTo", filed_to)):
+            problem = instant_problem(value)
+            if problem is not None:
+                raise bad_input(f"`{name}` {problem[0]}.", f"`{name}` {problem[1]}")
+        stats = await service.case_stats(ctx.db, ctx.user, _filter(filter), group_by, ctx.now(), ctx.calendar,
+                                         filed_from, filed_to)
         return CaseStats.of(stats)
 
     @strawberry.field(description="Per labour volunteer in your scope: cases filed, open cases, last "

@@ -77,6 +77,11 @@ class CaseStatsRow:
     satisfaction_count: int = strawberry.field(description="Cases with a recorded satisfaction score.")
     mean_satisfaction: float | None = strawberry.field(
         description="Mean satisfaction (1–5) of those cases; null when none was recorded.")
+    overdue_referral_count: int = strawberry.field(
+        description="Referrals (current legs, not cases) whose running deadline — acceptance while "
+                    "pending, resolution while accepted — has passed, as of `asOf`.")
+    escalated_open_case_count: int = strawberry.field(
+        description="Open cases (new, routed, in progress) at escalation level 1 or more.")
 
     @classmethod
     def of(cls, row: results.CaseStatsRow) -> CaseStatsRow:
@@ -95,7 +100,8 @@ class CaseStatsRow:
             p90_business_days_to_resolve=row.p90_business_days_to_resolve,
             open_by_age=OpenCasesByAge(days_0_to_7=a, days_8_to_30=b, days_31_to_60=c, over_60_days=d),
             amount_recovered_thb=row.amount_recovered_thb, satisfaction_count=row.satisfaction_count,
-            mean_satisfaction=row.mean_satisfaction)
+            mean_satisfaction=row.mean_satisfaction, overdue_referral_count=row.overdue_referral_count,
+            escalated_open_case_count=row.escalated_open_case_count)
 
 
 @strawberry.type(description="Case statistics grouped as asked, computed live from the cases you may see.")

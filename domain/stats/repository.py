@@ -125,6 +125,20 @@ def scoped(stmt: Select[Any], principal: Principal, f: CaseFilter) -> Select[Any
     return filtered(stmt.where(visibility(principal)), f, principal)  # type: ignore[arg-type]
 
 
+Period = tuple[datetime | None, datetime | None]
+NO_PERIOD: Period = (None, None)
+
+
+def in_period(stmt: Select[Any], period: Period) -> Select[Any]:
+    """Only cases received from `period[0]` (inclusive) until `period[1]` (exclusive)."""
+    start, end = period
+    if start is not None:
+        stmt = stmt.where(Case.received_at >= start)  # type: ignore[operator]
+    if end is not None:
+        stmt = stmt.where(Case.received_at < end)  # type: ignore[operator]
+    return stmt
+
+
 def sum_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -138,6 +152,7 @@ class CaseGroupFigures:
     amount_recovered_thb: Decimal = Decimal(0)
     satisfaction_sum: int = 0
     satisfaction_count: int = 0
+    escalated_open: int = 0
 
 
 @dataclass
@@ -147,6 +162,7 @@ class ReferralGroupFigures:
     accept_counted: int = 0
     resolved_on_time: int = 0
     resolve_counted: int = 0
+    overdue: int = 0
     # In office seconds; filled in SQL (PostgreSQL) or from `durations` (SQLite).
     accept_p50: float | None = None
     accept_p90: float | None = None
@@ -155,7 +171,7 @@ class ReferralGroupFigures:
 
 
 async def case_group_figures(session: AsyncSession, principal: Principal, f: CaseFilter,
-                             dims: Sequence[CaseDimension], now: datetime,
+                             dims: Sequence[CaseDimension], now: datetime, period: Period = NO_PERIOD,
                              ) -> dict[tuple[Any, ...], CaseGroupFigures]:
     dialect = _dialect(session)
     keys: list[ColumnElement[Any]] = []
@@ -192,10 +208,11 @@ async def case_group_figures(session: AsyncSession, principal: Principal, f: Cas
         sum_if(and_(is_open, received <= b60)),  # type: ignore[operator]
         amount,
         func.coalesce(func.sum(Case.satisfaction), 0), func.count(Case.satisfaction),
+        sum_if(and_(is_open, Case.escalation_level > 0)),  # type: ignore[operator]
     ).select_from(Case)
     if legs is not None:
         stmt = stmt.outerjoin(legs, legs.c.case_id == Case.id)
-    stmt = scoped(stmt, principal, f)
+    stmt = in_period(scoped(stmt, principal, f), period)
     if keys:
         stmt = stmt.group_by(*keys)
     out: dict[tuple[Any, ...], CaseGroupFigures] = {}
@@ -210,12 +227,13 @@ async def case_group_figures(session: AsyncSession, principal: Principal, f: Cas
             case_count=int(row[n]), open_by_age=(int(row[n + 1]), int(row[n + 2]),
                                                  int(row[n + 3]), int(row[n + 4])),
             amount_recovered_thb=money.quantize(Decimal("0.01")),
-            satisfaction_sum=int(row[n + 6]), satisfaction_count=int(row[n + 7]))
+            satisfaction_sum=int(row[n + 6]), satisfaction_count=int(row[n + 7]),
+            escalated_open=int(row[n + 8]))
     return out
 
 
 def _referral_base(session: AsyncSession, principal: Principal, f: CaseFilter,
-                   dims: Sequence[CaseDimension], calendar_key: str) -> tuple[Select[Any], list[ColumnElement[Any]],
+                   dims: Sequence[CaseDimension], calendar_key: str, period: Period = NO_PERIOD) -> tuple[Select[Any], list[ColumnElement[Any]],
                                                             ColumnElement[Any], ColumnElement[Any]]:
     """Referrals of the cases in scope, with group keys and office-time durations."""
     dialect = _dialect(session)
@@ -243,14 +261,15 @@ def _referral_base(session: AsyncSession, principal: Principal, f: CaseFilter,
             .outerjoin(done, and_(done.calendar_key == calendar_key, done.day_number == done_l // _DAY)))
     if CaseDimension.AGENCY in dims:
         stmt = stmt.join(OrgUnit, OrgUnit.code == Referral.org_unit_code)  # type: ignore[arg-type]
-    return scoped(stmt, principal, f), keys, to_accept, to_resolve
+    return in_period(scoped(stmt, principal, f), period), keys, to_accept, to_resolve
 
 
 async def referral_group_figures(session: AsyncSession, principal: Principal, f: CaseFilter,
                                  dims: Sequence[CaseDimension], now: datetime, calendar_key: str,
+                                 period: Period = NO_PERIOD,
                                  ) -> dict[tuple[Any, ...], ReferralGroupFigures]:
     dialect = _dialect(session)
-    base, keys, to_accept, to_resolve = _referral_base(session, principal, f, dims, calendar_key)
+    base, keys, to_accept, to_resolve = _referral_base(session, principal, f, dims, calendar_key, period)
     accepted_on_time = and_(Referral.accepted_at.is_not(None),  # type: ignore[union-attr]
                             Referral.accepted_at <= Referral.accept_due_at)  # type: ignore[operator]
     accept_counted = or_(Referral.accepted_at.is_not(None),  # type: ignore[union-attr]
@@ -260,9 +279,12 @@ async def referral_group_figures(session: AsyncSession, principal: Principal, f:
     resolve_counted = or_(Referral.completed_at.is_not(None),  # type: ignore[union-attr]
                           and_(Referral.status.in_(OPEN_REFERRAL_STATUSES),  # type: ignore[attr-defined]
                                Referral.resolve_due_at < now))
+    # Overdue now: the running deadline of a current leg has passed (the desk's `overdue` filter).
+    overdue = and_(Referral.is_current, Referral.next_due_at.is_not(None),  # type: ignore[union-attr]
+                   Referral.next_due_at < now)  # type: ignore[operator]
     figures: list[ColumnElement[Any]] = [
         func.count(), sum_if(accepted_on_time), sum_if(accept_counted),
-        sum_if(resolved_on_time), sum_if(resolve_counted)]
+        sum_if(resolved_on_time), sum_if(resolve_counted), sum_if(overdue)]
     in_sql = dialect == "postgresql"
     if in_sql:  # one sort per measure for both fractions
         fractions = literal_column("ARRAY[0.5, 0.9]::float8[]", type_=ARRAY(Float))
@@ -278,10 +300,10 @@ async def referral_group_figures(session: AsyncSession, principal: Principal, f:
         if row[n] == 0:
             continue
         g = ReferralGroupFigures(int(row[n]), int(row[n + 1]), int(row[n + 2]),
-                                 int(row[n + 3]), int(row[n + 4]))
+                                 int(row[n + 3]), int(row[n + 4]), int(row[n + 5]))
         if in_sql:
-            g.accept_p50, g.accept_p90 = row[n + 5] or (None, None)
-            g.resolve_p50, g.resolve_p90 = row[n + 6] or (None, None)
+            g.accept_p50, g.accept_p90 = row[n + 6] or (None, None)
+            g.resolve_p50, g.resolve_p90 = row[n + 7] or (None, None)
         out[tuple(row[:n])] = g
     if not in_sql:
         for key, (accept, resolve) in (await _durations(session, base, keys, to_accept, to_resolve)).items():

@@ -37,6 +37,8 @@ class CaseStatsRow:
     amount_recovered_thb: Decimal
     satisfaction_count: int
     mean_satisfaction: float | None
+    overdue_referral_count: int = 0  # current legs whose running deadline has passed
+    escalated_open_case_count: int = 0  # open cases at escalation level 1 or more
 
 
 @dataclass(frozen=True)

@@ -53,18 +53,22 @@ async def ensure_calendar(db: Database, calendar: BusinessCalendar) -> str:
 
 async def case_stats(db: Database, principal: Principal, f: CaseFilter,
                      group_by: Sequence[CaseDimension], now: datetime,
-                     calendar: BusinessCalendar) -> CaseStats:
+                     calendar: BusinessCalendar, filed_from: datetime | None = None,
+                     filed_to: datetime | None = None) -> CaseStats:
+    """Figures of the cases in scope and filter, received from `filed_from` (inclusive) until
+    `filed_to` (exclusive) when given; overdue and escalated are as of `now`."""
     require_stats_reader(principal)
+    period = (filed_from, filed_to)
     dims = rules.dimensions(group_by)
     key = await ensure_calendar(db, calendar)
 
     async def cases() -> dict[tuple[Any, ...], repository.CaseGroupFigures]:
         async with db.read_sessions() as session:
-            return await repository.case_group_figures(session, principal, f, dims, now)
+            return await repository.case_group_figures(session, principal, f, dims, now, period)
 
     async def referrals() -> dict[tuple[Any, ...], repository.ReferralGroupFigures]:
         async with db.read_sessions() as session:
-            return await repository.referral_group_figures(session, principal, f, dims, now, key)
+            return await repository.referral_group_figures(session, principal, f, dims, now, key, period)
 
     # Two statements on two connections, at the same time.
     case_figures, referral_figures = await asyncio.gather(cases(), referrals())
@@ -87,7 +91,8 @@ async def case_stats(db: Database, principal: Principal, f: CaseFilter,
             p90_business_days_to_resolve=rules.business_days(r.resolve_p90),
             open_by_age=c.open_by_age, amount_recovered_thb=c.amount_recovered_thb,
             satisfaction_count=c.satisfaction_count,
-            mean_satisfaction=rules.mean(c.satisfaction_sum, c.satisfaction_count)))
+            mean_satisfaction=rules.mean(c.satisfaction_sum, c.satisfaction_count),
+            overdue_referral_count=r.overdue, escalated_open_case_count=c.escalated_open))
     return CaseStats(group_by=dims, rows=tuple(rows), as_of=now)
 
 

@@ -44,6 +44,7 @@ from domain.cases.commands import CitizenDetails, CloseCase, OpenCase, RecordSat
 from domain.cases.models import Referral, ReferralOutcome
 from domain.cases.state import ReferralAction
 from domain.db import Database
+from domain.escalations.service import escalate_if_overdue
 from domain.jobs import Job
 from domain.settings import Settings
 from domain.stats import exports
@@ -292,6 +293,47 @@ async def test_the_filter_is_the_same_as_for_cases(client: httpx.AsyncClient, wo
     assert row["caseCount"] == 4
     (row,) = await stats(client, "sup.national", [], {"orgUnitCode": "DOE-43"})
     assert row["caseCount"] == 2  # D and G (current leg)
+
+
+PERIOD_STATS = """
+query Period($groupBy: [CaseDimension!]!, $from: DateTime, $to: DateTime) {
+  caseStats(groupBy: $groupBy, filedFrom: $from, filedTo: $to) {
+    rows { keys { code } caseCount referralCount overdueReferralCount escalatedOpenCaseCount
+           medianBusinessDaysToResolve amountRecoveredThb }
+  }
+}
+"""
+
+
+async def test_overdue_escalated_and_a_period_of_filing(client: httpx.AsyncClient, world: World) -> None:
+    """Overdue: current legs past their running deadline now (D, F, G's DOE-43 leg; B is due in
+    June). Escalated: open cases at level 1 or more (F, once the sweep has looked at it).
+    The period counts cases by when they were received, from inclusive, to exclusive."""
+    async with UnitOfWork(world.db) as uow:
+        assert await escalate_if_overdue(uow, await _referral(world.db, world.cases["F"], "OPS-43"), NOW, CAL)
+    token = await login(client, "sup.nongkhai")
+
+    async def rows(**variables: Any) -> list[dict[str, Any]]:
+        body = await gql(client, PERIOD_STATS, {"groupBy": [], **variables}, token)
+        assert "errors" not in body, body
+        found: list[dict[str, Any]] = body["data"]["caseStats"]["rows"]
+        return found
+
+    (everything,) = await rows()
+    assert (everything["overdueReferralCount"], everything["escalatedOpenCaseCount"]) == (3, 1)
+    (april,) = await rows(**{"from": "2026-04-01T00:00:00+07:00", "to": "2026-05-01T00:00:00+07:00"})
+    assert (april["caseCount"], april["referralCount"]) == (5, 5)  # H, C, A, B, D
+    assert april["overdueReferralCount"] == 1 and april["escalatedOpenCaseCount"] == 0  # D
+    assert april["medianBusinessDaysToResolve"] == 6.9375 and april["amountRecoveredThb"] == "20000.50"
+    (march,) = await rows(**{"from": "2026-03-01T00:00:00+07:00", "to": "2026-04-01T00:00:00+07:00"})
+    assert (march["caseCount"], march["referralCount"], march["overdueReferralCount"]) == (1, 2, 1)  # G
+    # H was filed at 10:00 on 1 April: a period ending then leaves it out, one starting then keeps it.
+    assert await rows(**{"from": "2026-04-01T10:00:00+07:00", "to": "2026-04-01T10:00:00+07:00"}) == []
+    by_status = {r["keys"][0]["code"]: r["caseCount"] for r in await rows(
+        groupBy=["STATUS"], **{"from": "2026-04-01T10:00:00+07:00", "to": "2026-04-01T10:00:01+07:00"})}
+    assert by_status == {"NEW": 1}
+    body = await gql(client, PERIOD_STATS, {"groupBy": [], "from": "2026-04-01T00:00:00"}, token)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # no time zone
 
 
 async def test_volunteers_and_officers_are_refused(client: httpx.AsyncClient, world: World) -> None:
