@@ -28,6 +28,8 @@ from domain.areas.models import Area
 from domain.cases import policy
 from domain.cases import repository as cases
 from domain.cases.models import Case, CaseEvent, Referral
+from domain.escalations import repository as escalations
+from domain.escalations.models import DeadlineExtension
 from domain.categories.models import Category, SlaPolicy
 from domain.db import Database
 from domain.org_units.models import Agency, OrgUnit
@@ -108,6 +110,8 @@ class Loaders:
         self.category: DataLoader[str, tuple[Category, SlaPolicy | None] | None] = DataLoader(
             self._categories)
         self.agency: DataLoader[str, Agency | None] = DataLoader(self._agencies)
+        self.extension: DataLoader[uuid.UUID, DeadlineExtension | None] = DataLoader(
+            self._by_key(escalations.extensions_of, lambda e: e.referral_id))
 
     def area_row(self, code: str) -> Maybe[Area | None]:
         return self._reference.areas.get(code) or self.area.load(code)

@@ -31,6 +31,7 @@ from api.unavailable import DatabaseUnavailable, database_unavailable
 from domain.errors import AccessDenied
 from api.calendar.mutations import CalendarMutations, CalendarQueries
 from api.escalations.mutations import EscalationMutations
+from api.escalations.queries import EscalationQueries
 from api.notifications.mutations import NotificationMutations
 from api.notifications.queries import NotificationQueries
 from api.reference.queries import ReferenceQueries
@@ -53,7 +54,7 @@ EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
 @strawberry.type(description="Everything you can read.")
 class Query(UserQueries, CaseQueries, ReferenceQueries, StatsQueries, NotificationQueries, CalendarQueries,
-            PrivacyQueries):
+            PrivacyQueries, EscalationQueries):
     pass
 
 

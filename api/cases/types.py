@@ -12,6 +12,7 @@ from strawberry.types.field import StrawberryField
 
 from api.context import Info
 from api.errors import ErrorCode, UserError
+from api.escalations.types import DeadlineExtension
 from api.loaders import then
 from api.reference.types import Area, Category, OrgUnit
 from api.users.types import User
@@ -167,6 +168,13 @@ class Referral:
     @strawberry.field(description="The office it was sent to.")
     def org_unit(self, info: Info) -> OrgUnit:
         return then(info.context.loaders.org_unit_row(self.org_unit_code), OrgUnit.of)  # type: ignore[return-value, arg-type]
+
+    @strawberry.field(description="The extension of its legal deadline asked for, if any (staff only).")
+    async def extension(self, info: Info) -> DeadlineExtension | None:
+        if self.legal_due_at is None or not policy.may_see_internal_notes(info.context.user):
+            return None  # only a legal clock is extended; volunteers and mentors see no staff matters
+        row = await info.context.loaders.extension.load(uuid.UUID(str(self.id)))
+        return DeadlineExtension.of(row) if row else None
 
     @strawberry.field(description="The officer who accepted it.")
     async def assigned_to(self, info: Info) -> User | None:

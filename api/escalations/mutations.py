@@ -8,29 +8,14 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info
+from api.escalations.types import DeadlineExtension
 from api.errors import IllegalTransitionError, NotFoundError, ValidationError
 from api.ids import id_or_nil
 from api.permissions import IsAuthenticated, roles
 from domain.escalations import service
-from domain.escalations.models import DeadlineExtension as ExtensionRow
 from domain.users.models import Role
 
 OFFICERS = [IsAuthenticated, roles(Role.OFFICER)]
-
-
-@strawberry.type(description="An extension of a referral's legal deadline (at most 30 days, once).")
-class DeadlineExtension:
-    referral_id: strawberry.ID = strawberry.field(description="The referral.")
-    days: int = strawberry.field(description="Days asked for.")
-    reason: str = strawberry.field(description="Why.")
-    status: str = strawberry.field(description="REQUESTED, APPROVED or REJECTED.")
-    requested_at: datetime = strawberry.field(description="When it was asked for.")
-    decided_at: datetime | None = strawberry.field(description="When it was decided.")
-
-    @classmethod
-    def of(cls, row: ExtensionRow) -> DeadlineExtension:
-        return cls(referral_id=strawberry.ID(str(row.referral_id)), days=row.days, reason=row.reason,
-                   status=row.status, requested_at=row.requested_at, decided_at=row.decided_at)
 
 
 @strawberry.type(description="The extension was asked for; an approver decides.")

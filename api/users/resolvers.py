@@ -33,6 +33,17 @@ class UserQueries:
         assert row is not None
         return User.of(row)
 
+    @strawberry.field(description="The active colleagues of your office (you included) to whom its "
+                                  "referrals may be assigned; empty when you work in no office.",
+                      permission_classes=[IsAuthenticated])
+    async def colleagues(self, info: Info) -> list[User]:
+        me = info.context.user
+        if me.org_unit_code is None:
+            return []
+        async with info.context.db.read_sessions() as session:
+            rows = await repository.unit_staff(session, me.org_unit_code)
+        return [User.of(r) for r in rows]
+
 
 @strawberry.type
 class UserMutations:

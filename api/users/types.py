@@ -21,12 +21,14 @@ class User:
     role: Role = strawberry.field(description="Role.")
     area_code: str | None = strawberry.field(description="The area the user is scoped to, if any.")
     org_unit_code: str | None = strawberry.field(description="The office the user works in, if any.")
+    is_extension_approver: bool = strawberry.field(
+        description="May approve or refuse extensions of legal deadlines.")
 
     @classmethod
     def of(cls, row: UserRow) -> User:
         return cls(id=strawberry.ID(str(row.id)), username=row.username,
                    display_name=row.display_name, role=Role(row.role), area_code=row.area_code,
-                   org_unit_code=row.org_unit_code)
+                   org_unit_code=row.org_unit_code, is_extension_approver=row.is_extension_approver)
 
     @strawberry.field(description="The office the user works in, if any.")
     def org_unit(self, info: Info) -> OrgUnit | None:

@@ -10,10 +10,12 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases.deadlines import DeadlineKind
-from domain.cases.models import Escalation, Referral
+from domain.cases.models import Case, Escalation, Referral
+from domain.cases.repository import visibility
 from domain.cases.state import OPEN_REFERRAL_STATUSES
-from domain.escalations.models import DeadlineExtension
+from domain.escalations.models import DeadlineExtension, ExtensionStatus
 from domain.upsert import insert_once
+from domain.users.principal import Principal
 
 
 def due_selection(now: datetime, limit: int) -> Select[tuple[uuid.UUID]]:
@@ -66,3 +68,33 @@ def fired_count_selection() -> Select[tuple[int, int]]:
 async def fired_counts(session: AsyncSession) -> dict[int, int]:
     rows = (await session.execute(fired_count_selection())).all()
     return {int(level): int(count) for level, count in rows}
+
+
+async def extensions_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[DeadlineExtension]:
+    """The extensions of these referrals (at most one each), for reading."""
+    if not referral_ids:
+        return []
+    stmt = select(DeadlineExtension).where(DeadlineExtension.referral_id.in_(list(referral_ids)))  # type: ignore[attr-defined]
+    return (await session.execute(stmt)).scalars().all()
+
+
+def _pending(principal: Principal) -> Select[tuple[Referral]]:
+    return (select(Referral)
+            .join(DeadlineExtension, DeadlineExtension.referral_id == Referral.id)  # type: ignore[arg-type]
+            .join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
+            .where(DeadlineExtension.status == ExtensionStatus.REQUESTED, visibility(principal)))
+
+
+async def pending_extensions(session: AsyncSession, principal: Principal, first: int,
+                             offset: int) -> tuple[Sequence[Referral], bool]:
+    """Referrals the principal may see whose extension waits for a decision, the oldest
+    request first."""
+    stmt = (_pending(principal).order_by(DeadlineExtension.requested_at, Referral.id)  # type: ignore[arg-type]
+            .offset(offset).limit(first + 1))
+    rows = (await session.execute(stmt)).scalars().all()
+    return rows[:first], len(rows) > first
+
+
+async def count_pending_extensions(session: AsyncSession, principal: Principal) -> int:
+    inner = _pending(principal).with_only_columns(Referral.id)  # type: ignore[arg-type]
+    return int((await session.execute(select(func.count()).select_from(inner.subquery()))).scalar_one())

@@ -15,11 +15,13 @@ class Principal:
     role: Role
     area_code: str | None = None
     org_unit_code: str | None = None
+    is_extension_approver: bool = False
 
     @classmethod
     def of(cls, user: User) -> Principal:
         return cls(user_id=user.id, username=user.username, role=Role(user.role),
-                   area_code=user.area_code, org_unit_code=user.org_unit_code)
+                   area_code=user.area_code, org_unit_code=user.org_unit_code,
+                   is_extension_approver=user.is_extension_approver)
 
     @property
     def province_code(self) -> str | None:

@@ -83,6 +83,12 @@ async def unit_officers(session: AsyncSession, org_unit_code: str, heads_only: b
     return await active_users(session, *conditions)
 
 
+async def unit_staff(session: AsyncSession, org_unit_code: str) -> list[User]:
+    """The active people who work a unit's referrals (its officers, and coordinators posted there)."""
+    return await active_users(session, User.org_unit_code == org_unit_code,
+                              User.role.in_([Role.OFFICER, Role.COORDINATOR]))  # type: ignore[attr-defined]
+
+
 async def coordinators(session: AsyncSession, province_code: str) -> list[User]:
     return await active_users(session, User.role == Role.COORDINATOR,
                               User.area_code.like(province_code + "%"))  # type: ignore[union-attr]

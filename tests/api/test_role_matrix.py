@@ -92,6 +92,8 @@ MATRIX: dict[str, Rule] = {
     "statsExport": Rule(only("MENTOR", "COORDINATOR", "SUPERVISOR", "ADMIN"), "export",
                         why="your own exports (an admin's: all)"),
     "notifications": Rule(SIGNED_IN, why="your own inbox"),
+    "colleagues": Rule(SIGNED_IN, why="your own office's people; nobody when you work in no office"),
+    "pendingExtensions": Rule(SIGNED_IN, why="empty unless you approve extensions (sup.national)"),
     "calendarChanges": Rule(SIGNED_IN),
     "holidays": Rule(SIGNED_IN),
     "accessLog": Rule(only("ADMIN"), "access_filter"),

@@ -27,7 +27,8 @@ function Home({ me }: { me: Me }) {
 }
 
 function Screen({ me, path }: { me: Me; path: string }) {
-  const [, first, id] = path.split("/");
+  // "/referrals?status=PENDING": the part after "?" belongs to the screen (its filters)
+  const [, first, id] = path.split("?")[0].split("/");
   if (first === "case" && id) return <CasePage id={id} />;
   if (first === "referral" && id) return <ReferralPage id={id} />;
   if (first === "new" && me.role === "VOLUNTEER") return <NewCase />;
