@@ -2,8 +2,10 @@
 import { signal } from "./lib/store";
 import type { Lang } from "./lib/dates";
 import { terms } from "./terms";
+import { dashboardEn, dashboardTh } from "./dashboard/words";
 
 const th = {
+  ...dashboardTh,
   appName: "ข้อต่อ",
   appTagline: "ระบบติดตามเรื่องของอาสาสมัครแรงงาน",
   skip: "ข้ามไปยังเนื้อหา",
@@ -188,6 +190,7 @@ const th = {
 type Dict = typeof th;
 
 const en: Dict = {
+  ...dashboardEn,
   appName: "Khortor",
   appTagline: "Case tracking for labour volunteers",
   skip: "Skip to content",
