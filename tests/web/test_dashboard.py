@@ -231,4 +231,6 @@ def test_supervisor_dashboard_period_drill_down_and_export(
     expect(page.get_by_role("heading", name="Open cases by sub-district")).to_be_visible()
     _settled(page)
     assert axe_violations(page) == []
+    page.set_viewport_size(PHONE)
+    shots(page, "dashboard-quarter-english-phone")
     page.get_by_role("button", name="เปลี่ยนเป็นภาษาไทย").click()

@@ -273,7 +273,7 @@ function AreaTable({ rows, level, href }: { rows: AreaRow[]; level: string; href
               </th>
               <td class="n">{num(r.open)}</td>
               <td class="area-bar-col" aria-hidden="true">
-                <span class="track"><span class="bar" style={{ width: `${(r.open / max) * 100}%` }} /></span>
+                <span class="track"><span class="abar" style={{ width: `${(r.open / max) * 100}%` }} /></span>
               </td>
               <td class="n">{num(r.cases)}</td>
               <td class="n">{num(r.overdue)}</td>
