@@ -170,7 +170,7 @@ def test_supervisor_dashboard_period_drill_down_and_export(
         expect(row.locator("td.n").nth(1)).to_have_text(str(rows[code]["caseCount"]))
     # More than ten sub-districts: the top ten, then all of them.
     expect(table.locator("tbody tr")).to_have_count(10)
-    show_all = page.get_by_role("button", name=re.compile(r"^แสดงทั้งหมด \(\d+\)$"))
+    show_all = page.get_by_role("button", name=re.compile(r"^แสดงทั้งหมด \(\d+\): เรื่องที่ยังไม่ปิดรายตำบล$"))
     total = int(re.search(r"\((\d+)\)", show_all.inner_text()).group(1))  # type: ignore[union-attr]
     show_all.click()
     expect(table.locator("tbody tr")).to_have_count(total)
@@ -234,3 +234,30 @@ def test_supervisor_dashboard_period_drill_down_and_export(
     page.set_viewport_size(PHONE)
     shots(page, "dashboard-quarter-english-phone")
     page.get_by_role("button", name="เปลี่ยนเป็นภาษาไทย").click()
+
+
+def test_national_supervisor_sees_provinces_largest_first(live_server: str, new_context: Any) -> None:
+    """The whole country: ten provinces, most open cases first, then all 77; a click opens one,
+    and the breadcrumb leads back to the country."""
+    opened = Api(live_server, "vol.michai").run(OPEN_CASE, input={  # so that one province has an open case
+        "categoryCode": "UNPAID_WAGES", "subdistrictCode": "430102", "description": "ทดสอบภาพรวมทั้งประเทศ",
+        "citizen": {"fullName": "นางทั้งประเทศ ทดสอบ", "consent": True}})["openCase"]
+    assert opened["__typename"] == "OpenCaseSuccess", opened
+    page = new_context().new_page()
+    sign_in(page, live_server, "sup.national")
+    expect(page.get_by_role("heading", name="ภาพรวม · ทั้งประเทศ", exact=True)).to_be_visible()
+    _settled(page)
+    table = page.locator(".area-table")
+    expect(page.get_by_role("heading", name="เรื่องที่ยังไม่ปิดรายจังหวัด")).to_be_visible()
+    expect(table.locator("tbody tr")).to_have_count(10)
+    page.get_by_role("button", name="แสดงทั้งหมด (77): เรื่องที่ยังไม่ปิดรายจังหวัด").click()
+    expect(table.locator("tbody tr")).to_have_count(77)
+    opens = [int(_number(t)) for t in table.locator("tbody td.n:nth-of-type(1)").all_inner_texts()]
+    assert opens == sorted(opens, reverse=True) and opens[0] > 0, opens
+    table.get_by_role("link", name="หนองคาย", exact=True).click()
+    expect(page.get_by_role("heading", name="ภาพรวม · หนองคาย", exact=True)).to_be_visible()
+    crumbs = page.get_by_role("navigation", name="พื้นที่")
+    expect(crumbs.get_by_role("listitem")).to_have_text(["ทั้งประเทศ", "หนองคาย"])
+    crumbs.get_by_role("link", name="ทั้งประเทศ").click()
+    expect(page.get_by_role("heading", name="ภาพรวม · ทั้งประเทศ", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"#/dashboard\?fy=\d{4}$"))

@@ -231,11 +231,14 @@ function Bars({ title, note, total, rows, label, color }: {
   );
 }
 
-function ShowAll({ n, all, toggle }: { n: number; all: boolean; toggle: () => void }) {
+/** "Show all (77)"; its accessible name adds the list's title (two lists may have one). */
+function ShowAll({ n, all, toggle, what }: { n: number; all: boolean; toggle: () => void; what: string }) {
   if (n <= TOP) return null;
+  const text = all ? t("dashShowTop", { n: TOP }) : t("dashShowAll", { n });
   return (
-    <button type="button" class="btn secondary small show-all" aria-expanded={all} onClick={toggle}>
-      {all ? t("dashShowTop", { n: TOP }) : t("dashShowAll", { n })}
+    <button type="button" class="btn secondary small show-all" aria-expanded={all} onClick={toggle}
+            aria-label={`${text}: ${what}`}>
+      {text}
     </button>
   );
 }
@@ -282,7 +285,7 @@ function AreaTable({ rows, level, href }: { rows: AreaRow[]; level: string; href
         </tbody>
       </table>
       <p class="muted small">{t("dashAreaOverdueNote")}</p>
-      <ShowAll n={rows.length} all={all} toggle={() => setAll(!all)} />
+      <ShowAll n={rows.length} all={all} toggle={() => setAll(!all)} what={t(AREA_TITLE[level]!)} />
     </figure>
   );
 }
@@ -340,7 +343,7 @@ function CoverageChart({ coverage }: { coverage: NonNullable<Stats["coverage"]> 
           ))}
         </tbody>
       </table>
-      <ShowAll n={coverage.areas.length} all={all} toggle={() => setAll(!all)} />
+      <ShowAll n={coverage.areas.length} all={all} toggle={() => setAll(!all)} what={t("coverage")} />
     </figure>
   );
 }
