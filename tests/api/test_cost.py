@@ -92,6 +92,7 @@ def test_no_single_operation_has_no_cost() -> None:
 # --- The web client's documents ------------------------------------------------------------
 
 _TEMPLATE = re.compile(r"(?:export )?const (\w+) = `(.*?)`;", re.S)
+_STRING = re.compile(r'(?:export )?const (\w+) = "([^"\n]*)";')  # parts a template takes in
 _USER_ERROR = "... on UserError { message messageTh code } ... on ValidationError { field }"
 
 
@@ -99,7 +100,8 @@ def web_documents() -> dict[str, str]:
     """Every document of web/src written as a template constant, its `${...}` filled in."""
     found: dict[str, str] = {}
     for path in (WEB_SRC / "queries.ts", WEB_SRC / "dashboard" / "source.ts"):
-        consts = dict(_TEMPLATE.findall(path.read_text(encoding="utf-8")))
+        source = path.read_text(encoding="utf-8")
+        consts = {**dict(_STRING.findall(source)), **dict(_TEMPLATE.findall(source))}
         for name, text in consts.items():
             for _ in range(5):
                 text = re.sub(r"\$\{(\w+)\}", lambda m: consts.get(m.group(1), m.group(0)), text)
@@ -124,15 +126,17 @@ def test_every_web_document_is_within_the_limit_at_the_largest_page(name: str,
 
 
 SOME_ID = "00000000-0000-4000-8000-000000000000"
-DASHBOARD_VARIABLES = {"filter": {"provinceCode": "43"},
-                       "open": {"provinceCode": "43", "status": ["NEW", "ROUTED", "IN_PROGRESS"]},
-                       "areaDim": ["DISTRICT"], "province": "43", "inProvince": True}
+# The dashboard as web/src/dashboard/source.ts asks for a province (43) and its districts.
+DASHBOARD_VARIABLES = {"filter": {"provinceCode": "43"}, "from": None, "to": None,
+                       "childDim": ["DISTRICT"], "withChildren": True, "province": "43",
+                       "withCoverage": True, "parent": "43", "a1": "43", "a2": None, "a3": None,
+                       "withA1": True, "withA2": False, "withA3": False}
 
 
 def _variables(name: str) -> dict[str, Any]:
     if name == "source.DASHBOARD":
         return DASHBOARD_VARIABLES
-    return {"first": MAX_PAGE, "id": SOME_ID}
+    return {"first": MAX_PAGE, "id": SOME_ID, "nationalId": "1101700230708"}  # valid, nobody's
 
 
 async def test_the_web_clients_queries_run_at_the_largest_page(client: httpx.AsyncClient,

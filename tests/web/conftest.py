@@ -49,12 +49,19 @@ def web_dist() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`khortor seed-demo` then `khortor serve` on a free loopback port, on a fresh SQLite file."""
+def live_env(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The live server's environment (a fresh SQLite file): `khortor` commands run with it act
+    on the live server's database, as an administrator's would on the server."""
     db_file = tmp_path_factory.mktemp("e2e") / "khortor-e2e.db"
-    env = khortor_env(f"sqlite+aiosqlite:///{db_file}", KHORTOR_ENV="development",
-                      KHORTOR_WEB_DIST=str(web_dist))
-    with khortor_server(env, db_file.parent / "server.log") as base:
+    return khortor_env(f"sqlite+aiosqlite:///{db_file}", KHORTOR_ENV="development",
+                       KHORTOR_WEB_DIST=str(web_dist))
+
+
+@pytest.fixture(scope="session")
+def live_server(live_env: dict[str, str]) -> Iterator[str]:
+    """`khortor seed-demo` then `khortor serve` on a free loopback port, on a fresh SQLite file."""
+    db_file = Path(live_env["KHORTOR_DATABASE_URL"].split("///", 1)[1])
+    with khortor_server(live_env, db_file.parent / "server.log") as base:
         yield base
 
 

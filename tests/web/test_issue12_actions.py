@@ -156,7 +156,7 @@ def test_the_officer_assigns_a_referral_to_themselves(live_server: str, new_cont
     text = refusal.inner_text()
     assert THAI.search(text) and "GraphQL" not in text and "Unexpected" not in text, text
     # The page reloaded: the request made elsewhere shows, and the form is gone.
-    expect(card.get_by_text("ขอขยายกำหนดเวลาแล้ว")).to_be_visible()
+    expect(card.get_by_text("รออนุมัติขยาย 10 วัน")).to_be_visible()
     expect(card.get_by_role("button", name="ขอขยายกำหนดเวลา")).to_have_count(0)
     refusal.scroll_into_view_if_needed()
     page.mouse.wheel(0, -250)
@@ -200,7 +200,7 @@ def test_the_officer_sees_the_legal_deadline_and_asks_for_an_extension(
     form.get_by_role("button", name="ส่งคำขอ").click()
 
     expect(card.get_by_text("ส่งคำขอขยายเวลา 15 วันแล้ว รอผู้มีอำนาจอนุมัติ")).to_be_visible()
-    expect(due).to_contain_text("ขอขยายกำหนดเวลาแล้ว")
+    expect(due).to_contain_text("รออนุมัติขยาย 15 วัน")
     expect(card.get_by_role("button", name="ขอขยายกำหนดเวลา")).to_have_count(0)
     events = officer.run(REFERRAL_STATE, id=referral_id)["referral"]["case"]["events"]
     assert any(e["type"] == "EXTENSION_REQUESTED" and e["referralId"] == referral_id

@@ -3,6 +3,7 @@ import { lang, setLang, t, term } from "./i18n";
 import { useSignal } from "./lib/store";
 import { CasePage } from "./screens/CasePage";
 import { Dashboard } from "./screens/Dashboard";
+import { Extensions } from "./desk/Extensions";
 import { Inbox } from "./screens/Inbox";
 import { Login } from "./screens/Login";
 import { MyCases } from "./screens/MyCases";
@@ -16,9 +17,9 @@ import {
   lastSent, notice, online, outboxItems, route, session, signOut, type Me,
 } from "./state";
 
-function Home({ me }: { me: Me }) {
+function Home({ me, query }: { me: Me; query: string }) {
   switch (me.role) {
-    case "OFFICER": return <Queue />;
+    case "OFFICER": return <Queue query={query} />;
     case "COORDINATOR": return <Triage />;
     case "SUPERVISOR": return <Dashboard />;
     case "MENTOR": return <Volunteers />;
@@ -28,16 +29,18 @@ function Home({ me }: { me: Me }) {
 
 function Screen({ me, path }: { me: Me; path: string }) {
   // "/referrals?status=PENDING": the part after "?" belongs to the screen (its filters)
-  const [, first, id] = path.split("?")[0].split("/");
+  const [pathname, query = ""] = path.split("?");
+  const [, first, id] = pathname.split("/");
   if (first === "case" && id) return <CasePage id={id} />;
   if (first === "referral" && id) return <ReferralPage id={id} />;
   if (first === "new" && me.role === "VOLUNTEER") return <NewCase />;
-  if (first === "referrals") return <Queue province />;
+  if (first === "referrals" && me.role !== "VOLUNTEER" && me.role !== "MENTOR") return <Queue province query={query} />;
+  if (first === "extensions" && me.isExtensionApprover) return <Extensions />;
   if (first === "cases") return <MyCases />;
   if (first === "dashboard") return <Dashboard />;
   if (first === "inbox") return <Inbox />;
   if (first === "volunteers" && me.role !== "VOLUNTEER" && me.role !== "OFFICER") return <Volunteers />;
-  return <Home me={me} />;
+  return <Home me={me} query={query} />;
 }
 
 function StatusBar() {

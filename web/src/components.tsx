@@ -14,14 +14,19 @@ export interface QueryState<T> {
   reload: () => void;
 }
 
-/** Run a query now and whenever its variables change; never cached on the device. */
-export function useQuery<T>(query: string, variables: Record<string, unknown> = {}): QueryState<T> {
+/** Run a query now and whenever its variables change; never cached on the device. `skip`:
+ * not now (the answer stays null and nothing is sent). */
+export function useQuery<T>(query: string, variables: Record<string, unknown> = {}, skip = false): QueryState<T> {
   const key = JSON.stringify(variables);
   const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>(
     { data: null, error: null, loading: true });
   const [tick, setTick] = useState(0);
   const isOnline = useSignal(online);
   useEffect(() => {
+    if (skip) {
+      setState({ data: null, error: null, loading: false });
+      return;
+    }
     let live = true;
     setState((s) => ({ ...s, loading: true, error: null }));
     gql<T>(query, JSON.parse(key))
@@ -31,7 +36,7 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> = 
         error: error instanceof NetworkError ? "offline" : error.message,
       })));
     return () => { live = false; };
-  }, [query, key, tick, isOnline]);
+  }, [query, key, tick, isOnline, skip]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { ...state, reload };
 }

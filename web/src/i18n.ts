@@ -3,9 +3,11 @@ import { signal } from "./lib/store";
 import type { Lang } from "./lib/dates";
 import { terms } from "./terms";
 import { dashboardEn, dashboardTh } from "./dashboard/words";
+import { deskEn, deskTh } from "./desk/words";
 
 const th = {
   ...dashboardTh,
+  ...deskTh,
   appName: "ข้อต่อ",
   appTagline: "ระบบติดตามเรื่องของอาสาสมัครแรงงาน",
   skip: "ข้ามไปยังเนื้อหา",
@@ -191,6 +193,7 @@ type Dict = typeof th;
 
 const en: Dict = {
   ...dashboardEn,
+  ...deskEn,
   appName: "Khortor",
   appTagline: "Case tracking for labour volunteers",
   skip: "Skip to content",

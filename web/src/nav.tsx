@@ -17,6 +17,7 @@ const ICON_PATHS = {
   chart: "M3 21h18M6 17v-5M11 17V5M16 17v-8M21 17v-3",
   bell: "M6 16.5V11a6 6 0 0 1 12 0v5.5l2 2H4zM10 21.5h4",
   menu: "M4 6h16M4 12h16M4 18h16",
+  clock: "M21 12a9 9 0 1 1-18 0a9 9 0 1 1 18 0zM12 7v5l3 2",
 };
 type IconName = keyof typeof ICON_PATHS;
 
@@ -34,6 +35,12 @@ interface Tab { path: string; label: Key; icon: IconName }
 const T = (path: string, label: Key, icon: IconName): Tab => ({ path, label, icon });
 
 export function tabsFor(me: Me): Tab[] {
+  const tabs = roleTabs(me);
+  // approvers (any role) decide on legal-deadline extensions
+  return me.isExtensionApprover ? [...tabs, T("/extensions", "extensions", "clock")] : tabs;
+}
+
+function roleTabs(me: Me): Tab[] {
   switch (me.role) {
     case "VOLUNTEER":
       return [T("/", "myCases", "list"), T("/new", "newCase", "plus")];
@@ -43,7 +50,8 @@ export function tabsFor(me: Me): Tab[] {
       return [T("/", "triage", "triage"), T("/referrals", "provinceReferrals", "referrals"),
               T("/cases", "cases", "folder"), T("/volunteers", "volunteers", "people")];
     case "SUPERVISOR":
-      return [T("/", "dashboard", "chart"), T("/cases", "cases", "folder"), T("/volunteers", "volunteers", "people")];
+      return [T("/", "dashboard", "chart"), T("/referrals", "provinceReferrals", "referrals"),
+              T("/cases", "cases", "folder"), T("/volunteers", "volunteers", "people")];
     case "MENTOR":
       return [T("/", "volunteers", "people"), T("/cases", "cases", "folder")];
     case "ADMIN":
@@ -85,7 +93,7 @@ function TabLink({ tab, current, badge }: { tab: Tab; current: string; badge?: n
 }
 
 export function TabBar({ me }: { me: Me }) {
-  const path = useSignal(route);
+  const path = useSignal(route).split("?")[0]!;  // a screen's filters do not change the tab
   const unreadCount = useSignal(unread);
   const wide = useWide();
   const [open, setOpen] = useState(false);

@@ -4,7 +4,7 @@ import { userErrorFields } from "./lib/graphql";
 export const LOGIN = `mutation Login($username: String!, $password: String!) {
   login(username: $username, password: $password) {
     __typename
-    ... on LoginSuccess { token user { id username displayName role areaCode orgUnitCode } }
+    ... on LoginSuccess { token user { id username displayName role areaCode orgUnitCode isExtensionApprover } }
     ... on UserError { message messageTh code }
   }
 }`;
@@ -76,9 +76,58 @@ export const REFERRAL = `query Referral($id: ID!) {
   referral(id: $id) {
     id status current acceptDueAt resolveDueAt nextDueAt overdue escalationLevel reason outcome
     amountRecoveredThb completedAt acceptedAt version createdAt legalDueAt
+    extension { status days reason decidedAt decisionNote }
     orgUnit { code nameTh nameEn provinceCode }
     assignedTo { displayName username }
     case { ${CASE_FULL} }
+  }
+}`;
+
+const DESK_ROW = `id status version nextDueAt overdue escalationLevel legalDueAt createdAt
+  orgUnit { code nameTh nameEn }
+  assignedTo { username displayName }
+  extension { status days }
+  case { id reference category { code nameTh nameEn } subdistrict { code nameTh nameEn }
+         citizen { fullName masked } }`;
+
+/** The desk table: a page of referrals, cursor-paged, with what each role needs to see. */
+export const DESK_REFERRALS = `query DeskReferrals($filter: ReferralFilterInput, $first: Int, $after: String) {
+  referrals(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { ${DESK_ROW} } }
+  }
+}`;
+
+/** The people of one's office to whom a referral may be given. */
+export const COLLEAGUES = `query Colleagues { colleagues { username displayName } }`;
+
+/** A citizen's cases by national ID: logged, counted against the hourly lookup quota. */
+export const CASES_OF_CITIZEN = `query CasesOfCitizen($nationalId: String!) {
+  casesOfCitizen(nationalId: $nationalId) {
+    __typename
+    ... on CitizenCases { cases { id reference status receivedAt category { code nameTh nameEn }
+      subdistrict { nameTh nameEn } referrals { id current status orgUnit { code } } } }
+    ${userErrorFields(false)}
+  }
+}`;
+
+/** For approvers: extensions waiting for a decision, the oldest request first. */
+export const PENDING_EXTENSIONS = `query PendingExtensions($first: Int, $after: String) {
+  pendingExtensions(first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { id legalDueAt orgUnit { code nameTh nameEn }
+      extension { days reason requestedAt status }
+      case { id reference category { code nameTh nameEn } subdistrict { nameTh nameEn } } } }
+  }
+}`;
+
+export const DECIDE_EXTENSION = `mutation DecideExtension($id: ID!, $approve: Boolean!, $note: String) {
+  decideExtension(referralId: $id, approve: $approve, note: $note) {
+    __typename
+    ... on DecideExtensionSuccess { extension { status days decidedAt } legalDueAt }
+    ${userErrorFields(false)}
   }
 }`;
 
@@ -109,6 +158,13 @@ export const REJECT = referralMutation("rejectReferral", "RejectReferral",
   "referralId: $id, reason: $reason, expectedVersion: $v", "$id: ID!, $reason: String!, $v: Int");
 export const ASSIGN = referralMutation("assignReferral", "AssignReferral",
   "referralId: $id, expectedVersion: $v", "$id: ID!, $v: Int");
+/** Give a referral to a colleague of the office (the colleague is told). */
+export const ASSIGN_TO = `mutation AssignReferralTo($id: ID!, $to: String, $v: Int) {
+  assignReferral(referralId: $id, assigneeUsername: $to, expectedVersion: $v) {
+    __typename ... on AssignReferralSuccess { referral { id status version assignedTo { username displayName } } }
+    ${userErrorFields()}
+  }
+}`;
 export const REDIRECT = referralMutation("redirectReferral", "RedirectReferral",
   "referralId: $id, orgUnitCode: $unit, reason: $reason, expectedVersion: $v",
   "$id: ID!, $unit: String!, $reason: String!, $v: Int");

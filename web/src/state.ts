@@ -13,6 +13,8 @@ export interface Me {
   role: string;
   areaCode: string | null;
   orgUnitCode: string | null;
+  /** Approves or refuses extensions of legal deadlines (absent in sessions saved before). */
+  isExtensionApprover?: boolean;
 }
 
 export interface CaseInput {

@@ -20,6 +20,8 @@ export interface ReferralInfo {
   acceptedAt?: string | null; version: number;
   orgUnit: Named & { code: string; provinceCode?: string };
   assignedTo: { displayName: string; username?: string } | null; legalDueAt?: string | null;
+  extension?: { status: string; days: number; reason: string; decidedAt: string | null;
+                decisionNote: string | null } | null;
 }
 
 export interface CaseInfo {

@@ -3,7 +3,9 @@ import { ICONS } from "../categories";
 import { nameOf, t } from "../i18n";
 import { useSignal } from "../lib/store";
 import { REFERRALS } from "../queries";
-import { session } from "../state";
+import { session, type Me } from "../state";
+import { Desk, useWide } from "../desk/Desk";
+import { parseFilters, referralFilter } from "../desk/filters";
 
 interface QueueRow {
   id: string; status: string; nextDueAt: string | null; overdue: boolean; escalationLevel: number;
@@ -12,16 +14,27 @@ interface QueueRow {
           subdistrict: { nameTh: string; nameEn: string } };
 }
 
-/** An office's open referrals, the earliest deadline first (the server's order); overdue in red. */
-export function Queue({ province }: { province?: boolean }) {
+/** An office's (or, `province`, the scope's) referrals: on a desk the table, on a phone a list,
+ * the earliest deadline first by default; both follow the filters in the route (`query`). */
+export function Queue({ province, query = "" }: { province?: boolean; query?: string }) {
   const me = useSignal(session)!.user;
-  const filter = province
-    ? { status: ["PENDING", "ACCEPTED", "ON_HOLD"] }
-    : { orgUnitCode: me.orgUnitCode, status: ["PENDING", "ACCEPTED", "ON_HOLD"] };
+  const wide = useWide();
+  const title = province ? t("provinceReferrals") : `${t("queue")}${me.orgUnitCode ? " " + me.orgUnitCode : ""}`;
+  if (wide) {
+    return <Desk me={me} base={province ? "/referrals" : "/"} query={query} title={title} ownOffice={!province} />;
+  }
+  return <QueueList me={me} province={!!province} query={query} title={title} />;
+}
+
+function QueueList({ me, province, query, title }: {
+  me: Me;
+  province: boolean; query: string; title: string;
+}) {
+  const filter = referralFilter(parseFilters(query), province ? null : me.orgUnitCode);
   const q = useQuery<{ referrals: { totalCount: number; edges: { node: QueueRow }[] } }>(REFERRALS, { filter, first: 100 });
   const rows = q.data?.referrals.edges.map((e) => e.node) ?? [];
   return (
-    <Page title={province ? t("provinceReferrals") : `${t("queue")}${me.orgUnitCode ? " " + me.orgUnitCode : ""}`}>
+    <Page title={title}>
       {q.loading && !q.data && <Loading />}
       {q.error && <LoadError error={q.error} reload={q.reload} />}
       {q.data && !rows.length && <p class="muted">{t("queueEmpty")}</p>}

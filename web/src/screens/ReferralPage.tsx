@@ -5,7 +5,8 @@ import { nameOf, t, term } from "../i18n";
 import { ACCEPT, ASSIGN, COMPLETE, HOLD, ORG_UNITS, REDIRECT, REFERRAL, REJECT, RESUME } from "../queries";
 import { useSignal } from "../lib/store";
 import { session } from "../state";
-import { ExtensionForm, mayAssignToMe, mayRequestExtension, WorkFacts } from "./ReferralWork";
+import { ExtensionDecision } from "../desk/Extensions";
+import { ExtensionForm, mayAssignToMe, mayRedirect, worksInUnit, mayRequestExtension, WorkFacts } from "./ReferralWork";
 import {
   CaseSummary, Completion, currentReason, History, isRunning, mutate, NoteForm, type CaseInfo, type ReferralInfo,
 } from "./CaseView";
@@ -18,6 +19,7 @@ export function ReferralPage({ id }: { id: string }) {
   const me = useSignal(session)!.user;
   const q = useQuery<{ referral: (ReferralInfo & { case: CaseInfo }) | null }>(REFERRAL, { id });
   const r = q.data?.referral;
+  const works = !!r && worksInUnit(me, r);
   const [open, setOpen] = useState<Action | null>(null);
   const [message, setMessage] = useState<{ text: string; ok: boolean } | null>(null);
 
@@ -54,12 +56,12 @@ export function ReferralPage({ id }: { id: string }) {
             </div>
             {r.current && (
               <div class="actions">
-                {r.status === "PENDING" && <button class="btn primary" type="button" onClick={() => run(ACCEPT, {})}>{t("accept")}</button>}
-                {r.status === "ACCEPTED" && <button class="btn primary" type="button" onClick={() => setOpen("complete")}>{t("complete")}</button>}
-                {r.status === "ACCEPTED" && <button class="btn secondary" type="button" onClick={() => setOpen("hold")}>{t("hold")}</button>}
-                {r.status === "ON_HOLD" && <button class="btn primary" type="button" onClick={() => run(RESUME, {})}>{t("resume")}</button>}
-                {r.status === "PENDING" && <button class="btn secondary" type="button" onClick={() => setOpen("reject")}>{t("reject")}</button>}
-                {(r.status === "PENDING" || r.status === "ACCEPTED") && (
+                {works && r.status === "PENDING" && <button class="btn primary" type="button" onClick={() => run(ACCEPT, {})}>{t("accept")}</button>}
+                {works && r.status === "ACCEPTED" && <button class="btn primary" type="button" onClick={() => setOpen("complete")}>{t("complete")}</button>}
+                {works && r.status === "ACCEPTED" && <button class="btn secondary" type="button" onClick={() => setOpen("hold")}>{t("hold")}</button>}
+                {works && r.status === "ON_HOLD" && <button class="btn primary" type="button" onClick={() => run(RESUME, {})}>{t("resume")}</button>}
+                {works && r.status === "PENDING" && <button class="btn secondary" type="button" onClick={() => setOpen("reject")}>{t("reject")}</button>}
+                {mayRedirect(me, r) && (r.status === "PENDING" || r.status === "ACCEPTED") && (
                   <button class="btn secondary" type="button" onClick={() => setOpen("redirect")}>{t("redirect")}</button>
                 )}
                 {mayAssignToMe(me, r) && <button class="btn secondary" type="button" onClick={() => run(ASSIGN, {})}>{t("assignToMe")}</button>}
@@ -67,6 +69,13 @@ export function ReferralPage({ id }: { id: string }) {
                   <button class="btn secondary" type="button" onClick={() => setOpen("extension")}>{t("requestExtension")}</button>
                 )}
               </div>
+            )}
+            {me.isExtensionApprover && r.extension?.status === "REQUESTED" && (
+              <section aria-labelledby="decide-title">
+                <h2 id="decide-title" class="section">{t("extensionStatus")}: {t("extensionAskedDays", { n: r.extension.days })}</h2>
+                <p>{t("extensionReason")}: {r.extension.reason}</p>
+                <ExtensionDecision referralId={r.id} reference={r.case.reference} onDone={q.reload} />
+              </section>
             )}
             {open === "hold" && <ReasonForm label={t("hold")} onCancel={() => setOpen(null)}
                                             onSubmit={(reason) => run(HOLD, { reason })} />}

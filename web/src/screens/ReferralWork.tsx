@@ -5,7 +5,7 @@
  */
 import { useState } from "preact/hooks";
 import { Due, Field, When } from "../components";
-import { errorText, t } from "../i18n";
+import { errorText, t, type Key } from "../i18n";
 import { gql, isUserError, type UserError } from "../lib/graphql";
 import { REQUEST_EXTENSION } from "../queries";
 import type { Me } from "../state";
@@ -21,8 +21,14 @@ const EXTENSION_REASONS: QuickReason[] = [
 ];
 
 /** A user of the referral's office (domain/cases/policy.py, works_in_unit). */
-function worksInUnit(me: Me, r: ReferralInfo): boolean {
+export function worksInUnit(me: Me, r: ReferralInfo): boolean {
   return (me.role === "OFFICER" || me.role === "COORDINATOR") && me.orgUnitCode === r.orgUnit.code;
+}
+
+/** The office's people; and the province's coordinators, who may redirect (policy.py). */
+export function mayRedirect(me: Me, r: ReferralInfo): boolean {
+  const province = r.orgUnit.provinceCode ?? r.orgUnit.code.split("-")[1];
+  return worksInUnit(me, r) || (me.role === "COORDINATOR" && !!province && (me.areaCode ?? "").startsWith(province));
 }
 
 /** An open, current referral of the user's office that is not theirs yet. */
@@ -45,7 +51,10 @@ export function WorkFacts({ r, me, c }: { r: ReferralInfo; me: Me; c: CaseInfo }
           <dd>
             <Due at={r.legalDueAt} overdue={new Date(r.legalDueAt).getTime() < Date.now()} />
             <br /><span class="muted small">{t("legalDueHint")}</span>
-            {asked && <><br /><span class="small">{t("extensionAsked")} <span class="nowrap">(<When at={asked.at} />)</span></span></>}
+            {r.extension
+              ? <><br /><span class="small">{t(`ext.${r.extension.status}` as Key, { n: r.extension.days })}
+                  {r.extension.decisionNote && <> · {r.extension.decisionNote}</>}</span></>
+              : asked && <><br /><span class="small">{t("extensionAsked")} <span class="nowrap">(<When at={asked.at} />)</span></span></>}
           </dd>
         </>
       )}
@@ -60,7 +69,7 @@ function extensionEvent(r: ReferralInfo, c: CaseInfo) {
 /** An officer of the office, on an open referral with a legal deadline, not asked before. */
 export function mayRequestExtension(me: Me, r: ReferralInfo, c: CaseInfo): boolean {
   return me.role === "OFFICER" && me.orgUnitCode === r.orgUnit.code && r.current && isRunning(r)
-    && !!r.legalDueAt && !extensionEvent(r, c);
+    && !!r.legalDueAt && !r.extension && !extensionEvent(r, c);
 }
 
 type ExtensionAnswer = { __typename: string; extension?: { days: number } } & Partial<UserError>;
