@@ -63,3 +63,58 @@ def test_the_form_takes_the_employer_the_amount_claimed_and_how_to_contact(
     assert case["sharedWithVolunteers"] is True
     assert case["employer"] == {"name": "บริษัท ทดสอบแบบฟอร์ม จำกัด", "juristicId": JURISTIC,
                                 "address": "99 หมู่ 3 ตำบลมีชัย อำเภอเมืองหนองคาย"}
+
+
+QUEUED_BY_AN_OLDER_CLIENT = """(item) => new Promise((resolve, reject) => {
+    const open = indexedDB.open("khortor-outbox");
+    open.onupgradeneeded = () => open.result.createObjectStore("items");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+        const db = open.result;
+        const put = db.transaction("items", "readwrite").objectStore("items").put(item, item.clientId);
+        put.onsuccess = () => { db.close(); resolve(true); };
+        put.onerror = () => reject(put.error);
+    };
+})"""
+
+
+def test_a_refused_queued_case_is_corrected_and_filed(live_server: str, admin_api: Api,
+                                                      new_context: Any, shots: Any) -> None:
+    """A case queued on the phone by a client that did not check the description's length
+    (as before issue 12) is refused when sent; the volunteer opens it, corrects it, and it is
+    filed under the same client id, with everything else they typed."""
+    page = new_context().new_page()
+    sign_in(page, live_server, "vol.michai")
+    client_id = "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b"
+    marker = "ทดสอบแก้ไขเรื่องที่ถูกปฏิเสธ"
+    page.evaluate(QUEUED_BY_AN_OLDER_CLIENT, {
+        "clientId": client_id, "owner": "vol.michai", "queuedAt": "2026-12-01T02:00:00.000Z", "attempts": 0,
+        "input": {"categoryCode": "UNPAID_WAGES", "subdistrictCode": "430102",
+                  "description": marker + " " + "ก" * 5100, "capturedAt": "2026-12-01T02:00:00.000Z",
+                  "citizen": {"fullName": "นางแก้ไข ส่งใหม่", "nationalId": None, "phone": "0812345678",
+                              "consent": True, "contactPreference": "PHONE"},
+                  "employer": {"name": "ร้านทดสอบส่งใหม่", "juristicId": None, "address": None},
+                  "amountClaimedThb": "9500", "sharedWithVolunteers": False}})
+    page.reload()
+    outbox = page.locator(".outbox")
+    outbox.get_by_role("button", name="ส่งตอนนี้").click()
+    expect(outbox.get_by_role("alert")).to_contain_text("ส่งไม่สำเร็จ")
+    shots(page, "issue12-outbox-refused")
+    outbox.get_by_role("button", name="แก้ไข").click()
+
+    description = page.get_by_label("รายละเอียดปัญหา")
+    expect(description).to_have_value(re.compile("^" + marker))
+    expect(page.get_by_label("ชื่อ-นามสกุล")).to_have_value("นางแก้ไข ส่งใหม่")
+    expect(page.get_by_label("จำนวนเงินที่เรียกร้อง (บาท)")).to_have_value("9500")
+    expect(page.get_by_role("alert").first).to_contain_text("กรุณาแก้ไขตามที่แจ้งแล้วส่งอีกครั้ง")
+    shots(page, "issue12-refused-case-in-the-form", full_page=True)
+    assert axe_violations(page) == []
+
+    description.fill(marker + " ลูกจ้างร้านค้าไม่ได้รับค่าจ้างสองเดือน")
+    page.get_by_role("button", name="บันทึกและส่งเรื่อง").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^43-"))).to_be_visible()
+    assert client_id in page.url  # the case page of the same client id
+    assert outbox_items(page) == []
+    (edge,) = admin_api.run(FILED, text=marker)["cases"]["edges"]
+    assert edge["node"]["id"] == client_id and edge["node"]["amountClaimedThb"] == "9500.00"
+    assert edge["node"]["employer"]["name"] == "ร้านทดสอบส่งใหม่"

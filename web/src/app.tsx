@@ -33,7 +33,7 @@ function Screen({ me, path }: { me: Me; path: string }) {
   const [, first, id] = pathname.split("/");
   if (first === "case" && id) return <CasePage id={id} />;
   if (first === "referral" && id) return <ReferralPage id={id} />;
-  if (first === "new" && me.role === "VOLUNTEER") return <NewCase />;
+  if (first === "new" && me.role === "VOLUNTEER") return <NewCase fix={new URLSearchParams(query).get("fix")} />;
   if (first === "referrals" && me.role !== "VOLUNTEER" && me.role !== "MENTOR") return <Queue province query={query} />;
   if (first === "extensions" && me.isExtensionApprover) return <Extensions />;
   if (first === "cases") return <MyCases />;

@@ -80,7 +80,9 @@ const FIELD_ID: Record<string, string> = {
   description: "description",
 };
 
-export function NewCase() {
+/** `fix`: the clientId of a queued case the server refused, taken back into the form to correct
+ * and send again (same clientId: nothing was filed under it). */
+export function NewCase({ fix }: { fix?: string | null } = {}) {
   const me = useSignal(session)!.user;
   const area = me.areaCode ?? "";
   const district = districtOf(me);
@@ -111,6 +113,34 @@ export function NewCase() {
   const [duplicate, setDuplicate] = useState<{ clientId: string; warning: DuplicateWarning } | null>(null);
   const summary = useRef<HTMLDivElement>(null);
   const warning = useRef<HTMLDivElement>(null);
+  const [fixing, setFixing] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!fix) return;
+    void outbox.items(me.username).then((items) => {
+      const item = items.find((i) => i.clientId === fix && i.error);
+      if (!item) return;
+      const input = item.input;
+      setFixing(item.clientId);
+      setCategory(input.categoryCode);
+      setSubdistrict(input.subdistrictCode);
+      setDescription(input.description);
+      setFullName(input.citizen.fullName);
+      setNationalId(input.citizen.nationalId ? formatNationalId(input.citizen.nationalId) : "");
+      setPhone(input.citizen.phone ?? "");
+      setConsent(input.citizen.consent);
+      setContactPreference(input.citizen.contactPreference ?? "VIA_VOLUNTEER");
+      setEmployer(input.employer?.name ?? "");
+      setJuristicId(input.employer?.juristicId ?? "");
+      setEmployerAddress(input.employer?.address ?? "");
+      setAmountClaimed(input.amountClaimedThb ?? "");
+      setShared(!!input.sharedWithVolunteers);
+      const error = item.error!;
+      const key = FIELD_OF[error.field ?? ""] ?? "form";
+      setErrors({ [key]: errorText(error), ...(key === "form" ? {} : { form: t("fixRefused") }) });
+      requestAnimationFrame(() => summary.current?.focus());
+    });
+  }, [fix]);
 
   const idState = nationalIdState(nationalId);
   // Checked as they type; "too short" only once they have tried to send.
@@ -160,8 +190,10 @@ export function NewCase() {
       amountClaimedThb: amountClaimed.trim() ? parseBaht(amountClaimed) : null,
       sharedWithVolunteers: shared,
     };
-    // Into the outbox first, so nothing is lost if the line drops half-way; then send.
-    const item = await outbox.enqueue(me.username, input);
+    // Into the outbox first, so nothing is lost if the line drops half-way; then send. A
+    // corrected item keeps its clientId: it replaces the refused one.
+    const item = await outbox.enqueue(me.username, input, fixing ?? undefined);
+    setFixing(null);
     if (online.get()) await flushOutbox();
     await settle(item.clientId);
   }

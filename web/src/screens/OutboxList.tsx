@@ -3,7 +3,7 @@ import { errorText, nameOf, t } from "../i18n";
 import { useSignal } from "../lib/store";
 import { FALLBACK_CATEGORIES, ICONS } from "../categories";
 import { When } from "../components";
-import { fileAnyway, flushing, flushOutbox, online, outbox, outboxItems } from "../state";
+import { fileAnyway, flushing, flushOutbox, navigate, online, outbox, outboxItems } from "../state";
 import { DuplicateNotice } from "./DuplicateNotice";
 
 /** The cases waiting on this phone, shown on top of "my cases". */
@@ -65,9 +65,14 @@ export function OutboxList() {
                 )}
               </div>
               {item.error && (
-                <button type="button" class="btn danger small" onClick={() => void outbox.discard(item.clientId)}>
-                  {t("discard")}
-                </button>
+                <div class="row-actions">
+                  <button type="button" class="btn primary small" onClick={() => navigate(`/new?fix=${item.clientId}`)}>
+                    {t("edit")}
+                  </button>
+                  <button type="button" class="btn danger small" onClick={() => void outbox.discard(item.clientId)}>
+                    {t("discard")}
+                  </button>
+                </div>
               )}
             </li>
           );
