@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from domain.clock.business import BANGKOK
-from domain.clock.thai import thai_date, thai_datetime
+from domain.clock.thai import english_datetime, thai_date, thai_datetime
 
 LEVEL_TH = {0: "ใกล้ครบกำหนดเวลา", 1: "เกินกำหนด (ระดับ 1)", 2: "เกินกำหนด (ระดับ 2)",
             3: "เกินกำหนด (ระดับ 3)"}
@@ -31,7 +30,7 @@ def escalation(reference: str, org_unit: str, deadline: str, level: int, due: da
         body_th=(f"เรื่องเลขที่ {reference} ที่ส่งต่อไปยัง {org_unit} {th_state} "
                  f"กำหนดเวลา{DEADLINE_TH[deadline]} {thai_datetime(due)}"),
         body_en=(f"Case {reference} at {org_unit}: {DEADLINE_EN[deadline]} deadline "
-                 f"{due.astimezone(BANGKOK):%Y-%m-%d %H:%M} (Bangkok), {en_state}."),
+                 f"{english_datetime(due)}, {en_state}."),
     )
 
 
@@ -40,7 +39,7 @@ def new_referral(reference: str, org_unit: str, accept_due: datetime) -> Message
         subject=f"[Khortor] {reference}: เรื่องใหม่ / new referral",
         body_th=f"มีเรื่องใหม่เลขที่ {reference} ส่งต่อมายัง {org_unit} กรุณารับเรื่องภายใน {thai_datetime(accept_due)}",
         body_en=f"New referral {reference} for {org_unit}; please accept it by "
-                f"{accept_due.astimezone(BANGKOK):%Y-%m-%d %H:%M} (Bangkok).",
+                f"{english_datetime(accept_due)}.",
     )
 
 

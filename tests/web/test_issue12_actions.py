@@ -11,7 +11,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.web.conftest import PHONE, Api, axe_violations
-from tests.web.test_e2e import OPEN_CASE, sign_in
+from tests.web.test_e2e import OPEN_CASE, REVEAL_LOG, sign_in
 
 DESK = {"width": 1280, "height": 800}
 BANGKOK = timezone(timedelta(hours=7))
@@ -32,6 +32,7 @@ DO = {
 REOPEN_REASON = "ผู้ขอรับบริการแจ้งว่ายังไม่ได้รับเงินตามที่ตกลง"
 TRIAGE_REASON = "เป็นเรื่องซ้ำกับเรื่องที่แจ้งไว้แล้ว"
 EXTENSION_REASON = "รอเอกสารหลักฐานจากนายจ้าง"
+TRIAGE_ID = "3100500201017"  # a valid check digit, used by no other test
 
 
 def _do(api: Api, action: str, **variables: Any) -> None:
@@ -212,3 +213,35 @@ def test_the_officer_sees_the_legal_deadline_and_asks_for_an_extension(
     page.get_by_role("button", name="Switch to English").click()
     expect(card.locator("dt:has-text('Legal deadline') + dd")).to_contain_text(str(_be_year(legal_due) - 543))
     page.get_by_role("button", name="เปลี่ยนเป็นภาษาไทย").click()
+
+
+def test_the_coordinator_reveals_the_citizen_of_a_case_in_triage(live_server: str, new_context: Any,
+                                                                 shots: Any) -> None:
+    """Back at triage, the coordinator must call the citizen: the name is whole for them, and
+    the national ID and phone are revealed for a reason, in the access log."""
+    officer = Api(live_server, "dlpw.nongkhai")
+    opened = Api(live_server, "vol.naimueang").run(OPEN_CASE, input={
+        "categoryCode": "UNPAID_WAGES", "subdistrictCode": "430101",
+        "description": "ทดสอบผู้ประสานงานดูข้อมูลเพื่อโทรคัดกรอง",
+        "citizen": {"fullName": "นายคัดกรอง โทรกลับ", "nationalId": TRIAGE_ID, "phone": "081 555 0144",
+                    "consent": True}})["openCase"]
+    case_id, referral_id = opened["case"]["id"], opened["case"]["referrals"][0]["id"]
+    _do(officer, "reject", id=referral_id, r="ไม่ใช่เรื่องของหน่วยงานนี้")
+    coordinator = Api(live_server, "ops.nongkhai")
+    assert coordinator.run(CASE_STATE, id=case_id)["case"]["status"] == "NEW"
+
+    page = new_context().new_page()
+    sign_in(page, live_server, "ops.nongkhai")
+    page.goto(f"{live_server}/#/case/{case_id}")
+    expect(page.get_by_text("นายคัดกรอง โทรกลับ")).to_be_visible()  # the name whole at triage
+    expect(page.get_by_text("x-xxxx-xxxxx-01-7")).to_be_visible()
+    page.get_by_role("button", name="แสดงเลขประจำตัวและเบอร์โทร").click()
+    page.get_by_label("เหตุผลที่ขอดูข้อมูล").select_option(label="ติดต่อผู้ขอรับบริการ")
+    page.get_by_role("button", name="แสดงข้อมูล", exact=True).click()
+    expect(page.get_by_text("3-1005-00201-01-7")).to_be_visible()
+    expect(page.get_by_text("+66815550144")).to_be_visible()
+    shots(page, "issue12-coordinator-reveal-at-triage", full_page=True)
+    assert axe_violations(page) == []
+    log = Api(live_server, "admin").run(REVEAL_LOG, caseId=case_id)["accessLog"]["edges"]
+    assert [(e["node"]["reason"], e["node"]["user"]["username"]) for e in log] == [
+        ("ติดต่อผู้ขอรับบริการ", "ops.nongkhai")]

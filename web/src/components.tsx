@@ -2,10 +2,21 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { formatDateTime, relativeDue } from "./lib/dates";
-import { gql, NetworkError } from "./lib/graphql";
+import { gql, NetworkError, RequestError } from "./lib/graphql";
 import { useSignal } from "./lib/store";
-import { lang, t, term } from "./i18n";
+import { errorText, lang, t, term } from "./i18n";
 import { online } from "./state";
+
+/** A top-level error in words for people, never the raw GraphQL text: the API's own Thai
+ * (BAD_USER_INPUT carries `extensions.messageTh`), or what the code means. */
+export function refusalText(error: unknown): string {
+  if (error instanceof NetworkError) return t("networkFailed");
+  if (error instanceof RequestError) {
+    if (error.messageTh) return errorText({ message: error.message, messageTh: error.messageTh });
+    if (error.code === "FORBIDDEN") return t("forbidden");
+  }
+  return t("requestFailed");
+}
 
 export interface QueryState<T> {
   data: T | null;
@@ -33,7 +44,7 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> = 
       .then((data) => live && setState({ data, error: null, loading: false }))
       .catch((error: Error) => live && setState((s) => ({
         data: s.data, loading: false,
-        error: error instanceof NetworkError ? "offline" : error.message,
+        error: error instanceof NetworkError ? "offline" : refusalText(error),
       })));
     return () => { live = false; };
   }, [query, key, tick, isOnline, skip]);

@@ -393,6 +393,11 @@ export function t(key: Key, vars: Record<string, string | number> = {}): string 
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ""));
 }
 
+/** A message in Thai whatever the screen's language (what is stored keeps both). */
+export function inThai(key: Key): string {
+  return th[key];
+}
+
 export function term(code: string): string {
   const table = terms[lang.get()];
   return table[code] ?? code;

@@ -5,6 +5,7 @@ import { idbStore } from "./lib/idbStore";
 import { memoryStore, Outbox, type OutboxItem, type SendResult } from "./lib/outbox";
 import { signal } from "./lib/store";
 import { OPEN_CASE, UNREAD } from "./queries";
+import { inThai as th } from "./i18n";
 
 export interface Me {
   id: string;
@@ -92,8 +93,11 @@ export async function sendCase(clientId: string, input: CaseInput, fileAnyway = 
     if (error instanceof RequestError && (error.code === "UNAUTHENTICATED" || !error.code)) {
       return { kind: "retry", reason: error.message };
     }
+    // Refused outright (a request this server cannot take): its own Thai where it gave one,
+    // never the raw GraphQL text in the outbox.
     const message = error instanceof Error ? error.message : String(error);
-    return { kind: "refused", error: { code: "REQUEST", message, messageTh: message } };
+    const messageTh = error instanceof RequestError && error.messageTh ? error.messageTh : th("requestFailed");
+    return { kind: "refused", error: { code: "REQUEST", message, messageTh } };
   }
 }
 

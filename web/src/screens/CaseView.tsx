@@ -1,10 +1,13 @@
 /** A case's details, referrals and history — shared by the case page and the referral page. */
 import type { ComponentChildren, JSX } from "preact";
 import { useState } from "preact/hooks";
-import { Due, Field, StatusBadge, When } from "../components";
+import { Due, Field, refusalText, StatusBadge, When } from "../components";
+
+/** A top-level error in words for people, never the raw GraphQL text (components.tsx). */
+export { refusalText };
 import { ICONS } from "../categories";
 import { errorText, eventTerm, nameOf, t, term } from "../i18n";
-import { gql, isUserError, NetworkError, RequestError, type UserError } from "../lib/graphql";
+import { gql, isUserError, type UserError } from "../lib/graphql";
 import { useSignal } from "../lib/store";
 import { ADD_NOTE } from "../queries";
 import { formatBaht } from "../lib/money";
@@ -109,17 +112,6 @@ export async function mutate(query: string, variables: Record<string, unknown>):
   } catch (error) {
     return refusalText(error);
   }
-}
-
-/** A top-level error in words for people, never the raw GraphQL text: the API's own Thai
- * (BAD_USER_INPUT carries `extensions.messageTh`), or what the code means. */
-export function refusalText(error: unknown): string {
-  if (error instanceof NetworkError) return t("networkFailed");
-  if (error instanceof RequestError) {
-    if (error.messageTh) return errorText({ message: error.message, messageTh: error.messageTh });
-    if (error.code === "FORBIDDEN") return t("forbidden");
-  }
-  return t("requestFailed");
 }
 
 export function CaseSummary({ c }: { c: CaseInfo }) {
