@@ -245,3 +245,9 @@ def test_the_coordinator_reveals_the_citizen_of_a_case_in_triage(live_server: st
     log = Api(live_server, "admin").run(REVEAL_LOG, caseId=case_id)["accessLog"]["edges"]
     assert [(e["node"]["reason"], e["node"]["user"]["username"]) for e in log] == [
         ("ติดต่อผู้ขอรับบริการ", "ops.nongkhai")]
+
+    # the case list does not name the office that declined it as if it still held it
+    page.goto(f"{live_server}/#/cases")
+    row = page.get_by_role("link", name=re.compile(opened["case"]["reference"]))
+    expect(row).to_be_visible()
+    expect(row).not_to_contain_text("DLPW-43")

@@ -28,7 +28,7 @@ export function CaseList({ rows }: { rows: CaseRow[] }) {
   return (
     <ul class="list" role="list">
       {rows.map((c) => {
-        const current = c.referrals.filter((r) => r.current);
+        const current = c.referrals.filter((r) => r.current && r.status !== "REJECTED");  // not an office that declined
         const due = current.find((r) => r.nextDueAt);
         return (
           <li key={c.id}>
