@@ -32,6 +32,7 @@ from domain.errors import AccessDenied
 from api.calendar.mutations import CalendarMutations, CalendarQueries
 from api.escalations.mutations import EscalationMutations
 from api.escalations.queries import EscalationQueries
+from api.audit.queries import AuditQueries
 from api.notifications.mutations import NotificationMutations
 from api.notifications.queries import NotificationQueries
 from api.reference.queries import ReferenceQueries
@@ -54,7 +55,7 @@ EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
 @strawberry.type(description="Everything you can read.")
 class Query(UserQueries, CaseQueries, ReferenceQueries, StatsQueries, NotificationQueries, CalendarQueries,
-            PrivacyQueries, EscalationQueries):
+            PrivacyQueries, EscalationQueries, AuditQueries):
     pass
 
 

@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from domain.areas.models import Area
+from domain.audit.models import AdminAuditEntry
 from domain.calendar.models import CalendarDay
 from domain.cases.models import Case, CaseEvent, CaseSequence, Escalation, Referral
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
@@ -18,6 +19,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "AccessLogEntry",
+    "AdminAuditEntry",
     "Agency",
     "Area",
     "CalendarDay",

@@ -41,6 +41,15 @@ class User(SQLModel, table=True):
     # May approve an extension of a legal deadline (the Director-General's delegate).
     is_extension_approver: bool = False
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Issue 13: a phone to reach the person, when they last signed in, and one-time codes.
+    phone: str | None = Field(default=None, max_length=20)
+    last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    deactivated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # A one-time code an admin or coordinator issued: stored hashed, valid until it expires;
+    # signing in with it obliges the user to choose a new password.
+    reset_code_hash: str | None = Field(default=None, max_length=200)
+    reset_code_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    must_change_password: bool = False
 
 
 class LoginThrottle(SQLModel, table=True):

@@ -97,6 +97,8 @@ MATRIX: dict[str, Rule] = {
     "calendarChanges": Rule(SIGNED_IN),
     "holidays": Rule(SIGNED_IN),
     "accessLog": Rule(only("ADMIN"), "access_filter"),
+    # issue 13: administration
+    "adminAuditLog": Rule(only("ADMIN")),
     "casesOfCitizen": Rule(only("COORDINATOR", "OFFICER", "ADMIN"), "citizen",
                            why="a lookup by national ID: only the cases you may see"),
     # mutations

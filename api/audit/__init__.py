@@ -1,0 +1,1 @@
+"""The admin audit log in the schema."""
