@@ -4,6 +4,7 @@ import { useSignal } from "./lib/store";
 import { CasePage } from "./screens/CasePage";
 import { Dashboard } from "./screens/Dashboard";
 import { Extensions } from "./desk/Extensions";
+import { AdminHome } from "./admin/AdminHome";
 import { Inbox } from "./screens/Inbox";
 import { Login } from "./screens/Login";
 import { MyCases } from "./screens/MyCases";
@@ -36,6 +37,9 @@ function Screen({ me, path }: { me: Me; path: string }) {
   if (first === "new" && me.role === "VOLUNTEER") return <NewCase fix={new URLSearchParams(query).get("fix")} />;
   if (first === "referrals" && me.role !== "VOLUNTEER" && me.role !== "MENTOR") return <Queue province query={query} />;
   if (first === "extensions" && me.isExtensionApprover) return <Extensions />;
+  if (first === "admin" && (me.role === "ADMIN" || me.role === "COORDINATOR")) {
+    return <AdminHome me={me} section={id} query={query} />;
+  }
   if (first === "cases") return <MyCases />;
   if (first === "dashboard") return <Dashboard />;
   if (first === "inbox") return <Inbox />;

@@ -4,10 +4,12 @@ import type { Lang } from "./lib/dates";
 import { terms } from "./terms";
 import { dashboardEn, dashboardTh } from "./dashboard/words";
 import { deskEn, deskTh } from "./desk/words";
+import { adminEn, adminTh } from "./admin/words";
 
 const th = {
   ...dashboardTh,
   ...deskTh,
+  ...adminTh,
   appName: "ข้อต่อ",
   appTagline: "ระบบติดตามเรื่องของอาสาสมัครแรงงาน",
   skip: "ข้ามไปยังเนื้อหา",
@@ -195,6 +197,7 @@ type Dict = typeof th;
 const en: Dict = {
   ...dashboardEn,
   ...deskEn,
+  ...adminEn,
   appName: "Khortor",
   appTagline: "Case tracking for labour volunteers",
   skip: "Skip to content",

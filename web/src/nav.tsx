@@ -18,6 +18,7 @@ const ICON_PATHS = {
   bell: "M6 16.5V11a6 6 0 0 1 12 0v5.5l2 2H4zM10 21.5h4",
   menu: "M4 6h16M4 12h16M4 18h16",
   clock: "M21 12a9 9 0 1 1-18 0a9 9 0 1 1 18 0zM12 7v5l3 2",
+  gear: "M12 15a3 3 0 1 0 0-6a3 3 0 1 0 0 6zM19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z",
 };
 type IconName = keyof typeof ICON_PATHS;
 
@@ -56,7 +57,8 @@ function roleTabs(me: Me): Tab[] {
       return [T("/", "volunteers", "people"), T("/cases", "cases", "folder")];
     case "ADMIN":
       return [T("/", "cases", "folder"), T("/dashboard", "dashboard", "chart"),
-              T("/referrals", "provinceReferrals", "referrals"), T("/volunteers", "volunteers", "people")];
+              T("/referrals", "provinceReferrals", "referrals"), T("/volunteers", "volunteers", "people"),
+              T("/admin", "administration", "gear")];
     default:
       return [T("/", "cases", "folder")];
   }
