@@ -35,6 +35,7 @@ from api.escalations.queries import EscalationQueries
 from api.audit.queries import AuditQueries
 from api.notifications.mutations import NotificationMutations
 from api.notifications.queries import NotificationQueries
+from api.reference.admin import ReferenceAdminMutations, ReferenceAdminQueries
 from api.reference.queries import ReferenceQueries
 from api.stats.queries import StatsMutations, StatsQueries
 from api.users.resolvers import UserMutations, UserQueries
@@ -55,13 +56,15 @@ EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
 @strawberry.type(description="Everything you can read.")
 class Query(UserQueries, CaseQueries, ReferenceQueries, StatsQueries, NotificationQueries, CalendarQueries,
-            PrivacyQueries, EscalationQueries, AuditQueries):
+            PrivacyQueries, EscalationQueries, AuditQueries,
+            ReferenceAdminQueries):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
 class Mutation(UserMutations, CaseMutations, StatsMutations, NotificationMutations, CalendarMutations,
-               EscalationMutations, PrivacyMutations):
+               EscalationMutations, PrivacyMutations,
+               ReferenceAdminMutations):
     pass
 
 

@@ -15,10 +15,11 @@ MAX_AREAS = 200
 
 @strawberry.type
 class ReferenceQueries:
-    @strawberry.field(description="Problem types with their deadlines.", permission_classes=[IsAuthenticated])
-    async def categories(self, info: Info) -> list[Category]:
+    @strawberry.field(description="Problem types with their deadlines (deactivated ones only when asked).", permission_classes=[IsAuthenticated])
+    async def categories(self, info: Info, include_inactive: bool = False) -> list[Category]:
         async with info.context.db.read_sessions() as session:
-            return [Category.of(c, s) for c, s in await repository.categories(session)]
+            return [Category.of(c, s) for c, s in await repository.categories(session)
+                    if include_inactive or c.active]
 
     @strawberry.field(description="The five agencies.", permission_classes=[IsAuthenticated])
     async def agencies(self, info: Info) -> list[Agency]:

@@ -87,10 +87,15 @@ class Category:
     priority: str = strawberry.field(description="LOW, NORMAL, HIGH or URGENT.")
     accept_business_days: int = strawberry.field(description="Business days to accept (0 = the same day).")
     resolve_business_days: int = strawberry.field(description="Business days to resolve.")
+    legal_clock: bool = strawberry.field(description="Whether DLPW referrals of it run the 60-day legal clock.")
+    active: bool = strawberry.field(description="False: deactivated, no new cases (old ones keep it).")
+    version: int = strawberry.field(description="Raised by each change; send it back to edit (optimistic).")
 
     @classmethod
     def of(cls, row: CategoryRow, sla: SlaPolicy | None) -> Category:
         return cls(code=row.code, name_th=row.name_th, name_en=row.name_en,
                    agency_code=row.agency_code, priority=row.priority,
                    accept_business_days=sla.accept_business_days if sla else 2,
-                   resolve_business_days=sla.resolve_business_days if sla else 30)
+                   resolve_business_days=sla.resolve_business_days if sla else 30,
+                   legal_clock=bool(sla and sla.legal_days is not None), active=row.active,
+                   version=row.version)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audit import service as audit
 from domain.calendar import repository
 from domain.calendar.models import CalendarDay
 from domain.clock.business import (CALENDAR_YEARS, BusinessCalendar, government_calendar, seeded_holidays,
@@ -44,6 +45,8 @@ async def _set_day(uow: UnitOfWork, principal: Principal, day: date, holiday: bo
     session = uow.session
     seeded = day in government_calendar().holidays
     row = await repository.changed_day(session, day)
+    was_holiday = row.is_holiday if row is not None else seeded
+    before = {"isHoliday": was_holiday, "name": row.name if row is not None else seeded_name(day)}
     if holiday == seeded:
         if row is not None:
             await session.delete(row)  # back to what the `holidays` package says
@@ -55,7 +58,16 @@ async def _set_day(uow: UnitOfWork, principal: Principal, day: date, holiday: bo
     await session.flush()
     calendar = await load_calendar(session)
     moved = await recompute_open_deadlines(uow, day, now, calendar)
+    audit.record(session, principal.user_id, "HOLIDAY_ADDED" if holiday else "HOLIDAY_REMOVED", "HOLIDAY",
+                 day.isoformat(), now, before=before,
+                 after={"isHoliday": holiday, "name": name if holiday else None, "referralsMoved": moved},
+                 only_changes=False)
     return calendar, moved
+
+
+def seeded_name(day: date) -> str | None:
+    """The name the `holidays` package gives a day, if it is one of its holidays."""
+    return seeded_holidays(day.year).get(day)
 
 
 async def add_holiday(uow: UnitOfWork, principal: Principal, day: date, name: str,

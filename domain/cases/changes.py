@@ -55,7 +55,7 @@ async def new_referral(session: AsyncSession, case: Case, org_unit_code: str,
                         predecessor_id=predecessor.id if predecessor else None,
                         created_at=now, updated_at=now, accept_due_at=accept_due,
                         resolve_due_at=due_at(now, resolve_days, calendar), next_due_at=accept_due)
-    start_clocks(referral, case, calendar)
+    start_clocks(referral, case, calendar, (sla.legal_days is not None) if sla else None)
     session.add(referral)
     await session.flush()
     enqueue(session, REFERRAL_ROUTED_JOB, referral_id=str(referral.id))

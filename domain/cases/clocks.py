@@ -21,11 +21,15 @@ def running(referral: Referral) -> list[deadlines.Deadline]:
                                        referral.legal_due_at, referral.legal_from)
 
 
-def start_clocks(referral: Referral, case: Case, calendar: BusinessCalendar) -> None:
-    """A new referral: its legal clock (DLPW wage and dismissal complaints, from the case's
-    receipt) and the first instant a level comes due. No level has fired yet."""
+def start_clocks(referral: Referral, case: Case, calendar: BusinessCalendar,
+                 legal_clock: bool | None = None) -> None:
+    """A new referral: its legal clock (DLPW complaints whose problem type's SLA policy has
+    one, by default wages and dismissal; from the case's receipt) and the first instant a
+    level comes due. No level has fired yet."""
     agency = referral.org_unit_code.split("-", 1)[0]
-    if deadlines.has_legal_clock(agency, case.category_code):
+    legal = (deadlines.has_legal_clock(agency, case.category_code) if legal_clock is None
+             else legal_clock and agency == deadlines.LEGAL_AGENCY)
+    if legal:
         referral.legal_from = case.received_at
         referral.legal_due_at = deadlines.legal_due_at(case.received_at)
     referral.next_escalation_at = deadlines.next_escalation_at(running(referral), {}, calendar)

@@ -91,6 +91,9 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
     if category is None:
         raise ValidationFailed("categoryCode", "Unknown problem type.", "ไม่พบประเภทปัญหานี้",
                                code="UNKNOWN_CATEGORY")
+    if not category.active:
+        raise ValidationFailed("categoryCode", "This problem type is no longer in use; choose another.",
+                               "ประเภทปัญหานี้เลิกใช้แล้ว กรุณาเลือกประเภทอื่น", code="UNKNOWN_CATEGORY")
     area = await _subdistrict(session, cmd.subdistrict_code)
     description = required_text(cmd.description, "description", MAX_DESCRIPTION_CHARS,
                                 "a description", "รายละเอียดปัญหา")

@@ -332,7 +332,9 @@ async def sla_policy(session: AsyncSession, category_code: str) -> SlaPolicy | N
 
 
 async def routing_rules(session: AsyncSession, category_code: str) -> list[RoutingRule]:
-    stmt = select(RoutingRuleRow).where(RoutingRuleRow.category_code == category_code)
+    """The rules in force for a category (removed ones are kept as history, never used)."""
+    stmt = select(RoutingRuleRow).where(RoutingRuleRow.category_code == category_code,
+                                        RoutingRuleRow.removed_at.is_(None))  # type: ignore[union-attr]
     rows = (await session.execute(stmt)).scalars().all()
     return [RoutingRule(id=r.id, category_code=r.category_code, area_prefix=r.area_prefix,
                         agency_code=r.agency_code, org_unit_code=r.org_unit_code) for r in rows]

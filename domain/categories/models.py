@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
+
+from domain.db import UTCDateTime
 
 
 class Category(SQLModel, table=True):
@@ -14,6 +19,11 @@ class Category(SQLModel, table=True):
     agency_code: str = Field(foreign_key="agency.code", max_length=8)
     priority: str = Field(max_length=10)
     sort_order: int = 0
+    # Never deleted once a case uses it: deactivated (no new cases), kept for the old ones.
+    active: bool = True
+    # Raised by each admin change (with the SLA policy's), so an edit made on an older
+    # version is refused instead of silently undoing someone else's.
+    version: int = 1
 
 
 class SlaPolicy(SQLModel, table=True):
@@ -37,3 +47,7 @@ class RoutingRuleRow(SQLModel, table=True):
     area_prefix: str = Field(default="", max_length=6)
     agency_code: str = Field(foreign_key="agency.code", max_length=8)
     org_unit_code: str | None = Field(default=None, foreign_key="org_unit.code", max_length=20)
+    # Rules are versions, never deleted (referrals name the rule that routed them): a rule is
+    # in force from `added_at` (null: seeded) until `removed_at`.
+    added_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    removed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

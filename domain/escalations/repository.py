@@ -52,6 +52,16 @@ async def open_referrals_touching(session: AsyncSession, day_start: datetime,
     return (await session.execute(stmt)).scalars().all()
 
 
+async def open_referrals_of_category(session: AsyncSession, category_code: str) -> Sequence[Referral]:
+    """Open referrals of the cases of one problem type, locked for the recompute."""
+    stmt = (select(Referral).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
+            .where(Referral.status.in_(OPEN_REFERRAL_STATUSES),  # type: ignore[attr-defined]
+                   Case.category_code == category_code)
+            .order_by(Referral.created_at)  # type: ignore[arg-type]
+            .with_for_update(of=Referral))  # type: ignore[arg-type]
+    return (await session.execute(stmt)).scalars().all()
+
+
 async def extension_of(session: AsyncSession, referral_id: uuid.UUID) -> DeadlineExtension | None:
     stmt = (select(DeadlineExtension).where(DeadlineExtension.referral_id == referral_id)
             .with_for_update())

@@ -5,6 +5,7 @@ the legal clock's one extension (SPEC.md §3). The clocks themselves are the ref
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,11 +111,30 @@ async def recompute_open_deadlines(uow: UnitOfWork, day: date, now: datetime,
     """After a calendar change on `day`: recompute the target deadlines of open referrals
     that count that day (from when they were made, their SLA and the time held), record the
     move in the history, and reset the next escalation instant. Returns how many moved."""
-    session = uow.session
     start = datetime.combine(day, time(0), tzinfo=BANGKOK)
+    found = await repo.open_referrals_touching(uow.session, start, start + timedelta(days=1))
+    note = (f"ปฏิทินวันหยุดเปลี่ยน ({day.isoformat()}): คำนวณกำหนดเวลาใหม่ "
+            "/ holiday calendar changed: deadlines recomputed")
+    return await _recompute(uow, found, now, calendar, note, {"day": day.isoformat()})
+
+
+async def recompute_category_deadlines(uow: UnitOfWork, category_code: str, now: datetime,
+                                       calendar: BusinessCalendar) -> int:
+    """After an admin changed a category's SLA policy and asked for it: recompute the target
+    deadlines of its open referrals with the policy now in force, each move a history event
+    (as a calendar change does). Returns how many moved."""
+    found = await repo.open_referrals_of_category(uow.session, category_code)
+    note = ("นโยบายกำหนดเวลาของประเภทปัญหาเปลี่ยน: คำนวณกำหนดเวลาใหม่ "
+            "/ the problem type's SLA policy changed: deadlines recomputed")
+    return await _recompute(uow, found, now, calendar, note, {"categoryCode": category_code})
+
+
+async def _recompute(uow: UnitOfWork, found: Sequence[Referral], now: datetime, calendar: BusinessCalendar,
+                     note: str, why: dict[str, str]) -> int:
+    session = uow.session
     moved = 0
     policies: dict[str, tuple[int, int]] = {}
-    for referral in await repo.open_referrals_touching(session, start, start + timedelta(days=1)):
+    for referral in found:
         case = await session.get(Case, referral.case_id)
         if case is None:
             continue
@@ -128,10 +148,8 @@ async def recompute_open_deadlines(uow: UnitOfWork, day: date, now: datetime,
         resolve = deadlines.shift(due_at(referral.created_at, resolve_days, calendar), held, calendar)
         if (accept, resolve) == (referral.accept_due_at, referral.resolve_due_at):
             continue
-        session.add(_event(case, referral, EventType.DEADLINES_MOVED, now, internal=True,
-                           note=f"ปฏิทินวันหยุดเปลี่ยน ({day.isoformat()}): คำนวณกำหนดเวลาใหม่ "
-                                "/ holiday calendar changed: deadlines recomputed", data={
-            "day": day.isoformat(), "acceptDueAt": accept.isoformat(),
+        session.add(_event(case, referral, EventType.DEADLINES_MOVED, now, internal=True, note=note, data={
+            **why, "acceptDueAt": accept.isoformat(),
             "resolveDueAt": resolve.isoformat(), "previousAcceptDueAt": referral.accept_due_at.isoformat(),
             "previousResolveDueAt": referral.resolve_due_at.isoformat()}))
         referral.accept_due_at, referral.resolve_due_at = accept, resolve

@@ -99,6 +99,27 @@ MATRIX: dict[str, Rule] = {
     "accessLog": Rule(only("ADMIN"), "access_filter"),
     # issue 13: administration
     "adminAuditLog": Rule(only("ADMIN")),
+    # issue 13: reference data
+    "routingRules": Rule(only("ADMIN")),
+    "routingPreview": Rule(only("ADMIN"), args={"categoryCode": "UNPAID_WAGES", "subdistrictCode": "430101"}),
+    "createCategory": Rule(only("ADMIN"), why="the sample input is refused (a bad code)"),
+    "updateCategory": Rule(only("ADMIN"), why="an unknown code: refused, nothing changed"),
+    "deleteCategory": Rule(only("ADMIN"), args={"code": "UNPAID_WAGES"},
+                           why="in use: refused, only deactivated"),
+    "addRoutingRule": Rule(only("ADMIN"), why="the sample input is refused (unknown problem type)"),
+    "removeRoutingRule": Rule(only("ADMIN"), args={"id": "999999"}, why="no such rule: refused"),
+    "addOrgUnit": Rule(only("ADMIN"), why="the sample input is refused"),
+    "renameOrgUnit": Rule(only("ADMIN"), why="an unknown office: refused"),
+    # issue 13: people (coordinators: their province's volunteers and mentors)
+    "users": Rule(only("COORDINATOR", "ADMIN")),
+    "person": Rule(only("COORDINATOR", "ADMIN"), "person"),
+    "createUser": Rule(only("COORDINATOR", "ADMIN")),
+    "updateUser": Rule(only("COORDINATOR", "ADMIN"), "person"),
+    "deactivateUser": Rule(only("COORDINATOR", "ADMIN"), "person"),
+    "reactivateUser": Rule(only("COORDINATOR", "ADMIN"), "person"),
+    "moveUser": Rule(only("COORDINATOR", "ADMIN"), "person", args={"areaCode": "430102"}),
+    "issueResetCode": Rule(only("COORDINATOR", "ADMIN"), "person"),
+    "changePassword": Rule(SIGNED_IN, why="one's own; this sample is too short and is refused as such"),
     "casesOfCitizen": Rule(only("COORDINATOR", "OFFICER", "ADMIN"), "citizen",
                            why="a lookup by national ID: only the cases you may see"),
     # mutations
@@ -200,6 +221,7 @@ SCOPES: dict[str, tuple[tuple[str, ...], Callable[[Objects, str], Any]]] = {
     "referral_filter": (("filter",), lambda o, v: {"orgUnitCode": f"DLPW-{PROVINCE[v]}"}),
     "area_filter": (("filter",), lambda o, v: {"areaCode": PROVINCE[v]}),
     "access_filter": (("filter",), lambda o, v: {"caseId": o.case[v]}),
+    "person": (("username",), lambda o, v: {IN: "vol.michai", OUT: "vol.bangkok", MISSING: "nobody.at.all"}[v]),
     "export_input": (("input",), lambda o, v: {"kind": "CASES",
                                                "filter": {"provinceCode": PROVINCE[v]}}),
 }
