@@ -38,6 +38,7 @@ from api.notifications.queries import NotificationQueries
 from api.reference.admin import ReferenceAdminMutations, ReferenceAdminQueries
 from api.reference.queries import ReferenceQueries
 from api.stats.queries import StatsMutations, StatsQueries
+from api.users.people import PeopleMutations, PeopleQueries
 from api.users.resolvers import UserMutations, UserQueries
 
 logger = logging.getLogger("khortor.graphql")
@@ -56,14 +57,14 @@ EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
 @strawberry.type(description="Everything you can read.")
 class Query(UserQueries, CaseQueries, ReferenceQueries, StatsQueries, NotificationQueries, CalendarQueries,
-            PrivacyQueries, EscalationQueries, AuditQueries,
+            PrivacyQueries, EscalationQueries, AuditQueries, PeopleQueries,
             ReferenceAdminQueries):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
 class Mutation(UserMutations, CaseMutations, StatsMutations, NotificationMutations, CalendarMutations,
-               EscalationMutations, PrivacyMutations,
+               EscalationMutations, PrivacyMutations, PeopleMutations,
                ReferenceAdminMutations):
     pass
 

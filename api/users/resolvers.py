@@ -8,7 +8,7 @@ import strawberry
 
 from api.context import Info
 from api.errors import InvalidCredentialsError, TooManyAttemptsError
-from api.permissions import IsAuthenticated
+from api.permissions import IsAuthenticated, IsSignedIn
 from api.users.client_address import client_address
 from api.users.types import User
 from domain.users import repository, service
@@ -18,6 +18,8 @@ from domain.users import repository, service
 class LoginSuccess:
     token: str = strawberry.field(description="A bearer token; it expires.")
     user: User = strawberry.field(description="Who signed in.")
+    must_change_password: bool = strawberry.field(
+        description="Signed in with a one-time code: choose a password (`changePassword`) before anything else.")
 
 
 LoginResult = Annotated[LoginSuccess | InvalidCredentialsError | TooManyAttemptsError,
@@ -26,7 +28,7 @@ LoginResult = Annotated[LoginSuccess | InvalidCredentialsError | TooManyAttempts
 
 @strawberry.type
 class UserQueries:
-    @strawberry.field(description="The signed-in user.", permission_classes=[IsAuthenticated])
+    @strawberry.field(description="The signed-in user.", permission_classes=[IsSignedIn])
     async def me(self, info: Info) -> User:
         async with info.context.db.read_sessions() as session:
             row = await repository.by_id(session, info.context.user.user_id)
@@ -59,4 +61,4 @@ class UserMutations:
         attempt = service.SignIn(username, password, address)
         row, token = await service.sign_in(ctx.db, ctx.uow, attempt, ctx.now(), ctx.settings.secret_key,
                                            int(ctx.settings.token_lifetime.total_seconds()))
-        return LoginSuccess(token=token, user=User.of(row))
+        return LoginSuccess(token=token, user=User.of(row), must_change_password=row.must_change_password)

@@ -36,6 +36,8 @@ class EventType(StrEnum):
     EXTENSION_DECIDED = "EXTENSION_DECIDED"
     LEGAL_HOLD_CHANGED = "LEGAL_HOLD_CHANGED"
     ASSIGNED = "ASSIGNED"
+    HANDED_OVER = "HANDED_OVER"  # the case's volunteer left or moved: another follows it up
+    UNASSIGNED = "UNASSIGNED"  # its officer left the office
 
 
 class ReferralOutcome(StrEnum):

@@ -22,7 +22,7 @@ from domain.cases.commands import CaseFilter, ReferralFilter, ReferralSort
 from domain.cases.deadlines import DeadlineKind
 from domain.cases.models import Case, CaseEvent, CaseSequence, Escalation, Referral
 from domain.cases.routing import RoutingRule
-from domain.cases.state import OPEN_CASE_STATUSES
+from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
 from domain.users.models import Role, User
 from domain.users.principal import Principal
@@ -346,3 +346,18 @@ async def fired_levels(session: AsyncSession, referral_id: uuid.UUID) -> dict[De
     for deadline, level in (await session.execute(stmt)).all():
         fired[DeadlineKind(deadline)].add(level)
     return fired
+
+
+async def open_case_ids_filed_by(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The open cases a volunteer follows (filed, or handed over to them), oldest first."""
+    stmt = (select(Case.id).where(Case.filed_by_id == user_id,
+                                  Case.status.in_(OPEN_CASE_STATUSES))  # type: ignore[attr-defined]
+            .order_by(Case.received_at, Case.id))  # type: ignore[arg-type]
+    return list((await session.execute(stmt)).scalars())
+
+
+async def open_referrals_assigned_to(session: AsyncSession, user_id: uuid.UUID) -> Sequence[Referral]:
+    stmt = (select(Referral).where(Referral.assigned_to_id == user_id, Referral.is_current,
+                                   Referral.status.in_([s.value for s in OPEN_REFERRAL_STATUSES]))  # type: ignore[attr-defined]
+            .order_by(Referral.created_at, Referral.id).with_for_update())  # type: ignore[arg-type]
+    return (await session.execute(stmt)).scalars().all()

@@ -188,3 +188,20 @@ def referral_assigned(news: CaseNews) -> Message:
     return _news("มอบหมายให้คุณ", "assigned to you", news,
                  f"มอบหมายการส่งต่อที่ {news.office} ให้คุณรับผิดชอบ",
                  f"the referral at {news.office} was assigned to you.")
+
+
+def cases_handed_over(count: int, leaving_name: str, references: list[str]) -> Message:
+    listing = ", ".join(references[:10]) + (" …" if len(references) > 10 else "")
+    return Message(
+        subject=f"[Khortor] รับช่วงดูแล {count} เรื่อง / {count} case(s) handed over to you",
+        body_th=f"คุณได้รับมอบให้ติดตามเรื่องที่ {leaving_name} ดูแลอยู่ {count} เรื่อง: {listing}",
+        body_en=f"You now follow up {count} case(s) that {leaving_name} followed: {listing}.",
+    )
+
+
+def referrals_unassigned(count: int, leaving_name: str, org_unit: str) -> Message:
+    return Message(
+        subject=f"[Khortor] {org_unit}: มีเรื่องที่ไม่มีผู้รับผิดชอบ {count} เรื่อง / {count} referral(s) unassigned",
+        body_th=f"{leaving_name} ไม่ได้อยู่ที่ {org_unit} แล้ว เรื่องที่รับผิดชอบอยู่ {count} เรื่องกลับไปรอมอบหมาย",
+        body_en=f"{leaving_name} has left {org_unit}; {count} referral(s) they held wait to be assigned.",
+    )

@@ -16,12 +16,15 @@ class Principal:
     area_code: str | None = None
     org_unit_code: str | None = None
     is_extension_approver: bool = False
+    # Signed in with a one-time code: only `me` and `changePassword` until a password is chosen.
+    must_change_password: bool = False
 
     @classmethod
     def of(cls, user: User) -> Principal:
         return cls(user_id=user.id, username=user.username, role=Role(user.role),
                    area_code=user.area_code, org_unit_code=user.org_unit_code,
-                   is_extension_approver=user.is_extension_approver)
+                   is_extension_approver=user.is_extension_approver,
+                   must_change_password=user.must_change_password)
 
     @property
     def province_code(self) -> str | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.upsert import insert_once
@@ -103,3 +104,61 @@ async def supervisors_over(session: AsyncSession, subdistrict_code: str) -> list
 
 async def approvers(session: AsyncSession) -> list[User]:
     return await active_users(session, User.is_extension_approver)
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """Who to list: `province` is the coordinator's scope (their volunteers and mentors)."""
+
+    text: str | None = None  # in the username, the name, the phone or the e-mail
+    role: Role | None = None
+    area_prefix: str | None = None
+    org_unit_code: str | None = None
+    active: bool | None = None
+    province: str | None = None
+
+
+def _listed(f: UserFilter) -> Select[tuple[User]]:
+    stmt = select(User)
+    if f.province is not None:
+        stmt = stmt.where(User.role.in_([Role.VOLUNTEER, Role.MENTOR]),  # type: ignore[attr-defined]
+                          User.area_code.like(f.province + "%"))  # type: ignore[union-attr]
+    if f.role is not None:
+        stmt = stmt.where(User.role == f.role)
+    if f.area_prefix:
+        stmt = stmt.where(User.area_code.like(f.area_prefix + "%"))  # type: ignore[union-attr]
+    if f.org_unit_code:
+        stmt = stmt.where(User.org_unit_code == f.org_unit_code)
+    if f.active is not None:
+        stmt = stmt.where(User.is_active == f.active)
+    if f.text:
+        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(*(column.ilike(pattern, escape="\\") for column in (  # type: ignore[attr-defined]
+            User.username, User.display_name, User.phone, User.email))))
+    return stmt
+
+
+async def list_users(session: AsyncSession, f: UserFilter, first: int,
+                     offset: int) -> tuple[Sequence[User], bool]:
+    stmt = _listed(f).order_by(User.display_name, User.username).offset(offset).limit(first + 1)
+    rows = (await session.execute(stmt)).scalars().all()
+    return rows[:first], len(rows) > first
+
+
+async def count_users(session: AsyncSession, f: UserFilter) -> int:
+    inner = _listed(f).with_only_columns(User.id)  # type: ignore[arg-type]
+    return int((await session.execute(select(func.count()).select_from(inner.subquery()))).scalar_one())
+
+
+async def for_update(session: AsyncSession, username: str) -> User | None:
+    stmt = select(User).where(User.username == username).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def active_admin_count(session: AsyncSession) -> int:
+    stmt = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)  # type: ignore[arg-type]
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def mentees_of(session: AsyncSession, mentor_id: uuid.UUID) -> list[User]:
+    return await active_users(session, User.mentor_id == mentor_id)

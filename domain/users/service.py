@@ -17,7 +17,8 @@ from domain.db import Database
 from domain.errors import InvalidCredentials, TooManyAttempts, ValidationFailed
 from domain.reference import repository as reference
 from domain.uow import UnitOfWork
-from domain.users import repository, throttle
+from domain.audit import service as audit
+from domain.users import passwords, repository, throttle
 from domain.users.models import Role, User
 
 PASSWORD_HASHER = PasswordHasher()
@@ -144,16 +145,30 @@ async def sign_in(db: Database, new_uow: Callable[[], UnitOfWork], attempt: Sign
         user = await find_user(session, username)
     async with new_uow() as uow:
         await reserve_attempt(uow.session, keys, now)
+    with_code = False
     try:
         user = await check_password(user, attempt.password[:200])
     except InvalidCredentials:
-        unreserved = {key: limit for key, limit in keys.items() if not limit.reserved}
-        if unreserved:
-            async with new_uow() as uow:
-                await record_failed_login(uow.session, unreserved, now)
-        raise
+        # a one-time code an admin or coordinator issued signs in once, to choose a password
+        with_code = user is not None and user.is_active and await passwords.code_matches(
+            user, attempt.password[:200], now)
+        if not with_code:
+            unreserved = {key: limit for key, limit in keys.items() if not limit.reserved}
+            if unreserved:
+                async with new_uow() as uow:
+                    await record_failed_login(uow.session, unreserved, now)
+            raise
+    assert user is not None
     async with new_uow() as uow:
         await forgive_failures(uow.session, keys)
+        row = await repository.by_id(uow.session, user.id)
+        assert row is not None
+        row.last_sign_in_at = now
+        if with_code:
+            passwords.clear_code(row)  # used: it signs in once
+            row.must_change_password = True
+            audit.record(uow.session, row.id, "RESET_CODE_USED", "USER", row.username, now)
+        user = row
     return user, issue_token(user, secret, now, lifetime_seconds)
 
 

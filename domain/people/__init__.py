@@ -1,0 +1,1 @@
+"""People leaving and moving: their work handed over, never orphaned (issue 13)."""
