@@ -80,8 +80,9 @@ def with_changes(added: Iterable[date] = (), removed: Iterable[date] = ()) -> Bu
 
 
 def seeded_holidays(year: int) -> dict[date, str]:
-    """The public holidays the `holidays` package knows for `year`, with their names."""
-    return {day: str(name) for day, name in holidays.Thailand(years=[year], categories=("public",)).items()}
+    """The public holidays the `holidays` package knows for `year`, with their Thai names."""
+    return {day: str(name) for day, name in holidays.Thailand(years=[year], categories=("public",),
+                                                              language="th").items()}
 
 
 def _require_aware(value: datetime, name: str) -> None:

@@ -136,7 +136,9 @@ DASHBOARD_VARIABLES = {"filter": {"provinceCode": "43"}, "from": None, "to": Non
 def _variables(name: str) -> dict[str, Any]:
     if name == "source.DASHBOARD":
         return DASHBOARD_VARIABLES
-    return {"first": MAX_PAGE, "id": SOME_ID, "nationalId": "1101700230708"}  # valid, nobody's
+    return {"first": MAX_PAGE, "id": SOME_ID, "nationalId": "1101700230708",  # valid, nobody's
+            # issue 13: reference data (the routing preview, the holidays screen)
+            "categoryCode": "UNPAID_WAGES", "subdistrictCode": "430101", "year": 2026}
 
 
 async def test_the_web_clients_queries_run_at_the_largest_page(client: httpx.AsyncClient,

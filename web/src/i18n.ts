@@ -5,11 +5,13 @@ import { terms } from "./terms";
 import { dashboardEn, dashboardTh } from "./dashboard/words";
 import { deskEn, deskTh } from "./desk/words";
 import { adminEn, adminTh } from "./admin/words";
+import { referenceEn, referenceTh } from "./admin/referenceWords";
 
 const th = {
   ...dashboardTh,
   ...deskTh,
   ...adminTh,
+  ...referenceTh,
   appName: "ข้อต่อ",
   appTagline: "ระบบติดตามเรื่องของอาสาสมัครแรงงาน",
   skip: "ข้ามไปยังเนื้อหา",
@@ -198,6 +200,7 @@ const en: Dict = {
   ...dashboardEn,
   ...deskEn,
   ...adminEn,
+  ...referenceEn,
   appName: "Khortor",
   appTagline: "Case tracking for labour volunteers",
   skip: "Skip to content",

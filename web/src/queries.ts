@@ -4,7 +4,7 @@ import { userErrorFields } from "./lib/graphql";
 export const LOGIN = `mutation Login($username: String!, $password: String!) {
   login(username: $username, password: $password) {
     __typename
-    ... on LoginSuccess { token user { id username displayName role areaCode orgUnitCode isExtensionApprover } }
+    ... on LoginSuccess { token mustChangePassword user { id username displayName role areaCode orgUnitCode isExtensionApprover } }
     ... on UserError { message messageTh code }
   }
 }`;
@@ -218,5 +218,157 @@ export const VOLUNTEER_ACTIVITY = `query VolunteerActivity($first: Int!) {
     volunteerCount inactive30Days inactive60Days inactive90Days asOf
     volunteers { userId displayName areaCode areaNameTh areaNameEn casesFiled openCases
                  lastActivityAt daysSinceLastActivity satisfactionCount meanSatisfaction }
+  }
+}`;
+
+// issue 13: people
+const PERSON = `username displayName role areaCode orgUnitCode phone email isActive mustChangePassword
+  hasOpenCode lastSignInAt deactivatedAt createdAt mentor { username displayName }`;
+
+export const PEOPLE = `query People($filter: UserFilterInput, $first: Int, $after: String) {
+  users(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } people { ${PERSON} }
+  }
+}`;
+
+export const PERSON_DETAIL = `query Person($username: String!) { person(username: $username) { ${PERSON} } }`;
+
+export const CREATE_USER = `mutation CreateUser($input: CreateUserInput!) {
+  createUser(input: $input) {
+    __typename
+    ... on CreateUserSuccess { oneTimeCode codeExpiresAt person { ${PERSON} } }
+    ${userErrorFields(false)}
+  }
+}`;
+
+export const UPDATE_USER = `mutation UpdateUser($username: String!, $input: UpdateUserInput!) {
+  updateUser(username: $username, input: $input) {
+    __typename ... on UpdateUserSuccess { person { ${PERSON} } } ${userErrorFields(false)}
+  }
+}`;
+
+export const DEACTIVATE_USER = `mutation DeactivateUser($username: String!, $handoverTo: String) {
+  deactivateUser(username: $username, handoverTo: $handoverTo) {
+    __typename
+    ... on TurnoverSuccess { casesMoved referralsUnassigned menteesMoved handedOverTo { username displayName }
+                             person { ${PERSON} } }
+    ${userErrorFields(false)}
+  }
+}`;
+
+export const REACTIVATE_USER = `mutation ReactivateUser($username: String!) {
+  reactivateUser(username: $username) {
+    __typename ... on UpdateUserSuccess { person { ${PERSON} } } ${userErrorFields(false)}
+  }
+}`;
+
+export const ISSUE_RESET_CODE = `mutation IssueResetCode($username: String!) {
+  issueResetCode(username: $username) {
+    __typename ... on IssueResetCodeSuccess { oneTimeCode codeExpiresAt } ${userErrorFields(false)}
+  }
+}`;
+
+export const CHANGE_PASSWORD = `mutation ChangePassword($newPassword: String!, $currentPassword: String) {
+  changePassword(newPassword: $newPassword, currentPassword: $currentPassword) {
+    __typename ... on ChangePasswordSuccess { me { username } } ${userErrorFields(false)}
+  }
+}`;
+
+// issue 13: reference data
+const REF_CATEGORY = `code nameTh nameEn agencyCode priority acceptBusinessDays resolveBusinessDays legalClock active
+  version`;
+const REF_RULE = `id categoryCode areaPrefix agencyCode orgUnitCode addedAt area { code nameTh nameEn }
+  orgUnit { code nameTh nameEn }`;
+
+export const REF_CATEGORIES = `query RefCategories { categories(includeInactive: true) { ${REF_CATEGORY} } }`;
+
+export const ROUTING_RULES = `query RoutingRules($categoryCode: String) {
+  routingRules(categoryCode: $categoryCode) { ${REF_RULE} }
+}`;
+
+export const ROUTING_PREVIEW = `query RoutingPreview($categoryCode: String!, $subdistrictCode: String!) {
+  routingPreview(categoryCode: $categoryCode, subdistrictCode: $subdistrictCode) {
+    __typename
+    ... on RoutingPreview { orgUnitCode orgUnit { code nameTh nameEn } rule { ${REF_RULE} }
+                            subdistrict { code nameTh nameEn } }
+    ... on ValidationError { message messageTh code field }
+  }
+}`;
+
+export const ADD_ROUTING_RULE = `mutation AddRoutingRule($input: RoutingRuleInput!) {
+  addRoutingRule(input: $input) {
+    __typename ... on RoutingRuleSuccess { rule { ${REF_RULE} } }
+    ... on ValidationError { message messageTh code field }
+  }
+}`;
+
+export const REMOVE_ROUTING_RULE = `mutation RemoveRoutingRule($id: ID!) {
+  removeRoutingRule(id: $id) {
+    __typename ... on RoutingRuleSuccess { rule { id removedAt } }
+    ... on ValidationError { message messageTh code field }
+  }
+}`;
+
+export const CREATE_CATEGORY = `mutation CreateCategory($code: String!, $input: CategoryInput!) {
+  createCategory(code: $code, input: $input) {
+    __typename ... on CategorySuccess { category { ${REF_CATEGORY} } }
+    ... on ValidationError { message messageTh code field }
+  }
+}`;
+
+export const UPDATE_CATEGORY = `mutation UpdateCategory($code: String!, $version: Int!, $input: CategoryInput!,
+                                                     $recomputeDeadlines: Boolean!) {
+  updateCategory(code: $code, version: $version, input: $input, recomputeDeadlines: $recomputeDeadlines) {
+    __typename ... on CategorySuccess { referralsMoved category { ${REF_CATEGORY} } }
+    ... on UserError { message messageTh code } ... on ValidationError { field }
+  }
+}`;
+
+export const DELETE_CATEGORY = `mutation DeleteCategory($code: String!) {
+  deleteCategory(code: $code) {
+    __typename ... on DeleteCategorySuccess { categoryCode }
+    ... on ValidationError { message messageTh code field }
+  }
+}`;
+
+export const REF_OFFICES = `query RefOffices($provinceCode: String) {
+  orgUnits(provinceCode: $provinceCode) { code nameTh nameEn provinceCode agency { code } }
+}`;
+
+export const ADD_ORG_UNIT = `mutation AddOrgUnit($input: OrgUnitInput!) {
+  addOrgUnit(input: $input) {
+    __typename ... on OrgUnitSuccess { orgUnit { code nameTh nameEn provinceCode } }
+    ... on ValidationError { message messageTh code field }
+  }
+}`;
+
+export const RENAME_ORG_UNIT = `mutation RenameOrgUnit($code: String!, $nameTh: String!, $nameEn: String!) {
+  renameOrgUnit(code: $code, nameTh: $nameTh, nameEn: $nameEn) {
+    __typename ... on OrgUnitSuccess { orgUnit { code nameTh nameEn provinceCode } }
+    ... on ValidationError { message messageTh code field }
+  }
+}`;
+
+export const HOLIDAYS_OF_YEAR = `query HolidaysOfYear($year: Int!) { holidays(year: $year) { day name source } }`;
+
+export const ADD_HOLIDAY = `mutation AddHoliday($day: Date!, $name: String!) {
+  addHoliday(day: $day, name: $name) {
+    __typename ... on ChangeHolidaySuccess { day isBusinessDay referralsMoved }
+    ... on ValidationError { message messageTh code field }
+  }
+}`;
+
+export const REMOVE_HOLIDAY = `mutation RemoveHoliday($day: Date!) {
+  removeHoliday(day: $day) {
+    __typename ... on ChangeHolidaySuccess { day isBusinessDay referralsMoved }
+    ... on ValidationError { message messageTh code field }
+  }
+}`;
+
+export const ADMIN_AUDIT_LOG = `query AdminAuditLog($filter: AdminAuditFilterInput, $first: Int, $after: String) {
+  adminAuditLog(filter: $filter, first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    entries { id at requestId action targetType targetId actor { username displayName }
+              changes { field before after } }
   }
 }`;

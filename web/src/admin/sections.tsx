@@ -5,6 +5,10 @@
 import type { ComponentType } from "preact";
 import type { Key } from "../i18n";
 import type { Me } from "../state";
+import { Categories } from "./reference/Categories";
+import { Holidays } from "./reference/Holidays";
+import { Offices } from "./reference/Offices";
+import { RoutingRules } from "./reference/RoutingRules";
 
 export interface AdminSection {
   key: string;
@@ -14,4 +18,10 @@ export interface AdminSection {
   Screen: ComponentType<{ me: Me; query: string }>;
 }
 
-export const SECTIONS: AdminSection[] = [];
+export const SECTIONS: AdminSection[] = [
+  // issue 13: reference data
+  { key: "routing", title: "refRouting", roles: ["ADMIN"], Screen: RoutingRules },
+  { key: "categories", title: "refCategories", roles: ["ADMIN"], Screen: Categories },
+  { key: "offices", title: "refOffices", roles: ["ADMIN"], Screen: Offices },
+  { key: "holidays", title: "refHolidays", roles: ["ADMIN"], Screen: Holidays },
+];
