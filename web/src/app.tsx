@@ -2,6 +2,7 @@ import { useEffect } from "preact/hooks";
 import { lang, setLang, t, term } from "./i18n";
 import { useSignal } from "./lib/store";
 import { CasePage } from "./screens/CasePage";
+import { ChangePassword } from "./screens/ChangePassword";
 import { Dashboard } from "./screens/Dashboard";
 import { Extensions } from "./desk/Extensions";
 import { AdminHome } from "./admin/AdminHome";
@@ -29,6 +30,7 @@ function Home({ me, query }: { me: Me; query: string }) {
 }
 
 function Screen({ me, path }: { me: Me; path: string }) {
+  if (me.mustChangePassword) return <ChangePassword me={me} />;  // the API allows nothing else yet
   // "/referrals?status=PENDING": the part after "?" belongs to the screen (its filters)
   const [pathname, query = ""] = path.split("?");
   const [, first, id] = pathname.split("/");
@@ -43,6 +45,7 @@ function Screen({ me, path }: { me: Me; path: string }) {
   if (first === "cases") return <MyCases />;
   if (first === "dashboard") return <Dashboard />;
   if (first === "inbox") return <Inbox />;
+  if (first === "password") return <ChangePassword me={me} />;
   if (first === "volunteers" && me.role !== "VOLUNTEER" && me.role !== "OFFICER") return <Volunteers />;
   return <Home me={me} query={query} />;
 }
@@ -109,8 +112,9 @@ export function App() {
           {me && <button type="button" class="btn link" onClick={onSignOut}>{t("signOut")}</button>}
         </div>
       </header>
-      {me && <TabBar me={me} />}
-      {me && <p class="who">{me.displayName} · {term(me.role)}</p>}
+      {me && !me.mustChangePassword && <TabBar me={me} />}
+      {me && <p class="who">{me.displayName} · {term(me.role)}
+        {!me.mustChangePassword && <> · <a href="#/password">{t("changePassword")}</a></>}</p>}
       <StatusBar />
       <main id="main" tabIndex={-1}>
         {me ? <Screen me={me} path={path} /> : <Login />}

@@ -49,7 +49,8 @@ function roleTabs(me: Me): Tab[] {
       return [T("/", "queue", "inbox")];
     case "COORDINATOR":
       return [T("/", "triage", "triage"), T("/referrals", "provinceReferrals", "referrals"),
-              T("/cases", "cases", "folder"), T("/volunteers", "volunteers", "people")];
+              T("/cases", "cases", "folder"), T("/volunteers", "volunteers", "people"),
+              T("/admin/people", "people", "gear")];
     case "SUPERVISOR":
       return [T("/", "dashboard", "chart"), T("/referrals", "provinceReferrals", "referrals"),
               T("/cases", "cases", "folder"), T("/volunteers", "volunteers", "people")];
@@ -65,6 +66,11 @@ function roleTabs(me: Me): Tab[] {
 }
 
 const INBOX = T("/inbox", "notifications", "bell");
+
+/** The tab of this screen: its own path, or one under it (`/admin` for `/admin/people`). */
+function isAt(path: string, tab: Tab): boolean {
+  return path === tab.path || (tab.path !== "/" && path.startsWith(tab.path + "/"));
+}
 /** Cells on a phone: 4 × 90 px at 360 px, room for a two-line Thai label each. */
 const PHONE_CELLS = 4;
 const WIDE = "(min-width: 48rem)";
@@ -84,7 +90,7 @@ function useWide(): boolean {
 
 function TabLink({ tab, current, badge }: { tab: Tab; current: string; badge?: number }) {
   return (
-    <a href={`#${tab.path}`} aria-current={current === tab.path ? "page" : undefined}
+    <a href={`#${tab.path}`} aria-current={isAt(current, tab) ? "page" : undefined}
        onClick={() => navigate(tab.path)}>
       <span class="tab-icon" aria-hidden="true"><Icon name={tab.icon} /></span>
       <span class="tab-label">{t(tab.label)}</span>
@@ -106,7 +112,7 @@ export function TabBar({ me }: { me: Me }) {
   const fits = wide || tabs.length + 1 <= PHONE_CELLS;
   const shown = fits ? tabs : tabs.slice(0, PHONE_CELLS - 2);
   const rest = fits ? [] : tabs.slice(PHONE_CELLS - 2);
-  const restCurrent = rest.some((tab) => tab.path === path);
+  const restCurrent = rest.some((tab) => isAt(path, tab));
 
   useEffect(() => { setOpen(false); }, [path, wide]);
   // Listening all the time (not from an effect run when it opens, which may come a frame late):

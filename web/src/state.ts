@@ -16,6 +16,8 @@ export interface Me {
   orgUnitCode: string | null;
   /** Approves or refuses extensions of legal deadlines (absent in sessions saved before). */
   isExtensionApprover?: boolean;
+  /** Signed in with a one-time code: the app shows only the new-password screen. */
+  mustChangePassword?: boolean;
 }
 
 export interface CaseInput {
@@ -49,6 +51,15 @@ export function signIn(token: string, user: Me): void {
   setToken(token);
   session.set({ token, user });
   void refreshOutbox().then(() => flushOutbox());
+}
+
+/** The password is chosen: the session no longer has to. */
+export function passwordChosen(): void {
+  const current = session.get();
+  if (!current) return;
+  const next = { ...current, user: { ...current.user, mustChangePassword: false } };
+  localStorage.setItem(SESSION_KEY, JSON.stringify(next));
+  session.set(next);
 }
 
 export async function signOut(): Promise<void> {

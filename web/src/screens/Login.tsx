@@ -1,12 +1,13 @@
 import { useState } from "preact/hooks";
-import { Field, Page } from "../components";
+import { Field, Page, refusalText } from "../components";
 import { errorText, t } from "../i18n";
 import { gql, NetworkError } from "../lib/graphql";
 import { LOGIN } from "../queries";
-import { signIn, type Me } from "../state";
+import { navigate, signIn, type Me } from "../state";
 
 type LoginData = {
-  login: { __typename: string; token?: string; user?: Me; message?: string; messageTh?: string };
+  login: { __typename: string; token?: string; user?: Me; mustChangePassword?: boolean; message?: string;
+           messageTh?: string };
 };
 
 export function Login() {
@@ -21,10 +22,13 @@ export function Login() {
     setError(null);
     try {
       const { login } = await gql<LoginData>(LOGIN, { username: username.trim(), password });
-      if (login.token && login.user) signIn(login.token, login.user);
+      if (login.token && login.user) {
+        signIn(login.token, { ...login.user, mustChangePassword: !!login.mustChangePassword });
+        if (login.mustChangePassword) navigate("/password");
+      }
       else setError(errorText({ message: login.message ?? "", messageTh: login.messageTh ?? "" }));
     } catch (e) {
-      setError(e instanceof NetworkError ? t("offlineNoData") : String(e));
+      setError(e instanceof NetworkError ? t("offlineNoData") : refusalText(e));
     } finally {
       setBusy(false);
     }
