@@ -100,3 +100,20 @@ def test_an_admin_routes_by_a_new_rule_and_changes_the_holidays(live_server: str
     expect(page.get_by_role("listitem").filter(has_text=HOLIDAY_NAME)).to_have_count(0)
     holidays = admin.run("query { holidays(year: 2026) { day } }")["holidays"]
     assert "2026-12-22" not in [h["day"] for h in holidays]
+
+    # the other two screens of part 5 read well and pass axe too
+    page.goto(live_server + "/#/admin/categories")
+    expect(page.get_by_role("heading", name="ประเภทปัญหาและกำหนดเวลา", level=1)).to_be_visible()
+    safety = page.get_by_role("listitem").filter(has_text="WORKPLACE_SAFETY")
+    expect(safety).to_contain_text("รับ 1 · แก้ไข 15 วันทำการ")
+    safety.get_by_role("button", name="แก้ไข").click()
+    expect(page.get_by_label("ต้องรับเรื่องภายใน (วันทำการ, 0 = วันเดียวกัน)").first).to_have_value("1")
+    no_violations(page)
+    page.evaluate("window.scrollTo(0, 0)")
+    shots(page, "64-categories-desk")
+    page.goto(live_server + "/#/admin/offices")
+    expect(page.get_by_role("heading", name="หน่วยงาน", level=1)).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="SSO-10").first).to_be_visible()
+    page.set_viewport_size(PHONE)
+    no_violations(page)
+    shots(page, "65-offices-phone")

@@ -67,6 +67,10 @@ export const referenceTh = {
   refHolidayKey: "วันหยุด",
   refWorkday: "วันทำการ",
   refWeekdays: "จ,อ,พ,พฤ,ศ,ส,อา",
+  refPrioLOW: "ต่ำ",
+  refPrioNORMAL: "ปกติ",
+  refPrioHIGH: "สูง",
+  refPrioURGENT: "เร่งด่วน",
 };
 
 export const referenceEn: typeof referenceTh = {
@@ -136,4 +140,8 @@ export const referenceEn: typeof referenceTh = {
   refHolidayKey: "Holiday",
   refWorkday: "Working day",
   refWeekdays: "Mo,Tu,We,Th,Fr,Sa,Su",
+  refPrioLOW: "Low",
+  refPrioNORMAL: "Normal",
+  refPrioHIGH: "High",
+  refPrioURGENT: "Urgent",
 };

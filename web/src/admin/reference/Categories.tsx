@@ -2,7 +2,7 @@
  * open deadlines), deactivate, delete an unused one (issue 13, part 5). */
 import { useState } from "preact/hooks";
 import { Field, LoadError, Loading, Page, useQuery } from "../../components";
-import { lang, nameOf, t, term } from "../../i18n";
+import { type Key, lang, nameOf, t } from "../../i18n";
 import { useSignal } from "../../lib/store";
 import { CREATE_CATEGORY, DELETE_CATEGORY, REF_CATEGORIES, UPDATE_CATEGORY } from "../../queries";
 import { change, type Said, SaidLine, useSaid } from "./common";
@@ -15,6 +15,7 @@ export interface RefCategory {
 type Draft = Omit<RefCategory, "version">;
 const AGENCIES = ["OPS", "DOE", "DSD", "DLPW", "SSO"];
 const PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"];
+const priorityWord = (p: string) => t(`refPrio${p}` as Key);
 const EMPTY: Draft = { code: "", nameTh: "", nameEn: "", agencyCode: "DLPW", priority: "NORMAL",
   acceptBusinessDays: 2, resolveBusinessDays: 30, legalClock: false, active: true };
 
@@ -63,7 +64,7 @@ function CategoryForm({ start, version, onDone }: { start: Draft; version: numbe
         </Field>
         <Field id={id("priority")} label={t("refPriority")} error={err("priority")}>
           <select id={id("priority")} value={d.priority} onChange={set("priority")}>
-            {PRIORITIES.map((p) => <option key={p} value={p}>{term(p)}</option>)}
+            {PRIORITIES.map((p) => <option key={p} value={p}>{priorityWord(p)}</option>)}
           </select>
         </Field>
       </div>
@@ -122,7 +123,7 @@ export function Categories() {
             <div class="row">
               <span class="row-main">
                 <span class="row-title">{nameOf(c)} {!c.active && <span class="badge">{t("refInactive")}</span>}</span>
-                <span class="row-sub">{c.code} · {c.agencyCode} · {term(c.priority)} · {t("refDays", { a: c.acceptBusinessDays, r: c.resolveBusinessDays })}</span>
+                <span class="row-sub">{c.code} · {c.agencyCode} · {priorityWord(c.priority)} · {t("refDays", { a: c.acceptBusinessDays, r: c.resolveBusinessDays })}</span>
               </span>
               <button type="button" class="btn small secondary" aria-expanded={open === c.code}
                       onClick={() => setOpen(open === c.code ? null : c.code)}>{t("refEdit")}</button>
