@@ -138,7 +138,9 @@ def _variables(name: str) -> dict[str, Any]:
         return DASHBOARD_VARIABLES
     return {"first": MAX_PAGE, "id": SOME_ID, "nationalId": "1101700230708",  # valid, nobody's
             # issue 13: reference data (the routing preview, the holidays screen)
-            "categoryCode": "UNPAID_WAGES", "subdistrictCode": "430101", "year": 2026}
+            "categoryCode": "UNPAID_WAGES", "subdistrictCode": "430101", "year": 2026,
+            # issue 13: people (one person's page)
+            "username": "vol.naimueang"}
 
 
 async def test_the_web_clients_queries_run_at_the_largest_page(client: httpx.AsyncClient,
