@@ -249,3 +249,23 @@ async def test_a_handover_fails_whole_when_one_case_cannot_move(db: Database, db
         handed = (await session.execute(select(CaseEvent).where(CaseEvent.type == "HANDED_OVER"))).scalars().all()
         assert handed == []
 
+
+
+MOVE = """mutation($u: String!, $a: String!, $to: String) { moveUser(username: $u, areaCode: $a, handoverTo: $to) {
+  __typename ... on TurnoverSuccess { casesMoved person { areaCode isActive } handedOverTo { username } }
+  ... on UserError { code messageTh } ... on ValidationError { field } } }"""
+
+
+async def test_a_volunteer_moved_to_another_sub_district_leaves_their_cases_behind(
+        client: httpx.AsyncClient) -> None:
+    volunteer, coordinator = await login(client, "vol.naimueang"), await login(client, "ops.nongkhai")
+    case = await file_case(client, volunteer)
+    for area, to, field in (("100101", "vol.michai", "areaCode"), ("439999", "vol.michai", "areaCode"),
+                            ("430103", None, "handoverTo")):
+        refused = await run(client, coordinator, MOVE, u="vol.naimueang", a=area, to=to)
+        assert refused["__typename"] == "ValidationError" and refused["field"] == field, refused
+    moved = await run(client, coordinator, MOVE, u="vol.naimueang", a="430103", to="vol.michai")
+    assert moved == {"__typename": "TurnoverSuccess", "casesMoved": 1, "handedOverTo": {"username": "vol.michai"},
+                     "person": {"areaCode": "430103", "isActive": True}}
+    michai = await login(client, "vol.michai")
+    assert (await run(client, michai, CASE_OF, id=case["id"]))["filedBy"] == {"username": "vol.michai"}

@@ -22,6 +22,7 @@ CODE_LOGIN = """mutation($u: String!, $p: String!) { login(username: $u, passwor
 CHANGE = """mutation($p: String!) { changePassword(newPassword: $p) { __typename } }"""
 FILED_BY = "query($id: ID!) { case(id: $id) { filedBy { username } events { type } } }"
 NEW_PASSWORD = "ข้าวเหนียวมะม่วงริมโขง"
+PERSON = "query($u: String!) { person(username: $u) { mentor { username } } }"
 
 
 def sign_in_with(page: Any, base: str, username: str, password: str) -> None:
@@ -114,6 +115,11 @@ def test_a_coordinator_deactivates_a_volunteer_and_hands_over_their_open_case(
     sign_in_with(page, live_server, "ops.nongkhai", "khortor-demo")
     page.goto(f"{live_server}/#/admin/people?q=vol.leaving")
     page.get_by_role("link", name="ชูใจ ย้ายออก").click()
+    duties = page.locator("form", has=page.get_by_role("heading", name="พี่เลี้ยง"))
+    duties.get_by_label("พี่เลี้ยง").select_option("mentor.nongkhai")
+    duties.get_by_role("button", name="บันทึกการแก้ไข").click()
+    expect(page.get_by_text("บันทึกแล้ว")).to_be_visible()
+    assert coordinator.run(PERSON, u="vol.leaving")["person"]["mentor"] == {"username": "mentor.nongkhai"}
     page.get_by_role("button", name="ปิดการใช้งาน").click()
     form = page.locator("form", has=page.get_by_role("heading", name="ปิดการใช้งาน ชูใจ ย้ายออก"))
     form.get_by_role("button", name="ยืนยันปิดการใช้งาน").click()  # nobody chosen: refused, nothing moves

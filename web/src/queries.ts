@@ -223,6 +223,7 @@ export const VOLUNTEER_ACTIVITY = `query VolunteerActivity($first: Int!) {
 
 // issue 13: people
 const PERSON = `username displayName role areaCode orgUnitCode phone email isActive mustChangePassword
+  isUnitHead isExtensionApprover
   hasOpenCode lastSignInAt deactivatedAt createdAt mentor { username displayName }`;
 
 export const PEOPLE = `query People($filter: UserFilterInput, $first: Int, $after: String) {
@@ -252,6 +253,14 @@ export const DEACTIVATE_USER = `mutation DeactivateUser($username: String!, $han
     __typename
     ... on TurnoverSuccess { casesMoved referralsUnassigned menteesMoved handedOverTo { username displayName }
                              person { ${PERSON} } }
+    ${userErrorFields(false)}
+  }
+}`;
+
+export const MOVE_USER = `mutation MoveUser($username: String!, $areaCode: String!, $handoverTo: String) {
+  moveUser(username: $username, areaCode: $areaCode, handoverTo: $handoverTo) {
+    __typename
+    ... on TurnoverSuccess { casesMoved menteesMoved handedOverTo { username displayName } person { username areaCode } }
     ${userErrorFields(false)}
   }
 }`;

@@ -17,6 +17,7 @@ import "../../desk/desk.css";
 export interface PersonRow {
   username: string; displayName: string; role: string; areaCode: string | null; orgUnitCode: string | null;
   phone: string | null; email: string | null; isActive: boolean; mustChangePassword: boolean; hasOpenCode: boolean;
+  isUnitHead?: boolean; isExtensionApprover?: boolean;
   lastSignInAt: string | null; deactivatedAt: string | null; createdAt: string;
   mentor: { username: string; displayName: string } | null;
 }

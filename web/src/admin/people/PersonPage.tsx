@@ -7,7 +7,8 @@ import { Field, LoadError, Loading, Page, refusalText, useQuery } from "../../co
 import { errorText, lang, t, term } from "../../i18n";
 import { formatDateTime } from "../../lib/dates";
 import { gql, isUserError, type UserError } from "../../lib/graphql";
-import { DEACTIVATE_USER, ISSUE_RESET_CODE, PEOPLE, PERSON_DETAIL, REACTIVATE_USER, UPDATE_USER } from "../../queries";
+import { DEACTIVATE_USER, ISSUE_RESET_CODE, MOVE_USER, PEOPLE, PERSON_DETAIL, REACTIVATE_USER, UPDATE_USER } from "../../queries";
+import { AreaPicker } from "./AreaPicker";
 import { notice, type Me } from "../../state";
 import type { PersonRow } from "./People";
 
@@ -29,6 +30,10 @@ export function PersonPage({ me, username }: { me: Me; username: string }) {
       {q.data && !p && <p class="muted">{t("notFound")}</p>}
       {p && <PersonCard p={p} />}
       {p && <EditDetails key={p.username + p.displayName} p={p} onDone={q.reload} />}
+      {p && p.isActive && (p.role === "VOLUNTEER" || me.role === "ADMIN") && (
+        <Duties key={`${p.username}:${p.mentor?.username}:${p.isUnitHead}:${p.isExtensionApprover}`} me={me} p={p} onDone={q.reload} />
+      )}
+      {p && p.isActive && (p.role === "VOLUNTEER" || p.role === "MENTOR") && <Move me={me} p={p} onDone={q.reload} />}
       {p && p.isActive && <ResetCode p={p} onDone={q.reload} />}
       {p && p.isActive && p.username !== me.username && <Deactivate me={me} p={p} onDone={q.reload} />}
       {p && !p.isActive && <Reactivate p={p} onDone={q.reload} />}
@@ -177,5 +182,99 @@ function Reactivate({ p, onDone }: { p: PersonRow; onDone: () => void }) {
       <button type="button" class="btn primary" onClick={() => void go()}>{t("reactivate")}</button>
       {error && <span class="error" role="alert"> {error}</span>}
     </p>
+  );
+}
+
+/** A volunteer's mentor; for admins, an officer's duties (head of office, approver). */
+function Duties({ me, p, onDone }: { me: Me; p: PersonRow; onDone: () => void }) {
+  const province = (p.areaCode ?? "").slice(0, 2);
+  const [mentor, setMentor] = useState(p.mentor?.username ?? "");
+  const [head, setHead] = useState(!!p.isUnitHead);
+  const [approver, setApprover] = useState(!!p.isExtensionApprover);
+  const [error, setError] = useState<string | null>(null);
+  const mentors = useQuery<{ users: { people: PersonRow[] } }>(PEOPLE,
+    { filter: { role: "MENTOR", active: true, areaCode: province }, first: 100 }, p.role !== "VOLUNTEER" || !province);
+  const staff = me.role === "ADMIN" && (p.role === "OFFICER" || p.role === "SUPERVISOR" || p.role === "COORDINATOR");
+  async function save(event: Event) {
+    event.preventDefault();
+    setError(null);
+    const input: Record<string, unknown> = {};
+    if (p.role === "VOLUNTEER") input.mentorUsername = mentor;
+    if (staff) { input.isUnitHead = head; input.isExtensionApprover = approver; }
+    try {
+      const answer = await send(UPDATE_USER, { username: p.username, input }, "updateUser");
+      if (isUserError(answer)) setError(errorText(answer as UserError));
+      else { notice.set(t("saved")); onDone(); }
+    } catch (e) {
+      setError(refusalText(e));
+    }
+  }
+  if (p.role !== "VOLUNTEER" && !staff) return null;
+  return (
+    <form class="card" onSubmit={save} noValidate aria-labelledby="duties-title">
+      <h2 id="duties-title">{p.role === "VOLUNTEER" ? t("mentorLabel") : t("duties")}</h2>
+      {p.role === "VOLUNTEER" && (
+        <Field id="d-mentor" label={t("mentorLabel")} error={error}>
+          <select id="d-mentor" value={mentor} aria-describedby="d-mentor-msg" onChange={(e) => setMentor(e.currentTarget.value)}>
+            <option value="">{t("noMentor")}</option>
+            {(mentors.data?.users.people ?? []).map((m) => <option key={m.username} value={m.username}>{m.displayName}</option>)}
+          </select>
+        </Field>
+      )}
+      {staff && (
+        <div class="field">
+          <label class="check"><input type="checkbox" checked={head} onChange={(e) => setHead(e.currentTarget.checked)} /> {t("isUnitHead")}</label>
+          <label class="check"><input type="checkbox" checked={approver} onChange={(e) => setApprover(e.currentTarget.checked)} /> {t("isApprover")}</label>
+          {error && <p class="error" role="alert">{error}</p>}
+        </div>
+      )}
+      <button class="btn secondary" type="submit">{t("saveChanges")}</button>
+    </form>
+  );
+}
+
+/** Appointed to another area: their open cases (a mentor: their volunteers) stay behind with
+ * someone of the old area, chosen here; all move or nothing does. */
+function Move({ me, p, onDone }: { me: Me; p: PersonRow; onDone: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [area, setArea] = useState(p.areaCode ?? "");
+  const [to, setTo] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const mentor = p.role === "MENTOR";
+  const province = (p.areaCode ?? "").slice(0, 2);
+  const candidates = useQuery<{ users: { people: PersonRow[] } }>(PEOPLE,
+    { filter: { areaCode: province, active: true, role: mentor ? "MENTOR" : "VOLUNTEER" }, first: 100 }, !open || !province);
+  async function confirm(event: Event) {
+    event.preventDefault();
+    setError(null);
+    try {
+      const answer = await send(MOVE_USER, { username: p.username, areaCode: area, handoverTo: to || null }, "moveUser");
+      if (isUserError(answer)) { setError(errorText(answer as UserError)); return; }
+      notice.set(t("moved", { name: p.displayName, area, cases: Number(answer.casesMoved), mentees: Number(answer.menteesMoved) }));
+      setOpen(false);
+      onDone();
+    } catch (e) {
+      setError(refusalText(e));
+    }
+  }
+  if (!open) return <p><button type="button" class="btn secondary" onClick={() => setOpen(true)}>{t("moveArea")}</button></p>;
+  return (
+    <form class="card subform" onSubmit={confirm} noValidate aria-labelledby="move-title">
+      <h2 id="move-title">{t("moveTitle", { name: p.displayName })}</h2>
+      <AreaPicker province={me.role === "ADMIN" ? null : province} value={area} onChange={setArea} />
+      <Field id="move-to" label={mentor ? t("handoverMentees") : t("handoverTo")} hint={t("handoverHint")} error={error}>
+        <select id="move-to" value={to} aria-describedby="move-to-hint move-to-msg" aria-invalid={error ? "true" : undefined}
+                onChange={(e) => { setTo(e.currentTarget.value); setError(null); }}>
+          <option value="">{t("handoverNone")}</option>
+          {!mentor && me.role === "COORDINATOR" && <option value={me.username}>{me.displayName} ({term(me.role)})</option>}
+          {(candidates.data?.users.people ?? []).filter((c) => c.username !== p.username)
+            .map((c) => <option key={c.username} value={c.username}>{c.displayName} · {c.areaCode}</option>)}
+        </select>
+      </Field>
+      <div class="actions">
+        <button type="submit" class="btn primary">{t("moveConfirm")}</button>
+        <button type="button" class="btn link" onClick={() => setOpen(false)}>{t("cancel")}</button>
+      </div>
+    </form>
   );
 }
