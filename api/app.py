@@ -29,6 +29,7 @@ from api.graphql_http import GraphQLOverHTTP
 from api.health import healthz, readyz_endpoint
 from api.metrics import Metrics, metrics_endpoint
 from api.observability import RequestObservability
+from api.onboarding.routes import IMPORT_PATH, onboarding_routes
 from api.schema import build_schema
 from api.security import SecurityHeaders
 from api.unavailable import DatabaseGuard
@@ -37,6 +38,7 @@ from domain.reference.cache import ReferenceCache
 from domain.bootstrap import open_database
 from domain.db import Database
 from domain.jobs import DiscardJobs, JobSink
+from domain.onboarding.sheet import MAX_BYTES as MAX_UPLOAD_BYTES
 from domain.settings import Settings
 from domain.users import repository as users
 from domain.users import service as user_service
@@ -191,16 +193,18 @@ def refusal(request: dict[str, Any]) -> str | None:
 class BodySizeLimit:
     """Refuse request bodies over the limit with 413, before anyone parses them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
+        self.app, self.default_max, self.larger = app, max_bytes, larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # A path that takes a file (issue 13: the import) has its own, larger limit.
+        max_bytes = self.larger.get(scope.get("path", ""), self.default_max)
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await _too_large(self.max_bytes)(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > max_bytes):
+            await _too_large(max_bytes)(scope, receive, send)
             return
         received = 0
 
@@ -208,14 +212,14 @@ class BodySizeLimit:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > max_bytes:
                 raise _TooLarge()
             return message
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await _too_large(self.max_bytes)(scope, receive, send)
+            await _too_large(max_bytes)(scope, receive, send)
 
 
 class _TooLarge(Exception):
@@ -223,7 +227,8 @@ class _TooLarge(Exception):
 
 
 def _too_large(limit: int) -> Response:
-    return JSONResponse({"errors": [{"message": f"The request is larger than {limit} bytes.",
+    return JSONResponse({"errors": [{"message": f"The request is larger than {limit} bytes. / "
+                                                f"คำขอมีขนาดเกิน {limit} ไบต์",
                                      "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
                         status_code=413)
 
@@ -294,14 +299,16 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app = Starlette(routes=[Route("/graphql", view),
                             Route("/healthz", healthz),
                             Route("/readyz", readyz_endpoint(db, settings)),
-                            Route("/metrics", metrics_endpoint(metrics, db, settings)), *web_routes()],
+                            Route("/metrics", metrics_endpoint(metrics, db, settings)),
+                            *onboarding_routes(settings, db, clock or system_clock), *web_routes()],
                     lifespan=lifespan)
     app.state.db = db
     app.state.settings = settings
     app.state.calendars = view.calendars
     app.state.reference = view.reference
     app.state.metrics = metrics
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,  # type: ignore[arg-type]
+                       larger={IMPORT_PATH: max(settings.max_body_bytes, MAX_UPLOAD_BYTES)})
     # A database that cannot be used: 503 with Retry-After, inside the metrics and the log.
     app.add_middleware(DatabaseGuard)  # type: ignore[arg-type]
     # Request id, access log and HTTP metrics: outside the size limit, so 413s are counted.
