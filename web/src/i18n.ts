@@ -5,12 +5,14 @@ import { terms } from "./terms";
 import { dashboardEn, dashboardTh } from "./dashboard/words";
 import { deskEn, deskTh } from "./desk/words";
 import { adminEn, adminTh } from "./admin/words";
+import { importEn, importTh } from "./admin/importWords";
 import { referenceEn, referenceTh } from "./admin/referenceWords";
 
 const th = {
   ...dashboardTh,
   ...deskTh,
   ...adminTh,
+  ...importTh,
   ...referenceTh,
   appName: "ข้อต่อ",
   appTagline: "ระบบติดตามเรื่องของอาสาสมัครแรงงาน",
@@ -200,6 +202,7 @@ const en: Dict = {
   ...dashboardEn,
   ...deskEn,
   ...adminEn,
+  ...importEn,
   ...referenceEn,
   appName: "Khortor",
   appTagline: "Case tracking for labour volunteers",

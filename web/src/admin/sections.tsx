@@ -6,6 +6,7 @@ import type { ComponentType } from "preact";
 import type { Key } from "../i18n";
 import type { Me } from "../state";
 import { AuditLog } from "./audit/AuditLog";
+import { Import } from "./import/Import";
 import { People } from "./people/People";
 import { Categories } from "./reference/Categories";
 import { Holidays } from "./reference/Holidays";
@@ -23,6 +24,8 @@ export interface AdminSection {
 export const SECTIONS: AdminSection[] = [
   { key: "people", title: "people", roles: ["ADMIN", "COORDINATOR"], Screen: People },
   { key: "audit", title: "auditLog", roles: ["ADMIN"], Screen: AuditLog },
+  // issue 13: bulk onboarding
+  { key: "import", title: "importTitle", roles: ["ADMIN", "COORDINATOR"], Screen: Import },
   // issue 13: reference data
   { key: "routing", title: "refRouting", roles: ["ADMIN"], Screen: RoutingRules },
   { key: "categories", title: "refCategories", roles: ["ADMIN"], Screen: Categories },

@@ -12,6 +12,7 @@ import { PEOPLE } from "../../queries";
 import { navigate, type Me } from "../../state";
 import { NewPerson } from "./NewPerson";
 import { PersonPage } from "./PersonPage";
+import { exportPeople } from "../import/transfer";
 import "../../desk/desk.css";
 
 export interface PersonRow {
@@ -57,7 +58,8 @@ function PeopleList({ me, params }: { me: Me; params: URLSearchParams }) {
   const rows = q.data?.users.people ?? [];
   return (
     <Page title={t("peopleTitle")} actions={
-      <a class="btn primary" href={`#${BASE}?new=1`}>+ {t("addPerson")}</a>}>
+      <><a class="btn primary" href={`#${BASE}?new=1`}>+ {t("addPerson")}</a>
+        <button type="button" class="btn secondary" onClick={() => void exportPeople().catch(() => alert(t("importFailed")))}>{t("exportPeople")}</button></>}>
       <div class="desk">
         <form class="desk-search" role="search" onSubmit={(e) => { e.preventDefault(); show({ q: search.trim() }); }}>
           <label for="people-q">{t("peopleSearch")}</label>
