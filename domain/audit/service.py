@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AdminAuditEntry
@@ -52,3 +53,16 @@ def record(session: AsyncSession, actor_id: uuid.UUID | None, action: str, targe
                             target_type=target_type, target_id=target_id[:80], before=old, after=new)
     session.add(entry)
     return entry
+
+
+async def record_many(session: AsyncSession, actor_id: uuid.UUID | None, action: str, target_type: str,
+                      items: list[tuple[str, Mapping[str, Any]]], now: datetime) -> None:
+    """One entry per (target id, what it became), for imports of thousands: one executemany,
+    no ORM object per entry; in the caller's transaction like `record`."""
+    if not items:
+        return
+    request = current_request_id()
+    await session.execute(insert(AdminAuditEntry), [
+        {"at": now, "actor_id": actor_id, "request_id": request, "action": action,
+         "target_type": target_type, "target_id": target[:80], "before": None, "after": _plain(after)}
+        for target, after in items])

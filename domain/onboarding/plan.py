@@ -22,7 +22,7 @@ from domain.onboarding.repository import Mentor, Place
 from domain.onboarding.rows import Row
 from domain.onboarding.sheet import read_table
 from domain.users.directory import may_manage, refuse_unless_manager
-from domain.users.models import Role, User
+from domain.users.models import Role
 from domain.users.principal import Principal
 
 
@@ -171,7 +171,7 @@ async def _match(session: AsyncSession, principal: Principal, plan: Plan) -> Non
     users = await repository.users_named_or_reachable(
         session, (c.username for c in plan.rows if c.username), (c.phone for c in plan.rows if c.phone))
     by_username = {u.username: u for u in users}
-    by_person: dict[tuple[str, str], User] = {}
+    by_person: dict[tuple[str, str], repository.Known] = {}
     for u in sorted(users, key=lambda u: u.username):
         if u.phone and u.role == Role.VOLUNTEER:
             by_person.setdefault((" ".join(u.display_name.split()), u.phone), u)

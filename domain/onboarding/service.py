@@ -102,9 +102,9 @@ async def apply(session: AsyncSession, principal: Principal, data: bytes, now: d
         issued.append(Issued(c.row.number, c.username, c.name, f"{c.area.name_th} ({c.area.code})",
                              f"{code[:5]}-{code[5:]}"))
     await repository.add_users(session, records)
-    for c, record in zip(new, records, strict=True):
-        audit.record(session, principal.user_id, "USER_CREATED", "USER", record["username"], now,
-                     after=_snapshot(c, record["username"]), only_changes=False)
+    await audit.record_many(session, principal.user_id, "USER_CREATED", "USER",
+                            [(r["username"], _snapshot(c, r["username"])) for c, r in zip(new, records, strict=True)],
+                            now)
     return Applied(plan, issued, expires_at)
 
 

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +35,16 @@ def refuse_unless_manager(principal: Principal) -> None:
         raise AccessDenied("Only an admin or a coordinator manages people.")
 
 
-def may_manage(principal: Principal, user: User) -> bool:
+class Scoped(Protocol):
+    """What `may_manage` reads of a person: a User row or a lighter record of one."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def area_code(self) -> str | None: ...
+
+
+def may_manage(principal: Principal, user: Scoped) -> bool:
     """Admins: everyone. Coordinators: volunteers and mentors of their province."""
     if principal.role is Role.ADMIN:
         return True
