@@ -7,12 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.areas.models import Area, AreaLevel
 from domain.users.models import Role, User
 
+ANALYZE_AFTER = 1000  # new users in one import
 CHUNK = 900  # bound parameters per IN (SQLite's limit is far above; keeps statements small)
 
 
@@ -81,9 +82,13 @@ async def usernames_like(session: AsyncSession, prefix: str) -> list[str]:
 
 
 async def add_users(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many users at once (executemany; one statement per chunk)."""
+    """Insert many users at once (executemany; one statement per chunk). After thousands, the
+    table's statistics are refreshed on PostgreSQL (ANALYZE runs inside the transaction): with
+    the old ones, matching the same file again right away took 25 s instead of 2 (20,000 rows)."""
     for i in range(0, len(rows), 2000):
         await session.execute(insert(User), list(rows[i:i + 2000]))
+    if len(rows) >= ANALYZE_AFTER and session.bind.dialect.name == "postgresql":
+        await session.execute(text("ANALYZE app_user"))
 
 
 async def people_in_scope(session: AsyncSession, province: str | None) -> Sequence[User]:
