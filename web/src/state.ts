@@ -60,6 +60,7 @@ export function passwordChosen(): void {
   const next = { ...current, user: { ...current.user, mustChangePassword: false } };
   localStorage.setItem(SESSION_KEY, JSON.stringify(next));
   session.set(next);
+  void flushOutbox();  // cases queued before the code was used go now
 }
 
 export async function signOut(): Promise<void> {
@@ -101,7 +102,9 @@ export async function sendCase(clientId: string, input: CaseInput, fileAnyway = 
     return classifyOpenCase(data.openCase);
   } catch (error) {
     if (error instanceof NetworkError) return { kind: "retry", reason: error.message };
-    if (error instanceof RequestError && (error.code === "UNAUTHENTICATED" || !error.code)) {
+    if (error instanceof RequestError && (error.code === "UNAUTHENTICATED" || !error.code
+                                          || error.reason === "PASSWORD_CHANGE_REQUIRED")) {
+      // not refused: sent again once signed in, or once a password is chosen after a one-time code
       return { kind: "retry", reason: error.message };
     }
     // Refused outright (a request this server cannot take): its own Thai where it gave one,

@@ -9,7 +9,9 @@ export class NetworkError extends Error {
 
 /** A top-level GraphQL error: not signed in, not allowed, or a bug on the server. */
 export class RequestError extends Error {
-  constructor(message: string, readonly code: string | undefined, readonly messageTh?: string) {
+  /** `reason`: why a FORBIDDEN was given, when the API says (e.g. PASSWORD_CHANGE_REQUIRED). */
+  constructor(message: string, readonly code: string | undefined, readonly messageTh?: string,
+              readonly reason?: string) {
     super(message);
     this.name = "RequestError";
   }
@@ -80,7 +82,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   if (response.status >= 500 || response.status === 0) {
     throw new NetworkError(`HTTP ${response.status}`);
   }
-  let body: { data?: T; errors?: { message: string; extensions?: { code?: string; messageTh?: string } }[] };
+  let body: { data?: T; errors?: { message: string; extensions?: { code?: string; messageTh?: string; reason?: string } }[] };
   try {
     body = await response.json();
   } catch {
@@ -90,7 +92,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
     const first = body.errors[0]!;
     const code = first.extensions?.code;
     if (code === "UNAUTHENTICATED") onUnauthenticated();
-    throw new RequestError(first.message, code, first.extensions?.messageTh);
+    throw new RequestError(first.message, code, first.extensions?.messageTh, first.extensions?.reason);
   }
   return body.data as T;
 }
