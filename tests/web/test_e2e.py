@@ -48,7 +48,10 @@ def sign_in(page: Any, base: str, username: str) -> None:
 
 def wait_for_service_worker(page: Any) -> None:
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # One evaluation that waits (not `wait_for_function`, whose polling evaluates a string
+    # again and again: the app's CSP, script-src 'self', refuses that when it has to poll).
+    page.evaluate("""() => navigator.serviceWorker.controller !== null || new Promise((resolve) =>
+        navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }))""")
 
 
 def outbox_items(page: Any) -> list[dict[str, Any]]:
