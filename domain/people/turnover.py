@@ -64,7 +64,7 @@ async def _hand_over(uow: UnitOfWork, principal: Principal, user: User, to_usern
     done = Turnover(user=user)
     session = uow.session
     role = Role(user.role)
-    if role is Role.VOLUNTEER:
+    if role in (Role.VOLUNTEER, Role.COORDINATOR):  # a coordinator may follow cases handed to them
         from_cases = await handover.open_case_count(uow, user)
         if from_cases:
             done.to = await _target(uow, user, to_username, province, mentor=False)

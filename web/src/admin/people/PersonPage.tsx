@@ -121,7 +121,7 @@ function Deactivate({ me, p, onDone }: { me: Me; p: PersonRow; onDone: () => voi
   const [to, setTo] = useState("");
   const [error, setError] = useState<string | null>(null);
   const mentor = p.role === "MENTOR";
-  const needsHandover = p.role === "VOLUNTEER" || mentor;
+  const needsHandover = p.role === "VOLUNTEER" || p.role === "COORDINATOR" || mentor;
   const province = (p.areaCode ?? "").slice(0, 2);
   const candidates = useQuery<{ users: { people: PersonRow[] } }>(PEOPLE,
     { filter: { areaCode: province, active: true, role: mentor ? "MENTOR" : "VOLUNTEER" }, first: 100 },
