@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from domain.errors import ValidationFailed
 from domain.onboarding.sheet import column_letter
-from domain.users.directory import EMAIL, PHONE, USERNAME
+from domain.users.directory import EMAIL, PHONE, USERNAME, plain_phone
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("ชื่อ-นามสกุล", "ชื่อ - นามสกุล", "ชื่อนามสกุล", "ชื่อ นามสกุล", "ชื่อ", "name", "full name",
@@ -25,7 +25,6 @@ REQUIRED = ("name", "subdistrict", "phone")
 # The column names written by the sample, the export and the dry run's table.
 TITLES = {"name": "ชื่อ-นามสกุล", "subdistrict": "ตำบล", "district": "อำเภอ", "phone": "โทรศัพท์",
           "mentor": "พี่เลี้ยง", "username": "ชื่อผู้ใช้", "email": "อีเมล"}
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _PREFIX = re.compile(r"^(ตำบล|ต\.|แขวง|อำเภอ|อ\.|เขต|กิ่งอำเภอ)\s*")
 
 
@@ -100,7 +99,7 @@ def name(row: Row) -> str | None:
 
 def phone(row: Row) -> str | None:
     raw = row.cells.get("phone", "")
-    plain = re.sub(r"[\s().-]", "", raw.translate(_THAI_DIGITS))
+    plain = plain_phone(raw)
     if re.fullmatch(r"[689]\d{8}", plain):
         plain = "0" + plain  # Excel drops the leading 0 of a number: 812345678 is 0812345678
     if not plain:

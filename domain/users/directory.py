@@ -81,10 +81,18 @@ def snapshot(user: User) -> dict[str, Any]:
             "isExtensionApprover": user.is_extension_approver}
 
 
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def plain_phone(value: str) -> str:
+    """A phone as typed, in western digits without spaces, dashes or brackets (not checked)."""
+    return re.sub(r"[\s().-]", "", value.translate(THAI_DIGITS))
+
+
 def _phone(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
-    plain = re.sub(r"[\s().-]", "", value.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")))
+    plain = plain_phone(value)
     if not PHONE.match(plain):
         raise ValidationFailed("phone", "A Thai phone number: 0 and 9 or 10 digits, or +66.",
                                "หมายเลขโทรศัพท์ไม่ถูกต้อง (0 ตามด้วย 8–9 หลัก หรือ +66)", code="BAD_PHONE")
