@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from domain.areas.models import Area
+from domain.attachments.models import Attachment
 from domain.audit.models import AdminAuditEntry
 from domain.calendar.models import CalendarDay
 from domain.cases.models import Case, CaseEvent, CaseSequence, Escalation, Referral
@@ -13,6 +14,7 @@ from domain.org_units.models import Agency, OrgUnit
 from domain.outbox.models import OutboxJob
 from domain.privacy.models import AccessLogEntry
 from domain.stats.models import StatsCalendarDay, StatsExport
+from domain.uploads.models import Upload
 from domain.users.models import LoginThrottle, User
 
 metadata = SQLModel.metadata
@@ -20,6 +22,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "AccessLogEntry",
     "AdminAuditEntry",
+    "Attachment",
     "Agency",
     "Area",
     "CalendarDay",
@@ -39,6 +42,7 @@ __all__ = [
     "SlaPolicy",
     "StatsCalendarDay",
     "StatsExport",
+    "Upload",
     "User",
     "metadata",
 ]

@@ -67,6 +67,19 @@ class Settings:
     metrics_token: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
+    # Attachments (issue 14): sealed blobs and unfinished uploads under this directory, or
+    # the blobs in an S3-compatible store when a bucket is set (domain/attachments/storage.py).
+    attachments_dir: str = "./attachments"
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_max_files: int = 30
+    attachment_max_case_bytes: int = 100 * 1024 * 1024
+    upload_hours: float = 24.0
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "ap-southeast-7"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_prefix: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +137,18 @@ class Settings:
                                               str(cls.lookup_quota_per_hour))),
             trusted_proxies=parse_networks(env.get("KHORTOR_TRUSTED_PROXIES", "")),
             trusted_documents_only=_trusted_documents_only(env.get("KHORTOR_TRUSTED_DOCUMENTS", "any")),
+            attachments_dir=env.get("KHORTOR_ATTACHMENTS_DIR", cls.attachments_dir),
+            attachment_max_bytes=int(env.get("KHORTOR_ATTACHMENT_MAX_BYTES", str(cls.attachment_max_bytes))),
+            attachment_max_files=int(env.get("KHORTOR_ATTACHMENT_MAX_FILES", str(cls.attachment_max_files))),
+            attachment_max_case_bytes=int(env.get("KHORTOR_ATTACHMENT_MAX_CASE_BYTES",
+                                                  str(cls.attachment_max_case_bytes))),
+            upload_hours=float(env.get("KHORTOR_UPLOAD_HOURS", str(cls.upload_hours))),
+            s3_bucket=env.get("KHORTOR_S3_BUCKET") or None,
+            s3_endpoint_url=env.get("KHORTOR_S3_ENDPOINT_URL") or None,
+            s3_region=env.get("KHORTOR_S3_REGION", cls.s3_region),
+            s3_access_key=env.get("KHORTOR_S3_ACCESS_KEY_ID") or None,
+            s3_secret_key=env.get("KHORTOR_S3_SECRET_ACCESS_KEY") or None,
+            s3_prefix=env.get("KHORTOR_S3_PREFIX", ""),
         )
 
     @property
