@@ -34,3 +34,8 @@ class Upload(SQLModel, table=True):
     key_id: str | None = Field(default=None, max_length=16)
     # Set when the last byte arrived and the file became this attachment.
     attachment_id: uuid.UUID | None = Field(default=None, foreign_key="attachment.id")
+    # The PATCH that is appending bytes now (tus helper): one at a time per upload, in any API
+    # process. Taken with a conditional UPDATE, released when the PATCH ends; a holder that
+    # died loses it at `lease_until`.
+    lease_token: uuid.UUID | None = None
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
