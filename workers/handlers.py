@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.attachments import service as attachments
+from domain.attachments.storage import BlobStore, blob_store
 from domain.bootstrap import open_database
 from domain.calendar.service import load_calendar
 from domain.cases import notices
@@ -54,6 +56,7 @@ class Runtime:
     db: Database
     channels: dict[str, Channel] = field(default_factory=dict)
     jobs: JobSink = field(default_factory=DiscardJobs)
+    blobs: BlobStore | None = None  # where attachments' sealed blobs live (from the settings)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + timedelta(seconds=self.settings.clock_offset_seconds)
@@ -78,7 +81,13 @@ class Runtime:
                 user=settings.smtp_user, password=settings.smtp_password,
                 starttls=settings.smtp_starttls))
         return cls(settings=settings, db=open_database(settings.database_url), channels=channels,
-                   jobs=jobs or DiscardJobs())
+                   jobs=jobs or DiscardJobs(), blobs=blob_store(settings))
+
+    @property
+    def store(self) -> BlobStore:
+        if self.blobs is None:
+            self.blobs = blob_store(self.settings)
+        return self.blobs
 
 
 def _id(value: str) -> uuid.UUID:
@@ -146,6 +155,12 @@ async def send_digest(rt: Runtime, user_id: str) -> bool:
 async def anonymise_expired(rt: Runtime, case_id: str) -> bool:
     async with rt.uow() as uow:
         return await pdpa.anonymise_if_expired(uow, _id(case_id), rt.now(), rt.retention)
+
+
+@registry.job(pdpa.PURGE_ATTACHMENTS_JOB)
+async def purge_attachments(rt: Runtime, case_id: str) -> int:
+    async with rt.uow() as uow:
+        return await attachments.purge_case(uow, rt.store, _id(case_id))
 
 
 @registry.job(exports.JOB_NAME)

@@ -38,6 +38,7 @@ class EventType(StrEnum):
     ASSIGNED = "ASSIGNED"
     HANDED_OVER = "HANDED_OVER"  # the case's volunteer left or moved: another follows it up
     UNASSIGNED = "UNASSIGNED"  # its officer left the office
+    ATTACHED = "ATTACHED"  # a photo or document was added (data: attachment id, kind, bytes)
 
 
 class ReferralOutcome(StrEnum):

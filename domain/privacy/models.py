@@ -19,6 +19,7 @@ class AccessAction(StrEnum):
     LOOKUP = "LOOKUP"        # cases looked up by a national ID
     EXPORT = "EXPORT"        # a data-subject access request was answered
     ANONYMISE = "ANONYMISE"  # personal fields blanked (by a person or the retention job)
+    VIEW_ATTACHMENT = "VIEW_ATTACHMENT"  # a file of the case (or its thumbnail) was opened
 
 
 class AccessLogEntry(SQLModel, table=True):
@@ -35,7 +36,7 @@ class AccessLogEntry(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     user_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     request_id: str | None = Field(default=None, max_length=64)
-    action: str = Field(max_length=12)
+    action: str = Field(max_length=20)
     case_id: uuid.UUID | None = Field(default=None, foreign_key="case_file.id")
     # The keyed hash of the national ID a lookup, export or anonymisation was about.
     subject_hash: str | None = Field(default=None, max_length=64)

@@ -31,6 +31,8 @@ from domain.vault import Vault
 
 ANONYMISED_TEXT = "[ลบข้อมูลส่วนบุคคลแล้ว — personal data removed]"
 RETENTION_REASON = "retention period ended"
+# Enqueued by an anonymisation; handled by domain/attachments (a higher layer) after commit.
+PURGE_ATTACHMENTS_JOB = "attachments.purge"
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ async def _anonymise(uow: UnitOfWork, principal: Principal | None, case: Case, n
     await cases.blank_texts(session, case.id)
     repository.append(session, entry(principal, AccessAction.ANONYMISE, now, case_id=case.id,
                                      subject_hash=subject, reason=reason))
+    # The case's files and thumbnails go too: domain/attachments deletes them after commit.
+    uow.enqueue(PURGE_ATTACHMENTS_JOB, case_id=str(case.id))
 
 
 async def set_legal_hold(uow: UnitOfWork, principal: Principal, case_id: uuid.UUID, hold: bool,
