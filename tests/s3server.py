@@ -5,7 +5,8 @@ from the `moto[server]` package) as a process of its own on a free loopback port
 
     async def test_something(s3_store: S3Store) -> None: ...       # a fresh bucket per test
 
-`moto_server()` is the plain context manager (bench/attachments.py uses it too); `s3_endpoint`
+`moto_server()` is the plain context manager (`moto_process()` also gives the process, for
+bench/attachments.py); `s3_endpoint`
 is the session fixture (one server for the whole run); `s3_store` gives each test a bucket
 of its own on it, so tests never see each other's blobs. `s3_settings(endpoint, bucket)` are
 the KHORTOR_S3_* environment variables for a `khortor serve` process pointed at it.
@@ -24,6 +25,7 @@ import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -53,11 +55,26 @@ def _answers(url: str) -> bool:
         return False
 
 
+@dataclass
+class MotoServer:
+    """A running moto server: its endpoint URL and its process (say, to read its CPU time)."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
 def moto_server(timeout: float = 60.0) -> Iterator[str]:
     """Start moto's server on 127.0.0.1 and a free port, wait until it answers HTTP, yield its
-    endpoint URL (`http://127.0.0.1:<port>`); stop it (SIGTERM, then SIGKILL) afterwards. Its
-    output goes to a temporary log, shown when it fails to start."""
+    endpoint URL (`http://127.0.0.1:<port>`); stop it (SIGTERM, then SIGKILL) afterwards."""
+    with moto_process(timeout) as server:
+        yield server.url
+
+
+@contextmanager
+def moto_process(timeout: float = 60.0) -> Iterator[MotoServer]:
+    """moto_server(), yielding the endpoint and the process. Its output goes to a temporary
+    log, shown when it fails to start."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     # No AWS settings of the machine leak in (a real endpoint, a profile): only the server's.
@@ -73,7 +90,7 @@ def moto_server(timeout: float = 60.0) -> Iterator[str]:
                 raise RuntimeError(f"moto server did not start on {url}:\n"
                                    f"{log_path.read_text(errors='replace')[-2000:]}")
             time.sleep(0.1)
-        yield url
+        yield MotoServer(url, process)
     finally:
         if process.poll() is None:
             process.terminate()
