@@ -52,6 +52,11 @@ class S3Store:
             "config": Config(
                 signature_version="s3v4", connect_timeout=10, read_timeout=60,
                 retries={"max_attempts": 4, "mode": "standard"},
+                # botocore's default CRC trailers (aws-chunked uploads) are refused by many
+                # S3-compatible stores; the blobs are AES-GCM sealed, so a corrupted byte is
+                # caught when the blob is opened anyway.
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
                 # A custom endpoint (MinIO, a private cloud) rarely has per-bucket DNS names.
                 s3={"addressing_style": "path" if endpoint_url else "auto"},
             ),
@@ -146,8 +151,21 @@ class S3Store:
             body.close()
 
     async def delete(self, key: str) -> None:
-        """Remove the blob; nothing happens when it is not there (S3's DELETE is idempotent)."""
-        await self._call("delete_object", Bucket=self.bucket, Key=self._key(key))
+        """Remove the blob; nothing happens when it is not there. On a versioned bucket the
+        older versions and delete markers of the key go too (an erased file must not live on
+        as a noncurrent version); without the permission to list versions, the plain delete
+        is what is done (a lifecycle rule for noncurrent versions is then the operators')."""
+        name = self._key(key)
+        await self._call("delete_object", Bucket=self.bucket, Key=name)
+        try:
+            listed = await self._call("list_object_versions", Bucket=self.bucket, Prefix=name)
+        except ClientError as error:
+            if str(error.response.get("Error", {}).get("Code")) in ("AccessDenied", "NotImplemented"):
+                return
+            raise
+        for entry in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]:
+            if entry["Key"] == name and entry.get("VersionId") not in (None, "null"):
+                await self._call("delete_object", Bucket=self.bucket, Key=name, VersionId=entry["VersionId"])
 
     async def exists(self, key: str) -> bool:
         try:

@@ -201,3 +201,21 @@ async def test_s3_a_failed_multipart_put_leaves_no_parts(s3_endpoint: str) -> No
 def test_s3_parts_below_the_minimum_are_refused() -> None:
     with pytest.raises(ValueError, match="at least"):
         S3Store("bucket", part_bytes=MIN_PART_BYTES - 1)
+
+
+async def test_s3_delete_on_a_versioned_bucket_leaves_no_old_version(s3_endpoint: str) -> None:  # noqa: F811
+    """An erased file must not live on as a noncurrent version of the object."""
+    store = new_store(s3_endpoint)
+    await store.ensure_bucket()
+    client = _raw_client(s3_endpoint)
+    client.put_bucket_versioning(Bucket=store.bucket,  # type: ignore[attr-defined]
+                                 VersioningConfiguration={"Status": "Enabled"})
+    await store.put(KEY, [b"first"])
+    await store.put(KEY, [b"second"])
+    await store.put(KEY + ".thumb", [b"thumbnail"])
+    await store.delete(KEY)
+    await store.delete(KEY)
+    listed = client.list_object_versions(Bucket=store.bucket)  # type: ignore[attr-defined]
+    left = [(e["Key"]) for e in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]]
+    assert left == [KEY + ".thumb"]
+    assert not await store.exists(KEY)
