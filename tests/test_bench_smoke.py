@@ -59,7 +59,7 @@ def _run(script: Path) -> tuple[int | None, str, float]:
 
 def test_the_benches_are_found() -> None:
     assert {p.name for p in SCRIPTS} >= {"dashboards.py", "escalation_sweep.py", "graphql_overhead.py",
-                                         "load.py"}
+                                         "load.py", "attachments.py"}
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
