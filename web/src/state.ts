@@ -2,7 +2,8 @@
 import { gql, NetworkError, RequestError, setToken, onSignedOut } from "./lib/graphql";
 import { classifyOpenCase, type OpenCaseAnswer } from "./lib/openCaseAnswer";
 import { idbStore } from "./lib/idbStore";
-import { memoryStore, Outbox, type OutboxItem, type SendResult } from "./lib/outbox";
+import { memoryStore, Outbox, type FileResult, type OutboxItem, type SendResult } from "./lib/outbox";
+import type { QueuedFile } from "./lib/attachments";
 import { signal } from "./lib/store";
 import { OPEN_CASE, UNREAD } from "./queries";
 import { inThai as th } from "./i18n";
@@ -115,21 +116,66 @@ export async function sendCase(clientId: string, input: CaseInput, fileAnyway = 
   }
 }
 
+/**
+ * Send now and come back as soon as the item's fate is known: filed (its files may still be
+ * uploading: they carry on in the background), warned, refused, or waiting for the network.
+ */
+export function sendAndWait(clientId: string): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      resolve();
+    };
+    const unsubscribe = outbox.subscribe(() => {
+      void outbox.items().then((items) => {
+        const item = items.find((i) => i.clientId === clientId);
+        if (!item || item.caseId !== undefined || item.error || item.duplicate) finish();
+      });
+    });
+    void flushOutbox().finally(finish);
+  });
+}
+
 /** The volunteer files a warned item anyway: same clientId, `fileAnyway`, sent at once if online. */
 export async function fileAnyway(clientId: string): Promise<boolean> {
   if (!(await outbox.fileAnyway(clientId))) return false;
-  await flushOutbox();
+  await sendAndWait(clientId);
   return true;
 }
 
 export const lastSent = signal<{ caseId: string; reference: string }[]>([]);
+
+/** Upload progress of the files being sent now, by the file's clientId (not stored). */
+export const uploadProgress = signal<Record<string, { sent: number; total: number }>>({});
+
+function setProgress(clientId: string, sent: number, total: number): void {
+  uploadProgress.set({ ...uploadProgress.get(), [clientId]: { sent, total } });
+}
+
+/** One file of a filed case, to that case (lib/upload.ts, loaded when first needed). */
+export async function sendFile(file: QueuedFile, caseId: string): Promise<FileResult> {
+  const { uploadFile } = await import("./lib/upload");
+  setProgress(file.clientId, 0, file.size);
+  const result = await uploadFile(file, { caseId, referralId: file.referralId ?? null },
+                                  (sent, total) => setProgress(file.clientId, sent, total));
+  const { [file.clientId]: _, ...rest } = uploadProgress.get();
+  uploadProgress.set(rest);
+  if (result.kind === "refused") {
+    return { kind: "refused", error: { code: result.error.code, message: result.error.message,
+                                       messageTh: result.error.messageTh } };
+  }
+  return result.kind === "done" ? { kind: "done" } : result;
+}
 
 export async function flushOutbox(): Promise<void> {
   const me = session.get()?.user;
   if (!me || !online.get()) return;
   flushing.set(true);
   try {
-    const report = await outbox.flush(me.username, sendCase);
+    const report = await outbox.flush(me.username, sendCase, sendFile);
     if (report.sent.length) lastSent.set(report.sent);
   } finally {
     flushing.set(false);

@@ -34,6 +34,9 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname === "/graphql" || url.pathname === "/healthz") return;
+  // Files of cases (personal data) and uploads are never intercepted nor cached here: waiting
+  // files live in the page's IndexedDB outbox, downloads are fetched with no-store.
+  if (url.pathname.startsWith("/attachments/") || url.pathname.startsWith("/uploads")) return;
 
   if (request.mode === "navigate") {
     // Every page of the app is the same shell: serve it from the cache, so it opens

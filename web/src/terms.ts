@@ -26,6 +26,7 @@ export const terms: Record<Lang, Record<string, string>> = {
     "kind.BACK_TO_TRIAGE": "เรื่องกลับมารอคัดกรอง",
     ASSIGNED: "มอบหมายผู้รับผิดชอบ", EXTENSION_REQUESTED: "ขอขยายกำหนดเวลา",
     EXTENSION_DECIDED: "ผลการขอขยายกำหนดเวลา",
+    ATTACHED: "แนบไฟล์", "attached.PHOTO": "แนบรูปภาพ", "attached.DOCUMENT": "แนบเอกสาร",
   },
   en: {
     NEW: "New", ROUTED: "Routed", IN_PROGRESS: "In progress", RESOLVED: "Resolved", CLOSED: "Closed",
@@ -47,5 +48,6 @@ export const terms: Record<Lang, Record<string, string>> = {
     "kind.EXTENSION_DECIDED": "Extension decided", "kind.CASE_UPDATE": "Case update",
     "kind.BACK_TO_TRIAGE": "Back at triage",
     ASSIGNED: "Assigned", EXTENSION_REQUESTED: "Extension requested", EXTENSION_DECIDED: "Extension decided",
+    ATTACHED: "Attached a file", "attached.PHOTO": "Attached a photo", "attached.DOCUMENT": "Attached a document",
   },
 };

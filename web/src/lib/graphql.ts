@@ -34,6 +34,11 @@ export function setToken(value: string | null): void {
   token = value;
 }
 
+/** The bearer header value for requests outside GraphQL (uploads, file downloads), or null. */
+export function authorization(): string | null {
+  return token ? `Bearer ${token}` : null;
+}
+
 export function onSignedOut(handler: () => void): void {
   onUnauthenticated = handler;
 }

@@ -9,7 +9,15 @@
  * and a duplicate warning (`duplicate`: the citizen already has an open case of this problem
  * type; nothing was filed). A warned item is kept, never re-sent on its own, until the
  * volunteer files it anyway (sent again with the same clientId and `fileAnyway`) or discards it.
+ *
+ * Files attached when filing (issue 14) wait in the same item, as Blobs in IndexedDB (never in
+ * the service worker's cache). The case goes first; the item then keeps the case's id from the
+ * server's answer and only its files wait: each is uploaded to that case, and leaves the item
+ * the moment the server has it. A file the server refuses (too large, not an image or PDF) keeps
+ * the server's words and is never sent again; the volunteer removes it. A file belongs to the
+ * case it was attached to: it is only ever sent with its own item's case id.
  */
+import type { QueuedFile } from "./attachments";
 
 export interface OutboxError {
   code: string;
@@ -46,10 +54,22 @@ export interface OutboxItem<I = Record<string, unknown>> {
   duplicate?: DuplicateWarning;
   /** The volunteer chose to file it despite the warning: sent with `fileAnyway: true`. */
   fileAnyway?: boolean;
+  /** Files attached when filing: uploaded to the case once the server has it. */
+  files?: QueuedFile[];
+  /** The case's id on the server (from its answer): set once the case is filed; only files wait. */
+  caseId?: string;
+  /** The filed case's reference, shown while its files are still being sent. */
+  reference?: string;
+}
+
+/** Files of the item the server has not refused: still to be sent. */
+export function pendingFiles(item: OutboxItem<unknown>): QueuedFile[] {
+  return (item.files ?? []).filter((f) => !f.error);
 }
 
 /** True when the item waits for the volunteer (fix, file anyway or discard), not for the network. */
 export function needsDecision(item: OutboxItem<unknown>): boolean {
+  if (item.caseId !== undefined) return pendingFiles(item).length === 0; // only refused files left
   return item.error !== undefined || item.duplicate !== undefined;
 }
 
@@ -69,6 +89,10 @@ export type SendResult =
 
 export interface FlushReport {
   sent: { clientId: string; caseId: string; reference: string }[];
+  /** Files the server now has (each once: a repeat is answered ALREADY_ATTACHED, counted too). */
+  filesSent: number;
+  /** Files the server refused this run (kept on the item with its words). */
+  filesRefused: number;
   refused: number;
   /** Items that got a duplicate warning this run (kept, waiting for the volunteer). */
   duplicates: number;
@@ -77,6 +101,14 @@ export interface FlushReport {
 }
 
 export type Sender<I> = (clientId: string, input: I, fileAnyway: boolean) => Promise<SendResult>;
+
+export type FileResult =
+  | { kind: "done" }
+  | { kind: "refused"; error: OutboxError }
+  | { kind: "retry"; reason: string };
+
+/** Uploads one file of a filed case (lib/upload.ts in the browser). */
+export type FileSender = (file: QueuedFile, caseId: string) => Promise<FileResult>;
 
 /** A random v4 UUID, also where `crypto.randomUUID` is missing (plain-HTTP pages). */
 export function newClientId(): string {
@@ -114,10 +146,13 @@ export class Outbox<I = Record<string, unknown>> {
       .sort((a, b) => a.queuedAt.localeCompare(b.queuedAt) || a.clientId.localeCompare(b.clientId));
   }
 
-  /** Queue a case; the returned clientId is its id on the server once sent. */
-  async enqueue(owner: string, input: I, clientId: string = newClientId()): Promise<OutboxItem<I>> {
+  /** Queue a case (and the files attached to it); the returned clientId is its id on the
+   * server once sent. */
+  async enqueue(owner: string, input: I, clientId: string = newClientId(),
+                files: QueuedFile[] = []): Promise<OutboxItem<I>> {
     const item: OutboxItem<I> = {
       clientId, owner, input, queuedAt: this.now().toISOString(), attempts: 0,
+      ...(files.length ? { files } : {}),
     };
     await this.store.put(item);
     this.changed();
@@ -143,6 +178,30 @@ export class Outbox<I = Record<string, unknown>> {
     this.changed();
   }
 
+  /** Take one file off an item (a refused one, or one the volunteer no longer wants sent). An
+   * item whose case is filed and has no file left is done and leaves the outbox. */
+  async discardFile(clientId: string, fileClientId: string): Promise<void> {
+    await this.update(clientId, (item) => ({
+      ...item, files: (item.files ?? []).filter((f) => f.clientId !== fileClientId),
+    }));
+    this.changed();
+  }
+
+  /** Change the stored item (read afresh: another run or tab may have changed it meanwhile);
+   * a filed item with no files left is removed. Returns what is stored now, or null. */
+  private async update(clientId: string, change: (item: OutboxItem<I>) => OutboxItem<I>,
+  ): Promise<OutboxItem<I> | null> {
+    const stored = (await this.store.all()).find((i) => i.clientId === clientId);
+    if (!stored) return null;
+    const next = change(stored);
+    if (next.caseId !== undefined && !(next.files ?? []).length) {
+      await this.store.remove(clientId);
+      return null;
+    }
+    await this.store.put(next);
+    return next;
+  }
+
   async clear(): Promise<void> {
     await this.store.clear();
     this.changed();
@@ -153,43 +212,91 @@ export class Outbox<I = Record<string, unknown>> {
    * while one runs gets that run's report. Refused and warned items keep the answer and are
    * not re-sent until the volunteer decides; a network failure stops the run.
    */
-  flush(owner: string, send: Sender<I>): Promise<FlushReport> {
+  flush(owner: string, send: Sender<I>, sendFile?: FileSender): Promise<FlushReport> {
     if (!this.flushing) {
-      this.flushing = this.run(owner, send).finally(() => {
+      this.flushing = this.run(owner, send, sendFile).finally(() => {
         this.flushing = null;
       });
     }
     return this.flushing;
   }
 
-  private async run(owner: string, send: Sender<I>): Promise<FlushReport> {
-    const report: FlushReport = { sent: [], refused: 0, duplicates: 0, interrupted: false };
+  private async run(owner: string, send: Sender<I>, sendFile?: FileSender): Promise<FlushReport> {
+    const report: FlushReport = { sent: [], filesSent: 0, filesRefused: 0, refused: 0, duplicates: 0,
+                                  interrupted: false };
     for (const item of await this.items(owner)) {
       if (needsDecision(item)) continue;
-      let result: SendResult;
-      try {
-        result = await send(item.clientId, item.input, item.fileAnyway === true);
-      } catch (error) {
-        result = { kind: "retry", reason: String(error) };
+      let current: OutboxItem<I> | null = item;
+      if (item.caseId === undefined) {
+        let result: SendResult;
+        try {
+          result = await send(item.clientId, item.input, item.fileAnyway === true);
+        } catch (error) {
+          result = { kind: "retry", reason: String(error) };
+        }
+        if (result.kind === "sent") {
+          report.sent.push({ clientId: item.clientId, caseId: result.caseId, reference: result.reference });
+          if (pendingFiles(item).length) {
+            // The case is filed: from now on only its files wait, for this case id.
+            const { error: _e, duplicate: _d, fileAnyway: _f, ...rest } = item;
+            current = { ...rest, caseId: result.caseId, reference: result.reference, attempts: 0 };
+            await this.store.put(current);
+          } else {
+            await this.store.remove(item.clientId);
+            current = null;
+          }
+        } else if (result.kind === "refused") {
+          await this.store.put({ ...item, attempts: item.attempts + 1, error: result.error });
+          report.refused += 1;
+          current = null;
+        } else if (result.kind === "duplicate") {
+          await this.store.put({ ...item, attempts: item.attempts + 1, duplicate: result.warning });
+          report.duplicates += 1;
+          current = null;
+        } else {
+          await this.store.put({ ...item, attempts: item.attempts + 1 });
+          report.interrupted = true;
+          break;
+        }
+        this.changed();
       }
-      if (result.kind === "sent") {
-        await this.store.remove(item.clientId);
-        report.sent.push({ clientId: item.clientId, caseId: result.caseId, reference: result.reference });
-      } else if (result.kind === "refused") {
-        await this.store.put({ ...item, attempts: item.attempts + 1, error: result.error });
-        report.refused += 1;
-      } else if (result.kind === "duplicate") {
-        await this.store.put({ ...item, attempts: item.attempts + 1, duplicate: result.warning });
-        report.duplicates += 1;
-      } else {
-        await this.store.put({ ...item, attempts: item.attempts + 1 });
+      if (current && sendFile && !(await this.sendFiles(current, sendFile, report))) {
         report.interrupted = true;
         break;
       }
-      this.changed();
     }
     this.changed();
     return report;
+  }
+
+  /** Upload a filed item's waiting files, one at a time; false when the network stopped it. */
+  private async sendFiles(item: OutboxItem<I>, sendFile: FileSender, report: FlushReport): Promise<boolean> {
+    const caseId = item.caseId!;
+    for (const file of pendingFiles(item)) {
+      // Discarded meanwhile (the item, or this file): not sent.
+      const now = (await this.store.all()).find((i) => i.clientId === item.clientId);
+      if (!now?.files?.some((f) => f.clientId === file.clientId && !f.error)) continue;
+      let result: FileResult;
+      try {
+        result = await sendFile(file, caseId);
+      } catch (error) {
+        result = { kind: "retry", reason: String(error) };
+      }
+      if (result.kind === "retry") return false;
+      if (result.kind === "done") {
+        report.filesSent += 1;
+        await this.update(item.clientId, (i) => ({
+          ...i, files: (i.files ?? []).filter((f) => f.clientId !== file.clientId),
+        }));
+      } else {
+        report.filesRefused += 1;
+        await this.update(item.clientId, (i) => ({
+          ...i, files: (i.files ?? []).map((f) => (f.clientId === file.clientId ? { ...f, error: result.error } : f)),
+        }));
+      }
+      this.changed();
+    }
+    return true;
   }
 }
 

@@ -6,6 +6,7 @@ import { CASE, CLOSE, ORG_UNITS, ROUTE, SATISFACTION } from "../queries";
 import { session } from "../state";
 import { mayRejectAtTriage, mayReopen, RejectCaseForm, ReopenForm } from "./CaseActions";
 import { CaseSummary, History, isFiler, mutate, NoteForm, ReferralList, type CaseInfo } from "./CaseView";
+import { AttachmentsCard } from "./Attachments";
 
 export function CasePage({ id }: { id: string }) {
   const me = useSignal(session)!.user;
@@ -19,6 +20,7 @@ export function CasePage({ id }: { id: string }) {
       {c && (
         <>
           <CaseSummary c={c} />
+          <AttachmentsCard c={c} onChanged={q.reload} officer={me.role !== "VOLUNTEER"} />
           {isFiler(me, c) && (c.status === "RESOLVED" || c.status === "CLOSED") && !c.satisfaction && (
             <SatisfactionForm c={c} onDone={q.reload} />
           )}

@@ -13,6 +13,7 @@ import { ADD_NOTE } from "../queries";
 import { formatBaht } from "../lib/money";
 import { session, type Me } from "../state";
 import { CitizenIdentity, type CitizenInfo } from "./CitizenIdentity";
+import { attachedLabel, type AttachmentInfo, type AttachmentRoom } from "./Attachments";
 
 export interface Named { code?: string; nameTh: string; nameEn: string }
 
@@ -40,6 +41,9 @@ export interface CaseInfo {
   events: { id: string; type: string; at: string; fromStatus: string | null; toStatus: string | null;
             note: string | null; internal: boolean; referralId: string | null;
             actor: { displayName: string } | null }[];
+  /** Photos and documents (issue 14): who may not open one sees its kind and size only. */
+  attachments?: AttachmentInfo[];
+  attachmentRoom?: AttachmentRoom | null;
 }
 
 /** Deadlines run only while the office still has to act (a completed, declined or redirected
@@ -183,7 +187,7 @@ export function History({ c }: { c: CaseInfo }) {
       <ol class="timeline">
         {[...c.events].reverse().map((e) => (
           <li key={e.id} class={e.internal ? "internal" : ""}>
-            <strong>{eventTerm(e.type)}</strong>
+            <strong>{attachedLabel(e, c.attachments) ?? eventTerm(e.type)}</strong>
             {e.toStatus && <> → {term(e.toStatus)}</>}
             <br /><span class="muted"><When at={e.at} /> · {e.actor?.displayName ?? t("system")}
               {e.internal && <> · {t("internalNote")}</>}</span>

@@ -9,8 +9,10 @@ import { asciiDigits, hasPersonalNumbers } from "../lib/personalNumbers";
 import { useSignal } from "../lib/store";
 import { AREAS, CATEGORIES } from "../queries";
 import type { DuplicateWarning } from "../lib/outbox";
-import { fileAnyway, flushOutbox, navigate, notice, online, outbox, session, type CaseInput, type Me } from "../state";
+import { fileAnyway, navigate, notice, online, outbox, sendAndWait, session, type CaseInput, type Me } from "../state";
+import type { QueuedFile } from "../lib/attachments";
 import { DuplicateNotice } from "./DuplicateNotice";
+import { AttachPicker } from "./Attachments";
 
 interface AreaOption { code: string; nameTh: string; nameEn: string }
 
@@ -104,6 +106,8 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
   const [shared, setShared] = useState(false);
   const [consent, setConsent] = useState(false);
   const [description, setDescription] = useState("");
+  // Photos and documents, shrunk on the phone; queued with the case, sent after it.
+  const [files, setFiles] = useState<QueuedFile[]>([]);
   // A national ID or phone number typed into the story: said before filing (it is not refused).
   const numbersInText = hasPersonalNumbers(description);
   const [errors, setErrors] = useState<Errors>({});
@@ -135,6 +139,7 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
       setEmployerAddress(input.employer?.address ?? "");
       setAmountClaimed(input.amountClaimedThb ?? "");
       setShared(!!input.sharedWithVolunteers);
+      setFiles(item.files ?? []);
       const error = item.error!;
       const key = FIELD_OF[error.field ?? ""] ?? "form";
       setErrors({ [key]: errorText(error), ...(key === "form" ? {} : { form: t("fixRefused") }) });
@@ -192,9 +197,9 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
     };
     // Into the outbox first, so nothing is lost if the line drops half-way; then send. A
     // corrected item keeps its clientId: it replaces the refused one.
-    const item = await outbox.enqueue(me.username, input, fixing ?? undefined);
+    const item = await outbox.enqueue(me.username, input, fixing ?? undefined, files);
     setFixing(null);
-    if (online.get()) await flushOutbox();
+    if (online.get()) await sendAndWait(item.clientId);
     await settle(item.clientId);
   }
 
@@ -206,13 +211,20 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
       navigate(`/case/${clientId}`);
       return;
     }
+    if (left.caseId !== undefined) {
+      // Filed; its files carry on uploading (the outbox shows them, and so does the case page).
+      navigate(`/case/${left.caseId}`);
+      return;
+    }
     if (left.duplicate) {
       setDuplicate({ clientId, warning: left.duplicate });
       requestAnimationFrame(() => warning.current?.focus());
       return;
     }
     if (left.error) {
-      // Refused by the server: take it back into the form to fix; nothing was filed.
+      // Refused by the server: take it back into the form to fix; nothing was filed. Its files
+      // stay in the form.
+      setFiles(left.files ?? []);
       await outbox.discard(left.clientId);
       const key = FIELD_OF[left.error.field ?? ""] ?? "form";
       setErrors({ [key]: errorText(left.error), ...(key === "form" ? {} : { form: t("fixErrors") }) });
@@ -349,6 +361,8 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
                     onInput={(e) => { setDescription(e.currentTarget.value); clear("description"); }} />
           {numbersInText && <p class="warning" id="description-warn" role="status">{t("descriptionHasNumbers")}</p>}
         </Field>
+
+        <AttachPicker files={files} onChange={setFiles} />
 
         <div class="field check">
           <input id="shared" type="checkbox" checked={shared} onChange={(e) => setShared(e.currentTarget.checked)} />

@@ -5,6 +5,7 @@ import { FALLBACK_CATEGORIES, ICONS } from "../categories";
 import { When } from "../components";
 import { fileAnyway, flushing, flushOutbox, navigate, online, outbox, outboxItems } from "../state";
 import { DuplicateNotice } from "./DuplicateNotice";
+import { QueuedFileRow } from "./Attachments";
 
 /** The cases waiting on this phone, shown on top of "my cases". */
 export function OutboxList() {
@@ -32,6 +33,17 @@ export function OutboxList() {
               <div class="row-main">
                 <span class="row-title">{nameOf(category)}</span>
                 <span class="row-sub"><When at={item.queuedAt} /></span>
+                {item.caseId !== undefined && (
+                  <span class="row-sub"><a href={`#/case/${item.caseId}`}>{t("caseSentFilesWaiting", { ref: item.reference ?? "" })}</a></span>
+                )}
+                {(item.files?.length ?? 0) > 0 && (
+                  <ul class="files" role="list" aria-label={t("filesOfItem", { n: item.files!.length })}>
+                    {item.files!.map((f) => (
+                      <QueuedFileRow key={f.clientId} file={f}
+                                     onRemove={f.error ? () => void outbox.discardFile(item.clientId, f.clientId) : undefined} />
+                    ))}
+                  </ul>
+                )}
                 {item.error && (
                   <span class="error" role="alert">{t("refusedInOutbox", { msg: errorText(item.error) })}</span>
                 )}

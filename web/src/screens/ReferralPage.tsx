@@ -11,6 +11,7 @@ import {
   CaseSummary, Completion, currentReason, History, isRunning, mutate, NoteForm, type CaseInfo, type ReferralInfo,
 } from "./CaseView";
 import { parseBaht } from "../lib/amounts";
+import { AttachmentsCard } from "./Attachments";
 
 type Action = "hold" | "complete" | "reject" | "redirect" | "extension";
 const OUTCOMES = ["RESOLVED", "PARTIALLY_RESOLVED", "NOT_UPHELD", "REFERRED_OUTSIDE", "WITHDRAWN"];
@@ -90,6 +91,7 @@ export function ReferralPage({ id }: { id: string }) {
                                                   onSubmit={(v) => run(REDIRECT, v)} />}
           </div>
           <CaseSummary c={r.case} />
+          <AttachmentsCard c={r.case} referralId={works ? r.id : null} officer onChanged={q.reload} />
           <NoteForm c={r.case} onDone={q.reload} />
           <History c={r.case} />
         </>
