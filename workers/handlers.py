@@ -33,6 +33,7 @@ from domain.reminders import service as reminders
 from domain.settings import Settings
 from domain.stats import exports
 from domain.uow import UnitOfWork
+from domain.uploads import service as uploads
 from domain.users import repository as users_repo
 from workers.registry import Registry
 
@@ -45,6 +46,7 @@ ASK_SATISFACTION = "reminders.ask_satisfaction"
 CLOSE_RESOLVED = "reminders.close_resolved"
 SEND_DIGEST = "reminders.send_digest"
 ANONYMISE_EXPIRED = "privacy.anonymise_expired"
+REMOVE_UPLOAD = "uploads.remove"
 
 
 @dataclass
@@ -168,6 +170,16 @@ async def generate_export(rt: Runtime, export_id: str) -> None:
     await exports.generate_export(rt.db, export_id, await rt.calendar(), clock=rt.now)
 
 
+@registry.job(REMOVE_UPLOAD)
+async def remove_upload(rt: Runtime, upload_id: str) -> bool:
+    """An expired upload: its row, then its incoming bytes (safe twice)."""
+    async with rt.uow() as uow:
+        gone = await uploads.remove_expired(uow, _id(upload_id), rt.now())
+    if gone:
+        await uploads.discard_bytes(rt.settings, _id(upload_id))
+    return gone
+
+
 # --- sweeps: select ids, return one job per item; `every` is in sweep periods ---------------
 
 @registry.sweep("escalations.sweep")
@@ -204,6 +216,13 @@ async def retention_sweep(rt: Runtime) -> list[Job]:
     async with rt.db.read_sessions() as session:
         ids = await pdpa.retention_due_ids(session, rt.now(), rt.retention, SWEEP_BATCH)
     return [Job(ANONYMISE_EXPIRED, {"case_id": str(i)}) for i in ids]
+
+
+@registry.sweep("uploads.expire", every=5)
+async def upload_expiry_sweep(rt: Runtime) -> list[Job]:
+    async with rt.uow() as uow:
+        ids = await uploads.expired_ids(uow, rt.settings, rt.now(), SWEEP_BATCH)
+    return [Job(REMOVE_UPLOAD, {"upload_id": str(i)}) for i in ids]
 
 
 @registry.sweep("users.throttle_sweep", every=60)
