@@ -25,6 +25,7 @@ from sqlalchemy import select
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tusclient.client import TusClient
 
+from api.uploads import routes
 from domain.attachments.models import Attachment
 from domain.attachments.storage import incoming_dir
 from domain.db import Database
@@ -180,10 +181,10 @@ async def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
 
 
 async def cut_patch(served: Served, token: str, location: str, offset: int, body: bytes,
-                    send: int) -> asyncio.StreamWriter:
+                    send: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A PATCH announcing the whole body that sends only `send` bytes of it, then waits for
     the server to have written them (the connection stays open: the caller cuts it)."""
-    _, writer = await asyncio.open_connection("127.0.0.1", served.port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
     head = (f"PATCH {location} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
             f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n"
             f"Content-Type: application/offset+octet-stream\r\nContent-Length: {len(body)}\r\n\r\n")
@@ -191,7 +192,7 @@ async def cut_patch(served: Served, token: str, location: str, offset: int, body
     await writer.drain()
     path = served.incoming(location.rsplit("/", 1)[1])
     await wait_for(lambda: path.exists() and path.stat().st_size == offset + send)
-    return writer
+    return reader, writer
 
 
 # --- the protocol ----------------------------------------------------------------------------
@@ -249,7 +250,7 @@ async def test_a_resume_after_a_cut_at_half_sends_only_the_rest(served: Served, 
     upload_id = location.rsplit("/", 1)[1]
 
     # Half the body arrives, then the connection drops mid-body (the phone lost its signal).
-    writer = await cut_patch(served, token, location, 0, data, half)
+    _, writer = await cut_patch(served, token, location, 0, data, half)
     writer.transport.abort()
     await wait_for(lambda: served.counter.patched == half)
 
@@ -282,7 +283,7 @@ async def test_a_second_patch_while_one_is_appending_is_refused(served: Served, 
     token, case_id = await case_of(served)
     data = jpeg()
     location = (await create(served, token, case_id, len(data))).headers["location"]
-    writer = await cut_patch(served, token, location, 0, data, CHUNK)
+    _, writer = await cut_patch(served, token, location, 0, data, CHUNK)
     try:
         refused(await patch(served, token, location, 0, data), 423, "UPLOAD_LOCKED")
         refused(await patch(served, token, location, CHUNK, data[CHUNK:]), 423, "UPLOAD_LOCKED")
@@ -304,6 +305,27 @@ async def test_a_second_patch_while_one_is_appending_is_refused(served: Served, 
     assert finished.status_code == 204, finished.text
     assert finished.headers["upload-offset"] == str(len(data))
     assert finished.headers["khortor-attachment-id"]
+
+
+async def test_a_patch_that_goes_silent_keeps_its_bytes_and_lets_go(
+        served: Served, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone that lost its signal without closing the connection: after IDLE_SECONDS with
+    no byte the server keeps what came, records the offset and gives the upload back."""
+    monkeypatch.setattr(routes, "IDLE_SECONDS", 0.5)
+    token, case_id = await case_of(served)
+    data = jpeg()
+    location = (await create(served, token, case_id, len(data))).headers["location"]
+    reader, writer = await cut_patch(served, token, location, 0, data, CHUNK)
+    try:
+        answer = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)).decode().lower()
+    finally:
+        writer.close()
+    assert answer.startswith("http/1.1 204")
+    assert f"upload-offset: {CHUNK}\r\n" in answer
+    stored = await row(db, location.rsplit("/", 1)[1])
+    assert stored is not None and stored.offset == CHUNK and stored.lease_token is None
+    finished = await patch(served, token, location, CHUNK, data[CHUNK:])
+    assert finished.status_code == 204 and finished.headers["khortor-attachment-id"]
 
 
 # --- refusals ----------------------------------------------------------------------------------
