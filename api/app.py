@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cross_web import HTTPException as BadGraphQLRequest
 from strawberry.types.unset import UNSET
 
+from api.attachments.routes import attachment_routes
 from api.context import Context
 from api.loaders import SharedReads
 from api.documents import TrustedDocuments, UnknownDocument
@@ -33,6 +34,8 @@ from api.onboarding.routes import IMPORT_PATH, onboarding_routes
 from api.schema import build_schema
 from api.security import SecurityHeaders
 from api.unavailable import DatabaseGuard
+from api.uploads.routes import UPLOADS_PREFIX, upload_routes
+from domain.attachments.storage import BlobStore, blob_store
 from domain.calendar.service import CalendarCache
 from domain.reference.cache import ReferenceCache
 from domain.bootstrap import open_database
@@ -58,12 +61,13 @@ def system_clock() -> datetime:
 
 class GraphQLView(GraphQLOverHTTP):
     def __init__(self, settings: Settings, db: Database, clock: Callable[[], datetime],
-                 jobs: JobSink) -> None:
+                 jobs: JobSink, blobs: BlobStore | None = None) -> None:
         self.trusted = TrustedDocuments.load(WEB_DIST, settings.trusted_documents_only)
         super().__init__(build_schema(settings.production, self.trusted),
                          graphql_ide=None if settings.production else "graphiql",
                          allow_queries_via_get=False)
         self.settings, self.db, self.clock, self.jobs = settings, db, clock, jobs
+        self.blobs = blobs or blob_store(settings)
         self.calendars = CalendarCache()
         self.reference = ReferenceCache()
 
@@ -107,7 +111,7 @@ class GraphQLView(GraphQLOverHTTP):
         await reads.release()
         return Context(request=request, response=response, settings=self.settings, db=self.db,
                        clock=self.clock, calendar=self.calendars.current, jobs=self.jobs,
-                       principal=principal, reference=self.reference, reads=reads)
+                       principal=principal, reference=self.reference, reads=reads, blobs=self.blobs)
 
     async def _principal(self, request: Request, reads: SharedReads) -> Principal | None:
         match = BEARER.match(request.headers.get("authorization", ""))
@@ -200,8 +204,9 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # A path that takes a file (issue 13: the import) has its own, larger limit.
-        max_bytes = self.larger.get(scope.get("path", ""), self.default_max)
+        # A path that takes a file (issue 13: the import) has its own, larger limit; a key
+        # ending in "/" is a prefix (issue 14: /uploads/<id>).
+        max_bytes = self.limit(scope.get("path", ""))
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > max_bytes):
             await _too_large(max_bytes)(scope, receive, send)
@@ -220,6 +225,14 @@ class BodySizeLimit:
             await self.app(scope, limited, send)
         except _TooLarge:
             await _too_large(max_bytes)(scope, receive, send)
+
+    def limit(self, path: str) -> int:
+        if path in self.larger:
+            return self.larger[path]
+        for prefix, limit in self.larger.items():
+            if prefix.endswith("/") and path.startswith(prefix):
+                return limit
+        return self.default_max
 
 
 class _TooLarge(Exception):
@@ -269,7 +282,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     """The app. `background`, when given, runs for the app's lifetime (the embedded worker)."""
     settings = settings or Settings.from_env()
     db = open_database(settings.database_url)
-    view = GraphQLView(settings, db, clock or system_clock, jobs or DiscardJobs())
+    store = blob_store(settings)
+    view = GraphQLView(settings, db, clock or system_clock, jobs or DiscardJobs(), store)
     metrics = Metrics()
 
     async def refresh_calendar() -> None:
@@ -300,15 +314,21 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                             Route("/healthz", healthz),
                             Route("/readyz", readyz_endpoint(db, settings)),
                             Route("/metrics", metrics_endpoint(metrics, db, settings)),
-                            *onboarding_routes(settings, db, clock or system_clock), *web_routes()],
+                            *onboarding_routes(settings, db, clock or system_clock),
+                            *attachment_routes(settings, db, clock or system_clock, store),
+                            *upload_routes(settings, db, clock or system_clock, jobs, store),
+                            *web_routes()],
                     lifespan=lifespan)
     app.state.db = db
     app.state.settings = settings
     app.state.calendars = view.calendars
     app.state.reference = view.reference
     app.state.metrics = metrics
+    app.state.blobs = store
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,  # type: ignore[arg-type]
-                       larger={IMPORT_PATH: max(settings.max_body_bytes, MAX_UPLOAD_BYTES)})
+                       larger={IMPORT_PATH: max(settings.max_body_bytes, MAX_UPLOAD_BYTES),
+                               # a tus PATCH carries at most the rest of one file
+                               UPLOADS_PREFIX: settings.attachment_max_bytes + 64 * 1024})
     # A database that cannot be used: 503 with Retry-After, inside the metrics and the log.
     app.add_middleware(DatabaseGuard)  # type: ignore[arg-type]
     # Request id, access log and HTTP metrics: outside the size limit, so 413s are counted.

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from domain.bootstrap import open_database
+from domain.attachments import service as attachments
 from domain.cases.citizen import reseal_batch
+from domain.uploads import service as uploads
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD, seed_demo
 from domain.demo.cases import Sample, seed_demo_cases
@@ -117,18 +119,26 @@ def cmd_new_key(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_reseal(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(db: Database) -> int:
-        total = 0
-        while True:
-            async with UnitOfWork(db) as uow:
-                done = await reseal_batch(uow, settings.vault)
-            total += done
-            if done == 0:
-                return total
+    async def work(db: Database) -> tuple[int, int]:
+        cases = files = 0
+        while done := await _in_uow(db, lambda uow: reseal_batch(uow, settings.vault)):
+            cases += done
+        # Attachments: the file keys are re-wrapped (and the names re-sealed); blobs stay.
+        while done := await _in_uow(db, lambda uow: attachments.reseal(uow, settings.vault, 500)):
+            files += done
+        while await _in_uow(db, lambda uow: uploads.reseal(uow, settings.vault, 500)):
+            pass  # the names of unfinished uploads (they live a day)
+        return cases, files
 
-    total = _with_database(settings, work)
-    print(f"re-sealed {total} case(s) under key {settings.vault.current_key_id!r}")
+    cases, files = _with_database(settings, work)
+    print(f"re-sealed {cases} case(s) and {files} attachment(s) under key "
+          f"{settings.vault.current_key_id!r}")
     return 0
+
+
+async def _in_uow(db: Database, work: Callable[[UnitOfWork], Awaitable[int]]) -> int:
+    async with UnitOfWork(db) as uow:
+        return await work(uow)
 
 
 def _now() -> datetime:

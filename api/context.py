@@ -17,6 +17,7 @@ from starlette.responses import Response
 from strawberry.types.info import Info as StrawberryInfo
 
 from api.loaders import Loaders, SharedReads
+from domain.attachments.storage import BlobStore, blob_store
 from domain.clock.business import BusinessCalendar
 from domain.db import Database
 from domain.errors import AccessDenied
@@ -39,12 +40,19 @@ class Context:
     reference: ReferenceCache = field(default_factory=ReferenceCache)
     # The request's read session for the loaders (closed by the view when the request ends).
     reads: SharedReads | None = None
+    blobs: BlobStore | None = None  # where attachments live (api/app.py gives the process's own)
     loaders: Loaders = field(init=False)
     # Cases whose citizen was shown with the name whole; logged once the operation is done.
     viewed_citizens: set[uuid.UUID] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.principal, self.reference, self.reads)
+
+    @property
+    def store(self) -> BlobStore:
+        if self.blobs is None:
+            self.blobs = blob_store(self.settings)
+        return self.blobs
 
     def uow(self) -> UnitOfWork:
         return _UnitOfWork(self.db, self.jobs, self.loaders.reads)

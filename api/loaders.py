@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from domain.areas.models import Area
+from domain.attachments import repository as attachments
+from domain.attachments.models import Attachment
 from domain.cases import policy
 from domain.cases import repository as cases
 from domain.cases.models import Case, CaseEvent, Referral
@@ -101,6 +103,7 @@ class Loaders:
         self._reference = reference_cache or ReferenceCache()
         self.referrals_by_case: DataLoader[uuid.UUID, list[Referral]] = DataLoader(self._referrals)
         self.events_by_case: DataLoader[uuid.UUID, list[CaseEvent]] = DataLoader(self._events)
+        self.attachments_by_case: DataLoader[uuid.UUID, list[Attachment]] = DataLoader(self._attachments)
         self.case: DataLoader[uuid.UUID, Case | None] = DataLoader(
             self._by_key(cases.cases_by_ids, lambda c: c.id))
         self.user: DataLoader[uuid.UUID, User | None] = DataLoader(
@@ -147,6 +150,14 @@ class Loaders:
         async with self.reads.session() as session:
             rows = await cases.events_of(session, case_ids, include_internal=internal)
         grouped: dict[uuid.UUID, list[CaseEvent]] = defaultdict(list)
+        for row in rows:
+            grouped[row.case_id].append(row)
+        return [grouped.get(i, []) for i in case_ids]
+
+    async def _attachments(self, case_ids: list[uuid.UUID]) -> list[list[Attachment]]:
+        async with self.reads.session() as session:
+            rows = await attachments.of_cases(session, case_ids)
+        grouped: dict[uuid.UUID, list[Attachment]] = defaultdict(list)
         for row in rows:
             grouped[row.case_id].append(row)
         return [grouped.get(i, []) for i in case_ids]

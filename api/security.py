@@ -17,7 +17,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    "img-src 'self' blob:",  # attachments' thumbnails, fetched with the token (issue 14)
     "font-src 'self'",
     "connect-src 'self'",
     "manifest-src 'self'",

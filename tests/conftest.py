@@ -103,8 +103,9 @@ def _clean_database_after_test(request: pytest.FixtureRequest) -> Iterator[None]
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret-" + "k" * 40, env="development")
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=db_url, secret_key="test-secret-" + "k" * 40, env="development",
+                    attachments_dir=str(tmp_path / "attachments"))
 
 
 @pytest.fixture

@@ -161,8 +161,14 @@ async def anonymise_expired(rt: Runtime, case_id: str) -> bool:
 
 @registry.job(pdpa.PURGE_ATTACHMENTS_JOB)
 async def purge_attachments(rt: Runtime, case_id: str) -> int:
+    """An anonymised case's files and thumbnails, and any upload of it not finished."""
     async with rt.uow() as uow:
-        return await attachments.purge_case(uow, rt.store, _id(case_id))
+        purged = await attachments.purge_case(uow, rt.store, _id(case_id))
+        if purged is None:  # not anonymised (any more): nothing goes
+            return 0
+        unfinished = await uploads.remove_of_case(uow, _id(case_id))
+    await uploads.discard_bytes(rt.settings, unfinished)
+    return purged
 
 
 @registry.job(exports.JOB_NAME)

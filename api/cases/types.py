@@ -10,12 +10,14 @@ from typing import Annotated
 import strawberry
 from strawberry.types.field import StrawberryField
 
+from api.attachments.types import Attachment, AttachmentRoom, limits_of
 from api.context import Info
 from api.errors import ErrorCode, UserError
 from api.escalations.types import DeadlineExtension
 from api.loaders import then
 from api.reference.types import Area, Category, OrgUnit
 from api.users.types import User
+from domain.attachments import service as attachments
 from domain.cases import citizen as citizen_data
 from domain.cases import policy
 from domain.cases.citizen import CitizenIdentity
@@ -211,6 +213,8 @@ class Case:
     satisfaction: int | None = strawberry.field(description="The citizen's satisfaction, 1–5.")
     shared_with_volunteers: bool = strawberry.field(description="Visible to volunteers of the area.")
     row: strawberry.Private[CaseRow]
+    # The open case a duplicate warning names: its files are never part of the warning.
+    in_warning: strawberry.Private[bool] = False
 
     @classmethod
     def of(cls, row: CaseRow) -> Case:
@@ -225,6 +229,12 @@ class Case:
             satisfaction=row.satisfaction,
             shared_with_volunteers=row.shared_with_volunteers, row=row,
         )
+
+    @classmethod
+    def warned_of(cls, row: CaseRow) -> Case:
+        case = cls.of(row)
+        case.in_warning = True
+        return case
 
     @strawberry.field(description="The problem type.")
     def category(self, info: Info) -> Category:
@@ -268,6 +278,29 @@ class Case:
     @strawberry.field(description="Every referral of the case, oldest first.")
     async def referrals(self, info: Info) -> list[Referral]:
         return [Referral.of(r) for r in await info.context.loaders.referrals_by_case.load(self.row.id)]
+
+    @strawberry.field(description="Its photos and documents, oldest first (names and thumbnails only "
+                                  "for those who may see the citizen whole; none in a duplicate warning).")
+    async def attachments(self, info: Info) -> list[Attachment]:
+        if self.in_warning:
+            return []
+        rows = await info.context.loaders.attachments_by_case.load(self.row.id)
+        if not rows:
+            return []
+        whole = await serves_citizen(info, self.row) and self.row.anonymised_at is None
+        vault = info.context.settings.vault
+        return [Attachment.of(r, whole, attachments.name_of(vault, r) if whole else None) for r in rows]
+
+    @strawberry.field(description="How many more files the case can take, and whether you may attach.")
+    async def attachment_room(self, info: Info) -> AttachmentRoom:
+        rows = await info.context.loaders.attachments_by_case.load(self.row.id)
+        referrals = await info.context.loaders.referrals_by_case.load(self.row.id)
+        limits = limits_of(info)
+        return AttachmentRoom(
+            may_attach=attachments.may_attach(info.context.user, self.row, referrals),
+            files_left=max(0, limits.files - len(rows)),
+            bytes_left=max(0, limits.case_bytes - sum(r.size_bytes for r in rows)),
+            max_file_bytes=limits.file_bytes)
 
     @strawberry.field(description="The history, in the order it happened (internal notes only for staff).")
     async def events(self, info: Info) -> list[CaseEvent]:
@@ -320,4 +353,4 @@ class DuplicateCaseHandler(strawberry.ExceptionHandler[DuplicateCase, DuplicateC
         return DuplicateCaseWarning(
             message=told.message, message_th=told.message_th, code=ErrorCode(told.code),
             open_case_reference=told.reference or None,
-            open_case=Case.of(found) if isinstance(found, CaseRow) else None)
+            open_case=Case.warned_of(found) if isinstance(found, CaseRow) else None)

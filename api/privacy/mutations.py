@@ -13,6 +13,7 @@ from api.errors import NotFoundError, TooManyLookupsError, ValidationError
 from api.ids import id_or_nil
 from api.permissions import IsAuthenticated, roles
 from api.privacy.types import AnonymiseCitizenSuccess, AnonymiseSkipped
+from domain.attachments import service as attachments
 from domain.privacy import pdpa, service
 from domain.users.models import Role
 
@@ -64,11 +65,17 @@ class PrivacyMutations:
     @strawberry.mutation(description="Everything held about the citizen with this national ID, "
                                      "as JSON (PDPA access request; admins; logged).",
                          permission_classes=ADMINS)
-    async def export_citizen_data(self, info: Info, national_id: str) -> ExportCitizenDataResult:
+    async def export_citizen_data(
+        self, info: Info, national_id: str,
+        include_files: Annotated[bool, strawberry.argument(
+            description="Also the files themselves, base64 in `contentBase64` (each one logged)."
+        )] = False,
+    ) -> ExportCitizenDataResult:
         ctx = info.context
         async with ctx.uow() as uow:
-            data = await pdpa.export_citizen_data(uow, ctx.user, ctx.settings.vault, national_id,
-                                                  ctx.now(), ctx.settings.lookup_quota_per_hour)
+            data = await attachments.export_citizen_data(
+                uow, ctx.user, ctx.settings.vault, ctx.store, national_id, ctx.now(),
+                ctx.settings.lookup_quota_per_hour, include_files=include_files)
         return CitizenDataExport(data=data)
 
     @strawberry.mutation(description="Irreversibly remove the personal data of the citizen's closed "

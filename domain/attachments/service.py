@@ -11,11 +11,13 @@ thumbnail is a VIEW_ATTACHMENT entry of the access log, written before a byte is
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +32,7 @@ from domain.cases.changes import event
 from domain.cases.models import Case, EventType, Referral
 from domain.cases.state import CaseStatus
 from domain.errors import AccessDenied, DomainError, NotFound
+from domain.privacy import pdpa
 from domain.privacy import repository as access_log
 from domain.privacy.models import AccessAction
 from domain.privacy.service import entry
@@ -221,14 +224,39 @@ async def open_file(uow: UnitOfWork, principal: Principal, vault: Vault, store: 
     return Opened(row, name_of(vault, row), "image/jpeg" if thumbnail else row.content_type, chunks)
 
 
-async def purge_case(uow: UnitOfWork, store: BlobStore, case_id: uuid.UUID) -> int:
+async def export_citizen_data(uow: UnitOfWork, principal: Principal, vault: Vault,
+                              store: BlobStore, national_id: str, now: datetime, quota: int, *,
+                              include_files: bool = False) -> dict[str, Any]:
+    """The PDPA access request (domain/privacy/pdpa.py) with every file of the citizen's cases
+    listed, and, when asked, their bytes (base64; each a VIEW_ATTACHMENT entry)."""
+    data = await pdpa.export_citizen_data(uow, principal, vault, national_id, now, quota)
+    case_ids = [uuid.UUID(case["id"]) for case in data["cases"]]
+    found = await attachments_of(uow.session, case_ids)
+    for case in data["cases"]:
+        files = []
+        for row in found.get(uuid.UUID(case["id"]), []):
+            item: dict[str, Any] = {
+                "id": str(row.id), "kind": row.kind, "contentType": row.content_type,
+                "sizeBytes": row.size_bytes, "name": name_of(vault, row),
+                "attachedAt": row.created_at.isoformat(),
+                "referralId": str(row.referral_id) if row.referral_id else None}
+            if include_files:
+                opened = await open_file(uow, principal, vault, store, row.id, thumbnail=False, now=now)
+                item["contentBase64"] = base64.b64encode(
+                    b"".join([chunk async for chunk in opened.chunks])).decode()
+            files.append(item)
+        case["files"] = files
+    return data
+
+
+async def purge_case(uow: UnitOfWork, store: BlobStore, case_id: uuid.UUID) -> int | None:
     """Anonymisation and retention: every file of an anonymised case and its thumbnail are
-    deleted from the store, the deletion is checked, and the rows go. Safe to run twice;
-    a case that is not anonymised keeps its files."""
+    deleted from the store, the deletion is checked, and the rows go; how many files went.
+    Safe to run twice; a case that is not anonymised keeps its files (None)."""
     session = uow.session
     case = await cases.case_by_id(session, case_id)
     if case is None or case.anonymised_at is None:
-        return 0
+        return None
     rows = await repository.of_cases(session, [case_id])
     for row in rows:
         for key in blob_keys(row):

@@ -77,7 +77,7 @@ async def export_citizen_data(uow: UnitOfWork, principal: Principal, vault: Vaul
 def _case_json(vault: Vault, case: Case, referrals: Sequence[Any], events: Sequence[Any]) -> dict[str, Any]:
     who = citizen.open_(vault, case)
     return {
-        "reference": case.reference, "status": case.status, "category": case.category_code,
+        "id": str(case.id), "reference": case.reference, "status": case.status, "category": case.category_code,
         "subdistrict": case.subdistrict_code, "receivedAt": case.received_at.isoformat(),
         "closedAt": case.closed_at.isoformat() if case.closed_at else None,
         "description": case.description,
