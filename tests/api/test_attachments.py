@@ -32,6 +32,8 @@ from domain.outbox.models import OutboxJob
 from domain.privacy.models import AccessLogEntry
 from domain.settings import Settings
 from domain.uow import UnitOfWork
+from domain.uploads import service as uploads
+from domain.uploads.models import Upload
 from tests.api.cases_api import current_referral, sign_in, succeeded
 from tests.api.test_privacy import (ANONYMISE, FILE, ID_A, citizen_input, close_through_the_api)
 from tests.factories import principal
@@ -266,6 +268,14 @@ async def anonymise_with_files(client: httpx.AsyncClient, db: Database, settings
                          "บัตรประชาชน.jpg", tmp_path),
             await attach(db, settings, store, "vol.naimueang", filed["id"], pdf_with_marker(),
                          "สัญญาจ้าง.pdf", tmp_path)]
+    async with UnitOfWork(db) as uow:  # and one upload of it still under way
+        upload, _ = await uploads.create(uow, await principal(db, "vol.naimueang"), settings.vault,
+                                         uploads.NewUpload(uuid.UUID(filed["id"]), None, uuid.uuid4(),
+                                                           5000, "ใบเสร็จ.jpg"),
+                                         datetime.now(UTC), settings)
+    incoming = uploads.incoming_path(settings, upload.id)
+    incoming.parent.mkdir(parents=True, exist_ok=True)
+    incoming.write_bytes(b"\xff\xd8\xff" + bytes(2000))
     case = await volunteer.case(filed["id"])
     assert case is not None
     await close_through_the_api(client, volunteer, case)
@@ -286,6 +296,8 @@ async def anonymise_with_files(client: httpx.AsyncClient, db: Database, settings
     assert await handlers.purge_attachments(runtime, filed["id"]) == 0  # safe twice
     async with db.read_sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Attachment)) == 0
+        assert await session.scalar(select(func.count()).select_from(Upload)) == 0
+    assert not incoming.exists()
     assert (await volunteer.run(ATTACHMENTS, id=filed["id"]))["case"]["attachments"] == []
     return filed["id"], rows
 
