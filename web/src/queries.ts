@@ -39,6 +39,10 @@ export const CASES = `query Cases($filter: CaseFilterInput, $first: Int, $after:
 
 const EVENT = `id type at fromStatus toStatus note internal referralId actor { displayName }`;
 
+/** A case's photo or document (issue 14); `name` is null when masked. */
+const ATTACHMENT = `id kind contentType sizeBytes name attachedAt referralId hasThumbnail mayOpen
+  attachedBy { displayName }`;
+
 const CASE_FULL = `id reference status description priority capturedAt receivedAt resolvedAt closedAt
   version escalationLevel outcome amountRecoveredThb satisfaction
   category { code nameTh nameEn }
@@ -48,7 +52,9 @@ const CASE_FULL = `id reference status description priority capturedAt receivedA
   filedBy { id displayName }
   referrals { id status current acceptDueAt resolveDueAt nextDueAt overdue escalationLevel reason
     outcome amountRecoveredThb completedAt version orgUnit { code nameTh nameEn } assignedTo { displayName } }
-  events { ${EVENT} }`;
+  events { ${EVENT} }
+  attachments { ${ATTACHMENT} }
+  attachmentRoom { filesLeft bytesLeft maxFileBytes mayAttach }`;
 
 export const CASE = `query Case($id: ID!) { case(id: $id) { ${CASE_FULL} } }`;
 
