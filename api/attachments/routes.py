@@ -12,7 +12,6 @@ byte, and is never cached (`Cache-Control: no-store`)."""
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -22,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from api.bearer import bearer_principal
 from domain.attachments import service as attachments
 from domain.attachments.blobs import BlobMissing
 from domain.attachments.sealing import BlobDamaged
@@ -30,11 +30,7 @@ from domain.db import Database
 from domain.errors import NotFound
 from domain.settings import Settings
 from domain.uow import UnitOfWork
-from domain.users import repository as users
-from domain.users import service as user_service
-from domain.users.principal import Principal
 
-BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
 log = logging.getLogger("khortor.attachments")
 
 
@@ -45,18 +41,6 @@ def _error(status: int, code: str, message: str, message_th: str) -> JSONRespons
 
 def _not_found() -> JSONResponse:
     return _error(404, "NOT_FOUND", "The attachment was not found.", "ไม่พบไฟล์แนบ")
-
-
-async def bearer_principal(request: Request, settings: Settings, db: Database,
-                           now: datetime) -> Principal | None:
-    """The signed-in user of a plain-HTTP request (the same token as /graphql), or None."""
-    match = BEARER.match(request.headers.get("authorization", ""))
-    user_id = user_service.read_token(match.group(1), settings.secret_key, now) if match else None
-    if user_id is None:
-        return None
-    async with db.read_sessions() as session:
-        user = await users.by_id(session, user_id)
-    return Principal.of(user) if user is not None and user.is_active else None
 
 
 def _disposition(kind: str, name: str, content_type: str) -> str:

@@ -13,7 +13,6 @@ file is made in memory and never stored (`Cache-Control: no-store`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -23,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.bearer import bearer_principal
 from domain.db import Database
 from domain.errors import AccessDenied, DomainError, ValidationFailed
 from domain.onboarding import sheet
@@ -30,13 +30,10 @@ from domain.onboarding.plan import Plan, Status, dry_run
 from domain.onboarding.service import ImportHasErrors, apply, codes_file, export
 from domain.settings import Settings
 from domain.uow import UnitOfWork
-from domain.users import repository as users
-from domain.users import service as user_service
 from domain.users.principal import Principal
 
 IMPORT_PATH = "/admin/volunteers/import"
 EXPORT_PATH = "/admin/volunteers/export"
-BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -64,13 +61,7 @@ def _stamp(now: datetime) -> str:
 
 def onboarding_routes(settings: Settings, db: Database, clock: Callable[[], datetime]) -> list[Route]:
     async def principal_of(request: Request) -> Principal | None:
-        match = BEARER.match(request.headers.get("authorization", ""))
-        user_id = user_service.read_token(match.group(1), settings.secret_key, clock()) if match else None
-        if user_id is None:
-            return None
-        async with db.read_sessions() as session:
-            user = await users.by_id(session, user_id)
-        return Principal.of(user) if user is not None and user.is_active else None
+        return await bearer_principal(request, settings, db, clock())
 
     def guarded(handler: Callable[[Request, Principal], Awaitable[Response]]
                 ) -> Callable[[Request], Awaitable[Response]]:

@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from domain.attachments.storage import BlobStore, blob_store
+from api.bearer import bearer_principal
 from domain.db import Database
 from domain.errors import DomainError, ValidationFailed
 from domain.jobs import JobSink
@@ -44,8 +45,6 @@ from domain.uow import UnitOfWork
 from domain.uploads import service
 from domain.uploads.service import (AlreadyAttached, Lease, NewUpload, OffsetMismatch, TooManyBytes,
                                     UploadBusy, UploadFinished)
-from domain.users import repository as users
-from domain.users import service as user_service
 from domain.users.principal import Principal
 
 UPLOADS_PATH = "/uploads"
@@ -57,7 +56,6 @@ ATTACHMENT_HEADER = "khortor-attachment-id"
 # A PATCH that receives nothing for this long is over: what came is kept, the lease given
 # back (a phone that lost its signal without closing the connection must not hold it).
 IDLE_SECONDS = 30.0
-BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
 DIGITS = re.compile(r"^[0-9]{1,15}$")
 METADATA_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_METADATA_CHARS = 4096
@@ -162,13 +160,7 @@ def upload_routes(settings: Settings, db: Database, clock: Callable[[], datetime
         return UnitOfWork(db, jobs)
 
     async def principal_of(request: Request) -> Principal | None:
-        match = BEARER.match(request.headers.get("authorization", ""))
-        user_id = user_service.read_token(match.group(1), settings.secret_key, clock()) if match else None
-        if user_id is None:
-            return None
-        async with db.read_sessions() as session:
-            user = await users.by_id(session, user_id)
-        return Principal.of(user) if user is not None and user.is_active else None
+        return await bearer_principal(request, settings, db, clock())
 
     Handler = Callable[[Request, Principal], Awaitable[Response]]
 

@@ -1,0 +1,29 @@
+"""Who signed a plain-HTTP request (the file routes beside /graphql): the same bearer token,
+in the `Authorization` header only, so no token ever sits in a URL or a log."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from starlette.requests import Request
+
+from domain.db import Database
+from domain.settings import Settings
+from domain.users import repository as users
+from domain.users import service as user_service
+from domain.users.principal import Principal
+
+BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
+
+
+async def bearer_principal(request: Request, settings: Settings, db: Database,
+                           now: datetime) -> Principal | None:
+    """The signed-in, active user of the request, or None."""
+    match = BEARER.match(request.headers.get("authorization", ""))
+    user_id = user_service.read_token(match.group(1), settings.secret_key, now) if match else None
+    if user_id is None:
+        return None
+    async with db.read_sessions() as session:
+        user = await users.by_id(session, user_id)
+    return Principal.of(user) if user is not None and user.is_active else None
