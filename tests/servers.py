@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 import urllib.request
@@ -31,9 +32,11 @@ def free_port() -> int:
 
 
 def khortor_env(database_url: str, **settings: str) -> dict[str, str]:
-    """This process's environment without any KHORTOR_ setting, plus the given ones."""
+    """This process's environment without any KHORTOR_ setting, plus the given ones; the
+    attachments go to a temporary directory of their own unless one is given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHORTOR_")}
-    env.update({"KHORTOR_DATABASE_URL": database_url, **settings})
+    attachments = settings.pop("KHORTOR_ATTACHMENTS_DIR", None) or tempfile.mkdtemp(prefix="khortor-files-")
+    env.update({"KHORTOR_DATABASE_URL": database_url, "KHORTOR_ATTACHMENTS_DIR": attachments, **settings})
     return env
 
 
