@@ -78,6 +78,11 @@ class Employer:
     address: str | None = strawberry.field(description="Address.")
 
 
+def _attachment_of(row: CaseEventRow) -> strawberry.ID | None:
+    found = (row.data or {}).get("attachment") if row.type == EventType.ATTACHED else None
+    return strawberry.ID(str(found)) if found else None
+
+
 @strawberry.type(description="One entry of a case's history (ประวัติการดำเนินการ).")
 class CaseEvent:
     id: strawberry.ID = strawberry.field(description="Stable id, increasing in writing order.")
@@ -87,6 +92,8 @@ class CaseEvent:
     to_status: str | None = strawberry.field(description="Status after, if the status changed.")
     internal: bool = strawberry.field(description="True when the note is for staff only.")
     referral_id: strawberry.ID | None = strawberry.field(description="The referral it concerns, if any.")
+    attachment_id: strawberry.ID | None = strawberry.field(
+        description="The file an ATTACHED entry is about (it may since have been removed).")
     actor_id: strawberry.Private[uuid.UUID | None]
     note_text: strawberry.Private[str | None]
     case_row: strawberry.Private[CaseRow]
@@ -97,7 +104,7 @@ class CaseEvent:
                    from_status=row.from_status, to_status=row.to_status, note_text=row.note,
                    internal=row.internal,
                    referral_id=strawberry.ID(str(row.referral_id)) if row.referral_id else None,
-                   actor_id=row.actor_id, case_row=case)
+                   attachment_id=_attachment_of(row), actor_id=row.actor_id, case_row=case)
 
     @strawberry.field(description="A note or reason (a national ID or phone number written in it is "
                                   "masked unless you may see the citizen).")

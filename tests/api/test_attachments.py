@@ -48,7 +48,7 @@ query Files($id: ID!) {
     attachments { id kind contentType sizeBytes name mayOpen hasThumbnail width height referralId
                   attachedBy { username } }
     attachmentRoom { mayAttach filesLeft bytesLeft maxFileBytes }
-    events { type }
+    events { type attachmentId }
   }
 }
 """
@@ -147,7 +147,7 @@ async def test_a_photo_is_kept_upright_without_its_gps_sealed_and_shown_only_to_
     assert mine["attachmentRoom"] == {"mayAttach": True, "filesLeft": 29,
                                       "bytesLeft": 100 * 1024 * 1024 - len(got.content),
                                       "maxFileBytes": 10 * 1024 * 1024}
-    assert "ATTACHED" in [e["type"] for e in mine["events"]]
+    assert [e["attachmentId"] for e in mine["events"] if e["type"] == "ATTACHED"] == [str(row.id)]
 
     # A supervisor sees the case: that a photo exists and its size; no name, no thumbnail, no bytes.
     supervisor = await sign_in(client, "sup.nongkhai")

@@ -37,7 +37,7 @@ export const CASES = `query Cases($filter: CaseFilterInput, $first: Int, $after:
   }
 }`;
 
-const EVENT = `id type at fromStatus toStatus note internal referralId actor { displayName }`;
+const EVENT = `id type at fromStatus toStatus note internal referralId attachmentId actor { displayName }`;
 
 /** A case's photo or document (issue 14); `name` is null when masked. */
 const ATTACHMENT = `id kind contentType sizeBytes name attachedAt referralId hasThumbnail mayOpen

@@ -402,13 +402,10 @@ export function AttachmentsCard({ c, referralId, onChanged, officer }: {
 }
 
 /** The history's words for an ATTACHED event: "แนบรูปภาพ 245 KB" / "แนบเอกสาร 1.2 MB". */
-export function attachedLabel(event: { type: string; at: string; referralId: string | null },
+export function attachedLabel(event: { type: string; attachmentId?: string | null },
                               attachments: AttachmentInfo[] | undefined): string | null {
   if (event.type !== "ATTACHED") return null;
-  const at = Date.parse(event.at);
-  // The event and its attachment are written in one transaction, at the same moment.
-  const match = (attachments ?? []).find((a) => Math.abs(Date.parse(a.attachedAt) - at) < 2_000
-    && (a.referralId ?? null) === (event.referralId ?? null));
+  const match = (attachments ?? []).find((a) => a.id === event.attachmentId);
   if (!match) return term("ATTACHED");
   return `${term(`attached.${match.kind}`)} ${formatBytes(match.sizeBytes)}`;
 }
