@@ -87,15 +87,17 @@ def seal_chunks(key: bytes, case_id: uuid.UUID, attachment_id: uuid.UUID, part: 
     """The sealed blob of the plain chunks (any sizes), in pieces of about 64 KiB."""
     aead, prefix = AESGCM(key), os.urandom(PREFIX_BYTES)
     yield MAGIC + prefix
-    buffer, index = b"", 0
+    buffer, index = bytearray(), 0
     for piece in plain:
         buffer += piece
-        while len(buffer) > CHUNK_BYTES:  # keep at least one byte back: it may be the last
-            chunk, buffer = buffer[:CHUNK_BYTES], buffer[CHUNK_BYTES:]
+        start = 0
+        while len(buffer) - start > CHUNK_BYTES:  # keep at least one byte back: it may be the last
+            chunk = bytes(buffer[start:start + CHUNK_BYTES])
             yield aead.encrypt(_nonce(prefix, index), chunk,
                                _chunk_aad(case_id, attachment_id, part, index, False))
-            index += 1
-    yield aead.encrypt(_nonce(prefix, index), buffer,
+            index, start = index + 1, start + CHUNK_BYTES
+        del buffer[:start]
+    yield aead.encrypt(_nonce(prefix, index), bytes(buffer),
                        _chunk_aad(case_id, attachment_id, part, index, True))
 
 
@@ -104,7 +106,7 @@ async def open_chunks(key: bytes, case_id: uuid.UUID, attachment_id: uuid.UUID, 
     """The plain bytes of a sealed blob, chunk by chunk; BlobDamaged if it was tampered
     with, cut short, or is another file's (checked before the last chunk is given)."""
     aead = AESGCM(key)
-    buffer, index, prefix = b"", 0, None
+    buffer, index, prefix = bytearray(), 0, None
     async for piece in sealed:
         buffer += piece
         if prefix is None:
@@ -112,14 +114,17 @@ async def open_chunks(key: bytes, case_id: uuid.UUID, attachment_id: uuid.UUID, 
                 continue
             if not buffer.startswith(MAGIC):
                 raise BlobDamaged("not a sealed attachment")
-            prefix, buffer = buffer[len(MAGIC):len(MAGIC) + PREFIX_BYTES], buffer[len(MAGIC) + PREFIX_BYTES:]
-        while len(buffer) > SEALED_CHUNK:  # more follows this chunk: it is not the last
-            chunk, buffer = buffer[:SEALED_CHUNK], buffer[SEALED_CHUNK:]
+            prefix = bytes(buffer[len(MAGIC):len(MAGIC) + PREFIX_BYTES])
+            del buffer[:len(MAGIC) + PREFIX_BYTES]
+        start = 0
+        while len(buffer) - start > SEALED_CHUNK:  # more follows this chunk: it is not the last
+            chunk = bytes(buffer[start:start + SEALED_CHUNK])
             yield _open(aead, prefix, index, chunk, case_id, attachment_id, part, last=False)
-            index += 1
+            index, start = index + 1, start + SEALED_CHUNK
+        del buffer[:start]
     if prefix is None:
         raise BlobDamaged("the sealed attachment is cut short")
-    yield _open(aead, prefix, index, buffer, case_id, attachment_id, part, last=True)
+    yield _open(aead, prefix, index, bytes(buffer), case_id, attachment_id, part, last=True)
 
 
 def _open(aead: AESGCM, prefix: bytes, index: int, chunk: bytes, case_id: uuid.UUID,
