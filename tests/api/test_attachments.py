@@ -15,6 +15,7 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 import httpx
+import pillow_heif
 import pypdf
 import pytest
 from PIL import Image
@@ -370,3 +371,21 @@ async def test_the_duplicate_warning_never_carries_the_open_cases_files(
     assert len((await volunteer.run(ATTACHMENTS, id=case["id"]))["case"]["attachments"]) == 1
     warned = succeeded(await volunteer.mutate(WARNED, input=citizen_input()), "DuplicateCaseWarning")
     assert warned["openCase"] == {"id": case["id"], "attachments": []}
+
+
+@pytest.mark.parametrize("kind", ["PNG", "WEBP", "HEIF"])
+async def test_png_webp_and_heic_photos_are_kept_as_clean_copies(
+        client: httpx.AsyncClient, db: Database, settings: Settings, tmp_path: Path, kind: str) -> None:
+    volunteer = await sign_in(client, "vol.naimueang")
+    case = succeeded(await volunteer.mutate(FILE, input=citizen_input()), "OpenCaseSuccess")["case"]
+    picture = Image.effect_noise((640, 480), 40).convert("RGB")
+    out = io.BytesIO()
+    if kind == "HEIF":
+        pillow_heif.from_pillow(picture).save(out, quality=60)  # what an iPhone sends
+    else:
+        picture.save(out, kind)
+    row = await attach(db, settings, blob_store(settings), "vol.naimueang", case["id"], out.getvalue(),
+                       f"photo.{kind.lower()}", tmp_path)
+    assert (row.kind, row.content_type, row.width, row.height) == ("PHOTO", "image/jpeg", 640, 480)
+    got = await client.get(f"/attachments/{row.id}", headers={"Authorization": f"Bearer {volunteer.token}"})
+    assert Image.open(io.BytesIO(got.content)).format == "JPEG"
