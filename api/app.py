@@ -281,7 +281,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                background: Callable[[], AbstractAsyncContextManager[object]] | None = None) -> Starlette:
     """The app. `background`, when given, runs for the app's lifetime (the embedded worker)."""
     settings = settings or Settings.from_env()
-    db = open_database(settings.database_url)
+    db = open_database(settings.database_url, report_url=settings.read_database_url)
     store = blob_store(settings)
     view = GraphQLView(settings, db, clock or system_clock, jobs or DiscardJobs(), store)
     metrics = Metrics()

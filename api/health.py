@@ -1,4 +1,5 @@
-"""`/healthz` (the process answers) and `/readyz` (its database and broker answer too).
+"""`/healthz` (the process answers) and `/readyz` (its database and broker answer too; and
+the report database when one is set, shown without deciding readiness).
 
 The readiness body names each dependency and says `ok` or `failed`, nothing more: no URL,
 host name or exception text reaches the caller (the failure is logged without secrets).
@@ -17,6 +18,9 @@ from domain.db import Database
 from domain.settings import Settings
 
 CHECK_TIMEOUT_SECONDS = 2.0
+# Checks reported but not required: the report database (KHORTOR_READ_DATABASE_URL, a read
+# replica). While it is down the reports read from the primary, so the process still serves.
+OPTIONAL = frozenset({"reports"})
 log = logging.getLogger(__name__)
 
 
@@ -51,9 +55,11 @@ def readyz_endpoint(db: Database, settings: Settings) -> Callable[[Request], Awa
         if settings.redis_url:
             redis_url = settings.redis_url
             probes["redis"] = lambda: ping_redis(redis_url)
+        if db.report_engine is not None:  # shown, never failing readiness (see OPTIONAL)
+            probes["reports"] = db.ping_reports
         results = await asyncio.gather(*(_check(name, probe) for name, probe in probes.items()))
         checks = dict(zip(probes, results, strict=True))
-        ready = all(result == "ok" for result in results)
+        ready = all(result == "ok" for name, result in checks.items() if name not in OPTIONAL)
         return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                             status_code=200 if ready else 503,
                             headers={"cache-control": "no-store"})

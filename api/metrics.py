@@ -4,7 +4,8 @@ Each app has a registry of its own (tests make many apps; a process serves one).
 GraphQL counters move in the API process that answered. What happens in the Celery worker
 processes is read at scrape time instead: the escalations that fired (rows of `escalation`,
 one per ESCALATED or DEADLINE_WARNING event), the outbox jobs not yet done, and the length of
-the Celery queues in Redis (the `Backlog` collector, answered by the scraped process alone).
+the Celery queues in Redis (the `Backlog` collector, answered by the scraped process alone);
+and, with a report database (a read replica), how far it is behind the primary.
 
 Several API processes (`khortor serve --workers N`, issue 11) use prometheus_client's
 multiprocess mode: the parent makes an empty directory and names it in
@@ -65,6 +66,7 @@ class Backlog(Collector):
         self.levels: dict[int, int] | None = None
         self.outbox_pending: int | None = None
         self.queues: dict[str, int] | None = None
+        self.report_lag: float | None = None
 
     def collect(self) -> Iterable[Metric]:
         if self.levels is not None:
@@ -84,6 +86,11 @@ class Backlog(Collector):
             for queue, length in self.queues.items():
                 depth.add_metric([queue], length)
             yield depth
+        if self.report_lag is not None:
+            yield GaugeMetricFamily("khortor_report_replica_lag_seconds", "How far the report database "
+                                    "(KHORTOR_READ_DATABASE_URL, a streaming replica) is behind the primary: "
+                                    "0 when it has applied all it received, else the age of the last "
+                                    "transaction it applied.", value=self.report_lag)
 
 
 class Metrics:
@@ -166,6 +173,11 @@ async def read_backlog(metrics: Metrics, db: Database, settings: Settings) -> No
     except Exception as error:  # the scrape still answers with what this process knows
         backlog.levels = backlog.outbox_pending = None
         log.warning("metrics: database read failed: %s", type(error).__name__)
+    try:
+        backlog.report_lag = await db.report_lag_seconds()
+    except Exception as error:  # a replica that is down: no figure (the log and /readyz say so)
+        backlog.report_lag = None
+        log.warning("metrics: report database read failed: %s", type(error).__name__)
     if not settings.redis_url:
         backlog.queues = None
         return

@@ -17,5 +17,6 @@ from domain.privacy.audit import log_changes
 __all__ = ["metadata", "open_database"]
 
 
-def open_database(url: str, **engine_kwargs: Any) -> Database:
-    return Database(url, before_flush=(log_changes,), **engine_kwargs)
+def open_database(url: str, *, report_url: str | None = None, **engine_kwargs: Any) -> Database:
+    """`report_url`: where dashboards and exports read (a streaming replica), if not `url`."""
+    return Database(url, report_url=report_url, before_flush=(log_changes,), **engine_kwargs)

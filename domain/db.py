@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
@@ -68,16 +71,77 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
 
 FlushHook = Callable[[Session, Any, Any], None]
+SessionFactory = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+# A report database (read replica) that failed is tried again after this long; meanwhile the
+# reports read from the primary. A replica that does not even refuse is given this long to connect.
+REPORT_RETRY_SECONDS = 30.0
+REPORT_CONNECT_TIMEOUT_SECONDS = 3.0
+# How far a replica's data is behind its primary: 0 when it has applied all it received,
+# else the age of the last transaction it applied; NULL on a primary.
+REPLICA_LAG_SQL = text(
+    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL"
+    " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0"
+    " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END")
+log = logging.getLogger("khortor.db")
+
+
+class ReportSessions:
+    """Sessions for reports (dashboards, exports) on the report database while it answers.
+
+    When it does not (it is down, restarting or unreachable), the session is opened on the
+    primary instead and a warning is logged once; the report database is tried again after
+    `retry_seconds`. Reports therefore keep working on a replica outage, only slower for the
+    filing path. A failure after the connection was made (mid-query) is not retried.
+    """
+
+    def __init__(self, reports: async_sessionmaker[AsyncSession], primary: SessionFactory,
+                 retry_seconds: float = REPORT_RETRY_SECONDS) -> None:
+        self.reports = reports
+        self.primary = primary
+        self.retry_seconds = retry_seconds
+        self.failed_at: float | None = None  # monotonic time of the last failure, while failing
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        session = await self._on_reports()
+        async with session if session is not None else self.primary() as opened:
+            yield opened
+
+    async def _on_reports(self) -> AsyncSession | None:
+        now = time.monotonic()
+        if self.failed_at is not None and now - self.failed_at < self.retry_seconds:
+            return None
+        session = self.reports()
+        try:
+            await session.connection()
+        except Exception as error:  # any failure to connect: the primary answers instead
+            await session.close()
+            if self.failed_at is None:
+                log.warning("report database unavailable (%s): reports read from the primary "
+                            "database, retrying in %.0f s", type(error).__name__, self.retry_seconds)
+            self.failed_at = now
+            return None
+        if self.failed_at is not None:
+            log.warning("report database answers again: reports read from it")
+            self.failed_at = None
+        return session
 
 
 class Database:
-    """One engine and its two session factories: short reads and units of work.
+    """One engine and its two session factories: short reads and units of work; and the
+    sessions for reports.
 
     `before_flush` hooks run in every flush of this database's sessions, inside the
     transaction (domain/bootstrap.py passes the ones every process needs).
+
+    `report_sessions` open the dashboards' and exports' reads: on `report_url` (a PostgreSQL
+    streaming replica, KHORTOR_READ_DATABASE_URL) when one is given, falling back to the
+    primary while it does not answer (`ReportSessions`); otherwise they are `read_sessions`.
+    Nothing is ever written through them: a replica refuses writes.
     """
 
-    def __init__(self, url: str, *, before_flush: Sequence[FlushHook] = (), **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, report_url: str | None = None, before_flush: Sequence[FlushHook] = (),
+                 **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         session_class: type[Session] = type("KhortorSession", (Session,), {})
@@ -94,6 +158,17 @@ class Database:
             expire_on_commit=False,
             autoflush=False,
         )
+        self.report_url = report_url or url
+        self.report_engine: AsyncEngine | None = None
+        self.report_sessions: SessionFactory = self.read_sessions
+        if report_url and report_url != url:
+            connect = {} if report_url.startswith("sqlite") else {
+                "connect_args": {"timeout": REPORT_CONNECT_TIMEOUT_SECONDS}}
+            self.report_engine = create_engine(report_url, **{**connect, **engine_kwargs})
+            self.report_sessions = ReportSessions(
+                async_sessionmaker(self.report_engine, class_=AsyncSession, expire_on_commit=False,
+                                   autoflush=False),
+                self.read_sessions)
 
     @property
     def dialect(self) -> str:
@@ -105,5 +180,21 @@ class Database:
         async with self.engine.connect() as connection:
             await connection.exec_driver_sql("SELECT version_num FROM alembic_version")
 
+    async def ping_reports(self) -> None:
+        """As `ping`, on the report database itself (no fall-back to the primary)."""
+        async with (self.report_engine or self.engine).connect() as connection:
+            await connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+
+    async def report_lag_seconds(self) -> float | None:
+        """How many seconds the report database's data is behind the primary's (0 when it has
+        applied everything it received); None without a separate report database."""
+        if self.report_engine is None or self.report_engine.dialect.name != "postgresql":
+            return None
+        async with self.report_engine.connect() as connection:
+            lag = (await connection.execute(REPLICA_LAG_SQL)).scalar()
+        return None if lag is None else float(lag)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.report_engine is not None:
+            await self.report_engine.dispose()

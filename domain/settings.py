@@ -33,6 +33,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite+aiosqlite:///./khortor.db"
+    # Dashboards and exports read here when set: a PostgreSQL streaming replica (issue 15).
+    read_database_url: str | None = None
     secret_key: str = DEV_SECRET_NOTICE
     env: str = "development"
     token_lifetime: timedelta = timedelta(hours=12)
@@ -110,6 +112,8 @@ class Settings:
             database_url=normalise_database_url(
                 env.get("KHORTOR_DATABASE_URL", cls.database_url)
             ),
+            read_database_url=normalise_database_url(env["KHORTOR_READ_DATABASE_URL"].strip())
+            if env.get("KHORTOR_READ_DATABASE_URL", "").strip() else None,
             secret_key=secret,
             env=mode,
             token_lifetime=timedelta(hours=hours),

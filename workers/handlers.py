@@ -82,7 +82,8 @@ class Runtime:
                 host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
                 user=settings.smtp_user, password=settings.smtp_password,
                 starttls=settings.smtp_starttls))
-        return cls(settings=settings, db=open_database(settings.database_url), channels=channels,
+        db = open_database(settings.database_url, report_url=settings.read_database_url)
+        return cls(settings=settings, db=db, channels=channels,
                    jobs=jobs or DiscardJobs(), blobs=blob_store(settings))
 
     @property

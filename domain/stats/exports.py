@@ -3,7 +3,8 @@
 Small requests are answered in the request; large ones become an export job that a worker
 runs by name (`stats.generate_export`, with the export's id). Either way the file is UTF-8
 with a byte-order mark (Excel reads the Thai), dates in the Buddhist Era, no personal data.
-Figures are computed as of the moment the export was asked for.
+Figures are computed as of the moment the export was asked for. The files' reads go through
+`db.report_sessions` (the read replica when one is set); the export rows stay on the primary.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ async def request_export(db: Database, principal: Principal, request: ExportRequ
                          inline_limit: int = INLINE_CASE_LIMIT) -> ExportOutcome:
     """Make the CSV now when it is small; otherwise record a job for a worker."""
     service.require_stats_reader(principal, mentors=request.kind is ExportKind.VOLUNTEER_ACTIVITY)
-    async with db.read_sessions() as session:
+    async with db.report_sessions() as session:
         size = await network_repository.count_cases(session, principal, request.filter)
     export = StatsExport(requested_by_id=principal.user_id, kind=request.kind,
                          params=request.params(), status=ExportStatus.PENDING,
@@ -163,7 +164,7 @@ async def build_csv(db: Database, principal: Principal, request: ExportRequest, 
 
 async def _cases(db: Database, principal: Principal, f: CaseFilter) -> tuple[list[str], list[list[Any]]]:
     service.require_stats_reader(principal)
-    async with db.read_sessions() as session:
+    async with db.report_sessions() as session:
         cases = await network_repository.case_rows_for_export(session, principal, f)
         offices = await network_repository.current_offices(session, principal, f)
         categories = await repository.category_names(session, {c[3] for c in cases})

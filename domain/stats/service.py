@@ -1,5 +1,9 @@
 """Read use cases of the dashboards. Each opens short read sessions and asks the repository.
 
+The reads go through `db.report_sessions`: the read replica when KHORTOR_READ_DATABASE_URL is
+set (the primary while it is down), else the primary. Only `ensure_calendar`, which may write,
+works on the primary.
+
 Figures are computed live from the case tables, so they always match the data exactly
 (rollups were not needed: see README "Dashboards" for the measurements).
 """
@@ -49,6 +53,21 @@ async def ensure_calendar(db: Database, calendar: BusinessCalendar) -> str:
     return key
 
 
+async def _calendar_on_reports(db: Database, key: str) -> bool:
+    """Whether the report database has the calendar `key` that `ensure_calendar` stored on the
+    primary (a replica may not have replayed it yet: then the primary answers)."""
+    if (db.report_url, key) in _synced:
+        return True
+    async with db.report_sessions() as session:
+        stored = await repository.calendar_days_stored(session, key)
+        on_reports = session.bind is db.report_engine
+    async with db.read_sessions() as session:
+        expected = await repository.calendar_days_stored(session, key)
+    if stored == expected and on_reports:
+        _synced.add((db.report_url, key))
+    return stored == expected
+
+
 # --- caseStats ------------------------------------------------------------------------------
 
 async def case_stats(db: Database, principal: Principal, f: CaseFilter,
@@ -61,13 +80,14 @@ async def case_stats(db: Database, principal: Principal, f: CaseFilter,
     period = (filed_from, filed_to)
     dims = rules.dimensions(group_by)
     key = await ensure_calendar(db, calendar)
+    referral_sessions = db.report_sessions if await _calendar_on_reports(db, key) else db.read_sessions
 
     async def cases() -> dict[tuple[Any, ...], repository.CaseGroupFigures]:
-        async with db.read_sessions() as session:
+        async with db.report_sessions() as session:
             return await repository.case_group_figures(session, principal, f, dims, now, period)
 
     async def referrals() -> dict[tuple[Any, ...], repository.ReferralGroupFigures]:
-        async with db.read_sessions() as session:
+        async with referral_sessions() as session:
             return await repository.referral_group_figures(session, principal, f, dims, now, key, period)
 
     # Two statements on two connections, at the same time.
@@ -112,7 +132,7 @@ _NAMED = {CaseDimension.CATEGORY: repository.category_names,
 async def _labels(db: Database, dims: Sequence[CaseDimension],
                   keys: Sequence[tuple[Any, ...]]) -> dict[tuple[CaseDimension, str], tuple[str, str]]:
     out: dict[tuple[CaseDimension, str], tuple[str, str]] = {}
-    async with db.read_sessions() as session:
+    async with db.report_sessions() as session:
         for i, dim in enumerate(dims):
             lookup = _NAMED.get(dim)
             if lookup is None:
@@ -157,7 +177,7 @@ async def volunteer_activity(db: Database, principal: Principal, *, area_code: s
         area = rules.narrow_area(scope, area_code)
         if area is None:
             return None
-    async with db.read_sessions() as session:
+    async with db.report_sessions() as session:
         figures = await network_repository.volunteer_figures(session, principal, area, filed_from, filed_to)
         areas = await repository.area_names(session, {v.area_code for v in figures if v.area_code})
     rows = []
@@ -196,7 +216,7 @@ async def network_coverage(db: Database, principal: Principal,
     area = rules.narrow_area(scope, wanted)
     if area is None:
         return None
-    async with db.read_sessions() as session:
+    async with db.report_sessions() as session:
         areas = await network_repository.areas_under(session, area[:2] if area else "")
         covered = await network_repository.covered_subdistricts(session, area)
     names = {code: (th, en) for code, th, en, _, _ in areas}
@@ -230,7 +250,7 @@ async def network_coverage(db: Database, principal: Principal,
 
 async def routing_accuracy(db: Database, principal: Principal, f: CaseFilter) -> tuple[RoutingAccuracyRow, ...]:
     require_stats_reader(principal)
-    async with db.read_sessions() as session:
+    async with db.report_sessions() as session:
         figures = await network_repository.routing_figures(session, principal, f)
         flows = await network_repository.routing_flows(session, principal, f)
         categories = await repository.category_names(session, {r[0] for r in figures})
