@@ -12,8 +12,13 @@ An officer attaches a PDF to the referral on its page (the upload carries the re
 downloads as a file; a supervisor, who may not see the citizen whole, sees that a PDF exists and
 its size, no name, no thumbnail.
 
+A volunteer attaches a photo to one of their cases already filed, offline: it waits in the
+outbox as an attachments-only item carrying the case id (shown on the case page as waiting, and
+in the outbox as "ไฟล์แนบของเรื่อง <reference>"); a reload keeps it; back online it arrives once.
+
 Screenshots at 360×800 and 1280×800: the form with two files, the outbox with progress, the
-case page with its attachments; and the referral page with the officer's document.
+case page with its attachments, the case page with a photo waiting; and the referral page with
+the officer's document.
 """
 
 from __future__ import annotations
@@ -336,3 +341,81 @@ def _png() -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def test_a_photo_attached_offline_to_a_filed_case_waits_in_the_outbox(live_server: str, new_context: Any,
+                                                                      shots: Any) -> None:
+    started = time.monotonic()
+    base = live_server
+    volunteer = Api(base, "vol.naimueang")
+    opened = volunteer.run(OPEN_CASE, input={
+        "categoryCode": "WORKPLACE_SAFETY", "subdistrictCode": "430101",
+        "description": "ทดสอบแนบรูปภายหลังขณะออฟไลน์",
+        "citizen": {"fullName": "นายแนบทีหลัง ออฟไลน์", "consent": True}})["openCase"]
+    case_id, reference = opened["case"]["id"], opened["case"]["reference"]
+    context = new_context()
+    page = context.new_page()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/uploads" in r.url else None)
+    sign_in(page, base, "vol.naimueang")
+    wait_for_service_worker(page)
+    page.goto(f"{base}/#/case/{case_id}")
+    expect(page.get_by_role("heading", name=reference)).to_be_visible()
+    expect(page.get_by_text("ยังไม่มีไฟล์แนบ")).to_be_visible()
+
+    # --- offline: the photo is shrunk and waits on the phone, for this case ---
+    context.set_offline(True)
+    expect(page.get_by_text("ออฟไลน์", exact=False).first).to_be_visible()
+    page.locator(f"#add-{case_id}-camera").set_input_files(
+        [{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": photo(3, (3000, 2000), noisy=False)}])
+    waiting = page.locator(".waiting")
+    expect(waiting.get_by_role("heading", name="รอส่ง 1 ไฟล์")).to_be_visible()
+    expect(waiting.locator("li", has_text="IMG_2041.jpg").get_by_text("รอส่ง", exact=True)).to_be_visible()
+    expect(waiting.locator("img.thumb")).to_have_count(1)
+    [stored] = queued_files(page)
+    assert stored["caseId"] == case_id and stored["width"] == 1600 and not stored["exif"], stored
+    kind = page.evaluate("""() => new Promise((resolve) => {
+        const open = indexedDB.open("khortor-outbox");
+        open.onsuccess = () => { const all = open.result.transaction("items").objectStore("items").getAll();
+            all.onsuccess = () => { open.result.close(); resolve(all.result.map((i) => [i.kind, i.reference])); }; };
+    })""")
+    assert kind == [["attachments", reference]], kind
+    assert axe_violations(page) == []
+    page.locator("#attachments-title").evaluate("(e) => e.scrollIntoView({ block: 'start' })")
+    shots(page, "attach-06-case-file-waiting-360")
+    page.set_viewport_size(DESK)
+    page.locator(".case-head").first.evaluate("(e) => e.scrollIntoView({ block: 'start' })")
+    shots(page, "attach-06-case-file-waiting-1280")
+    page.set_viewport_size(PHONE)
+
+    # --- the outbox lists it under the case's reference; a reload (still offline) keeps it ---
+    page.goto(f"{base}/#/")
+    row = page.locator(".outbox li.row", has_text=f"ไฟล์แนบของเรื่อง {reference}")
+    expect(row).to_be_visible()
+    expect(row.get_by_text("IMG_2041.jpg")).to_be_visible()
+    page.reload()
+    expect(row).to_be_visible()
+    expect(row.get_by_text("รอส่ง", exact=True)).to_be_visible()
+    shots(page, "attach-07-outbox-case-files-360")
+    assert [f["clientId"] for f in queued_files(page)] == [stored["clientId"]]
+    assert posts == []
+
+    # --- online: it goes to its case, once ---
+    context.set_offline(False)
+    deadline = time.monotonic() + 20
+    while True:
+        found = volunteer.run(CASE_FILES, id=case_id)["case"]["attachments"]
+        if found and not queued_files(page):
+            break
+        assert time.monotonic() < deadline, (found, posts)
+        page.wait_for_timeout(250)
+    expect(row).to_have_count(0)
+    page.wait_for_timeout(500)  # let any (wrong) second upload arrive before counting
+    found = volunteer.run(CASE_FILES, id=case_id)["case"]
+    assert [(a["kind"], a["name"]) for a in found["attachments"]] == [("PHOTO", "IMG_2041.jpg")], found
+    assert [e["type"] for e in found["events"]].count("ATTACHED") == 1
+    assert len(posts) == 1, posts
+    page.goto(f"{base}/#/case/{case_id}")
+    expect(page.locator("#attachments-title ~ ul.files img.thumb")).to_have_count(1)
+    expect(page.locator(".waiting")).to_have_count(0)
+    assert time.monotonic() - started < 25, "the scenario should take well under half a minute"

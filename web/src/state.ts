@@ -2,7 +2,9 @@
 import { gql, NetworkError, RequestError, setToken, onSignedOut } from "./lib/graphql";
 import { classifyOpenCase, type OpenCaseAnswer } from "./lib/openCaseAnswer";
 import { idbStore } from "./lib/idbStore";
-import { memoryStore, Outbox, type FileResult, type OutboxItem, type SendResult } from "./lib/outbox";
+import {
+  memoryStore, Outbox, type FileResult, type FileTarget, type OutboxItem, type SendResult,
+} from "./lib/outbox";
 import type { QueuedFile } from "./lib/attachments";
 import { signal } from "./lib/store";
 import { OPEN_CASE, UNREAD } from "./queries";
@@ -156,11 +158,10 @@ function setProgress(clientId: string, sent: number, total: number): void {
 }
 
 /** One file of a filed case, to that case (lib/upload.ts, loaded when first needed). */
-export async function sendFile(file: QueuedFile, caseId: string): Promise<FileResult> {
+export async function sendFile(file: QueuedFile, target: FileTarget): Promise<FileResult> {
   const { uploadFile } = await import("./lib/upload");
   setProgress(file.clientId, 0, file.size);
-  const result = await uploadFile(file, { caseId, referralId: file.referralId ?? null },
-                                  (sent, total) => setProgress(file.clientId, sent, total));
+  const result = await uploadFile(file, target, (sent, total) => setProgress(file.clientId, sent, total));
   const { [file.clientId]: _, ...rest } = uploadProgress.get();
   uploadProgress.set(rest);
   if (result.kind === "refused") {

@@ -96,7 +96,7 @@ describe("the outbox with files", () => {
   it("sends the case first, then each file to that case, and forgets the item once all arrived", async () => {
     const outbox = new Outbox(memoryStore<typeof input>());
     const calls: string[] = [];
-    const sendFile: FileSender = async (f, caseId) => { calls.push(`${f.clientId}→${caseId}`); return { kind: "done" }; };
+    const sendFile: FileSender = async (f, { caseId }) => { calls.push(`${f.clientId}→${caseId}`); return { kind: "done" }; };
     await outbox.enqueue("vol", input, "case-1", [queued("f1"), queued("f2")]);
     const report = await outbox.flush("vol", async (id, i, a) => { calls.push(`case ${id}`); return sent(id, i, a); }, sendFile);
     expect(calls).toEqual(["case case-1", "f1→case-1", "f2→case-1"]);
@@ -110,7 +110,7 @@ describe("the outbox with files", () => {
     let line = true;
     const cases: string[] = [];
     const files: string[] = [];
-    const sendFile: FileSender = async (f, caseId) => {
+    const sendFile: FileSender = async (f, { caseId }) => {
       if (f.clientId === "f2" && !line) return { kind: "retry", reason: "offline" };
       files.push(`${f.clientId}→${caseId}`);
       return { kind: "done" };
@@ -172,6 +172,115 @@ describe("the outbox with files", () => {
     };
     await outbox.flush("vol", sent, sendFile);
     expect(sentFiles).toEqual(["f1"]);
+    expect(await outbox.items("vol")).toEqual([]);
+  });
+});
+
+let tick = 0;
+/** Each item queued a second after the one before (the outbox sends oldest first). */
+const clock = () => new Date(Date.UTC(2027, 0, 5, 3, 0, tick++));
+
+describe("files for a case already on the server (attachments items)", () => {
+  it("wait with their case and referral, join one item per case, and go to that case only", async () => {
+    const outbox = new Outbox(memoryStore<typeof input>(), clock);
+    const a = await outbox.enqueueFiles("vol", { caseId: "case-a", referralId: null, reference: "43-2570-000123" },
+                                        [queued("a1")]);
+    await outbox.enqueueFiles("vol", { caseId: "case-b", referralId: null, reference: "43-2570-000124" }, [queued("b1")]);
+    await outbox.enqueueFiles("vol", { caseId: "case-a", referralId: null, reference: "43-2570-000123" }, [queued("a2")]);
+    await outbox.enqueueFiles("vol", { caseId: "case-a", referralId: "ref-1", reference: "43-2570-000123" },
+                              [queued("r1")]);
+    const items = await outbox.items("vol");
+    expect(items.map((i) => [i.kind, i.caseId, i.files!.map((f) => f.clientId)])).toEqual([
+      ["attachments", "case-a", ["a1", "a2"]], ["attachments", "case-b", ["b1"]], ["attachments", "case-a", ["r1"]],
+    ]);
+    expect(items[0]!.clientId).toBe(a.clientId);
+    expect(needsDecision(items[0]!)).toBe(false);
+
+    const calls: string[] = [];
+    let cases = 0;
+    const report = await outbox.flush("vol", async (id, i, f) => { cases += 1; return sent(id, i, f); },
+      async (f, { caseId, referralId }) => { calls.push(`${f.clientId}→${caseId}/${referralId}`); return { kind: "done" }; });
+    expect(cases).toBe(0); // no case is sent: they are on the server already
+    expect(calls).toEqual(["a1→case-a/null", "a2→case-a/null", "b1→case-b/null", "r1→case-a/ref-1"]);
+    expect(report).toMatchObject({ filesSent: 4, interrupted: false });
+    expect(await outbox.items("vol")).toEqual([]);
+  });
+
+  it("are sent in order after a queued case's files; offline they wait, online they go once", async () => {
+    const outbox = new Outbox(memoryStore<typeof input>(), clock);
+    await outbox.enqueue("vol", input, "new-case", [queued("n1")]);
+    await outbox.enqueueFiles("vol", { caseId: "old-case", referralId: null, reference: "43-2570-000001" }, [queued("o1")]);
+    let line = false;
+    const uploaded: string[] = [];
+    const sendFile: FileSender = async (f, { caseId }) => {
+      if (!line) return { kind: "retry", reason: "offline" };
+      uploaded.push(`${f.clientId}→${caseId}`);
+      return { kind: "done" };
+    };
+    const offline = await outbox.flush("vol", sent, sendFile);
+    expect(offline).toMatchObject({ interrupted: true, filesSent: 0 });
+    expect((await outbox.items("vol")).map((i) => i.files!.length)).toEqual([1, 1]);
+    line = true;
+    await outbox.flush("vol", sent, sendFile);
+    await outbox.flush("vol", sent, sendFile);
+    expect(uploaded).toEqual(["n1→new-case", "o1→old-case"]);
+    expect(await outbox.items("vol")).toEqual([]);
+  });
+
+  it("a refused file keeps the server's words, is not retried, and leaves the item when removed", async () => {
+    const outbox = new Outbox(memoryStore<typeof input>(), clock);
+    const item = await outbox.enqueueFiles("vol", { caseId: "c", referralId: null, reference: "r" }, [queued("bad")]);
+    let tries = 0;
+    const refuse: FileSender = async () => {
+      tries += 1;
+      return { kind: "refused", error: { code: "CASE_FULL", message: "Case full", messageTh: "เรื่องนี้แนบไฟล์ครบแล้ว" } };
+    };
+    expect(await outbox.flush("vol", sent, refuse)).toMatchObject({ filesRefused: 1 });
+    await outbox.flush("vol", sent, refuse);
+    expect(tries).toBe(1);
+    const [left] = await outbox.items("vol");
+    expect(left!.files![0]!.error?.messageTh).toBe("เรื่องนี้แนบไฟล์ครบแล้ว");
+    expect(needsDecision(left!)).toBe(true);
+    await outbox.discardFile(item.clientId, "bad");
+    expect(await outbox.items("vol")).toEqual([]);
+  });
+
+  it("a file added while the item's first file uploads is sent in the same run, and none is lost", async () => {
+    const outbox = new Outbox(memoryStore<typeof input>(), clock);
+    const target = { caseId: "c", referralId: null, reference: "r" };
+    await outbox.enqueueFiles("vol", target, [queued("f1")]);
+    const uploaded: string[] = [];
+    const sendFile: FileSender = async (f) => {
+      if (f.clientId === "f1") {
+        await outbox.enqueueFiles("vol", target, [queued("f2")]);
+        await outbox.enqueueFiles("vol", { ...target, caseId: "d" }, [queued("g1")]);
+      }
+      uploaded.push(f.clientId);
+      return { kind: "done" };
+    };
+    await outbox.flush("vol", sent, sendFile);
+    expect(uploaded).toEqual(["f1", "f2", "g1"]);
+    expect(await outbox.items("vol")).toEqual([]);
+  });
+
+  it("a flush asked for during a run shares that run, which also sends what was queued meanwhile", async () => {
+    const outbox = new Outbox(memoryStore<typeof input>(), clock);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const uploaded: string[] = [];
+    const sendFile: FileSender = async (f) => {
+      if (f.clientId === "slow") await gate;
+      uploaded.push(f.clientId);
+      return { kind: "done" };
+    };
+    await outbox.enqueueFiles("vol", { caseId: "c", referralId: null, reference: "r" }, [queued("slow")]);
+    const first = outbox.flush("vol", sent, sendFile);
+    await outbox.enqueueFiles("vol", { caseId: "d", referralId: null, reference: "s" }, [queued("late")]);
+    const second = outbox.flush("vol", sent, sendFile);
+    expect(second).toBe(first);
+    release();
+    expect(await first).toMatchObject({ filesSent: 2 });
+    expect(uploaded).toEqual(["slow", "late"]);
     expect(await outbox.items("vol")).toEqual([]);
   });
 });

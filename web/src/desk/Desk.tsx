@@ -18,6 +18,7 @@ import {
   ALL_STATUSES, DEFAULT_FILTERS, OPEN_STATUSES, SORTS, filtersQuery, looksLikeNationalId, parseFilters,
   referralFilter, type DeskFilters,
 } from "./filters";
+import { OutboxList } from "../screens/OutboxList";
 import "./desk.css";
 
 export const PAGE_SIZE = 25;
@@ -107,6 +108,7 @@ export function Desk({ me, base, query, title, ownOffice }: {
 
   return (
     <Page title={title}>
+      {ownOffice && <OutboxList />}
       <div class="desk">
         <form class="desk-search" role="search" onSubmit={onSearch}>
           <label for="desk-q">{t("deskSearchLabel")}</label>

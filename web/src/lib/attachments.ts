@@ -25,8 +25,6 @@ export interface QueuedFile {
   size: number;
   kind: AttachmentKind;
   blob: Blob;
-  /** An officer's document for one referral of the case. */
-  referralId?: string | null;
   /** The server refused the file (413/415/422): shown, never sent again. */
   error?: { code: string; message: string; messageTh: string };
 }

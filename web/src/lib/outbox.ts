@@ -16,6 +16,13 @@
  * the moment the server has it. A file the server refuses (too large, not an image or PDF) keeps
  * the server's words and is never sent again; the volunteer removes it. A file belongs to the
  * case it was attached to: it is only ever sent with its own item's case id.
+ *
+ * Files attached later to a case already on the server (its page, an officer's document for a
+ * referral) wait the same way, in an "attachments" item that carries the case id (and the
+ * referral id) from the start: the same upload path, in the same order, with the same answers.
+ *
+ * Changes to the store are made one at a time (a file added while another is being sent, or
+ * removed, is never lost between a read and a write).
  */
 import type { QueuedFile } from "./attachments";
 
@@ -41,26 +48,54 @@ export interface DuplicateWarning {
   openCase: { id: string; reference: string; status: string } | null;
 }
 
-export interface OutboxItem<I = Record<string, unknown>> {
+/** What every outbox item has. */
+interface ItemBase {
   clientId: string;
-  /** Whose item it is: only the volunteer who filed it sends it. */
+  /** Whose item it is: only the user who queued it sends it. */
   owner: string;
-  input: I;
   queuedAt: string;
   attempts: number;
+  /** Files waiting to be uploaded to the item's case (once the case is on the server). */
+  files?: QueuedFile[];
+  /** The case's id on the server: set once a queued case is filed; only files wait then. */
+  caseId?: string;
+  /** The case's reference, shown while its files are still being sent. */
+  reference?: string;
+}
+
+/** A case filed on the phone (and the files attached to it when filing). */
+export interface CaseItem<I = Record<string, unknown>> extends ItemBase {
+  kind?: "case"; // absent in items stored before attachments-only items existed
+  input: I;
   /** Set when the server refused the case: the volunteer must fix or discard it. */
   error?: OutboxError;
   /** Set when the server warned of a duplicate: waits for the volunteer's decision. */
   duplicate?: DuplicateWarning;
   /** The volunteer chose to file it despite the warning: sent with `fileAnyway: true`. */
   fileAnyway?: boolean;
-  /** Files attached when filing: uploaded to the case once the server has it. */
-  files?: QueuedFile[];
-  /** The case's id on the server (from its answer): set once the case is filed; only files wait. */
-  caseId?: string;
-  /** The filed case's reference, shown while its files are still being sent. */
-  reference?: string;
 }
+
+/**
+ * Files attached to a case already on the server (its page's "attach", an officer's document for
+ * a referral): only files wait, for that case (and that referral), from the start.
+ */
+export interface AttachmentsItem extends ItemBase {
+  kind: "attachments";
+  caseId: string;
+  reference: string;
+  /** An officer's documents for one referral of the case. */
+  referralId: string | null;
+  files: QueuedFile[];
+  input?: undefined;
+  error?: undefined;
+  duplicate?: undefined;
+  fileAnyway?: undefined;
+}
+
+export type OutboxItem<I = Record<string, unknown>> = CaseItem<I> | AttachmentsItem;
+
+/** Where a file goes: its item's case, and for an officer's document the referral. */
+export interface FileTarget { caseId: string; referralId: string | null }
 
 /** Files of the item the server has not refused: still to be sent. */
 export function pendingFiles(item: OutboxItem<unknown>): QueuedFile[] {
@@ -108,7 +143,7 @@ export type FileResult =
   | { kind: "retry"; reason: string };
 
 /** Uploads one file of a filed case (lib/upload.ts in the browser). */
-export type FileSender = (file: QueuedFile, caseId: string) => Promise<FileResult>;
+export type FileSender = (file: QueuedFile, target: FileTarget) => Promise<FileResult>;
 
 /** A random v4 UUID, also where `crypto.randomUUID` is missing (plain-HTTP pages). */
 export function newClientId(): string {
@@ -123,6 +158,9 @@ export function newClientId(): string {
 
 export class Outbox<I = Record<string, unknown>> {
   private flushing: Promise<FlushReport> | null = null;
+  /** A flush was asked for during a run: run again after it (unless the network stopped it). */
+  private again = false;
+  private writing: Promise<unknown> = Promise.resolve();
   private listeners = new Set<() => void>();
 
   constructor(
@@ -139,6 +177,17 @@ export class Outbox<I = Record<string, unknown>> {
     for (const listener of this.listeners) listener();
   }
 
+  /** Changes to the store, one after the other (read, change, write without another between). */
+  private serial<T>(change: () => Promise<T>): Promise<T> {
+    const done = this.writing.then(change, change);
+    this.writing = done.catch(() => undefined);
+    return done;
+  }
+
+  private async find(clientId: string): Promise<OutboxItem<I> | undefined> {
+    return (await this.store.all()).find((i) => i.clientId === clientId);
+  }
+
   async items(owner?: string): Promise<OutboxItem<I>[]> {
     const all = await this.store.all();
     return all
@@ -149,12 +198,35 @@ export class Outbox<I = Record<string, unknown>> {
   /** Queue a case (and the files attached to it); the returned clientId is its id on the
    * server once sent. */
   async enqueue(owner: string, input: I, clientId: string = newClientId(),
-                files: QueuedFile[] = []): Promise<OutboxItem<I>> {
-    const item: OutboxItem<I> = {
+                files: QueuedFile[] = []): Promise<CaseItem<I>> {
+    const item: CaseItem<I> = {
       clientId, owner, input, queuedAt: this.now().toISOString(), attempts: 0,
       ...(files.length ? { files } : {}),
     };
-    await this.store.put(item);
+    await this.serial(() => this.store.put(item));
+    this.changed();
+    return item;
+  }
+
+  /**
+   * Queue files for a case already on the server: an attachments item carrying the case (and the
+   * referral, for an officer's document). Files added while one is waiting for the same case
+   * and referral join it (one row in the outbox, sent in the order they were added).
+   */
+  async enqueueFiles(owner: string, target: FileTarget & { reference: string },
+                     files: QueuedFile[]): Promise<AttachmentsItem> {
+    const item = await this.serial(async () => {
+      const waiting = (await this.store.all()).find((i): i is AttachmentsItem =>
+        i.kind === "attachments" && i.owner === owner && i.caseId === target.caseId
+        && i.referralId === target.referralId);
+      const next: AttachmentsItem = waiting
+        ? { ...waiting, files: [...waiting.files, ...files] }
+        : { kind: "attachments", clientId: newClientId(), owner, caseId: target.caseId,
+            reference: target.reference, referralId: target.referralId, files,
+            queuedAt: this.now().toISOString(), attempts: 0 };
+      await this.store.put(next);
+      return next;
+    });
     this.changed();
     return item;
   }
@@ -165,102 +237,114 @@ export class Outbox<I = Record<string, unknown>> {
    * is no such item (already sent or discarded, e.g. in another tab).
    */
   async fileAnyway(clientId: string): Promise<boolean> {
-    const item = (await this.store.all()).find((i) => i.clientId === clientId);
-    if (!item) return false;
-    const { duplicate: _, ...rest } = item;
-    await this.store.put({ ...rest, fileAnyway: true });
+    const stored = await this.update(clientId, (item) => {
+      if (item.kind === "attachments") return item;
+      const { duplicate: _, ...rest } = item;
+      return { ...rest, fileAnyway: true };
+    });
     this.changed();
-    return true;
+    return stored !== null;
   }
 
   async discard(clientId: string): Promise<void> {
-    await this.store.remove(clientId);
+    await this.serial(() => this.store.remove(clientId));
     this.changed();
   }
 
   /** Take one file off an item (a refused one, or one the volunteer no longer wants sent). An
    * item whose case is filed and has no file left is done and leaves the outbox. */
   async discardFile(clientId: string, fileClientId: string): Promise<void> {
-    await this.update(clientId, (item) => ({
-      ...item, files: (item.files ?? []).filter((f) => f.clientId !== fileClientId),
-    }));
+    await this.update(clientId, (item) => withFiles(item, (item.files ?? []).filter((f) => f.clientId !== fileClientId)));
     this.changed();
   }
 
   /** Change the stored item (read afresh: another run or tab may have changed it meanwhile);
    * a filed item with no files left is removed. Returns what is stored now, or null. */
-  private async update(clientId: string, change: (item: OutboxItem<I>) => OutboxItem<I>,
+  private update(clientId: string, change: (item: OutboxItem<I>) => OutboxItem<I>,
   ): Promise<OutboxItem<I> | null> {
-    const stored = (await this.store.all()).find((i) => i.clientId === clientId);
-    if (!stored) return null;
-    const next = change(stored);
-    if (next.caseId !== undefined && !(next.files ?? []).length) {
-      await this.store.remove(clientId);
-      return null;
-    }
-    await this.store.put(next);
-    return next;
+    return this.serial(async () => {
+      const stored = await this.find(clientId);
+      if (!stored) return null;
+      const next = change(stored);
+      if (next.caseId !== undefined && !(next.files ?? []).length) {
+        await this.store.remove(clientId);
+        return null;
+      }
+      await this.store.put(next);
+      return next;
+    });
   }
 
   async clear(): Promise<void> {
-    await this.store.clear();
+    await this.serial(() => this.store.clear());
     this.changed();
   }
 
   /**
-   * Send the owner's waiting items, oldest first. Only one flush runs at a time: a call
-   * while one runs gets that run's report. Refused and warned items keep the answer and are
-   * not re-sent until the volunteer decides; a network failure stops the run.
+   * Send the owner's waiting items, oldest first: a queued case, then its files; an attachments
+   * item's files to its case. Only one flush runs at a time: a call while one runs gets that
+   * run's report (and, unless the network stopped it, another run follows for what was queued
+   * meanwhile). Refused and warned items keep the answer and are not re-sent until the
+   * volunteer decides; a network failure stops the run.
    */
   flush(owner: string, send: Sender<I>, sendFile?: FileSender): Promise<FlushReport> {
-    if (!this.flushing) {
-      this.flushing = this.run(owner, send, sendFile).finally(() => {
-        this.flushing = null;
-      });
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
     }
+    this.again = false;
+    const run = this.run(owner, send, sendFile);
+    this.flushing = run.finally(() => {
+      this.flushing = null;
+    });
+    void run.then((report) => {
+      if (this.again && !report.interrupted) void this.flush(owner, send, sendFile);
+    }, () => undefined);
     return this.flushing;
   }
 
   private async run(owner: string, send: Sender<I>, sendFile?: FileSender): Promise<FlushReport> {
     const report: FlushReport = { sent: [], filesSent: 0, filesRefused: 0, refused: 0, duplicates: 0,
                                   interrupted: false };
-    for (const item of await this.items(owner)) {
-      if (needsDecision(item)) continue;
-      let current: OutboxItem<I> | null = item;
-      if (item.caseId === undefined) {
+    // Read afresh before each item: one queued during the run is sent in the same run.
+    const seen = new Set<string>();
+    for (;;) {
+      const item = (await this.items(owner)).find((i) => !seen.has(i.clientId) && !needsDecision(i));
+      if (!item) break;
+      seen.add(item.clientId);
+      if (item.kind !== "attachments" && item.caseId === undefined) {
         let result: SendResult;
         try {
           result = await send(item.clientId, item.input, item.fileAnyway === true);
         } catch (error) {
           result = { kind: "retry", reason: String(error) };
         }
+        const answered = (change: (i: CaseItem<I>) => CaseItem<I>) =>
+          this.update(item.clientId, (i) => (i.kind === "attachments" ? i : change(i)));
         if (result.kind === "sent") {
           report.sent.push({ clientId: item.clientId, caseId: result.caseId, reference: result.reference });
-          if (pendingFiles(item).length) {
-            // The case is filed: from now on only its files wait, for this case id.
-            const { error: _e, duplicate: _d, fileAnyway: _f, ...rest } = item;
-            current = { ...rest, caseId: result.caseId, reference: result.reference, attempts: 0 };
-            await this.store.put(current);
-          } else {
-            await this.store.remove(item.clientId);
-            current = null;
-          }
+          // The case is filed: from now on only its files wait, for this case id (or, with no
+          // file, the item is done and removed).
+          const { caseId, reference } = result;
+          await answered(({ error: _e, duplicate: _d, fileAnyway: _f, ...rest }) => (
+            { ...rest, caseId, reference, attempts: 0 }));
         } else if (result.kind === "refused") {
-          await this.store.put({ ...item, attempts: item.attempts + 1, error: result.error });
+          const { error } = result;
+          await answered((i) => ({ ...i, attempts: i.attempts + 1, error }));
           report.refused += 1;
-          current = null;
         } else if (result.kind === "duplicate") {
-          await this.store.put({ ...item, attempts: item.attempts + 1, duplicate: result.warning });
+          const { warning } = result;
+          await answered((i) => ({ ...i, attempts: i.attempts + 1, duplicate: warning }));
           report.duplicates += 1;
-          current = null;
         } else {
-          await this.store.put({ ...item, attempts: item.attempts + 1 });
+          await answered((i) => ({ ...i, attempts: i.attempts + 1 }));
           report.interrupted = true;
           break;
         }
         this.changed();
+        if (result.kind !== "sent") continue;
       }
-      if (current && sendFile && !(await this.sendFiles(current, sendFile, report))) {
+      if (sendFile && !(await this.sendFiles(item.clientId, sendFile, report))) {
         report.interrupted = true;
         break;
       }
@@ -269,35 +353,48 @@ export class Outbox<I = Record<string, unknown>> {
     return report;
   }
 
-  /** Upload a filed item's waiting files, one at a time; false when the network stopped it. */
-  private async sendFiles(item: OutboxItem<I>, sendFile: FileSender, report: FlushReport): Promise<boolean> {
-    const caseId = item.caseId!;
-    for (const file of pendingFiles(item)) {
-      // Discarded meanwhile (the item, or this file): not sent.
-      const now = (await this.store.all()).find((i) => i.clientId === item.clientId);
-      if (!now?.files?.some((f) => f.clientId === file.clientId && !f.error)) continue;
+  /**
+   * Upload a filed item's waiting files, one at a time, each to the item's own case; the item
+   * is read afresh before each file (one removed meanwhile is not sent, one added is). False
+   * when the network stopped it.
+   */
+  private async sendFiles(clientId: string, sendFile: FileSender, report: FlushReport): Promise<boolean> {
+    const tried = new Set<string>();
+    for (;;) {
+      const item = await this.find(clientId);
+      if (!item || item.caseId === undefined) return true;
+      const file = pendingFiles(item).find((f) => !tried.has(f.clientId));
+      if (!file) return true;
+      tried.add(file.clientId);
+      const target: FileTarget = { caseId: item.caseId, referralId: item.kind === "attachments" ? item.referralId : null };
       let result: FileResult;
       try {
-        result = await sendFile(file, caseId);
+        result = await sendFile(file, target);
       } catch (error) {
         result = { kind: "retry", reason: String(error) };
       }
-      if (result.kind === "retry") return false;
+      if (result.kind === "retry") {
+        await this.update(clientId, (i) => ({ ...i, attempts: i.attempts + 1 }));
+        this.changed();
+        return false;
+      }
       if (result.kind === "done") {
         report.filesSent += 1;
-        await this.update(item.clientId, (i) => ({
-          ...i, files: (i.files ?? []).filter((f) => f.clientId !== file.clientId),
-        }));
+        await this.update(clientId, (i) => withFiles(i, (i.files ?? []).filter((f) => f.clientId !== file.clientId)));
       } else {
         report.filesRefused += 1;
-        await this.update(item.clientId, (i) => ({
-          ...i, files: (i.files ?? []).map((f) => (f.clientId === file.clientId ? { ...f, error: result.error } : f)),
-        }));
+        const { error } = result;
+        await this.update(clientId, (i) => withFiles(i, (i.files ?? []).map((f) => (
+          f.clientId === file.clientId ? { ...f, error } : f))));
       }
       this.changed();
     }
-    return true;
   }
+}
+
+/** The item with these files instead of its own. */
+function withFiles<I>(item: OutboxItem<I>, files: QueuedFile[]): OutboxItem<I> {
+  return item.kind === "attachments" ? { ...item, files } : { ...item, files };
 }
 
 /** A store in memory (tests, and browsers without IndexedDB). */

@@ -16,6 +16,7 @@ import { DetailedError, Upload, type PreviousUpload, type UrlStorage } from "tus
 import { createStore, del, get, set, type UseStore } from "idb-keyval";
 import { authorization } from "./graphql";
 import type { QueuedFile } from "./attachments";
+import type { FileTarget } from "./outbox";
 
 export const UPLOADS_ENDPOINT = "/uploads";
 /** One PATCH carries at most this much: a cut line loses at most one chunk. */
@@ -30,7 +31,8 @@ export type UploadResult =
   | { kind: "refused"; error: ServerError }
   | { kind: "retry"; reason: string };
 
-export interface UploadTarget { caseId: string; referralId?: string | null }
+/** The case (and, for an officer's document, the referral) a file goes to: its outbox item's. */
+export type UploadTarget = FileTarget;
 
 /** Where each file's upload URL is kept: IndexedDB `khortor-uploads`, keyed by clientId. */
 class IdbUrlStorage implements UrlStorage {
@@ -131,8 +133,7 @@ export function uploadFile(file: QueuedFile, target: UploadTarget,
     const metadata: Record<string, string> = {
       filename: file.name, filetype: file.type, case: target.caseId, clientId: file.clientId,
     };
-    const referral = target.referralId ?? file.referralId;
-    if (referral) metadata.referral = referral;
+    if (target.referralId) metadata.referral = target.referralId;
     const upload = new Upload(file.blob, {
       endpoint: UPLOADS_ENDPOINT,
       metadata,

@@ -2,7 +2,8 @@
  * Photos and documents on cases (issue 14): the picker of the new-case form (take a photo or
  * choose a file; thumbnails; remove one), a file's progress in the outbox, and the case's
  * attachments on its page (thumbnails and files fetched with the bearer header, shown through
- * blob: URLs; "add a file" for the filing volunteer and for the officer of a referral).
+ * blob: URLs; "add a file" for the filing volunteer and for the officer of a referral, queued in
+ * the outbox like a new case's files, and shown as waiting on the case until they arrive).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText, lang, t, term } from "../i18n";
@@ -12,7 +13,7 @@ import {
 import { DownloadError, fetchAttachment, saveBlob } from "../lib/download";
 import { newClientId } from "../lib/outbox";
 import { useSignal } from "../lib/store";
-import { online, outboxItems, uploadProgress } from "../state";
+import { flushOutbox, online, outbox, outboxItems, session, uploadProgress } from "../state";
 import { When } from "../components";
 
 /** An attachment as GraphQL gives it (Case.attachments). */
@@ -27,6 +28,7 @@ export interface AttachmentRoom { filesLeft: number; bytesLeft: number; maxFileB
 /** The case fields this file reads (CASE_FULL in queries.ts). */
 export interface WithAttachments {
   id: string;
+  reference?: string;
   attachments?: AttachmentInfo[];
   attachmentRoom?: AttachmentRoom | null;
 }
@@ -160,7 +162,7 @@ export function AttachPicker({ files, onChange }: { files: QueuedFile[]; onChang
 export function FileState({ file }: { file: QueuedFile }) {
   const progress = useSignal(uploadProgress)[file.clientId];
   if (file.error) return <span class="error">{t("fileRefused", { msg: errorText(file.error) })}</span>;
-  if (!progress) return <span class="row-sub">{t("fileWaiting")}</span>;
+  if (!progress) return <span class="row-sub file-waiting">{t("fileWaiting")}</span>;
   const pct = progress.total ? Math.min(100, Math.floor((progress.sent / progress.total) * 100)) : 0;
   return (
     <span class="file-progress">
@@ -269,112 +271,62 @@ function AttachmentRow({ a }: { a: AttachmentInfo }) {
   );
 }
 
-type Sending = { file: QueuedFile; state: "waiting" | "sending" | "done" | "refused"; message?: string };
-
-/** "Add a file" on a filed case: uploaded now, with progress; a cut line resumes where it stopped. */
-function AddFiles({ caseId, referralId, room, onDone, label, hint }: {
-  caseId: string; referralId?: string | null; room: AttachmentRoom; onDone: () => void;
+/**
+ * "Add a file" on a filed case: the files are shrunk on the phone and queued in the outbox for
+ * this case (and referral), then sent at once when there is a signal, like a new case's files
+ * (lib/outbox.ts): offline, or after a reload, they wait; the card shows them until they arrive.
+ */
+function AddFiles({ c, referralId, room, waiting, label, hint }: {
+  c: WithAttachments; referralId: string | null; room: AttachmentRoom; waiting: number;
   label: string; hint?: string;
 }) {
-  const [sending, setSending] = useState<Sending[]>([]);
+  const me = useSignal(session)!.user;
+  const [busy, setBusy] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
-  const [waitingForSignal, setWaitingForSignal] = useState(false);
-  const running = useRef(false);
-  const isOnline = useSignal(online);
-  const queue = useRef<Sending[]>([]);
-
-  function update(next: Sending[]) {
-    queue.current = next;
-    setSending(next);
-  }
-
-  async function run() {
-    if (running.current) return;
-    running.current = true;
-    const { uploadFile } = await import("../lib/upload");
-    const progress = uploadProgress;
-    try {
-      for (const item of queue.current) {
-        if (item.state !== "waiting") continue;
-        update(queue.current.map((s) => (s === item ? { ...s, state: "sending" } : s)));
-        const result = await uploadFile(item.file, { caseId, referralId: referralId ?? null }, (sent, total) =>
-          progress.set({ ...progress.get(), [item.file.clientId]: { sent, total } }));
-        const { [item.file.clientId]: _, ...rest } = progress.get();
-        progress.set(rest);
-        if (result.kind === "retry") {
-          update(queue.current.map((s) => (s.file === item.file ? { ...s, state: "waiting" } : s)));
-          setWaitingForSignal(true);
-          return;
-        }
-        update(queue.current.map((s) => (s.file === item.file
-          ? result.kind === "done" ? { ...s, state: "done" } : { ...s, state: "refused", message: errorText(result.error) }
-          : s)));
-      }
-      setWaitingForSignal(false);
-      if (queue.current.some((s) => s.state === "done")) onDone();
-      update(queue.current.filter((s) => s.state === "refused"));
-    } finally {
-      running.current = false;
-    }
-  }
-
-  // Back online: the waiting files continue (tus resumes each from where the server stopped).
-  useEffect(() => {
-    if (isOnline && waitingForSignal) void run();
-  }, [isOnline]);
+  const filesLeft = Math.max(0, room.filesLeft - waiting);
 
   async function add(list: FileList) {
-    const { files, problems: found } = await prepareFiles(list, Math.min(room.filesLeft, MAX_FILES_PER_CASE));
-    const tooBig = files.filter((f) => f.size > room.maxFileBytes);
-    setProblems([...found, ...tooBig.map((f) => t("fileTooLarge", { name: f.name }))]);
-    update([...queue.current, ...files.filter((f) => !tooBig.includes(f))
-      .map((file) => ({ file: { ...file, referralId: referralId ?? null }, state: "waiting" as const }))]);
-    void run();
+    setBusy(true);
+    try {
+      const { files, problems: found } = await prepareFiles(list, Math.min(filesLeft, MAX_FILES_PER_CASE));
+      const tooBig = files.filter((f) => f.size > room.maxFileBytes);
+      setProblems([...found, ...tooBig.map((f) => t("fileTooLarge", { name: f.name }))]);
+      const ready = files.filter((f) => !tooBig.includes(f));
+      if (!ready.length) return;
+      await outbox.enqueueFiles(me.username, { caseId: c.id, referralId, reference: c.reference ?? "" }, ready);
+      void flushOutbox();
+    } finally {
+      setBusy(false);
+    }
   }
 
   return (
     <div class="subform">
       <h3 class="section">{label}</h3>
       {hint && <p class="hint">{hint}</p>}
-      {sending.length > 0 && (
-        <ul class="files" role="list">
-          {sending.map((s) => (
-            <li key={s.file.clientId} class="file">
-              <LocalThumb file={s.file} />
-              <span class="file-main">
-                <span class="file-name">{s.file.name}</span>
-                <span class="row-sub">{kindAndSize(s.file.kind, s.file.size)}</span>
-                {s.state === "refused" ? <span class="error" role="alert">{t("fileRefused", { msg: s.message ?? "" })}</span>
-                  : s.state === "done" ? <span class="ok">{t("fileSent")}</span> : <FileState file={s.file} />}
-              </span>
-              {s.state === "refused" && (
-                <button type="button" class="btn danger small" aria-label={t("removeFile", { name: s.file.name })}
-                        onClick={() => update(queue.current.filter((x) => x !== s))}>{t("remove")}</button>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
-      <FileButtons id={`add-${referralId ?? caseId}`} label={label} disabled={room.filesLeft <= 0}
+      <FileButtons id={`add-${referralId ?? c.id}`} label={label} disabled={busy || filesLeft <= 0}
                    onFiles={(l) => void add(l)} />
       <div aria-live="polite">
-        {waitingForSignal && <p class="muted">{t("uploadOffline")}</p>}
+        {busy && <p class="muted" role="status">{t("preparingFiles")}</p>}
         {problems.map((p) => <p key={p} class="error">{p}</p>)}
       </div>
     </div>
   );
 }
 
-/** The case's attachments, and "add a file" for those who may (Case.attachmentRoom.mayAttach). */
+/** The case's attachments, the files on this phone still waiting to be sent to it, and "add a
+ * file" for those who may (Case.attachmentRoom.mayAttach). */
 export function AttachmentsCard({ c, referralId, onChanged, officer }: {
   c: WithAttachments; referralId?: string | null; onChanged: () => void; officer?: boolean;
 }) {
   useSignal(lang);
+  const isOnline = useSignal(online);
   const list = c.attachments ?? [];
   const room = c.attachmentRoom;
-  // Files of this case still on the phone (filed from the outbox): shown with their progress,
-  // and the list is fetched again as each one arrives.
-  const waiting = useSignal(outboxItems).filter((i) => i.caseId === c.id).flatMap((i) => i.files ?? []);
+  // Files of this case still on the phone (filed from the outbox, or added here): shown with
+  // their progress, and the list is fetched again as each one arrives.
+  const waiting = useSignal(outboxItems).filter((i) => i.caseId === c.id)
+    .flatMap((i) => (i.files ?? []).map((file) => ({ file, item: i.clientId })));
   const before = useRef(waiting.length);
   useEffect(() => {
     if (waiting.length < before.current) onChanged();
@@ -388,12 +340,19 @@ export function AttachmentsCard({ c, referralId, onChanged, officer }: {
         ? <ul class="files" role="list">{list.map((a) => <AttachmentRow key={a.id} a={a} />)}</ul>
         : !waiting.length && <p class="muted">{t("noAttachments")}</p>}
       {waiting.length > 0 && (
-        <ul class="files" role="list" aria-label={t("filesOfItem", { n: waiting.length })}>
-          {waiting.map((f) => <QueuedFileRow key={f.clientId} file={f} />)}
-        </ul>
+        <div class="waiting" aria-labelledby="waiting-title">
+          <h3 class="section" id="waiting-title">{t("filesWaiting", { n: waiting.length })}</h3>
+          {!isOnline && <p class="muted">{t("uploadOffline")}</p>}
+          <ul class="files" role="list">
+            {waiting.map(({ file, item }) => (
+              <QueuedFileRow key={file.clientId} file={file}
+                             onRemove={file.error ? () => void outbox.discardFile(item, file.clientId) : undefined} />
+            ))}
+          </ul>
+        </div>
       )}
       {room?.mayAttach && (
-        <AddFiles caseId={c.id} referralId={referralId} room={room} onDone={onChanged}
+        <AddFiles c={c} referralId={referralId ?? null} room={room} waiting={waiting.length}
                   label={officer ? t("attachDocument") : t("attachFiles")}
                   hint={officer ? t("attachDocumentHint") : t("attachHint")} />
       )}

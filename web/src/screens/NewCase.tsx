@@ -123,7 +123,7 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
     if (!fix) return;
     void outbox.items(me.username).then((items) => {
       const item = items.find((i) => i.clientId === fix && i.error);
-      if (!item) return;
+      if (!item || item.kind === "attachments") return;
       const input = item.input;
       setFixing(item.clientId);
       setCategory(input.categoryCode);

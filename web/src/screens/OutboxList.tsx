@@ -3,11 +3,41 @@ import { errorText, nameOf, t } from "../i18n";
 import { useSignal } from "../lib/store";
 import { FALLBACK_CATEGORIES, ICONS } from "../categories";
 import { When } from "../components";
+import type { AttachmentsItem, OutboxItem } from "../lib/outbox";
 import { fileAnyway, flushing, flushOutbox, navigate, online, outbox, outboxItems } from "../state";
 import { DuplicateNotice } from "./DuplicateNotice";
 import { QueuedFileRow } from "./Attachments";
 
-/** The cases waiting on this phone, shown on top of "my cases". */
+/** An item's files, each with its progress; a refused one can be removed. */
+function ItemFiles({ item }: { item: OutboxItem<unknown> }) {
+  const files = item.files ?? [];
+  if (!files.length) return null;
+  return (
+    <ul class="files" role="list" aria-label={t("filesOfItem", { n: files.length })}>
+      {files.map((f) => (
+        <QueuedFileRow key={f.clientId} file={f}
+                       onRemove={f.error ? () => void outbox.discardFile(item.clientId, f.clientId) : undefined} />
+      ))}
+    </ul>
+  );
+}
+
+/** Files attached to a case already on the server, waiting to be sent to it. */
+function AttachmentsRow({ item }: { item: AttachmentsItem }) {
+  const href = item.referralId ? `#/referral/${item.referralId}` : `#/case/${item.caseId}`;
+  return (
+    <li class="row queued">
+      <span class="icon" aria-hidden="true">📎</span>
+      <div class="row-main">
+        <span class="row-title"><a href={href}>{t("filesOfCase")} <span class="nowrap">{item.reference}</span></a></span>
+        <span class="row-sub"><When at={item.queuedAt} /></span>
+        <ItemFiles item={item} />
+      </div>
+    </li>
+  );
+}
+
+/** What waits on this phone (cases, and files for cases already sent), on top of "my cases". */
 export function OutboxList() {
   const items = useSignal(outboxItems);
   const isOnline = useSignal(online);
@@ -26,6 +56,7 @@ export function OutboxList() {
       </div>
       <ul class="list" role="list">
         {items.map((item) => {
+          if (item.kind === "attachments") return <AttachmentsRow key={item.clientId} item={item} />;
           const category = FALLBACK_CATEGORIES.find((c) => c.code === item.input.categoryCode);
           return (
             <li key={item.clientId} class="row queued">
@@ -36,14 +67,7 @@ export function OutboxList() {
                 {item.caseId !== undefined && (
                   <span class="row-sub"><a href={`#/case/${item.caseId}`}>{t("caseSentFilesWaiting", { ref: item.reference ?? "" })}</a></span>
                 )}
-                {(item.files?.length ?? 0) > 0 && (
-                  <ul class="files" role="list" aria-label={t("filesOfItem", { n: item.files!.length })}>
-                    {item.files!.map((f) => (
-                      <QueuedFileRow key={f.clientId} file={f}
-                                     onRemove={f.error ? () => void outbox.discardFile(item.clientId, f.clientId) : undefined} />
-                    ))}
-                  </ul>
-                )}
+                <ItemFiles item={item} />
                 {item.error && (
                   <span class="error" role="alert">{t("refusedInOutbox", { msg: errorText(item.error) })}</span>
                 )}

@@ -6,6 +6,7 @@ import { REFERRALS } from "../queries";
 import { session, type Me } from "../state";
 import { Desk, useWide } from "../desk/Desk";
 import { parseFilters, referralFilter } from "../desk/filters";
+import { OutboxList } from "./OutboxList";
 
 interface QueueRow {
   id: string; status: string; nextDueAt: string | null; overdue: boolean; escalationLevel: number;
@@ -35,6 +36,7 @@ function QueueList({ me, province, query, title }: {
   const rows = q.data?.referrals.edges.map((e) => e.node) ?? [];
   return (
     <Page title={title}>
+      {!province && <OutboxList />}
       {q.loading && !q.data && <Loading />}
       {q.error && <LoadError error={q.error} reload={q.reload} />}
       {q.data && !rows.length && <p class="muted">{t("queueEmpty")}</p>}
