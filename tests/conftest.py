@@ -41,6 +41,20 @@ TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 _SEEDS = pytest.StashKey[dict[str, SeedSnapshot]]()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked `postgresql_only` has no SQLite variant: it is deselected (never a
+    skipped test that CI never runs); CI always has PostgreSQL."""
+    def on_sqlite(item: pytest.Item) -> bool:
+        callspec = getattr(item, "callspec", None)
+        return callspec is not None and callspec.params.get("backend") == "sqlite"
+
+    dropped = [item for item in items if item.get_closest_marker("postgresql_only") and on_sqlite(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = {id(item) for item in dropped}
+        items[:] = [item for item in items if id(item) not in gone]
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The database kind, sqlite or postgresql: every database test runs on each."""

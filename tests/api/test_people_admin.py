@@ -221,12 +221,11 @@ async def test_details_are_edited_and_a_reset_code_replaces_the_old_one(client: 
     assert (await run(client, None, LOGIN, u="vol.michai", p=second))["mustChangePassword"] is True
 
 
+@pytest.mark.postgresql_only  # row locks: on SQLite one writer locks the whole database
 async def test_a_handover_fails_whole_when_one_case_cannot_move(db: Database, db_url: str,
                                                                  backend: str) -> None:
     """A case locked by someone else part-way through: the handover fails, and the cases it
     had already moved are back with the volunteer (one transaction)."""
-    if backend != "postgresql":
-        pytest.skip("row locks: on SQLite one writer locks the whole database")
     now = datetime.now(UTC)
     ids = []
     for _ in range(3):

@@ -11,7 +11,7 @@ refuse) does the same. Once replay resumes, the dashboard catches up. When the r
 stopped, the reports fall back to the primary (with a warning in the log) and /readyz stays
 ready, saying `reports: failed`.
 
-PostgreSQL only: streaming replication is PostgreSQL's (the SQLite run skips these tests).
+PostgreSQL only: streaming replication is PostgreSQL's (no SQLite variant is collected).
 """
 
 from __future__ import annotations
@@ -46,11 +46,12 @@ BY_PROVINCE = "query { caseStats(groupBy: [PROVINCE]) { rows { keys { code } cas
 WRITES = 6
 
 
+pytestmark = pytest.mark.postgresql_only
+
+
 @pytest.fixture
-async def replica(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Replica]:
-    if backend != "postgresql":
-        pytest.skip("a streaming replica is PostgreSQL's")
-    async with hot_standby(request.getfixturevalue("db_url")) as standby:
+async def replica(db_url: str) -> AsyncIterator[Replica]:
+    async with hot_standby(db_url) as standby:
         yield standby
 
 
