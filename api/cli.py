@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from domain.bootstrap import open_database
 from domain.attachments import service as attachments
 from domain.cases.citizen import reseal_batch
-from domain.stats import cells as case_cells
 from domain.uploads import service as uploads
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD, seed_demo
@@ -108,10 +107,6 @@ def _parser() -> argparse.ArgumentParser:
                                            "the current one (after rotating KHORTOR_DATA_KEYS)")
     reseal.set_defaults(command=cmd_reseal)
 
-    rebuild = sub.add_parser("rebuild-stats", help="make the dashboards' case cells again from the "
-                                                   "cases (after a bulk load or to repair drift)")
-    rebuild.set_defaults(command=cmd_rebuild_stats)
-
     export = sub.add_parser("export-schema", help="write the GraphQL schema in SDL")
     export.add_argument("--output", default="schema.graphql", help="a file, or - for stdout")
     export.set_defaults(command=cmd_export_schema)
@@ -138,12 +133,6 @@ def cmd_reseal(settings: Settings, args: argparse.Namespace) -> int:
     cases, files = _with_database(settings, work)
     print(f"re-sealed {cases} case(s) and {files} attachment(s) under key "
           f"{settings.vault.current_key_id!r}")
-    return 0
-
-
-def cmd_rebuild_stats(settings: Settings, args: argparse.Namespace) -> int:
-    cells = _with_database(settings, lambda db: _in_uow(db, lambda uow: case_cells.rebuild(uow.session)))
-    print(f"rebuilt {cells} case cell(s)")
     return 0
 
 

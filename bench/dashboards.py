@@ -46,7 +46,7 @@ from domain.clock.business import CALENDAR_YEARS, government_calendar
 from domain.migrations import upgrade
 from domain.reference.load import load_reference_data
 from domain.settings import Settings
-from domain.stats import cells, rules
+from domain.stats import rules
 from domain.uow import UnitOfWork
 from domain.users.models import Role
 from domain.users.service import NewUser, create_user, hash_password
@@ -296,21 +296,7 @@ def _sql_figures(records: list[asyncpg.Record]) -> dict[tuple[str, str], tuple[A
         f"{r['baht']:.2f}", r["satisfaction_count"]) for r in records}
 
 
-async def rebuild_cells(url: str) -> None:
-    """The cases were loaded with SQL, past the app: make the case cells as an operator would
-    after a bulk load (`khortor rebuild-stats`)."""
-    db = open_database(url)
-    try:
-        started = time.perf_counter()
-        async with UnitOfWork(db) as uow:
-            made = await cells.rebuild(uow.session)
-        print(f"  case cells rebuilt: {made:,} ({time.perf_counter() - started:.1f} s)", flush=True)
-    finally:
-        await db.dispose()
-
-
 async def measure(url: str, rounds: int, now: datetime, checks: Checks) -> list[tuple[str, float, float]]:
-    await rebuild_cells(url)
     settings = Settings(database_url=url, secret_key=secrets.token_urlsafe(48), env="production")
     app = create_app(settings, clock=lambda: now)
     b7, b30, b60 = rules.age_bounds(now)

@@ -13,7 +13,7 @@ from domain.notifications.models import Delivery, Notification
 from domain.org_units.models import Agency, OrgUnit
 from domain.outbox.models import OutboxJob
 from domain.privacy.models import AccessLogEntry
-from domain.stats.models import StatsCalendarDay, StatsCaseCell, StatsExport
+from domain.stats.models import StatsCalendarDay, StatsExport
 from domain.uploads.models import Upload
 from domain.users.models import LoginThrottle, User
 
@@ -41,7 +41,6 @@ __all__ = [
     "RoutingRuleRow",
     "SlaPolicy",
     "StatsCalendarDay",
-    "StatsCaseCell",
     "StatsExport",
     "Upload",
     "User",

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from domain.cases.models import CaseEvent, Referral
@@ -35,30 +35,6 @@ class StatsCalendarDay(SQLModel, table=True):
     day_number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     business_days_before: int
     is_business: bool
-
-
-class StatsCaseCell(SQLModel, table=True):
-    """The case figures of one cell (issue 15, docs/rollups.md), kept up to date in the
-    transaction of every change of a case (domain/stats/cells.py) and rebuilt by `khortor
-    rebuild-stats`. The same cases are counted at three area grains ("P"rovince, "D"istrict,
-    "S"ub-district) so a national question sums few rows. `day` is the Bangkok day of
-    receipt for open cases (their age is asked as of now) and "" for the others."""
-
-    __tablename__ = "stats_case_cell"
-
-    grain: str = Field(primary_key=True, max_length=1)
-    area_code: str = Field(primary_key=True, max_length=6)
-    category_code: str = Field(primary_key=True, max_length=40)
-    status: str = Field(primary_key=True, max_length=12)
-    escalation_level: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    fiscal_year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    month: str = Field(primary_key=True, max_length=7)
-    day: str = Field(primary_key=True, max_length=10)
-    case_count: int = 0
-    # Baht recovered in whole satang (exact on both databases), and the satisfaction given.
-    recovered_satang: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    satisfaction_count: int = 0
-    satisfaction_sum: int = 0
 
 
 class ExportStatus(StrEnum):

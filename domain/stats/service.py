@@ -4,9 +4,8 @@ The reads go through `db.report_sessions`: the read replica when KHORTOR_READ_DA
 set (the primary while it is down), else the primary. Only `ensure_calendar`, which may write,
 works on the primary.
 
-The case half of `caseStats` comes from the case cells (domain/stats/cells.py, kept in the
-transaction of every change, so exact) whenever they can say the question; everything else is
-computed live from the case tables. The referral half is live for now (docs/rollups.md).
+Figures are computed live from the case tables, so they always match the data exactly
+(issue 15's rollups are being designed: docs/rollups.md, with a first attempt measured).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from domain.cases.commands import CaseFilter
 from domain.clock.business import CALENDAR_YEARS, BusinessCalendar
 from domain.db import Database
 from domain.errors import AccessDenied
-from domain.stats import cells, network_repository, repository, rules
+from domain.stats import network_repository, repository, rules
 from domain.stats.results import (AreaCoverage, AreaRef, CaseStats, CaseStatsRow, GroupKey, NetworkCoverage,
                                   RoutingAccuracyRow, RoutingFlow, VolunteerActivity, VolunteerActivityRow)
 from domain.stats.rules import CaseDimension
@@ -84,11 +83,8 @@ async def case_stats(db: Database, principal: Principal, f: CaseFilter,
     referral_sessions = db.report_sessions if await _calendar_on_reports(db, key) else db.read_sessions
 
     async def cases() -> dict[tuple[Any, ...], repository.CaseGroupFigures]:
-        async with db.report_sessions() as session:  # from the case cells when they can say it
-            figures = await cells.case_figures(session, principal, f, dims, now, period)
-            if figures is None:
-                figures = await repository.case_group_figures(session, principal, f, dims, now, period)
-            return figures
+        async with db.report_sessions() as session:
+            return await repository.case_group_figures(session, principal, f, dims, now, period)
 
     async def referrals() -> dict[tuple[Any, ...], repository.ReferralGroupFigures]:
         async with referral_sessions() as session:
