@@ -27,3 +27,13 @@ async def bearer_principal(request: Request, settings: Settings, db: Database,
     async with db.read_sessions() as session:
         user = await users.by_id(session, user_id)
     return Principal.of(user) if user is not None and user.is_active else None
+
+
+def refusal(principal: Principal | None) -> tuple[int, str, str, str] | None:
+    """Why a plain-HTTP request may not go on (status, code, English, Thai), or None:
+    not signed in, or signed in with a one-time code and no password chosen yet."""
+    if principal is None:
+        return 401, "UNAUTHENTICATED", "Please sign in.", "กรุณาเข้าสู่ระบบ"
+    if principal.must_change_password:
+        return 403, "PASSWORD_CHANGE_REQUIRED", "Choose a new password first.", "กรุณาตั้งรหัสผ่านใหม่ก่อน"
+    return None

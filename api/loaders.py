@@ -57,6 +57,14 @@ def then(value: Maybe[V], use: Callable[[V], R]) -> Maybe[R]:
     return use(value)  # type: ignore[arg-type]
 
 
+def _by_case(rows: Sequence[R], case_ids: list[uuid.UUID]) -> list[list[R]]:
+    """The rows of each case, in the order of `case_ids` (a loader's answer)."""
+    grouped: dict[uuid.UUID, list[R]] = defaultdict(list)
+    for row in rows:
+        grouped[row.case_id].append(row)  # type: ignore[attr-defined]
+    return [grouped.get(i, []) for i in case_ids]
+
+
 class SharedReads:
     """One read session for a request's loader batches, lent to one batch at a time."""
 
@@ -140,27 +148,18 @@ class Loaders:
     async def _referrals(self, case_ids: list[uuid.UUID]) -> list[list[Referral]]:
         async with self.reads.session() as session:
             rows = await cases.referrals_of(session, case_ids)
-        grouped: dict[uuid.UUID, list[Referral]] = defaultdict(list)
-        for row in rows:
-            grouped[row.case_id].append(row)
-        return [grouped.get(i, []) for i in case_ids]
+        return _by_case(rows, case_ids)
 
     async def _events(self, case_ids: list[uuid.UUID]) -> list[list[CaseEvent]]:
         internal = self._principal is not None and policy.may_see_internal_notes(self._principal)
         async with self.reads.session() as session:
             rows = await cases.events_of(session, case_ids, include_internal=internal)
-        grouped: dict[uuid.UUID, list[CaseEvent]] = defaultdict(list)
-        for row in rows:
-            grouped[row.case_id].append(row)
-        return [grouped.get(i, []) for i in case_ids]
+        return _by_case(rows, case_ids)
 
     async def _attachments(self, case_ids: list[uuid.UUID]) -> list[list[Attachment]]:
         async with self.reads.session() as session:
             rows = await attachments.of_cases(session, case_ids)
-        grouped: dict[uuid.UUID, list[Attachment]] = defaultdict(list)
-        for row in rows:
-            grouped[row.case_id].append(row)
-        return [grouped.get(i, []) for i in case_ids]
+        return _by_case(rows, case_ids)
 
     async def _areas(self, codes: list[str]) -> list[Area | None]:
         async with self.reads.session() as session:

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from api import bearer
 from api.bearer import bearer_principal
 from domain.attachments import service as attachments
 from domain.attachments.blobs import BlobMissing
@@ -54,11 +55,8 @@ def attachment_routes(settings: Settings, db: Database, clock: Callable[[], date
         async def endpoint(request: Request) -> Response:
             now = clock()
             principal = await bearer_principal(request, settings, db, now)
-            if principal is None:
-                return _error(401, "UNAUTHENTICATED", "Please sign in.", "กรุณาเข้าสู่ระบบ")
-            if principal.must_change_password:
-                return _error(403, "PASSWORD_CHANGE_REQUIRED", "Choose a new password first.",
-                              "กรุณาตั้งรหัสผ่านใหม่ก่อน")
+            if (why := bearer.refusal(principal)) is not None:
+                return _error(*why)
             try:
                 attachment_id = uuid.UUID(request.path_params["attachment_id"])
             except ValueError:

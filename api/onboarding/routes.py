@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api import bearer
 from api.bearer import bearer_principal
 from domain.db import Database
 from domain.errors import AccessDenied, DomainError, ValidationFailed
@@ -67,11 +68,8 @@ def onboarding_routes(settings: Settings, db: Database, clock: Callable[[], date
                 ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             principal = await principal_of(request)
-            if principal is None:
-                return _error(401, "UNAUTHENTICATED", "Please sign in.", "กรุณาเข้าสู่ระบบ")
-            if principal.must_change_password:
-                return _error(403, "PASSWORD_CHANGE_REQUIRED", "Choose a new password first.",
-                              "กรุณาตั้งรหัสผ่านใหม่ก่อน")
+            if (why := bearer.refusal(principal)) is not None:
+                return _error(*why)
             try:
                 return await handler(request, principal)
             except ImportHasErrors as refused:

@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from domain.attachments.storage import BlobStore, blob_store
+from api import bearer
 from api.bearer import bearer_principal
 from domain.db import Database
 from domain.errors import DomainError, ValidationFailed
@@ -171,11 +172,8 @@ def upload_routes(settings: Settings, db: Database, clock: Callable[[], datetime
                               "(Tus-Resumable header).", f"รองรับเฉพาะ tus {TUS_VERSION} (ส่วนหัว Tus-Resumable)",
                               headers={"tus-version": TUS_VERSION})
             principal = await principal_of(request)
-            if principal is None:
-                return _error(401, "UNAUTHENTICATED", "Please sign in.", "กรุณาเข้าสู่ระบบ")
-            if principal.must_change_password:
-                return _error(403, "PASSWORD_CHANGE_REQUIRED", "Choose a new password first.",
-                              "กรุณาตั้งรหัสผ่านใหม่ก่อน")
+            if (why := bearer.refusal(principal)) is not None:
+                return _error(*why)
             try:
                 return await handler(request, principal)
             except DomainError as refusal:

@@ -23,7 +23,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from domain.attachments.blobs import CHUNK_BYTES, BlobMissing, check_key
+from domain.attachments.blobs import CHUNK_BYTES, BlobMissing, check_key, each
 from domain.settings import Settings
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part (all but the last)
@@ -99,7 +99,7 @@ class S3Store:
         upload_id: str | None = None
         parts: list[dict[str, Any]] = []
         try:
-            async for chunk in _each(chunks):
+            async for chunk in each(chunks):
                 buffer += chunk
                 written += len(chunk)
                 while len(buffer) >= self.part_bytes:
@@ -194,11 +194,3 @@ class S3Store:
             if str(error.response.get("Error", {}).get("Code")) != "BucketAlreadyOwnedByYou":
                 raise
 
-
-async def _each(chunks: AsyncIterator[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
-    if isinstance(chunks, AsyncIterator):
-        async for chunk in chunks:
-            yield chunk
-    else:
-        for chunk in chunks:
-            yield chunk

@@ -15,7 +15,7 @@ from typing import Protocol
 from domain.attachments.s3 import S3Store
 from domain.settings import Settings
 
-from domain.attachments.blobs import CHUNK_BYTES, BlobMissing, check_key
+from domain.attachments.blobs import CHUNK_BYTES, BlobMissing, check_key, each
 
 
 class BlobStore(Protocol):
@@ -30,14 +30,6 @@ class BlobStore(Protocol):
 
     async def exists(self, key: str) -> bool: ...
 
-
-async def _each(chunks: AsyncIterator[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
-    if isinstance(chunks, AsyncIterator):
-        async for chunk in chunks:
-            yield chunk
-    else:
-        for chunk in chunks:
-            yield chunk
 
 
 class FileSystemStore:
@@ -58,7 +50,7 @@ class FileSystemStore:
         written = 0
         try:
             with os.fdopen(fd, "wb") as out:
-                async for chunk in _each(chunks):
+                async for chunk in each(chunks):
                     out.write(chunk)
                     written += len(chunk)
             os.replace(partial, path)
