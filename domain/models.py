@@ -12,6 +12,8 @@ from domain.escalations.models import DeadlineExtension
 from domain.notifications.models import Delivery, Notification
 from domain.org_units.models import Agency, OrgUnit
 from domain.outbox.models import OutboxJob
+from domain.outreach.models import (AreaNeed, EventOffer, EventVolunteer, OutreachEvent, OutreachService,
+                                    ServiceAttendance)
 from domain.privacy.models import AccessLogEntry
 from domain.stats.models import StatsCalendarDay, StatsExport
 from domain.uploads.models import Upload
@@ -22,6 +24,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "AccessLogEntry",
     "AdminAuditEntry",
+    "AreaNeed",
     "Attachment",
     "Agency",
     "Area",
@@ -33,12 +36,17 @@ __all__ = [
     "DeadlineExtension",
     "Delivery",
     "Escalation",
+    "EventOffer",
+    "EventVolunteer",
     "LoginThrottle",
     "Notification",
     "OrgUnit",
     "OutboxJob",
+    "OutreachEvent",
+    "OutreachService",
     "Referral",
     "RoutingRuleRow",
+    "ServiceAttendance",
     "SlaPolicy",
     "StatsCalendarDay",
     "StatsExport",

@@ -46,6 +46,8 @@ class OpenCase:
     # The volunteer saw the duplicate warning and files a new case all the same.
     file_anyway: bool = False
     amount_claimed_thb: Decimal | None = None
+    # Filed at an outreach event (issue 16): domain/outreach/filing.py checks it, then files.
+    event_id: uuid.UUID | None = None
 
 
 # --- referrals: one command per action on the referral state machine ----------------------

@@ -136,6 +136,7 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         citizen_contact_preference=citizen.contact_preference, citizen_consent_at=captured_at,
         employer_name=employer_name, employer_juristic_id=employer_juristic_id,
         employer_address=employer_address, amount_claimed_thb=amount_claimed,
+        event_id=cmd.event_id,
     )
     citizen_data.seal(vault, case, CitizenIdentity(full_name, national_id, phone))
     session.add(case)

@@ -130,6 +130,8 @@ class Case(SQLModel, table=True):
     # PDPA: a case on legal hold is never anonymised by the retention job.
     legal_hold: bool = False
     anonymised_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # Issue 16: filed at an outreach event (checked by domain/outreach/filing.py).
+    event_id: uuid.UUID | None = Field(default=None, foreign_key="outreach_event.id", index=True)
 
 
 class Referral(SQLModel, table=True):
