@@ -35,6 +35,8 @@ from api.escalations.queries import EscalationQueries
 from api.audit.queries import AuditQueries
 from api.notifications.mutations import NotificationMutations
 from api.notifications.queries import NotificationQueries
+from api.outreach.mutations import OutreachMutations
+from api.outreach.queries import OutreachQueries
 from api.reference.admin import ReferenceAdminMutations, ReferenceAdminQueries
 from api.reference.queries import ReferenceQueries
 from api.stats.queries import StatsMutations, StatsQueries
@@ -58,14 +60,14 @@ EXPECTED_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 @strawberry.type(description="Everything you can read.")
 class Query(UserQueries, CaseQueries, ReferenceQueries, StatsQueries, NotificationQueries, CalendarQueries,
             PrivacyQueries, EscalationQueries, AuditQueries, PeopleQueries,
-            ReferenceAdminQueries):
+            ReferenceAdminQueries, OutreachQueries):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
 class Mutation(UserMutations, CaseMutations, StatsMutations, NotificationMutations, CalendarMutations,
                EscalationMutations, PrivacyMutations, PeopleMutations,
-               ReferenceAdminMutations):
+               ReferenceAdminMutations, OutreachMutations):
     pass
 
 

@@ -28,6 +28,8 @@ from domain.notifications import repository as notifications_repo
 from domain.notifications import service as notifications
 from domain.notifications.channels import Channel, SmtpChannel, SmtpSettings
 from domain.outbox import repository as outbox
+from domain.outreach import events as outreach_events
+from domain.outreach import notices as outreach
 from domain.privacy import pdpa
 from domain.reminders import service as reminders
 from domain.settings import Settings
@@ -187,7 +189,42 @@ async def remove_upload(rt: Runtime, upload_id: str) -> bool:
     return gone
 
 
+@registry.job(outreach_events.ANNOUNCED_JOB)
+async def outreach_announced(rt: Runtime, event_id: str) -> int:
+    """An announced event: its volunteers and its offices' officers are told (once)."""
+    calendar = await rt.calendar()
+    async with rt.uow() as uow:
+        return await outreach.announced(uow, _id(event_id), rt.now(), calendar)
+
+
+@registry.job(outreach.REMIND_JOB)
+async def outreach_remind_volunteers(rt: Runtime, event_id: str) -> int:
+    calendar = await rt.calendar()
+    async with rt.uow() as uow:
+        return await outreach.remind_volunteers(uow, _id(event_id), rt.now(), calendar)
+
+
+@registry.job(outreach.FOLLOW_UP_JOB)
+async def outreach_follow_up(rt: Runtime, event_id: str) -> int:
+    calendar = await rt.calendar()
+    async with rt.uow() as uow:
+        return await outreach.remind_coordinators(uow, _id(event_id), rt.now(), calendar)
+
+
 # --- sweeps: select ids, return one job per item; `every` is in sweep periods ---------------
+
+@registry.sweep("outreach.sweep", every=5)
+async def outreach_sweep(rt: Runtime) -> list[Job]:
+    """The business day before an event: remind its volunteers; an event still PLANNED after
+    its day, or HELD 5 business days without a report: remind the coordinators (keyed once)."""
+    calendar = await rt.calendar()
+    now = rt.now()
+    async with rt.db.read_sessions() as session:
+        remind = await outreach.reminder_due_ids(session, now, calendar, SWEEP_BATCH)
+        follow = await outreach.follow_up_due_ids(session, now, SWEEP_BATCH)
+    return ([Job(outreach.REMIND_JOB, {"event_id": str(i)}) for i in remind]
+            + [Job(outreach.FOLLOW_UP_JOB, {"event_id": str(i)}) for i in follow])
+
 
 @registry.sweep("escalations.sweep")
 async def escalation_sweep(rt: Runtime) -> list[Job]:

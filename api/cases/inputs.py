@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import strawberry
 
 from api.cases.types import ContactPreference
-from api.ids import code
+from api.ids import code, id_or_nil
 from domain.cases.commands import CaseFilter, CitizenDetails, EmployerDetails, OpenCase, ReferralFilter, ReferralSort
 from domain.cases.state import CaseStatus, ReferralStatus
 from domain.errors import ValidationFailed
@@ -71,6 +71,9 @@ class OpenCaseInput:
     amount_claimed_thb: Decimal | None = strawberry.field(
         default=None, description="What the citizen says they are owed, in baht (at most two "
                                   "decimals); the client sends a plain decimal such as \"18000.50\".")
+    event_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Filed at this outreach event (announced or held, of the case's "
+                                  "province); the event's report counts the case.")
 
     def command(self) -> OpenCase:
         c = self.citizen
@@ -90,6 +93,7 @@ class OpenCaseInput:
             if employer else None,
             captured_at=self.captured_at, shared_with_volunteers=self.shared_with_volunteers,
             file_anyway=self.file_anyway, amount_claimed_thb=self.amount_claimed_thb,
+            event_id=id_or_nil(self.event_id) if self.event_id is not None else None,
         )
 
 

@@ -13,11 +13,12 @@ from api.context import Info
 from api.errors import IllegalTransitionError, NotFoundError, StaleVersionError, ValidationError
 from api.ids import id_or_nil
 from api.permissions import IsAuthenticated, roles
-from domain.cases import assignment, closing, filing, notes, referrals, triage
+from domain.cases import assignment, closing, notes, referrals, triage
 from domain.cases.commands import (AcceptReferral, AddNote, AssignReferral, CloseCase, CompleteReferral, HoldReferral,
                                    RecordSatisfaction, RedirectReferral, ReferralCommand, RejectCase,
                                    RejectReferral, ReopenCase, ResumeReferral, RouteCase)
 from domain.cases.models import Referral as ReferralRow
+from domain.outreach import filing as outreach_filing
 from domain.users.models import Role
 
 ChangeErrors = NotFoundError | IllegalTransitionError | StaleVersionError | ValidationError
@@ -136,8 +137,8 @@ class CaseMutations:
                          permission_classes=FILERS)
     async def open_case(self, info: Info, input: OpenCaseInput) -> OpenCaseResult:
         ctx = info.context
-        row = await filing.file_case(ctx.uow, ctx.user, input.command(), ctx.now(), ctx.calendar,
-                                     ctx.settings.vault)
+        row = await outreach_filing.file_case(ctx.uow, ctx.user, input.command(), ctx.now(), ctx.calendar,
+                                              ctx.settings.vault)
         return OpenCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Triage: send the case to one or more offices.",

@@ -219,6 +219,8 @@ class Case:
         description="What the citizen said they are owed, in baht, as filed.")
     satisfaction: int | None = strawberry.field(description="The citizen's satisfaction, 1–5.")
     shared_with_volunteers: bool = strawberry.field(description="Visible to volunteers of the area.")
+    event_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The outreach event the case was filed at (`outreachEvent(id)`), if any.")
     row: strawberry.Private[CaseRow]
     # The open case a duplicate warning names: its files are never part of the warning.
     in_warning: strawberry.Private[bool] = False
@@ -235,6 +237,7 @@ class Case:
             amount_recovered_thb=row.amount_recovered_thb, amount_claimed_thb=row.amount_claimed_thb,
             satisfaction=row.satisfaction,
             shared_with_volunteers=row.shared_with_volunteers, row=row,
+            event_id=strawberry.ID(str(row.event_id)) if row.event_id else None,
         )
 
     @classmethod

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ from graphql import (GraphQLEnumType, GraphQLField, GraphQLInputObjectType, Grap
 from api.schema import build_schema
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD
+from tests import outreach_factories
 from tests.api.access_helpers import Tokens, row_counts
 from tests.factories import NATIONAL_ID, case_input, file_case
 from tests.helpers import gql
@@ -155,6 +157,29 @@ MATRIX: dict[str, Rule] = {
     "exportCitizenData": Rule(only("ADMIN"), "citizen"),
     "anonymiseCitizen": Rule(only("ADMIN"), "citizen"),
     "setLegalHold": Rule(only("ADMIN"), "case", args={"hold": True}),
+    # issue 16: outreach. The event in scope is an announced mobile unit in 430101 with
+    # vol.naimueang (mentor.nongkhai's) assigned and DLPW-43 attending; out of scope, one in Bangkok.
+    "outreachServices": Rule(SIGNED_IN, why="reference data: the national list and the province's own"),
+    "areaNeeds": Rule(only("VOLUNTEER", "MENTOR", "COORDINATOR", "SUPERVISOR", "ADMIN"), "need_filter",
+                      why="one's own, one's volunteers', the province's, in scope"),
+    "areaNeedTable": Rule(only("COORDINATOR", "SUPERVISOR", "ADMIN"), "need_filter"),
+    "outreachEvent": Rule(SIGNED_IN, "event", why="assigned, their mentor, the province, attending offices"),
+    "outreachEvents": Rule(SIGNED_IN, "event_filter"),
+    "outreachEventReport": Rule(SIGNED_IN, "event"),
+    "outreachFigures": Rule(only("COORDINATOR", "SUPERVISOR", "ADMIN"), "outreach_province"),
+    "volunteerParticipation": Rule(only("MENTOR", "COORDINATOR", "SUPERVISOR", "ADMIN"),
+                                   "participation_filter", why="mentors: their own volunteers"),
+    "recordAreaNeed": Rule(only("VOLUNTEER"), why="one's own area; the sample service is unknown"),
+    "planEvent": Rule(only("COORDINATOR", "ADMIN"), why="the sample input is refused (unknown sub-district)"),
+    "announceEvent": Rule(only("COORDINATOR", "ADMIN"), "event", why="already announced: refused as such"),
+    "markEventHeld": Rule(only("COORDINATOR", "ADMIN"), "event", why="not started: refused as such"),
+    "reportEvent": Rule(only("COORDINATOR", "ADMIN"), "event", why="not held: refused as such"),
+    "cancelEvent": Rule(only("COORDINATOR", "ADMIN"), "event"),
+    "updateEventChecklist": Rule(only("VOLUNTEER"), "event", why="assigned volunteers"),
+    "recordServiceAttendance": Rule(only("VOLUNTEER", "OFFICER", "COORDINATOR"), "event",
+                                    why="not open yet: refused as such"),
+    "recordMeetingAttendance": Rule(only("VOLUNTEER", "COORDINATOR"), "event",
+                                    why="a mobile unit, not open yet: refused as such"),
 }
 
 NOT_IN_MATRIX = ("is not in the role matrix: add it to the matrix (MATRIX in "
@@ -174,6 +199,21 @@ class Objects:
     case: dict[str, str]
     referral: dict[str, str]
     export: dict[str, str]
+    event: dict[str, str] = field(default_factory=dict)
+
+
+OUTREACH_SCOPES = {"event", "event_filter", "need_filter", "outreach_province", "participation_filter"}
+
+
+async def _outreach(db: Database, objects: Objects) -> None:
+    """An announced event and a need in Nong Khai, and the same in Bangkok."""
+    now = datetime.now(UTC)
+    mine = await outreach_factories.plan(db, now, announce=True)
+    other = await outreach_factories.plan(db, now, coordinator="ops.bangkok", subdistrict="100101",
+                                          announce=True, volunteers=())
+    await outreach_factories.need(db, now)
+    await outreach_factories.need(db, now, volunteer="vol.bangkok")
+    objects.event = {IN: str(mine.id), OUT: str(other.id), MISSING: str(uuid.uuid4())}
 
 
 async def make_objects(client: httpx.AsyncClient, tokens: Tokens, role: str,
@@ -189,6 +229,8 @@ async def make_objects(client: httpx.AsyncClient, tokens: Tokens, role: str,
                       referral={IN: mine["referrals"][0]["id"], OUT: other["referrals"][0]["id"],
                                 MISSING: missing},
                       export={MISSING: missing})
+    if rule.scope in OUTREACH_SCOPES:
+        await _outreach(tokens.db, objects)
     if rule.scope == "export":
         # in scope: an export of the user's own (made by the admin for roles that may not
         # export); out of scope: one of another user
@@ -222,6 +264,11 @@ SCOPES: dict[str, tuple[tuple[str, ...], Callable[[Objects, str], Any]]] = {
     "area_filter": (("filter",), lambda o, v: {"areaCode": PROVINCE[v]}),
     "access_filter": (("filter",), lambda o, v: {"caseId": o.case[v]}),
     "person": (("username",), lambda o, v: {IN: "vol.michai", OUT: "vol.bangkok", MISSING: "nobody.at.all"}[v]),
+    "event": (("eventId", "id"), lambda o, v: o.event[v]),
+    "event_filter": (("filter",), lambda o, v: {"areaCode": PROVINCE[v]}),
+    "need_filter": (("filter",), lambda o, v: {"areaCode": PROVINCE[v]}),
+    "participation_filter": (("filter",), lambda o, v: {"areaCode": PROVINCE[v]}),
+    "outreach_province": (("provinceCode",), lambda o, v: PROVINCE[v]),
     "export_input": (("input",), lambda o, v: {"kind": "CASES",
                                                "filter": {"provinceCode": PROVINCE[v]}}),
 }

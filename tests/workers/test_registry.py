@@ -33,6 +33,7 @@ def test_the_beat_runs_every_sweep_at_its_period_and_the_relay() -> None:
     assert schedule.pop("outbox.relay") == timedelta(seconds=2)
     assert schedule == {"escalations.sweep": timedelta(seconds=60), "notifications.sweep": timedelta(seconds=60),
                         "reminders.sweep": timedelta(seconds=300),
+                        "outreach.sweep": timedelta(seconds=300),
                         "privacy.retention_sweep": timedelta(seconds=300),
                         "uploads.expire": timedelta(seconds=300),
                         "users.throttle_sweep": timedelta(seconds=3600)}
