@@ -81,12 +81,12 @@ async def plan_event(uow: UnitOfWork, principal: Principal, cmd: PlanEvent, now:
 
 async def _offers(session: AsyncSession, cmd: PlanEvent, province: str) -> list[tuple[str, str]]:
     if cmd.kind is EventKind.MOBILE_UNIT and not cmd.offers:
-        raise ValidationFailed("offers", "A mobile service unit needs at least one office and service.",
+        raise ValidationFailed("offices", "A mobile service unit needs at least one office and service.",
                                "หน่วยบริการเคลื่อนที่ต้องมีหน่วยงานและบริการอย่างน้อยหนึ่งรายการ",
                                code="REQUIRED")
     pairs: list[tuple[str, str]] = []
     for i, offer in enumerate(cmd.offers):
-        where = f"offers.{i}."
+        where = f"offices.{i}."
         unit = await reference.org_unit(session, offer.org_unit_code.strip())
         if unit is None:
             raise errors.unknown_office(where + "orgUnitCode")
@@ -103,7 +103,7 @@ async def _offers(session: AsyncSession, cmd: PlanEvent, province: str) -> list[
             if (unit.code, service.code) not in pairs:
                 pairs.append((unit.code, service.code))
     if len(pairs) > MAX_OFFERS:
-        raise ValidationFailed("offers", f"At most {MAX_OFFERS} services at one event.",
+        raise ValidationFailed("offices", f"At most {MAX_OFFERS} services at one event.",
                                f"กิจกรรมหนึ่งมีบริการได้ไม่เกิน {MAX_OFFERS} รายการ", code="OUT_OF_RANGE")
     return pairs
 

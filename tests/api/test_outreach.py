@@ -1,0 +1,113 @@
+"""Outreach over HTTP (issue 16): a volunteer's needs (replayed once), a coordinator plans and
+announces an event from them, attendance and a case filed at the event replayed after being
+offline arrive once, the report; bad input is a Thai and English error that changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from domain.db import Database
+from tests.api.access_helpers import Tokens
+from tests.factories import case_input
+from tests.helpers import gql
+
+NEED = """mutation($input: RecordAreaNeedInput!) { recordAreaNeed(input: $input) { __typename
+  ... on RecordAreaNeedSuccess { need { id subdistrictCode peopleCount serviceCode } }
+  ... on ValidationError { code field message messageTh } } }"""
+TABLE = """query { areaNeedTable(filter: {areaCode: "43"}) { subdistrictCode districtCode serviceCode records people } }"""
+PLAN = """mutation($input: PlanEventInput!) { planEvent(input: $input) { __typename
+  ... on PlanEventSuccess { event { id status kind version offices { orgUnitCode serviceCodes }
+                                    volunteers { username venueReady } } }
+  ... on ValidationError { code field message messageTh } } }"""
+CHANGE = """mutation($id: ID!%s) { %s(eventId: $id%s) { __typename
+  ... on ChangeEventSuccess { event { status version } }
+  ... on UserError { code message messageTh } } }"""
+ATTEND = """mutation($id: ID!, $input: ServiceAttendanceInput!) { recordServiceAttendance(eventId: $id, input: $input) {
+  __typename ... on RecordServiceAttendanceSuccess { attendance { id peopleServed } event { status } }
+  ... on UserError { code message messageTh } } }"""
+OPEN = """mutation($input: OpenCaseInput!) { openCase(input: $input) { __typename
+  ... on OpenCaseSuccess { case { id eventId } } ... on ValidationError { code field messageTh } } }"""
+REPORT = """query($id: ID!) { outreachEventReport(eventId: $id) { status peopleServed
+  served { orgUnitCode serviceCode peopleServed } cases { caseId status } volunteersAssigned } }"""
+EVENTS = """query { outreachEvents { id title } }"""
+
+
+async def _call(client: httpx.AsyncClient, token: str, doc: str, variables: dict[str, Any]) -> dict[str, Any]:
+    body = await gql(client, doc, variables, token)
+    assert "errors" not in body, body
+    (value,) = body["data"].values()
+    return dict(value)
+
+
+def _change(name: str, reason: bool = False) -> str:
+    return CHANGE % (", $reason: String!" if reason else "", name, ", reason: $reason" if reason else "")
+
+
+async def test_needs_to_event_to_report(client: httpx.AsyncClient, db: Database) -> None:
+    tokens = Tokens(client, db)
+    vol, ops = await tokens("vol.naimueang"), await tokens("ops.nongkhai")
+    need_id = str(uuid.uuid4())
+    need = {"clientId": need_id, "serviceCode": "SECTION_40_ENROLMENT", "peopleCount": 35,
+            "note": "ผู้ค้าขายในตลาดสนใจสมัครมาตรา 40"}
+    for _ in range(2):  # sent again after being offline: one need
+        result = await _call(client, vol, NEED, {"input": need})
+        assert result["need"] == {"id": need_id, "subdistrictCode": "430101", "peopleCount": 35,
+                                  "serviceCode": "SECTION_40_ENROLMENT"}
+    bad = await _call(client, vol, NEED, {"input": {**need, "clientId": None, "peopleCount": 100_001}})
+    assert (bad["code"], bad["field"]) == ("OUT_OF_RANGE", "peopleCount") and bad["messageTh"]
+    rows = (await gql(client, TABLE, None, ops))["data"]["areaNeedTable"]
+    assert rows == [{"subdistrictCode": "430101", "districtCode": "4301", "serviceCode": "SECTION_40_ENROLMENT",
+                     "records": 1, "people": 35}]
+
+    starts = datetime.now(UTC) + timedelta(days=3)
+    plan = {"kind": "MOBILE_UNIT", "title": "หน่วยบริการเคลื่อนที่ตำบลในเมือง", "subdistrictCode": "430101",
+            "venue": "ศาลาประชาคมหมู่ 3", "startsAt": starts.isoformat(),
+            "endsAt": (starts + timedelta(hours=6)).isoformat(), "capacity": 150,
+            "offices": [{"orgUnitCode": "SSO-43", "serviceCodes": ["SECTION_40_ENROLMENT"]}]}
+    past = await _call(client, ops, PLAN, {"input": {**plan, "startsAt": "2020-01-01T09:00:00+07:00"}})
+    assert (past["code"], past["messageTh"]) == ("EVENT_IN_PAST", "ไม่สามารถวางแผนกิจกรรมย้อนหลังได้")
+    office = await _call(client, ops, PLAN, {"input": {**plan, "offices": [{"orgUnitCode": "XYZ-43",
+                                                                          "serviceCodes": ["JOB_MATCHING"]}]}})
+    assert (office["code"], office["field"]) == ("UNKNOWN_ORG_UNIT", "offices.0.orgUnitCode")
+    assert (await gql(client, EVENTS, None, ops))["data"]["outreachEvents"] == []  # nothing was planned
+    event = (await _call(client, ops, PLAN, {"input": plan}))["event"]
+    assert event["status"] == "PLANNED"
+    assert event["offices"] == [{"orgUnitCode": "SSO-43", "serviceCodes": ["SECTION_40_ENROLMENT"]}]
+    assert [v["username"] for v in event["volunteers"]] == ["vol.michai", "vol.naimueang"]
+    announced = await _call(client, ops, _change("announceEvent"), {"id": event["id"]})
+    assert announced["event"]["status"] == "ANNOUNCED"
+    again = await _call(client, ops, _change("announceEvent"), {"id": event["id"]})
+    assert again["__typename"] == "IllegalTransitionError" and again["messageTh"]
+
+    # at the venue: not the day yet
+    early = await _call(client, vol, ATTEND, {"id": event["id"], "input": {
+        "orgUnitCode": "SSO-43", "serviceCode": "SECTION_40_ENROLMENT", "peopleServed": 12}})
+    assert early["code"] == "EVENT_NOT_OPEN"
+    # a case filed from the announced event, sent twice
+    client_id = str(uuid.uuid4())
+    for _ in range(2):
+        filed = await _call(client, vol, OPEN, {"input": case_input("SECTION_40", client_id=client_id,
+                                                                    eventId=event["id"])})
+        assert filed["case"] == {"id": client_id, "eventId": event["id"]}
+    wrong = await _call(client, await tokens("vol.bangkok"), OPEN, {
+        "input": case_input("SECTION_40", "100101", eventId=event["id"])})
+    assert (wrong["code"], wrong["field"]) == ("EVENT_OUTSIDE_PROVINCE", "eventId")
+
+    cancelled = await _call(client, ops, _change("cancelEvent", reason=True), {"id": event["id"],
+                                                                                "reason": "เลื่อนเพราะพายุ"})
+    assert cancelled["event"]["status"] == "CANCELLED"
+    reported = await _call(client, ops, _change("reportEvent"), {"id": event["id"]})
+    assert reported["__typename"] == "IllegalTransitionError"
+    assert reported["messageTh"] == "ไม่สามารถรายงานผลกิจกรรมได้ เนื่องจากกิจกรรมอยู่ในสถานะ \"ยกเลิกแล้ว\""
+
+    report = (await gql(client, REPORT, {"id": event["id"]}, await tokens("sso.nongkhai")))["data"]
+    assert report["outreachEventReport"] == {"status": "CANCELLED", "peopleServed": 0, "served": [],
+                                             "cases": [{"caseId": client_id, "status": "ROUTED"}],
+                                             "volunteersAssigned": 2}
+    # the DLPW office does not attend: for it the event does not exist
+    hidden = (await gql(client, REPORT, {"id": event["id"]}, await tokens("dlpw.nongkhai")))["data"]
+    assert hidden["outreachEventReport"] is None
