@@ -1,6 +1,7 @@
 """How a Khortor process opens its database: every table mapped (foreign keys between
 feature packages resolve) and the flush hooks the domain relies on — every history event
-written by a person is also an access-log entry (domain/privacy/audit.py).
+written by a person is also an access-log entry (domain/privacy/audit.py), and every change of
+a case or referral moves the dashboards' rollup cells with it (domain/stats/upkeep.py).
 
 The API, the workers, the commands and the tests open their database here; a bare
 `Database(url)` has no hooks and is for migrations and tools only.
@@ -13,10 +14,11 @@ from typing import Any
 from domain.db import Database
 from domain.models import metadata
 from domain.privacy.audit import log_changes
+from domain.stats.upkeep import upkeep
 
 __all__ = ["metadata", "open_database"]
 
 
 def open_database(url: str, *, report_url: str | None = None, **engine_kwargs: Any) -> Database:
     """`report_url`: where dashboards and exports read (a streaming replica), if not `url`."""
-    return Database(url, report_url=report_url, before_flush=(log_changes,), **engine_kwargs)
+    return Database(url, report_url=report_url, before_flush=(log_changes, upkeep), **engine_kwargs)

@@ -3,7 +3,7 @@ the area, events with their offices' services and their volunteers, attendance; 
 carry the event it was filed at
 
 Revision ID: 0011_outreach
-Revises: 0009_attachments
+Revises: 0010_stats_rollups
 Create Date: 2026-12-10 10:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import domain.db
 
 revision: str = '0011_outreach'
-down_revision: str | Sequence[str] | None = '0009_attachments'
+down_revision: str | Sequence[str] | None = '0010_stats_rollups'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

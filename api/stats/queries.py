@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 
 from api.cases.inputs import CaseFilterInput, instant_problem
 from api.context import Info
@@ -19,7 +20,7 @@ from api.stats.types import (CaseStats, NetworkCoverage, RoutingAccuracyRow, Sta
 from domain.cases.commands import CaseFilter
 from domain.errors import AccessDenied, NotFound
 from domain.stats import exports, service
-from domain.stats.rules import CaseDimension
+from domain.stats.rules import CaseDimension, Figure
 from domain.users.models import Role
 
 READERS = [IsAuthenticated, roles(Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN)]
@@ -28,6 +29,35 @@ ACTIVITY_READERS = [IsAuthenticated, roles(Role.SUPERVISOR, Role.COORDINATOR, Ro
 
 def _filter(value: CaseFilterInput | None) -> CaseFilter:
     return value.command() if value else CaseFilter()
+
+
+F = Figure
+# The figures each field of a `caseStats` row needs: only those asked for are computed.
+_NEEDS: dict[str, frozenset[Figure]] = {
+    **{name: frozenset({F.CASES}) for name in ("caseCount", "amountRecoveredThb", "satisfactionCount",
+                                                 "meanSatisfaction", "escalatedOpenCaseCount")},
+    "openByAge": frozenset({F.AGES}),
+    **{name: frozenset({F.REFERRALS}) for name in ("referralCount", "acceptedWithinDeadline",
+                                                     "resolvedWithinDeadline")},
+    **{name: frozenset({F.NOW}) for name in ("acceptanceCounted", "resolutionCounted", "overdueReferralCount")},
+    **{name: frozenset({F.REFERRALS, F.NOW}) for name in ("acceptedWithinDeadlineShare",
+                                                            "resolvedWithinDeadlineShare")},
+    **{name: frozenset({F.DURATIONS}) for name in ("medianBusinessDaysToAccept", "p90BusinessDaysToAccept",
+                                                     "medianBusinessDaysToResolve", "p90BusinessDaysToResolve")},
+}
+
+
+def _asked(selections: list[Selection], in_rows: bool = False) -> frozenset[Figure]:
+    """The figures the selection of `caseStats` (or of its `rows`) asks for, fragments included."""
+    out: set[Figure] = set()
+    for s in selections:
+        if isinstance(s, FragmentSpread | InlineFragment):
+            out |= _asked(s.selections, in_rows)
+        elif in_rows:
+            out |= _NEEDS.get(s.name, frozenset())
+        elif s.name == "rows":
+            out |= _asked(s.selections, True)
+    return frozenset(out)
 
 
 def _bad(message: str) -> GraphQLError:
@@ -54,7 +84,7 @@ class StatsQueries:
             if problem is not None:
                 raise bad_input(f"`{name}` {problem[0]}.", f"`{name}` {problem[1]}")
         stats = await service.case_stats(ctx.db, ctx.user, _filter(filter), group_by, ctx.now(), ctx.calendar,
-                                         filed_from, filed_to)
+                                         filed_from, filed_to, _asked(info.selected_fields[0].selections))
         return CaseStats.of(stats)
 
     @strawberry.field(description="Per labour volunteer in your scope: cases filed, open cases, last "

@@ -4,6 +4,7 @@ sub-districts, a slice of what was computed): no per-field resolvers, no persona
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from decimal import Decimal
 
 import strawberry
@@ -104,16 +105,26 @@ class CaseStatsRow:
             escalated_open_case_count=row.escalated_open_case_count)
 
 
-@strawberry.type(description="Case statistics grouped as asked, computed live from the cases you may see.")
+@strawberry.enum(description="Where the figures of a `caseStats` answer came from; exact either way.")
+class StatsSource(Enum):
+    ROLLUP = "ROLLUP"
+    LIVE = "LIVE"
+
+
+@strawberry.type(description="Case statistics grouped as asked, of the cases you may see: from the rollups "
+                             "kept with every change when they can say the question, else live from the cases.")
 class CaseStats:
     group_by: list[CaseDimension] = strawberry.field(description="The dimensions grouped by, in order.")
     rows: list[CaseStatsRow] = strawberry.field(description="One row per group, ordered by the keys.")
     as_of: datetime = strawberry.field(description="The moment the figures describe (ages, overdue).")
+    source: StatsSource = strawberry.field(
+        description="ROLLUP: summed ahead (national questions in milliseconds); LIVE: counted from the cases "
+                    "(a sub-district, an office or text filter, or figures the rollups do not keep).")
 
     @classmethod
     def of(cls, stats: results.CaseStats) -> CaseStats:
         return cls(group_by=list(stats.group_by), rows=[CaseStatsRow.of(r) for r in stats.rows],
-                   as_of=stats.as_of)
+                   as_of=stats.as_of, source=StatsSource(stats.source))
 
 
 @strawberry.type(description="What one labour volunteer has done.")

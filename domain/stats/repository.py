@@ -266,7 +266,7 @@ def _referral_base(session: AsyncSession, principal: Principal, f: CaseFilter,
 
 async def referral_group_figures(session: AsyncSession, principal: Principal, f: CaseFilter,
                                  dims: Sequence[CaseDimension], now: datetime, calendar_key: str,
-                                 period: Period = NO_PERIOD,
+                                 period: Period = NO_PERIOD, with_percentiles: bool = True,
                                  ) -> dict[tuple[Any, ...], ReferralGroupFigures]:
     dialect = _dialect(session)
     base, keys, to_accept, to_resolve = _referral_base(session, principal, f, dims, calendar_key, period)
@@ -285,7 +285,7 @@ async def referral_group_figures(session: AsyncSession, principal: Principal, f:
     figures: list[ColumnElement[Any]] = [
         func.count(), sum_if(accepted_on_time), sum_if(accept_counted),
         sum_if(resolved_on_time), sum_if(resolve_counted), sum_if(overdue)]
-    in_sql = dialect == "postgresql"
+    in_sql = dialect == "postgresql" and with_percentiles
     if in_sql:  # one sort per measure for both fractions
         fractions = literal_column("ARRAY[0.5, 0.9]::float8[]", type_=ARRAY(Float))
         figures += [func.percentile_cont(fractions, type_=ARRAY(Float)).within_group(d)
@@ -305,7 +305,7 @@ async def referral_group_figures(session: AsyncSession, principal: Principal, f:
             g.accept_p50, g.accept_p90 = row[n + 6] or (None, None)
             g.resolve_p50, g.resolve_p90 = row[n + 7] or (None, None)
         out[tuple(row[:n])] = g
-    if not in_sql:
+    if with_percentiles and not in_sql:
         for key, (accept, resolve) in (await _durations(session, base, keys, to_accept, to_resolve)).items():
             g = out[key]
             accept.sort()
@@ -313,6 +313,14 @@ async def referral_group_figures(session: AsyncSession, principal: Principal, f:
             g.accept_p50, g.accept_p90 = rules.median(accept), rules.percentile_cont(accept, 0.9)
             g.resolve_p50, g.resolve_p90 = rules.median(resolve), rules.percentile_cont(resolve, 0.9)
     return out
+
+
+async def duration_values(session: AsyncSession, principal: Principal, f: CaseFilter,
+                          dims: Sequence[CaseDimension], calendar_key: str, period: Period,
+                          ) -> dict[tuple[Any, ...], tuple[list[int], list[int]]]:
+    """Every office time to accept and to resolve, by group (the rollups' partial months)."""
+    base, keys, to_accept, to_resolve = _referral_base(session, principal, f, dims, calendar_key, period)
+    return await _durations(session, base, keys, to_accept, to_resolve)
 
 
 async def _durations(session: AsyncSession, base: Select[Any], keys: list[ColumnElement[Any]],

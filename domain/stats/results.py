@@ -46,6 +46,7 @@ class CaseStats:
     group_by: tuple[CaseDimension, ...]
     rows: tuple[CaseStatsRow, ...]
     as_of: datetime
+    source: str = "LIVE"  # ROLLUP: from the rollup cells; LIVE: from the case tables
 
 
 @dataclass(frozen=True)

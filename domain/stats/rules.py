@@ -44,6 +44,21 @@ class CaseDimension(StrEnum):
     MONTH = "MONTH"
 
 
+class Figure(StrEnum):
+    """Families of `caseStats` figures, each computed only when asked for."""
+
+    CASES = "CASES"  # case count, baht, satisfaction, escalated open cases
+    AGES = "AGES"  # open cases by age (as of now)
+    REFERRALS = "REFERRALS"  # referral count, accepted and resolved on time
+    NOW = "NOW"  # acceptance and resolution counted, overdue referrals (as of now)
+    DURATIONS = "DURATIONS"  # medians and 90th percentiles of business days
+
+
+ALL_FIGURES = frozenset(Figure)
+REFERRAL_FIGURES = frozenset({Figure.REFERRALS, Figure.NOW, Figure.DURATIONS})
+CASE_FIGURES = frozenset({Figure.CASES, Figure.AGES})
+
+
 # Dimensions that belong to a referral (a case counts once in each office it was sent to).
 REFERRAL_DIMENSIONS = frozenset({CaseDimension.AGENCY, CaseDimension.ORG_UNIT})
 # Open cases by age in whole days since they were received: 0–7, 8–30, 31–60, >60.

@@ -4,8 +4,10 @@ The reads go through `db.report_sessions`: the read replica when KHORTOR_READ_DA
 set (the primary while it is down), else the primary. Only `ensure_calendar`, which may write,
 works on the primary.
 
-Figures are computed live from the case tables, so they always match the data exactly
-(issue 15's rollups are being designed: docs/rollups.md, with a first attempt measured).
+`caseStats` is answered from the rollup cells (domain/stats/rollups.py: exact, kept in the
+transaction of every change) whenever they can say the question, else live from the case
+tables; either way only the figures asked for are computed. The live path is the reference the
+rollups are tested against.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from domain.cases.commands import CaseFilter
 from domain.clock.business import CALENDAR_YEARS, BusinessCalendar
 from domain.db import Database
 from domain.errors import AccessDenied
-from domain.stats import network_repository, repository, rules
+from domain.stats import network_repository, repository, rollups, rules
 from domain.stats.results import (AreaCoverage, AreaRef, CaseStats, CaseStatsRow, GroupKey, NetworkCoverage,
                                   RoutingAccuracyRow, RoutingFlow, VolunteerActivity, VolunteerActivityRow)
-from domain.stats.rules import CaseDimension
+from domain.stats.rules import ALL_FIGURES, CASE_FIGURES, REFERRAL_FIGURES, CaseDimension, Figure
 from domain.uow import UnitOfWork
 from domain.users.models import Role
 from domain.users.principal import Principal
@@ -73,25 +78,28 @@ async def _calendar_on_reports(db: Database, key: str) -> bool:
 async def case_stats(db: Database, principal: Principal, f: CaseFilter,
                      group_by: Sequence[CaseDimension], now: datetime,
                      calendar: BusinessCalendar, filed_from: datetime | None = None,
-                     filed_to: datetime | None = None) -> CaseStats:
+                     filed_to: datetime | None = None,
+                     figures: frozenset[Figure] = ALL_FIGURES) -> CaseStats:
     """Figures of the cases in scope and filter, received from `filed_from` (inclusive) until
-    `filed_to` (exclusive) when given; overdue and escalated are as of `now`."""
+    `filed_to` (exclusive) when given; overdue and escalated are as of `now`. Only the
+    `figures` asked for are computed (the others are zero or null)."""
     require_stats_reader(principal)
     period = (filed_from, filed_to)
     dims = rules.dimensions(group_by)
     key = await ensure_calendar(db, calendar)
-    referral_sessions = db.report_sessions if await _calendar_on_reports(db, key) else db.read_sessions
-
-    async def cases() -> dict[tuple[Any, ...], repository.CaseGroupFigures]:
-        async with db.report_sessions() as session:
-            return await repository.case_group_figures(session, principal, f, dims, now, period)
-
-    async def referrals() -> dict[tuple[Any, ...], repository.ReferralGroupFigures]:
+    reports_ok = await _calendar_on_reports(db, key)
+    referral_sessions = db.report_sessions if reports_ok else db.read_sessions
+    question = rollups.Question(principal, f, dims, figures, period, now)
+    found = None
+    if question.why_not() is None:
         async with referral_sessions() as session:
-            return await repository.referral_group_figures(session, principal, f, dims, now, key, period)
-
-    # Two statements on two connections, at the same time.
-    case_figures, referral_figures = await asyncio.gather(cases(), referrals())
+            await _one_snapshot(session)
+            found = await rollups.answer(session, question, key)
+    if found is not None:
+        case_figures, referral_figures = found
+    else:
+        case_figures, referral_figures = await _live(db, principal, f, dims, now, key, period, figures,
+                                                     referral_sessions)
     keys = sorted(set(case_figures) | set(referral_figures), key=_sort_key)
     labels = await _labels(db, dims, keys)
     rows = []
@@ -113,7 +121,38 @@ async def case_stats(db: Database, principal: Principal, f: CaseFilter,
             satisfaction_count=c.satisfaction_count,
             mean_satisfaction=rules.mean(c.satisfaction_sum, c.satisfaction_count),
             overdue_referral_count=r.overdue, escalated_open_case_count=c.escalated_open))
-    return CaseStats(group_by=dims, rows=tuple(rows), as_of=now)
+    return CaseStats(group_by=dims, rows=tuple(rows), as_of=now, source="ROLLUP" if found is not None else "LIVE")
+
+
+async def _one_snapshot(session: AsyncSession) -> None:
+    """Cells and the live rows that move with now, read at one moment (SQLite: one read
+    transaction is one snapshot already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+
+
+async def _live(db: Database, principal: Principal, f: CaseFilter, dims: Sequence[CaseDimension],
+                now: datetime, key: str, period: repository.Period, figures: frozenset[Figure],
+                referral_sessions: Any) -> tuple[dict[tuple[Any, ...], repository.CaseGroupFigures],
+                                                 dict[tuple[Any, ...], repository.ReferralGroupFigures]]:
+    """The reference: figures from the case tables, two statements on two connections at once."""
+
+    async def cases() -> dict[tuple[Any, ...], repository.CaseGroupFigures]:
+        if not figures & CASE_FIGURES:
+            return {}
+        async with db.report_sessions() as session:
+            return await repository.case_group_figures(session, principal, f, dims, now, period)
+
+    async def referrals() -> dict[tuple[Any, ...], repository.ReferralGroupFigures]:
+        if not figures & REFERRAL_FIGURES:
+            return {}
+        async with referral_sessions() as session:
+            return await repository.referral_group_figures(
+                session, principal, f, dims, now, key, period,
+                with_percentiles=Figure.DURATIONS in figures)
+
+    case_figures, referral_figures = await asyncio.gather(cases(), referrals())
+    return case_figures, referral_figures
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -1,0 +1,111 @@
+"""What one case or one referral adds to the rollup cells (pure: no database, no clock).
+
+`upkeep` adds a row's new contribution and takes its old one away; `rebuild` computes the same
+sums in SQL. Keys and values here are the columns of domain/stats/cell_models.py, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES, ReferralStatus
+from domain.clock.thai import fiscal_year_be
+
+BANGKOK = timedelta(hours=7)
+COARSE_SECONDS = 28_800  # one business day of office time
+FINE_SECONDS = 576  # 0.02 business days: a fine bin's midpoint is within 0.01 of its values
+OPEN_CASES = frozenset(s.value for s in OPEN_CASE_STATUSES)
+OPEN_REFERRALS = frozenset(s.value for s in OPEN_REFERRAL_STATUSES)
+CASE_FIELDS = ("province_code", "district_code", "category_code", "received_at", "status",
+               "escalation_level", "amount_recovered_thb", "satisfaction")
+REFERRAL_FIELDS = ("case_id", "org_unit_code", "status", "is_current", "created_at", "accepted_at",
+                   "completed_at", "accept_due_at", "resolve_due_at", "next_due_at")
+
+
+@dataclass(frozen=True)
+class CaseDims:
+    """What a case's cells are keyed by and never changes after filing."""
+
+    province_code: str
+    district_code: str
+    category_code: str
+    received_at: datetime
+
+    def local(self) -> datetime:
+        return self.received_at.astimezone(UTC) + BANGKOK
+
+    def periods(self) -> tuple[str, str, str]:
+        return ("A", f"F{fiscal_year_be(self.received_at)}", "M" + self.local().strftime("%Y-%m"))
+
+    def areas(self) -> tuple[tuple[str, str], ...]:
+        return (("N", ""), ("P", self.province_code), ("D", self.district_code))
+
+    def cells(self) -> Iterator[tuple[str, str, str]]:
+        """(grain, period, area) of every cell this case or its referrals count in."""
+        for grain, area in self.areas():
+            for period in self.periods():
+                yield grain, period, area
+
+
+def local_day(at: datetime) -> int:
+    """The Bangkok day of `at`, as days since 1970-01-01."""
+    return (at.astimezone(UTC) + BANGKOK - datetime(1970, 1, 1, tzinfo=UTC)).days
+
+
+def satang(amount: Decimal | float | int | None) -> int:
+    return 0 if amount is None else int((Decimal(amount) * 100).to_integral_value())
+
+
+def case_cells(v: dict[str, object], sign: int) -> Iterator[tuple[tuple[object, ...], tuple[int, ...]]]:
+    """(key, values) of `stats_case_cell` for a case's values `v`, times `sign`."""
+    dims = CaseDims(str(v["province_code"]), str(v["district_code"]), str(v["category_code"]),
+                    v["received_at"])  # type: ignore[arg-type]
+    status = str(v["status"])
+    satisfaction = v["satisfaction"]
+    escalated = status in OPEN_CASES and int(v["escalation_level"] or 0) > 0  # type: ignore[call-overload]
+    values = (sign, sign * satang(v["amount_recovered_thb"]), sign * (satisfaction is not None),  # type: ignore[arg-type]
+              sign * int(satisfaction or 0), sign * escalated)  # type: ignore[call-overload]
+    for grain, period, area in dims.cells():
+        yield (grain, period, area, dims.category_code, status), values
+
+
+def open_days(v: dict[str, object], sign: int) -> Iterator[tuple[tuple[object, ...], int]]:
+    """(key, count) of `stats_open_day` for a case's values: nothing once it is not open."""
+    status = str(v["status"])
+    if status not in OPEN_CASES:
+        return
+    day = local_day(v["received_at"])  # type: ignore[arg-type]
+    for grain, area in (("N", ""), ("P", v["province_code"]), ("D", v["district_code"])):
+        yield (grain, area, status, day), sign
+
+
+def referral_cells(v: dict[str, object], dims: CaseDims,
+                   sign: int) -> Iterator[tuple[tuple[object, ...], tuple[int, ...]]]:
+    """(key, values) of `stats_referral_cell` for a referral's values `v` of a case `dims`."""
+    status = str(v["status"])
+    accepted_at, completed_at = v["accepted_at"], v["completed_at"]
+    accepted = accepted_at is not None
+    completed = completed_at is not None
+    values = (sign,
+              sign * accepted,
+              sign * (accepted and accepted_at <= v["accept_due_at"]),  # type: ignore[operator]
+              sign * completed,
+              sign * (completed and completed_at <= v["resolve_due_at"]),  # type: ignore[operator]
+              sign * (status == ReferralStatus.PENDING.value and not accepted),
+              sign * (status in OPEN_REFERRALS and not completed),
+              sign * (bool(v["is_current"]) and v["next_due_at"] is not None))
+    for grain, period, area in dims.cells():
+        yield (grain, period, area, dims.category_code, str(v["org_unit_code"])), values
+
+
+def duration_bins(measure: str, seconds: int, org_unit_code: str, dims: CaseDims,
+                  sign: int) -> Iterator[tuple[tuple[object, ...], int]]:
+    """(key, count) of `stats_duration_bin` for one duration in office seconds."""
+    coarse, fine = seconds // COARSE_SECONDS, seconds // FINE_SECONDS
+    for grain, period, area in dims.cells():
+        base = (grain, period, area, dims.category_code, org_unit_code, measure)
+        yield base + ("C", coarse), sign
+        yield base + ("F", fine), sign

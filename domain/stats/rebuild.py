@@ -1,0 +1,169 @@
+"""Making the rollup cells again from the case tables (`khortor rebuild-stats`, and the
+`stats.rebuild_durations` job after a holiday change): the same sums as domain/stats/upkeep.py,
+in SQL, in one pass over the cases and one over the referrals.
+
+Each table is filled at its finest cells (district × month) from the case tables, then summed
+up into provinces and the nation, and the months into fiscal years and all time. The rebuild
+holds the rollup tables (PostgreSQL: `LOCK … IN EXCLUSIVE MODE`; SQLite: its write lock), so a
+change that commits meanwhile waits and then lands on the rebuilt cells.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String, and_, case, cast, delete, func, insert, literal, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from domain.cases.models import Case, Referral
+from domain.stats import contributions as c
+from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsReferralCell,
+                                      StatsRollupState)
+from domain.stats.models import StatsCalendarDay
+from domain.stats.repository import _local_seconds, _month, _office_seconds
+from domain.stats.upkeep import _TABLES, _VALUES, DURATIONS
+
+CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin)
+_DAY = 86400
+
+
+def _sum_if(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _floor_div(x: Any, n: int) -> Any:
+    """Floor division of an integer expression on both databases (integer `/` truncates)."""
+    return case((x >= 0, x // n), else_=(x - (n - 1)) // n)
+
+
+async def _lock(session: AsyncSession, tables: tuple[Any, ...]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        names = ", ".join(t.__tablename__ for t in tables)
+        await session.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+
+
+async def _fill(session: AsyncSession, table: Any, chosen: Any) -> None:
+    await session.execute(insert(table).from_select(list(_TABLES[table] + _VALUES[table]), chosen))
+
+
+async def _roll_up(session: AsyncSession, table: Any) -> None:
+    """District cells into province and nation cells; months into fiscal years and all time."""
+    t = table.__table__
+    keys = [k for k in _TABLES[table] if k not in ("grain", "period", "area")]
+    sums = [func.sum(t.c[v]) for v in _VALUES[table]]
+    has_period = "period" in _TABLES[table]
+    for grain, area in (("P", func.substr(t.c.area, 1, 2)), ("N", literal(""))):
+        source = "D" if grain == "P" else "P"
+        group = ([t.c.period] if has_period else []) + [area] + [t.c[k] for k in keys]
+        cols = [literal(grain)] + group
+        await _fill(session, table, select(*cols, *sums).where(t.c.grain == source).group_by(*group))
+    if not has_period:
+        return
+    year = cast(func.substr(t.c.period, 2, 4), Integer) + 543 + case(
+        (func.substr(t.c.period, 7, 2) >= "10", 1), else_=0)
+    for period in (literal("F") + cast(year, String), literal("A")):
+        group = [t.c.grain, period, t.c.area] + [t.c[k] for k in keys]
+        await _fill(session, table, select(*group, *sums).where(t.c.period.like("M%")).group_by(*group))
+
+
+async def rebuild(session: AsyncSession, calendar_key: str, now: datetime) -> dict[str, int]:
+    """Every cell again, in the caller's transaction; the number of cells of each table."""
+    await _lock(session, CELL_TABLES + (StatsRollupState,))
+    for table in CELL_TABLES:
+        await session.execute(delete(table))
+    dialect = session.get_bind().dialect.name
+    await _cases(session, dialect)
+    await _referrals(session, dialect)
+    await _durations(session, dialect, calendar_key)
+    for table in CELL_TABLES:
+        await _roll_up(session, table)
+    await _set_state(session, calendar_key, now)
+    return {t.__tablename__: int((await session.execute(select(func.count()).select_from(t))).scalar_one())
+            for t in CELL_TABLES}
+
+
+async def rebuild_durations(session: AsyncSession, calendar_key: str, now: datetime) -> int:
+    """The duration bins again with another calendar (after a holiday change)."""
+    await _lock(session, (StatsDurationBin, StatsRollupState))
+    await session.execute(delete(StatsDurationBin))
+    await _durations(session, session.get_bind().dialect.name, calendar_key)
+    await _roll_up(session, StatsDurationBin)
+    await _set_state(session, calendar_key, now)
+    return int((await session.execute(select(func.count()).select_from(StatsDurationBin))).scalar_one())
+
+
+async def durations_calendar(session: AsyncSession) -> str | None:
+    stmt = select(StatsRollupState.calendar_key).where(StatsRollupState.name == DURATIONS)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def _set_state(session: AsyncSession, calendar_key: str, now: datetime) -> None:
+    row = await session.get(StatsRollupState, DURATIONS)
+    if row is None:
+        session.add(StatsRollupState(name=DURATIONS, calendar_key=calendar_key, built_at=now))
+    else:
+        row.calendar_key, row.built_at = calendar_key, now
+    await session.flush()
+
+
+def _month_period(column: Any, dialect: str) -> Any:
+    return literal("M") + _month(column, dialect)
+
+
+async def _cases(session: AsyncSession, dialect: str) -> None:
+    is_open = Case.status.in_(sorted(c.OPEN_CASES))  # type: ignore[attr-defined]
+    month = _month_period(Case.received_at, dialect)
+    group = [month, Case.district_code, Case.category_code, Case.status]
+    satang = func.coalesce(func.sum(cast(func.round(Case.amount_recovered_thb * 100), BigInteger)), 0)
+    await _fill(session, StatsCaseCell, select(
+        literal("D"), *group, func.count(), satang, func.count(Case.satisfaction),
+        func.coalesce(func.sum(Case.satisfaction), 0),
+        _sum_if(and_(is_open, Case.escalation_level > 0))).group_by(*group))  # type: ignore[operator]
+    day = _local_seconds(Case.received_at, dialect) // _DAY  # received_at is after 1970: floor
+    group = [Case.district_code, Case.status, day]
+    await _fill(session, StatsOpenDay, select(literal("D"), *group, func.count())
+                .where(is_open).group_by(*group))
+
+
+async def _referrals(session: AsyncSession, dialect: str) -> None:
+    r = Referral
+    accepted = r.accepted_at.is_not(None)  # type: ignore[union-attr]
+    completed = r.completed_at.is_not(None)  # type: ignore[union-attr]
+    group = [_month_period(Case.received_at, dialect), Case.district_code, Case.category_code, r.org_unit_code]
+    await _fill(session, StatsReferralCell, select(
+        literal("D"), *group, func.count(), _sum_if(accepted),
+        _sum_if(and_(accepted, r.accepted_at <= r.accept_due_at)),  # type: ignore[operator]
+        _sum_if(completed),
+        _sum_if(and_(completed, r.completed_at <= r.resolve_due_at)),  # type: ignore[operator]
+        _sum_if(and_(r.status == "PENDING", r.accepted_at.is_(None))),  # type: ignore[union-attr]
+        _sum_if(and_(r.status.in_(sorted(c.OPEN_REFERRALS)), r.completed_at.is_(None))),  # type: ignore[attr-defined,union-attr]
+        _sum_if(and_(r.is_current, r.next_due_at.is_not(None))),  # type: ignore[union-attr,arg-type]
+    ).select_from(r).join(Case, Case.id == r.case_id).group_by(*group))  # type: ignore[arg-type]
+
+
+async def _durations(session: AsyncSession, dialect: str, calendar_key: str) -> None:
+    r = Referral
+    made = aliased(StatsCalendarDay, name="cal_made")
+    start = _office_seconds(_local_seconds(r.created_at, dialect), made)
+    month = _month_period(Case.received_at, dialect)
+    for measure, at in (("A", r.accepted_at), ("R", r.completed_at)):
+        end_day = aliased(StatsCalendarDay, name="cal_end")
+        local = _local_seconds(at, dialect)
+        seconds = _office_seconds(local, end_day) - start
+        fine = _floor_div(seconds, c.FINE_SECONDS)
+        group = [month, Case.district_code, Case.category_code, r.org_unit_code, fine]
+        stmt = (select(literal("D"), *group[:4], literal(measure), literal("F"), fine, func.count())
+                .select_from(r).join(Case, Case.id == r.case_id)  # type: ignore[arg-type]
+                .join(made, and_(made.calendar_key == calendar_key,
+                                 made.day_number == _local_seconds(r.created_at, dialect) // _DAY))
+                .join(end_day, and_(end_day.calendar_key == calendar_key, end_day.day_number == local // _DAY))
+                .where(at.is_not(None)).group_by(*group))  # type: ignore[union-attr]
+        await _fill(session, StatsDurationBin, stmt)
+    t = StatsDurationBin.__table__  # type: ignore[attr-defined]
+    coarse = _floor_div(t.c.bin, c.COARSE_SECONDS // c.FINE_SECONDS)
+    group = [t.c.period, t.c.area, t.c.category_code, t.c.org_unit_code, t.c.measure, coarse]
+    await _fill(session, StatsDurationBin, select(literal("D"), *group[:5], literal("C"), coarse, func.sum(t.c.n))
+                .where(t.c.grain == "D", t.c.width == "F").group_by(*group))
+

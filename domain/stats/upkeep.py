@@ -1,0 +1,185 @@
+"""Keeping the rollup cells exact: a `before_flush` hook (given to every database by
+domain/bootstrap.py) adds each changed case's and referral's new contribution and takes its old
+one away, in the same transaction, so the cells commit and roll back with the rows they count.
+
+Every change of a case or referral figure goes through the ORM (the one bulk UPDATE,
+`cases.repository.blank_texts`, touches only texts): tests/domain/test_stats_rollups.py checks
+kept = rebuilt after a random history.
+
+Durations need the business calendar: they are measured with the calendar named in
+`stats_rollup_state` (read `FOR SHARE`, so a rebuild after a holiday change, which locks that
+row, is never interleaved with an acceptance), from the `stats_calendar_day` rows of that key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy import inspect as orm_inspect
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from domain.cases.models import Case, Referral
+from domain.stats import contributions as c
+from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsReferralCell,
+                                      StatsRollupState)
+from domain.stats.models import StatsCalendarDay
+from domain.stats.rules import CalendarDay, office_seconds
+
+DURATIONS = "durations"
+_TABLES = {
+    StatsCaseCell: ("grain", "period", "area", "category_code", "status"),
+    StatsOpenDay: ("grain", "area", "status", "day"),
+    StatsReferralCell: ("grain", "period", "area", "category_code", "org_unit_code"),
+    StatsDurationBin: ("grain", "period", "area", "category_code", "org_unit_code", "measure", "width", "bin"),
+}
+_VALUES = {
+    StatsCaseCell: ("n", "satang", "satisfaction_count", "satisfaction_sum", "escalated_open"),
+    StatsOpenDay: ("n",),
+    StatsReferralCell: ("n", "accepted", "accepted_on_time", "completed", "resolved_on_time", "pending",
+                        "open", "current_due"),
+    StatsDurationBin: ("n",),
+}
+
+
+class Deltas:
+    """Sums of contributions by cell, per table, before they are written."""
+
+    def __init__(self) -> None:
+        self.by_table: dict[Any, dict[tuple[Any, ...], list[int]]] = {}
+
+    def add(self, table: Any, key: tuple[Any, ...], values: Iterable[int] | int) -> None:
+        cells = self.by_table.setdefault(table, {})
+        vals = (values,) if isinstance(values, int) else tuple(values)
+        total = cells.setdefault(key, [0] * len(vals))
+        for i, v in enumerate(vals):
+            total[i] += int(v)
+
+    def rows(self, table: Any) -> list[dict[str, Any]]:
+        names = _TABLES[table] + _VALUES[table]
+        # One order everywhere: two transactions never wait for each other's cells in a cycle.
+        return [dict(zip(names, key + tuple(v), strict=True))
+                for key, v in sorted(self.by_table.get(table, {}).items(), key=lambda kv: repr(kv[0]))
+                if any(v)]
+
+
+def _values(row: Any, fields: tuple[str, ...], old: bool) -> dict[str, Any]:
+    if not old:
+        return {name: getattr(row, name) for name in fields}
+    attrs = orm_inspect(row).attrs
+    out = {}
+    for name in fields:
+        history = attrs[name].history
+        out[name] = history.deleted[0] if history.deleted else getattr(row, name)
+    return out
+
+
+def _changes(session: Session, model: Any, fields: tuple[str, ...]) -> list[tuple[dict | None, dict | None]]:
+    """(old values or None, new values or None) of every `model` row this flush adds or changes."""
+    out: list[tuple[dict | None, dict | None]] = []
+    for row in session.new:
+        if isinstance(row, model):
+            out.append((None, _values(row, fields, old=False)))
+    for row in session.dirty:
+        if isinstance(row, model) and session.is_modified(row, include_collections=False):
+            old, new = _values(row, fields, old=True), _values(row, fields, old=False)
+            if old != new:
+                out.append((old, new))
+    for row in session.deleted:
+        if isinstance(row, model):
+            out.append((_values(row, fields, old=True), None))
+    return out
+
+
+def _case_dims(session: Session, ids: set[Any]) -> dict[Any, c.CaseDims]:
+    dims: dict[Any, c.CaseDims] = {}
+    for row in list(session.new) + list(session.identity_map.values()):
+        if isinstance(row, Case) and row.id in ids:
+            dims[row.id] = c.CaseDims(row.province_code, row.district_code, row.category_code, row.received_at)
+    missing = ids - set(dims)
+    if missing:
+        stmt = select(Case.id, Case.province_code, Case.district_code, Case.category_code,  # type: ignore[call-overload]
+                      Case.received_at).where(Case.id.in_(sorted(missing)))  # type: ignore[attr-defined]
+        for row in session.connection().execute(stmt):
+            dims[row[0]] = c.CaseDims(row[1], row[2], row[3], row[4])
+    return dims
+
+
+def _durations(v: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(m, v[at]) for m, at in (("A", "accepted_at"), ("R", "completed_at")) if v[at] is not None]
+
+
+def _calendar(session: Session, changes: list[tuple[dict | None, dict | None]],
+              ) -> dict[int, CalendarDay] | None:
+    """The day rows the changed durations need, of the calendar the bins are kept for; None when
+    no bins are kept (then percentiles are answered live)."""
+    instants = [at for old, new in changes for v in (old, new) if v is not None and _durations(v)
+                for at in [v["created_at"]] + [x for _, x in _durations(v)]]
+    if not instants:
+        return {}
+    conn = session.connection()
+    state = select(StatsRollupState.calendar_key).where(StatsRollupState.name == DURATIONS)
+    if conn.dialect.name == "postgresql":
+        state = state.with_for_update(read=True)
+    key = conn.execute(state).scalar_one_or_none()
+    if key is None:
+        return None
+    days = sorted({c.local_day(at) for at in instants})
+    stmt = select(StatsCalendarDay.day_number, StatsCalendarDay.business_days_before,  # type: ignore[call-overload]
+                  StatsCalendarDay.is_business).where(
+        StatsCalendarDay.calendar_key == key, StatsCalendarDay.day_number.in_(days))  # type: ignore[attr-defined]
+    return {r[0]: CalendarDay(r[0], r[1], bool(r[2])) for r in conn.execute(stmt)}
+
+
+def _add_durations(deltas: Deltas, v: dict[str, Any], dims: c.CaseDims, days: dict[int, CalendarDay],
+                   sign: int) -> None:
+    start = office_seconds(v["created_at"], days)
+    for measure, at in _durations(v):
+        end = office_seconds(at, days)
+        if start is None or end is None:
+            continue  # outside the calendar's years: not counted live either
+        for key, n in c.duration_bins(measure, end - start, str(v["org_unit_code"]), dims, sign):
+            deltas.add(StatsDurationBin, key, n)
+
+
+def upkeep(session: Session, _context: Any, _instances: Any) -> None:
+    """The flush hook: the cells of every case and referral added or changed move with it."""
+    deltas = Deltas()
+    for old, new in _changes(session, Case, c.CASE_FIELDS):
+        for values, sign in ((old, -1), (new, +1)):
+            if values is not None:
+                for key, figures in c.case_cells(values, sign):
+                    deltas.add(StatsCaseCell, key, figures)
+                for key, n in c.open_days(values, sign):
+                    deltas.add(StatsOpenDay, key, n)
+    referrals = _changes(session, Referral, c.REFERRAL_FIELDS)
+    if referrals:
+        dims = _case_dims(session, {v["case_id"] for pair in referrals for v in pair if v is not None})
+        days = _calendar(session, referrals)
+        for old, new in referrals:
+            for values, sign in ((old, -1), (new, +1)):
+                if values is None:
+                    continue
+                case_dims = dims[values["case_id"]]
+                for key, figures in c.referral_cells(values, case_dims, sign):
+                    deltas.add(StatsReferralCell, key, figures)
+                if days is not None:
+                    _add_durations(deltas, values, case_dims, days, sign)
+    connection = session.connection()
+    for table in _TABLES:
+        rows = deltas.rows(table)
+        if rows:
+            connection.execute(_upsert(connection.dialect.name, table), rows)
+
+
+@lru_cache(maxsize=16)
+def _upsert(dialect: str, table: Any) -> Any:
+    """One statement per table and dialect, built once (building it cost more than running it)."""
+    t = table.__table__
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = make(t)
+    return stmt.on_conflict_do_update(index_elements=list(_TABLES[table]),
+                                      set_={name: t.c[name] + stmt.excluded[name] for name in _VALUES[table]})

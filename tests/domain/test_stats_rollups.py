@@ -1,0 +1,297 @@
+"""The dashboards' rollups (issue 15, domain/stats/rollups.py) against the live path.
+
+A random history is made through the domain services, as people make it: filings in two
+provinces over seven months, accepts, holds, completions with baht recovered, rejections,
+redirects, closings with satisfaction, reopenings, escalations, a holiday added by an admin
+(deadlines move), and an anonymisation. Then (1) the cells the flush hook kept are exactly the
+cells `rebuild` makes from the case tables, and (2) every question the cells can say gets the
+live SQL's answer: counts, baht and shares exactly, percentiles within 0.01 business days.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from itertools import combinations
+from typing import Any
+
+from sqlalchemy import select
+
+from domain.calendar import service as calendar_service
+from domain.cases import closing, filing, referrals
+from domain.cases.commands import (AcceptReferral, CaseFilter, CitizenDetails, CloseCase, CompleteReferral,
+                                   HoldReferral, OpenCase, RecordSatisfaction, RedirectReferral,
+                                   RejectReferral, ReopenCase)
+from domain.cases.models import Case, Referral, ReferralOutcome
+from domain.cases.state import CaseStatus, ReferralStatus
+from domain.clock.business import BusinessCalendar
+from domain.db import Database
+from domain.escalations import service as escalations
+from domain.privacy import pdpa
+from domain.settings import Settings
+from domain.stats import rebuild, rollups, rules, service
+from domain.stats.cell_models import StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsReferralCell
+from domain.stats.durations import BOUND_SECONDS
+from domain.stats.rules import ALL_FIGURES, CaseDimension, Figure
+from domain.uow import UnitOfWork
+from domain.users.principal import Principal
+from tests.factories import CAL, NATIONAL_ID, ensure_user, national_id, principal
+
+NOW = datetime(2026, 11, 20, 7, 15, tzinfo=UTC)  # 14:15 in Bangkok
+HOLIDAY = date(2026, 11, 10)  # a Tuesday: an added holiday moves open deadlines
+CATEGORIES = ("UNPAID_WAGES", "UNFAIR_DISMISSAL", "SOCIAL_SECURITY_BENEFITS", "JOB_SEEKING")
+D = CaseDimension
+CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin)
+
+
+async def _history(db: Database, seed: int) -> BusinessCalendar:
+    """A random history; the calendar in force at its end."""
+    rng = random.Random(seed)
+    await ensure_user(db, "vol.bangkok")
+    await ensure_user(db, "dlpw.bangkok")
+    volunteers = [(await principal(db, u), area) for u, area in
+                  (("vol.naimueang", "430101"), ("vol.michai", "430102"), ("vol.bangkok", None))]
+    staff: dict[str, Principal] = {}
+    for username in ("ops.nongkhai", "dlpw.nongkhai", "sso.nongkhai", "doe.nongkhai", "dlpw.bangkok"):
+        who = await principal(db, username)
+        staff[who.org_unit_code or ""] = who
+    vault = Settings().vault
+    for i in range(70):
+        volunteer, area = rng.choice(volunteers)
+        at = NOW - timedelta(days=rng.uniform(0, 210))
+        at = min(at.replace(hour=rng.randrange(0, 24), minute=rng.randrange(60)), NOW - timedelta(minutes=5))
+        command = OpenCase(client_id=None, category_code=rng.choice(CATEGORIES),
+                           subdistrict_code=area or volunteer.area_code or "", description=f"เรื่องที่ {i}",
+                           citizen=CitizenDetails(full_name="สมชาย ทดสอบ",
+                                                  national_id=NATIONAL_ID if i % 9 == 0 else national_id(f"1101700{i:05d}"),
+                                                  phone="0812345678", consent=True),
+                           file_anyway=True)
+        async with UnitOfWork(db) as uow:
+            case = await filing.open_case(uow, volunteer, command, at, CAL, vault)
+        later = min(at + timedelta(hours=rng.uniform(1, 400)), NOW - timedelta(minutes=1))
+        for _ in range(rng.randrange(0, 4)):
+            await _act(db, rng, case.id, staff, volunteer, later)
+            later = min(later + timedelta(hours=rng.uniform(1, 100)), NOW - timedelta(seconds=30))
+    admin = await principal(db, "admin")
+    async with UnitOfWork(db) as uow:  # an admin adds a holiday: open deadlines move
+        calendar, _ = await calendar_service.add_holiday(uow, admin, HOLIDAY, "วันหยุดพิเศษ", NOW - timedelta(hours=2))
+    async with UnitOfWork(db) as uow:  # the escalation sweep catches up to now
+        for referral_id in await _open_referrals(db):
+            await escalations.escalate_if_overdue(uow, referral_id, NOW, calendar)
+    async with UnitOfWork(db) as uow:
+        await pdpa.anonymise_citizen(uow, admin, vault, NATIONAL_ID, "ขอให้ลบข้อมูล", NOW)
+    return calendar
+
+
+async def _open_referrals(db: Database) -> list[uuid.UUID]:
+    async with db.read_sessions() as session:
+        rows = await session.execute(select(Referral.id).where(Referral.status.in_(  # type: ignore[attr-defined]
+            [ReferralStatus.PENDING, ReferralStatus.ACCEPTED, ReferralStatus.ON_HOLD])))
+        return list(rows.scalars())
+
+
+async def _act(db: Database, rng: random.Random, case_id: uuid.UUID, staff: dict[str, Principal],
+               volunteer: Principal, at: datetime) -> None:
+    async with db.read_sessions() as session:
+        case = await session.get(Case, case_id)
+        legs = (await session.execute(select(Referral).where(
+            Referral.case_id == case_id, Referral.is_current))).scalars().all()  # type: ignore[arg-type]
+    assert case is not None
+    try:
+        async with UnitOfWork(db) as uow:
+            if case.status == CaseStatus.RESOLVED:
+                if rng.random() < 0.3:
+                    await closing.reopen_case(uow, volunteer, ReopenCase(case_id, "ยังไม่ได้รับเงิน"), at, CAL)
+                else:
+                    await closing.record_satisfaction(uow, volunteer, RecordSatisfaction(case_id, rng.randint(1, 5)), at)
+                    await closing.close_case(uow, volunteer, CloseCase(case_id), at)
+                return
+            leg = rng.choice(legs) if legs else None
+            if leg is None or leg.org_unit_code not in staff:
+                return
+            officer = staff[leg.org_unit_code]
+            if leg.status == ReferralStatus.PENDING:
+                roll = rng.random()
+                if roll < 0.7:
+                    command: object = AcceptReferral(leg.id)
+                elif roll < 0.85 and leg.org_unit_code != "DLPW-43":
+                    command = RedirectReferral(leg.id, "DLPW-43", "ส่งให้สำนักงานที่รับผิดชอบ")
+                else:
+                    command = RejectReferral(leg.id, "ไม่อยู่ในอำนาจหน้าที่")
+            elif leg.status == ReferralStatus.ACCEPTED:
+                command = (HoldReferral(leg.id, "รอเอกสาร") if rng.random() < 0.2 else CompleteReferral(
+                    leg.id, ReferralOutcome.RESOLVED, amount_recovered_thb=Decimal(rng.randrange(0, 5_000_000)) / 100))
+            else:
+                return
+            await referrals.act_on_referral(uow, officer, command, at, CAL)  # type: ignore[arg-type]
+    except Exception as error:  # a move the state machine refuses is part of a random history
+        assert type(error).__name__ in ("IllegalTransition", "AccessDenied", "ValidationFailed"), error
+
+
+async def _cells(db: Database) -> dict[str, dict[tuple[Any, ...], tuple[Any, ...]]]:
+    """Every non-empty cell of every rollup table, by key."""
+    out = {}
+    async with db.read_sessions() as session:
+        for table in CELL_TABLES:
+            t = table.__table__  # type: ignore[attr-defined]
+            keys = [c for c in t.c if c.primary_key]
+            values = [c for c in t.c if not c.primary_key]
+            rows = (await session.execute(select(*keys, *values))).all()
+            out[t.name] = {tuple(r[:len(keys)]): tuple(r[len(keys):]) for r in rows if any(r[len(keys):])}
+    return out
+
+
+def _figures(dims: tuple[CaseDimension, ...], f: CaseFilter) -> frozenset[Figure]:
+    """All the figures the cells can say for these dimensions and filter."""
+    figures = set(ALL_FIGURES)
+    if D.STATUS in dims or f.statuses:
+        figures -= rules.REFERRAL_FIGURES
+    if set(dims) & rules.REFERRAL_DIMENSIONS:
+        figures -= rules.CASE_FIGURES
+    if D.CATEGORY in dims or f.category_codes:
+        figures.discard(Figure.AGES)
+    return frozenset(figures)
+
+
+CELL_DIMS = (D.STATUS, D.CATEGORY, D.PROVINCE, D.DISTRICT, D.FISCAL_YEAR, D.MONTH, D.AGENCY, D.ORG_UNIT)
+QUESTIONS: list[tuple[tuple[CaseDimension, ...], CaseFilter]] = [
+    ((), CaseFilter()),
+    *[((dim,), CaseFilter()) for dim in CELL_DIMS],
+    *[(pair, CaseFilter()) for pair in combinations(CELL_DIMS, 2)],
+    ((D.DISTRICT, D.CATEGORY), CaseFilter(area_code="43")),
+    ((), CaseFilter(area_code="4301")),
+    ((D.MONTH,), CaseFilter(area_code="4301")),
+    ((D.STATUS,), CaseFilter(area_code="43", statuses=(CaseStatus.ROUTED, CaseStatus.IN_PROGRESS))),
+    ((D.MONTH,), CaseFilter(category_codes=("UNPAID_WAGES", "JOB_SEEKING"))),
+    ((D.AGENCY,), CaseFilter(area_code="43", category_codes=("UNPAID_WAGES",))),
+    ((D.PROVINCE,), CaseFilter(statuses=(CaseStatus.NEW, CaseStatus.ROUTED))),
+]
+B = timedelta(hours=7)
+PERIODS = [(None, None),
+           (datetime(2026, 9, 1, tzinfo=UTC) - B, None),  # from 1 Sep (Bangkok)
+           (datetime(2026, 6, 1, tzinfo=UTC) - B, datetime(2026, 10, 1, tzinfo=UTC) - B),
+           (datetime(2026, 6, 14, 9, 30, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC) - B),  # partial months
+           (datetime(2026, 8, 3, tzinfo=UTC) - B, datetime(2026, 8, 20, tzinfo=UTC) - B),  # within a month
+           (None, datetime(2026, 10, 1, tzinfo=UTC) - B)]
+
+
+def _same(f: frozenset[Figure], rolled: tuple[dict, dict], live: tuple[dict, dict], where: Any) -> None:
+    cases_r, refs_r = rolled
+    cases_l, refs_l = live
+    if f & rules.CASE_FIGURES:
+        assert set(cases_r) == set(cases_l), where
+        for key, r in cases_r.items():
+            lv = cases_l[key]
+            if Figure.CASES in f:
+                assert (r.case_count, r.amount_recovered_thb, r.satisfaction_sum, r.satisfaction_count,
+                        r.escalated_open) == (lv.case_count, lv.amount_recovered_thb, lv.satisfaction_sum,
+                                              lv.satisfaction_count, lv.escalated_open), (where, key)
+            if Figure.AGES in f:
+                assert r.open_by_age == lv.open_by_age, (where, key)
+    if f & rules.REFERRAL_FIGURES:
+        assert set(refs_r) == set(refs_l), where
+        for key, r in refs_r.items():
+            lv = refs_l[key]
+            if Figure.REFERRALS in f:
+                assert (r.referral_count, r.accepted_on_time, r.resolved_on_time) == (
+                    lv.referral_count, lv.accepted_on_time, lv.resolved_on_time), (where, key)
+            if Figure.NOW in f:
+                assert (r.accept_counted, r.resolve_counted, r.overdue) == (
+                    lv.accept_counted, lv.resolve_counted, lv.overdue), (where, key)
+            if Figure.DURATIONS in f:
+                for a, b in ((r.accept_p50, lv.accept_p50), (r.accept_p90, lv.accept_p90),
+                             (r.resolve_p50, lv.resolve_p50), (r.resolve_p90, lv.resolve_p90)):
+                    assert (a is None) == (b is None), (where, key)
+                    if a is not None:
+                        assert abs(a - b) <= BOUND_SECONDS, (where, key, a, b)
+
+
+async def test_rollups_kept_in_each_change_equal_a_rebuild_and_answer_as_the_live_sql(db: Database) -> None:
+    first_key = await service.ensure_calendar(db, CAL)
+    async with UnitOfWork(db) as uow:  # an empty database's cells, bins kept for this calendar
+        await rebuild.rebuild(uow.session, first_key, NOW)
+    calendar = await _history(db, seed=15)
+    kept = await _cells(db)
+    cases = kept["stats_case_cell"]
+    assert {k[2] for k in cases if k[0] == "P"} == {"10", "43"}
+    assert {k[4] for k in cases} >= {"ROUTED", "IN_PROGRESS", "RESOLVED", "CLOSED"}
+    assert len({k[1] for k in cases}) >= 8 and any(v[4] for v in cases.values())  # months; escalated
+    assert kept["stats_duration_bin"] and kept["stats_open_day"]
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild(uow.session, first_key, NOW)
+    assert await _cells(db) == kept
+
+    key = await service.ensure_calendar(db, calendar)
+    assert key != first_key
+    async with UnitOfWork(db) as uow:  # the holiday moved durations: their bins again
+        await rebuild.rebuild_durations(uow.session, key, NOW)
+    asked = 0
+    admin, coordinator = await principal(db, "admin"), await principal(db, "ops.nongkhai")
+    for i, (dims, f) in enumerate(QUESTIONS):
+        figures = _figures(dims, f)
+        for j, period in enumerate(PERIODS):
+            now = NOW if (i + j) % 2 else NOW + timedelta(days=3, hours=5)
+            # the whole country; every third question also as one province's coordinator
+            for reader in (admin, coordinator) if (i + j) % 3 == 0 else (admin,):
+                q = rollups.Question(reader, f, dims, figures, period, now)
+                assert q.why_not() is None, (reader.username, dims, f)
+                async with db.read_sessions() as session:
+                    rolled = await rollups.answer(session, q, key)
+                live = await service._live(db, reader, f, dims, now, key, period, figures, db.read_sessions)
+                assert rolled is not None
+                _same(figures, rolled, live, (reader.username, dims, f, period, now))
+                asked += 1
+    assert asked > 350
+
+
+async def test_open_cases_by_age_are_exact_around_every_boundary(db: Database) -> None:
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild(uow.session, await service.ensure_calendar(db, CAL), NOW)
+    calendar = await _history(db, seed=43)
+    key = await service.ensure_calendar(db, calendar)
+    async with db.read_sessions() as session:
+        received = (await session.execute(select(Case.received_at).where(Case.status.in_(  # type: ignore[attr-defined]
+            [CaseStatus.NEW, CaseStatus.ROUTED, CaseStatus.IN_PROGRESS])).order_by(Case.received_at))).scalars().all()
+    assert len(received) >= 10
+    admin = await principal(db, "admin")
+    figures = frozenset({Figure.AGES, Figure.NOW})
+    checked = 0
+    for at in received[::max(1, len(received) // 4)]:
+        for upper in (7, 30, 60):  # the age buckets' upper bounds, in whole days
+            for shift in (timedelta(days=-1), timedelta(hours=-3), timedelta(0), timedelta(hours=3), timedelta(days=1)):
+                now = at + timedelta(days=upper + 1) + shift  # the case sits on (or near) a boundary
+                for dims in ((), (D.DISTRICT, D.MONTH)):
+                    q = rollups.Question(admin, CaseFilter(), dims, figures, (None, None), now)
+                    async with db.read_sessions() as session:
+                        rolled = await rollups.answer(session, q, key)
+                    live = await service._live(db, admin, CaseFilter(), dims, now, key, (None, None), figures,
+                                               db.read_sessions)
+                    assert rolled is not None
+                    _same(figures, rolled, live, (at, upper, shift, dims))
+                    checked += 1
+    assert checked >= 100
+
+
+async def test_questions_the_cells_cannot_say_are_answered_live(db: Database) -> None:
+    admin = await principal(db, "admin")
+    cannot = [
+        (CaseFilter(text="ค่าจ้าง"), (), ALL_FIGURES, "filter"),
+        (CaseFilter(org_unit_code="DLPW-43"), (), ALL_FIGURES, "filter"),
+        (CaseFilter(filed_by_me=True), (), ALL_FIGURES, "filter"),
+        (CaseFilter(area_code="430101"), (), ALL_FIGURES, "scope"),
+        (CaseFilter(), (D.SUBDISTRICT,), ALL_FIGURES, "dimension"),
+        (CaseFilter(), (D.ESCALATION_LEVEL,), ALL_FIGURES, "dimension"),
+        (CaseFilter(), (D.STATUS,), ALL_FIGURES, "referrals by case status"),
+        (CaseFilter(), (D.AGENCY,), ALL_FIGURES, "cases by office"),
+        (CaseFilter(), (D.CATEGORY,), frozenset({Figure.AGES}), "ages by problem type"),
+    ]
+    for f, dims, figures, why in cannot:
+        assert rollups.Question(admin, f, dims, figures, (None, None), NOW).why_not() == why
+    # Through the service: the answer says where it came from, and is the same either way.
+    stats = await service.case_stats(db, admin, CaseFilter(), [D.ESCALATION_LEVEL], NOW, CAL)
+    assert stats.source == "LIVE"
+    stats = await service.case_stats(db, admin, CaseFilter(), [D.PROVINCE], NOW, CAL,
+                                     figures=frozenset({Figure.CASES}))
+    assert stats.source == "ROLLUP"
