@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from graphql import GraphQLError
 
+from api.cases.inputs import instant_problem
 from api.context import Info
 from api.errors import bad_input
 from api.ids import id_or_nil, optional_code
@@ -28,6 +31,13 @@ def _page(first: int, offset: int) -> None:
     if not 1 <= first <= MAX_PAGE or offset < 0:
         raise bad_input(f"`first` must be between 1 and {MAX_PAGE}; `offset` not negative.",
                         f"`first` ต้องอยู่ระหว่าง 1 ถึง {MAX_PAGE} และ `offset` ต้องไม่ติดลบ")
+
+
+def _instants(**values: datetime | None) -> None:
+    for name, value in values.items():
+        problem = instant_problem(value)
+        if problem is not None:
+            raise bad_input(f"`{name}` {problem[0]}.", f"`{name}` {problem[1]}")
 
 
 def _fiscal_year(info: Info, value: int | None) -> int:
@@ -55,6 +65,7 @@ class OutreachQueries:
                          offset: int = 0) -> list[AreaNeed]:
         _page(first, offset)
         f = filter or AreaNeedFilterInput()
+        _instants(recordedFrom=f.recorded_from)
         async with info.context.db.read_sessions() as session:
             rows = await needs.list_needs(session, info.context.user, optional_code(f.area_code) or None,
                                           f.recorded_from, first, offset)
@@ -64,6 +75,7 @@ class OutreachQueries:
                                   "service, summed. Empty outside your scope.", permission_classes=TABLE_READERS)
     async def area_need_table(self, info: Info, filter: AreaNeedFilterInput | None = None) -> list[AreaNeedTableRow]:
         f = filter or AreaNeedFilterInput()
+        _instants(recordedFrom=f.recorded_from)
         async with info.context.db.read_sessions() as session:
             rows = await needs.need_table(session, info.context.user, optional_code(f.area_code) or None,
                                           f.recorded_from)
@@ -82,6 +94,7 @@ class OutreachQueries:
                               offset: int = 0) -> list[OutreachEvent]:
         _page(first, offset)
         f = filter or OutreachEventFilterInput()
+        _instants(startsFrom=f.starts_from, startsTo=f.starts_to)
         async with info.context.db.read_sessions() as session:
             found = await events.list_events(
                 session, info.context.user, optional_code(f.area_code) or None,
