@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from domain.bootstrap import open_database
 from domain.attachments import service as attachments
+from domain.calendar.service import load_calendar
 from domain.cases.citizen import reseal_batch
 from domain.uploads import service as uploads
 from domain.db import Database
@@ -25,6 +26,7 @@ from domain.errors import DomainError
 from domain.migrations import upgrade
 from domain.reference.load import load_reference_data
 from domain.settings import Settings
+from domain.stats import maintenance as stats_maintenance
 from domain.uow import UnitOfWork
 from domain.users.models import Role
 from domain.users.service import NewUser, create_user
@@ -107,6 +109,10 @@ def _parser() -> argparse.ArgumentParser:
                                            "the current one (after rotating KHORTOR_DATA_KEYS)")
     reseal.set_defaults(command=cmd_reseal)
 
+    rebuild = sub.add_parser("rebuild-stats", help="make the dashboards' rollups again from the cases "
+                                                   "(after an upgrade or a bulk load, or to repair drift)")
+    rebuild.set_defaults(command=cmd_rebuild_stats)
+
     export = sub.add_parser("export-schema", help="write the GraphQL schema in SDL")
     export.add_argument("--output", default="schema.graphql", help="a file, or - for stdout")
     export.set_defaults(command=cmd_export_schema)
@@ -133,6 +139,17 @@ def cmd_reseal(settings: Settings, args: argparse.Namespace) -> int:
     cases, files = _with_database(settings, work)
     print(f"re-sealed {cases} case(s) and {files} attachment(s) under key "
           f"{settings.vault.current_key_id!r}")
+    return 0
+
+
+def cmd_rebuild_stats(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(db: Database) -> dict[str, int]:
+        async with db.read_sessions() as session:
+            calendar = await load_calendar(session)
+        return await stats_maintenance.rebuild_all(db, calendar, datetime.now(UTC))
+
+    counts = _with_database(settings, work)
+    print("rebuilt the dashboards' rollups: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()))
     return 0
 
 

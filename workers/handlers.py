@@ -34,6 +34,7 @@ from domain.privacy import pdpa
 from domain.reminders import service as reminders
 from domain.settings import Settings
 from domain.stats import exports
+from domain.stats import maintenance as stats_maintenance
 from domain.uow import UnitOfWork
 from domain.uploads import service as uploads
 from domain.users import repository as users_repo
@@ -267,6 +268,16 @@ async def upload_expiry_sweep(rt: Runtime) -> list[Job]:
     async with rt.uow() as uow:
         ids = await uploads.expired_ids(uow, rt.settings, rt.now(), SWEEP_BATCH)
     return [Job(REMOVE_UPLOAD, {"upload_id": str(i)}) for i in ids]
+
+
+@registry.sweep("stats.check_rollups", every=60)
+async def check_rollups(rt: Runtime) -> list[Job]:
+    """The duration bins follow a holiday change; a sample of rollup answers is compared with the
+    live path and any drift is logged (nothing to fan out)."""
+    calendar = await rt.calendar()
+    await stats_maintenance.refresh_durations(rt.db, calendar, rt.now())
+    await stats_maintenance.check(rt.db, calendar, rt.now())
+    return []
 
 
 @registry.sweep("users.throttle_sweep", every=60)

@@ -93,12 +93,12 @@ async def case_stats(db: Database, principal: Principal, f: CaseFilter,
     found = None
     if question.why_not() is None:
         async with referral_sessions() as session:
-            await _one_snapshot(session)
+            await one_snapshot(session)
             found = await rollups.answer(session, question, key)
     if found is not None:
         case_figures, referral_figures = found
     else:
-        case_figures, referral_figures = await _live(db, principal, f, dims, now, key, period, figures,
+        case_figures, referral_figures = await live_figures(db, principal, f, dims, now, key, period, figures,
                                                      referral_sessions)
     keys = sorted(set(case_figures) | set(referral_figures), key=_sort_key)
     labels = await _labels(db, dims, keys)
@@ -124,14 +124,14 @@ async def case_stats(db: Database, principal: Principal, f: CaseFilter,
     return CaseStats(group_by=dims, rows=tuple(rows), as_of=now, source="ROLLUP" if found is not None else "LIVE")
 
 
-async def _one_snapshot(session: AsyncSession) -> None:
+async def one_snapshot(session: AsyncSession) -> None:
     """Cells and the live rows that move with now, read at one moment (SQLite: one read
     transaction is one snapshot already)."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
 
 
-async def _live(db: Database, principal: Principal, f: CaseFilter, dims: Sequence[CaseDimension],
+async def live_figures(db: Database, principal: Principal, f: CaseFilter, dims: Sequence[CaseDimension],
                 now: datetime, key: str, period: repository.Period, figures: frozenset[Figure],
                 referral_sessions: Any) -> tuple[dict[tuple[Any, ...], repository.CaseGroupFigures],
                                                  dict[tuple[Any, ...], repository.ReferralGroupFigures]]:

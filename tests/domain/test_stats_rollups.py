@@ -10,14 +10,20 @@ live SQL's answer: counts, baht and shares exactly, percentiles within 0.01 busi
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 import random
+import subprocess
+import sys
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from domain.calendar import service as calendar_service
 from domain.cases import closing, filing, referrals
@@ -31,13 +37,13 @@ from domain.db import Database
 from domain.escalations import service as escalations
 from domain.privacy import pdpa
 from domain.settings import Settings
-from domain.stats import rebuild, rollups, rules, service
+from domain.stats import maintenance, rebuild, rollups, rules, service
 from domain.stats.cell_models import StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsReferralCell
 from domain.stats.durations import BOUND_SECONDS
 from domain.stats.rules import ALL_FIGURES, CaseDimension, Figure
 from domain.uow import UnitOfWork
 from domain.users.principal import Principal
-from tests.factories import CAL, NATIONAL_ID, ensure_user, national_id, principal
+from tests.factories import CAL, NATIONAL_ID, ensure_user, file_cases_directly, national_id, principal
 
 NOW = datetime(2026, 11, 20, 7, 15, tzinfo=UTC)  # 14:15 in Bangkok
 HOLIDAY = date(2026, 11, 10)  # a Tuesday: an added holiday moves open deadlines
@@ -239,7 +245,7 @@ async def test_rollups_kept_in_each_change_equal_a_rebuild_and_answer_as_the_liv
                 assert q.why_not() is None, (reader.username, dims, f)
                 async with db.read_sessions() as session:
                     rolled = await rollups.answer(session, q, key)
-                live = await service._live(db, reader, f, dims, now, key, period, figures, db.read_sessions)
+                live = await service.live_figures(db, reader, f, dims, now, key, period, figures, db.read_sessions)
                 assert rolled is not None
                 _same(figures, rolled, live, (reader.username, dims, f, period, now))
                 asked += 1
@@ -266,7 +272,7 @@ async def test_open_cases_by_age_are_exact_around_every_boundary(db: Database) -
                     q = rollups.Question(admin, CaseFilter(), dims, figures, (None, None), now)
                     async with db.read_sessions() as session:
                         rolled = await rollups.answer(session, q, key)
-                    live = await service._live(db, admin, CaseFilter(), dims, now, key, (None, None), figures,
+                    live = await service.live_figures(db, admin, CaseFilter(), dims, now, key, (None, None), figures,
                                                db.read_sessions)
                     assert rolled is not None
                     _same(figures, rolled, live, (at, upper, shift, dims))
@@ -295,3 +301,25 @@ async def test_questions_the_cells_cannot_say_are_answered_live(db: Database) ->
     stats = await service.case_stats(db, admin, CaseFilter(), [D.PROVINCE], NOW, CAL,
                                      figures=frozenset({Figure.CASES}))
     assert stats.source == "ROLLUP"
+
+
+async def test_the_check_logs_drift_and_khortor_rebuild_stats_repairs_it(
+        db: Database, db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    await file_cases_directly(db, 12)
+    assert await maintenance.refresh_durations(db, CAL, NOW) is not None  # none were kept yet
+    assert await maintenance.refresh_durations(db, CAL, NOW) is None  # up to date
+    assert await maintenance.check(db, CAL, NOW, sample=3) == []
+    async with UnitOfWork(db) as uow:  # a cell goes wrong (as a write outside the ORM would make it)
+        await uow.session.execute(update(StatsCaseCell).where(
+            StatsCaseCell.grain == "N", StatsCaseCell.period == "A").values(n=StatsCaseCell.n + 1))
+    with caplog.at_level(logging.ERROR, logger="khortor.stats"):
+        drifts = await maintenance.check(db, CAL, NOW, sample=3)
+    assert drifts and {d.area for d in drifts} == {""}  # the nation's cells only
+    assert "case_count" in {d.figure for d in drifts} <= {"case_count", "open_by_age"}
+    assert "stats rollup drift: area=nation" in caplog.text
+    env = {**os.environ, "KHORTOR_DATABASE_URL": db_url}
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "api.cli", "rebuild-stats"],
+                                   env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "rebuilt the dashboards' rollups: stats_case_cell" in done.stdout
+    assert await maintenance.check(db, CAL, NOW, sample=3) == []
