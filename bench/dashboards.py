@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import secrets
 import statistics
 import time
@@ -42,13 +43,19 @@ from benchkit import Checks, default_server, parse_args, plain_dsn, scratch_data
 
 from api.app import create_app
 from domain.bootstrap import open_database
+from domain.cases.commands import CaseFilter
 from domain.clock.business import CALENDAR_YEARS, government_calendar
+from domain.clock.thai import fiscal_year_be
 from domain.migrations import upgrade
 from domain.reference.load import load_reference_data
 from domain.settings import Settings
-from domain.stats import rules
+from domain.stats import maintenance, rollups, rules, service
+from domain.stats.durations import BOUND_SECONDS
+from domain.stats.rules import ALL_FIGURES, CaseDimension, Figure
 from domain.uow import UnitOfWork
 from domain.users.models import Role
+from domain.users import repository as users_repo
+from domain.users.principal import Principal
 from domain.users.service import NewUser, create_user, hash_password
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "sample_cases.jsonl"
@@ -245,12 +252,16 @@ WITH legs AS (
   FROM case_file c WHERE random() < 0.03
 )
 INSERT INTO referral (id, case_id, org_unit_code, status, is_current, created_at, updated_at,
-    accepted_at, completed_at, accept_due_at, resolve_due_at, escalation_level, held_days,
+    accepted_at, completed_at, accept_due_at, resolve_due_at, next_due_at, escalation_level, held_days,
     hold_reminded, version, outcome)
 SELECT gen_random_uuid(), l.case_id, l.unit, l.status, l.is_current, l.made, l.made + interval '1 hour',
        CASE WHEN l.status IN ('ACCEPTED', 'ON_HOLD', 'COMPLETED') THEN l.made + l.accept_after END,
        CASE WHEN l.status = 'COMPLETED' THEN greatest(l.resolved_at, l.made + l.accept_after) END,
-       l.made + interval '2 days', l.made + interval '42 days', 0, 0, false, 1,
+       l.made + interval '2 days', l.made + interval '42 days',
+       -- the running deadline of a current leg: acceptance while pending, resolution while accepted
+       CASE WHEN NOT l.is_current THEN NULL WHEN l.status = 'PENDING' THEN l.made + interval '2 days'
+            WHEN l.status = 'ACCEPTED' THEN l.made + interval '42 days' END,
+       0, 0, false, 1,
        CASE WHEN l.status = 'COMPLETED' THEN 'RESOLVED' END
 FROM (
   SELECT legs.*, interval '1 minute' * floor(random() * 4320) AS accept_after,
@@ -360,19 +371,143 @@ async def measure(url: str, rounds: int, now: datetime, checks: Checks) -> list[
     return results
 
 
+# --- rollups against the live path ----------------------------------------------------------------
+
+CASE_FIELDS = ("caseCount amountRecoveredThb satisfactionCount meanSatisfaction escalatedOpenCaseCount "
+               "openByAge { days0To7 days8To30 days31To60 over60Days }")
+DESK_FIELDS = ("caseCount referralCount acceptedWithinDeadline acceptanceCounted resolvedWithinDeadline "
+               "resolutionCounted overdueReferralCount medianBusinessDaysToResolve p90BusinessDaysToResolve")
+MONTH_FIELDS = "referralCount acceptedWithinDeadline acceptanceCounted medianBusinessDaysToAccept p90BusinessDaysToAccept"
+TOTAL_FIELDS = (CASE_FIELDS + " referralCount acceptedWithinDeadline acceptanceCounted overdueReferralCount "
+                "medianBusinessDaysToResolve p90BusinessDaysToResolve")
+ROLLUP_QUERY = """query Q($groupBy: [CaseDimension!]!, $filter: CaseFilterInput, $from: DateTime, $to: DateTime) {
+  caseStats(groupBy: $groupBy, filter: $filter, filedFrom: $from, filedTo: $to) { source rows { keys { code } %s } }
+}"""
+F = Figure
+
+
+def fiscal_bounds(fy: int) -> tuple[datetime, datetime]:
+    """The instants a fiscal year (B.E.) starts and ends, Bangkok time."""
+    start = datetime(fy - 543 - 1, 10, 1, tzinfo=UTC) - timedelta(hours=7)
+    return start, datetime(fy - 543, 10, 1, tzinfo=UTC) - timedelta(hours=7)
+
+
+async def dashboard_questions(raw: asyncpg.Connection, now: datetime) -> list[tuple[str, Any, ...]]:
+    province = await raw.fetchval("SELECT province_code FROM case_file GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    district = await raw.fetchval("SELECT district_code FROM case_file WHERE province_code = $1 "
+                                  "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", province)
+    fy = fiscal_year_be(now)
+    return [  # (label, groupBy, filter, period, GraphQL fields, figures)
+        ("national: province × status", ["PROVINCE", "STATUS"], {}, (None, None), CASE_FIELDS,
+         frozenset({F.CASES, F.AGES})),
+        (f"province {province}: district × problem type", ["DISTRICT", "CATEGORY"], {"provinceCode": province},
+         (None, None), DESK_FIELDS, frozenset({F.CASES, F.REFERRALS, F.NOW, F.DURATIONS})),
+        (f"FY {fy}: month × agency", ["MONTH", "AGENCY"], {}, fiscal_bounds(fy), MONTH_FIELDS,
+         frozenset({F.REFERRALS, F.NOW, F.DURATIONS})),
+        (f"drill-down: district {district}, unpaid wages, FY {fy - 1}", [],
+         {"districtCode": district, "categoryCode": ["UNPAID_WAGES"]}, fiscal_bounds(fy - 1), DESK_FIELDS,
+         frozenset({F.CASES, F.REFERRALS, F.NOW, F.DURATIONS})),
+        ("national dashboard: the total", [], {}, (None, None), TOTAL_FIELDS, ALL_FIGURES),
+    ]
+
+
+def _differences(figures: frozenset[Figure], rolled: tuple[dict, dict], live: tuple[dict, dict]) -> list[str]:
+    """What differs between the rollups' figures and the live path's (percentiles: beyond the bound)."""
+    out = [f"{d.figure} {d.group}" for d in maintenance.compare("", (), figures, rolled, live)]
+    if F.DURATIONS in figures:
+        for key, r in rolled[1].items():
+            lv = live[1].get(key)
+            for name in ("accept_p50", "accept_p90", "resolve_p50", "resolve_p90"):
+                a, b = getattr(r, name), getattr(lv, name, None)
+                if (a is None) != (b is None) or (a is not None and abs(a - b) > BOUND_SECONDS):
+                    out.append(f"{name} {key}: {a} vs {b}")
+    return out
+
+
+async def measure_rollups(url: str, rounds: int, live_rounds: int, now: datetime, checks: Checks) -> None:
+    """Each dashboard question through the real GraphQL endpoint (answered from the rollups) and
+    through the live path in process, the figures compared."""
+    settings = Settings(database_url=url, secret_key=secrets.token_urlsafe(48), env="production")
+    app = create_app(settings, clock=lambda: now)
+    db = open_database(url)
+    raw = await asyncpg.connect(plain_dsn(url))
+    calendar = government_calendar()
+    try:
+        started = time.perf_counter()
+        cells = await maintenance.rebuild_all(db, calendar, now)
+        print(f"khortor rebuild-stats: {time.perf_counter() - started:.1f} s; cells "
+              + ", ".join(f"{k.removeprefix('stats_')} {v:,}" for k, v in cells.items()), flush=True)
+        key = await service.ensure_calendar(db, calendar)
+        async with db.read_sessions() as session:
+            user = await users_repo.by_username(session, "sup.bench")
+        assert user is not None
+        reader = Principal.of(user)
+        questions = await dashboard_questions(raw, now)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as http:
+                login = await http.post("/graphql", json={"query": """mutation { login(username: "sup.bench",
+                    password: "%s") { ... on LoginSuccess { token } } }""" % PASSWORD})
+                headers = {"Authorization": f"Bearer {login.json()['data']['login']['token']}"}
+                print(f"{'dashboard question':<48} {'groups':>6}  {'rollup p50':>10} {'p95':>8}  "
+                      f"{'live p50':>10}  {'× faster':>8}  same", flush=True)
+                for label, group_by, filt, period, fields, figures in questions:
+                    variables = {"groupBy": group_by, "filter": filt or None,
+                                 "from": period[0].isoformat() if period[0] else None,
+                                 "to": period[1].isoformat() if period[1] else None}
+                    body = {"query": ROLLUP_QUERY % fields, "variables": variables}
+                    times = []
+                    for i in range(rounds + 1):
+                        t = time.perf_counter()
+                        answer = (await http.post("/graphql", headers=headers, json=body)).json()
+                        if i:  # the first one warms the caches
+                            times.append(time.perf_counter() - t)
+                    assert "errors" not in answer, answer
+                    stats = answer["data"]["caseStats"]
+                    checks.check(stats["source"] == "ROLLUP", f"{label}: answered {stats['source']}, not ROLLUP")
+                    f = CaseFilter(area_code=filt.get("districtCode") or filt.get("provinceCode"),
+                                   category_codes=tuple(filt.get("categoryCode", ())))
+                    dims = tuple(CaseDimension(d) for d in group_by)
+                    live_times = []
+                    for _ in range(live_rounds):
+                        t = time.perf_counter()
+                        live = await service.live_figures(db, reader, f, dims, now, key, period, figures,
+                                                          db.report_sessions)
+                        live_times.append(time.perf_counter() - t)
+                    q = rollups.Question(reader, f, dims, figures, period, now)
+                    async with db.read_sessions() as session:
+                        await service.one_snapshot(session)
+                        rolled = await rollups.answer(session, q, key)
+                    assert rolled is not None
+                    differ = _differences(figures, rolled, live)
+                    checks.check(not differ, f"{label}: rollups and live differ: {differ[:3]}")
+                    p50, p95 = statistics.median(times), sorted(times)[max(0, math.ceil(0.95 * len(times)) - 1)]
+                    lv = statistics.median(live_times)
+                    print(f"{label:<48} {len(stats['rows']):>6}  {p50 * 1000:8.1f} ms {p95 * 1000:6.1f} ms  "
+                          f"{lv * 1000:8.0f} ms  {lv / p50:8.0f}  {not differ}", flush=True)
+    finally:
+        await raw.close()
+        await db.dispose()
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5, help="of the live GraphQL and hand-written SQL")
+    parser.add_argument("--rollup-rounds", type=int, default=40, help="of each dashboard question from the rollups")
+    parser.add_argument("--live-rounds", type=int, default=2, help="of each dashboard question, live")
     parser.add_argument("--volunteers", type=int, default=20_000)
     parser.add_argument("--server", default=default_server("postgresql://postgres@127.0.0.1:5432/postgres"),
                         help="a PostgreSQL server (and a database on it to connect to for CREATE DATABASE)")
     parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
     parser.add_argument("--reuse", help="time an existing bench database (a URL printed by --keep)")
-    args = parse_args(parser, {"cases": 2_000, "rounds": 1, "volunteers": 50})
+    args = parse_args(parser, {"cases": 2_000, "rounds": 1, "volunteers": 50, "rollup_rounds": 2, "live_rounds": 1})
     checks = Checks()
     if args.reuse:
-        await measure(args.reuse, args.rounds, datetime.now(UTC).replace(microsecond=0), checks)
+        now = datetime.now(UTC).replace(microsecond=0)
+        await measure_rollups(args.reuse, args.rollup_rounds, args.live_rounds, now, checks)
+        if args.rounds:
+            await measure(args.reuse, args.rounds, now, checks)
         return checks.exit_code()
     now = datetime.now(UTC).replace(microsecond=0)
     async with scratch_database(args.server, keep=args.keep) as (name, url):
@@ -380,7 +515,9 @@ async def main() -> int:
         await prepare_users(url, now)
         generated = await generate(plain_dsn(url), args.cases, args.volunteers, now)
         checks.check(generated == args.cases, f"generated {generated} cases, asked for {args.cases}")
-        await measure(url, args.rounds, now, checks)
+        await measure_rollups(url, args.rollup_rounds, args.live_rounds, now, checks)
+        if args.rounds:
+            await measure(url, args.rounds, now, checks)
         if args.keep:
             print("kept:", url)
     return checks.exit_code()

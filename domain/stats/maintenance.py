@@ -85,7 +85,7 @@ async def check(db: Database, calendar: BusinessCalendar, now: datetime, *, samp
                 live = (await repository.case_group_figures(session, NATION, q.f, dims, now),
                         await repository.referral_group_figures(session, NATION, q.f, dims, now, key,
                                                                 with_percentiles=False))
-            drifts += _compare(area, dims, asked, rolled, live)
+            drifts += compare(area, dims, asked, rolled, live)
     for d in drifts:
         log.error("stats rollup drift: area=%s dims=%s figure=%s group=%s; run `khortor rebuild-stats`",
                   d.area or "nation", ",".join(d.dims) or "-", d.figure, d.group)
@@ -99,7 +99,7 @@ _FIELDS = {Figure.CASES: (0, ("case_count", "amount_recovered_thb", "satisfactio
            Figure.NOW: (1, ("accept_counted", "resolve_counted", "overdue"))}
 
 
-def _compare(area: str, dims: tuple[CaseDimension, ...], asked: frozenset[Figure], rolled: tuple[dict, dict],
+def compare(area: str, dims: tuple[CaseDimension, ...], asked: frozenset[Figure], rolled: tuple[dict, dict],
              live: tuple[dict, dict]) -> list[Drift]:
     """Counts must be equal (percentiles are within their bound by construction)."""
     out = []
