@@ -31,6 +31,7 @@ from api.health import healthz, readyz_endpoint
 from api.metrics import Metrics, metrics_endpoint
 from api.observability import RequestObservability
 from api.onboarding.routes import IMPORT_PATH, onboarding_routes
+from api.outreach.routes import outreach_routes
 from api.schema import build_schema
 from api.security import SecurityHeaders
 from api.unavailable import DatabaseGuard
@@ -317,6 +318,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                             *onboarding_routes(settings, db, clock or system_clock),
                             *attachment_routes(settings, db, clock or system_clock, store),
                             *upload_routes(settings, db, clock or system_clock, jobs, store),
+                            *outreach_routes(settings, db, clock or system_clock),
                             *web_routes()],
                     lifespan=lifespan)
     app.state.db = db
