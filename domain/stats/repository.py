@@ -232,6 +232,29 @@ async def case_group_figures(session: AsyncSession, principal: Principal, f: Cas
     return out
 
 
+async def open_case_ages(session: AsyncSession, principal: Principal, f: CaseFilter,
+                         dims: Sequence[CaseDimension], now: datetime,
+                         windows: Sequence[tuple[datetime, datetime]]) -> dict[tuple[Any, ...], tuple[int, ...]]:
+    """Open cases received in any of `windows` (a few days), by age as of `now`: the rollups'
+    days that straddle an age boundary (read through the partial index on open cases)."""
+    if not windows:
+        return {}
+    dialect = _dialect(session)
+    keys = [_group_key(_case_dimension(dim, dialect), dialect) for dim in dims]
+    b7, b30, b60 = rules.age_bounds(now)
+    received = Case.received_at
+    stmt = select(*keys, sum_if(received > b7), sum_if(and_(received <= b7, received > b30)),  # type: ignore[operator]
+                  sum_if(and_(received <= b30, received > b60)), sum_if(received <= b60)).where(  # type: ignore[operator]
+        Case.status.in_(OPEN_CASE_STATUSES),  # type: ignore[attr-defined]
+        or_(*[and_(received >= a, received < b) for a, b in windows]))  # type: ignore[operator]
+    stmt = scoped(stmt, principal, f)
+    if keys:
+        stmt = stmt.group_by(*keys)
+    n = len(keys)
+    return {tuple(row[:n]): tuple(int(v) for v in row[n:]) for row in (await session.execute(stmt)).all()
+            if any(row[n:])}
+
+
 def _referral_base(session: AsyncSession, principal: Principal, f: CaseFilter,
                    dims: Sequence[CaseDimension], calendar_key: str, period: Period = NO_PERIOD) -> tuple[Select[Any], list[ColumnElement[Any]],
                                                             ColumnElement[Any], ColumnElement[Any]]:

@@ -92,10 +92,13 @@ async def state(session: AsyncSession, name: str) -> StatsRollupState | None:
 async def answer(session: AsyncSession, q: Question, calendar_key: str,
                  ) -> tuple[dict[Key, CaseGroupFigures], dict[Key, ReferralGroupFigures]] | None:
     """The figures from cells (and the few live rows that move with now), or None."""
-    if q.why_not() is not None or await state(session, CELLS) is None:
+    if q.why_not() is not None:
+        return None
+    states = {s.name: s for s in (await session.execute(select(StatsRollupState))).scalars()}
+    if CELLS not in states:
         return None
     if Figure.DURATIONS in q.figures:
-        durations = await state(session, DURATIONS)
+        durations = states.get(DURATIONS)
         if durations is None or durations.calendar_key != calendar_key:
             return None
     cases: dict[Key, CaseGroupFigures] = {}
@@ -231,17 +234,18 @@ async def _ages(session: AsyncSession, q: Question, out: dict[Key, CaseGroupFigu
         begin = periods.day_start(row[n])
         bucket = next((i for i, bound in enumerate(bounds) if begin > bound), len(bounds))
         counted.setdefault(key, [0, 0, 0, 0])[bucket] += int(row[n + 1])
+    windows = []
     for day in straddling:
         begin = periods.day_start(day)
         window = (max(begin, whole_start) if whole_start else begin,
                   min(begin + timedelta(days=1), whole_end) if whole_end else begin + timedelta(days=1))
-        if window[0] >= window[1]:
-            continue
-        live = await repository.case_group_figures(session, q.principal, q.f, q.dims, q.now, window)
-        for key, figures in live.items():
-            ages = counted.setdefault(key, [0, 0, 0, 0])
-            for i, count in enumerate(figures.open_by_age[:3]):
-                ages[i] += count
+        if window[0] < window[1]:
+            windows.append(window)
+    live = await repository.open_case_ages(session, q.principal, q.f, q.dims, q.now, windows)
+    for key, buckets in live.items():
+        ages = counted.setdefault(key, [0, 0, 0, 0])
+        for i in range(3):
+            ages[i] += buckets[i]
     for key, total in open_total.items():
         ages = counted.get(key, [0, 0, 0, 0])
         g = out.setdefault(key, CaseGroupFigures())
@@ -320,17 +324,15 @@ async def _still_ahead(session: AsyncSession, q: Question) -> dict[Key, tuple[in
              Referral.resolve_due_at >= q.now),  # type: ignore[operator]
         and_(Referral.is_current, Referral.next_due_at >= q.now),  # type: ignore[operator,arg-type]
     )
-    out: dict[Key, list[int]] = {}
-    for i, condition in enumerate(conditions):
-        stmt = (select(*keys, func.count()).select_from(Referral)
-                .join(Case, Case.id == Referral.case_id).where(condition))  # type: ignore[arg-type]
-        if D.AGENCY in q.dims:
-            stmt = stmt.join(OrgUnit, OrgUnit.code == Referral.org_unit_code)  # type: ignore[arg-type]
-        stmt = repository.in_period(repository.scoped(stmt, q.principal, q.f), q.cut.whole)
-        if keys:
-            stmt = stmt.group_by(*keys)
-        for row in (await session.execute(stmt)).all():
-            out.setdefault(tuple(row[:-1]), [0, 0, 0])[i] += int(row[-1])
+    stmt = (select(*keys, *[repository.sum_if(c_) for c_ in conditions]).select_from(Referral)
+            .join(Case, Case.id == Referral.case_id).where(or_(*conditions)))  # type: ignore[arg-type]
+    if D.AGENCY in q.dims:
+        stmt = stmt.join(OrgUnit, OrgUnit.code == Referral.org_unit_code)  # type: ignore[arg-type]
+    stmt = repository.in_period(repository.scoped(stmt, q.principal, q.f), q.cut.whole)
+    if keys:
+        stmt = stmt.group_by(*keys)
+    n = len(keys)
+    out = {tuple(row[:n]): [int(v) for v in row[n:]] for row in (await session.execute(stmt)).all()}
     return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 

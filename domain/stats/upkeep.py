@@ -30,6 +30,7 @@ from domain.stats.models import StatsCalendarDay
 from domain.stats.rules import CalendarDay, office_seconds
 
 DURATIONS = "durations"
+_DAYS: dict[str, dict[int, CalendarDay]] = {}  # calendar key → the days read so far
 _TABLES = {
     StatsCaseCell: ("grain", "period", "area", "category_code", "status"),
     StatsOpenDay: ("grain", "area", "status", "day"),
@@ -127,11 +128,16 @@ def _calendar(session: Session, changes: list[tuple[dict | None, dict | None]],
     key = conn.execute(state).scalar_one_or_none()
     if key is None:
         return None
-    days = sorted({c.local_day(at) for at in instants})
-    stmt = select(StatsCalendarDay.day_number, StatsCalendarDay.business_days_before,  # type: ignore[call-overload]
-                  StatsCalendarDay.is_business).where(
-        StatsCalendarDay.calendar_key == key, StatsCalendarDay.day_number.in_(days))  # type: ignore[attr-defined]
-    return {r[0]: CalendarDay(r[0], r[1], bool(r[2])) for r in conn.execute(stmt)}
+    known = _DAYS.setdefault(key, {})
+    days = sorted({c.local_day(at) for at in instants} - set(known))
+    if days:  # the rows of a key never change (domain/stats/models.py): kept once read
+        stmt = select(StatsCalendarDay.day_number, StatsCalendarDay.business_days_before,  # type: ignore[call-overload]
+                      StatsCalendarDay.is_business).where(
+            StatsCalendarDay.calendar_key == key, StatsCalendarDay.day_number.in_(days))  # type: ignore[attr-defined]
+        known.update({r[0]: CalendarDay(r[0], r[1], bool(r[2])) for r in conn.execute(stmt)})
+        if len(_DAYS) > 4:  # calendars change a few times a year: keep the recent ones
+            _DAYS.pop(next(iter(_DAYS)))
+    return known
 
 
 def _add_durations(deltas: Deltas, v: dict[str, Any], dims: c.CaseDims, days: dict[int, CalendarDay],
