@@ -47,6 +47,7 @@ from domain.settings import Settings
 from domain.users import repository as users
 from domain.users import service as user_service
 from domain.users.principal import Principal
+from domain.users.models import User
 
 # The built web client (`npm run build` in web/); served at / when it exists.
 WEB_DIST = Path(os.environ.get("KHORTOR_WEB_DIST")
@@ -104,17 +105,22 @@ class GraphQLView(GraphQLOverHTTP):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         reads: SharedReads = request.state.reads
-        principal = await self._principal(request, reads)
+        user = await self._signed_in(request, reads)
         # The resolvers start holding no connection: a top-level query that opens a session
         # of its own while this request held the principal's would hold one connection and
         # wait for another, and enough such requests at once drain the pool until one times
         # out (bench/load.py saw 30 s stalls).
         await reads.release()
-        return Context(request=request, response=response, settings=self.settings, db=self.db,
-                       clock=self.clock, calendar=self.calendars.current, jobs=self.jobs,
-                       principal=principal, reference=self.reference, reads=reads, blobs=self.blobs)
+        context = Context(request=request, response=response, settings=self.settings, db=self.db,
+                          clock=self.clock, calendar=self.calendars.current, jobs=self.jobs,
+                          principal=Principal.of(user) if user is not None else None,
+                          reference=self.reference, reads=reads, blobs=self.blobs)
+        if user is not None:  # the signed-in user's own row is not read twice (filedBy, actor)
+            context.loaders.user.prime(user.id, user)
+        return context
 
-    async def _principal(self, request: Request, reads: SharedReads) -> Principal | None:
+    async def _signed_in(self, request: Request, reads: SharedReads) -> User | None:
+        """The active user the bearer token names, if any."""
         match = BEARER.match(request.headers.get("authorization", ""))
         if not match:
             return None
@@ -123,7 +129,7 @@ class GraphQLView(GraphQLOverHTTP):
             return None
         async with reads.session() as session:
             user = await users.by_id(session, user_id)
-        return Principal.of(user) if user is not None and user.is_active else None
+        return user if user is not None and user.is_active else None
 
 
 def _bilingual(english: str, thai: str) -> str:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types.info import Info as StrawberryInfo
@@ -53,6 +55,11 @@ class Context:
         if self.blobs is None:
             self.blobs = blob_store(self.settings)
         return self.blobs
+
+    def reads_session(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """The request's shared read session, for a top-level query: the principal, the
+        query and the loaders' batches then read in one transaction, one at a time."""
+        return self.loaders.reads.session()
 
     def uow(self) -> UnitOfWork:
         return _UnitOfWork(self.db, self.jobs, self.loaders.reads)

@@ -21,4 +21,5 @@ __all__ = ["metadata", "open_database"]
 
 def open_database(url: str, *, report_url: str | None = None, **engine_kwargs: Any) -> Database:
     """`report_url`: where dashboards and exports read (a streaming replica), if not `url`."""
-    return Database(url, report_url=report_url, before_flush=(log_changes, upkeep), **engine_kwargs)
+    return Database(url, report_url=report_url, before_flush=(upkeep,), after_flush=(log_changes,),
+                    **engine_kwargs)

@@ -71,6 +71,7 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
 
 FlushHook = Callable[[Session, Any, Any], None]
+AfterFlushHook = Callable[[Session, Any], None]
 SessionFactory = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 # A report database (read replica) that failed is tried again after this long; meanwhile the
 # reports read from the primary. A replica that does not even refuse is given this long to connect.
@@ -131,8 +132,9 @@ class Database:
     """One engine and its two session factories: short reads and units of work; and the
     sessions for reports.
 
-    `before_flush` hooks run in every flush of this database's sessions, inside the
-    transaction (domain/bootstrap.py passes the ones every process needs).
+    `before_flush` and `after_flush` hooks run in every flush of this database's sessions,
+    inside the transaction (domain/bootstrap.py passes the ones every process needs); an
+    `after_flush` hook sees the rows the flush wrote as still new, and may write more.
 
     `report_sessions` open the dashboards' and exports' reads: on `report_url` (a PostgreSQL
     streaming replica, KHORTOR_READ_DATABASE_URL) when one is given, falling back to the
@@ -141,12 +143,14 @@ class Database:
     """
 
     def __init__(self, url: str, *, report_url: str | None = None, before_flush: Sequence[FlushHook] = (),
-                 **engine_kwargs: Any) -> None:
+                 after_flush: Sequence[AfterFlushHook] = (), **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         session_class: type[Session] = type("KhortorSession", (Session,), {})
         for hook in before_flush:
             event.listen(session_class, "before_flush", hook)
+        for after in after_flush:
+            event.listen(session_class, "after_flush", after)
         self.read_sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, sync_session_class=session_class,
             expire_on_commit=False, autoflush=False,

@@ -23,7 +23,7 @@ class CaseConnection:
 
     @strawberry.field(description="How many cases match the filter in all.")
     async def total_count(self, info: Info) -> int:
-        return await queries.count_cases(info.context.db, info.context.user, self.filter)
+        return await queries.count_cases(info.context.reads_session, info.context.user, self.filter)
 
 
 @strawberry.type(description="A page of referrals.")
@@ -34,7 +34,7 @@ class ReferralConnection:
 
     @strawberry.field(description="How many referrals match the filter in all.")
     async def total_count(self, info: Info) -> int:
-        return await queries.count_referrals(info.context.db, info.context.user, self.filter,
+        return await queries.count_referrals(info.context.reads_session, info.context.user, self.filter,
                                              info.context.now())
 
 
@@ -51,7 +51,7 @@ class CaseQueries:
                       permission_classes=[IsAuthenticated])
     async def case(self, info: Info, id: strawberry.ID) -> Case | None:
         case_id = _uuid(id)
-        row = await queries.find_case(info.context.db, info.context.user, case_id) if case_id else None
+        row = await queries.find_case(info.context.reads_session, info.context.user, case_id) if case_id else None
         return Case.of(row) if row else None
 
     @strawberry.field(description="Cases you may see, newest first.",
@@ -59,7 +59,7 @@ class CaseQueries:
     async def cases(self, info: Info, filter: CaseFilterInput | None = None,
                     first: int | None = None, after: str | None = None) -> CaseConnection:
         f = filter.command() if filter else CaseFilter()
-        rows, more = await queries.list_cases(info.context.db, info.context.user, f,
+        rows, more = await queries.list_cases(info.context.reads_session, info.context.user, f,
                                               page_size(first), read_time_cursor(after))
         edges = [CaseEdge(node=Case.of(r), cursor=time_cursor(r.received_at, r.id)) for r in rows]
         return CaseConnection(edges=edges, filter=f, page_info=PageInfo(
@@ -69,7 +69,7 @@ class CaseQueries:
                       permission_classes=[IsAuthenticated])
     async def referral(self, info: Info, id: strawberry.ID) -> Referral | None:
         referral_id = _uuid(id)
-        row = (await queries.find_referral(info.context.db, info.context.user, referral_id)
+        row = (await queries.find_referral(info.context.reads_session, info.context.user, referral_id)
                if referral_id else None)
         return Referral.of(row) if row else None
 
@@ -80,7 +80,7 @@ class CaseQueries:
                         first: int | None = None, after: str | None = None) -> ReferralConnection:
         f = filter.command(info.context.user.user_id) if filter else ReferralFilter()
         start = read_offset_cursor(after)
-        rows, more = await queries.list_referrals(info.context.db, info.context.user, f,
+        rows, more = await queries.list_referrals(info.context.reads_session, info.context.user, f,
                                                   info.context.now(), page_size(first), start)
         edges = [ReferralEdge(node=Referral.of(r), cursor=offset_cursor(start + i))
                  for i, r in enumerate(rows)]

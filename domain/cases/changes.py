@@ -98,9 +98,10 @@ def sync_case_status(session: AsyncSession, case: Case, referrals: list[Referral
 async def locked(uow: UnitOfWork, principal: Principal,
                  case_id: uuid.UUID) -> tuple[Case, list[Referral]]:
     """The case (if visible) and its referrals, re-read under the case's lock."""
-    if await repository.visible_case(uow.session, principal, case_id) is None:
+    case = await repository.lock_visible_case(uow.session, principal, case_id)
+    if case is None:
         raise NotFound("case", "เรื่อง")
-    return await locked_case(uow, case_id)
+    return case, list(await repository.referrals_for_update(uow.session, case_id))
 
 
 async def locked_case(uow: UnitOfWork, case_id: uuid.UUID) -> tuple[Case, list[Referral]]:

@@ -1,4 +1,8 @@
-"""Read use cases: each opens one short session and asks the repository."""
+"""Read use cases: each asks the repository in a session from `sessions`.
+
+`sessions` is a session factory: `Database.read_sessions` for a short session of its own, or
+the API request's shared read session (api/loaders.SharedReads), which the request's other
+reads then use too instead of each beginning a transaction of its own."""
 
 from __future__ import annotations
 
@@ -9,40 +13,40 @@ from datetime import datetime
 from domain.cases import repository
 from domain.cases.commands import CaseFilter, ReferralFilter
 from domain.cases.models import Case, Referral
-from domain.db import Database
+from domain.db import SessionFactory
 from domain.users.principal import Principal
 
 
-async def find_case(db: Database, principal: Principal, case_id: uuid.UUID) -> Case | None:
-    async with db.read_sessions() as session:
+async def find_case(sessions: SessionFactory, principal: Principal, case_id: uuid.UUID) -> Case | None:
+    async with sessions() as session:
         return await repository.visible_case(session, principal, case_id)
 
 
-async def find_referral(db: Database, principal: Principal,
+async def find_referral(sessions: SessionFactory, principal: Principal,
                         referral_id: uuid.UUID) -> Referral | None:
-    async with db.read_sessions() as session:
+    async with sessions() as session:
         found = await repository.visible_referral(session, principal, referral_id)
     return found[0] if found else None
 
 
-async def list_cases(db: Database, principal: Principal, f: CaseFilter, first: int,
+async def list_cases(sessions: SessionFactory, principal: Principal, f: CaseFilter, first: int,
                      after: tuple[datetime, uuid.UUID] | None) -> tuple[Sequence[Case], bool]:
-    async with db.read_sessions() as session:
+    async with sessions() as session:
         return await repository.list_cases(session, principal, f, first, after)
 
 
-async def count_cases(db: Database, principal: Principal, f: CaseFilter) -> int:
-    async with db.read_sessions() as session:
+async def count_cases(sessions: SessionFactory, principal: Principal, f: CaseFilter) -> int:
+    async with sessions() as session:
         return await repository.count_cases(session, principal, f)
 
 
-async def list_referrals(db: Database, principal: Principal, f: ReferralFilter, now: datetime,
+async def list_referrals(sessions: SessionFactory, principal: Principal, f: ReferralFilter, now: datetime,
                          first: int, offset: int) -> tuple[Sequence[Referral], bool]:
-    async with db.read_sessions() as session:
+    async with sessions() as session:
         return await repository.list_referrals(session, principal, f, now, first, offset)
 
 
-async def count_referrals(db: Database, principal: Principal, f: ReferralFilter,
+async def count_referrals(sessions: SessionFactory, principal: Principal, f: ReferralFilter,
                           now: datetime) -> int:
-    async with db.read_sessions() as session:
+    async with sessions() as session:
         return await repository.count_referrals(session, principal, f, now)

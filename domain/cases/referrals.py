@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases import notices, policy, repository
 from domain.cases.amounts import checked_baht
-from domain.cases.changes import check_version, event, locked_case, new_referral, routed_event, sync_case_status
+from domain.cases.changes import check_version, event, new_referral, routed_event, sync_case_status
 from domain.cases.clocks import on_referral_changed
 from domain.cases.commands import (MAX_NOTE_CHARS, MAX_REASON_CHARS, AcceptReferral, CompleteReferral,
                                    HoldReferral, RedirectReferral, ReferralCommand, RejectReferral,
@@ -127,10 +127,10 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, cmd: ReferralCo
     """Accept, hold, resume, complete, reject or redirect one referral."""
     action, event_type, step = ACTIONS[type(cmd)]
     session = uow.session
-    found = await repository.visible_referral(session, principal, cmd.referral_id)
-    if found is None:
+    case = await repository.lock_case_of_referral(session, principal, cmd.referral_id)
+    if case is None:
         raise NotFound("referral", "การส่งต่อ")
-    case, referrals = await locked_case(uow, found[1].id)  # visible: found through the case
+    referrals = list(await repository.referrals_for_update(session, case.id))
     referral = next(r for r in referrals if r.id == cmd.referral_id)
     if action is ReferralAction.REDIRECT:
         policy.require_redirector(principal, referral, case)

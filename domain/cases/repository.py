@@ -217,6 +217,25 @@ async def referrals_for_update(session: AsyncSession, case_id: uuid.UUID) -> Seq
     return (await session.execute(stmt)).scalars().all()
 
 
+async def lock_visible_case(session: AsyncSession, principal: Principal,
+                            case_id: uuid.UUID) -> Case | None:
+    """`visible_case` and `lock_case` in one statement: the case row if the principal may
+    see it, locked for this transaction on PostgreSQL."""
+    stmt = (visible_to(principal).where(Case.id == case_id).with_for_update(of=Case)
+            .execution_options(populate_existing=True))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_case_of_referral(session: AsyncSession, principal: Principal,
+                                referral_id: uuid.UUID) -> Case | None:
+    """The case of a referral, if the principal may see it (as `visible_referral`), locked
+    for this transaction on PostgreSQL: one statement."""
+    of_referral = select(Referral.case_id).where(Referral.id == referral_id).scalar_subquery()
+    stmt = (visible_to(principal).where(Case.id == of_referral).with_for_update(of=Case)
+            .execution_options(populate_existing=True))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def lock_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
     """The case row, locked for this transaction on PostgreSQL (SQLite's writer lock is global)."""
     stmt = (select(Case).where(Case.id == case_id).with_for_update()

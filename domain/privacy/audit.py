@@ -4,12 +4,17 @@ A history event (`CaseEvent`) with an actor is what every change by a person wri
 (domain/cases, domain/escalations, domain/privacy); one flush hook turns each into a CHANGE
 entry carrying the request id, so no use case can forget it and no entry exists for a change
 that rolled back. domain/bootstrap.py gives the hook to every database a process opens.
+
+The hook runs after the flush wrote the events (an entry names its case, which the same flush
+may have inserted) and writes the flush's entries in one statement: an ORM object each would
+be one INSERT ... RETURNING each on SQLite.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from domain.cases.models import CaseEvent
@@ -17,11 +22,14 @@ from domain.privacy.models import AccessAction, AccessLogEntry
 from domain.requests import current_request_id
 
 
-def log_changes(session: Session, _context: Any, _instances: Any) -> None:
+def log_changes(session: Session, _context: Any) -> None:
+    """An `after_flush` hook: `session.new` still holds what the flush inserted."""
     entries = [
-        AccessLogEntry(at=row.at, user_id=row.actor_id, request_id=current_request_id(),
-                       action=AccessAction.CHANGE, case_id=row.case_id, detail=row.type)
+        {"at": row.at, "user_id": row.actor_id, "request_id": current_request_id(),
+         "action": AccessAction.CHANGE, "case_id": row.case_id, "detail": row.type,
+         "subject_hash": None, "reason": None}
         for row in session.new
         if isinstance(row, CaseEvent) and row.actor_id is not None
     ]
-    session.add_all(entries)
+    if entries:
+        session.connection().execute(insert(AccessLogEntry), entries)
