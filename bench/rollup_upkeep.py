@@ -3,7 +3,7 @@
 `openCase` (filing and routing, as a volunteer) and `acceptReferral` (as the office), through
 the domain services on a migrated database with the demo organisation, once with every flush
 hook a process has (`open_database`: the access log and the rollups' upkeep) and once without
-the upkeep (`Database(url, before_flush=(log_changes,))`), alternated in one run so the
+the upkeep (`Database(url, after_flush=(log_changes,))`), alternated in one run so the
 machine's noise hits both alike. Checks that the cells kept count exactly the cases filed with
 the upkeep, and that a rebuild counts them all. Goal: at most 10 % more per operation. SQLite
 and, with `--database both`, PostgreSQL.
@@ -75,7 +75,7 @@ async def _one(db: Database, volunteer: Principal, officer: Principal, i: int) -
 
 async def run(url: str, label: str, rounds: int, per_round: int, checks: Checks) -> None:
     await asyncio.to_thread(upgrade, url)
-    with_cells, without = open_database(url), Database(url, before_flush=(log_changes,))
+    with_cells, without = open_database(url), Database(url, after_flush=(log_changes,))
     try:
         async with UnitOfWork(with_cells) as uow:
             await seed_demo(uow.session, "khortor-demo", datetime.now(UTC))
