@@ -15,6 +15,9 @@ import { ReferralPage } from "./screens/ReferralPage";
 import { Triage } from "./screens/Triage";
 import { Volunteers } from "./screens/Volunteers";
 import { TabBar } from "./nav";
+import { NeedForm, VolunteerEvent, VolunteerOutreach } from "./outreach/Volunteer";
+import { DeskOutreachScreen } from "./outreach/lazy";
+import { prefetchOutreach } from "./outreach/common";
 import {
   lastSent, notice, online, outboxItems, route, session, signOut, type Me,
 } from "./state";
@@ -36,7 +39,20 @@ function Screen({ me, path }: { me: Me; path: string }) {
   const [, first, id] = pathname.split("/");
   if (first === "case" && id) return <CasePage id={id} />;
   if (first === "referral" && id) return <ReferralPage id={id} />;
-  if (first === "new" && me.role === "VOLUNTEER") return <NewCase fix={new URLSearchParams(query).get("fix")} />;
+  if (first === "new" && me.role === "VOLUNTEER") {
+    const params = new URLSearchParams(query);
+    return <NewCase fix={params.get("fix")} event={params.get("event")} />;
+  }
+  if (first === "outreach") {
+    // issue 16: volunteers on the phone (offline-first); everyone else's screens load when first opened
+    const part = pathname.split("/")[3];
+    if (me.role === "VOLUNTEER") {
+      if (id === "need") return <NeedForm />;
+      if (id === "event" && part) return <VolunteerEvent id={part} />;
+      return <VolunteerOutreach />;
+    }
+    return <DeskOutreachScreen me={me} section={id ?? ""} part={part ?? ""} query={query} />;
+  }
   if (first === "referrals" && me.role !== "VOLUNTEER" && me.role !== "MENTOR") return <Queue province query={query} />;
   if (first === "extensions" && me.isExtensionApprover) return <Extensions />;
   if (first === "admin" && (me.role === "ADMIN" || me.role === "COORDINATOR")) {
@@ -85,7 +101,10 @@ export function App() {
   const me = current?.user;
 
   useEffect(() => { document.documentElement.lang = language; }, [language]);
-  useEffect(() => { if (me?.role === "VOLUNTEER") prefetchReference(me); }, [me?.username]);
+  useEffect(() => {
+    if (me?.role === "VOLUNTEER") prefetchReference(me);
+    if (me && !me.mustChangePassword) prefetchOutreach(me);
+  }, [me?.username]);
 
   async function onSignOut() {
     const n = outboxItems.get().length;

@@ -7,6 +7,7 @@ import { deskEn, deskTh } from "./desk/words";
 import { adminEn, adminTh } from "./admin/words";
 import { importEn, importTh } from "./admin/importWords";
 import { referenceEn, referenceTh } from "./admin/referenceWords";
+import { outreachEn, outreachTh } from "./outreach/words";
 
 const th = {
   ...dashboardTh,
@@ -14,6 +15,7 @@ const th = {
   ...adminTh,
   ...importTh,
   ...referenceTh,
+  ...outreachTh,
   appName: "ข้อต่อ",
   appTagline: "ระบบติดตามเรื่องของอาสาสมัครแรงงาน",
   skip: "ข้ามไปยังเนื้อหา",
@@ -240,6 +242,7 @@ const en: Dict = {
   ...adminEn,
   ...importEn,
   ...referenceEn,
+  ...outreachEn,
   appName: "Khortor",
   appTagline: "Case tracking for labour volunteers",
   skip: "Skip to content",

@@ -18,6 +18,7 @@ const ICON_PATHS = {
   bell: "M6 16.5V11a6 6 0 0 1 12 0v5.5l2 2H4zM10 21.5h4",
   menu: "M4 6h16M4 12h16M4 18h16",
   clock: "M21 12a9 9 0 1 1-18 0a9 9 0 1 1 18 0zM12 7v5l3 2",
+  pin: "M12 21s-7-6.2-7-11.5a7 7 0 0 1 14 0C19 14.8 12 21 12 21zM12 12a2.5 2.5 0 1 0 0-5a2.5 2.5 0 1 0 0 5z",
   gear: "M12 15a3 3 0 1 0 0-6a3 3 0 1 0 0 6zM19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z",
 };
 type IconName = keyof typeof ICON_PATHS;
@@ -41,25 +42,28 @@ export function tabsFor(me: Me): Tab[] {
   return me.isExtensionApprover ? [...tabs, T("/extensions", "extensions", "clock")] : tabs;
 }
 
+/** Outreach events (issue 16): needs, events, reports, figures. */
+const OUTREACH = T("/outreach", "outreach", "pin");
+
 function roleTabs(me: Me): Tab[] {
   switch (me.role) {
     case "VOLUNTEER":
-      return [T("/", "myCases", "list"), T("/new", "newCase", "plus")];
+      return [T("/", "myCases", "list"), T("/new", "newCase", "plus"), OUTREACH];
     case "OFFICER":
-      return [T("/", "queue", "inbox")];
+      return [T("/", "queue", "inbox"), OUTREACH];
     case "COORDINATOR":
       return [T("/", "triage", "triage"), T("/referrals", "provinceReferrals", "referrals"),
-              T("/cases", "cases", "folder"), T("/volunteers", "volunteers", "people"),
+              T("/cases", "cases", "folder"), T("/volunteers", "volunteers", "people"), OUTREACH,
               T("/admin/people", "people", "gear")];
     case "SUPERVISOR":
       return [T("/", "dashboard", "chart"), T("/referrals", "provinceReferrals", "referrals"),
-              T("/cases", "cases", "folder"), T("/volunteers", "volunteers", "people")];
+              T("/cases", "cases", "folder"), T("/volunteers", "volunteers", "people"), OUTREACH];
     case "MENTOR":
-      return [T("/", "volunteers", "people"), T("/cases", "cases", "folder")];
+      return [T("/", "volunteers", "people"), T("/cases", "cases", "folder"), OUTREACH];
     case "ADMIN":
       return [T("/", "cases", "folder"), T("/dashboard", "dashboard", "chart"),
               T("/referrals", "provinceReferrals", "referrals"), T("/volunteers", "volunteers", "people"),
-              T("/admin", "administration", "gear")];
+              OUTREACH, T("/admin", "administration", "gear")];
     default:
       return [T("/", "cases", "folder")];
   }

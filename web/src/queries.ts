@@ -387,3 +387,87 @@ export const ADMIN_AUDIT_LOG = `query AdminAuditLog($filter: AdminAuditFilterInp
               changes { field before after } }
   }
 }`;
+
+// ---- outreach events (issue 16) ----
+
+export const OUTREACH_SERVICES = `query OutreachServices { outreachServices { code nameTh nameEn agencyCode } }`;
+
+const OUTREACH_EVENT_FIELDS = `id kind status title subdistrictCode venue startsAt endsAt capacity version
+  cancelReason reportNote offices { orgUnitCode serviceCodes }
+  volunteers { username displayName venueReady peopleInvited attendedAt }`;
+
+export const OUTREACH_EVENTS = `query OutreachEvents($filter: OutreachEventFilterInput, $first: Int!) {
+  outreachEvents(filter: $filter, first: $first) { ${OUTREACH_EVENT_FIELDS} }
+}`;
+
+export const OUTREACH_EVENT = `query OutreachEvent($id: ID!) { outreachEvent(id: $id) { ${OUTREACH_EVENT_FIELDS} } }`;
+
+export const AREA_NEEDS = `query AreaNeeds($first: Int!) {
+  areaNeeds(first: $first) { id subdistrictCode serviceCode peopleCount note capturedAt }
+}`;
+
+export const AREA_NEED_TABLE = `query AreaNeedTable($filter: AreaNeedFilterInput) {
+  areaNeedTable(filter: $filter) { subdistrictCode districtCode serviceCode records people }
+}`;
+
+export const RECORD_AREA_NEED = `mutation RecordAreaNeed($input: RecordAreaNeedInput!) {
+  recordAreaNeed(input: $input) { __typename ... on RecordAreaNeedSuccess { need { id } } ${userErrorFields(false)} }
+}`;
+
+export const PLAN_EVENT = `mutation PlanEvent($input: PlanEventInput!) {
+  planEvent(input: $input) { __typename ... on PlanEventSuccess { event { id } } ${userErrorFields(false)} }
+}`;
+
+const CHANGED_EVENT = `__typename ... on ChangeEventSuccess { event { id status version } } ${userErrorFields()}`;
+
+export const ANNOUNCE_EVENT = `mutation AnnounceEvent($id: ID!, $v: Int) {
+  announceEvent(eventId: $id, expectedVersion: $v) { ${CHANGED_EVENT} }
+}`;
+
+export const MARK_EVENT_HELD = `mutation MarkEventHeld($id: ID!, $v: Int) {
+  markEventHeld(eventId: $id, expectedVersion: $v) { ${CHANGED_EVENT} }
+}`;
+
+export const REPORT_EVENT = `mutation ReportEvent($id: ID!, $v: Int, $note: String) {
+  reportEvent(eventId: $id, expectedVersion: $v, note: $note) { ${CHANGED_EVENT} }
+}`;
+
+export const CANCEL_EVENT = `mutation CancelEvent($id: ID!, $v: Int, $reason: String!) {
+  cancelEvent(eventId: $id, expectedVersion: $v, reason: $reason) { ${CHANGED_EVENT} }
+}`;
+
+export const UPDATE_EVENT_CHECKLIST = `mutation UpdateEventChecklist($id: ID!, $input: EventChecklistInput!) {
+  updateEventChecklist(eventId: $id, input: $input) { __typename ... on UpdateEventChecklistSuccess { event { id } } ${userErrorFields(false)} }
+}`;
+
+export const RECORD_SERVICE_ATTENDANCE = `mutation RecordServiceAttendance($id: ID!, $input: ServiceAttendanceInput!) {
+  recordServiceAttendance(eventId: $id, input: $input) { __typename ... on RecordServiceAttendanceSuccess { attendance { id } } ${userErrorFields(false)} }
+}`;
+
+export const RECORD_MEETING_ATTENDANCE = `mutation RecordMeetingAttendance($id: ID!, $input: MeetingAttendanceInput!) {
+  recordMeetingAttendance(eventId: $id, input: $input) { __typename ... on RecordMeetingAttendanceSuccess { event { id } } ${userErrorFields(false)} }
+}`;
+
+export const OUTREACH_REPORT = `query OutreachEventReport($id: ID!) {
+  outreachEventReport(eventId: $id) {
+    eventId status peopleServed satisfactionCount satisfactionAverage
+    volunteersAssigned volunteersPrepared volunteersAttended peopleInvited
+    served { orgUnitCode serviceCode peopleServed men women otherGender ageUnder25 age25To59 age60Plus }
+    cases { caseId reference categoryCode status satisfaction }
+    casesByStatus { status count }
+  }
+}`;
+
+export const OUTREACH_FIGURES = `query OutreachFigures($fiscalYear: Int) {
+  outreachFigures(fiscalYear: $fiscalYear) {
+    areaCode fiscalYear
+    provinces { provinceCode planned held reported cancelled peopleServed casesFiled }
+    districts { districtCode needsRecorded peopleInNeed eventsHeld }
+  }
+}`;
+
+export const VOLUNTEER_PARTICIPATION = `query VolunteerParticipation($fiscalYear: Int, $first: Int!) {
+  volunteerParticipation(filter: { fiscalYear: $fiscalYear }, first: $first) {
+    userId displayName areaCode eventsAssigned eventsPrepared meetingsAssigned meetingsAttended
+  }
+}`;

@@ -3,11 +3,14 @@ import { gql, NetworkError, RequestError, setToken, onSignedOut } from "./lib/gr
 import { classifyOpenCase, type OpenCaseAnswer } from "./lib/openCaseAnswer";
 import { idbStore } from "./lib/idbStore";
 import {
-  memoryStore, Outbox, type FileResult, type FileTarget, type OutboxItem, type SendResult,
+  memoryStore, Outbox, type FileResult, type FileTarget, type OutboxItem, type OutreachItem, type OutreachResult,
+  type SendResult,
 } from "./lib/outbox";
 import type { QueuedFile } from "./lib/attachments";
 import { signal } from "./lib/store";
-import { OPEN_CASE, UNREAD } from "./queries";
+import {
+  OPEN_CASE, RECORD_AREA_NEED, RECORD_MEETING_ATTENDANCE, RECORD_SERVICE_ATTENDANCE, UNREAD, UPDATE_EVENT_CHECKLIST,
+} from "./queries";
 import { inThai as th } from "./i18n";
 
 export interface Me {
@@ -33,6 +36,8 @@ export interface CaseInput {
   capturedAt: string;
   amountClaimedThb?: string | null;
   sharedWithVolunteers?: boolean;
+  /** Filed at this outreach event (issue 16): the event's report counts the case. */
+  eventId?: string | null;
 }
 
 const SESSION_KEY = "khortor.session";
@@ -171,12 +176,41 @@ export async function sendFile(file: QueuedFile, target: FileTarget): Promise<Fi
   return result.kind === "done" ? { kind: "done" } : result;
 }
 
+const OUTREACH_DOCUMENTS: Record<OutreachItem["op"], string> = {
+  need: RECORD_AREA_NEED, service: RECORD_SERVICE_ATTENDANCE, meeting: RECORD_MEETING_ATTENDANCE,
+  checklist: UPDATE_EVENT_CHECKLIST,
+};
+
+/** Outreach work from the outbox (a need, attendance, the checklist): stored once per clientId. */
+export async function sendOutreach(item: OutreachItem): Promise<OutreachResult> {
+  try {
+    const data = await gql<Record<string, { __typename: string; message?: string; messageTh?: string;
+                                            code?: string; field?: string }>>(OUTREACH_DOCUMENTS[item.op], item.variables);
+    const answer = Object.values(data)[0]!;
+    if (answer.code) {
+      return { kind: "refused", error: { code: answer.code, message: answer.message ?? "", messageTh: answer.messageTh ?? "",
+                                         field: answer.field ?? null } };
+    }
+    return { kind: "done" };
+  } catch (error) {
+    if (error instanceof NetworkError) return { kind: "retry" };
+    if (error instanceof RequestError && (error.code === "UNAUTHENTICATED" || !error.code
+                                          || error.reason === "PASSWORD_CHANGE_REQUIRED")) return { kind: "retry" };
+    const message = error instanceof Error ? error.message : String(error);
+    const messageTh = error instanceof RequestError && error.messageTh ? error.messageTh : th("requestFailed");
+    return { kind: "refused", error: { code: "REQUEST", message, messageTh } };
+  }
+}
+
+export const outreachSent = signal(0);
+
 export async function flushOutbox(): Promise<void> {
   const me = session.get()?.user;
   if (!me || !online.get()) return;
   flushing.set(true);
   try {
-    const report = await outbox.flush(me.username, sendCase, sendFile);
+    const report = await outbox.flush(me.username, sendCase, sendFile, sendOutreach);
+    if (report.outreachSent) outreachSent.set(outreachSent.get() + report.outreachSent);
     if (report.sent.length) lastSent.set(report.sent);
   } finally {
     flushing.set(false);

@@ -17,11 +17,16 @@ export function attachmentUrl(id: string, thumbnail = false): string {
   return `/attachments/${encodeURIComponent(id)}${thumbnail ? "/thumbnail" : ""}`;
 }
 
-export async function fetchAttachment(id: string, thumbnail = false): Promise<Blob> {
+export function fetchAttachment(id: string, thumbnail = false): Promise<Blob> {
+  return fetchFile(attachmentUrl(id, thumbnail));
+}
+
+/** A file of the app's own plain-HTTP routes (attachments, an event report's PDF), with the bearer header. */
+export async function fetchFile(url: string): Promise<Blob> {
   const bearer = authorization();
   let response: Response;
   try {
-    response = await fetch(attachmentUrl(id, thumbnail), {
+    response = await fetch(url, {
       headers: bearer ? { authorization: bearer } : {},
       cache: "no-store",
       credentials: "omit",

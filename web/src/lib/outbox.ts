@@ -92,7 +92,31 @@ export interface AttachmentsItem extends ItemBase {
   fileAnyway?: undefined;
 }
 
-export type OutboxItem<I = Record<string, unknown>> = CaseItem<I> | AttachmentsItem;
+/**
+ * Outreach work recorded on the phone (issue 16): a need of the area, people served at a mobile
+ * unit, "I came" at a meeting, the volunteer's checklist. No personal data (counts and notes).
+ * Each carries the clientId the server stores it under (the checklist sets values), so a replay
+ * after the signal returns is stored once. Sent in the same runs as cases; a refusal keeps the
+ * server's words until the volunteer discards it.
+ */
+export interface OutreachItem extends ItemBase {
+  kind: "outreach";
+  op: "need" | "service" | "meeting" | "checklist";
+  /** The event (attendance, checklist), its title for the list. */
+  eventId: string | null;
+  title: string;
+  /** The mutation's variables, clientId included. */
+  variables: Record<string, unknown>;
+  error?: OutboxError;
+  input?: undefined;
+  duplicate?: undefined;
+  fileAnyway?: undefined;
+}
+
+export type OutboxItem<I = Record<string, unknown>> = CaseItem<I> | AttachmentsItem | OutreachItem;
+
+export type OutreachResult = { kind: "done" } | { kind: "refused"; error: OutboxError } | { kind: "retry" };
+export type OutreachSender = (item: OutreachItem) => Promise<OutreachResult>;
 
 /** Where a file goes: its item's case, and for an officer's document the referral. */
 export interface FileTarget { caseId: string; referralId: string | null }
@@ -133,6 +157,8 @@ export interface FlushReport {
   duplicates: number;
   /** True when a network failure stopped the run; the rest wait for the next one. */
   interrupted: boolean;
+  /** Outreach items the server now has. */
+  outreachSent: number;
 }
 
 export type Sender<I> = (clientId: string, input: I, fileAnyway: boolean) => Promise<SendResult>;
@@ -231,6 +257,16 @@ export class Outbox<I = Record<string, unknown>> {
     return item;
   }
 
+  /** Queue outreach work (a need, attendance, the checklist) to be sent with the rest. */
+  async enqueueOutreach(owner: string, item: Pick<OutreachItem, "op" | "eventId" | "title" | "variables">,
+                        clientId: string = newClientId()): Promise<OutreachItem> {
+    const stored: OutreachItem = { kind: "outreach", clientId, owner, queuedAt: this.now().toISOString(),
+                                   attempts: 0, ...item };
+    await this.serial(() => this.store.put(stored));
+    this.changed();
+    return stored;
+  }
+
   /**
    * The volunteer saw the duplicate warning and files the case all the same: the item is
    * sent again at the next flush, with the same clientId and `fileAnyway`. False when there
@@ -238,7 +274,7 @@ export class Outbox<I = Record<string, unknown>> {
    */
   async fileAnyway(clientId: string): Promise<boolean> {
     const stored = await this.update(clientId, (item) => {
-      if (item.kind === "attachments") return item;
+      if (item.kind === "attachments" || item.kind === "outreach") return item;
       const { duplicate: _, ...rest } = item;
       return { ...rest, fileAnyway: true };
     });
@@ -287,31 +323,55 @@ export class Outbox<I = Record<string, unknown>> {
    * meanwhile). Refused and warned items keep the answer and are not re-sent until the
    * volunteer decides; a network failure stops the run.
    */
-  flush(owner: string, send: Sender<I>, sendFile?: FileSender): Promise<FlushReport> {
+  flush(owner: string, send: Sender<I>, sendFile?: FileSender, sendOutreach?: OutreachSender): Promise<FlushReport> {
     if (this.flushing) {
       this.again = true;
       return this.flushing;
     }
     this.again = false;
-    const run = this.run(owner, send, sendFile);
+    const run = this.run(owner, send, sendFile, sendOutreach);
     this.flushing = run.finally(() => {
       this.flushing = null;
     });
     void run.then((report) => {
-      if (this.again && !report.interrupted) void this.flush(owner, send, sendFile);
+      if (this.again && !report.interrupted) void this.flush(owner, send, sendFile, sendOutreach);
     }, () => undefined);
     return this.flushing;
   }
 
-  private async run(owner: string, send: Sender<I>, sendFile?: FileSender): Promise<FlushReport> {
+  private async run(owner: string, send: Sender<I>, sendFile?: FileSender,
+                    sendOutreach?: OutreachSender): Promise<FlushReport> {
     const report: FlushReport = { sent: [], filesSent: 0, filesRefused: 0, refused: 0, duplicates: 0,
-                                  interrupted: false };
+                                  interrupted: false, outreachSent: 0 };
     // Read afresh before each item: one queued during the run is sent in the same run.
     const seen = new Set<string>();
     for (;;) {
       const item = (await this.items(owner)).find((i) => !seen.has(i.clientId) && !needsDecision(i));
       if (!item) break;
       seen.add(item.clientId);
+      if (item.kind === "outreach") {
+        if (!sendOutreach) continue;
+        let result: OutreachResult;
+        try {
+          result = await sendOutreach(item);
+        } catch {
+          result = { kind: "retry" };
+        }
+        if (result.kind === "done") {
+          report.outreachSent += 1;
+          await this.serial(() => this.store.remove(item.clientId));
+        } else {
+          const error = result.kind === "refused" ? result.error : undefined;
+          await this.update(item.clientId, (i) => (i.kind === "outreach"
+            ? { ...i, attempts: i.attempts + 1, ...(error ? { error } : {}) } : i));
+        }
+        this.changed();
+        if (result.kind === "retry") {
+          report.interrupted = true;
+          break;
+        }
+        continue;
+      }
       if (item.kind !== "attachments" && item.caseId === undefined) {
         let result: SendResult;
         try {
@@ -320,7 +380,7 @@ export class Outbox<I = Record<string, unknown>> {
           result = { kind: "retry", reason: String(error) };
         }
         const answered = (change: (i: CaseItem<I>) => CaseItem<I>) =>
-          this.update(item.clientId, (i) => (i.kind === "attachments" ? i : change(i)));
+          this.update(item.clientId, (i) => (i.kind === "attachments" || i.kind === "outreach" ? i : change(i)));
         if (result.kind === "sent") {
           report.sent.push({ clientId: item.clientId, caseId: result.caseId, reference: result.reference });
           // The case is filed: from now on only its files wait, for this case id (or, with no
@@ -394,7 +454,7 @@ export class Outbox<I = Record<string, unknown>> {
 
 /** The item with these files instead of its own. */
 function withFiles<I>(item: OutboxItem<I>, files: QueuedFile[]): OutboxItem<I> {
-  return item.kind === "attachments" ? { ...item, files } : { ...item, files };
+  return item.kind === "attachments" ? { ...item, files } : item.kind === "outreach" ? item : { ...item, files };
 }
 
 /** A store in memory (tests, and browsers without IndexedDB). */

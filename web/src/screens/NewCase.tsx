@@ -13,6 +13,7 @@ import { fileAnyway, navigate, notice, online, outbox, sendAndWait, session, typ
 import type { QueuedFile } from "../lib/attachments";
 import { DuplicateNotice } from "./DuplicateNotice";
 import { AttachPicker } from "./Attachments";
+import { eventsKey, type OEvent } from "../outreach/common";
 
 interface AreaOption { code: string; nameTh: string; nameEn: string }
 
@@ -84,7 +85,7 @@ const FIELD_ID: Record<string, string> = {
 
 /** `fix`: the clientId of a queued case the server refused, taken back into the form to correct
  * and send again (same clientId: nothing was filed under it). */
-export function NewCase({ fix }: { fix?: string | null } = {}) {
+export function NewCase({ fix, event: atEvent }: { fix?: string | null; event?: string | null } = {}) {
   const me = useSignal(session)!.user;
   const area = me.areaCode ?? "";
   const district = districtOf(me);
@@ -106,6 +107,9 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
   const [shared, setShared] = useState(false);
   const [consent, setConsent] = useState(false);
   const [description, setDescription] = useState("");
+  // Filed at an outreach event (issue 16): the volunteer's events kept on the phone, open ones.
+  const events = readReference<OEvent[]>(eventsKey(me), []).filter((e) => e.status === "ANNOUNCED" || e.status === "HELD");
+  const [eventId, setEventId] = useState(atEvent ?? "");
   // Photos and documents, shrunk on the phone; queued with the case, sent after it.
   const [files, setFiles] = useState<QueuedFile[]>([]);
   // A national ID or phone number typed into the story: said before filing (it is not refused).
@@ -123,7 +127,7 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
     if (!fix) return;
     void outbox.items(me.username).then((items) => {
       const item = items.find((i) => i.clientId === fix && i.error);
-      if (!item || item.kind === "attachments") return;
+      if (!item || item.kind === "attachments" || item.kind === "outreach") return;
       const input = item.input;
       setFixing(item.clientId);
       setCategory(input.categoryCode);
@@ -139,6 +143,7 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
       setEmployerAddress(input.employer?.address ?? "");
       setAmountClaimed(input.amountClaimedThb ?? "");
       setShared(!!input.sharedWithVolunteers);
+      setEventId(input.eventId ?? "");
       setFiles(item.files ?? []);
       const error = item.error!;
       const key = FIELD_OF[error.field ?? ""] ?? "form";
@@ -194,6 +199,7 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
       capturedAt: new Date().toISOString(),
       amountClaimedThb: amountClaimed.trim() ? parseBaht(amountClaimed) : null,
       sharedWithVolunteers: shared,
+      ...(eventId ? { eventId } : {}),
     };
     // Into the outbox first, so nothing is lost if the line drops half-way; then send. A
     // corrected item keeps its clientId: it replaces the refused one.
@@ -283,6 +289,15 @@ export function NewCase({ fix }: { fix?: string | null } = {}) {
             </div>
           )}
         </div>
+
+        {(events.length > 0 || eventId) && (
+          <Field id="eventId" label={t("outreach")}>
+            <select id="eventId" value={eventId} onChange={(e) => setEventId(e.currentTarget.value)}>
+              <option value="">{t("notAtEvent")}</option>
+              {events.map((e) => <option key={e.id} value={e.id}>{t("filedAt", { title: e.title })}</option>)}
+            </select>
+          </Field>
+        )}
 
         <fieldset class={errors.category ? "field has-error" : "field"}>
           <legend>{t("category")}</legend>

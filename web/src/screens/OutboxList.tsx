@@ -57,6 +57,26 @@ export function OutboxList() {
       <ul class="list" role="list">
         {items.map((item) => {
           if (item.kind === "attachments") return <AttachmentsRow key={item.clientId} item={item} />;
+          if (item.kind === "outreach") {
+            // outreach work (issue 16): a need, people served, attendance, a checklist; no personal data
+            return (
+              <li key={item.clientId} class="row queued">
+                <span class="icon" aria-hidden="true">📋</span>
+                <div class="row-main">
+                  <span class="row-title">{item.eventId ? <a href={`#/outreach/event/${item.eventId}`}>{item.title}</a> : item.title}</span>
+                  <span class="row-sub"><When at={item.queuedAt} /></span>
+                  {item.error && <span class="error" role="alert">{t("refusedInOutbox", { msg: errorText(item.error) })}</span>}
+                </div>
+                {item.error && (
+                  <div class="row-actions">
+                    <button type="button" class="btn danger small" onClick={() => void outbox.discard(item.clientId)}>
+                      {t("discard")}
+                    </button>
+                  </div>
+                )}
+              </li>
+            );
+          }
           const category = FALLBACK_CATEGORIES.find((c) => c.code === item.input.categoryCode);
           return (
             <li key={item.clientId} class="row queued">
