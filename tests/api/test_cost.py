@@ -140,7 +140,9 @@ def _variables(name: str) -> dict[str, Any]:
             # issue 13: reference data (the routing preview, the holidays screen)
             "categoryCode": "UNPAID_WAGES", "subdistrictCode": "430101", "year": 2026,
             # issue 13: people (one person's page)
-            "username": "vol.naimueang"}
+            "username": "vol.naimueang",
+            # issue 16: outreach figures and participation of a fiscal year (B.E.)
+            "fiscalYear": 2569}
 
 
 async def test_the_web_clients_queries_run_at_the_largest_page(client: httpx.AsyncClient,
