@@ -20,7 +20,6 @@ import type { DeskProps } from "./lazy";
 import {
   EventBadge, EventWhen, kindLabel, named, parseCount, useAreaNames, useOffices, useServices, type OEvent,
 } from "./common";
-import "./outreach.css";
 
 export function DeskOutreach({ me, section, part, query }: DeskProps) {
   const manager = me.role === "COORDINATOR" || me.role === "ADMIN";
@@ -364,7 +363,7 @@ function Report({ me, id }: { me: DeskProps["me"]; id: string }) {
     [t("satisfaction"), r.satisfactionAverage === null ? "–" : `${Number(r.satisfactionAverage).toFixed(2)} / 5 (${r.satisfactionCount})`],
     [t("volunteers2"), r.volunteersAssigned], [t("prepared"), r.volunteersPrepared], [t("attended"), r.volunteersAttended],
     [t("peopleInvited"), r.peopleInvited]];
-  const servedHeader = [t("offices"), t("needService"), ...SERVED_LABELS.map((k) => t(k))];
+  const servedHeader = [t("office"), t("service"), ...SERVED_LABELS.map((k) => t(k))];
   const servedRows = r.served.map((s) => [named(offices, s.orgUnitCode), named(services, s.serviceCode), ...SERVED_KEYS.map((k) => s[k])]);
   const caseHeader = [t("deskReference"), t("category"), t("status"), t("satisfaction")];
   const caseRows = r.cases.map((c) => [c.reference, category(c.categoryCode), term(c.status), c.satisfaction]);
@@ -396,7 +395,7 @@ function Report({ me, id }: { me: DeskProps["me"]; id: string }) {
           <li key={label} class="kpi"><span class="kpi-label">{label}</span><strong class="kpi-n">{value}</strong></li>))}
       </ul>
       <div class="outreach-desk">
-        <section class="card">
+        <section class="card wide">
           <h2>{t("peopleServed")}</h2>
           <table class="area-table">
             <thead><tr>{servedHeader.map((h, i) => <th key={h} scope="col" class={i > 1 ? "n" : undefined}>{h}</th>)}</tr></thead>

@@ -1,13 +1,13 @@
 /** A volunteer's outreach work on the phone, offline-first: needs of the area, their events
  * with the checklist, people served (or "I am here" at a meeting) at the venue, and cases
  * filed from an event. Everything recorded goes through the outbox (lib/outbox.ts). */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { describedBy, Field, LoadError, Page, useQuery, When } from "../components";
 import { errorText, nameOf, t } from "../i18n";
 import { newClientId, type OutreachItem } from "../lib/outbox";
 import { useSignal } from "../lib/store";
 import { AREA_NEEDS, OUTREACH_EVENT, OUTREACH_EVENTS } from "../queries";
-import { flushOutbox, navigate, notice, online, outbox, outboxItems, session, type Me } from "../state";
+import { flushOutbox, navigate, notice, online, outbox, outboxItems, outreachSent, session, type Me } from "../state";
 import { OutboxList } from "../screens/OutboxList";
 import {
   EventBadge, EventWhen, eventsKey, kindLabel, named, ownEvents, parseCount, readCache, useAreaNames, useCached,
@@ -36,8 +36,10 @@ export function VolunteerOutreach() {
   const me = useSignal(session)!.user;
   const events = useMyEvents(me);
   const services = useServices();
+  const sent = useSignal(outreachSent);
   const needs = useQuery<{ areaNeeds: { id: string; serviceCode: string; peopleCount: number; capturedAt: string }[] }>(
     AREA_NEEDS, { first: 20 });
+  useEffect(() => { if (sent) needs.reload(); }, [sent]);
   return (
     <Page title={t("outreach")} actions={
       <button type="button" class="btn primary" onClick={() => navigate("/outreach/need")}>+ {t("recordNeed")}</button>}>

@@ -7,7 +7,8 @@ import { gql } from "../lib/graphql";
 import { useSignal } from "../lib/store";
 import { lang, nameOf, t, type Key } from "../i18n";
 import { AREAS, ORG_UNITS, OUTREACH_EVENTS, OUTREACH_SERVICES } from "../queries";
-import type { Me } from "../state";
+import { online, outreachSent, route, type Me } from "../state";
+import "./outreach.css";
 
 export interface Named { code: string; nameTh: string; nameEn: string }
 export interface Service extends Named { agencyCode: string | null }
@@ -37,14 +38,17 @@ export async function refreshCache<T>(key: string, query: string, variables: Rec
   return fresh;
 }
 
-/** Kept on the device, refreshed whenever there is a signal. */
+/** Kept on the device, refreshed whenever there is a signal (on each visit, and when it returns). */
 export function useCached<T>(key: string, query: string, variables: Record<string, unknown>,
                              pick: (data: any) => T, fallback: T, skip = false): T {
   const [value, setValue] = useState<T>(() => readCache(key, fallback));
+  const isOnline = useSignal(online);
+  const path = useSignal(route);
+  const sent = useSignal(outreachSent);  // what the outbox just sent shows at once
   useEffect(() => {
     setValue(readCache(key, fallback));
-    if (!skip) refreshCache(key, query, variables, pick).then(setValue).catch(() => { /* offline: keep */ });
-  }, [key, skip]);
+    if (!skip && isOnline) refreshCache(key, query, variables, pick).then(setValue).catch(() => { /* offline: keep */ });
+  }, [key, skip, isOnline, path, sent]);
   return value;
 }
 

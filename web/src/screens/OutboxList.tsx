@@ -61,7 +61,7 @@ export function OutboxList() {
             // outreach work (issue 16): a need, people served, attendance, a checklist; no personal data
             return (
               <li key={item.clientId} class="row queued">
-                <span class="icon" aria-hidden="true">📋</span>
+                <span class="icon" aria-hidden="true">•</span>
                 <div class="row-main">
                   <span class="row-title">{item.eventId ? <a href={`#/outreach/event/${item.eventId}`}>{item.title}</a> : item.title}</span>
                   <span class="row-sub"><When at={item.queuedAt} /></span>
