@@ -376,9 +376,10 @@ async def measure(url: str, rounds: int, now: datetime, checks: Checks) -> list[
 CASE_FIELDS = ("caseCount amountRecoveredThb satisfactionCount meanSatisfaction escalatedOpenCaseCount "
                "openByAge { days0To7 days8To30 days31To60 over60Days }")
 DESK_FIELDS = ("caseCount referralCount acceptedWithinDeadline acceptanceCounted resolvedWithinDeadline "
-               "resolutionCounted overdueReferralCount medianBusinessDaysToResolve p90BusinessDaysToResolve")
-MONTH_FIELDS = "referralCount acceptedWithinDeadline acceptanceCounted medianBusinessDaysToAccept p90BusinessDaysToAccept"
+               "resolutionCounted overdueReferralCount")
+MONTH_FIELDS = "referralCount acceptedWithinDeadline acceptanceCounted overdueReferralCount"
 TOTAL_FIELDS = (CASE_FIELDS + " referralCount acceptedWithinDeadline acceptanceCounted overdueReferralCount "
+                "medianBusinessDaysToAccept p90BusinessDaysToAccept "
                 "medianBusinessDaysToResolve p90BusinessDaysToResolve")
 ROLLUP_QUERY = """query Q($groupBy: [CaseDimension!]!, $filter: CaseFilterInput, $from: DateTime, $to: DateTime) {
   caseStats(groupBy: $groupBy, filter: $filter, filedFrom: $from, filedTo: $to) { source rows { keys { code } %s } }
@@ -401,13 +402,15 @@ async def dashboard_questions(raw: asyncpg.Connection, now: datetime) -> list[tu
         ("national: province × status", ["PROVINCE", "STATUS"], {}, (None, None), CASE_FIELDS,
          frozenset({F.CASES, F.AGES})),
         (f"province {province}: district × problem type", ["DISTRICT", "CATEGORY"], {"provinceCode": province},
-         (None, None), DESK_FIELDS, frozenset({F.CASES, F.REFERRALS, F.NOW, F.DURATIONS})),
+         (None, None), DESK_FIELDS, frozenset({F.CASES, F.REFERRALS, F.NOW})),
         (f"FY {fy}: month × agency", ["MONTH", "AGENCY"], {}, fiscal_bounds(fy), MONTH_FIELDS,
-         frozenset({F.REFERRALS, F.NOW, F.DURATIONS})),
+         frozenset({F.REFERRALS, F.NOW})),
         (f"drill-down: district {district}, unpaid wages, FY {fy - 1}", [],
          {"districtCode": district, "categoryCode": ["UNPAID_WAGES"]}, fiscal_bounds(fy - 1), DESK_FIELDS,
-         frozenset({F.CASES, F.REFERRALS, F.NOW, F.DURATIONS})),
-        ("national dashboard: the total", [], {}, (None, None), TOTAL_FIELDS, ALL_FIGURES),
+         frozenset({F.CASES, F.REFERRALS, F.NOW})),
+        ("national dashboard: the total, all time", [], {}, (None, None), TOTAL_FIELDS, ALL_FIGURES),
+        (f"province {province} dashboard: the total, FY {fy - 1}", [], {"provinceCode": province},
+         fiscal_bounds(fy - 1), TOTAL_FIELDS, ALL_FIGURES),
     ]
 
 

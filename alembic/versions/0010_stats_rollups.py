@@ -1,6 +1,6 @@
 """stats rollups (issue 15): the dashboards' figures summed ahead in cells (cases, open cases
-by day, referrals, duration histograms) at nation, province and district grains and by month,
-fiscal year and all time; partial indexes for the live parts of a rollup answer
+by day, referrals, duration histograms) at nation, province and district grains and by month
+(not districts), fiscal year and all time; partial indexes for the live parts of a rollup answer
 
 Revision ID: 0010_stats_rollups
 Revises: 0009_attachments
@@ -60,13 +60,14 @@ def upgrade() -> None:
     )
     op.create_table(
         'stats_duration_bin',
-        *_cell_keys(sa.Column('org_unit_code', _S(length=20), nullable=False),
-                    sa.Column('measure', _S(length=1), nullable=False),
-                    sa.Column('width', _S(length=1), nullable=False),
-                    sa.Column('bin', sa.Integer(), autoincrement=False, nullable=False)),
+        sa.Column('grain', _S(length=1), nullable=False),
+        sa.Column('period', _S(length=8), nullable=False),
+        sa.Column('area', _S(length=6), nullable=False),
+        sa.Column('measure', _S(length=1), nullable=False),
+        sa.Column('width', _S(length=1), nullable=False),
+        sa.Column('bin', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('n', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('grain', 'period', 'area', 'category_code', 'org_unit_code', 'measure',
-                                'width', 'bin'),
+        sa.PrimaryKeyConstraint('grain', 'period', 'area', 'measure', 'width', 'bin'),
     )
     op.create_table(
         'stats_rollup_state',

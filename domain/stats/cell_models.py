@@ -5,8 +5,9 @@ domain/stats/rollups.py.
 
 Every cell is kept at three area grains — `grain` "N" (the nation, `area` ""), "P" (province,
 2 digits), "D" (district, 4 digits) — and three periods of receipt — `period` "A" (all time),
-"F2570" (a fiscal year, B.E.), "M2026-10" (a Bangkok month) — so a national question over ten
-years sums a few hundred rows, not millions. Values are counts (and baht in whole satang):
+"F2570" (a fiscal year, B.E.), "M2026-10" (a Bangkok month; not for districts, whose months
+are few cases, counted live) — so a national question over ten years sums a few hundred rows,
+not millions. Values are counts (and baht in whole satang):
 exact, and added or taken away by `INSERT … ON CONFLICT DO UPDATE`.
 """
 
@@ -79,18 +80,18 @@ class StatsReferralCell(SQLModel, table=True):
 
 class StatsDurationBin(SQLModel, table=True):
     """Histograms of office time from referral to acceptance (`measure` "A") and to completion
-    ("R"), in two levels: `width` "C" bins of one business day (28,800 office seconds) and
-    "F" bins of 0.02 business days (576 s). A percentile is found in the coarse bins, then in
-    the fine bins of that one coarse bin; the midpoint of a fine bin is within 0.01 business
-    days of every value in it. Kept for the calendar named in `stats_rollup_state`."""
+    ("R") for the nation and each province, all time and by fiscal year, in two levels: `width`
+    "C" bins of one business day (28,800 office seconds) and "F" bins of 0.02 business days
+    (576 s). A percentile is found in the coarse bins, then in the fine bins of that one coarse
+    bin; the midpoint of a fine bin is within 0.01 business days of every value in it. Kept for
+    the calendar named in `stats_rollup_state`. (Finer keys — districts, months, problem types,
+    offices — would hold about one value per fine bin: those percentiles are counted live.)"""
 
     __tablename__ = "stats_duration_bin"
 
     grain: str = Field(primary_key=True, max_length=1)
     period: str = Field(primary_key=True, max_length=8)
     area: str = Field(primary_key=True, max_length=6)
-    category_code: str = Field(primary_key=True, max_length=40)
-    org_unit_code: str = Field(primary_key=True, max_length=20)
     measure: str = Field(primary_key=True, max_length=1)
     width: str = Field(primary_key=True, max_length=1)
     bin: int = Field(primary_key=True, sa_column_kwargs=_NO_AUTO)

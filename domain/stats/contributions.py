@@ -44,9 +44,17 @@ class CaseDims:
         return (("N", ""), ("P", self.province_code), ("D", self.district_code))
 
     def cells(self) -> Iterator[tuple[str, str, str]]:
-        """(grain, period, area) of every cell this case or its referrals count in."""
+        """(grain, period, area) of every cell this case or its referrals count in: months are
+        kept for the nation and provinces, not for districts."""
         for grain, area in self.areas():
             for period in self.periods():
+                if grain != "D" or period[0] != "M":
+                    yield grain, period, area
+
+    def duration_cells(self) -> Iterator[tuple[str, str, str]]:
+        """(grain, period, area) of the duration bins: nation and province, all time and fiscal year."""
+        for grain, area in self.areas()[:2]:
+            for period in self.periods()[:2]:
                 yield grain, period, area
 
 
@@ -101,11 +109,10 @@ def referral_cells(v: dict[str, object], dims: CaseDims,
         yield (grain, period, area, dims.category_code, str(v["org_unit_code"])), values
 
 
-def duration_bins(measure: str, seconds: int, org_unit_code: str, dims: CaseDims,
+def duration_bins(measure: str, seconds: int, dims: CaseDims,
                   sign: int) -> Iterator[tuple[tuple[object, ...], int]]:
     """(key, count) of `stats_duration_bin` for one duration in office seconds."""
     coarse, fine = seconds // COARSE_SECONDS, seconds // FINE_SECONDS
-    for grain, period, area in dims.cells():
-        base = (grain, period, area, dims.category_code, org_unit_code, measure)
-        yield base + ("C", coarse), sign
-        yield base + ("F", fine), sign
+    for grain, period, area in dims.duration_cells():
+        yield (grain, period, area, measure, "C", coarse), sign
+        yield (grain, period, area, measure, "F", fine), sign

@@ -108,3 +108,33 @@ def month_of_day(day: int) -> str:
 def fiscal_year_of_month(month: str) -> int:
     year, mon = int(month[:4]), int(month[5:7])
     return year + BE_OFFSET + (1 if mon >= 10 else 0)
+
+
+def _month_instant(key: str) -> datetime:
+    """The first instant of a month cell's month ("M2026-10")."""
+    return _instant(datetime(int(key[1:5]), int(key[6:8]), 1))
+
+
+def _year_instant(key: str) -> datetime | None:
+    """The first instant of a fiscal-year cell's year ("F2570"); None for an open end."""
+    if len(key) == 1:
+        return None
+    return _instant(datetime(int(key[1:]) - BE_OFFSET - 1, 10, 1))
+
+
+def without_months(c: Cut) -> Cut:
+    """The same cut with its month cells counted live (districts keep no month cells). Whole
+    fiscal years stay cells; the months around them join the live ranges."""
+    live = list(c.live)
+    cells = []
+    for lo, hi in c.cells:
+        if lo.startswith("M"):
+            live.append((_month_instant(lo), _month_instant(hi)))
+        else:
+            cells.append((lo, hi))
+    if not cells:
+        start = c.whole[0] or c.whole[1]
+        return Cut((), (start, start), tuple(live))  # type: ignore[arg-type]
+    years = [x for x in cells if x[0].startswith("F")]
+    whole = (_year_instant(years[0][0]), _year_instant(years[0][1].replace("G", "F"))) if years else c.whole
+    return Cut(tuple(cells), whole, tuple(live))

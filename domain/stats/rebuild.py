@@ -2,8 +2,9 @@
 `stats.rebuild_durations` job after a holiday change): the same sums as domain/stats/upkeep.py,
 in SQL, in one pass over the cases and one over the referrals.
 
-Each table is filled at its finest cells (district × month) from the case tables, then summed
-up into provinces and the nation, and the months into fiscal years and all time. The rebuild
+Each table is filled at its finest cells (district × month; the duration bins province × month)
+from the case tables, then summed up into provinces and the nation, and the months into fiscal
+years and all time; the months of districts and of duration bins are then dropped (not kept). The rebuild
 holds the rollup tables (PostgreSQL: `LOCK … IN EXCLUSIVE MODE`; SQLite: its write lock), so a
 change that commits meanwhile waits and then lands on the rebuilt cells.
 """
@@ -48,14 +49,15 @@ async def _fill(session: AsyncSession, table: Any, chosen: Any) -> None:
     await session.execute(insert(table).from_select(list(_TABLES[table] + _VALUES[table]), chosen))
 
 
-async def _roll_up(session: AsyncSession, table: Any) -> None:
-    """District cells into province and nation cells; months into fiscal years and all time."""
+async def _roll_up(session: AsyncSession, table: Any, finest: str = "D") -> None:
+    """The finest cells (by month) summed into coarser areas, the months into fiscal years and all
+    time; then the months of districts (and of every duration bin) go: those are counted live."""
     t = table.__table__
     keys = [k for k in _TABLES[table] if k not in ("grain", "period", "area")]
     sums = [func.sum(t.c[v]) for v in _VALUES[table]]
     has_period = "period" in _TABLES[table]
-    for grain, area in (("P", func.substr(t.c.area, 1, 2)), ("N", literal(""))):
-        source = "D" if grain == "P" else "P"
+    steps = (("P", "D", func.substr(t.c.area, 1, 2)), ("N", "P", literal("")))
+    for grain, source, area in steps[1:] if finest == "P" else steps:
         group = ([t.c.period] if has_period else []) + [area] + [t.c[k] for k in keys]
         cols = [literal(grain)] + group
         await _fill(session, table, select(*cols, *sums).where(t.c.grain == source).group_by(*group))
@@ -66,6 +68,8 @@ async def _roll_up(session: AsyncSession, table: Any) -> None:
     for period in (literal("F") + cast(year, String), literal("A")):
         group = [t.c.grain, period, t.c.area] + [t.c[k] for k in keys]
         await _fill(session, table, select(*group, *sums).where(t.c.period.like("M%")).group_by(*group))
+    gone = t.c.period.like("M%") if table is StatsDurationBin else and_(t.c.grain == "D", t.c.period.like("M%"))
+    await session.execute(delete(table).where(gone))
 
 
 async def rebuild(session: AsyncSession, calendar_key: str, now: datetime) -> dict[str, int]:
@@ -78,7 +82,7 @@ async def rebuild(session: AsyncSession, calendar_key: str, now: datetime) -> di
     await _referrals(session, dialect)
     await _durations(session, dialect, calendar_key)
     for table in CELL_TABLES:
-        await _roll_up(session, table)
+        await _roll_up(session, table, finest="P" if table is StatsDurationBin else "D")
     await _set_state(session, calendar_key, now)
     return {t.__tablename__: int((await session.execute(select(func.count()).select_from(t))).scalar_one())
             for t in CELL_TABLES}
@@ -89,7 +93,7 @@ async def rebuild_durations(session: AsyncSession, calendar_key: str, now: datet
     await _lock(session, (StatsDurationBin, StatsRollupState))
     await session.execute(delete(StatsDurationBin))
     await _durations(session, session.get_bind().dialect.name, calendar_key)
-    await _roll_up(session, StatsDurationBin)
+    await _roll_up(session, StatsDurationBin, finest="P")
     await _set_state(session, calendar_key, now)
     return int((await session.execute(select(func.count()).select_from(StatsDurationBin))).scalar_one())
 
@@ -144,6 +148,7 @@ async def _referrals(session: AsyncSession, dialect: str) -> None:
 
 
 async def _durations(session: AsyncSession, dialect: str, calendar_key: str) -> None:
+    """Fine bins by province and month from the referrals, coarse bins from the fine ones."""
     r = Referral
     made = aliased(StatsCalendarDay, name="cal_made")
     start = _office_seconds(_local_seconds(r.created_at, dialect), made)
@@ -151,10 +156,9 @@ async def _durations(session: AsyncSession, dialect: str, calendar_key: str) -> 
     for measure, at in (("A", r.accepted_at), ("R", r.completed_at)):
         end_day = aliased(StatsCalendarDay, name="cal_end")
         local = _local_seconds(at, dialect)
-        seconds = _office_seconds(local, end_day) - start
-        fine = _floor_div(seconds, c.FINE_SECONDS)
-        group = [month, Case.district_code, Case.category_code, r.org_unit_code, fine]
-        stmt = (select(literal("D"), *group[:4], literal(measure), literal("F"), fine, func.count())
+        fine = _floor_div(_office_seconds(local, end_day) - start, c.FINE_SECONDS)
+        group = [month, Case.province_code, fine]
+        stmt = (select(literal("P"), month, Case.province_code, literal(measure), literal("F"), fine, func.count())
                 .select_from(r).join(Case, Case.id == r.case_id)  # type: ignore[arg-type]
                 .join(made, and_(made.calendar_key == calendar_key,
                                  made.day_number == _local_seconds(r.created_at, dialect) // _DAY))
@@ -163,7 +167,6 @@ async def _durations(session: AsyncSession, dialect: str, calendar_key: str) -> 
         await _fill(session, StatsDurationBin, stmt)
     t = StatsDurationBin.__table__  # type: ignore[attr-defined]
     coarse = _floor_div(t.c.bin, c.COARSE_SECONDS // c.FINE_SECONDS)
-    group = [t.c.period, t.c.area, t.c.category_code, t.c.org_unit_code, t.c.measure, coarse]
-    await _fill(session, StatsDurationBin, select(literal("D"), *group[:5], literal("C"), coarse, func.sum(t.c.n))
-                .where(t.c.grain == "D", t.c.width == "F").group_by(*group))
-
+    group = [t.c.period, t.c.area, t.c.measure, coarse]
+    await _fill(session, StatsDurationBin, select(literal("P"), *group[:3], literal("C"), coarse, func.sum(t.c.n))
+                .where(t.c.grain == "P", t.c.width == "F").group_by(*group))

@@ -7,7 +7,10 @@
  - referral figures grouped or filtered by case status, case figures by agency or office
    (cells keep referrals by the case's area, type and period, and cases without offices);
  - open cases by age with problem types (open cases are kept by day, without their type);
- - percentiles before the duration bins are built for the calendar in force;
+ - months of districts (districts keep fiscal years and all time; their months are few cases);
+ - percentiles other than the nation's or a province's, all time or by whole fiscal years (finer
+   duration bins would hold about one value each), and before the bins are built for the
+   calendar in force;
  - cells not built yet (a database migrated with cases in it, until `khortor rebuild-stats`).
 
 What moves with "now" is counted live from the few rows it concerns: open cases received on
@@ -59,6 +62,8 @@ class Question:
         deepest = max([len(self.area or "")] + [_AREA_DIMS.get(d, 0) for d in dims])
         self.grain = {0: "N", 2: "P", 4: "D"}.get(deepest, "")
         self.cut = periods.cut(period[0], period[1], months=D.MONTH in dims, years=D.FISCAL_YEAR in dims)
+        if self.grain == "D" and D.MONTH not in dims:  # districts keep no month cells: counted live
+            self.cut = periods.without_months(self.cut)
 
     def _area(self) -> str | None:
         """The one area the question is about ("" = the country): scope and filter together."""
@@ -82,6 +87,12 @@ class Question:
             return "cases by office"
         if Figure.AGES in figures and (D.CATEGORY in dims or f.category_codes):
             return "ages by problem type"
+        if D.MONTH in dims and self.grain == "D":
+            return "months of districts"
+        if Figure.DURATIONS in figures and (self.grain == "D" or dims - {D.PROVINCE, D.FISCAL_YEAR}
+                                            or f.category_codes
+                                            or any(lo.startswith("M") for lo, _ in self.cut.cells)):
+            return "percentiles other than a nation's or province's by fiscal year"
         return None
 
 

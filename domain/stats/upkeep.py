@@ -35,7 +35,7 @@ _TABLES = {
     StatsCaseCell: ("grain", "period", "area", "category_code", "status"),
     StatsOpenDay: ("grain", "area", "status", "day"),
     StatsReferralCell: ("grain", "period", "area", "category_code", "org_unit_code"),
-    StatsDurationBin: ("grain", "period", "area", "category_code", "org_unit_code", "measure", "width", "bin"),
+    StatsDurationBin: ("grain", "period", "area", "measure", "width", "bin"),
 }
 _VALUES = {
     StatsCaseCell: ("n", "satang", "satisfaction_count", "satisfaction_sum", "escalated_open"),
@@ -147,7 +147,7 @@ def _add_durations(deltas: Deltas, v: dict[str, Any], dims: c.CaseDims, days: di
         end = office_seconds(at, days)
         if start is None or end is None:
             continue  # outside the calendar's years: not counted live either
-        for key, n in c.duration_bins(measure, end - start, str(v["org_unit_code"]), dims, sign):
+        for key, n in c.duration_bins(measure, end - start, dims, sign):
             deltas.add(StatsDurationBin, key, n)
 
 
