@@ -1,6 +1,6 @@
 """stats rollups (issue 15): the dashboards' figures summed ahead in cells (cases, open cases
 by day, referrals, duration histograms) at nation, province and district grains and by month
-(not districts), fiscal year and all time; partial indexes for the live parts of a rollup answer
+(not districts), fiscal year and all time; open referrals by deadline; an index on open cases by receipt
 
 Revision ID: 0010_stats_rollups
 Revises: 0009_attachments
@@ -70,6 +70,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('grain', 'period', 'area', 'measure', 'width', 'bin'),
     )
     op.create_table(
+        'stats_open_referral',
+        sa.Column('referral_id', sa.Uuid(), nullable=False),
+        sa.Column('province_code', _S(length=2), nullable=False),
+        sa.Column('district_code', _S(length=4), nullable=False),
+        sa.Column('category_code', _S(length=40), nullable=False),
+        sa.Column('org_unit_code', _S(length=20), nullable=False),
+        sa.Column('fiscal_year', sa.Integer(), nullable=False),
+        sa.Column('received_at', domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('pending_due', domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('open_due', domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('current_due', domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint('referral_id'),
+    )
+    with op.batch_alter_table('stats_open_referral', schema=None) as batch_op:
+        for name in ('pending_due', 'open_due', 'current_due'):
+            batch_op.create_index(f'ix_stats_open_referral_{name}', [name], unique=False,
+                                  postgresql_where=sa.text(f'{name} IS NOT NULL'),
+                                  sqlite_where=sa.text(f'{name} IS NOT NULL'))
+    op.create_table(
         'stats_rollup_state',
         sa.Column('name', _S(length=20), nullable=False),
         sa.Column('calendar_key', _S(length=16), nullable=True),
@@ -77,19 +96,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('name'),
     )
     open_case = "status IN ('NEW', 'ROUTED', 'IN_PROGRESS')"
-    open_referral = "status IN ('PENDING', 'ACCEPTED', 'ON_HOLD')"
-    current = "is_current AND next_due_at IS NOT NULL"
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.create_index('ix_case_file_open_received', ['received_at'], unique=False,
                               postgresql_where=sa.text(open_case), sqlite_where=sa.text(open_case))
-    with op.batch_alter_table('referral', schema=None) as batch_op:
-        batch_op.create_index('ix_referral_pending_accept_due', ['accept_due_at'], unique=False,
-                              postgresql_where=sa.text("status = 'PENDING'"),
-                              sqlite_where=sa.text("status = 'PENDING'"))
-        batch_op.create_index('ix_referral_open_resolve_due', ['resolve_due_at'], unique=False,
-                              postgresql_where=sa.text(open_referral), sqlite_where=sa.text(open_referral))
-        batch_op.create_index('ix_referral_current_next_due', ['next_due_at'], unique=False,
-                              postgresql_where=sa.text(current), sqlite_where=sa.text(current))
     # Empty cells are right for a database without cases: say they are built. A database with
     # cases is answered live until `khortor rebuild-stats` builds them (the README says so).
     # The duration bins are built by the workers' `stats.check_rollups` sweep, for the
@@ -99,12 +108,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('referral', schema=None) as batch_op:
-        batch_op.drop_index('ix_referral_current_next_due')
-        batch_op.drop_index('ix_referral_open_resolve_due')
-        batch_op.drop_index('ix_referral_pending_accept_due')
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.drop_index('ix_case_file_open_received')
-    for table in ('stats_rollup_state', 'stats_duration_bin', 'stats_referral_cell', 'stats_open_day',
+    for table in ('stats_rollup_state', 'stats_open_referral', 'stats_duration_bin', 'stats_referral_cell', 'stats_open_day',
                   'stats_case_cell'):
         op.drop_table(table)

@@ -21,7 +21,7 @@ OPEN_CASES = frozenset(s.value for s in OPEN_CASE_STATUSES)
 OPEN_REFERRALS = frozenset(s.value for s in OPEN_REFERRAL_STATUSES)
 CASE_FIELDS = ("province_code", "district_code", "category_code", "received_at", "status",
                "escalation_level", "amount_recovered_thb", "satisfaction")
-REFERRAL_FIELDS = ("case_id", "org_unit_code", "status", "is_current", "created_at", "accepted_at",
+REFERRAL_FIELDS = ("id", "case_id", "org_unit_code", "status", "is_current", "created_at", "accepted_at",
                    "completed_at", "accept_due_at", "resolve_due_at", "next_due_at")
 
 
@@ -33,6 +33,7 @@ class CaseDims:
     district_code: str
     category_code: str
     received_at: datetime
+    fiscal_year: int | None = None  # the case's (as the live path groups by it)
 
     def local(self) -> datetime:
         return self.received_at.astimezone(UTC) + BANGKOK
@@ -116,3 +117,17 @@ def duration_bins(measure: str, seconds: int, dims: CaseDims,
     for grain, period, area in dims.duration_cells():
         yield (grain, period, area, measure, "C", coarse), sign
         yield (grain, period, area, measure, "F", fine), sign
+
+
+def open_referral(v: dict[str, object], dims: CaseDims) -> dict[str, object] | None:
+    """The `stats_open_referral` row of a referral's values, or None when no deadline runs."""
+    status = str(v["status"])
+    pending = v["accept_due_at"] if status == ReferralStatus.PENDING.value and v["accepted_at"] is None else None
+    opened = v["resolve_due_at"] if status in OPEN_REFERRALS and v["completed_at"] is None else None
+    current = v["next_due_at"] if v["is_current"] else None
+    if pending is None and opened is None and current is None:
+        return None
+    return {"referral_id": v["id"], "province_code": dims.province_code, "district_code": dims.district_code,
+            "category_code": dims.category_code, "org_unit_code": str(v["org_unit_code"]),
+            "fiscal_year": dims.fiscal_year, "received_at": dims.received_at,
+            "pending_due": pending, "open_due": opened, "current_due": current}

@@ -14,19 +14,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, and_, case, cast, delete, func, insert, literal, select, text
+from sqlalchemy import (BigInteger, Integer, String, and_, case, cast, delete, func, insert, literal, or_, select,
+                        text)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.cases.models import Case, Referral
 from domain.stats import contributions as c
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsReferralCell,
-                                      StatsRollupState)
+from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsOpenReferral,
+                                      StatsReferralCell, StatsRollupState)
 from domain.stats.models import StatsCalendarDay
 from domain.stats.repository import _local_seconds, _month, _office_seconds
 from domain.stats.upkeep import _TABLES, _VALUES, DURATIONS
 
 CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin)
+TABLES = CELL_TABLES + (StatsOpenReferral,)
 _DAY = 86400
 
 
@@ -74,18 +76,19 @@ async def _roll_up(session: AsyncSession, table: Any, finest: str = "D") -> None
 
 async def rebuild(session: AsyncSession, calendar_key: str, now: datetime) -> dict[str, int]:
     """Every cell again, in the caller's transaction; the number of cells of each table."""
-    await _lock(session, CELL_TABLES + (StatsRollupState,))
-    for table in CELL_TABLES:
+    await _lock(session, TABLES + (StatsRollupState,))
+    for table in TABLES:
         await session.execute(delete(table))
     dialect = session.get_bind().dialect.name
     await _cases(session, dialect)
     await _referrals(session, dialect)
+    await _open_referrals(session)
     await _durations(session, dialect, calendar_key)
     for table in CELL_TABLES:
         await _roll_up(session, table, finest="P" if table is StatsDurationBin else "D")
     await _set_state(session, calendar_key, now)
     return {t.__tablename__: int((await session.execute(select(func.count()).select_from(t))).scalar_one())
-            for t in CELL_TABLES}
+            for t in TABLES}
 
 
 async def rebuild_durations(session: AsyncSession, calendar_key: str, now: datetime) -> int:
@@ -145,6 +148,21 @@ async def _referrals(session: AsyncSession, dialect: str) -> None:
         _sum_if(and_(r.status.in_(sorted(c.OPEN_REFERRALS)), r.completed_at.is_(None))),  # type: ignore[attr-defined,union-attr]
         _sum_if(and_(r.is_current, r.next_due_at.is_not(None))),  # type: ignore[union-attr,arg-type]
     ).select_from(r).join(Case, Case.id == r.case_id).group_by(*group))  # type: ignore[arg-type]
+
+
+async def _open_referrals(session: AsyncSession) -> None:
+    r = Referral
+    pending = case((and_(r.status == "PENDING", r.accepted_at.is_(None)), r.accept_due_at), else_=None)  # type: ignore[union-attr]
+    opened = case((and_(r.status.in_(sorted(c.OPEN_REFERRALS)), r.completed_at.is_(None)),  # type: ignore[attr-defined,union-attr]
+                   r.resolve_due_at), else_=None)
+    current = case((r.is_current, r.next_due_at), else_=None)  # type: ignore[arg-type]
+    columns = ["referral_id", "province_code", "district_code", "category_code", "org_unit_code", "fiscal_year",
+               "received_at", "pending_due", "open_due", "current_due"]
+    chosen = (select(r.id, Case.province_code, Case.district_code, Case.category_code, r.org_unit_code,
+                     Case.fiscal_year, Case.received_at, pending, opened, current)
+              .select_from(r).join(Case, Case.id == r.case_id)  # type: ignore[arg-type]
+              .where(or_(pending.is_not(None), opened.is_not(None), current.is_not(None))))
+    await session.execute(insert(StatsOpenReferral).from_select(columns, chosen))
 
 
 async def _durations(session: AsyncSession, dialect: str, calendar_key: str) -> None:

@@ -30,12 +30,11 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases.commands import CaseFilter
-from domain.cases.models import Case, Referral
 from domain.org_units.models import OrgUnit
 from domain.stats import contributions as c
 from domain.stats import periods, repository, rules
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsReferralCell,
-                                      StatsRollupState)
+from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsOpenReferral,
+                                      StatsReferralCell, StatsRollupState)
 from domain.stats.durations import Histogram, percentiles
 from domain.stats.repository import CaseGroupFigures, Period, ReferralGroupFigures
 from domain.stats.rules import CaseDimension, Figure
@@ -48,6 +47,8 @@ _AREA_DIMS = {D.PROVINCE: 2, D.DISTRICT: 4}
 _CELL_DIMS = frozenset({D.STATUS, D.CATEGORY, D.PROVINCE, D.DISTRICT, D.FISCAL_YEAR, D.MONTH,
                         D.AGENCY, D.ORG_UNIT})
 _COLUMN = {D.STATUS: "status", D.CATEGORY: "category_code", D.ORG_UNIT: "org_unit_code"}
+_OPEN_COLUMN = {D.PROVINCE: "province_code", D.DISTRICT: "district_code", D.CATEGORY: "category_code",
+                D.ORG_UNIT: "org_unit_code", D.FISCAL_YEAR: "fiscal_year"}
 Key = tuple[Any, ...]
 
 
@@ -236,14 +237,21 @@ async def _ages(session: AsyncSession, q: Question, out: dict[Key, CaseGroupFigu
     where_days = [t.c.day >= lo, t.c.day.not_in(straddling)]
     if whole_end is not None:
         where_days.append(t.c.day < c.local_day(whole_end))
+    if not {D.MONTH, D.FISCAL_YEAR} & set(q.dims):  # the day's bucket in SQL: a few rows back
+        # a day after the one holding a boundary lies wholly after it (see `rules.age_bounds`)
+        s7, s30 = (c.local_day(b) for b in bounds[:2])
+        stmt_extra = [case((t.c.day > s7, -1), (t.c.day > s30, -2), else_=-3)]
     cols = _columns(q, t) + stmt_extra
     stmt = select(*cols, func.sum(t.c.n)).where(*_where(q, t), *where_days).group_by(*cols)
     counted: dict[Key, list[int]] = {}
     n = len(q.dims)
     for row in (await session.execute(stmt)).all():
         key = _key(q, row[:n], by_day=True)
-        begin = periods.day_start(row[n])
-        bucket = next((i for i, bound in enumerate(bounds) if begin > bound), len(bounds))
+        if row[n] < 0:
+            bucket = -row[n] - 1
+        else:
+            begin = periods.day_start(row[n])
+            bucket = next((i for i, bound in enumerate(bounds) if begin > bound), len(bounds))
         counted.setdefault(key, [0, 0, 0, 0])[bucket] += int(row[n + 1])
     windows = []
     for day in straddling:
@@ -318,33 +326,37 @@ async def _referrals(session: AsyncSession, q: Question, calendar_key: str) -> d
 
 
 async def _still_ahead(session: AsyncSession, q: Question) -> dict[Key, tuple[int, int, int]]:
-    """Open referrals in the cells' part whose deadline is still ahead of now (live, few)."""
+    """Open referrals in the cells' part whose deadline is still ahead of now: few, read through
+    the deadlines' indexes on `stats_open_referral`."""
+    t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     keys: list[Any] = []
     for dim in q.dims:
-        if dim is D.ORG_UNIT:
-            keys.append(Referral.org_unit_code)
-        elif dim is D.AGENCY:
+        if dim is D.AGENCY:
             keys.append(OrgUnit.agency_code)
+        elif dim is D.MONTH:
+            keys.append(repository._month(t.c.received_at, dialect))
         else:
-            keys.append(repository._case_dimension(dim, dialect))
-    conditions = (
-        and_(Referral.status == "PENDING", Referral.accepted_at.is_(None),  # type: ignore[union-attr]
-             Referral.accept_due_at >= q.now),  # type: ignore[operator]
-        and_(Referral.status.in_(sorted(c.OPEN_REFERRALS)), Referral.completed_at.is_(None),  # type: ignore[attr-defined,union-attr]
-             Referral.resolve_due_at >= q.now),  # type: ignore[operator]
-        and_(Referral.is_current, Referral.next_due_at >= q.now),  # type: ignore[operator,arg-type]
-    )
-    stmt = (select(*keys, *[repository.sum_if(c_) for c_ in conditions]).select_from(Referral)
-            .join(Case, Case.id == Referral.case_id).where(or_(*conditions)))  # type: ignore[arg-type]
+            keys.append(t.c[_OPEN_COLUMN[dim]])
+    ahead = (t.c.pending_due >= q.now, t.c.open_due >= q.now, t.c.current_due >= q.now)
+    where = [or_(*ahead)]
+    if q.area:
+        where.append((t.c.province_code if len(q.area) == 2 else t.c.district_code) == q.area)
+    if q.f.category_codes:
+        where.append(t.c.category_code.in_(list(q.f.category_codes)))
+    start, end = q.cut.whole
+    if start is not None:
+        where.append(t.c.received_at >= start)
+    if end is not None:
+        where.append(t.c.received_at < end)
+    stmt = select(*keys, *[repository.sum_if(a) for a in ahead]).where(*where)
     if D.AGENCY in q.dims:
-        stmt = stmt.join(OrgUnit, OrgUnit.code == Referral.org_unit_code)  # type: ignore[arg-type]
-    stmt = repository.in_period(repository.scoped(stmt, q.principal, q.f), q.cut.whole)
+        stmt = stmt.join(OrgUnit, OrgUnit.code == t.c.org_unit_code)  # type: ignore[arg-type]
     if keys:
         stmt = stmt.group_by(*keys)
     n = len(keys)
-    out = {tuple(row[:n]): [int(v) for v in row[n:]] for row in (await session.execute(stmt)).all()}
-    return {k: (v[0], v[1], v[2]) for k, v in out.items()}
+    return {tuple(row[:n]): (int(row[n]), int(row[n + 1]), int(row[n + 2]))
+            for row in (await session.execute(stmt)).all()}
 
 
 async def _coarse(session: AsyncSession, q: Question, histograms: dict[tuple[Key, str], Histogram]) -> None:

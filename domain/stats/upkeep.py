@@ -17,15 +17,15 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy import inspect as orm_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.cases.models import Case, Referral
 from domain.stats import contributions as c
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsReferralCell,
-                                      StatsRollupState)
+from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsOpenReferral,
+                                      StatsReferralCell, StatsRollupState)
 from domain.stats.models import StatsCalendarDay
 from domain.stats.rules import CalendarDay, office_seconds
 
@@ -99,13 +99,14 @@ def _case_dims(session: Session, ids: set[Any]) -> dict[Any, c.CaseDims]:
     dims: dict[Any, c.CaseDims] = {}
     for row in list(session.new) + list(session.identity_map.values()):
         if isinstance(row, Case) and row.id in ids:
-            dims[row.id] = c.CaseDims(row.province_code, row.district_code, row.category_code, row.received_at)
+            dims[row.id] = c.CaseDims(row.province_code, row.district_code, row.category_code, row.received_at,
+                                      row.fiscal_year)
     missing = ids - set(dims)
     if missing:
         stmt = select(Case.id, Case.province_code, Case.district_code, Case.category_code,  # type: ignore[call-overload]
-                      Case.received_at).where(Case.id.in_(sorted(missing)))  # type: ignore[attr-defined]
+                      Case.received_at, Case.fiscal_year).where(Case.id.in_(sorted(missing)))  # type: ignore[attr-defined]
         for row in session.connection().execute(stmt):
-            dims[row[0]] = c.CaseDims(row[1], row[2], row[3], row[4])
+            dims[row[0]] = c.CaseDims(row[1], row[2], row[3], row[4], row[5])
     return dims
 
 
@@ -162,6 +163,8 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
                 for key, n in c.open_days(values, sign):
                     deltas.add(StatsOpenDay, key, n)
     referrals = _changes(session, Referral, c.REFERRAL_FIELDS)
+    open_rows: dict[Any, dict[str, Any]] = {}
+    closed: list[Any] = []
     if referrals:
         dims = _case_dims(session, {v["case_id"] for pair in referrals for v in pair if v is not None})
         days = _calendar(session, referrals)
@@ -174,11 +177,31 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
                     deltas.add(StatsReferralCell, key, figures)
                 if days is not None:
                     _add_durations(deltas, values, case_dims, days, sign)
+            was = c.open_referral(old, dims[old["case_id"]]) if old is not None else None
+            now = c.open_referral(new, dims[new["case_id"]]) if new is not None else None
+            if now is not None and now != was:
+                open_rows[now["referral_id"]] = now
+            elif now is None and was is not None:
+                closed.append(was["referral_id"])
     connection = session.connection()
     for table in _TABLES:
         rows = deltas.rows(table)
         if rows:
             connection.execute(_upsert(connection.dialect.name, table), rows)
+    if closed:
+        connection.execute(delete(StatsOpenReferral).where(StatsOpenReferral.referral_id.in_(sorted(closed))))  # type: ignore[attr-defined]
+    if open_rows:
+        connection.execute(_replace(connection.dialect.name), [open_rows[k] for k in sorted(open_rows)])
+
+
+@lru_cache(maxsize=4)
+def _replace(dialect: str) -> Any:
+    """Insert or replace an open referral's row, one statement built once per dialect."""
+    t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = make(t)
+    return stmt.on_conflict_do_update(index_elements=["referral_id"],
+                                      set_={col.name: stmt.excluded[col.name] for col in t.c if col.name != "referral_id"})
 
 
 @lru_cache(maxsize=16)

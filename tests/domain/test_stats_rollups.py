@@ -38,7 +38,8 @@ from domain.escalations import service as escalations
 from domain.privacy import pdpa
 from domain.settings import Settings
 from domain.stats import maintenance, rebuild, rollups, rules, service
-from domain.stats.cell_models import StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsReferralCell
+from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsOpenReferral,
+                                      StatsReferralCell)
 from domain.stats.durations import BOUND_SECONDS
 from domain.stats.rules import ALL_FIGURES, CaseDimension, Figure
 from domain.uow import UnitOfWork
@@ -49,7 +50,7 @@ NOW = datetime(2026, 11, 20, 7, 15, tzinfo=UTC)  # 14:15 in Bangkok
 HOLIDAY = date(2026, 11, 10)  # a Tuesday: an added holiday moves open deadlines
 CATEGORIES = ("UNPAID_WAGES", "UNFAIR_DISMISSAL", "SOCIAL_SECURITY_BENEFITS", "JOB_SEEKING")
 D = CaseDimension
-CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin)
+CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin, StatsOpenReferral)
 
 
 async def _history(db: Database, seed: int) -> BusinessCalendar:
@@ -225,7 +226,7 @@ async def test_rollups_kept_in_each_change_equal_a_rebuild_and_answer_as_the_liv
     assert {k[2] for k in cases if k[0] == "P"} == {"10", "43"}
     assert {k[4] for k in cases} >= {"ROUTED", "IN_PROGRESS", "RESOLVED", "CLOSED"}
     assert len({k[1] for k in cases}) >= 8 and any(v[4] for v in cases.values())  # months; escalated
-    assert kept["stats_duration_bin"] and kept["stats_open_day"]
+    assert kept["stats_duration_bin"] and kept["stats_open_day"] and kept["stats_open_referral"]
     async with UnitOfWork(db) as uow:
         await rebuild.rebuild(uow.session, first_key, NOW)
     assert await _cells(db) == kept
