@@ -216,6 +216,8 @@ class OutreachEventReport:
 @strawberry.type(description="Events of one province in a fiscal year.")
 class ProvinceOutreach:
     province_code: str = strawberry.field(description="2-digit province code.")
+    name_th: str = strawberry.field(description="The province's Thai name.")
+    name_en: str = strawberry.field(description="The province's English name.")
     planned: int = strawberry.field(description="Events planned (not cancelled).")
     held: int = strawberry.field(description="Events held (HELD or REPORTED).")
     reported: int = strawberry.field(description="Events reported.")
@@ -227,6 +229,8 @@ class ProvinceOutreach:
 @strawberry.type(description="Needs recorded vs events held in one district, in a fiscal year.")
 class DistrictOutreach:
     district_code: str = strawberry.field(description="4-digit district code.")
+    name_th: str = strawberry.field(description="The district's Thai name.")
+    name_en: str = strawberry.field(description="The district's English name.")
     needs_recorded: int = strawberry.field(description="Needs recorded.")
     people_in_need: int = strawberry.field(description="People in need, summed.")
     events_held: int = strawberry.field(description="Events held.")
@@ -242,12 +246,13 @@ class OutreachFigures:
     @classmethod
     def of(cls, f: figures.OutreachFigures) -> OutreachFigures:
         return cls(area_code=f.area_code, fiscal_year=f.fiscal_year, provinces=[
-            ProvinceOutreach(province_code=p.province_code, planned=p.planned, held=p.held,
-                             reported=p.by_status.get(EventStatus.REPORTED, 0),
+            ProvinceOutreach(province_code=p.province_code, name_th=p.name_th, name_en=p.name_en,
+                             planned=p.planned, held=p.held, reported=p.by_status.get(EventStatus.REPORTED, 0),
                              cancelled=p.by_status.get(EventStatus.CANCELLED, 0),
                              people_served=p.people_served, cases_filed=p.cases_filed) for p in f.provinces],
-            districts=[DistrictOutreach(district_code=d.district_code, needs_recorded=d.needs_recorded,
-                                        people_in_need=d.people_in_need, events_held=d.events_held)
+            districts=[DistrictOutreach(district_code=d.district_code, name_th=d.name_th, name_en=d.name_en,
+                                        needs_recorded=d.needs_recorded, people_in_need=d.people_in_need,
+                                        events_held=d.events_held)
                        for d in f.districts])
 
 

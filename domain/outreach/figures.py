@@ -115,6 +115,8 @@ def fiscal_year_bounds(fiscal_year_be: int) -> tuple[datetime, datetime]:
 @dataclass(frozen=True)
 class ProvinceRow:
     province_code: str
+    name_th: str
+    name_en: str
     by_status: dict[str, int]
     people_served: int
     cases_filed: int
@@ -131,6 +133,8 @@ class ProvinceRow:
 @dataclass(frozen=True)
 class DistrictRow:
     district_code: str
+    name_th: str
+    name_en: str
     needs_recorded: int
     people_in_need: int
     events_held: int
@@ -158,12 +162,17 @@ async def outreach_figures(session: AsyncSession, principal: Principal, area_cod
         statuses.setdefault(province, {})[status] = count
     served = await figures_sql.served_by_province(session, prefix, fiscal_year)
     cases = await figures_sql.cases_by_province(session, prefix, fiscal_year)
-    provinces = [ProvinceRow(p, statuses.get(p, {}), served.get(p, 0), cases.get(p, 0))
-                 for p in sorted(set(statuses) | set(served) | set(cases))]
+    province_codes = sorted(set(statuses) | set(served) | set(cases))
     start, end = fiscal_year_bounds(fiscal_year)
     needs = await figures_sql.needs_by_district(session, prefix, start, end)
     held = await figures_sql.held_by_district(session, prefix, fiscal_year)
-    districts = [DistrictRow(d, *needs.get(d, (0, 0)), held.get(d, 0)) for d in sorted(set(needs) | set(held))]
+    district_codes = sorted(set(needs) | set(held))
+    # the names of every row's area, in one query (a code the area table lacks is named by itself)
+    names = await figures_sql.area_names(session, {*province_codes, *district_codes})
+    provinces = [ProvinceRow(p, *names.get(p, (p, p)), statuses.get(p, {}), served.get(p, 0), cases.get(p, 0))
+                 for p in province_codes]
+    districts = [DistrictRow(d, *names.get(d, (d, d)), *needs.get(d, (0, 0)), held.get(d, 0))
+                 for d in district_codes]
     return OutreachFigures(prefix, fiscal_year, provinces, districts)
 
 

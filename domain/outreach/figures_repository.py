@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.areas.models import Area
 from domain.cases.models import Case
 from domain.outreach.models import AreaNeed, EventKind, EventStatus, EventVolunteer, OutreachEvent, ServiceAttendance
 from domain.users.models import Role, User
@@ -57,6 +58,15 @@ async def held_by_district(session: AsyncSession, prefix: str, fiscal_year: int)
             .where(_events(prefix, fiscal_year), OutreachEvent.status.in_(HELD))  # type: ignore[attr-defined]
             .group_by(OutreachEvent.district_code))
     return {r[0]: int(r[1]) for r in (await session.execute(stmt)).all()}
+
+
+async def area_names(session: AsyncSession, codes: set[str]) -> dict[str, tuple[str, str]]:
+    """(Thai name, English name) of the provinces and districts named, in one query."""
+    if not codes:
+        return {}
+    stmt = (select(Area.code, Area.name_th, Area.name_en)
+            .where(Area.code.in_(sorted(codes))))  # type: ignore[attr-defined]
+    return {r[0]: (r[1], r[2]) for r in (await session.execute(stmt)).all()}
 
 
 async def participation(session: AsyncSession, prefix: str, fiscal_year: int, mentor_id: uuid.UUID | None,

@@ -20,7 +20,7 @@ NEED = """mutation($input: RecordAreaNeedInput!) { recordAreaNeed(input: $input)
   ... on ValidationError { code field message messageTh } } }"""
 TABLE = """query { areaNeedTable(filter: {areaCode: "43"}) { subdistrictCode districtCode serviceCode records people } }"""
 PLAN = """mutation($input: PlanEventInput!) { planEvent(input: $input) { __typename
-  ... on PlanEventSuccess { event { id status kind version offices { orgUnitCode serviceCodes }
+  ... on PlanEventSuccess { event { id status kind version fiscalYear offices { orgUnitCode serviceCodes }
                                     volunteers { username venueReady } } }
   ... on ValidationError { code field message messageTh } } }"""
 CHANGE = """mutation($id: ID!%s) { %s(eventId: $id%s) { __typename
@@ -34,6 +34,8 @@ OPEN = """mutation($input: OpenCaseInput!) { openCase(input: $input) { __typenam
 REPORT = """query($id: ID!) { outreachEventReport(eventId: $id) { status peopleServed
   served { orgUnitCode serviceCode peopleServed } cases { caseId status } volunteersAssigned } }"""
 EVENTS = """query { outreachEvents { id title } }"""
+FIGURES = """query($fiscalYear: Int) { outreachFigures(fiscalYear: $fiscalYear) {
+  provinces { provinceCode nameTh nameEn planned held cancelled casesFiled } districts { districtCode nameTh nameEn } } }"""
 
 
 async def _call(client: httpx.AsyncClient, token: str, doc: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -111,3 +113,12 @@ async def test_needs_to_event_to_report(client: httpx.AsyncClient, db: Database)
     # the DLPW office does not attend: for it the event does not exist
     hidden = (await gql(client, REPORT, {"id": event["id"]}, await tokens("dlpw.nongkhai")))["data"]
     assert hidden["outreachEventReport"] is None
+
+    # a supervisor's figures name each province and district (Thai and English) beside its code
+    figures = (await gql(client, FIGURES, {"fiscalYear": event["fiscalYear"]}, await tokens("sup.nongkhai")))
+    assert "errors" not in figures, figures
+    found = figures["data"]["outreachFigures"]
+    assert found["provinces"] == [{"provinceCode": "43", "nameTh": "หนองคาย", "nameEn": "Nong Khai",
+                                   "planned": 0, "held": 0, "cancelled": 1, "casesFiled": 1}]
+    assert [(d["districtCode"], d["nameTh"], d["nameEn"]) for d in found["districts"]] == [
+        ("4301", "เมืองหนองคาย", "Mueang Nong Khai")]

@@ -202,4 +202,7 @@ def test_needs_to_event_to_report_offline_at_the_venue(live_server: str, new_con
     sup.goto(live_server + "/#/outreach")
     expect(sup.get_by_role("heading", name="การมีส่วนร่วมของอาสาสมัครแรงงาน")).to_be_visible()
     expect(sup.get_by_role("heading", name="ความต้องการกับกิจกรรมที่จัด แยกตามอำเภอ")).to_be_visible()
+    # the figures come with the province's and the district's names, not their codes
+    expect(sup.get_by_role("rowheader", name="หนองคาย", exact=True)).to_be_visible()
+    expect(sup.get_by_role("rowheader", name="เมืองหนองคาย", exact=True)).to_be_visible()
     shots(sup, "outreach-12-figures-1280", full_page=True)

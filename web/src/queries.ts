@@ -461,8 +461,8 @@ export const OUTREACH_REPORT = `query OutreachEventReport($id: ID!) {
 export const OUTREACH_FIGURES = `query OutreachFigures($fiscalYear: Int) {
   outreachFigures(fiscalYear: $fiscalYear) {
     areaCode fiscalYear
-    provinces { provinceCode planned held reported cancelled peopleServed casesFiled }
-    districts { districtCode needsRecorded peopleInNeed eventsHeld }
+    provinces { provinceCode nameTh nameEn planned held reported cancelled peopleServed casesFiled }
+    districts { districtCode nameTh nameEn needsRecorded peopleInNeed eventsHeld }
   }
 }`;
 

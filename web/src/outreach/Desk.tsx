@@ -424,9 +424,10 @@ function Report({ me, id }: { me: DeskProps["me"]; id: string }) {
 
 interface FiguresData {
   outreachFigures: {
-    provinces: { provinceCode: string; planned: number; held: number; reported: number; cancelled: number;
-                 peopleServed: number; casesFiled: number }[];
-    districts: { districtCode: string; needsRecorded: number; peopleInNeed: number; eventsHeld: number }[];
+    provinces: { provinceCode: string; nameTh: string; nameEn: string; planned: number; held: number; reported: number;
+                 cancelled: number; peopleServed: number; casesFiled: number }[];
+    districts: { districtCode: string; nameTh: string; nameEn: string; needsRecorded: number; peopleInNeed: number;
+                 eventsHeld: number }[];
   } | null;
 }
 interface Participation {
@@ -440,7 +441,6 @@ function Figures({ me }: { me: DeskProps["me"] }) {
   const f = useQuery<FiguresData>(OUTREACH_FIGURES, { fiscalYear: year }, me.role === "MENTOR" || me.role === "OFFICER");
   const p = useQuery<Participation>(VOLUNTEER_PARTICIPATION, { fiscalYear: year, first: 100 }, me.role === "OFFICER");
   const data = f.data?.outreachFigures;
-  const places = useAreaNames(["", ...(data?.provinces ?? []).map((r) => r.provinceCode)]);
   const table = (head: string[], rows: (string | number)[][]) => (
     <table class="area-table">
       <thead><tr>{head.map((h, i) => <th key={h} scope="col" class={i ? "n" : undefined}>{h}</th>)}</tr></thead>
@@ -463,10 +463,11 @@ function Figures({ me }: { me: DeskProps["me"] }) {
           <section class="card">
             <h2>{t("outreach")}</h2>
             {table([t("province"), t("planned"), t("held"), t("cancelled"), t("peopleServed"), t("casesFromEvent")],
-                   data.provinces.map((r) => [nameOf(places[r.provinceCode]) || r.provinceCode, r.planned,
-                                               r.held + r.reported, r.cancelled, r.peopleServed, r.casesFiled]))}
+                   data.provinces.map((r) => [nameOf(r), r.planned, r.held, r.cancelled, r.peopleServed,
+                                               r.casesFiled]))}
             <h2>{t("needsVsEvents")}</h2>
-            <DistrictTable rows={data.districts} table={table} />
+            {table([t("district"), t("needsRecorded"), t("people"), t("held")],
+                   data.districts.map((r) => [nameOf(r), r.needsRecorded, r.peopleInNeed, r.eventsHeld]))}
           </section>
         )}
         {p.data && (
@@ -480,13 +481,4 @@ function Figures({ me }: { me: DeskProps["me"] }) {
       </div>
     </Page>
   );
-}
-
-function DistrictTable({ rows, table }: {
-  rows: NonNullable<FiguresData["outreachFigures"]>["districts"];
-  table: (head: string[], rows: (string | number)[][]) => preact.JSX.Element;
-}) {
-  const names = useAreaNames([...new Set(rows.map((r) => r.districtCode.slice(0, 2)))]);
-  return table([t("district"), t("needsRecorded"), t("people"), t("held")],
-               rows.map((r) => [nameOf(names[r.districtCode]) || r.districtCode, r.needsRecorded, r.peopleInNeed, r.eventsHeld]));
 }
