@@ -135,6 +135,7 @@ class Database:
     `before_flush` and `after_flush` hooks run in every flush of this database's sessions,
     inside the transaction (domain/bootstrap.py passes the ones every process needs); an
     `after_flush` hook sees the rows the flush wrote as still new, and may write more.
+    `session_events` listen to other events of those sessions (`before_commit`, …).
 
     `report_sessions` open the dashboards' and exports' reads: on `report_url` (a PostgreSQL
     streaming replica, KHORTOR_READ_DATABASE_URL) when one is given, falling back to the
@@ -143,7 +144,8 @@ class Database:
     """
 
     def __init__(self, url: str, *, report_url: str | None = None, before_flush: Sequence[FlushHook] = (),
-                 after_flush: Sequence[AfterFlushHook] = (), **engine_kwargs: Any) -> None:
+                 after_flush: Sequence[AfterFlushHook] = (),
+                 session_events: Sequence[tuple[str, Callable[..., Any]]] = (), **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         session_class: type[Session] = type("KhortorSession", (Session,), {})
@@ -151,6 +153,8 @@ class Database:
             event.listen(session_class, "before_flush", hook)
         for after in after_flush:
             event.listen(session_class, "after_flush", after)
+        for name, listener in session_events:  # e.g. ("before_commit", f): other session events
+            event.listen(session_class, name, listener)
         self.read_sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, sync_session_class=session_class,
             expire_on_commit=False, autoflush=False,

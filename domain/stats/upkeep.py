@@ -1,6 +1,7 @@
 """Keeping the rollup cells exact: a `before_flush` hook (given to every database by
-domain/bootstrap.py) adds each changed case's and referral's new contribution and takes its old
-one away, in the same transaction, so the cells commit and roll back with the rows they count.
+domain/bootstrap.py) sums each changed case's and referral's new contribution less its old one,
+and a `before_commit` hook writes the transaction's sums (one statement per table), in the same
+transaction, so the cells commit and roll back with the rows they count.
 
 Every change of a case or referral figure goes through the ORM (the one bulk UPDATE,
 `cases.repository.blank_texts`, touches only texts): tests/domain/test_stats_rollups.py checks
@@ -152,19 +153,33 @@ def _add_durations(deltas: Deltas, v: dict[str, Any], dims: c.CaseDims, days: di
             deltas.add(StatsDurationBin, key, n)
 
 
+class Pending:
+    """What a transaction's flushes changed, written once when it commits."""
+
+    def __init__(self) -> None:
+        self.deltas = Deltas()
+        self.open_rows: dict[Any, dict[str, Any] | None] = {}  # referral id → its row, None: gone
+
+
+_PENDING = "khortor_stats_pending"
+
+
 def upkeep(session: Session, _context: Any, _instances: Any) -> None:
-    """The flush hook: the cells of every case and referral added or changed move with it."""
-    deltas = Deltas()
-    for old, new in _changes(session, Case, c.CASE_FIELDS):
+    """The flush hook: the contributions of every case and referral this flush adds or changes
+    (new added, old taken away), summed per transaction until it commits (`write`)."""
+    cases = _changes(session, Case, c.CASE_FIELDS)
+    referrals = _changes(session, Referral, c.REFERRAL_FIELDS)
+    if not cases and not referrals:
+        return
+    pending: Pending = session.info.setdefault(_PENDING, Pending())
+    deltas = pending.deltas
+    for old, new in cases:
         for values, sign in ((old, -1), (new, +1)):
             if values is not None:
                 for key, figures in c.case_cells(values, sign):
                     deltas.add(StatsCaseCell, key, figures)
                 for key, n in c.open_days(values, sign):
                     deltas.add(StatsOpenDay, key, n)
-    referrals = _changes(session, Referral, c.REFERRAL_FIELDS)
-    open_rows: dict[Any, dict[str, Any]] = {}
-    closed: list[Any] = []
     if referrals:
         dims = _case_dims(session, {v["case_id"] for pair in referrals for v in pair if v is not None})
         days = _calendar(session, referrals)
@@ -179,19 +194,35 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
                     _add_durations(deltas, values, case_dims, days, sign)
             was = c.open_referral(old, dims[old["case_id"]]) if old is not None else None
             now = c.open_referral(new, dims[new["case_id"]]) if new is not None else None
-            if now is not None and now != was:
-                open_rows[now["referral_id"]] = now
-            elif now is None and was is not None:
-                closed.append(was["referral_id"])
+            referral_id = (new or old or {}).get("id")
+            if now != was or referral_id in pending.open_rows:
+                pending.open_rows[referral_id] = now
+
+
+def write(session: Session) -> None:
+    """The `before_commit` hook: the transaction's last changes flushed, its sums written — one
+    statement per table, however many flushes it made."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    pending: Pending | None = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
     connection = session.connection()
     for table in _TABLES:
-        rows = deltas.rows(table)
+        rows = pending.deltas.rows(table)
         if rows:
             connection.execute(_upsert(connection.dialect.name, table), rows)
+    closed = sorted(k for k, row in pending.open_rows.items() if row is None)
+    kept = [pending.open_rows[k] for k in sorted(k for k, row in pending.open_rows.items() if row is not None)]
     if closed:
-        connection.execute(delete(StatsOpenReferral).where(StatsOpenReferral.referral_id.in_(sorted(closed))))  # type: ignore[attr-defined]
-    if open_rows:
-        connection.execute(_replace(connection.dialect.name), [open_rows[k] for k in sorted(open_rows)])
+        connection.execute(delete(StatsOpenReferral).where(StatsOpenReferral.referral_id.in_(closed)))  # type: ignore[attr-defined]
+    if kept:
+        connection.execute(_replace(connection.dialect.name), kept)
+
+
+def forget(session: Session, _previous: Any) -> None:
+    """The `after_soft_rollback` hook: a transaction rolled back leaves nothing to write."""
+    session.info.pop(_PENDING, None)
 
 
 @lru_cache(maxsize=4)
