@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid, bindparam, delete, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy import inspect as orm_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -208,12 +209,22 @@ def write(session: Session) -> None:
     if pending is None:
         return
     connection = session.connection()
-    for table in _TABLES:
-        rows = pending.deltas.rows(table)
-        if rows:
-            connection.execute(_upsert(connection.dialect.name, table), rows)
+    rows = {table: pending.deltas.rows(table) for table in _TABLES}
+    rows = {table: r for table, r in rows.items() if r}
     closed = sorted(k for k, row in pending.open_rows.items() if row is None)
     kept = [pending.open_rows[k] for k in sorted(k for k, row in pending.open_rows.items() if row is not None)]
+    if connection.dialect.name == "postgresql":
+        if rows or closed or kept:  # one round trip for everything
+            stmt, params = _pg_write(tuple(rows), bool(closed), bool(kept)), {"closed": closed}
+            for table, table_rows in rows.items():
+                for name in _TABLES[table] + _VALUES[table]:
+                    params[f"{table.__tablename__}_{name}"] = [r[name] for r in table_rows]
+            for name in _OPEN_COLUMNS:
+                params[f"open_{name}"] = [r[name] for r in kept]
+            connection.execute(stmt, params)
+        return
+    for table, table_rows in rows.items():
+        connection.execute(_upsert(connection.dialect.name, table), table_rows)
     if closed:
         connection.execute(delete(StatsOpenReferral).where(StatsOpenReferral.referral_id.in_(closed)))  # type: ignore[attr-defined]
     if kept:
@@ -223,6 +234,47 @@ def write(session: Session) -> None:
 def forget(session: Session, _previous: Any) -> None:
     """The `after_soft_rollback` hook: a transaction rolled back leaves nothing to write."""
     session.info.pop(_PENDING, None)
+
+
+_OPEN_COLUMNS = tuple(col.name for col in StatsOpenReferral.__table__.c)  # type: ignore[attr-defined]
+
+
+def _array(column: Any) -> Any:
+    kind = getattr(column.type, "impl", column.type)  # a TypeDecorator's stored type
+    if isinstance(kind, DateTime):
+        return ARRAY(DateTime(timezone=True))
+    if isinstance(kind, Uuid):
+        return ARRAY(Uuid())
+    return ARRAY(BigInteger() if isinstance(kind, BigInteger) else Integer() if isinstance(kind, Integer) else String())
+
+
+@lru_cache(maxsize=128)
+def _pg_write(tables: tuple[Any, ...], closing: bool, keeping: bool) -> Any:
+    """PostgreSQL: every upsert (and the open referrals' deletes and replacements) of a commit as
+    data-modifying CTEs of one statement, each table's rows bound as arrays and unnested."""
+    ctes = []
+    for table in tables:
+        t = table.__table__
+        names = _TABLES[table] + _VALUES[table]
+        chosen = select(*[func.unnest(bindparam(f"{t.name}_{n}", type_=_array(t.c[n]))) for n in names])
+        ins = postgresql.insert(t).from_select(list(names), chosen)
+        ins = ins.on_conflict_do_update(index_elements=list(_TABLES[table]),
+                                        set_={n: t.c[n] + ins.excluded[n] for n in _VALUES[table]})
+        ctes.append(ins.returning(literal(1)).cte(f"w_{t.name}"))
+    t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
+    if closing:
+        gone = delete(t).where(t.c.referral_id == func.any(bindparam("closed", type_=ARRAY(Uuid()))))
+        ctes.append(gone.returning(literal(1)).cte("w_closed"))
+    if keeping:
+        chosen = select(*[func.unnest(bindparam(f"open_{n}", type_=_array(t.c[n]))) for n in _OPEN_COLUMNS])
+        ins = postgresql.insert(t).from_select(list(_OPEN_COLUMNS), chosen)
+        ins = ins.on_conflict_do_update(index_elements=["referral_id"],
+                                        set_={n: ins.excluded[n] for n in _OPEN_COLUMNS if n != "referral_id"})
+        ctes.append(ins.returning(literal(1)).cte("w_open"))
+    stmt = select(literal(1))
+    for cte in ctes:
+        stmt = stmt.add_cte(cte)
+    return stmt
 
 
 @lru_cache(maxsize=4)
