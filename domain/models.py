@@ -15,8 +15,8 @@ from domain.outbox.models import OutboxJob
 from domain.outreach.models import (AreaNeed, EventOffer, EventVolunteer, OutreachEvent, OutreachService,
                                     ServiceAttendance)
 from domain.privacy.models import AccessLogEntry
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsOpenReferral,
-                                      StatsReferralCell, StatsRollupState)
+from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsLastActivity, StatsOpenDay,
+                                      StatsOpenReferral, StatsReferralCell, StatsRollupState, StatsVolunteerCell)
 from domain.stats.models import StatsCalendarDay, StatsExport
 from domain.uploads.models import Upload
 from domain.users.models import LoginThrottle, User
@@ -54,10 +54,12 @@ __all__ = [
     "StatsCaseCell",
     "StatsDurationBin",
     "StatsExport",
+    "StatsLastActivity",
     "StatsOpenDay",
     "StatsOpenReferral",
     "StatsReferralCell",
     "StatsRollupState",
+    "StatsVolunteerCell",
     "Upload",
     "User",
     "metadata",

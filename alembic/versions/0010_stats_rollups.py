@@ -1,6 +1,7 @@
 """stats rollups (issue 15): the dashboards' figures summed ahead in cells (cases, open cases
 by day, referrals, duration histograms) at nation, province and district grains and by month
-(not districts), fiscal year and all time; open referrals by deadline; an index on open cases by receipt
+(not districts), fiscal year and all time; open referrals by deadline; volunteers' cases and everyone's last activity; an index on
+open cases by receipt
 
 Revision ID: 0010_stats_rollups
 Revises: 0009_attachments
@@ -89,6 +90,21 @@ def upgrade() -> None:
                                   postgresql_where=sa.text(f'{name} IS NOT NULL'),
                                   sqlite_where=sa.text(f'{name} IS NOT NULL'))
     op.create_table(
+        'stats_volunteer_cell',
+        sa.Column('filed_by_id', sa.Uuid(), nullable=False),
+        sa.Column('province_code', _S(length=2), nullable=False),
+        sa.Column('period', _S(length=8), nullable=False),
+        *[sa.Column(name, sa.Integer(), nullable=False)
+          for name in ('n', 'open', 'satisfaction_count', 'satisfaction_sum')],
+        sa.PrimaryKeyConstraint('filed_by_id', 'province_code', 'period'),
+    )
+    op.create_table(
+        'stats_last_activity',
+        sa.Column('actor_id', sa.Uuid(), nullable=False),
+        sa.Column('at', domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('actor_id'),
+    )
+    op.create_table(
         'stats_rollup_state',
         sa.Column('name', _S(length=20), nullable=False),
         sa.Column('calendar_key', _S(length=16), nullable=True),
@@ -110,6 +126,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.drop_index('ix_case_file_open_received')
-    for table in ('stats_rollup_state', 'stats_open_referral', 'stats_duration_bin', 'stats_referral_cell', 'stats_open_day',
+    for table in ('stats_rollup_state', 'stats_last_activity', 'stats_volunteer_cell', 'stats_open_referral', 'stats_duration_bin', 'stats_referral_cell', 'stats_open_day',
                   'stats_case_cell'):
         op.drop_table(table)

@@ -123,6 +123,30 @@ class StatsDurationBin(SQLModel, table=True):
     n: int = 0
 
 
+class StatsVolunteerCell(SQLModel, table=True):
+    """Cases by the volunteer who filed them, the case's province and period of receipt (all
+    time, fiscal year, month): `volunteerActivity` for the nation or a province."""
+
+    __tablename__ = "stats_volunteer_cell"
+
+    filed_by_id: uuid.UUID = Field(primary_key=True)
+    province_code: str = Field(primary_key=True, max_length=2)
+    period: str = Field(primary_key=True, max_length=8)
+    n: int = 0
+    open: int = 0
+    satisfaction_count: int = 0
+    satisfaction_sum: int = 0
+
+
+class StatsLastActivity(SQLModel, table=True):
+    """The last history entry each person wrote (history is only ever appended)."""
+
+    __tablename__ = "stats_last_activity"
+
+    actor_id: uuid.UUID = Field(primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class StatsRollupState(SQLModel, table=True):
     """What the rollups were built with: `durations` names the business calendar of the
     duration bins (a holiday change rebuilds them; until then percentiles are live)."""

@@ -20,7 +20,7 @@ FINE_SECONDS = 576  # 0.02 business days: a fine bin's midpoint is within 0.01 o
 OPEN_CASES = frozenset(s.value for s in OPEN_CASE_STATUSES)
 OPEN_REFERRALS = frozenset(s.value for s in OPEN_REFERRAL_STATUSES)
 CASE_FIELDS = ("province_code", "district_code", "category_code", "received_at", "status",
-               "escalation_level", "amount_recovered_thb", "satisfaction")
+               "escalation_level", "amount_recovered_thb", "satisfaction", "filed_by_id")
 REFERRAL_FIELDS = ("id", "case_id", "org_unit_code", "status", "is_current", "created_at", "accepted_at",
                    "completed_at", "accept_due_at", "resolve_due_at", "next_due_at")
 
@@ -79,6 +79,17 @@ def case_cells(v: dict[str, object], sign: int) -> Iterator[tuple[tuple[object, 
               sign * int(satisfaction or 0), sign * escalated)  # type: ignore[call-overload]
     for grain, period, area in dims.cells():
         yield (grain, period, area, dims.category_code, status), values
+
+
+def volunteer_cells(v: dict[str, object], sign: int) -> Iterator[tuple[tuple[object, ...], tuple[int, ...]]]:
+    """(key, values) of `stats_volunteer_cell` for a case's values, times `sign`."""
+    dims = CaseDims(str(v["province_code"]), str(v["district_code"]), str(v["category_code"]),
+                    v["received_at"])  # type: ignore[arg-type]
+    satisfaction = v["satisfaction"]
+    values = (sign, sign * (str(v["status"]) in OPEN_CASES), sign * (satisfaction is not None),
+              sign * int(satisfaction or 0))  # type: ignore[call-overload]
+    for period in dims.periods():
+        yield (v["filed_by_id"], dims.province_code, period), values
 
 
 def open_days(v: dict[str, object], sign: int) -> Iterator[tuple[tuple[object, ...], int]]:

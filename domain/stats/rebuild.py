@@ -19,16 +19,16 @@ from sqlalchemy import (BigInteger, Integer, String, and_, case, cast, delete, f
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from domain.cases.models import Case, Referral
+from domain.cases.models import Case, CaseEvent, Referral
 from domain.stats import contributions as c
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsOpenReferral,
-                                      StatsReferralCell, StatsRollupState)
+from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsLastActivity, StatsOpenDay,
+                                      StatsOpenReferral, StatsReferralCell, StatsRollupState, StatsVolunteerCell)
 from domain.stats.models import StatsCalendarDay
 from domain.stats.repository import _local_seconds, _month, _office_seconds
 from domain.stats.upkeep import _TABLES, _VALUES, DURATIONS
 
 CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin)
-TABLES = CELL_TABLES + (StatsOpenReferral,)
+TABLES = CELL_TABLES + (StatsOpenReferral, StatsVolunteerCell, StatsLastActivity)
 _DAY = 86400
 
 
@@ -83,6 +83,7 @@ async def rebuild(session: AsyncSession, calendar_key: str, now: datetime) -> di
     await _cases(session, dialect)
     await _referrals(session, dialect)
     await _open_referrals(session)
+    await _volunteers(session, dialect)
     await _durations(session, dialect, calendar_key)
     for table in CELL_TABLES:
         await _roll_up(session, table, finest="P" if table is StatsDurationBin else "D")
@@ -148,6 +149,25 @@ async def _referrals(session: AsyncSession, dialect: str) -> None:
         _sum_if(and_(r.status.in_(sorted(c.OPEN_REFERRALS)), r.completed_at.is_(None))),  # type: ignore[attr-defined,union-attr]
         _sum_if(and_(r.is_current, r.next_due_at.is_not(None))),  # type: ignore[union-attr,arg-type]
     ).select_from(r).join(Case, Case.id == r.case_id).group_by(*group))  # type: ignore[arg-type]
+
+
+async def _volunteers(session: AsyncSession, dialect: str) -> None:
+    """Each volunteer's cases by province and month, summed into fiscal years and all time; and
+    everyone's last history entry."""
+    t = StatsVolunteerCell.__table__  # type: ignore[attr-defined]
+    group = [Case.filed_by_id, Case.province_code, _month_period(Case.received_at, dialect)]
+    await _fill(session, StatsVolunteerCell, select(
+        *group, func.count(), _sum_if(Case.status.in_(sorted(c.OPEN_CASES))),  # type: ignore[attr-defined]
+        func.count(Case.satisfaction), func.coalesce(func.sum(Case.satisfaction), 0)).group_by(*group))
+    year = cast(func.substr(t.c.period, 2, 4), Integer) + 543 + case(
+        (func.substr(t.c.period, 7, 2) >= "10", 1), else_=0)
+    sums = [func.sum(t.c[v]) for v in _VALUES[StatsVolunteerCell]]
+    for period in (literal("F") + cast(year, String), literal("A")):
+        group = [t.c.filed_by_id, t.c.province_code, period]
+        await _fill(session, StatsVolunteerCell, select(*group, *sums).where(t.c.period.like("M%")).group_by(*group))
+    await session.execute(insert(StatsLastActivity).from_select(
+        ["actor_id", "at"], select(CaseEvent.actor_id, func.max(CaseEvent.at))
+        .where(CaseEvent.actor_id.is_not(None)).group_by(CaseEvent.actor_id)))  # type: ignore[union-attr]
 
 
 async def _open_referrals(session: AsyncSession) -> None:

@@ -24,7 +24,7 @@ from domain.cases.commands import CaseFilter
 from domain.clock.business import CALENDAR_YEARS, BusinessCalendar
 from domain.db import Database
 from domain.errors import AccessDenied
-from domain.stats import network_repository, repository, rollups, rules
+from domain.stats import network_repository, repository, rollups, rules, volunteer_rollups
 from domain.stats.results import (AreaCoverage, AreaRef, CaseStats, CaseStatsRow, GroupKey, NetworkCoverage,
                                   RoutingAccuracyRow, RoutingFlow, VolunteerActivity, VolunteerActivityRow)
 from domain.stats.rules import ALL_FIGURES, CASE_FIGURES, REFERRAL_FIGURES, CaseDimension, Figure
@@ -217,7 +217,12 @@ async def volunteer_activity(db: Database, principal: Principal, *, area_code: s
         if area is None:
             return None
     async with db.report_sessions() as session:
-        figures = await network_repository.volunteer_figures(session, principal, area, filed_from, filed_to)
+        await one_snapshot(session)
+        figures = None
+        if await rollups.state(session, rollups.CELLS) is not None:  # from the rollups when they can
+            figures = await volunteer_rollups.volunteer_figures(session, principal, area, filed_from, filed_to)
+        if figures is None:
+            figures = await network_repository.volunteer_figures(session, principal, area, filed_from, filed_to)
         areas = await repository.area_names(session, {v.area_code for v in figures if v.area_code})
     rows = []
     for v in figures:

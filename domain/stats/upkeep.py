@@ -15,19 +15,20 @@ row, is never interleaved with an acceptance), from the `stats_calendar_day` row
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid, bindparam, delete, func, literal, select
+from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid, bindparam, case, delete, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy import inspect as orm_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from domain.cases.models import Case, Referral
+from domain.cases.models import Case, CaseEvent, Referral
 from domain.stats import contributions as c
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsOpenReferral,
-                                      StatsReferralCell, StatsRollupState)
+from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsLastActivity, StatsOpenDay,
+                                      StatsOpenReferral, StatsReferralCell, StatsRollupState, StatsVolunteerCell)
 from domain.stats.models import StatsCalendarDay
 from domain.stats.rules import CalendarDay, office_seconds
 
@@ -38,6 +39,7 @@ _TABLES = {
     StatsOpenDay: ("grain", "area", "status", "day"),
     StatsReferralCell: ("grain", "period", "area", "category_code", "org_unit_code"),
     StatsDurationBin: ("grain", "period", "area", "measure", "width", "bin"),
+    StatsVolunteerCell: ("filed_by_id", "province_code", "period"),
 }
 _VALUES = {
     StatsCaseCell: ("n", "satang", "satisfaction_count", "satisfaction_sum", "escalated_open"),
@@ -45,6 +47,7 @@ _VALUES = {
     StatsReferralCell: ("n", "accepted", "accepted_on_time", "completed", "resolved_on_time", "pending",
                         "open", "current_due"),
     StatsDurationBin: ("n",),
+    StatsVolunteerCell: ("n", "open", "satisfaction_count", "satisfaction_sum"),
 }
 
 
@@ -160,6 +163,7 @@ class Pending:
     def __init__(self) -> None:
         self.deltas = Deltas()
         self.open_rows: dict[Any, dict[str, Any] | None] = {}  # referral id → its row, None: gone
+        self.last: dict[Any, datetime] = {}  # actor id → their latest history entry
 
 
 _PENDING = "khortor_stats_pending"
@@ -170,9 +174,13 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
     (new added, old taken away), summed per transaction until it commits (`write`)."""
     cases = _changes(session, Case, c.CASE_FIELDS)
     referrals = _changes(session, Referral, c.REFERRAL_FIELDS)
-    if not cases and not referrals:
+    events = [row for row in session.new if isinstance(row, CaseEvent) and row.actor_id is not None]
+    if not cases and not referrals and not events:
         return
     pending: Pending = session.info.setdefault(_PENDING, Pending())
+    for event_row in events:
+        latest = pending.last.get(event_row.actor_id)
+        pending.last[event_row.actor_id] = event_row.at if latest is None else max(latest, event_row.at)
     deltas = pending.deltas
     for old, new in cases:
         for values, sign in ((old, -1), (new, +1)):
@@ -181,6 +189,8 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
                     deltas.add(StatsCaseCell, key, figures)
                 for key, n in c.open_days(values, sign):
                     deltas.add(StatsOpenDay, key, n)
+                for key, figures in c.volunteer_cells(values, sign):
+                    deltas.add(StatsVolunteerCell, key, figures)
     if referrals:
         dims = _case_dims(session, {v["case_id"] for pair in referrals for v in pair if v is not None})
         days = _calendar(session, referrals)
@@ -213,9 +223,11 @@ def write(session: Session) -> None:
     rows = {table: r for table, r in rows.items() if r}
     closed = sorted(k for k, row in pending.open_rows.items() if row is None)
     kept = [pending.open_rows[k] for k in sorted(k for k, row in pending.open_rows.items() if row is not None)]
+    last = sorted(pending.last.items())
     if connection.dialect.name == "postgresql":
-        if rows or closed or kept:  # one round trip for everything
-            stmt, params = _pg_write(tuple(rows), bool(closed), bool(kept)), {"closed": closed}
+        if rows or closed or kept or last:  # one round trip for everything
+            stmt, params = _pg_write(tuple(rows), bool(closed), bool(kept), bool(last)), {"closed": closed}
+            params["last_actor_id"], params["last_at"] = [a for a, _ in last], [t for _, t in last]
             for table, table_rows in rows.items():
                 for name in _TABLES[table] + _VALUES[table]:
                     params[f"{table.__tablename__}_{name}"] = [r[name] for r in table_rows]
@@ -229,6 +241,8 @@ def write(session: Session) -> None:
         connection.execute(delete(StatsOpenReferral).where(StatsOpenReferral.referral_id.in_(closed)))  # type: ignore[attr-defined]
     if kept:
         connection.execute(_replace(connection.dialect.name), kept)
+    if last:
+        connection.execute(_latest(connection.dialect.name), [{"actor_id": a, "at": t} for a, t in last])
 
 
 def forget(session: Session, _previous: Any) -> None:
@@ -248,8 +262,17 @@ def _array(column: Any) -> Any:
     return ARRAY(BigInteger() if isinstance(kind, BigInteger) else Integer() if isinstance(kind, Integer) else String())
 
 
-@lru_cache(maxsize=128)
-def _pg_write(tables: tuple[Any, ...], closing: bool, keeping: bool) -> Any:
+@lru_cache(maxsize=4)
+def _latest(dialect: str) -> Any:
+    """A person's last history entry: the later of the stored one and this transaction's."""
+    t = StatsLastActivity.__table__  # type: ignore[attr-defined]
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t)
+    return stmt.on_conflict_do_update(index_elements=["actor_id"], set_={
+        "at": case((stmt.excluded.at > t.c.at, stmt.excluded.at), else_=t.c.at)})
+
+
+@lru_cache(maxsize=256)
+def _pg_write(tables: tuple[Any, ...], closing: bool, keeping: bool, touching: bool) -> Any:
     """PostgreSQL: every upsert (and the open referrals' deletes and replacements) of a commit as
     data-modifying CTEs of one statement, each table's rows bound as arrays and unnested."""
     ctes = []
@@ -271,6 +294,14 @@ def _pg_write(tables: tuple[Any, ...], closing: bool, keeping: bool) -> Any:
         ins = ins.on_conflict_do_update(index_elements=["referral_id"],
                                         set_={n: ins.excluded[n] for n in _OPEN_COLUMNS if n != "referral_id"})
         ctes.append(ins.returning(literal(1)).cte("w_open"))
+    if touching:
+        a = StatsLastActivity.__table__  # type: ignore[attr-defined]
+        chosen = select(func.unnest(bindparam("last_actor_id", type_=ARRAY(Uuid()))),
+                        func.unnest(bindparam("last_at", type_=ARRAY(DateTime(timezone=True)))))
+        ins = postgresql.insert(a).from_select(["actor_id", "at"], chosen)
+        ins = ins.on_conflict_do_update(index_elements=["actor_id"],
+                                        set_={"at": func.greatest(a.c.at, ins.excluded.at)})
+        ctes.append(ins.returning(literal(1)).cte("w_last"))
     stmt = select(literal(1))
     for cte in ctes:
         stmt = stmt.add_cte(cte)

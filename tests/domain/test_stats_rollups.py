@@ -37,9 +37,9 @@ from domain.db import Database
 from domain.escalations import service as escalations
 from domain.privacy import pdpa
 from domain.settings import Settings
-from domain.stats import maintenance, rebuild, rollups, rules, service
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsOpenReferral,
-                                      StatsReferralCell)
+from domain.stats import maintenance, network_repository, rebuild, rollups, rules, service, volunteer_rollups
+from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsLastActivity, StatsOpenDay,
+                                      StatsOpenReferral, StatsReferralCell, StatsVolunteerCell)
 from domain.stats.durations import BOUND_SECONDS
 from domain.stats.rules import ALL_FIGURES, CaseDimension, Figure
 from domain.uow import UnitOfWork
@@ -50,7 +50,8 @@ NOW = datetime(2026, 11, 20, 7, 15, tzinfo=UTC)  # 14:15 in Bangkok
 HOLIDAY = date(2026, 11, 10)  # a Tuesday: an added holiday moves open deadlines
 CATEGORIES = ("UNPAID_WAGES", "UNFAIR_DISMISSAL", "SOCIAL_SECURITY_BENEFITS", "JOB_SEEKING")
 D = CaseDimension
-CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin, StatsOpenReferral)
+CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin, StatsOpenReferral,
+               StatsVolunteerCell, StatsLastActivity)
 
 
 async def _history(db: Database, seed: int) -> BusinessCalendar:
@@ -336,3 +337,33 @@ async def test_the_check_logs_drift_and_khortor_rebuild_stats_repairs_it(
     assert done.returncode == 0, done.stderr
     assert "rebuilt the dashboards' rollups: stats_case_cell" in done.stdout
     assert await maintenance.check(db, CAL, NOW, sample=3) == []
+
+
+async def test_volunteer_activity_from_the_rollups_equals_the_live_figures(db: Database) -> None:
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild(uow.session, await service.ensure_calendar(db, CAL), NOW)
+    await _history(db, seed=7)
+    kept = await _cells(db)
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild(uow.session, await service.ensure_calendar(db, CAL), NOW)
+    rebuilt = await _cells(db)
+    for table in ("stats_volunteer_cell", "stats_last_activity"):
+        assert kept[table] and kept[table] == rebuilt[table], table
+    compared = 0
+    for username in ("admin", "ops.nongkhai", "sup.nongkhai", "sup.national"):
+        reader = await principal(db, username)
+        for area in (None, "43", "4301", "10"):
+            for period in PERIODS:
+                async with db.read_sessions() as session:
+                    rolled = await volunteer_rollups.volunteer_figures(session, reader, area, *period)
+                    live = await network_repository.volunteer_figures(session, reader, area, *period)
+                assert rolled is not None, username
+                assert rolled == live, (username, area, period)
+                compared += 1
+                if username == "admin" and area is None and period == (None, None):
+                    assert sum(v.cases_filed for v in rolled) == 70 and all(v.last_activity_at for v in rolled
+                                                                            if v.cases_filed)
+    assert compared == 4 * 4 * len(PERIODS)
+    mentor = await principal(db, "mentor.nongkhai")
+    async with db.read_sessions() as session:  # a mentor's scope is their volunteers: live
+        assert await volunteer_rollups.volunteer_figures(session, mentor, None, None, None) is None
