@@ -15,8 +15,9 @@ from domain.outbox.models import OutboxJob
 from domain.outreach.models import (AreaNeed, EventOffer, EventVolunteer, OutreachEvent, OutreachService,
                                     ServiceAttendance)
 from domain.privacy.models import AccessLogEntry
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsLastActivity, StatsOpenDay,
-                                      StatsOpenReferral, StatsReferralCell, StatsRollupState, StatsVolunteerCell)
+from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsLastActivity,
+                                      StatsOpenDay, StatsOpenReferral, StatsReferralCell, StatsRollupState,
+                                      StatsVolunteerCell)
 from domain.stats.models import StatsCalendarDay, StatsExport
 from domain.uploads.models import Upload
 from domain.users.models import LoginThrottle, User
@@ -52,6 +53,7 @@ __all__ = [
     "SlaPolicy",
     "StatsCalendarDay",
     "StatsCaseCell",
+    "StatsCoverage",
     "StatsDurationBin",
     "StatsExport",
     "StatsLastActivity",

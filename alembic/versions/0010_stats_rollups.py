@@ -1,6 +1,6 @@
 """stats rollups (issue 15): the dashboards' figures summed ahead in cells (cases, open cases
 by day, referrals, duration histograms) at nation, province and district grains and by month
-(not districts), fiscal year and all time; open referrals by deadline; volunteers' cases and everyone's last activity; an index on
+(not districts), fiscal year and all time; open referrals by deadline; volunteers' cases and everyone's last activity; active volunteers per sub-district; an index on
 open cases by receipt
 
 Revision ID: 0010_stats_rollups
@@ -105,6 +105,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('actor_id'),
     )
     op.create_table(
+        'stats_coverage',
+        sa.Column('subdistrict_code', _S(length=6), nullable=False),
+        sa.Column('volunteers', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('subdistrict_code'),
+    )
+    op.create_table(
         'stats_rollup_state',
         sa.Column('name', _S(length=20), nullable=False),
         sa.Column('calendar_key', _S(length=16), nullable=True),
@@ -119,13 +125,15 @@ def upgrade() -> None:
     # cases is answered live until `khortor rebuild-stats` builds them (the README says so).
     # The duration bins are built by the workers' `stats.check_rollups` sweep, for the
     # calendar in force.
-    if op.get_bind().execute(sa.text("SELECT count(*) FROM case_file")).scalar() == 0:
-        op.execute("INSERT INTO stats_rollup_state (name) VALUES ('cells')")
+    bind = op.get_bind()
+    if bind.execute(sa.text("SELECT count(*) FROM case_file")).scalar() == 0:
+        if bind.execute(sa.text("SELECT count(*) FROM app_user WHERE role = 'VOLUNTEER'")).scalar() == 0:
+            op.execute("INSERT INTO stats_rollup_state (name) VALUES ('cells')")
 
 
 def downgrade() -> None:
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.drop_index('ix_case_file_open_received')
-    for table in ('stats_rollup_state', 'stats_last_activity', 'stats_volunteer_cell', 'stats_open_referral', 'stats_duration_bin', 'stats_referral_cell', 'stats_open_day',
+    for table in ('stats_rollup_state', 'stats_coverage', 'stats_last_activity', 'stats_volunteer_cell', 'stats_open_referral', 'stats_duration_bin', 'stats_referral_cell', 'stats_open_day',
                   'stats_case_cell'):
         op.drop_table(table)

@@ -147,6 +147,15 @@ class StatsLastActivity(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class StatsCoverage(SQLModel, table=True):
+    """Active volunteers per sub-district (`networkCoverage`: covered when one or more)."""
+
+    __tablename__ = "stats_coverage"
+
+    subdistrict_code: str = Field(primary_key=True, max_length=6)
+    volunteers: int = 0
+
+
 class StatsRollupState(SQLModel, table=True):
     """What the rollups were built with: `durations` names the business calendar of the
     duration bins (a holiday change rebuilds them; until then percentiles are live)."""

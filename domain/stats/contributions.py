@@ -142,3 +142,13 @@ def open_referral(v: dict[str, object], dims: CaseDims) -> dict[str, object] | N
             "category_code": dims.category_code, "org_unit_code": str(v["org_unit_code"]),
             "fiscal_year": dims.fiscal_year, "received_at": dims.received_at,
             "pending_due": pending, "open_due": opened, "current_due": current}
+
+
+USER_FIELDS = ("role", "is_active", "area_code")
+
+
+def coverage(v: dict[str, object], sign: int) -> Iterator[tuple[tuple[object, ...], int]]:
+    """(key, count) of `stats_coverage` for a user's values: an active volunteer of a sub-district."""
+    area = v["area_code"]
+    if v["role"] == "VOLUNTEER" and v["is_active"] and isinstance(area, str) and len(area) == 6:
+        yield (area,), sign

@@ -21,14 +21,16 @@ from sqlalchemy.orm import aliased
 
 from domain.cases.models import Case, CaseEvent, Referral
 from domain.stats import contributions as c
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsLastActivity, StatsOpenDay,
-                                      StatsOpenReferral, StatsReferralCell, StatsRollupState, StatsVolunteerCell)
+from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsLastActivity,
+                                      StatsOpenDay, StatsOpenReferral, StatsReferralCell, StatsRollupState,
+                                      StatsVolunteerCell)
 from domain.stats.models import StatsCalendarDay
 from domain.stats.repository import _local_seconds, _month, _office_seconds
 from domain.stats.upkeep import _TABLES, _VALUES, DURATIONS
+from domain.users.models import User
 
 CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin)
-TABLES = CELL_TABLES + (StatsOpenReferral, StatsVolunteerCell, StatsLastActivity)
+TABLES = CELL_TABLES + (StatsOpenReferral, StatsVolunteerCell, StatsLastActivity, StatsCoverage)
 _DAY = 86400
 
 
@@ -84,6 +86,8 @@ async def rebuild(session: AsyncSession, calendar_key: str, now: datetime) -> di
     await _referrals(session, dialect)
     await _open_referrals(session)
     await _volunteers(session, dialect)
+    await _fill(session, StatsCoverage, select(User.area_code, func.count()).where(
+        User.role == "VOLUNTEER", User.is_active, func.length(User.area_code) == 6).group_by(User.area_code))
     await _durations(session, dialect, calendar_key)
     for table in CELL_TABLES:
         await _roll_up(session, table, finest="P" if table is StatsDurationBin else "D")

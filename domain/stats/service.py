@@ -262,7 +262,10 @@ async def network_coverage(db: Database, principal: Principal,
         return None
     async with db.report_sessions() as session:
         areas = await network_repository.areas_under(session, area[:2] if area else "")
-        covered = await network_repository.covered_subdistricts(session, area)
+        if await rollups.state(session, rollups.CELLS) is not None:
+            covered = await volunteer_rollups.covered_subdistricts(session, area)
+        else:
+            covered = await network_repository.covered_subdistricts(session, area)
     names = {code: (th, en) for code, th, en, _, _ in areas}
     subdistricts = [(code, parent) for code, _, _, parent, level in areas
                     if level == "SUBDISTRICT" and code.startswith(area)]

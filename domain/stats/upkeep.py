@@ -27,10 +27,12 @@ from sqlalchemy.orm import Session
 
 from domain.cases.models import Case, CaseEvent, Referral
 from domain.stats import contributions as c
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsLastActivity, StatsOpenDay,
-                                      StatsOpenReferral, StatsReferralCell, StatsRollupState, StatsVolunteerCell)
+from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsLastActivity,
+                                      StatsOpenDay, StatsOpenReferral, StatsReferralCell, StatsRollupState,
+                                      StatsVolunteerCell)
 from domain.stats.models import StatsCalendarDay
 from domain.stats.rules import CalendarDay, office_seconds
+from domain.users.models import User
 
 DURATIONS = "durations"
 _DAYS: dict[str, dict[int, CalendarDay]] = {}  # calendar key → the days read so far
@@ -40,6 +42,7 @@ _TABLES = {
     StatsReferralCell: ("grain", "period", "area", "category_code", "org_unit_code"),
     StatsDurationBin: ("grain", "period", "area", "measure", "width", "bin"),
     StatsVolunteerCell: ("filed_by_id", "province_code", "period"),
+    StatsCoverage: ("subdistrict_code",),
 }
 _VALUES = {
     StatsCaseCell: ("n", "satang", "satisfaction_count", "satisfaction_sum", "escalated_open"),
@@ -48,6 +51,7 @@ _VALUES = {
                         "open", "current_due"),
     StatsDurationBin: ("n",),
     StatsVolunteerCell: ("n", "open", "satisfaction_count", "satisfaction_sum"),
+    StatsCoverage: ("volunteers",),
 }
 
 
@@ -175,9 +179,15 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
     cases = _changes(session, Case, c.CASE_FIELDS)
     referrals = _changes(session, Referral, c.REFERRAL_FIELDS)
     events = [row for row in session.new if isinstance(row, CaseEvent) and row.actor_id is not None]
-    if not cases and not referrals and not events:
+    users = _changes(session, User, c.USER_FIELDS)
+    if not cases and not referrals and not events and not users:
         return
     pending: Pending = session.info.setdefault(_PENDING, Pending())
+    for old, new in users:
+        for values, sign in ((old, -1), (new, +1)):
+            if values is not None:
+                for key, n in c.coverage(values, sign):
+                    pending.deltas.add(StatsCoverage, key, n)
     for event_row in events:
         latest = pending.last.get(event_row.actor_id)
         pending.last[event_row.actor_id] = event_row.at if latest is None else max(latest, event_row.at)

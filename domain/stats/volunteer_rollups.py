@@ -1,6 +1,7 @@
-"""`volunteerActivity` from the rollups (issue 15): each volunteer's cases from
-`stats_volunteer_cell` (by the case's province and period of receipt) and their last activity
-from `stats_last_activity`, instead of grouping every case and every history entry.
+"""`volunteerActivity` and `networkCoverage` from the rollups (issue 15): each volunteer's cases
+from `stats_volunteer_cell` (by the case's province and period of receipt), their last activity
+from `stats_last_activity`, and active volunteers per sub-district from `stats_coverage`,
+instead of grouping every case, every history entry and every volunteer.
 
 It answers for readers whose case scope is the nation or one province (admins, national and
 province supervisors, coordinators); a mentor, or a supervisor of a district, is answered live
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.cases.models import Case
 from domain.cases.repository import visibility
 from domain.stats import periods
-from domain.stats.cell_models import StatsLastActivity, StatsVolunteerCell
+from domain.stats.cell_models import StatsCoverage, StatsLastActivity, StatsVolunteerCell
 from domain.stats.network_repository import VolunteerFigures, _aware, _volunteers_in_scope
 from domain.users.models import Role, User
 from domain.users.principal import Principal
@@ -83,3 +84,11 @@ async def volunteer_figures(session: AsyncSession, principal: Principal, area: s
     for actor_id, at in (await session.execute(last)).all():
         out[actor_id].last_activity_at = _aware(at)
     return list(out.values())
+
+
+async def covered_subdistricts(session: AsyncSession, prefix: str) -> set[str]:
+    """Sub-districts with at least one active volunteer (as `network_repository`'s, from cells)."""
+    stmt = select(StatsCoverage.subdistrict_code).where(StatsCoverage.volunteers > 0)
+    if prefix:
+        stmt = stmt.where(StatsCoverage.subdistrict_code.startswith(prefix))  # type: ignore[attr-defined]
+    return set((await session.execute(stmt)).scalars())

@@ -38,11 +38,12 @@ from domain.escalations import service as escalations
 from domain.privacy import pdpa
 from domain.settings import Settings
 from domain.stats import maintenance, network_repository, rebuild, rollups, rules, service, volunteer_rollups
-from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsLastActivity, StatsOpenDay,
-                                      StatsOpenReferral, StatsReferralCell, StatsVolunteerCell)
+from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsLastActivity,
+                                      StatsOpenDay, StatsOpenReferral, StatsReferralCell, StatsVolunteerCell)
 from domain.stats.durations import BOUND_SECONDS
 from domain.stats.rules import ALL_FIGURES, CaseDimension, Figure
 from domain.uow import UnitOfWork
+from domain.users.models import User
 from domain.users.principal import Principal
 from tests.factories import CAL, NATIONAL_ID, ensure_user, file_cases_directly, national_id, principal
 
@@ -51,7 +52,7 @@ HOLIDAY = date(2026, 11, 10)  # a Tuesday: an added holiday moves open deadlines
 CATEGORIES = ("UNPAID_WAGES", "UNFAIR_DISMISSAL", "SOCIAL_SECURITY_BENEFITS", "JOB_SEEKING")
 D = CaseDimension
 CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin, StatsOpenReferral,
-               StatsVolunteerCell, StatsLastActivity)
+               StatsVolunteerCell, StatsLastActivity, StatsCoverage)
 
 
 async def _history(db: Database, seed: int) -> BusinessCalendar:
@@ -367,3 +368,31 @@ async def test_volunteer_activity_from_the_rollups_equals_the_live_figures(db: D
     mentor = await principal(db, "mentor.nongkhai")
     async with db.read_sessions() as session:  # a mentor's scope is their volunteers: live
         assert await volunteer_rollups.volunteer_figures(session, mentor, None, None, None) is None
+
+
+async def test_network_coverage_from_the_rollups_follows_every_volunteer_change(db: Database) -> None:
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild(uow.session, await service.ensure_calendar(db, CAL), NOW)
+    async with UnitOfWork(db) as uow:  # volunteers join, move, leave and come back, through the ORM
+        for i, area in enumerate(("430103", "430103", "430201", "100101", "4301")):
+            uow.session.add(User(username=f"vol.cover.{i}", password_hash="x", display_name=f"อสร. {i}",
+                                 role="VOLUNTEER", area_code=area, created_at=NOW))
+    async with UnitOfWork(db) as uow:
+        moved = (await uow.session.execute(select(User).where(User.username == "vol.cover.2"))).scalar_one()
+        moved.area_code = "430104"
+        gone = (await uow.session.execute(select(User).where(User.username == "vol.cover.3"))).scalar_one()
+        gone.is_active = False
+        officer = (await uow.session.execute(select(User).where(User.username == "vol.cover.0"))).scalar_one()
+        officer.role = "OFFICER"
+    kept = (await _cells(db))["stats_coverage"]
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild(uow.session, await service.ensure_calendar(db, CAL), NOW)
+    assert (await _cells(db))["stats_coverage"] == kept
+    covered = {}
+    for prefix in ("", "43", "4301", "10"):
+        async with db.read_sessions() as session:
+            covered[prefix] = await volunteer_rollups.covered_subdistricts(session, prefix)
+            live = await network_repository.covered_subdistricts(session, prefix)
+        assert covered[prefix] == live, prefix
+    assert {"430103", "430104"} <= covered[""] and "430201" not in covered[""]  # moved away
+    assert "100101" not in covered["10"]  # left
