@@ -49,7 +49,7 @@ from domain.clock.thai import fiscal_year_be
 from domain.migrations import upgrade
 from domain.reference.load import load_reference_data
 from domain.settings import Settings
-from domain.stats import maintenance, rollups, rules, service
+from domain.stats import maintenance, network_repository, rollups, rules, service, volunteer_rollups
 from domain.stats.durations import BOUND_SECONDS
 from domain.stats.rules import ALL_FIGURES, CaseDimension, Figure
 from domain.uow import UnitOfWork
@@ -427,6 +427,48 @@ def _differences(figures: frozenset[Figure], rolled: tuple[dict, dict], live: tu
     return out
 
 
+NETWORK = {
+    "volunteerActivity, national": ("query { volunteerActivity(first: 50) { volunteerCount inactive30Days "
+                                    "volunteers { username casesFiled openCases lastActivityAt } } }"),
+    "networkCoverage, national": ("query { networkCoverage { total { subdistrictCount coveredCount } "
+                                  "provinces { code coveredCount } } }"),
+}
+
+
+async def _network(http: httpx.AsyncClient, headers: dict[str, str], db: Any, reader: Principal, rounds: int,
+                   live_rounds: int, checks: Checks) -> None:
+    """volunteerActivity and networkCoverage through GraphQL (from the rollups) beside their live
+    reads in process, the figures compared."""
+    for label, query in NETWORK.items():
+        times = []
+        for i in range(rounds + 1):
+            t = time.perf_counter()
+            answer = (await http.post("/graphql", headers=headers, json={"query": query})).json()
+            if i:
+                times.append(time.perf_counter() - t)
+        assert "errors" not in answer, answer
+        live_times = []
+        for _ in range(live_rounds):
+            t = time.perf_counter()
+            async with db.report_sessions() as session:
+                if label.startswith("volunteer"):
+                    live = await network_repository.volunteer_figures(session, reader, None, None, None)
+                else:
+                    live = await network_repository.covered_subdistricts(session, "")
+            live_times.append(time.perf_counter() - t)
+        async with db.report_sessions() as session:
+            if label.startswith("volunteer"):
+                rolled = await volunteer_rollups.volunteer_figures(session, reader, None, None, None)
+            else:
+                rolled = await volunteer_rollups.covered_subdistricts(session, "")
+        same = rolled == live
+        checks.check(same, f"{label}: rollups and live differ")
+        p50, p95 = statistics.median(times), sorted(times)[max(0, math.ceil(0.95 * len(times)) - 1)]
+        lv = statistics.median(live_times)
+        print(f"{label:<48} {'':>6}  {p50 * 1000:8.1f} ms {p95 * 1000:6.1f} ms  {lv * 1000:8.0f} ms "
+              f"(the read alone)  {same}", flush=True)
+
+
 async def measure_rollups(url: str, rounds: int, live_rounds: int, now: datetime, checks: Checks) -> None:
     """Each dashboard question through the real GraphQL endpoint (answered from the rollups) and
     through the live path in process, the figures compared."""
@@ -488,6 +530,7 @@ async def measure_rollups(url: str, rounds: int, live_rounds: int, now: datetime
                     lv = statistics.median(live_times)
                     print(f"{label:<48} {len(stats['rows']):>6}  {p50 * 1000:8.1f} ms {p95 * 1000:6.1f} ms  "
                           f"{lv * 1000:8.0f} ms  {lv / p50:8.0f}  {not differ}", flush=True)
+                await _network(http, headers, db, reader, rounds, live_rounds, checks)
     finally:
         await raw.close()
         await db.dispose()
