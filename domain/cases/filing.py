@@ -4,7 +4,7 @@ Services never commit (convention 3)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -60,12 +60,19 @@ async def file_case(new_uow: Callable[[], UnitOfWork], principal: Principal, cmd
     """`open_case` in a unit of work of its own, committed. Two sends of one `client_id`
     racing each other: the loser's insert meets the primary key, and it is answered with
     the case the other send filed."""
+    return await once_per_client_id(new_uow, lambda uow: open_case(uow, principal, cmd, now, calendar, vault))
+
+
+async def once_per_client_id(new_uow: Callable[[], UnitOfWork],
+                             work: Callable[[UnitOfWork], Awaitable[Case]]) -> Case:
+    """`work` (a filing) in a unit of work of its own, committed; once more when a racing send of
+    the same client id won the primary key (the second try finds and answers its case)."""
     try:
         async with new_uow() as uow:
-            return await open_case(uow, principal, cmd, now, calendar, vault)
+            return await work(uow)
     except IntegrityError:
         async with new_uow() as uow:
-            return await open_case(uow, principal, cmd, now, calendar, vault)
+            return await work(uow)
 
 
 async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: datetime,

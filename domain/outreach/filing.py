@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 
 from domain.cases import filing
 from domain.cases import repository as cases_repo
@@ -27,12 +26,8 @@ async def file_case(new_uow: Callable[[], UnitOfWork], principal: Principal, cmd
     """`open_case_at_event` in a unit of work of its own (as domain/cases/filing.file_case)."""
     if cmd.event_id is None:
         return await filing.file_case(new_uow, principal, cmd, now, calendar, vault)
-    try:
-        async with new_uow() as uow:
-            return await open_case_at_event(uow, principal, cmd, now, calendar, vault)
-    except IntegrityError:
-        async with new_uow() as uow:
-            return await open_case_at_event(uow, principal, cmd, now, calendar, vault)
+    return await filing.once_per_client_id(
+        new_uow, lambda uow: open_case_at_event(uow, principal, cmd, now, calendar, vault))
 
 
 async def open_case_at_event(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: datetime,
