@@ -4,6 +4,7 @@ domain/stats/repository.py; scope comes from the same `visibility(principal)`.""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -94,12 +95,25 @@ def _aware(at: Any) -> datetime | None:
 
 # --- network coverage ----------------------------------------------------------------------------
 
+AREAS_KEPT_SECONDS = 60.0
+_areas: dict[tuple[str, str], tuple[float, list[tuple[str, str, str, str | None, str]]]] = {}
+
+
 async def areas_under(session: AsyncSession, prefix: str) -> list[tuple[str, str, str, str | None, str]]:
-    """(code, name_th, name_en, parent_code, level) of every area whose code starts with `prefix`."""
+    """(code, name_th, name_en, parent_code, level) of every area whose code starts with `prefix`.
+
+    Areas are reference data (8,441 rows, loaded by `khortor migrate`): a process keeps
+    what it read for a minute, so a national coverage question does not read them all again."""
+    key = (str(session.get_bind().url), prefix)
+    kept = _areas.get(key)
+    if kept is not None and time.monotonic() - kept[0] < AREAS_KEPT_SECONDS:
+        return kept[1]
     stmt = select(Area.code, Area.name_th, Area.name_en, Area.parent_code, Area.level)
     if prefix:
         stmt = stmt.where(Area.code.startswith(prefix))  # type: ignore[attr-defined]
-    return [tuple(r) for r in (await session.execute(stmt.order_by(Area.code))).all()]  # type: ignore[misc]
+    rows = [tuple(r) for r in (await session.execute(stmt.order_by(Area.code))).all()]
+    _areas[key] = (time.monotonic(), rows)  # type: ignore[assignment]
+    return rows  # type: ignore[return-value]
 
 
 async def covered_subdistricts(session: AsyncSession, prefix: str) -> set[str]:
