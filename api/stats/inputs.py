@@ -22,9 +22,11 @@ class VolunteerActivityFilterInput:
     area_code: str | None = strawberry.field(
         default=None, description="Only volunteers assigned inside this area (province, district or sub-district code).")
     filed_from: datetime | None = strawberry.field(
-        default=None, description="Count cases filed from this moment (inclusive).")
+        default=None,
+        description="Count cases filed (and outreach events starting) from this moment (inclusive).")
     filed_to: datetime | None = strawberry.field(
-        default=None, description="Count cases filed before this moment (exclusive).")
+        default=None,
+        description="Count cases filed (and outreach events starting) before this moment (exclusive).")
     inactive_for_days: int | None = strawberry.field(
         default=None, description="List only volunteers inactive for at least this many days.")
 

@@ -88,7 +88,8 @@ class StatsQueries:
         return CaseStats.of(stats)
 
     @strawberry.field(description="Per labour volunteer in your scope: cases filed, open cases, last "
-                                  "activity, satisfaction; and how many are inactive. Null when the "
+                                  "activity, satisfaction, outreach events prepared and meetings "
+                                  "attended; and how many are inactive. Null when the "
                                   "area asked for is outside your scope.",
                       permission_classes=ACTIVITY_READERS)
     async def volunteer_activity(self, info: Info, filter: VolunteerActivityFilterInput | None = None,

@@ -143,6 +143,12 @@ class VolunteerActivityRow:
         description="Whole days since the last activity (since the account was made when there was none).")
     satisfaction_count: int = strawberry.field(description="Their cases with a satisfaction score.")
     mean_satisfaction: float | None = strawberry.field(description="Mean satisfaction of their cases.")
+    events_prepared: int = strawberry.field(
+        description="Mobile-unit events they prepared (venue checked ready or people invited), not cancelled, "
+                    "starting in the period (all such events when no period is given).")
+    meetings_attended: int = strawberry.field(
+        description="Network meetings and training they attended, not cancelled, starting in the period "
+                    "(all such events when no period is given).")
 
     @classmethod
     def of(cls, row: results.VolunteerActivityRow) -> VolunteerActivityRow:
@@ -152,7 +158,8 @@ class VolunteerActivityRow:
                    cases_filed=row.cases_filed, open_cases=row.open_cases,
                    last_activity_at=row.last_activity_at,
                    days_since_last_activity=row.days_since_last_activity,
-                   satisfaction_count=row.satisfaction_count, mean_satisfaction=row.mean_satisfaction)
+                   satisfaction_count=row.satisfaction_count, mean_satisfaction=row.mean_satisfaction,
+                   events_prepared=row.events_prepared, meetings_attended=row.meetings_attended)
 
 
 @strawberry.type(description="The volunteer network's activity in your scope.")

@@ -196,3 +196,11 @@ async def volunteer_participation(session: AsyncSession, principal: Principal, a
     mentor = principal.user_id if principal.role is Role.MENTOR else None
     rows = await figures_sql.participation(session, prefix, fiscal_year, mentor, first, offset)
     return [ParticipationRow(r[0], *(int(v or 0) for v in r[1:])) for r in rows]
+
+
+async def participation_of(session: AsyncSession, user_ids: list[uuid.UUID], start: datetime | None = None,
+                           end: datetime | None = None) -> dict[uuid.UUID, tuple[int, int]]:
+    """(mobile units prepared, meetings and training attended) per volunteer id given, over
+    events not cancelled starting in [start, end); ids with neither are absent (read as 0, 0).
+    No scope check: the caller has already chosen whom it may show."""
+    return await figures_sql.participation_of(session, user_ids, start, end)

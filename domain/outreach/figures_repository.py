@@ -94,3 +94,28 @@ async def participation(session: AsyncSession, prefix: str, fiscal_year: int, me
     if mentor_id is not None:
         stmt = stmt.where(User.mentor_id == mentor_id)
     return [tuple(r) for r in (await session.execute(stmt)).all()]
+
+
+async def participation_of(session: AsyncSession, user_ids: Sequence[uuid.UUID], start: datetime | None,
+                           end: datetime | None) -> dict[uuid.UUID, tuple[int, int]]:
+    """(mobile units prepared, meetings and training attended) of each volunteer named, over
+    the events not cancelled that start in [start, end) (either bound may be open), in one
+    query; a volunteer with neither is left out. "Prepared" is `participation`'s rule."""
+    if not user_ids:
+        return {}
+    ev = OutreachEvent
+    meeting = ev.kind.in_([EventKind.NETWORK_MEETING.value, EventKind.TRAINING.value])  # type: ignore[attr-defined]
+    mobile = ev.kind == EventKind.MOBILE_UNIT.value
+    prepared = and_(mobile, (EventVolunteer.venue_ready) | (EventVolunteer.people_invited > 0))  # type: ignore[operator]
+    attended = and_(meeting, EventVolunteer.attended_at.is_not(None))  # type: ignore[union-attr]
+    stmt = (select(EventVolunteer.user_id,
+                   func.sum(case((prepared, 1), else_=0)), func.sum(case((attended, 1), else_=0)))
+            .join(ev, ev.id == EventVolunteer.event_id)  # type: ignore[arg-type]
+            .where(EventVolunteer.user_id.in_(list(user_ids)),  # type: ignore[attr-defined]
+                   ev.status != EventStatus.CANCELLED.value)
+            .group_by(EventVolunteer.user_id))
+    if start is not None:
+        stmt = stmt.where(ev.starts_at >= start)  # type: ignore[operator]
+    if end is not None:
+        stmt = stmt.where(ev.starts_at < end)  # type: ignore[operator]
+    return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in (await session.execute(stmt)).all()}

@@ -63,6 +63,8 @@ class VolunteerActivityRow:
     days_since_last_activity: int  # since the last activity, or since the account was made
     satisfaction_count: int
     mean_satisfaction: float | None
+    events_prepared: int = 0  # mobile units prepared in the period (outreach participation)
+    meetings_attended: int = 0  # network meetings and training attended in the period
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from domain.cases.commands import CaseFilter
 from domain.clock.business import CALENDAR_YEARS, BusinessCalendar
 from domain.db import Database
 from domain.errors import AccessDenied
+from domain.outreach import figures as outreach_figures
 from domain.stats import network_repository, repository, rollups, rules, volunteer_rollups
 from domain.stats.results import (AreaCoverage, AreaRef, CaseStats, CaseStatsRow, GroupKey, NetworkCoverage,
                                   RoutingAccuracyRow, RoutingFlow, VolunteerActivity, VolunteerActivityRow)
@@ -242,9 +244,15 @@ async def volunteer_activity(db: Database, principal: Principal, *, area_code: s
     listed = [r for r in rows if inactive_for_days is None
               or r.days_since_last_activity >= inactive_for_days]
     listed.sort(key=lambda r: (-r.days_since_last_activity, r.username))
+    page = listed[offset:offset + first]
+    if page:  # outreach participation of the page's volunteers only, in the same period
+        async with db.report_sessions() as session:
+            taken = await outreach_figures.participation_of(session, [r.user_id for r in page], filed_from, filed_to)
+        page = [replace(r, events_prepared=taken.get(r.user_id, (0, 0))[0],
+                        meetings_attended=taken.get(r.user_id, (0, 0))[1]) for r in page]
     return VolunteerActivity(volunteer_count=len(rows), inactive_30_days=inactive[30],
                              inactive_60_days=inactive[60], inactive_90_days=inactive[90],
-                             volunteers=tuple(listed[offset:offset + first]), as_of=now)
+                             volunteers=tuple(page), as_of=now)
 
 
 # --- networkCoverage ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Outreach over HTTP (issue 16): a volunteer's needs (replayed once), a coordinator plans and
 announces an event from them, attendance and a case filed at the event replayed after being
-offline arrive once, the report; bad input is a Thai and English error that changes nothing."""
+offline arrive once, the report; bad input is a Thai and English error that changes nothing;
+each volunteer's participation beside their cases in `volunteerActivity`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from typing import Any
 import httpx
 
 from domain.db import Database
+from domain.outreach import attendance
+from domain.outreach.commands import RecordMeetingAttendance
+from domain.outreach.models import EventKind
+from domain.uow import UnitOfWork
 from tests.api.access_helpers import Tokens
-from tests.factories import case_input
+from tests.factories import bkk, case_input, principal
 from tests.helpers import gql
+from tests.outreach_factories import plan
 
 NEED = """mutation($input: RecordAreaNeedInput!) { recordAreaNeed(input: $input) { __typename
   ... on RecordAreaNeedSuccess { need { id subdistrictCode peopleCount serviceCode } }
@@ -34,6 +40,10 @@ OPEN = """mutation($input: OpenCaseInput!) { openCase(input: $input) { __typenam
 REPORT = """query($id: ID!) { outreachEventReport(eventId: $id) { status peopleServed
   served { orgUnitCode serviceCode peopleServed } cases { caseId status } volunteersAssigned } }"""
 EVENTS = """query { outreachEvents { id title } }"""
+CHECKLIST = """mutation($id: ID!, $input: EventChecklistInput!) {
+  updateEventChecklist(eventId: $id, input: $input) { __typename ... on ValidationError { code messageTh } } }"""
+ACTIVITY = """query($filter: VolunteerActivityFilterInput) { volunteerActivity(filter: $filter) {
+  volunteers { username casesFiled eventsPrepared meetingsAttended } } }"""
 FIGURES = """query($fiscalYear: Int) { outreachFigures(fiscalYear: $fiscalYear) {
   provinces { provinceCode nameTh nameEn planned held cancelled casesFiled } districts { districtCode nameTh nameEn } } }"""
 
@@ -122,3 +132,44 @@ async def test_needs_to_event_to_report(client: httpx.AsyncClient, db: Database)
                                    "planned": 0, "held": 0, "cancelled": 1, "casesFiled": 1}]
     assert [(d["districtCode"], d["nameTh"], d["nameEn"]) for d in found["districts"]] == [
         ("4301", "เมืองหนองคาย", "Mueang Nong Khai")]
+
+
+async def test_participation_beside_the_cases_in_volunteer_activity(client: httpx.AsyncClient, db: Database) -> None:
+    """vol.naimueang prepares a mobile unit (people invited) and attends a meeting, both on
+    Wednesday 8 July 2026; a second mobile unit they prepared is cancelled and does not count.
+    vol.michai is assigned to the same events and does neither."""
+    tokens = Tokens(client, db)
+    now, day = bkk(2026, 7, 6, 10), bkk(2026, 7, 8, 11)
+    mobile = await plan(db, now, announce=True)
+    dropped = await plan(db, now, announce=True)
+    meeting = await plan(db, now, kind=EventKind.NETWORK_MEETING, announce=True)
+    vol = await tokens("vol.naimueang")
+    for event in (mobile, dropped):
+        done = await _call(client, vol, CHECKLIST, {"id": str(event.id), "input": {"venueReady": False,
+                                                                                 "peopleInvited": 20}})
+        assert done["__typename"] == "UpdateEventChecklistSuccess", done
+    cancelled = await _call(client, await tokens("ops.nongkhai"), _change("cancelEvent", reason=True),
+                            {"id": str(dropped.id), "reason": "เลื่อนเพราะพายุ"})
+    assert cancelled["event"]["status"] == "CANCELLED"
+    async with UnitOfWork(db) as uow:  # on the meeting's day (the app's clock is today's)
+        await attendance.record_meeting_attendance(
+            uow, await principal(db, "vol.naimueang"), RecordMeetingAttendance(None, meeting.id, captured_at=day), day)
+
+    def figures(body: dict[str, Any]) -> dict[str, tuple[int, int]]:
+        assert "errors" not in body, body
+        return {v["username"]: (v["eventsPrepared"], v["meetingsAttended"])
+                for v in body["data"]["volunteerActivity"]["volunteers"]}
+
+    july = {"filedFrom": bkk(2026, 7, 1).isoformat(), "filedTo": bkk(2026, 8, 1).isoformat()}
+    august = {"filedFrom": bkk(2026, 8, 1).isoformat(), "filedTo": bkk(2026, 9, 1).isoformat()}
+    for reader in ("sup.nongkhai", "mentor.nongkhai"):
+        token = await tokens(reader)
+        assert figures(await gql(client, ACTIVITY, {"filter": july}, token)) == {
+            "vol.naimueang": (1, 1), "vol.michai": (0, 0)}
+        assert figures(await gql(client, ACTIVITY, None, token)) == {"vol.naimueang": (1, 1), "vol.michai": (0, 0)}
+        assert figures(await gql(client, ACTIVITY, {"filter": august}, token)) == {
+            "vol.naimueang": (0, 0), "vol.michai": (0, 0)}
+    # the period's end is exclusive, on the event's start (Wednesday 8 July 10:00)
+    before = {"filedFrom": july["filedFrom"], "filedTo": bkk(2026, 7, 8, 10).isoformat()}
+    assert figures(await gql(client, ACTIVITY, {"filter": before}, await tokens("sup.nongkhai")))[
+        "vol.naimueang"] == (0, 0)

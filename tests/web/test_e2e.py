@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -85,6 +87,16 @@ CASE_BY_ID = """query($id: ID!) { case(id: $id) { id reference status satisfacti
   citizen { nationalId } referrals { status outcome amountRecoveredThb orgUnit { code } } } }"""
 INBOX = "{ notifications(first: 20) { edges { node { kind subject } } } }"
 DESK = {"width": 1280, "height": 800}
+BANGKOK = ZoneInfo("Asia/Bangkok")
+PLAN = """mutation($input: PlanEventInput!) { planEvent(input: $input) { __typename
+  ... on PlanEventSuccess { event { id } } ... on ValidationError { code message } } }"""
+ANNOUNCE = """mutation($id: ID!) { announceEvent(eventId: $id) { __typename ... on UserError { code message } } }"""
+CHECKLIST = """mutation($id: ID!, $input: EventChecklistInput!) {
+  updateEventChecklist(eventId: $id, input: $input) { __typename ... on UserError { code message } } }"""
+MEETING = """mutation($id: ID!, $input: MeetingAttendanceInput!) {
+  recordMeetingAttendance(eventId: $id, input: $input) { __typename ... on UserError { code message } } }"""
+ACTIVITY = """{ volunteerActivity { volunteers { displayName casesFiled openCases eventsPrepared
+  meetingsAttended } } }"""
 COUNT = """query($text: String) { cases(filter: { text: $text }, first: 10) { totalCount
   edges { node { id } } } }"""
 
@@ -295,13 +307,52 @@ def test_supervisor_and_coordinator_screens(live_server: str, new_context: Any, 
     expect(coordinator.get_by_role("heading", name="การส่งต่อในจังหวัด")).to_be_visible()
     shots(coordinator, "13-coordinator-referrals")
 
+    # vol.naimueang prepares a mobile unit (tomorrow) and attends a network meeting (today, unless
+    # it is too near midnight in Bangkok for one to start and end today)
+    ops, vol = Api(live_server, "ops.nongkhai"), Api(live_server, "vol.naimueang")
+    now = datetime.now(BANGKOK)
+    unit = ops.run(PLAN, input={
+        "kind": "MOBILE_UNIT", "title": "หน่วยบริการเคลื่อนที่ (เตรียมงาน)", "subdistrictCode": "430101",
+        "venue": "ศาลาประชาคมหมู่ 3", "startsAt": (now + timedelta(days=1)).isoformat(),
+        "endsAt": (now + timedelta(days=1, hours=4)).isoformat(),
+        "offices": [{"orgUnitCode": "SSO-43", "serviceCodes": ["SECTION_40_ENROLMENT"]}]})["planEvent"]
+    assert unit["__typename"] == "PlanEventSuccess", unit
+    ready = vol.run(CHECKLIST, id=unit["event"]["id"], input={"venueReady": True, "peopleInvited": 15})
+    assert ready["updateEventChecklist"]["__typename"] == "UpdateEventChecklistSuccess", ready
+    starts = now + timedelta(minutes=5)
+    met = starts.date() == (starts + timedelta(minutes=60)).date() == now.date()
+    if met:
+        meeting = ops.run(PLAN, input={
+            "kind": "NETWORK_MEETING", "title": "ประชุมเครือข่ายอาสาสมัครแรงงาน", "subdistrictCode": "430101",
+            "venue": "สำนักงานแรงงานจังหวัดหนองคาย", "startsAt": starts.isoformat(),
+            "endsAt": (starts + timedelta(minutes=60)).isoformat()})["planEvent"]
+        assert meeting["__typename"] == "PlanEventSuccess", meeting
+        announced = ops.run(ANNOUNCE, id=meeting["event"]["id"])["announceEvent"]
+        assert announced["__typename"] == "ChangeEventSuccess", announced
+        came = vol.run(MEETING, id=meeting["event"]["id"], input={"topics": "การติดตามเรื่องของผู้ขอรับบริการ"})
+        assert came["recordMeetingAttendance"]["__typename"] == "RecordMeetingAttendanceSuccess", came
+    mentor_api = Api(live_server, "mentor.nongkhai")
+    shown = {v["displayName"]: v for v in mentor_api.run(ACTIVITY)["volunteerActivity"]["volunteers"]}
+    naimueang = next(v for name, v in shown.items() if name.startswith("สมศรี ใจดี"))
+    assert naimueang["eventsPrepared"] >= 1 and naimueang["meetingsAttended"] >= (1 if met else 0)
+
     mentor = new_context().new_page()
     sign_in(mentor, live_server, "mentor.nongkhai")
     expect(mentor.get_by_role("heading", name="อาสาสมัครแรงงาน")).to_be_visible()
     expect(mentor.get_by_text(re.compile("สมศรี ใจดี"))).to_be_visible()
     expect(mentor.get_by_text(re.compile("บุญมี ศรีสุข"))).to_be_visible()
+    # each volunteer's cases and participation side by side, as the API says (360 px wide)
+    for name, v in shown.items():
+        row = mentor.locator(".list > li", has_text=name)
+        expect(row.locator("dt")).to_have_text(["แจ้งเรื่อง", "ยังไม่ปิด", "เตรียมหน่วย", "เข้าประชุม/อบรม"])
+        expect(row.locator("dd")).to_have_text([str(v["casesFiled"]), str(v["openCases"]),
+                                                str(v["eventsPrepared"]), str(v["meetingsAttended"])])
     shots(mentor, "17-mentor-volunteers")
     assert axe_violations(mentor) == []
+    mentor.get_by_role("button", name="Switch to English").click()
+    expect(mentor.locator(".list > li").first.locator("dt")).to_have_text(
+        ["Filed", "Open", "Units prepared", "Meetings attended"])
+    shots(mentor, "17-mentor-volunteers-en")
 
 
 def test_service_worker_and_shell_are_served(live_server: str) -> None:

@@ -223,6 +223,7 @@ export const VOLUNTEER_ACTIVITY = `query VolunteerActivity($first: Int!) {
   volunteerActivity(first: $first) {
     volunteerCount inactive30Days inactive60Days inactive90Days asOf
     volunteers { userId displayName areaCode areaNameTh areaNameEn casesFiled openCases
+                 eventsPrepared meetingsAttended
                  lastActivityAt daysSinceLastActivity satisfactionCount meanSatisfaction }
   }
 }`;
