@@ -76,12 +76,12 @@ function Overview({ me, manager }: { me: DeskProps["me"]; manager: boolean }) {
             {rows.length > 0 && (
               <table class="area-table needs-table">
                 <thead><tr><th scope="col">{t("district")}</th><th scope="col">{t("subdistrict")}</th>
-                  <th scope="col">{t("needService")}</th><th scope="col" class="n">{t("people")}</th><th scope="col" /></tr></thead>
+                  <th scope="col">{t("needService")}</th><th scope="col" class="n">{t("headcount")}</th><th scope="col" /></tr></thead>
                 <tbody>{[...bySub.entries()].map(([sub, group]) => (
                   <tr key={sub}>
                     <td>{nameOf(places[group[0]!.districtCode]) || group[0]!.districtCode}</td>
                     <th scope="row">{nameOf(places[sub]) || sub}</th>
-                    <td>{group.map((r) => <div key={r.serviceCode}>{named(services, r.serviceCode)}: {r.people} {t("people")} ({r.records} {t("records")})</div>)}</td>
+                    <td>{group.map((r) => <div key={r.serviceCode}>{named(services, r.serviceCode)}: {r.people} {t("headcount")} ({r.records} {t("records")})</div>)}</td>
                     <td class="n">{group.reduce((n, r) => n + r.people, 0)}</td>
                     <td><button type="button" class="btn secondary small"
                                 aria-label={`${t("planFromNeeds")} ${nameOf(places[sub]) || sub}`}
@@ -466,7 +466,7 @@ function Figures({ me }: { me: DeskProps["me"] }) {
                    data.provinces.map((r) => [nameOf(r), r.planned, r.held, r.cancelled, r.peopleServed,
                                                r.casesFiled]))}
             <h2>{t("needsVsEvents")}</h2>
-            {table([t("district"), t("needsRecorded"), t("people"), t("held")],
+            {table([t("district"), t("needsRecorded"), t("headcount"), t("held")],
                    data.districts.map((r) => [nameOf(r), r.needsRecorded, r.peopleInNeed, r.eventsHeld]))}
           </section>
         )}

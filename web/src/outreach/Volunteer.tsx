@@ -69,7 +69,7 @@ export function VolunteerOutreach() {
             <li key={n.id} class="row">
               <span class="row-main">
                 <span class="row-title">{named(services, n.serviceCode)}</span>
-                <span class="row-sub">{n.peopleCount} {t("people")} · <When at={n.capturedAt} /></span>
+                <span class="row-sub">{n.peopleCount} {t("headcount")} · <When at={n.capturedAt} /></span>
               </span>
             </li>
           ))}
@@ -245,7 +245,7 @@ function ServiceAttendance({ me, e, services, offices }: {
     const [orgUnitCode, serviceCode] = pair.split("|") as [string, string];
     const clientId = newClientId();
     const refused = await record(me, {
-      op: "service", eventId: e.id, title: `${named(services, serviceCode)} ${n} ${t("people")}`,
+      op: "service", eventId: e.id, title: `${named(services, serviceCode)} ${n} ${t("headcount")}`,
       variables: { id: e.id, input: { clientId, orgUnitCode, serviceCode, peopleServed: n, ...counts,
                                        capturedAt: new Date().toISOString() } },
     }, clientId);

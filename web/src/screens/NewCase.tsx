@@ -294,7 +294,7 @@ export function NewCase({ fix, event: atEvent }: { fix?: string | null; event?: 
           <Field id="eventId" label={t("outreach")}>
             <select id="eventId" value={eventId} onChange={(e) => setEventId(e.currentTarget.value)}>
               <option value="">{t("notAtEvent")}</option>
-              {events.map((e) => <option key={e.id} value={e.id}>{t("filedAt", { title: e.title })}</option>)}
+              {events.map((e) => <option key={e.id} value={e.id}>{t("filedAtEvent", { title: e.title })}</option>)}
             </select>
           </Field>
         )}
