@@ -230,9 +230,11 @@ async def _activity(db: Database, principal: Principal, request: ExportRequest,
     header = ["ชื่อผู้ใช้ (username)", "ชื่อ (name)", "รหัสพื้นที่ (area code)", "พื้นที่ (area)",
               "เรื่องที่รับแจ้ง (cases filed)", "เรื่องค้าง (open cases)",
               "กิจกรรมล่าสุด พ.ศ. (last activity, B.E.)", "ไม่มีกิจกรรม (วัน) (days inactive)",
-              "ความพึงพอใจเฉลี่ย (mean satisfaction)"]
+              "ความพึงพอใจเฉลี่ย (mean satisfaction)", "เตรียมหน่วยบริการ (mobile units prepared)",
+              "เข้าประชุม/อบรม (meetings attended)"]
     rows = [[v.username, v.display_name, v.area_code, v.area_label_th, v.cases_filed, v.open_cases,
-             rules.be_datetime(v.last_activity_at), v.days_since_last_activity, _num(v.mean_satisfaction)]
+             rules.be_datetime(v.last_activity_at), v.days_since_last_activity, _num(v.mean_satisfaction),
+             v.events_prepared, v.meetings_attended]
             for v in (report.volunteers if report else ())]
     return header, rows
 

@@ -173,3 +173,11 @@ async def test_participation_beside_the_cases_in_volunteer_activity(client: http
     before = {"filedFrom": july["filedFrom"], "filedTo": bkk(2026, 7, 8, 10).isoformat()}
     assert figures(await gql(client, ACTIVITY, {"filter": before}, await tokens("sup.nongkhai")))[
         "vol.naimueang"] == (0, 0)
+    # the CSV of volunteer activity carries them too
+    export = await gql(client, """mutation($input: ExportCsvInput!) { exportCsv(input: $input) {
+        ... on ExportCsvSuccess { export { status csv } } } }""",
+                       {"input": {"kind": "VOLUNTEER_ACTIVITY", **july}}, await tokens("sup.nongkhai"))
+    assert "errors" not in export, export
+    lines = export["data"]["exportCsv"]["export"]["csv"].split("\r\n")
+    assert lines[0].endswith("เตรียมหน่วยบริการ (mobile units prepared),เข้าประชุม/อบรม (meetings attended)")
+    assert any(line.startswith("vol.naimueang,") and line.endswith(",1,1") for line in lines)
