@@ -125,7 +125,8 @@ class StatsDurationBin(SQLModel, table=True):
 
 class StatsVolunteerCell(SQLModel, table=True):
     """Cases by the volunteer who filed them, the case's province and period of receipt (all
-    time, fiscal year, month): `volunteerActivity` for the nation or a province."""
+    time, fiscal year; a volunteer's months are few cases, counted live): `volunteerActivity`
+    for the nation or a province."""
 
     __tablename__ = "stats_volunteer_cell"
 

@@ -169,6 +169,7 @@ async def _volunteers(session: AsyncSession, dialect: str) -> None:
     for period in (literal("F") + cast(year, String), literal("A")):
         group = [t.c.filed_by_id, t.c.province_code, period]
         await _fill(session, StatsVolunteerCell, select(*group, *sums).where(t.c.period.like("M%")).group_by(*group))
+    await session.execute(delete(StatsVolunteerCell).where(t.c.period.like("M%")))  # months: counted live
     await session.execute(insert(StatsLastActivity).from_select(
         ["actor_id", "at"], select(CaseEvent.actor_id, func.max(CaseEvent.at))
         .where(CaseEvent.actor_id.is_not(None)).group_by(CaseEvent.actor_id)))  # type: ignore[union-attr]

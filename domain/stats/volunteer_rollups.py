@@ -65,7 +65,7 @@ async def volunteer_figures(session: AsyncSession, principal: Principal, area: s
     if filed_from is not None or filed_to is not None:
         for v in out.values():
             v.cases_filed = 0
-        cut = periods.cut(filed_from, filed_to, months=False, years=False)
+        cut = periods.without_months(periods.cut(filed_from, filed_to, months=False, years=False))
         ranges = [t.c.period == lo if lo == hi else and_(t.c.period >= lo, t.c.period < hi) for lo, hi in cut.cells]
         if ranges:
             stmt = (select(t.c.filed_by_id, func.sum(t.c.n)).where(*where, or_(*ranges))
