@@ -11,10 +11,13 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -178,3 +181,17 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
             }));
         }""", WCAG_AA)
     return found
+
+
+def same_day_slot(lead: timedelta, length: timedelta) -> datetime:
+    """A start `lead` from now (whole minutes, Bangkok) such that an event of `length` starts and
+    ends today in Bangkok, as attendance on the event's day needs. Too near midnight for one,
+    it waits until just after midnight (at most `lead + length`) rather than skip."""
+    bangkok = ZoneInfo("Asia/Bangkok")
+    now = datetime.now(bangkok)
+    start = (now + lead).replace(second=0, microsecond=0)
+    if (start + length).date() != now.date() or start.date() != now.date():
+        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), bangkok)
+        time.sleep((midnight - now).total_seconds() + 30)
+        start = (datetime.now(bangkok) + lead).replace(second=0, microsecond=0)
+    return start
