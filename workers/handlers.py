@@ -280,6 +280,14 @@ async def check_rollups(rt: Runtime) -> list[Job]:
     return []
 
 
+@registry.sweep("stats.pass_deadlines")
+async def pass_deadlines(rt: Runtime) -> list[Job]:
+    """The deadlines passed since the last sweep go into the rollup cells, so a dashboard
+    counts live only those of the last sweep period (nothing to fan out)."""
+    await stats_maintenance.pass_deadlines(rt.db, rt.now())
+    return []
+
+
 @registry.sweep("users.throttle_sweep", every=60)
 async def throttle_sweep(rt: Runtime) -> list[Job]:
     """Sign-in counts that no longer count are deleted (nothing to fan out)."""

@@ -58,9 +58,10 @@ class StatsOpenDay(SQLModel, table=True):
 class StatsReferralCell(SQLModel, table=True):
     """Referrals by the case's area, period of receipt and problem type, and by office.
 
-    The figures that depend on "now" are kept as the open referrals that *could* count
-    (`pending`, `open`, `current_due`); the answer takes away, live, those whose deadline is
-    still ahead (few: their deadlines are in the future)."""
+    The figures that move with "now" are kept as of a mark in time, the `deadlines` row of
+    `stats_rollup_state` (`built_at`): the open referrals whose running deadline had passed by
+    then (`*_passed`). The `stats.pass_deadlines` sweep moves the mark to now every sweep period;
+    an answer adds, live, the few deadlines that passed between the mark and its "now"."""
 
     __tablename__ = "stats_referral_cell"
 
@@ -74,16 +75,17 @@ class StatsReferralCell(SQLModel, table=True):
     accepted_on_time: int = 0
     completed: int = 0
     resolved_on_time: int = 0
-    pending: int = 0  # PENDING and never accepted
-    open: int = 0  # PENDING, ACCEPTED or ON_HOLD, never completed
-    current_due: int = 0  # a current leg with a running deadline
+    pending_passed: int = 0  # PENDING, never accepted, acceptance deadline before the mark
+    open_passed: int = 0  # PENDING, ACCEPTED or ON_HOLD, never completed, resolution deadline before it
+    current_passed: int = 0  # a current leg whose running deadline is before it
 
 
 class StatsOpenReferral(SQLModel, table=True):
-    """Each open referral whose deadlines may still be ahead, with its case's keys: the figures
-    that move with now ("counted", "overdue") take away, from the cells, the referrals whose
-    deadline is still ahead — read here through an index on each deadline, without the
-    referral and case tables. A referral leaves this table when none of its deadlines runs."""
+    """Each open referral with a running deadline, with its case's keys: the figures that move
+    with now ("counted", "overdue") add to the cells' `*_passed` the deadlines that passed
+    between the mark and now — read here through an index on each deadline, without the
+    referral and case tables — and the `stats.pass_deadlines` sweep moves them into the cells.
+    A referral leaves this table when none of its deadlines runs."""
 
     __tablename__ = "stats_open_referral"
     __table_args__ = tuple(
@@ -159,7 +161,8 @@ class StatsCoverage(SQLModel, table=True):
 
 class StatsRollupState(SQLModel, table=True):
     """What the rollups were built with: `durations` names the business calendar of the
-    duration bins (a holiday change rebuilds them; until then percentiles are live)."""
+    duration bins (a holiday change rebuilds them; until then percentiles are live);
+    `deadlines` holds the mark (`built_at`) up to which passed deadlines are in the cells."""
 
     __tablename__ = "stats_rollup_state"
 

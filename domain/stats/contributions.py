@@ -102,10 +102,20 @@ def open_days(v: dict[str, object], sign: int) -> Iterator[tuple[tuple[object, .
         yield (grain, area, status, day), sign
 
 
-def referral_cells(v: dict[str, object], dims: CaseDims,
-                   sign: int) -> Iterator[tuple[tuple[object, ...], tuple[int, ...]]]:
-    """(key, values) of `stats_referral_cell` for a referral's values `v` of a case `dims`."""
+def running_deadlines(v: dict[str, object]) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """A referral's deadlines that still run: acceptance (PENDING, never accepted), resolution
+    (open, never completed) and its current leg's next one; None where none runs."""
     status = str(v["status"])
+    pending = v["accept_due_at"] if status == ReferralStatus.PENDING.value and v["accepted_at"] is None else None
+    opened = v["resolve_due_at"] if status in OPEN_REFERRALS and v["completed_at"] is None else None
+    current = v["next_due_at"] if v["is_current"] else None
+    return pending, opened, current  # type: ignore[return-value]
+
+
+def referral_cells(v: dict[str, object], dims: CaseDims, sign: int,
+                   mark: datetime) -> Iterator[tuple[tuple[object, ...], tuple[int, ...]]]:
+    """(key, values) of `stats_referral_cell` for a referral's values `v` of a case `dims`, with
+    the deadlines that had passed by `mark` (the `deadlines` state)."""
     accepted_at, completed_at = v["accepted_at"], v["completed_at"]
     accepted = accepted_at is not None
     completed = completed_at is not None
@@ -114,11 +124,24 @@ def referral_cells(v: dict[str, object], dims: CaseDims,
               sign * (accepted and accepted_at <= v["accept_due_at"]),  # type: ignore[operator]
               sign * completed,
               sign * (completed and completed_at <= v["resolve_due_at"]),  # type: ignore[operator]
-              sign * (status == ReferralStatus.PENDING.value and not accepted),
-              sign * (status in OPEN_REFERRALS and not completed),
-              sign * (bool(v["is_current"]) and v["next_due_at"] is not None))
+              *(sign * (due is not None and due < mark) for due in running_deadlines(v)))
     for grain, period, area in dims.cells():
         yield (grain, period, area, dims.category_code, str(v["org_unit_code"])), values
+
+
+def passed_cells(row: dict[str, object], lo: datetime, hi: datetime,
+                 sign: int) -> Iterator[tuple[tuple[object, ...], tuple[int, ...]]]:
+    """(key, values) of `stats_referral_cell` for an open referral's row (`open_referral`) whose
+    deadlines passed in [lo, hi), times `sign`: what moving the mark from lo to hi adds."""
+    passed = tuple(int(due is not None and lo <= due < hi)  # type: ignore[operator]
+                   for due in (row["pending_due"], row["open_due"], row["current_due"]))
+    if not any(passed):
+        return
+    dims = CaseDims(str(row["province_code"]), str(row["district_code"]), str(row["category_code"]),
+                    row["received_at"])  # type: ignore[arg-type]
+    values = (0, 0, 0, 0, 0) + tuple(sign * p for p in passed)
+    for grain, period, area in dims.cells():
+        yield (grain, period, area, dims.category_code, str(row["org_unit_code"])), values
 
 
 def duration_bins(measure: str, seconds: int, dims: CaseDims,
@@ -132,10 +155,7 @@ def duration_bins(measure: str, seconds: int, dims: CaseDims,
 
 def open_referral(v: dict[str, object], dims: CaseDims) -> dict[str, object] | None:
     """The `stats_open_referral` row of a referral's values, or None when no deadline runs."""
-    status = str(v["status"])
-    pending = v["accept_due_at"] if status == ReferralStatus.PENDING.value and v["accepted_at"] is None else None
-    opened = v["resolve_due_at"] if status in OPEN_REFERRALS and v["completed_at"] is None else None
-    current = v["next_due_at"] if v["is_current"] else None
+    pending, opened, current = running_deadlines(v)
     if pending is None and opened is None and current is None:
         return None
     return {"referral_id": v["id"], "province_code": dims.province_code, "district_code": dims.district_code,

@@ -1,6 +1,7 @@
-"""Looking after the rollups: build them (`khortor rebuild-stats`), rebuild the duration bins when
-the business calendar changed, and check a sample of answers against the live path (the
-workers' `stats.check_rollups` sweep), logging any drift.
+"""Looking after the rollups: build them (`khortor rebuild-stats`), move the deadlines mark (the
+workers' `stats.pass_deadlines` sweep), rebuild the duration bins when the business calendar
+changed, and check a sample of answers against the live path (the workers'
+`stats.check_rollups` sweep), logging any drift.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from domain.cases.commands import CaseFilter
 from domain.clock.business import BusinessCalendar
 from domain.db import Database
-from domain.stats import rebuild, repository, rollups, service
+from domain.stats import deadline_mark, rebuild, repository, rollups, service
 from domain.stats.cell_models import StatsCaseCell, StatsRollupState
 from domain.stats.rollups import CELLS
 from domain.stats.rules import ALL_FIGURES, CaseDimension, Figure
@@ -47,6 +48,13 @@ async def refresh_durations(db: Database, calendar: BusinessCalendar, now: datet
             return None
     async with UnitOfWork(db) as uow:
         return await rebuild.rebuild_durations(uow.session, key, now)
+
+
+async def pass_deadlines(db: Database, now: datetime) -> int | None:
+    """Move the deadlines mark to now (domain/stats/deadline_mark.py): the open referrals moved,
+    None when the cells were never built."""
+    async with UnitOfWork(db) as uow:
+        return await deadline_mark.move(uow.session, now)
 
 
 @dataclass(frozen=True)

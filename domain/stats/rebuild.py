@@ -26,7 +26,7 @@ from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDuratio
                                       StatsVolunteerCell)
 from domain.stats.models import StatsCalendarDay
 from domain.stats.repository import _local_seconds, _month, _office_seconds
-from domain.stats.upkeep import _TABLES, _VALUES, DURATIONS
+from domain.stats.upkeep import _TABLES, _VALUES, DURATIONS, MARK
 from domain.users.models import User
 
 CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin)
@@ -83,7 +83,7 @@ async def rebuild(session: AsyncSession, calendar_key: str, now: datetime) -> di
         await session.execute(delete(table))
     dialect = session.get_bind().dialect.name
     await _cases(session, dialect)
-    await _referrals(session, dialect)
+    await _referrals(session, dialect, now)  # the deadlines mark moves to now
     await _open_referrals(session)
     await _volunteers(session, dialect)
     await _fill(session, StatsCoverage, select(User.area_code, func.count()).where(
@@ -91,7 +91,8 @@ async def rebuild(session: AsyncSession, calendar_key: str, now: datetime) -> di
     await _durations(session, dialect, calendar_key)
     for table in CELL_TABLES:
         await _roll_up(session, table, finest="P" if table is StatsDurationBin else "D")
-    await _set_state(session, calendar_key, now)
+    await _set_state(session, DURATIONS, now, calendar_key)
+    await _set_state(session, MARK, now)
     return {t.__tablename__: int((await session.execute(select(func.count()).select_from(t))).scalar_one())
             for t in TABLES}
 
@@ -102,7 +103,7 @@ async def rebuild_durations(session: AsyncSession, calendar_key: str, now: datet
     await session.execute(delete(StatsDurationBin))
     await _durations(session, session.get_bind().dialect.name, calendar_key)
     await _roll_up(session, StatsDurationBin, finest="P")
-    await _set_state(session, calendar_key, now)
+    await _set_state(session, DURATIONS, now, calendar_key)
     return int((await session.execute(select(func.count()).select_from(StatsDurationBin))).scalar_one())
 
 
@@ -111,10 +112,10 @@ async def durations_calendar(session: AsyncSession) -> str | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def _set_state(session: AsyncSession, calendar_key: str, now: datetime) -> None:
-    row = await session.get(StatsRollupState, DURATIONS)
+async def _set_state(session: AsyncSession, name: str, now: datetime, calendar_key: str | None = None) -> None:
+    row = await session.get(StatsRollupState, name)
     if row is None:
-        session.add(StatsRollupState(name=DURATIONS, calendar_key=calendar_key, built_at=now))
+        session.add(StatsRollupState(name=name, calendar_key=calendar_key, built_at=now))
     else:
         row.calendar_key, row.built_at = calendar_key, now
     await session.flush()
@@ -139,7 +140,16 @@ async def _cases(session: AsyncSession, dialect: str) -> None:
                 .where(is_open).group_by(*group))
 
 
-async def _referrals(session: AsyncSession, dialect: str) -> None:
+def _running(r: Any) -> tuple[Any, Any, Any]:
+    """A referral's running deadlines (acceptance, resolution, its current leg's next), NULL where
+    none runs: `contributions.running_deadlines` in SQL."""
+    pending = case((and_(r.status == "PENDING", r.accepted_at.is_(None)), r.accept_due_at), else_=None)
+    opened = case((and_(r.status.in_(sorted(c.OPEN_REFERRALS)), r.completed_at.is_(None)), r.resolve_due_at),
+                  else_=None)
+    return pending, opened, case((r.is_current, r.next_due_at), else_=None)
+
+
+async def _referrals(session: AsyncSession, dialect: str, mark: datetime) -> None:
     r = Referral
     accepted = r.accepted_at.is_not(None)  # type: ignore[union-attr]
     completed = r.completed_at.is_not(None)  # type: ignore[union-attr]
@@ -149,9 +159,7 @@ async def _referrals(session: AsyncSession, dialect: str) -> None:
         _sum_if(and_(accepted, r.accepted_at <= r.accept_due_at)),  # type: ignore[operator]
         _sum_if(completed),
         _sum_if(and_(completed, r.completed_at <= r.resolve_due_at)),  # type: ignore[operator]
-        _sum_if(and_(r.status == "PENDING", r.accepted_at.is_(None))),  # type: ignore[union-attr]
-        _sum_if(and_(r.status.in_(sorted(c.OPEN_REFERRALS)), r.completed_at.is_(None))),  # type: ignore[attr-defined,union-attr]
-        _sum_if(and_(r.is_current, r.next_due_at.is_not(None))),  # type: ignore[union-attr,arg-type]
+        *[_sum_if(due < mark) for due in _running(r)],  # deadlines passed by the mark
     ).select_from(r).join(Case, Case.id == r.case_id).group_by(*group))  # type: ignore[arg-type]
 
 
@@ -177,10 +185,7 @@ async def _volunteers(session: AsyncSession, dialect: str) -> None:
 
 async def _open_referrals(session: AsyncSession) -> None:
     r = Referral
-    pending = case((and_(r.status == "PENDING", r.accepted_at.is_(None)), r.accept_due_at), else_=None)  # type: ignore[union-attr]
-    opened = case((and_(r.status.in_(sorted(c.OPEN_REFERRALS)), r.completed_at.is_(None)),  # type: ignore[attr-defined,union-attr]
-                   r.resolve_due_at), else_=None)
-    current = case((r.is_current, r.next_due_at), else_=None)  # type: ignore[arg-type]
+    pending, opened, current = _running(r)
     columns = ["referral_id", "province_code", "district_code", "category_code", "org_unit_code", "fiscal_year",
                "received_at", "pending_due", "open_due", "current_due"]
     chosen = (select(r.id, Case.province_code, Case.district_code, Case.category_code, r.org_unit_code,

@@ -14,7 +14,8 @@
  - cells not built yet (a database migrated with cases in it, until `khortor rebuild-stats`).
 
 What moves with "now" is counted live from the few rows it concerns: open cases received on
-the days that straddle an age boundary, open referrals whose deadline is still ahead. A period
+the days that straddle an age boundary, open referrals whose deadline passed since the
+deadlines mark (domain/stats/deadline_mark.py), which the workers move every sweep period. A period
 that starts or ends inside a month is counted live for those days (domain/stats/periods.py).
 The caller reads everything in one snapshot, so cells and live parts describe one moment.
 """
@@ -32,13 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.cases.commands import CaseFilter
 from domain.org_units.models import OrgUnit
 from domain.stats import contributions as c
-from domain.stats import periods, repository, rules
+from domain.stats import deadline_mark, periods, repository, rules
 from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpenDay, StatsOpenReferral,
                                       StatsReferralCell, StatsRollupState)
 from domain.stats.durations import Histogram, percentiles
 from domain.stats.repository import CaseGroupFigures, Period, ReferralGroupFigures
 from domain.stats.rules import CaseDimension, Figure
-from domain.stats.upkeep import DURATIONS
+from domain.stats.upkeep import DURATIONS, MARK
 from domain.users.principal import Principal
 
 D = CaseDimension
@@ -118,7 +119,10 @@ async def answer(session: AsyncSession, q: Question, calendar_key: str,
     if q.figures & rules.CASE_FIGURES:
         cases = await _cases(session, q)
     if q.figures & rules.REFERRAL_FIGURES:
-        referrals = await _referrals(session, q, calendar_key)
+        mark = states.get(MARK)
+        if mark is None or mark.built_at is None:
+            return None
+        referrals = await _referrals(session, q, calendar_key, mark.built_at)
     return cases, referrals
 
 
@@ -273,30 +277,27 @@ async def _ages(session: AsyncSession, q: Question, out: dict[Key, CaseGroupFigu
 
 # --- referrals --------------------------------------------------------------------------------------
 
-async def _referrals(session: AsyncSession, q: Question, calendar_key: str) -> dict[Key, ReferralGroupFigures]:
+async def _referrals(session: AsyncSession, q: Question, calendar_key: str,
+                     mark: datetime) -> dict[Key, ReferralGroupFigures]:
     t = StatsReferralCell.__table__  # type: ignore[attr-defined]
-    names = ("n", "accepted", "accepted_on_time", "completed", "resolved_on_time", "pending", "open",
-             "current_due")
+    names = ("n", "accepted", "accepted_on_time", "completed", "resolved_on_time", "pending_passed",
+             "open_passed", "current_passed")
     out: dict[Key, ReferralGroupFigures] = {}
-    could: dict[Key, list[int]] = {}
+    now = Figure.NOW in q.figures
     for key, v in await _grouped(session, q, t, [func.sum(t.c[x]) for x in names]):
         g = out.setdefault(key, ReferralGroupFigures())
         g.referral_count += int(v[0])
         g.accepted_on_time += int(v[2])
-        g.accept_counted += int(v[1])
+        g.accept_counted += int(v[1]) + (int(v[5]) if now else 0)
         g.resolved_on_time += int(v[4])
-        g.resolve_counted += int(v[3])
-        totals = could.setdefault(key, [0, 0, 0])
-        for i in range(3):
-            totals[i] += int(v[5 + i])
-    if Figure.NOW in q.figures and q.cut.cells:
-        ahead = await _still_ahead(session, q)
-        for key, (pending, opened, due) in could.items():
-            a = ahead.get(key, (0, 0, 0))
-            g = out[key]
-            g.accept_counted += pending - a[0]
-            g.resolve_counted += opened - a[1]
-            g.overdue += due - a[2]
+        g.resolve_counted += int(v[3]) + (int(v[6]) if now else 0)
+        g.overdue += int(v[7]) if now else 0
+    if now and q.cut.cells and mark != q.now:  # the deadlines that passed between the mark and now
+        for key, (pending, opened, current) in (await _passed_since(session, q, mark)).items():
+            g = out.setdefault(key, ReferralGroupFigures())
+            g.accept_counted += pending
+            g.resolve_counted += opened
+            g.overdue += current
     histograms: dict[tuple[Key, str], Histogram] = {}
     if Figure.DURATIONS in q.figures:
         await _coarse(session, q, histograms)
@@ -325,9 +326,10 @@ async def _referrals(session: AsyncSession, q: Question, calendar_key: str) -> d
     return out
 
 
-async def _still_ahead(session: AsyncSession, q: Question) -> dict[Key, tuple[int, int, int]]:
-    """Open referrals in the cells' part whose deadline is still ahead of now: few, read through
-    the deadlines' indexes on `stats_open_referral`."""
+async def _passed_since(session: AsyncSession, q: Question, mark: datetime) -> dict[Key, tuple[int, int, int]]:
+    """Open referrals in the cells' part whose deadline passed between the mark and now (taken
+    away when now is before the mark): a few rows, read through the deadlines' indexes on
+    `stats_open_referral`."""
     t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     keys: list[Any] = []
@@ -338,8 +340,9 @@ async def _still_ahead(session: AsyncSession, q: Question) -> dict[Key, tuple[in
             keys.append(repository._month(t.c.received_at, dialect))
         else:
             keys.append(t.c[_OPEN_COLUMN[dim]])
-    ahead = (t.c.pending_due >= q.now, t.c.open_due >= q.now, t.c.current_due >= q.now)
-    where = [or_(*ahead)]
+    lo, hi, sign = (mark, q.now, 1) if q.now > mark else (q.now, mark, -1)
+    passed = [and_(t.c[due] >= lo, t.c[due] < hi) for due in deadline_mark.DUES]
+    where = [deadline_mark.between(lo, hi)]
     if q.area:
         where.append((t.c.province_code if len(q.area) == 2 else t.c.district_code) == q.area)
     if q.f.category_codes:
@@ -349,13 +352,13 @@ async def _still_ahead(session: AsyncSession, q: Question) -> dict[Key, tuple[in
         where.append(t.c.received_at >= start)
     if end is not None:
         where.append(t.c.received_at < end)
-    stmt = select(*keys, *[repository.sum_if(a) for a in ahead]).where(*where)
+    stmt = select(*keys, *[repository.sum_if(p) for p in passed]).where(*where)
     if D.AGENCY in q.dims:
         stmt = stmt.join(OrgUnit, OrgUnit.code == t.c.org_unit_code)  # type: ignore[arg-type]
     if keys:
         stmt = stmt.group_by(*keys)
     n = len(keys)
-    return {tuple(row[:n]): (int(row[n]), int(row[n + 1]), int(row[n + 2]))
+    return {tuple(row[:n]): (sign * int(row[n]), sign * int(row[n + 1]), sign * int(row[n + 2]))
             for row in (await session.execute(stmt)).all()}
 
 

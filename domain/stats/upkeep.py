@@ -8,14 +8,16 @@ Every change of a case or referral figure goes through the ORM (the one bulk UPD
 kept = rebuilt after a random history.
 
 Durations need the business calendar: they are measured with the calendar named in
-`stats_rollup_state` (read `FOR SHARE`, so a rebuild after a holiday change, which locks that
-row, is never interleaved with an acceptance), from the `stats_calendar_day` rows of that key.
+`stats_rollup_state`, from the `stats_calendar_day` rows of that key; the referral cells count
+the deadlines passed by the mark in the same table (domain/stats/deadline_mark.py). Both rows are
+read `FOR SHARE` once per transaction that changes a referral, so a rebuild after a holiday change
+or the mark's sweep, which lock them, is never interleaved with a change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -35,6 +37,8 @@ from domain.stats.rules import CalendarDay, office_seconds
 from domain.users.models import User
 
 DURATIONS = "durations"
+MARK = "deadlines"  # `built_at`: the deadlines passed by then are in the cells (`*_passed`)
+NO_MARK = datetime(1970, 1, 1, tzinfo=UTC)  # no deadline passed before it
 _DAYS: dict[str, dict[int, CalendarDay]] = {}  # calendar key → the days read so far
 _TABLES = {
     StatsCaseCell: ("grain", "period", "area", "category_code", "status"),
@@ -47,8 +51,8 @@ _TABLES = {
 _VALUES = {
     StatsCaseCell: ("n", "satang", "satisfaction_count", "satisfaction_sum", "escalated_open"),
     StatsOpenDay: ("n",),
-    StatsReferralCell: ("n", "accepted", "accepted_on_time", "completed", "resolved_on_time", "pending",
-                        "open", "current_due"),
+    StatsReferralCell: ("n", "accepted", "accepted_on_time", "completed", "resolved_on_time", "pending_passed",
+                        "open_passed", "current_passed"),
     StatsDurationBin: ("n",),
     StatsVolunteerCell: ("n", "open", "satisfaction_count", "satisfaction_sum"),
     StatsCoverage: ("volunteers",),
@@ -123,21 +127,34 @@ def _durations(v: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(m, v[at]) for m, at in (("A", "accepted_at"), ("R", "completed_at")) if v[at] is not None]
 
 
-def _calendar(session: Session, changes: list[tuple[dict | None, dict | None]],
+def _state(session: Session, pending: Pending) -> tuple[str | None, datetime]:
+    """The calendar key the duration bins are kept for (None: none kept, percentiles are then
+    answered live) and the deadlines mark, read once per transaction — `FOR SHARE`, so a rebuild
+    or the mark's sweep, which lock their row, are never interleaved with a change."""
+    if pending.state is None:
+        conn = session.connection()
+        stmt = select(StatsRollupState.name, StatsRollupState.calendar_key,  # type: ignore[call-overload]
+                      StatsRollupState.built_at).where(StatsRollupState.name.in_((DURATIONS, MARK)))  # type: ignore[attr-defined]
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(read=True)
+        rows = {r[0]: r for r in conn.execute(stmt)}
+        key = rows[DURATIONS][1] if DURATIONS in rows else None
+        mark = rows[MARK][2] if MARK in rows and rows[MARK][2] is not None else NO_MARK
+        pending.state = (key, mark)
+    return pending.state
+
+
+def _calendar(session: Session, changes: list[tuple[dict | None, dict | None]], key: str | None,
               ) -> dict[int, CalendarDay] | None:
-    """The day rows the changed durations need, of the calendar the bins are kept for; None when
-    no bins are kept (then percentiles are answered live)."""
+    """The day rows the changed durations need, of the calendar `key` the bins are kept for;
+    None when no bins are kept."""
     instants = [at for old, new in changes for v in (old, new) if v is not None and _durations(v)
                 for at in [v["created_at"]] + [x for _, x in _durations(v)]]
     if not instants:
         return {}
-    conn = session.connection()
-    state = select(StatsRollupState.calendar_key).where(StatsRollupState.name == DURATIONS)
-    if conn.dialect.name == "postgresql":
-        state = state.with_for_update(read=True)
-    key = conn.execute(state).scalar_one_or_none()
     if key is None:
         return None
+    conn = session.connection()
     known = _DAYS.setdefault(key, {})
     days = sorted({c.local_day(at) for at in instants} - set(known))
     if days:  # the rows of a key never change (domain/stats/models.py): kept once read
@@ -168,6 +185,7 @@ class Pending:
         self.deltas = Deltas()
         self.open_rows: dict[Any, dict[str, Any] | None] = {}  # referral id → its row, None: gone
         self.last: dict[Any, datetime] = {}  # actor id → their latest history entry
+        self.state: tuple[str | None, datetime] | None = None  # `_state`, once read
 
 
 _PENDING = "khortor_stats_pending"
@@ -203,13 +221,14 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
                     deltas.add(StatsVolunteerCell, key, figures)
     if referrals:
         dims = _case_dims(session, {v["case_id"] for pair in referrals for v in pair if v is not None})
-        days = _calendar(session, referrals)
+        key, mark = _state(session, pending)
+        days = _calendar(session, referrals, key)
         for old, new in referrals:
             for values, sign in ((old, -1), (new, +1)):
                 if values is None:
                     continue
                 case_dims = dims[values["case_id"]]
-                for key, figures in c.referral_cells(values, case_dims, sign):
+                for key, figures in c.referral_cells(values, case_dims, sign, mark):
                     deltas.add(StatsReferralCell, key, figures)
                 if days is not None:
                     _add_durations(deltas, values, case_dims, days, sign)
@@ -246,7 +265,7 @@ def write(session: Session) -> None:
             connection.execute(stmt, params)
         return
     for table, table_rows in rows.items():
-        connection.execute(_upsert(connection.dialect.name, table), table_rows)
+        connection.execute(upsert(connection.dialect.name, table), table_rows)
     if closed:
         connection.execute(delete(StatsOpenReferral).where(StatsOpenReferral.referral_id.in_(closed)))  # type: ignore[attr-defined]
     if kept:
@@ -329,7 +348,7 @@ def _replace(dialect: str) -> Any:
 
 
 @lru_cache(maxsize=16)
-def _upsert(dialect: str, table: Any) -> Any:
+def upsert(dialect: str, table: Any) -> Any:
     """One statement per table and dialect, built once (building it cost more than running it)."""
     t = table.__table__
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -1,9 +1,10 @@
 """The dashboards' rollups (issue 15, domain/stats/rollups.py) against the live path.
 
 A random history is made through the domain services, as people make it: filings in two
-provinces over seven months, accepts, holds, completions with baht recovered, rejections,
-redirects, closings with satisfaction, reopenings, escalations, a holiday added by an admin
-(deadlines move), and an anonymisation. Then (1) the cells the flush hook kept are exactly the
+provinces over seven months (and a few in the last day, their deadlines still ahead), accepts,
+holds, completions with baht recovered, rejections, redirects, closings with satisfaction,
+reopenings, escalations, a holiday added by an admin (deadlines move), an anonymisation, and
+the workers moving the deadlines mark back and forth. Then (1) the cells the flush hook kept are exactly the
 cells `rebuild` makes from the case tables, and (2) every question the cells can say gets the
 live SQL's answer: counts, baht and shares exactly, percentiles within 0.01 business days.
 """
@@ -68,6 +69,8 @@ async def _history(db: Database, seed: int) -> BusinessCalendar:
         staff[who.org_unit_code or ""] = who
     vault = Settings().vault
     for i in range(70):
+        if i in (30, 50):  # the workers move the deadlines mark, back then forth (a clock set back)
+            assert await maintenance.pass_deadlines(db, NOW - timedelta(days=60 - i)) is not None
         volunteer, area = rng.choice(volunteers)
         at = NOW - timedelta(days=rng.uniform(0, 210))
         at = min(at.replace(hour=rng.randrange(0, 24), minute=rng.randrange(60)), NOW - timedelta(minutes=5))
@@ -83,6 +86,14 @@ async def _history(db: Database, seed: int) -> BusinessCalendar:
         for _ in range(rng.randrange(0, 4)):
             await _act(db, rng, case.id, staff, volunteer, later)
             later = min(later + timedelta(hours=rng.uniform(1, 100)), NOW - timedelta(seconds=30))
+    for i, hours in enumerate((30, 6, 2)):  # filed lately: deadlines still ahead of NOW
+        volunteer, area = volunteers[i % 2]
+        command = OpenCase(client_id=None, category_code=CATEGORIES[i], subdistrict_code=area or "",
+                           description=f"เรื่องล่าสุดที่ {i}", file_anyway=True,
+                           citizen=CitizenDetails(full_name="สมศรี ทดสอบ", national_id=national_id(f"1101800{i:05d}"),
+                                                  phone="0812345678", consent=True))
+        async with UnitOfWork(db) as uow:
+            await filing.open_case(uow, volunteer, command, NOW - timedelta(hours=hours), CAL, vault)
     admin = await principal(db, "admin")
     async with UnitOfWork(db) as uow:  # an admin adds a holiday: open deadlines move
         calendar, _ = await calendar_service.add_holiday(uow, admin, HOLIDAY, "วันหยุดพิเศษ", NOW - timedelta(hours=2))
@@ -91,6 +102,7 @@ async def _history(db: Database, seed: int) -> BusinessCalendar:
             await escalations.escalate_if_overdue(uow, referral_id, NOW, calendar)
     async with UnitOfWork(db) as uow:
         await pdpa.anonymise_citizen(uow, admin, vault, NATIONAL_ID, "ขอให้ลบข้อมูล", NOW)
+    assert await maintenance.pass_deadlines(db, NOW) is not None  # where a rebuild at NOW puts it
     return calendar
 
 
@@ -238,11 +250,17 @@ async def test_rollups_kept_in_each_change_equal_a_rebuild_and_answer_as_the_liv
     async with UnitOfWork(db) as uow:  # the holiday moved durations: their bins again
         await rebuild.rebuild_durations(uow.session, key, NOW)
     asked = percentiles = 0
+    marked = NOW
     admin, coordinator = await principal(db, "admin"), await principal(db, "ops.nongkhai")
     for i, (dims, f) in enumerate(QUESTIONS):
         figures = _figures(dims, f)
         for j, period in enumerate(PERIODS):
             now = NOW if (i + j) % 2 else NOW + timedelta(days=3, hours=5)
+            # the deadlines mark where the rebuild left it, behind and ahead of now
+            mark = (NOW, NOW - timedelta(days=9, hours=2), NOW + timedelta(days=12))[(i + 2 * j) % 3]
+            if mark != marked:
+                assert await maintenance.pass_deadlines(db, mark) is not None
+                marked = mark
             # the whole country; every third question also as one province's coordinator
             for reader in (admin, coordinator) if (i + j) % 3 == 0 else (admin,):
                 q = rollups.Question(reader, f, dims, figures, period, now)
@@ -362,7 +380,7 @@ async def test_volunteer_activity_from_the_rollups_equals_the_live_figures(db: D
                 assert rolled == live, (username, area, period)
                 compared += 1
                 if username == "admin" and area is None and period == (None, None):
-                    assert sum(v.cases_filed for v in rolled) == 70 and all(v.last_activity_at for v in rolled
+                    assert sum(v.cases_filed for v in rolled) == 73 and all(v.last_activity_at for v in rolled
                                                                             if v.cases_filed)
     assert compared == 4 * 4 * len(PERIODS)
     mentor = await principal(db, "mentor.nongkhai")

@@ -36,6 +36,7 @@ def test_the_beat_runs_every_sweep_at_its_period_and_the_relay() -> None:
                         "outreach.sweep": timedelta(seconds=300),
                         "privacy.retention_sweep": timedelta(seconds=300),
                         "uploads.expire": timedelta(seconds=300),
+                        "stats.pass_deadlines": timedelta(seconds=60),
                         "stats.check_rollups": timedelta(seconds=3600),
                         "users.throttle_sweep": timedelta(seconds=3600)}
 

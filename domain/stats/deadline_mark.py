@@ -1,0 +1,56 @@
+"""The deadlines mark: the referral cells count the open referrals whose running deadline had
+passed by a moment, the `built_at` of the `deadlines` row of `stats_rollup_state`.
+
+The workers' `stats.pass_deadlines` sweep moves the mark to now every sweep period, adding to
+the cells the deadlines that passed in between (a few rows of `stats_open_referral`, read
+through its deadline indexes). An answer adds, live, the deadlines that passed between the mark
+and its own "now" (or takes away those after "now" when the mark is ahead of it, as a clock set
+back in a test would have it): exact at any moment, and a few rows to read however many
+referrals are open. The upkeep (domain/stats/upkeep.py) counts each change against the mark it
+reads `FOR SHARE`; moving it holds the row `FOR UPDATE`, so the two never interleave.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.stats import contributions as c
+from domain.stats.cell_models import StatsOpenReferral, StatsReferralCell, StatsRollupState
+from domain.stats.upkeep import MARK, Deltas, upsert
+
+DUES = ("pending_due", "open_due", "current_due")
+
+
+def between(lo: datetime, hi: datetime) -> Any:
+    """Open referrals with a running deadline in [lo, hi) (each deadline has its index)."""
+    t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
+    return or_(*[and_(t.c[due] >= lo, t.c[due] < hi) for due in DUES])
+
+
+async def move(session: AsyncSession, now: datetime) -> int | None:
+    """Move the mark to `now`, in the caller's transaction: the deadlines passed between the old
+    mark and now go into the cells. The open referrals moved, or None when there is no mark
+    (cells never built)."""
+    stmt = select(StatsRollupState).where(StatsRollupState.name == MARK)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    state = (await session.execute(stmt)).scalar_one_or_none()
+    if state is None or state.built_at is None or state.built_at == now:
+        return None if state is None or state.built_at is None else 0
+    lo, hi, sign = (state.built_at, now, 1) if now > state.built_at else (now, state.built_at, -1)
+    t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
+    rows = [dict(r._mapping) for r in await session.execute(select(t).where(between(lo, hi)))]
+    deltas = Deltas()
+    for row in rows:
+        for key, values in c.passed_cells(row, lo, hi, sign):
+            deltas.add(StatsReferralCell, key, values)
+    cells = deltas.rows(StatsReferralCell)
+    if cells:
+        await session.execute(upsert(session.get_bind().dialect.name, StatsReferralCell), cells)
+    state.built_at = now
+    await session.flush()
+    return len(rows)
