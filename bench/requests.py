@@ -23,6 +23,11 @@ Beside the times, the SQL statements each operation sends (SQLAlchemy's `before_
 on the engine; BEGIN not counted) and the transactions it begins, per request: unlike the
 times, these counts do not depend on the machine's load.
 
+For the two operations that write (`openCase`, `acceptReferral`), the trusted route is also
+timed with the dashboards' rollup upkeep switched off (its session hooks removed, then put
+back; alternated with the rest): what keeping the rollups costs a request (issue 15's goal:
+at most 10 % more).
+
 `--profile case` (or another operation's name) prints the 25 costliest functions of that
 GraphQL operation under cProfile, after the table. Exits 1 when an answer is wrong: the two
 routes must give the same case, page, counts and referral status. `--smoke` (1 round of 1,
@@ -43,8 +48,8 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,6 +82,7 @@ from domain.privacy import service as privacy
 from domain.reference import repository as reference
 from domain.settings import Settings
 from domain.stats import service as stats
+from domain.stats import upkeep
 from domain.stats.rules import CaseDimension
 from domain.uow import UnitOfWork
 from domain.users import repository as users
@@ -87,6 +93,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "sample_case
 SECRET = "bench-requests-" + "x" * 40
 PASSWORD = "khortor-demo"
 OPERATIONS = ("openCase", "case", "cases", "acceptReferral", "caseStats")
+WRITES = ("openCase", "acceptReferral")  # timed also without the rollups' upkeep
 WEB = Path(__file__).resolve().parents[1] / "web"
 
 # Copies of the web client's documents (web/src/queries.ts), used only when its build's
@@ -174,6 +181,26 @@ def documents(tmp: Path) -> tuple[dict[str, str], str]:
     (tmp / MANIFEST).write_text(json.dumps(registered), encoding="utf-8")
     api.app.WEB_DIST = tmp  # where the app's GraphQL view reads its trusted documents
     return texts, source
+
+
+class Upkeep:
+    """The rollups' upkeep hooks of one database (domain/bootstrap.py), switched off for a while."""
+
+    HOOKS = (("before_flush", upkeep.upkeep), ("before_commit", upkeep.write),
+             ("after_soft_rollback", upkeep.forget))
+
+    def __init__(self, db: Database) -> None:
+        self.session_class = db.write_sessions.kw["sync_session_class"]
+
+    @contextmanager
+    def off(self) -> Iterator[None]:
+        for name, hook in self.HOOKS:
+            event.remove(self.session_class, name, hook)
+        try:
+            yield
+        finally:
+            for name, hook in self.HOOKS:
+                event.listen(self.session_class, name, hook)
 
 
 class Statements:
@@ -489,6 +516,7 @@ class Row:
     transactions: int
     plain_statements: int
     plain_transactions: int
+    without_upkeep: float | None = None  # trusted, the rollups' upkeep switched off
 
 
 async def _count(call: Callable[[], Awaitable[Any]], counter: Statements, n: int = 5) -> tuple[int, int]:
@@ -505,7 +533,7 @@ async def _count(call: Callable[[], Awaitable[Any]], counter: Statements, n: int
 
 async def measure(kind: str, args: argparse.Namespace, checks: Checks) -> list[Row]:
     citizens = Citizens()
-    accepts = 3 * (args.rounds * args.per_round + 3 + 5) + 2
+    accepts = 4 * (args.rounds * args.per_round + 3 + 5) + 2  # text, trusted, plain, without upkeep
     with tempfile.TemporaryDirectory() as tmp:
         texts, source = documents(Path(tmp))
         checks.facts.append(f"documents: {source}")
@@ -516,6 +544,7 @@ async def measure(kind: str, args: argparse.Namespace, checks: Checks) -> list[R
             app = create_app(settings)
             plain, plain_db = _plain_app(url, settings)
             counted, plain_counted = Statements(app.state.db.engine), Statements(plain_db.engine)
+            upkept = Upkeep(app.state.db)
             async with app.router.lifespan_context(app), \
                     httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as gql, \
                     httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://b") as raw:
@@ -541,13 +570,18 @@ async def measure(kind: str, args: argparse.Namespace, checks: Checks) -> list[R
                                  f"{name}: {text_counts} statements and transactions as text, "
                                  f"{(statements, transactions)} by documentId")
                     plain_statements, plain_transactions = await _count(via_plain, plain_counted)
-                    times: tuple[list[float], list[float], list[float]] = ([], [], [])
+                    times: tuple[list[float], ...] = ([], [], [], [])
+                    writes = name in WRITES
                     for _ in range(args.rounds):
-                        for route, spent in zip((as_text, as_id, via_plain), times, strict=True):
+                        for route, spent in zip((as_text, as_id, via_plain), times, strict=False):
                             spent.append(await _time(route, args.per_round))
-                    t, i, p = (statistics.median(spent) for spent in times)
+                        if writes:
+                            with upkept.off():
+                                times[3].append(await _time(as_id, args.per_round))
+                    t, i, p = (statistics.median(spent) for spent in times[:3])
                     rows.append(Row(kind, name, t, i, p, statements, transactions,
-                                    plain_statements, plain_transactions))
+                                    plain_statements, plain_transactions,
+                                    statistics.median(times[3]) if writes else None))
                 if args.profile:
                     await _profile(bench, args.profile)
             await plain_db.dispose()
@@ -594,6 +628,11 @@ async def main() -> int:
         print(f"{r.database:<11} {r.operation:<15} {r.text * 1000:8.2f} {r.trusted * 1000:10.2f} "
               f"{r.plain * 1000:9.2f} {r.trusted / r.plain:13.2f} {r.statements:4d} {r.transactions:3d} "
               f"{r.plain_statements:9d} {r.plain_transactions:8d}")
+    print("the rollups' upkeep per request (trusted documents, with / without it):")
+    for r in rows:
+        if r.without_upkeep is not None:
+            print(f"{r.database:<11} {r.operation:<15} {r.trusted * 1000:8.2f} / {r.without_upkeep * 1000:6.2f} ms "
+                  f"{(r.trusted / r.without_upkeep - 1) * 100:+6.1f} %")
     return checks.exit_code()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.stats import contributions as c
@@ -31,17 +31,38 @@ def between(lo: datetime, hi: datetime) -> Any:
     return or_(*[and_(t.c[due] >= lo, t.c[due] < hi) for due in DUES])
 
 
-async def move(session: AsyncSession, now: datetime) -> int | None:
-    """Move the mark to `now`, in the caller's transaction: the deadlines passed between the old
-    mark and now go into the cells. The open referrals moved, or None when there is no mark
-    (cells never built)."""
+STEP = 20_000  # open referrals moved in one transaction at most (the mark's row is held meanwhile)
+
+
+async def _step_end(session: AsyncSession, lo: datetime, hi: datetime, limit: int) -> datetime:
+    """Where a forward move from `lo` stops so that it moves about `limit` referrals: the
+    `limit`-th running deadline after `lo` (each deadline column read in order through its index)."""
+    t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
+    dues = union_all(*[select(t.c[due].label("due")).where(t.c[due] >= lo, t.c[due] < hi) for due in DUES]).subquery()
+    stmt = select(dues.c.due).order_by(dues.c.due).offset(limit).limit(1)
+    end = (await session.execute(stmt)).scalar_one_or_none()
+    return hi if end is None or end <= lo else end
+
+
+async def move(session: AsyncSession, now: datetime, limit: int = STEP) -> tuple[int, bool] | None:
+    """Move the mark toward `now`, in the caller's transaction: the deadlines passed between the
+    old mark and the new go into the cells. A forward move stops after about `limit` open
+    referrals (a database upgraded with the mark in 1970 catches up in steps, none holding the
+    mark's row long). Returns (referrals moved, whether the mark reached `now`), or None when
+    there is no mark (cells never built)."""
     stmt = select(StatsRollupState).where(StatsRollupState.name == MARK)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     state = (await session.execute(stmt)).scalar_one_or_none()
-    if state is None or state.built_at is None or state.built_at == now:
-        return None if state is None or state.built_at is None else 0
-    lo, hi, sign = (state.built_at, now, 1) if now > state.built_at else (now, state.built_at, -1)
+    if state is None or state.built_at is None:
+        return None
+    if state.built_at == now:
+        return 0, True
+    if now > state.built_at:
+        lo, sign = state.built_at, 1
+        hi = await _step_end(session, lo, now, limit)
+    else:  # a clock set back (tests): all at once
+        lo, hi, sign = now, state.built_at, -1
     t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
     rows = [dict(r._mapping) for r in await session.execute(select(t).where(between(lo, hi)))]
     deltas = Deltas()
@@ -51,6 +72,6 @@ async def move(session: AsyncSession, now: datetime) -> int | None:
     cells = deltas.rows(StatsReferralCell)
     if cells:
         await session.execute(upsert(session.get_bind().dialect.name, StatsReferralCell), cells)
-    state.built_at = now
+    state.built_at = hi if sign > 0 else now
     await session.flush()
-    return len(rows)
+    return len(rows), state.built_at == now

@@ -50,11 +50,18 @@ async def refresh_durations(db: Database, calendar: BusinessCalendar, now: datet
         return await rebuild.rebuild_durations(uow.session, key, now)
 
 
-async def pass_deadlines(db: Database, now: datetime) -> int | None:
-    """Move the deadlines mark to now (domain/stats/deadline_mark.py): the open referrals moved,
-    None when the cells were never built."""
-    async with UnitOfWork(db) as uow:
-        return await deadline_mark.move(uow.session, now)
+async def pass_deadlines(db: Database, now: datetime, step: int = deadline_mark.STEP) -> int | None:
+    """Move the deadlines mark to now (domain/stats/deadline_mark.py), a transaction per step of
+    `step` referrals: the open referrals moved, None when the cells were never built."""
+    moved = 0
+    while True:
+        async with UnitOfWork(db) as uow:
+            done = await deadline_mark.move(uow.session, now, step)
+        if done is None:
+            return None
+        moved += done[0]
+        if done[1]:
+            return moved
 
 
 @dataclass(frozen=True)
