@@ -10,8 +10,11 @@ kept = rebuilt after a random history.
 Durations need the business calendar: they are measured with the calendar named in
 `stats_rollup_state`, from the `stats_calendar_day` rows of that key; the referral cells count
 the deadlines passed by the mark in the same table (domain/stats/deadline_mark.py). Both rows are
-read `FOR SHARE` once per transaction that changes a referral, so a rebuild after a holiday change
-or the mark's sweep, which lock them, is never interleaved with a change.
+read `FOR SHARE` once per transaction that changes a durations' instant, so a rebuild after a
+holiday change or the mark's sweep, which lock them, is never interleaved with a change. On
+PostgreSQL a change that needs no calendar (a filing) counts against the mark this process last
+saw, and `write` locks and reads the mark in its one statement, correcting the cells in a second
+one when the mark had moved (about once a sweep period per process): no extra round trip.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ DURATIONS = "durations"
 MARK = "deadlines"  # `built_at`: the deadlines passed by then are in the cells (`*_passed`)
 NO_MARK = datetime(1970, 1, 1, tzinfo=UTC)  # no deadline passed before it
 _DAYS: dict[str, dict[int, CalendarDay]] = {}  # calendar key → the days read so far
+_MARKS: dict[str, datetime] = {}  # database URL → the deadlines mark this process last saw
 _TABLES = {
     StatsCaseCell: ("grain", "period", "area", "category_code", "status"),
     StatsOpenDay: ("grain", "area", "status", "day"),
@@ -141,7 +145,35 @@ def _state(session: Session, pending: Pending) -> tuple[str | None, datetime]:
         key = rows[DURATIONS][1] if DURATIONS in rows else None
         mark = rows[MARK][2] if MARK in rows and rows[MARK][2] is not None else NO_MARK
         pending.state = (key, mark)
+        _MARKS[str(conn.engine.url)] = mark
     return pending.state
+
+
+def _mark(session: Session, pending: Pending, timed: bool) -> tuple[str | None, datetime, bool]:
+    """(calendar key, deadlines mark, guessed) for a flush's referral changes. Changes that need
+    the calendar (durations) read both rows (`_state`). Others, on PostgreSQL, take the mark this
+    process last saw, without a round trip: `write` locks the row `FOR SHARE` in its one
+    statement, reads the mark and corrects the cells if it had moved (`_correct`)."""
+    if pending.state is None and not timed:
+        conn = session.connection()
+        known = _MARKS.get(str(conn.engine.url)) if conn.dialect.name == "postgresql" else None
+        if known is not None:
+            if pending.assumed is None:
+                pending.assumed = known
+            return None, pending.assumed, True
+    key, mark = _state(session, pending)
+    return key, mark, False
+
+
+def _correct(deltas: Deltas, pending: Pending, actual: datetime) -> None:
+    """What the guessed referral contributions (`_mark`) were off by if the mark was `actual`."""
+    if pending.assumed is not None and actual != pending.assumed:
+        for values, dims, sign in pending.guessed:
+            for key, figures in c.referral_cells(values, dims, sign, actual):
+                deltas.add(StatsReferralCell, key, figures)
+            for key, figures in c.referral_cells(values, dims, -sign, pending.assumed):
+                deltas.add(StatsReferralCell, key, figures)
+    pending.guessed = []
 
 
 def _calendar(session: Session, changes: list[tuple[dict | None, dict | None]], key: str | None,
@@ -186,6 +218,8 @@ class Pending:
         self.open_rows: dict[Any, dict[str, Any] | None] = {}  # referral id → its row, None: gone
         self.last: dict[Any, datetime] = {}  # actor id → their latest history entry
         self.state: tuple[str | None, datetime] | None = None  # `_state`, once read
+        self.assumed: datetime | None = None  # the mark guessed (`_mark`), checked by `write`
+        self.guessed: list[tuple[dict[str, Any], c.CaseDims, int]] = []  # counted against `assumed`
 
 
 _PENDING = "khortor_stats_pending"
@@ -221,7 +255,8 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
                     deltas.add(StatsVolunteerCell, key, figures)
     if referrals:
         dims = _case_dims(session, {v["case_id"] for pair in referrals for v in pair if v is not None})
-        key, mark = _state(session, pending)
+        timed = any(_durations(v) for pair in referrals for v in pair if v is not None)
+        key, mark, guessed = _mark(session, pending, timed)
         days = _calendar(session, referrals, key)
         for old, new in referrals:
             for values, sign in ((old, -1), (new, +1)):
@@ -230,6 +265,8 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
                 case_dims = dims[values["case_id"]]
                 for key, figures in c.referral_cells(values, case_dims, sign, mark):
                     deltas.add(StatsReferralCell, key, figures)
+                if guessed:
+                    pending.guessed.append((values, case_dims, sign))
                 if days is not None:
                     _add_durations(deltas, values, case_dims, days, sign)
             was = c.open_referral(old, dims[old["case_id"]]) if old is not None else None
@@ -248,21 +285,32 @@ def write(session: Session) -> None:
     if pending is None:
         return
     connection = session.connection()
-    rows = {table: pending.deltas.rows(table) for table in _TABLES}
-    rows = {table: r for table, r in rows.items() if r}
     closed = sorted(k for k, row in pending.open_rows.items() if row is None)
     kept = [pending.open_rows[k] for k in sorted(k for k, row in pending.open_rows.items() if row is not None)]
     last = sorted(pending.last.items())
+    if pending.guessed and pending.state is not None:  # a later flush read the mark: correct now
+        _correct(pending.deltas, pending, pending.state[1])
+    marking = bool(pending.guessed)
+    rows = {table: pending.deltas.rows(table) for table in _TABLES}
+    rows = {table: r for table, r in rows.items() if r}
     if connection.dialect.name == "postgresql":
         if rows or closed or kept or last:  # one round trip for everything
-            stmt, params = _pg_write(tuple(rows), bool(closed), bool(kept), bool(last)), {"closed": closed}
+            stmt = _pg_write(tuple(rows), bool(closed), bool(kept), bool(last), marking)
+            params = {"closed": closed}
             params["last_actor_id"], params["last_at"] = [a for a, _ in last], [t for _, t in last]
             for table, table_rows in rows.items():
                 for name in _TABLES[table] + _VALUES[table]:
                     params[f"{table.__tablename__}_{name}"] = [r[name] for r in table_rows]
             for name in _OPEN_COLUMNS:
                 params[f"open_{name}"] = [r[name] for r in kept]
-            connection.execute(stmt, params)
+            result = connection.execute(stmt, params)
+            if marking:  # the mark, now held `FOR SHARE` until commit
+                actual = result.scalar_one_or_none() or NO_MARK
+                _MARKS[str(connection.engine.url)] = actual
+                fix = Deltas()
+                _correct(fix, pending, actual)
+                if fix.rows(StatsReferralCell):
+                    connection.execute(upsert("postgresql", StatsReferralCell), fix.rows(StatsReferralCell))
         return
     for table, table_rows in rows.items():
         connection.execute(upsert(connection.dialect.name, table), table_rows)
@@ -301,9 +349,10 @@ def _latest(dialect: str) -> Any:
 
 
 @lru_cache(maxsize=256)
-def _pg_write(tables: tuple[Any, ...], closing: bool, keeping: bool, touching: bool) -> Any:
+def _pg_write(tables: tuple[Any, ...], closing: bool, keeping: bool, touching: bool, marking: bool) -> Any:
     """PostgreSQL: every upsert (and the open referrals' deletes and replacements) of a commit as
-    data-modifying CTEs of one statement, each table's rows bound as arrays and unnested."""
+    data-modifying CTEs of one statement, each table's rows bound as arrays and unnested; when
+    `marking`, it also locks the deadlines mark `FOR SHARE` and answers it."""
     ctes = []
     for table in tables:
         t = table.__table__
@@ -331,7 +380,12 @@ def _pg_write(tables: tuple[Any, ...], closing: bool, keeping: bool, touching: b
         ins = ins.on_conflict_do_update(index_elements=["actor_id"],
                                         set_={"at": func.greatest(a.c.at, ins.excluded.at)})
         ctes.append(ins.returning(literal(1)).cte("w_last"))
-    stmt = select(literal(1))
+    if marking:
+        state = StatsRollupState.__table__  # type: ignore[attr-defined]
+        mark = select(state.c.built_at).where(state.c.name == MARK).with_for_update(read=True).cte("w_mark")
+        stmt = select(mark.c.built_at)
+    else:
+        stmt = select(literal(1))
     for cte in ctes:
         stmt = stmt.add_cte(cte)
     return stmt
