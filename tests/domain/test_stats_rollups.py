@@ -337,6 +337,46 @@ async def test_questions_the_cells_cannot_say_are_answered_live(db: Database) ->
     assert stats.source == "ROLLUP"
 
 
+async def test_the_deadlines_mark_moves_while_cases_are_filed_and_accepted(db: Database) -> None:
+    """The workers move the mark while people file and accept (concurrently on PostgreSQL, where
+    a filing counts against the mark its process last saw and corrects it when it had moved):
+    the cells kept are exactly those a rebuild makes at the mark's last place."""
+    key = await service.ensure_calendar(db, CAL)
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild(uow.session, key, NOW - timedelta(days=6))
+    volunteer, officer = await principal(db, "vol.naimueang"), await principal(db, "dlpw.nongkhai")
+    vault = Settings().vault
+
+    async def file_and_accept(i: int) -> None:
+        at = NOW - timedelta(days=8) + timedelta(hours=9 * i)
+        command = OpenCase(client_id=None, category_code=CATEGORIES[i % 4], subdistrict_code="430101",
+                           description=f"เรื่องพร้อมกันที่ {i}", file_anyway=True,
+                           citizen=CitizenDetails(full_name="สมหมาย ทดสอบ", national_id=national_id(f"1101900{i:05d}"),
+                                                  phone="0812345678", consent=True))
+        async with UnitOfWork(db) as uow:
+            case = await filing.open_case(uow, volunteer, command, at, CAL, vault)
+        if i % 3:
+            async with db.read_sessions() as session:
+                leg = (await session.execute(select(Referral.id).where(
+                    Referral.case_id == case.id, Referral.org_unit_code == "DLPW-43"))).scalar_one_or_none()
+            if leg is not None:
+                async with UnitOfWork(db) as uow:
+                    await referrals.act_on_referral(uow, officer, AcceptReferral(leg), at + timedelta(hours=2), CAL)
+
+    async def sweeps() -> None:
+        for mark in (NOW - timedelta(days=4), NOW - timedelta(days=7), NOW - timedelta(days=1), NOW):
+            await asyncio.sleep(0.05)
+            assert await maintenance.pass_deadlines(db, mark, step=3) is not None
+
+    await asyncio.gather(sweeps(), *[file_and_accept(i) for i in range(20)])
+    kept = await _cells(db)
+    assert sum(v[0] for k, v in kept["stats_referral_cell"].items() if k[:2] == ("N", "A")) >= 20
+    assert any(v[5] or v[6] or v[7] for v in kept["stats_referral_cell"].values())  # deadlines passed
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild(uow.session, key, NOW)
+    assert await _cells(db) == kept
+
+
 async def test_the_check_logs_drift_and_khortor_rebuild_stats_repairs_it(
         db: Database, db_url: str, caplog: pytest.LogCaptureFixture) -> None:
     await file_cases_directly(db, 12)
