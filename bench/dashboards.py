@@ -3,8 +3,9 @@
 Generates N cases (default 1,000,000) straight into a fresh PostgreSQL database with bulk
 `INSERT ... SELECT generate_series` (realistic mix: all 77 provinces, each weighted by its
 number of sub-districts as a stand-in for population; the 13 problem types in a fixed mix;
-~12 % open; ~3 % escalated; 20,000 volunteers; ~1.13 referrals per case with second legs
-and redirects), then, alternating in one run, times
+~12 % open; ~3 % escalated; 20,000 volunteers, two or three in each sub-district, each case
+filed by a volunteer of its sub-district; ~1.13 referrals per case with second legs and
+redirects), then, alternating in one run, times
 
   1. `caseStats(groupBy: [PROVINCE, STATUS])` and
   2. `caseStats(groupBy: [CATEGORY, MONTH])` (problem type × month of the fiscal year)
@@ -176,11 +177,12 @@ async def generate(dsn: str, cases: int, volunteers: int, now: datetime) -> int:
             FROM generate_series(1, $3) g JOIN sd ON sd.i = 1 + ((g::bigint * 7919) % $4)""",
                            hash_password(PASSWORD), now - timedelta(days=1500), volunteers, nsd)
         await conn.execute("""CREATE TEMP TABLE vol AS
-            SELECT (row_number() OVER (ORDER BY id))::int AS i, id FROM app_user WHERE role = 'VOLUNTEER'""")
+            SELECT (row_number() OVER (ORDER BY u.id))::int AS i, u.id, sd.i AS sd_i
+            FROM app_user u JOIN sd ON sd.code = u.area_code WHERE u.role = 'VOLUNTEER'""")
         nvol = await conn.fetchval("SELECT count(*) FROM vol")
         for first in range(1, cases + 1, BATCH):
             last = min(first + BATCH - 1, cases)
-            await conn.execute(CASES_SQL, first, last, now, nsd, nvol)
+            await conn.execute(CASES_SQL, first, last, now, nvol)
             print(f"  cases {last:,} ({time.perf_counter() - started:.0f} s)", flush=True)
         await conn.execute(REFERRALS_SQL)
         print(f"  referrals ({time.perf_counter() - started:.0f} s)", flush=True)
@@ -219,21 +221,21 @@ SELECT x.id,
 FROM (
   SELECT y.*, extract(year FROM (y.received AT TIME ZONE 'Asia/Bangkok') + interval '3 months')::int + 543 AS fy
   FROM (
-    SELECT g, gen_random_uuid() AS id, rs, rc, rv, ramt, rsat,
+    SELECT g, gen_random_uuid() AS id, rc, rv, ramt, rsat,
            CASE WHEN rst < 0.01 THEN 'NEW' WHEN rst < 0.05 THEN 'ROUTED' WHEN rst < 0.12 THEN 'IN_PROGRESS'
                 WHEN rst < 0.20 THEN 'RESOLVED' ELSE 'CLOSED' END AS status,
            CASE WHEN rst < 0.12 THEN $3::timestamptz - rt * interval '150 days'
                 ELSE $3::timestamptz - interval '70 days' - rt * interval '1000 days' END AS received,
            interval '1 day' * (3 + floor(rr * 60)) AS resolve_after,
            CASE WHEN re < 0.03 THEN 1 + floor(re / 0.01)::int ELSE 0 END AS level
-    FROM (SELECT g, random() AS rs, random() AS rc, random() AS rv, random() AS ramt, random() AS rsat,
+    FROM (SELECT g, random() AS rc, random() AS rv, random() AS ramt, random() AS rsat,
                  random() AS rst, random() AS rt, random() AS rr, random() AS re
           FROM generate_series($1::int, $2::int) g) r
   ) y
 ) x
-JOIN sd ON sd.i = 1 + floor(x.rs * $4)::int
+JOIN vol ON vol.i = 1 + floor(x.rv * $4)::int
+JOIN sd ON sd.i = vol.sd_i  -- a volunteer files in their own sub-district
 JOIN cat ON x.rc >= cat.lo AND x.rc < cat.hi
-JOIN vol ON vol.i = 1 + floor(x.rv * $5)::int
 JOIN sample_count sc ON sc.category = cat.code
 JOIN sample s ON s.category = cat.code AND s.k = 1 + (x.g % sc.n)
 """
