@@ -200,10 +200,10 @@ def whole_days_since(at: datetime | None, now: datetime) -> int | None:
     return max((now - at) // timedelta(days=1), 0)
 
 
-def inactive_for(last_activity: datetime | None, since: datetime, now: datetime, days: int) -> bool:
-    """No activity for at least `days` days (counted from `since` when there was none)."""
-    reference = last_activity or since
-    return now - reference >= timedelta(days=days)
+def days_inactive(last_activity: datetime | None, since: datetime, now: datetime) -> int:
+    """Whole days without activity (counted from `since` when there was none): inactive for 30
+    days means at least 30 of them."""
+    return whole_days_since(last_activity or since, now) or 0
 
 
 # --- scope ----------------------------------------------------------------------------------

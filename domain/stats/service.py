@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -225,32 +224,33 @@ async def volunteer_activity(db: Database, principal: Principal, *, area_code: s
             figures = await volunteer_rollups.volunteer_figures(session, principal, area, filed_from, filed_to)
         if figures is None:
             figures = await network_repository.volunteer_figures(session, principal, area, filed_from, filed_to)
-        areas = await repository.area_names(session, {v.area_code for v in figures if v.area_code})
-    rows = []
-    for v in figures:
-        since = v.last_activity_at or v.created_at
+    # Whole days since each one's last activity (or since their account was made): the counts and
+    # the order need all of them; the rows, with area names, only the page's.
+    days = [(rules.days_inactive(v.last_activity_at, v.created_at, now), v) for v in figures]
+    inactive = {d: sum(1 for n, _ in days if n >= d) for d in rules.INACTIVITY_THRESHOLDS_DAYS}
+    listed = [(n, v) for n, v in days if inactive_for_days is None or n >= inactive_for_days]
+    listed.sort(key=lambda item: (-item[0], item[1].username))
+    chosen = listed[offset:offset + first]
+    areas: dict[str, tuple[str, str]] = {}
+    taken: dict[Any, tuple[int, int]] = {}
+    if chosen:  # and their outreach participation, in the same period
+        async with db.report_sessions() as session:
+            areas = await repository.area_names(session, {v.area_code for _, v in chosen if v.area_code})
+            taken = await outreach_figures.participation_of(session, [v.user_id for _, v in chosen],
+                                                            filed_from, filed_to)
+    page = []
+    for n, v in chosen:
         th, en = areas.get(v.area_code or "", (None, None))
-        rows.append(VolunteerActivityRow(
+        prepared, attended = taken.get(v.user_id, (0, 0))
+        page.append(VolunteerActivityRow(
             user_id=v.user_id, username=v.username, display_name=v.display_name,
             area_code=v.area_code, area_label_th=th, area_label_en=en,
             cases_filed=v.cases_filed, open_cases=v.open_cases,
-            last_activity_at=v.last_activity_at,
-            days_since_last_activity=rules.whole_days_since(since, now) or 0,
+            last_activity_at=v.last_activity_at, days_since_last_activity=n,
             satisfaction_count=v.satisfaction_count,
-            mean_satisfaction=rules.mean(v.satisfaction_sum, v.satisfaction_count)))
-    inactive = {d: sum(1 for v in figures
-                       if rules.inactive_for(v.last_activity_at, v.created_at, now, d))
-                for d in rules.INACTIVITY_THRESHOLDS_DAYS}
-    listed = [r for r in rows if inactive_for_days is None
-              or r.days_since_last_activity >= inactive_for_days]
-    listed.sort(key=lambda r: (-r.days_since_last_activity, r.username))
-    page = listed[offset:offset + first]
-    if page:  # outreach participation of the page's volunteers only, in the same period
-        async with db.report_sessions() as session:
-            taken = await outreach_figures.participation_of(session, [r.user_id for r in page], filed_from, filed_to)
-        page = [replace(r, events_prepared=taken.get(r.user_id, (0, 0))[0],
-                        meetings_attended=taken.get(r.user_id, (0, 0))[1]) for r in page]
-    return VolunteerActivity(volunteer_count=len(rows), inactive_30_days=inactive[30],
+            mean_satisfaction=rules.mean(v.satisfaction_sum, v.satisfaction_count),
+            events_prepared=prepared, meetings_attended=attended))
+    return VolunteerActivity(volunteer_count=len(figures), inactive_30_days=inactive[30],
                              inactive_60_days=inactive[60], inactive_90_days=inactive[90],
                              volunteers=tuple(page), as_of=now)
 

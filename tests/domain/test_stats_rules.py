@@ -100,9 +100,9 @@ def test_age_buckets(received: datetime, bucket: int) -> None:
 
 def test_inactivity_and_days_since() -> None:
     now = bkk(2026, 5, 1, 10)
-    assert rules.inactive_for(bkk(2026, 4, 1, 10), now, now, 30)
-    assert not rules.inactive_for(bkk(2026, 4, 1, 10, 1), now, now, 30)
-    assert rules.inactive_for(None, bkk(2026, 1, 1), now, 90)
+    assert rules.days_inactive(bkk(2026, 4, 1, 10), now, now) == 30  # inactive for 30 days
+    assert rules.days_inactive(bkk(2026, 4, 1, 10, 1), now, now) == 29  # not yet
+    assert rules.days_inactive(None, bkk(2026, 1, 1), now) >= 90
     assert rules.whole_days_since(bkk(2026, 4, 27, 9), now) == 4
     assert rules.whole_days_since(bkk(2026, 6, 1), now) == 0
     assert rules.whole_days_since(None, now) is None
