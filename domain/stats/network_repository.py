@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, Select, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -49,11 +49,65 @@ def _volunteers_in_scope(principal: Principal, area: str | None) -> Select[Any]:
     return stmt
 
 
+_DAY_MICROS = 86_400_000_000
+
+
+def _micros(column: Any, dialect: str) -> ColumnElement[int]:
+    """Microseconds since 1970 of a stored instant, exactly (whole days inactive at a day's edge)."""
+    if dialect == "postgresql":
+        return cast(func.floor(func.extract("epoch", column) * 1_000_000), BigInteger)
+    # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds, then the six digits
+    return cast(func.strftime("%s", column), Integer) * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
+
+
+def last_activity_live(principal: Principal, area: str | None) -> Any:
+    """(actor_id, at) of every volunteer in scope's last history entry, from the case history."""
+    return (select(CaseEvent.actor_id.label("actor_id"), func.max(CaseEvent.at).label("at"))  # type: ignore[union-attr]
+            .where(CaseEvent.actor_id.in_(_volunteers_in_scope(principal, area)))  # type: ignore[union-attr]
+            .group_by(CaseEvent.actor_id).subquery())
+
+
+@dataclass(frozen=True)
+class VolunteerOrder:
+    """Who is in scope, how many have been inactive for each threshold, and one page of them,
+    least recently active first (whole days since the last activity, then username)."""
+
+    volunteer_count: int
+    inactive: dict[int, int]
+    page: tuple[uuid.UUID, ...]
+
+
+async def volunteer_order(session: AsyncSession, principal: Principal, area: str | None, last_activity: Any,
+                          now: datetime, thresholds: tuple[int, ...], inactive_for_days: int | None,
+                          first: int, offset: int) -> VolunteerOrder:
+    """Counted and ordered in SQL: `last_activity` is (actor_id, at) rows — the rollups'
+    `stats_last_activity` or `last_activity_live`. Inactive for d days: at least d whole days
+    since the last activity (since the account was made when there was none)."""
+    dialect = session.get_bind().dialect.name
+    t = last_activity.c
+    since = func.coalesce(t.at, User.created_at)
+    joined = (select(User.id).select_from(User).outerjoin(last_activity, t.actor_id == User.id)
+              .where(User.id.in_(_volunteers_in_scope(principal, area))))  # type: ignore[attr-defined]
+    counts = (await session.execute(joined.with_only_columns(
+        func.count(), *[sum_if(since <= now - timedelta(days=d)) for d in thresholds]))).one()
+    micros = int((now - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
+    gap = micros - _micros(since, dialect)
+    days = case((gap < 0, 0), else_=gap // _DAY_MICROS)
+    listed = joined.order_by(days.desc(), User.username).offset(offset).limit(first)
+    if inactive_for_days is not None:
+        listed = listed.where(since <= now - timedelta(days=inactive_for_days))
+    page = tuple((await session.execute(listed)).scalars())
+    return VolunteerOrder(int(counts[0]), {d: int(n) for d, n in zip(thresholds, counts[1:], strict=True)}, page)
+
+
 async def volunteer_figures(session: AsyncSession, principal: Principal, area: str | None,
                             filed_from: datetime | None, filed_to: datetime | None,
-                            ) -> list[VolunteerFigures]:
-    """Every active volunteer in scope, with their cases (in the reader's case scope) and last activity."""
+                            only: tuple[uuid.UUID, ...] | None = None) -> list[VolunteerFigures]:
+    """Every active volunteer in scope (of `only`, when given), with their cases (in the reader's
+    case scope) and last activity."""
     ids = _volunteers_in_scope(principal, area)
+    if only is not None:
+        ids = ids.where(User.id.in_(only))  # type: ignore[attr-defined]
     users = (await session.execute(
         select(User.id, User.username, User.display_name, User.area_code, User.created_at)
         .where(User.id.in_(ids)).order_by(User.username))).all()  # type: ignore[attr-defined]

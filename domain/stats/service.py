@@ -26,6 +26,7 @@ from domain.db import Database
 from domain.errors import AccessDenied
 from domain.outreach import figures as outreach_figures
 from domain.stats import network_repository, repository, rollups, rules, volunteer_rollups
+from domain.stats.cell_models import StatsLastActivity
 from domain.stats.results import (AreaCoverage, AreaRef, CaseStats, CaseStatsRow, GroupKey, NetworkCoverage,
                                   RoutingAccuracyRow, RoutingFlow, VolunteerActivity, VolunteerActivityRow)
 from domain.stats.rules import ALL_FIGURES, CASE_FIGURES, REFERRAL_FIGURES, CaseDimension, Figure
@@ -219,25 +220,29 @@ async def volunteer_activity(db: Database, principal: Principal, *, area_code: s
             return None
     async with db.report_sessions() as session:
         await one_snapshot(session)
-        figures = None
-        if await rollups.state(session, rollups.CELLS) is not None:  # from the rollups when they can
-            figures = await volunteer_rollups.volunteer_figures(session, principal, area, filed_from, filed_to)
+        # Counted and ordered in SQL; the figures of the page's volunteers only (from the rollups
+        # when they can say them).
+        rolled = (await rollups.state(session, rollups.CELLS) is not None
+                  and volunteer_rollups.case_province(principal) is not None)
+        last = (StatsLastActivity.__table__ if rolled  # type: ignore[attr-defined]
+                else network_repository.last_activity_live(principal, area))
+        order = await network_repository.volunteer_order(
+            session, principal, area, last, now, rules.INACTIVITY_THRESHOLDS_DAYS, inactive_for_days, first, offset)
+        whole = offset == 0 and inactive_for_days is None and len(order.page) == order.volunteer_count
+        only = None if whole else order.page  # every one of them: no list of ids to send
+        figures = await volunteer_rollups.volunteer_figures(
+            session, principal, area, filed_from, filed_to, only=only) if rolled else None
         if figures is None:
-            figures = await network_repository.volunteer_figures(session, principal, area, filed_from, filed_to)
-    # Whole days since each one's last activity (or since their account was made): the counts and
-    # the order need all of them; the rows, with area names, only the page's.
-    days = [(rules.days_inactive(v.last_activity_at, v.created_at, now), v) for v in figures]
-    inactive = {d: sum(1 for n, _ in days if n >= d) for d in rules.INACTIVITY_THRESHOLDS_DAYS}
-    listed = [(n, v) for n, v in days if inactive_for_days is None or n >= inactive_for_days]
-    listed.sort(key=lambda item: (-item[0], item[1].username))
-    chosen = listed[offset:offset + first]
-    areas: dict[str, tuple[str, str]] = {}
-    taken: dict[Any, tuple[int, int]] = {}
-    if chosen:  # and their outreach participation, in the same period
-        async with db.report_sessions() as session:
+            figures = await network_repository.volunteer_figures(session, principal, area, filed_from, filed_to,
+                                                                 only=only)
+        by_id = {v.user_id: v for v in figures}
+        chosen = [(rules.days_inactive(by_id[i].last_activity_at, by_id[i].created_at, now), by_id[i])
+                  for i in order.page]
+        areas: dict[str, tuple[str, str]] = {}
+        taken: dict[Any, tuple[int, int]] = {}
+        if chosen:  # and their outreach participation, in the same period
             areas = await repository.area_names(session, {v.area_code for _, v in chosen if v.area_code})
-            taken = await outreach_figures.participation_of(session, [v.user_id for _, v in chosen],
-                                                            filed_from, filed_to)
+            taken = await outreach_figures.participation_of(session, list(order.page), filed_from, filed_to)
     page = []
     for n, v in chosen:
         th, en = areas.get(v.area_code or "", (None, None))
@@ -250,7 +255,8 @@ async def volunteer_activity(db: Database, principal: Principal, *, area_code: s
             satisfaction_count=v.satisfaction_count,
             mean_satisfaction=rules.mean(v.satisfaction_sum, v.satisfaction_count),
             events_prepared=prepared, meetings_attended=attended))
-    return VolunteerActivity(volunteer_count=len(figures), inactive_30_days=inactive[30],
+    inactive = order.inactive
+    return VolunteerActivity(volunteer_count=order.volunteer_count, inactive_30_days=inactive[30],
                              inactive_60_days=inactive[60], inactive_90_days=inactive[90],
                              volunteers=tuple(page), as_of=now)
 

@@ -397,6 +397,34 @@ async def test_volunteer_activity(client: httpx.AsyncClient, world: World) -> No
     assert outside["data"]["volunteerActivity"] is None
 
 
+PAGE = """
+query Page($first: Int!, $offset: Int!) {
+  volunteerActivity(first: $first, offset: $offset) {
+    volunteerCount inactive30Days volunteers { username daysSinceLastActivity casesFiled }
+  }
+}
+"""
+
+
+async def test_volunteer_activity_pages_in_order(client: httpx.AsyncClient, world: World) -> None:
+    """Counted and ordered in SQL, the figures read for the page only: one volunteer a page gives
+    the same rows, in the same order, as the whole list — from the rollups (a supervisor) and
+    live (a mentor)."""
+    for username in ("sup.national", "mentor.nongkhai"):
+        token = await login(client, username)
+        whole = (await gql(client, PAGE, {"first": 100, "offset": 0}, token))["data"]["volunteerActivity"]
+        rows = whole["volunteers"]
+        assert len(rows) == whole["volunteerCount"] >= 2, username
+        assert [(-r["daysSinceLastActivity"], r["username"]) for r in rows] == sorted(
+            (-r["daysSinceLastActivity"], r["username"]) for r in rows)
+        paged = []
+        for offset in range(len(rows) + 1):
+            page = (await gql(client, PAGE, {"first": 1, "offset": offset}, token))["data"]["volunteerActivity"]
+            assert (page["volunteerCount"], page["inactive30Days"]) == (whole["volunteerCount"], whole["inactive30Days"])
+            paged += page["volunteers"]
+        assert paged == rows, username
+
+
 COVERAGE = """
 query Coverage($province: String) {
   networkCoverage(provinceCode: $province) {
