@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import json
 import re
@@ -285,8 +286,11 @@ def web_routes(dist: Path = WEB_DIST) -> list[BaseRoute]:
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
                jobs: JobSink | None = None,
-               background: Callable[[], AbstractAsyncContextManager[object]] | None = None) -> Starlette:
-    """The app. `background`, when given, runs for the app's lifetime (the embedded worker)."""
+               background: Callable[[], AbstractAsyncContextManager[object]] | None = None,
+               freeze_startup: bool = False) -> Starlette:
+    """The app. `background`, when given, runs for the app's lifetime (the embedded worker).
+    `freeze_startup` (`khortor serve`: one app per process) freezes what start-up made for the
+    garbage collector; a process that makes many apps (the tests) must not."""
     settings = settings or Settings.from_env()
     db = open_database(settings.database_url, report_url=settings.read_database_url)
     store = blob_store(settings)
@@ -303,6 +307,12 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await view.calendars.refresh(db.read_sessions)
+        if freeze_startup:
+            # What start-up made (modules, the schema, caches) lives as long as the process: out
+            # of the cyclic collector's reach, a full collection during a request does not scan
+            # it (it made one national networkCoverage answer in ten wait ~200 ms).
+            gc.collect()
+            gc.freeze()
         refresher = asyncio.create_task(refresh_calendar())
         try:
             if background is None:

@@ -233,7 +233,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.workers == 1:
         from api.app import create_app
 
-        uvicorn.run(create_app(settings, **worker_wiring(settings)), **options)
+        uvicorn.run(create_app(settings, freeze_startup=True, **worker_wiring(settings)), **options)
         return 0
     # uvicorn's own supervisor: it binds the socket here, starts N fresh interpreters (spawn)
     # that each call `app_factory`, restarts one that dies and stops them all on SIGTERM or
@@ -268,7 +268,7 @@ def app_factory() -> Starlette:
         uvicorn_access = logging.getLogger("uvicorn.access")
         uvicorn_access.handlers.clear()
         uvicorn_access.propagate = False
-        return create_app(settings, **worker_wiring(settings))
+        return create_app(settings, freeze_startup=True, **worker_wiring(settings))
     except Exception:
         # uvicorn's code for "failed before serving": its supervisor stops instead of
         # starting this process again and again.
