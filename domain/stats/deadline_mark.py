@@ -25,10 +25,15 @@ from domain.stats.upkeep import MARK, Deltas, upsert
 DUES = ("pending_due", "open_due", "current_due")
 
 
-def between(lo: datetime, hi: datetime) -> Any:
-    """Open referrals with a running deadline in [lo, hi) (each deadline has its index)."""
+def passed(lo: datetime, hi: datetime) -> list[Any]:
+    """For each running deadline (`DUES`, each with its index): it falls in [lo, hi)."""
     t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
-    return or_(*[and_(t.c[due] >= lo, t.c[due] < hi) for due in DUES])
+    return [and_(t.c[due] >= lo, t.c[due] < hi) for due in DUES]
+
+
+def between(lo: datetime, hi: datetime) -> Any:
+    """Open referrals with a running deadline in [lo, hi)."""
+    return or_(*passed(lo, hi))
 
 
 STEP = 20_000  # open referrals moved in one transaction at most (the mark's row is held meanwhile)

@@ -341,8 +341,8 @@ async def _passed_since(session: AsyncSession, q: Question, mark: datetime) -> d
         else:
             keys.append(t.c[_OPEN_COLUMN[dim]])
     lo, hi, sign = (mark, q.now, 1) if q.now > mark else (q.now, mark, -1)
-    passed = [and_(t.c[due] >= lo, t.c[due] < hi) for due in deadline_mark.DUES]
-    where = [deadline_mark.between(lo, hi)]
+    passed = deadline_mark.passed(lo, hi)
+    where = [or_(*passed)]
     if q.area:
         where.append((t.c.province_code if len(q.area) == 2 else t.c.district_code) == q.area)
     if q.f.category_codes:

@@ -309,8 +309,9 @@ def write(session: Session) -> None:
                 _MARKS[str(connection.engine.url)] = actual
                 fix = Deltas()
                 _correct(fix, pending, actual)
-                if fix.rows(StatsReferralCell):
-                    connection.execute(upsert("postgresql", StatsReferralCell), fix.rows(StatsReferralCell))
+                corrected = fix.rows(StatsReferralCell)
+                if corrected:
+                    connection.execute(upsert("postgresql", StatsReferralCell), corrected)
         return
     for table, table_rows in rows.items():
         connection.execute(upsert(connection.dialect.name, table), table_rows)
