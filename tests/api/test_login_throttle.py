@@ -194,19 +194,25 @@ async def test_neither_usernames_nor_addresses_are_stored_in_clear(
 
 async def test_concurrent_wrong_passwords_check_at_most_five_before_the_lock(
         from_address: Clients) -> None:
-    """100 wrong passwords at once, then the right one: the attempts queue on the username's
-    throttle row, so at most five passwords are checked and the right one, once locked, is
-    refused like the others."""
+    """100 wrong passwords at once: the attempts queue on the username's throttle row, so at
+    most five passwords are checked. The right password, sent while the others are still in
+    flight but after the lock (the first refusal says it is in place), is refused like them.
+    (Sent earlier, the right one may legitimately be checked before the fifth wrong one and
+    sign in, forgiving the count; which one the database serves first is not ours to fix.)"""
     http = await from_address("10.8.0.1")
     wrong = [asyncio.ensure_future(attempt(http, "vol.naimueang", f"wrong-{n}"))
              for n in range(100)]
-    await asyncio.sleep(0)  # the wrong ones start first
-    right = asyncio.ensure_future(attempt(http, "vol.naimueang", DEMO_PASSWORD))
-    answers = await asyncio.gather(*wrong, right)
+    pending: set[asyncio.Future[dict[str, Any]]] = set(wrong)
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if any(d.result().get("code") == "TOO_MANY_ATTEMPTS" for d in done):
+            break
+    right = await attempt(http, "vol.naimueang", DEMO_PASSWORD)
+    answers = await asyncio.gather(*wrong)
     codes = Counter(a.get("code", a["__typename"]) for a in answers)
     # Only a wrong password that was checked answers INVALID_CREDENTIALS.
-    assert codes == {"INVALID_CREDENTIALS": 5, "TOO_MANY_ATTEMPTS": 96}, codes
-    assert answers[-1]["code"] == "TOO_MANY_ATTEMPTS"
+    assert codes == {"INVALID_CREDENTIALS": 5, "TOO_MANY_ATTEMPTS": 95}, codes
+    assert right["code"] == "TOO_MANY_ATTEMPTS"
     # Still locked afterwards, for the right password too.
     assert (await attempt(http, "vol.naimueang", DEMO_PASSWORD))["code"] == "TOO_MANY_ATTEMPTS"
 

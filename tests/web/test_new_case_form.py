@@ -6,13 +6,14 @@ contact the citizen, and sharing with the area's volunteers; what the server wou
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import expect
 
 from tests.factories import national_id
 from tests.web.conftest import Api, axe_violations
-from tests.web.test_e2e import outbox_items, sign_in
+from tests.web.test_e2e import ANNOUNCE, BANGKOK, PLAN, outbox_items, sign_in
 
 DESK = {"width": 1280, "height": 800}
 FILED = """query($text: String) { cases(filter: { text: $text }, first: 5) { edges { node {
@@ -118,3 +119,49 @@ def test_a_refused_queued_case_is_corrected_and_filed(live_server: str, admin_ap
     (edge,) = admin_api.run(FILED, text=marker)["cases"]["edges"]
     assert edge["node"]["id"] == client_id and edge["node"]["amountClaimedThb"] == "9500.00"
     assert edge["node"]["employer"]["name"] == "ร้านทดสอบส่งใหม่"
+
+
+def test_what_was_typed_stays_when_the_volunteers_events_arrive_while_the_form_is_open(
+        live_server: str, new_context: Any, shots: Any) -> None:
+    """The volunteer's events are fetched after sign-in and kept on the phone; when they arrive
+    while the form is open, the event choice appears above the form's fields at its next
+    render. What was typed stays (it did not: the name typed after that render was lost, so
+    the form refused the case for want of a name)."""
+    ops = Api(live_server, "ops.nongkhai")
+    starts = datetime.now(BANGKOK) + timedelta(hours=2)
+    planned = ops.run(PLAN, input={
+        "kind": "NETWORK_MEETING", "title": "ประชุมเครือข่ายระหว่างกรอกแบบฟอร์ม",
+        "subdistrictCode": "430102", "venue": "ศาลาประชาคมตำบลมีชัย",
+        "startsAt": starts.isoformat(), "endsAt": (starts + timedelta(hours=1)).isoformat()})["planEvent"]
+    assert planned["__typename"] == "PlanEventSuccess", planned
+    assert ops.run(ANNOUNCE, id=planned["event"]["id"])["announceEvent"]["__typename"] == \
+        "ChangeEventSuccess"
+
+    page = new_context().new_page()
+    sign_in(page, live_server, "vol.michai")
+    key = "khortor.outreach.events.vol.michai"
+    # What the fetch after sign-in kept, taken away until the form is open and typed in.
+    fetched = page.evaluate("""(key) => new Promise((resolve) => {
+        const look = () => localStorage.getItem(key) !== null ? resolve(localStorage.getItem(key))
+                                                              : setTimeout(look, 50);
+        look(); })""", key)
+    assert "ประชุมเครือข่ายระหว่างกรอกแบบฟอร์ม" in fetched
+    page.evaluate("(key) => localStorage.removeItem(key)", key)
+    page.get_by_role("link", name="แจ้งเรื่องใหม่").click()
+    expect(page.get_by_label("กิจกรรม")).to_have_count(0)
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)", [key, fetched])
+    page.get_by_text("ค่าจ้างค้างจ่าย", exact=True).click()  # the next render shows them
+    page.get_by_label("ชื่อ-นามสกุล").fill("นางสาวพิมพ์ ระหว่างทาง")
+    page.get_by_label("โทรศัพท์", exact=True).fill("081-234-5678")
+    page.get_by_label("รายละเอียดปัญหา").fill("ค่าจ้างเดือนล่าสุดยังไม่ได้รับ")
+    page.get_by_role("button", name="บันทึกและส่งเรื่อง").click()  # consent not given yet
+    expect(page.get_by_label("กิจกรรม")).to_be_visible()
+    expect(page.get_by_label("ชื่อ-นามสกุล")).to_have_value("นางสาวพิมพ์ ระหว่างทาง")
+    expect(page.get_by_label("โทรศัพท์", exact=True)).to_have_value("081-234-5678")
+    assert page.get_by_role("radio", name="ค่าจ้างค้างจ่าย").is_checked()
+    # Only the missing consent is said: nothing typed was lost.
+    expect(page.get_by_role("alert").get_by_role("listitem")).to_have_text(
+        ["ต้องได้รับความยินยอมให้ใช้ข้อมูลส่วนบุคคลก่อน"])
+    shots(page, "12c-form-events-arrive-while-typing")
+    page.set_viewport_size(DESK)
+    shots(page, "12d-form-events-arrive-while-typing-desk")

@@ -1,3 +1,4 @@
+import { Fragment } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describedBy, Field, Page } from "../components";
 import { FALLBACK_CATEGORIES, ICONS, type CategoryInfo } from "../categories";
@@ -261,9 +262,12 @@ export function NewCase({ fix, event: atEvent }: { fix?: string | null; event?: 
   const errorList = Object.entries(errors).filter(([k]) => k !== "form");
   return (
     <Page title={t("newCase")}>
+      {/* The blocks that come and go carry keys: unkeyed, Preact may match one that appears
+          with a sibling of the same type and move that sibling's DOM, losing what was typed in
+          it (the name did, when the volunteer's events arrived while the form was open). */}
       <form class="card" onSubmit={submit} noValidate>
         {duplicate && (
-          <div ref={warning} tabIndex={-1} role="alert" class="decision">
+          <div key="duplicate" ref={warning} tabIndex={-1} role="alert" class="decision">
             <DuplicateNotice warning={duplicate.warning} />
             <div class="actions">
               <button type="button" class="btn primary" disabled={busy} onClick={() => void fileItAnyway()}>
@@ -291,7 +295,7 @@ export function NewCase({ fix, event: atEvent }: { fix?: string | null; event?: 
         </div>
 
         {(events.length > 0 || eventId) && (
-          <Field id="eventId" label={t("outreach")}>
+          <Field key="eventId" id="eventId" label={t("outreach")}>
             <select id="eventId" value={eventId} onChange={(e) => setEventId(e.currentTarget.value)}>
               <option value="">{t("notAtEvent")}</option>
               {events.map((e) => <option key={e.id} value={e.id}>{t("filedAtEvent", { title: e.title })}</option>)}
@@ -352,7 +356,7 @@ export function NewCase({ fix, event: atEvent }: { fix?: string | null; event?: 
           <input id="employer" autocomplete="off" value={employer} aria-describedby={describedBy("employer", true)}
                  onInput={(e) => setEmployer(e.currentTarget.value)} />
         </Field>
-        {employer.trim() && <>
+        {employer.trim() && <Fragment key="employer-details">
           <Field id="juristicId" label={t("juristicId")} hint={t("juristicIdHint")} error={errors.juristicId}>
             <input id="juristicId" inputMode="numeric" autocomplete="off" maxLength={17} value={juristicId}
                    aria-describedby={describedBy("juristicId", true)} aria-invalid={errors.juristicId ? "true" : undefined}
@@ -362,7 +366,7 @@ export function NewCase({ fix, event: atEvent }: { fix?: string | null; event?: 
             <textarea id="employerAddress" rows={2} value={employerAddress}
                       onInput={(e) => setEmployerAddress(e.currentTarget.value)} />
           </Field>
-        </>}
+        </Fragment>}
         <Field id="amountClaimed" label={t("amountClaimed")} hint={t("amountHint")} error={errors.amountClaimed}>
           <input id="amountClaimed" inputMode="decimal" autocomplete="off" value={amountClaimed}
                  aria-describedby={describedBy("amountClaimed", true)} aria-invalid={errors.amountClaimed ? "true" : undefined}
