@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES, ReferralStatus
 from domain.clock.thai import fiscal_year_be
@@ -39,7 +40,7 @@ class CaseDims:
         return self.received_at.astimezone(UTC) + BANGKOK
 
     def periods(self) -> tuple[str, str, str]:
-        return ("A", f"F{fiscal_year_be(self.received_at)}", "M" + self.local().strftime("%Y-%m"))
+        return _periods(self.received_at)
 
     def areas(self) -> tuple[tuple[str, str], ...]:
         return (("N", ""), ("P", self.province_code), ("D", self.district_code))
@@ -57,6 +58,14 @@ class CaseDims:
         for grain, area in self.areas()[:2]:
             for period in self.periods()[:2]:
                 yield grain, period, area
+
+
+@lru_cache(maxsize=1024)
+def _periods(received_at: datetime) -> tuple[str, str, str]:
+    """All time, the fiscal year and the month of a case received at `received_at` (a change
+    counts a case several times: computed once)."""
+    local = received_at.astimezone(UTC) + BANGKOK
+    return ("A", f"F{fiscal_year_be(received_at)}", "M" + local.strftime("%Y-%m"))
 
 
 def local_day(at: datetime) -> int:

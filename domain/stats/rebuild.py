@@ -44,6 +44,8 @@ def _floor_div(x: Any, n: int) -> Any:
 
 
 async def _lock(session: AsyncSession, tables: tuple[Any, ...]) -> None:
+    """The state table first: a change holds its rows `FOR SHARE` (domain/stats/upkeep.py)
+    before it writes the cells, so the rebuild waits for it before it takes the cells."""
     if session.get_bind().dialect.name == "postgresql":
         names = ", ".join(t.__tablename__ for t in tables)
         await session.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
@@ -78,7 +80,7 @@ async def _roll_up(session: AsyncSession, table: Any, finest: str = "D") -> None
 
 async def rebuild(session: AsyncSession, calendar_key: str, now: datetime) -> dict[str, int]:
     """Every cell again, in the caller's transaction; the number of cells of each table."""
-    await _lock(session, TABLES + (StatsRollupState,))
+    await _lock(session, (StatsRollupState,) + TABLES)
     for table in TABLES:
         await session.execute(delete(table))
     dialect = session.get_bind().dialect.name
@@ -99,7 +101,7 @@ async def rebuild(session: AsyncSession, calendar_key: str, now: datetime) -> di
 
 async def rebuild_durations(session: AsyncSession, calendar_key: str, now: datetime) -> int:
     """The duration bins again with another calendar (after a holiday change)."""
-    await _lock(session, (StatsDurationBin, StatsRollupState))
+    await _lock(session, (StatsRollupState, StatsDurationBin))
     await session.execute(delete(StatsDurationBin))
     await _durations(session, session.get_bind().dialect.name, calendar_key)
     await _roll_up(session, StatsDurationBin, finest="P")

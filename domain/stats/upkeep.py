@@ -10,21 +10,23 @@ kept = rebuilt after a random history.
 Durations need the business calendar: they are measured with the calendar named in
 `stats_rollup_state`, from the `stats_calendar_day` rows of that key; the referral cells count
 the deadlines passed by the mark in the same table (domain/stats/deadline_mark.py). Both rows are
-read `FOR SHARE` once per transaction that changes a durations' instant, so a rebuild after a
-holiday change or the mark's sweep, which lock them, is never interleaved with a change. On
-PostgreSQL a change that needs no calendar (a filing) counts against the mark this process last
-saw, and `write` locks and reads the mark in its one statement, correcting the cells in a second
-one when the mark had moved (about once a sweep period per process): no extra round trip.
+locked `FOR SHARE` by every transaction that changes a referral, so a rebuild after a holiday
+change or the mark's sweep, which lock them, is never interleaved with a change. On PostgreSQL a
+change counts against the calendar and the mark this process last saw, and `write` locks and
+reads both rows in its one statement, correcting the cells in a second one when either had moved
+(the mark about once a sweep period per process, the calendar when a holiday changes): no extra
+round trip. On SQLite, and in a process that has not seen them yet, the first flush that changes
+a referral reads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid, bindparam, case, delete, func, literal, select
+from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid, bindparam, case, delete, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy import inspect as orm_inspect
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,7 +45,7 @@ DURATIONS = "durations"
 MARK = "deadlines"  # `built_at`: the deadlines passed by then are in the cells (`*_passed`)
 NO_MARK = datetime(1970, 1, 1, tzinfo=UTC)  # no deadline passed before it
 _DAYS: dict[str, dict[int, CalendarDay]] = {}  # calendar key → the days read so far
-_MARKS: dict[str, datetime] = {}  # database URL → the deadlines mark this process last saw
+_SEEN: dict[str, tuple[str | None, datetime]] = {}  # database URL → (calendar key, mark) last seen
 _TABLES = {
     StatsCaseCell: ("grain", "period", "area", "category_code", "status"),
     StatsOpenDay: ("grain", "area", "status", "day"),
@@ -95,27 +97,37 @@ def _values(row: Any, fields: tuple[str, ...], old: bool) -> dict[str, Any]:
     return out
 
 
-def _changes(session: Session, model: Any, fields: tuple[str, ...]) -> list[tuple[dict | None, dict | None]]:
-    """(old values or None, new values or None) of every `model` row this flush adds or changes."""
-    out: list[tuple[dict | None, dict | None]] = []
-    for row in session.new:
-        if isinstance(row, model):
-            out.append((None, _values(row, fields, old=False)))
-    for row in session.dirty:
-        if isinstance(row, model) and session.is_modified(row, include_collections=False):
-            old, new = _values(row, fields, old=True), _values(row, fields, old=False)
-            if old != new:
-                out.append((old, new))
-    for row in session.deleted:
-        if isinstance(row, model):
-            out.append((_values(row, fields, old=True), None))
-    return out
+class _Flush:
+    """The rows a flush adds, changes and deletes, by model (read once: `Session.dirty` is
+    computed on each access, and `isinstance` on a SQLModel class goes through `ABCMeta`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.by_kind: dict[tuple[str, type], list[Any]] = {}
+        for kind, rows in (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted)):
+            for row in rows:
+                self.by_kind.setdefault((kind, type(row)), []).append(row)
+
+    def rows(self, kind: str, model: type) -> list[Any]:
+        return self.by_kind.get((kind, model), [])
+
+    def changes(self, model: type, fields: tuple[str, ...]) -> list[tuple[dict | None, dict | None]]:
+        """(old values or None, new values or None) of every `model` row added or changed."""
+        out: list[tuple[dict | None, dict | None]] = [(None, _values(row, fields, old=False))
+                                                      for row in self.rows("new", model)]
+        for row in self.rows("dirty", model):
+            if self.session.is_modified(row, include_collections=False):
+                old, new = _values(row, fields, old=True), _values(row, fields, old=False)
+                if old != new:
+                    out.append((old, new))
+        out.extend((_values(row, fields, old=True), None) for row in self.rows("deleted", model))
+        return out
 
 
 def _case_dims(session: Session, ids: set[Any]) -> dict[Any, c.CaseDims]:
     dims: dict[Any, c.CaseDims] = {}
     for row in list(session.new) + list(session.identity_map.values()):
-        if isinstance(row, Case) and row.id in ids:
+        if type(row) is Case and row.id in ids:
             dims[row.id] = c.CaseDims(row.province_code, row.district_code, row.category_code, row.received_at,
                                       row.fiscal_year)
     missing = ids - set(dims)
@@ -141,38 +153,54 @@ def _state(session: Session, pending: Pending) -> tuple[str | None, datetime]:
                       StatsRollupState.built_at).where(StatsRollupState.name.in_((DURATIONS, MARK)))  # type: ignore[attr-defined]
         if conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update(read=True)
-        rows = {r[0]: r for r in conn.execute(stmt)}
-        key = rows[DURATIONS][1] if DURATIONS in rows else None
-        mark = rows[MARK][2] if MARK in rows and rows[MARK][2] is not None else NO_MARK
-        pending.state = (key, mark)
-        _MARKS[str(conn.engine.url)] = mark
+        pending.state = _seen(conn, [tuple(r) for r in conn.execute(stmt)])
     return pending.state
 
 
-def _mark(session: Session, pending: Pending, timed: bool) -> tuple[str | None, datetime, bool]:
-    """(calendar key, deadlines mark, guessed) for a flush's referral changes. Changes that need
-    the calendar (durations) read both rows (`_state`). Others, on PostgreSQL, take the mark this
-    process last saw, without a round trip: `write` locks the row `FOR SHARE` in its one
-    statement, reads the mark and corrects the cells if it had moved (`_correct`)."""
-    if pending.state is None and not timed:
+def _seen(conn: Any, rows: list[tuple[Any, ...]]) -> tuple[str | None, datetime]:
+    """(calendar key, mark) from the state rows (name, calendar_key, built_at), remembered."""
+    by_name = {r[0]: r for r in rows}
+    key = by_name[DURATIONS][1] if DURATIONS in by_name else None
+    mark = by_name[MARK][2] if MARK in by_name and by_name[MARK][2] is not None else NO_MARK
+    _SEEN[str(conn.engine.url)] = (key, mark)
+    return key, mark
+
+
+def _mark(session: Session, pending: Pending) -> tuple[str | None, datetime, bool]:
+    """(calendar key, deadlines mark, guessed) for a flush's referral changes. On PostgreSQL, the
+    key and mark this process last saw, without a round trip: `write` locks both rows `FOR
+    SHARE` in its one statement, reads them and corrects the cells if either had moved
+    (`_correct`). Else both rows, read once per transaction (`_state`)."""
+    if pending.state is None:
         conn = session.connection()
-        known = _MARKS.get(str(conn.engine.url)) if conn.dialect.name == "postgresql" else None
+        known = _SEEN.get(str(conn.engine.url)) if conn.dialect.name == "postgresql" else None
         if known is not None:
             if pending.assumed is None:
                 pending.assumed = known
-            return None, pending.assumed, True
+            return pending.assumed[0], pending.assumed[1], True
     key, mark = _state(session, pending)
     return key, mark, False
 
 
-def _correct(deltas: Deltas, pending: Pending, actual: datetime) -> None:
-    """What the guessed referral contributions (`_mark`) were off by if the mark was `actual`."""
-    if pending.assumed is not None and actual != pending.assumed:
+def _correct(deltas: Deltas, pending: Pending, actual: tuple[str | None, datetime],
+             days: Callable[[str, list[datetime]], dict[int, CalendarDay]]) -> None:
+    """What the guessed referral contributions (`_mark`) were off by if the calendar key and
+    mark were `actual`: the referral cells if the mark had moved, the duration bins if the
+    calendar had changed (`days` reads the days of a key)."""
+    if pending.assumed is not None and actual[1] != pending.assumed[1]:
         for values, dims, sign in pending.guessed:
-            for key, figures in c.referral_cells(values, dims, sign, actual):
+            for key, figures in c.referral_cells(values, dims, sign, actual[1]):
                 deltas.add(StatsReferralCell, key, figures)
-            for key, figures in c.referral_cells(values, dims, -sign, pending.assumed):
+            for key, figures in c.referral_cells(values, dims, -sign, pending.assumed[1]):
                 deltas.add(StatsReferralCell, key, figures)
+    if pending.assumed is not None and actual[0] != pending.assumed[0]:
+        timed = [(v, dims, sign) for v, dims, sign in pending.guessed if _durations(v)]
+        instants = [at for v, _, _ in timed for at in [v["created_at"]] + [x for _, x in _durations(v)]]
+        for key, sign_of_key in ((pending.assumed[0], -1), (actual[0], +1)):
+            if key is not None and timed:
+                known = days(key, instants)
+                for v, dims, sign in timed:
+                    _add_durations(deltas, v, dims, known, sign * sign_of_key)
     pending.guessed = []
 
 
@@ -186,7 +214,11 @@ def _calendar(session: Session, changes: list[tuple[dict | None, dict | None]], 
         return {}
     if key is None:
         return None
-    conn = session.connection()
+    return _days(session.connection(), key, instants)
+
+
+def _days(conn: Any, key: str, instants: list[datetime]) -> dict[int, CalendarDay]:
+    """The day rows of calendar `key` for `instants` (and those read before)."""
     known = _DAYS.setdefault(key, {})
     days = sorted({c.local_day(at) for at in instants} - set(known))
     if days:  # the rows of a key never change (domain/stats/models.py): kept once read
@@ -218,7 +250,7 @@ class Pending:
         self.open_rows: dict[Any, dict[str, Any] | None] = {}  # referral id → its row, None: gone
         self.last: dict[Any, datetime] = {}  # actor id → their latest history entry
         self.state: tuple[str | None, datetime] | None = None  # `_state`, once read
-        self.assumed: datetime | None = None  # the mark guessed (`_mark`), checked by `write`
+        self.assumed: tuple[str | None, datetime] | None = None  # guessed (`_mark`), checked by `write`
         self.guessed: list[tuple[dict[str, Any], c.CaseDims, int]] = []  # counted against `assumed`
 
 
@@ -228,10 +260,11 @@ _PENDING = "khortor_stats_pending"
 def upkeep(session: Session, _context: Any, _instances: Any) -> None:
     """The flush hook: the contributions of every case and referral this flush adds or changes
     (new added, old taken away), summed per transaction until it commits (`write`)."""
-    cases = _changes(session, Case, c.CASE_FIELDS)
-    referrals = _changes(session, Referral, c.REFERRAL_FIELDS)
-    events = [row for row in session.new if isinstance(row, CaseEvent) and row.actor_id is not None]
-    users = _changes(session, User, c.USER_FIELDS)
+    flush = _Flush(session)
+    cases = flush.changes(Case, c.CASE_FIELDS)
+    referrals = flush.changes(Referral, c.REFERRAL_FIELDS)
+    events = [row for row in flush.rows("new", CaseEvent) if row.actor_id is not None]
+    users = flush.changes(User, c.USER_FIELDS)
     if not cases and not referrals and not events and not users:
         return
     pending: Pending = session.info.setdefault(_PENDING, Pending())
@@ -255,8 +288,7 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
                     deltas.add(StatsVolunteerCell, key, figures)
     if referrals:
         dims = _case_dims(session, {v["case_id"] for pair in referrals for v in pair if v is not None})
-        timed = any(_durations(v) for pair in referrals for v in pair if v is not None)
-        key, mark, guessed = _mark(session, pending, timed)
+        key, mark, guessed = _mark(session, pending)
         days = _calendar(session, referrals, key)
         for old, new in referrals:
             for values, sign in ((old, -1), (new, +1)):
@@ -288,14 +320,15 @@ def write(session: Session) -> None:
     closed = sorted(k for k, row in pending.open_rows.items() if row is None)
     kept = [pending.open_rows[k] for k in sorted(k for k, row in pending.open_rows.items() if row is not None)]
     last = sorted(pending.last.items())
-    if pending.guessed and pending.state is not None:  # a later flush read the mark: correct now
-        _correct(pending.deltas, pending, pending.state[1])
+    if pending.guessed and pending.state is not None:  # a later flush read the state: correct now
+        _correct(pending.deltas, pending, pending.state, lambda key, at: _days(connection, key, at))
     marking = bool(pending.guessed)
     rows = {table: pending.deltas.rows(table) for table in _TABLES}
     rows = {table: r for table, r in rows.items() if r}
     if connection.dialect.name == "postgresql":
         if rows or closed or kept or last:  # one round trip for everything
-            stmt = _pg_write(tuple(rows), bool(closed), bool(kept), bool(last), marking)
+            sql, names, defaults = _pg_sql(connection.dialect, tuple(rows), bool(closed), bool(kept), bool(last),
+                                           marking)
             params = {"closed": closed}
             params["last_actor_id"], params["last_at"] = [a for a, _ in last], [t for _, t in last]
             for table, table_rows in rows.items():
@@ -303,15 +336,15 @@ def write(session: Session) -> None:
                     params[f"{table.__tablename__}_{name}"] = [r[name] for r in table_rows]
             for name in _OPEN_COLUMNS:
                 params[f"open_{name}"] = [r[name] for r in kept]
-            result = connection.execute(stmt, params)
-            if marking:  # the mark, now held `FOR SHARE` until commit
-                actual = result.scalar_one_or_none() or NO_MARK
-                _MARKS[str(connection.engine.url)] = actual
+            result = connection.exec_driver_sql(sql, tuple(params[n] if n in params else defaults[n] for n in names))
+            if marking:  # the calendar key and the mark, now held `FOR SHARE` until commit
+                actual = _seen(connection, [tuple(r) for r in result])
                 fix = Deltas()
-                _correct(fix, pending, actual)
-                corrected = fix.rows(StatsReferralCell)
-                if corrected:
-                    connection.execute(upsert("postgresql", StatsReferralCell), corrected)
+                _correct(fix, pending, actual, lambda key, at: _days(connection, key, at))
+                for table in (StatsReferralCell, StatsDurationBin):
+                    corrected = fix.rows(table)
+                    if corrected:
+                        connection.execute(upsert("postgresql", table), corrected)
         return
     for table, table_rows in rows.items():
         connection.execute(upsert(connection.dialect.name, table), table_rows)
@@ -350,10 +383,21 @@ def _latest(dialect: str) -> Any:
 
 
 @lru_cache(maxsize=256)
+def _pg_sql(dialect: Any, tables: tuple[Any, ...], closing: bool, keeping: bool, touching: bool, marking: bool,
+            ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """`_pg_write` compiled once: its SQL, its parameters' names in order and the values of those
+    the statement carries itself. Sent to the driver as it is (`exec_driver_sql`): building the
+    statement's cache key and handing each array through SQLAlchemy's type processing cost more
+    than the database's work on it (and asyncpg takes the arrays as they are)."""
+    compiled = _pg_write(tables, closing, keeping, touching, marking).compile(dialect=dialect)
+    return str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params)
+
+
 def _pg_write(tables: tuple[Any, ...], closing: bool, keeping: bool, touching: bool, marking: bool) -> Any:
     """PostgreSQL: every upsert (and the open referrals' deletes and replacements) of a commit as
     data-modifying CTEs of one statement, each table's rows bound as arrays and unnested; when
-    `marking`, it also locks the deadlines mark `FOR SHARE` and answers it."""
+    `marking`, it also locks the calendar key's and the deadlines mark's rows `FOR SHARE` and
+    answers them (name, calendar_key, built_at)."""
     ctes = []
     for table in tables:
         t = table.__table__
@@ -383,8 +427,10 @@ def _pg_write(tables: tuple[Any, ...], closing: bool, keeping: bool, touching: b
         ctes.append(ins.returning(literal(1)).cte("w_last"))
     if marking:
         state = StatsRollupState.__table__  # type: ignore[attr-defined]
-        mark = select(state.c.built_at).where(state.c.name == MARK).with_for_update(read=True).cte("w_mark")
-        stmt = select(mark.c.built_at)
+        mark = (select(state.c.name, state.c.calendar_key, state.c.built_at)
+                .where(or_(state.c.name == DURATIONS, state.c.name == MARK))  # no IN: compiled once
+                .with_for_update(read=True).cte("w_mark"))
+        stmt = select(mark.c.name, mark.c.calendar_key, mark.c.built_at)
     else:
         stmt = select(literal(1))
     for cte in ctes:

@@ -377,6 +377,40 @@ async def test_the_deadlines_mark_moves_while_cases_are_filed_and_accepted(db: D
     assert await _cells(db) == kept
 
 
+async def test_an_acceptance_after_a_holiday_change_is_binned_with_the_new_calendar(db: Database) -> None:
+    """An admin adds a holiday while a referral waits; its acceptance, after the holiday, takes
+    a business day less with the new calendar. (On PostgreSQL the acceptance counts against the
+    calendar its process last saw, the old one, and `write` corrects the bins when it finds the
+    calendar changed.) The bins kept are those a rebuild makes with the new calendar."""
+    key = await service.ensure_calendar(db, CAL)
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild(uow.session, key, NOW - timedelta(days=20))
+    volunteer, officer = await principal(db, "vol.naimueang"), await principal(db, "dlpw.nongkhai")
+    filed_at = datetime(2026, 11, 6, 3, 0, tzinfo=UTC)  # Friday 10:00 in Bangkok, before the holiday
+    command = OpenCase(client_id=None, category_code="UNPAID_WAGES", subdistrict_code="430101",
+                       description="รอรับเรื่องข้ามวันหยุด", file_anyway=True,
+                       citizen=CitizenDetails(full_name="สมหมาย ข้ามวันหยุด", national_id=national_id("110190077777"),
+                                              phone="0812345678", consent=True))
+    async with UnitOfWork(db) as uow:  # this process now knows the calendar the bins are kept for
+        case = await filing.open_case(uow, volunteer, command, filed_at, CAL, Settings().vault)
+    async with UnitOfWork(db) as uow:  # an admin adds a holiday: the workers rebuild the bins
+        calendar, _ = await calendar_service.add_holiday(uow, await principal(db, "admin"), HOLIDAY,
+                                                         "วันหยุดพิเศษ", filed_at + timedelta(hours=1))
+    assert await maintenance.refresh_durations(db, calendar, NOW) is not None
+    async with db.read_sessions() as session:
+        leg = (await session.execute(select(Referral.id).where(
+            Referral.case_id == case.id, Referral.org_unit_code == "DLPW-43"))).scalar_one()
+    accepted_at = datetime(2026, 11, 11, 3, 0, tzinfo=UTC)  # the Wednesday after the holiday
+    async with UnitOfWork(db) as uow:
+        await referrals.act_on_referral(uow, officer, AcceptReferral(leg), accepted_at, calendar)
+    kept = (await _cells(db))["stats_duration_bin"]
+    days = sorted(k[5] for k, v in kept.items() if k[:5] == ("N", "A", "", "A", "C") for _ in range(v[0]))
+    assert days == [2]  # Friday 10:00 → Wednesday 10:00 is three business days less the holiday
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild_durations(uow.session, await service.ensure_calendar(db, calendar), NOW)
+    assert (await _cells(db))["stats_duration_bin"] == kept
+
+
 async def test_the_check_logs_drift_and_khortor_rebuild_stats_repairs_it(
         db: Database, db_url: str, caplog: pytest.LogCaptureFixture) -> None:
     await file_cases_directly(db, 12)
