@@ -31,7 +31,10 @@ export function RoutingRules() {
   const cats = useQuery<{ categories: RefCategory[] }>(REF_CATEGORIES);
   const [category, setCategory] = useState("");
   useEffect(() => {
-    if (!category && cats.data?.categories.length) setCategory(cats.data.categories[0]!.code);
+    // The first problem type until one is chosen; never over a choice made meanwhile (this
+    // effect runs after the list is shown, and its `category` may be that render's "").
+    const first = cats.data?.categories[0]?.code;
+    if (first) setCategory((chosen) => chosen || first);
   }, [cats.data]);
   const rules = useQuery<{ routingRules: Rule[] }>(ROUTING_RULES, { categoryCode: category }, !category);
   const [subdistrict, setSubdistrict] = useState("");
