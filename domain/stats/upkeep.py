@@ -21,7 +21,7 @@ a referral reads them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -182,11 +182,10 @@ def _mark(session: Session, pending: Pending) -> tuple[str | None, datetime, boo
     return key, mark, False
 
 
-def _correct(deltas: Deltas, pending: Pending, actual: tuple[str | None, datetime],
-             days: Callable[[str, list[datetime]], dict[int, CalendarDay]]) -> None:
+def _correct(deltas: Deltas, pending: Pending, actual: tuple[str | None, datetime], conn: Any) -> None:
     """What the guessed referral contributions (`_mark`) were off by if the calendar key and
     mark were `actual`: the referral cells if the mark had moved, the duration bins if the
-    calendar had changed (`days` reads the days of a key)."""
+    calendar had changed (the days of each key read on `conn`)."""
     if pending.assumed is not None and actual[1] != pending.assumed[1]:
         for values, dims, sign in pending.guessed:
             for key, figures in c.referral_cells(values, dims, sign, actual[1]):
@@ -198,10 +197,9 @@ def _correct(deltas: Deltas, pending: Pending, actual: tuple[str | None, datetim
         instants = [at for v, _, _ in timed for at in [v["created_at"]] + [x for _, x in _durations(v)]]
         for key, sign_of_key in ((pending.assumed[0], -1), (actual[0], +1)):
             if key is not None and timed:
-                known = days(key, instants)
+                known = _days(conn, key, instants)
                 for v, dims, sign in timed:
                     _add_durations(deltas, v, dims, known, sign * sign_of_key)
-    pending.guessed = []
 
 
 def _calendar(session: Session, changes: list[tuple[dict | None, dict | None]], key: str | None,
@@ -320,8 +318,6 @@ def write(session: Session) -> None:
     closed = sorted(k for k, row in pending.open_rows.items() if row is None)
     kept = [pending.open_rows[k] for k in sorted(k for k, row in pending.open_rows.items() if row is not None)]
     last = sorted(pending.last.items())
-    if pending.guessed and pending.state is not None:  # a later flush read the state: correct now
-        _correct(pending.deltas, pending, pending.state, lambda key, at: _days(connection, key, at))
     marking = bool(pending.guessed)
     rows = {table: pending.deltas.rows(table) for table in _TABLES}
     rows = {table: r for table, r in rows.items() if r}
@@ -340,7 +336,7 @@ def write(session: Session) -> None:
             if marking:  # the calendar key and the mark, now held `FOR SHARE` until commit
                 actual = _seen(connection, [tuple(r) for r in result])
                 fix = Deltas()
-                _correct(fix, pending, actual, lambda key, at: _days(connection, key, at))
+                _correct(fix, pending, actual, connection)
                 for table in (StatsReferralCell, StatsDurationBin):
                     corrected = fix.rows(table)
                     if corrected:
