@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.stats import contributions as c
 from domain.stats.cell_models import StatsOpenReferral, StatsReferralCell, StatsRollupState
-from domain.stats.upkeep import MARK, Deltas, upsert
+from domain.stats.cell_writes import MARK, upsert
+from domain.stats.upkeep import Deltas
 
 DUES = ("pending_due", "open_due", "current_due")
 

@@ -26,7 +26,7 @@ from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDuratio
                                       StatsVolunteerCell)
 from domain.stats.models import StatsCalendarDay
 from domain.stats.repository import _local_seconds, _month, _office_seconds
-from domain.stats.upkeep import _TABLES, _VALUES, DURATIONS, MARK
+from domain.stats.cell_writes import DURATIONS, FIGURES, KEYS, MARK
 from domain.users.models import User
 
 CELL_TABLES = (StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin)
@@ -52,16 +52,16 @@ async def _lock(session: AsyncSession, tables: tuple[Any, ...]) -> None:
 
 
 async def _fill(session: AsyncSession, table: Any, chosen: Any) -> None:
-    await session.execute(insert(table).from_select(list(_TABLES[table] + _VALUES[table]), chosen))
+    await session.execute(insert(table).from_select(list(KEYS[table] + FIGURES[table]), chosen))
 
 
 async def _roll_up(session: AsyncSession, table: Any, finest: str = "D") -> None:
     """The finest cells (by month) summed into coarser areas, the months into fiscal years and all
     time; then the months of districts (and of every duration bin) go: those are counted live."""
     t = table.__table__
-    keys = [k for k in _TABLES[table] if k not in ("grain", "period", "area")]
-    sums = [func.sum(t.c[v]) for v in _VALUES[table]]
-    has_period = "period" in _TABLES[table]
+    keys = [k for k in KEYS[table] if k not in ("grain", "period", "area")]
+    sums = [func.sum(t.c[v]) for v in FIGURES[table]]
+    has_period = "period" in KEYS[table]
     steps = (("P", "D", func.substr(t.c.area, 1, 2)), ("N", "P", literal("")))
     for grain, source, area in steps[1:] if finest == "P" else steps:
         group = ([t.c.period] if has_period else []) + [area] + [t.c[k] for k in keys]
@@ -175,7 +175,7 @@ async def _volunteers(session: AsyncSession, dialect: str) -> None:
         func.count(Case.satisfaction), func.coalesce(func.sum(Case.satisfaction), 0)).group_by(*group))
     year = cast(func.substr(t.c.period, 2, 4), Integer) + 543 + case(
         (func.substr(t.c.period, 7, 2) >= "10", 1), else_=0)
-    sums = [func.sum(t.c[v]) for v in _VALUES[StatsVolunteerCell]]
+    sums = [func.sum(t.c[v]) for v in FIGURES[StatsVolunteerCell]]
     for period in (literal("F") + cast(year, String), literal("A")):
         group = [t.c.filed_by_id, t.c.province_code, period]
         await _fill(session, StatsVolunteerCell, select(*group, *sums).where(t.c.period.like("M%")).group_by(*group))

@@ -39,7 +39,7 @@ from domain.stats.cell_models import (StatsCaseCell, StatsDurationBin, StatsOpen
 from domain.stats.durations import Histogram, percentiles
 from domain.stats.repository import CaseGroupFigures, Period, ReferralGroupFigures
 from domain.stats.rules import CaseDimension, Figure
-from domain.stats.upkeep import DURATIONS, MARK
+from domain.stats.cell_writes import DURATIONS, MARK
 from domain.users.principal import Principal
 
 D = CaseDimension

@@ -1,7 +1,8 @@
 """Keeping the rollup cells exact: a `before_flush` hook (given to every database by
 domain/bootstrap.py) sums each changed case's and referral's new contribution less its old one,
-and a `before_commit` hook writes the transaction's sums (one statement per table), in the same
-transaction, so the cells commit and roll back with the rows they count.
+and a `before_commit` hook writes the transaction's sums in one round trip
+(domain/stats/cell_writes.py), in the same transaction, so the cells commit and roll back with
+the rows they count.
 
 Every change of a case or referral figure goes through the ORM (the one bulk UPDATE,
 `cases.repository.blank_texts`, touches only texts): tests/domain/test_stats_rollups.py checks
@@ -9,60 +10,38 @@ kept = rebuilt after a random history.
 
 Durations need the business calendar: they are measured with the calendar named in
 `stats_rollup_state`, from the `stats_calendar_day` rows of that key; the referral cells count
-the deadlines passed by the mark in the same table (domain/stats/deadline_mark.py). Both rows are
-locked `FOR SHARE` by every transaction that changes a referral, so a rebuild after a holiday
-change or the mark's sweep, which lock them, is never interleaved with a change. On PostgreSQL a
-change counts against the calendar and the mark this process last saw, and `write` locks and
-reads both rows in its one statement, correcting the cells in a second one when either had moved
-(the mark about once a sweep period per process, the calendar when a holiday changes): no extra
-round trip. On SQLite, and in a process that has not seen them yet, the first flush that changes
-a referral reads them.
+the deadlines passed by the mark in the same table (domain/stats/deadline_mark.py). A change
+counts against the calendar and the mark this process last saw; `write` reads both rows in its
+round trip (locked `FOR SHARE` on PostgreSQL; on SQLite the writer holds the database's write
+lock since its BEGIN IMMEDIATE), so a rebuild after a holiday change or the mark's sweep, which
+lock them, is never interleaved with a change, and corrects the cells in a second statement when
+either had moved (the mark about once a sweep period per process, the calendar when a holiday
+changes). In a process that has not seen them yet, the first flush that changes a referral
+reads them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid, bindparam, case, delete, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy import inspect as orm_inspect
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.cases.models import Case, CaseEvent, Referral
+from domain.stats import cell_writes
 from domain.stats import contributions as c
-from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsLastActivity,
-                                      StatsOpenDay, StatsOpenReferral, StatsReferralCell, StatsRollupState,
-                                      StatsVolunteerCell)
+from domain.stats.cell_models import StatsCaseCell, StatsCoverage, StatsDurationBin, StatsOpenDay, StatsReferralCell, StatsRollupState, StatsVolunteerCell
+from domain.stats.cell_writes import DURATIONS, FIGURES, KEYS, MARK
 from domain.stats.models import StatsCalendarDay
 from domain.stats.rules import CalendarDay, office_seconds
 from domain.users.models import User
 
-DURATIONS = "durations"
-MARK = "deadlines"  # `built_at`: the deadlines passed by then are in the cells (`*_passed`)
 NO_MARK = datetime(1970, 1, 1, tzinfo=UTC)  # no deadline passed before it
 _DAYS: dict[str, dict[int, CalendarDay]] = {}  # calendar key → the days read so far
 _SEEN: dict[str, tuple[str | None, datetime]] = {}  # database URL → (calendar key, mark) last seen
-_TABLES = {
-    StatsCaseCell: ("grain", "period", "area", "category_code", "status"),
-    StatsOpenDay: ("grain", "area", "status", "day"),
-    StatsReferralCell: ("grain", "period", "area", "category_code", "org_unit_code"),
-    StatsDurationBin: ("grain", "period", "area", "measure", "width", "bin"),
-    StatsVolunteerCell: ("filed_by_id", "province_code", "period"),
-    StatsCoverage: ("subdistrict_code",),
-}
-_VALUES = {
-    StatsCaseCell: ("n", "satang", "satisfaction_count", "satisfaction_sum", "escalated_open"),
-    StatsOpenDay: ("n",),
-    StatsReferralCell: ("n", "accepted", "accepted_on_time", "completed", "resolved_on_time", "pending_passed",
-                        "open_passed", "current_passed"),
-    StatsDurationBin: ("n",),
-    StatsVolunteerCell: ("n", "open", "satisfaction_count", "satisfaction_sum"),
-    StatsCoverage: ("volunteers",),
-}
 
 
 class Deltas:
@@ -79,7 +58,7 @@ class Deltas:
             total[i] += int(v)
 
     def rows(self, table: Any) -> list[dict[str, Any]]:
-        names = _TABLES[table] + _VALUES[table]
+        names = KEYS[table] + FIGURES[table]
         # One order everywhere: two transactions never wait for each other's cells in a cycle.
         return [dict(zip(names, key + tuple(v), strict=True))
                 for key, v in sorted(self.by_table.get(table, {}).items(), key=lambda kv: repr(kv[0]))
@@ -167,13 +146,14 @@ def _seen(conn: Any, rows: list[tuple[Any, ...]]) -> tuple[str | None, datetime]
 
 
 def _mark(session: Session, pending: Pending) -> tuple[str | None, datetime, bool]:
-    """(calendar key, deadlines mark, guessed) for a flush's referral changes. On PostgreSQL, the
-    key and mark this process last saw, without a round trip: `write` locks both rows `FOR
-    SHARE` in its one statement, reads them and corrects the cells if either had moved
-    (`_correct`). Else both rows, read once per transaction (`_state`)."""
+    """(calendar key, deadlines mark, guessed) for a flush's referral changes: the key and mark
+    this process last saw, without a round trip; `write` reads both rows in its round trip
+    (`FOR SHARE` on PostgreSQL; SQLite's writer holds the write lock since BEGIN IMMEDIATE) and
+    corrects the cells if either had moved (`_correct`). In a process that has not seen them
+    yet, both rows, read once per transaction (`_state`)."""
     if pending.state is None:
         conn = session.connection()
-        known = _SEEN.get(str(conn.engine.url)) if conn.dialect.name == "postgresql" else None
+        known = _SEEN.get(str(conn.engine.url))
         if known is not None:
             if pending.assumed is None:
                 pending.assumed = known
@@ -307,148 +287,31 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def write(session: Session) -> None:
-    """The `before_commit` hook: the transaction's last changes flushed, its sums written — one
-    statement per table, however many flushes it made."""
+    """The `before_commit` hook: the transaction's last changes flushed, its sums written in one
+    round trip (domain/stats/cell_writes.py), however many flushes it made; the guessed referral
+    contributions corrected when the calendar key or the mark had moved."""
     if session.new or session.dirty or session.deleted:
         session.flush()
     pending: Pending | None = session.info.pop(_PENDING, None)
     if pending is None:
         return
-    connection = session.connection()
     closed = sorted(k for k, row in pending.open_rows.items() if row is None)
     kept = [pending.open_rows[k] for k in sorted(k for k, row in pending.open_rows.items() if row is not None)]
     last = sorted(pending.last.items())
-    marking = bool(pending.guessed)
-    rows = {table: pending.deltas.rows(table) for table in _TABLES}
+    rows = {table: pending.deltas.rows(table) for table in KEYS}
     rows = {table: r for table, r in rows.items() if r}
-    if connection.dialect.name == "postgresql":
-        if rows or closed or kept or last:  # one round trip for everything
-            sql, names, defaults = _pg_sql(connection.dialect, tuple(rows), bool(closed), bool(kept), bool(last),
-                                           marking)
-            params = {"closed": closed}
-            params["last_actor_id"], params["last_at"] = [a for a, _ in last], [t for _, t in last]
-            for table, table_rows in rows.items():
-                for name in _TABLES[table] + _VALUES[table]:
-                    params[f"{table.__tablename__}_{name}"] = [r[name] for r in table_rows]
-            for name in _OPEN_COLUMNS:
-                params[f"open_{name}"] = [r[name] for r in kept]
-            result = connection.exec_driver_sql(sql, tuple(params[n] if n in params else defaults[n] for n in names))
-            if marking:  # the calendar key and the mark, now held `FOR SHARE` until commit
-                actual = _seen(connection, [tuple(r) for r in result])
-                fix = Deltas()
-                _correct(fix, pending, actual, connection)
-                for table in (StatsReferralCell, StatsDurationBin):
-                    corrected = fix.rows(table)
-                    if corrected:
-                        connection.execute(upsert("postgresql", table), corrected)
+    if not (rows or closed or kept or last):
         return
-    for table, table_rows in rows.items():
-        connection.execute(upsert(connection.dialect.name, table), table_rows)
-    if closed:
-        connection.execute(delete(StatsOpenReferral).where(StatsOpenReferral.referral_id.in_(closed)))  # type: ignore[attr-defined]
-    if kept:
-        connection.execute(_replace(connection.dialect.name), kept)
-    if last:
-        connection.execute(_latest(connection.dialect.name), [{"actor_id": a, "at": t} for a, t in last])
+    connection = session.connection()
+    marking = bool(pending.guessed)
+    state = cell_writes.write(connection, rows, closed, kept, last, marking)
+    if marking:  # the calendar key and the mark, now held until commit
+        fix = Deltas()
+        _correct(fix, pending, _seen(connection, state), connection)
+        for table in (StatsReferralCell, StatsDurationBin):
+            cell_writes.add(connection, table, fix.rows(table))
 
 
 def forget(session: Session, _previous: Any) -> None:
     """The `after_soft_rollback` hook: a transaction rolled back leaves nothing to write."""
     session.info.pop(_PENDING, None)
-
-
-_OPEN_COLUMNS = tuple(col.name for col in StatsOpenReferral.__table__.c)  # type: ignore[attr-defined]
-
-
-def _array(column: Any) -> Any:
-    kind = getattr(column.type, "impl", column.type)  # a TypeDecorator's stored type
-    if isinstance(kind, DateTime):
-        return ARRAY(DateTime(timezone=True))
-    if isinstance(kind, Uuid):
-        return ARRAY(Uuid())
-    return ARRAY(BigInteger() if isinstance(kind, BigInteger) else Integer() if isinstance(kind, Integer) else String())
-
-
-@lru_cache(maxsize=4)
-def _latest(dialect: str) -> Any:
-    """A person's last history entry: the later of the stored one and this transaction's."""
-    t = StatsLastActivity.__table__  # type: ignore[attr-defined]
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t)
-    return stmt.on_conflict_do_update(index_elements=["actor_id"], set_={
-        "at": case((stmt.excluded.at > t.c.at, stmt.excluded.at), else_=t.c.at)})
-
-
-@lru_cache(maxsize=256)
-def _pg_sql(dialect: Any, tables: tuple[Any, ...], closing: bool, keeping: bool, touching: bool, marking: bool,
-            ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """`_pg_write` compiled once: its SQL, its parameters' names in order and the values of those
-    the statement carries itself. Sent to the driver as it is (`exec_driver_sql`): building the
-    statement's cache key and handing each array through SQLAlchemy's type processing cost more
-    than the database's work on it (and asyncpg takes the arrays as they are)."""
-    compiled = _pg_write(tables, closing, keeping, touching, marking).compile(dialect=dialect)
-    return str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params)
-
-
-def _pg_write(tables: tuple[Any, ...], closing: bool, keeping: bool, touching: bool, marking: bool) -> Any:
-    """PostgreSQL: every upsert (and the open referrals' deletes and replacements) of a commit as
-    data-modifying CTEs of one statement, each table's rows bound as arrays and unnested; when
-    `marking`, it also locks the calendar key's and the deadlines mark's rows `FOR SHARE` and
-    answers them (name, calendar_key, built_at)."""
-    ctes = []
-    for table in tables:
-        t = table.__table__
-        names = _TABLES[table] + _VALUES[table]
-        chosen = select(*[func.unnest(bindparam(f"{t.name}_{n}", type_=_array(t.c[n]))) for n in names])
-        ins = postgresql.insert(t).from_select(list(names), chosen)
-        ins = ins.on_conflict_do_update(index_elements=list(_TABLES[table]),
-                                        set_={n: t.c[n] + ins.excluded[n] for n in _VALUES[table]})
-        ctes.append(ins.returning(literal(1)).cte(f"w_{t.name}"))
-    t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
-    if closing:
-        gone = delete(t).where(t.c.referral_id == func.any(bindparam("closed", type_=ARRAY(Uuid()))))
-        ctes.append(gone.returning(literal(1)).cte("w_closed"))
-    if keeping:
-        chosen = select(*[func.unnest(bindparam(f"open_{n}", type_=_array(t.c[n]))) for n in _OPEN_COLUMNS])
-        ins = postgresql.insert(t).from_select(list(_OPEN_COLUMNS), chosen)
-        ins = ins.on_conflict_do_update(index_elements=["referral_id"],
-                                        set_={n: ins.excluded[n] for n in _OPEN_COLUMNS if n != "referral_id"})
-        ctes.append(ins.returning(literal(1)).cte("w_open"))
-    if touching:
-        a = StatsLastActivity.__table__  # type: ignore[attr-defined]
-        chosen = select(func.unnest(bindparam("last_actor_id", type_=ARRAY(Uuid()))),
-                        func.unnest(bindparam("last_at", type_=ARRAY(DateTime(timezone=True)))))
-        ins = postgresql.insert(a).from_select(["actor_id", "at"], chosen)
-        ins = ins.on_conflict_do_update(index_elements=["actor_id"],
-                                        set_={"at": func.greatest(a.c.at, ins.excluded.at)})
-        ctes.append(ins.returning(literal(1)).cte("w_last"))
-    if marking:
-        state = StatsRollupState.__table__  # type: ignore[attr-defined]
-        mark = (select(state.c.name, state.c.calendar_key, state.c.built_at)
-                .where(or_(state.c.name == DURATIONS, state.c.name == MARK))  # no IN: compiled once
-                .with_for_update(read=True).cte("w_mark"))
-        stmt = select(mark.c.name, mark.c.calendar_key, mark.c.built_at)
-    else:
-        stmt = select(literal(1))
-    for cte in ctes:
-        stmt = stmt.add_cte(cte)
-    return stmt
-
-
-@lru_cache(maxsize=4)
-def _replace(dialect: str) -> Any:
-    """Insert or replace an open referral's row, one statement built once per dialect."""
-    t = StatsOpenReferral.__table__  # type: ignore[attr-defined]
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = make(t)
-    return stmt.on_conflict_do_update(index_elements=["referral_id"],
-                                      set_={col.name: stmt.excluded[col.name] for col in t.c if col.name != "referral_id"})
-
-
-@lru_cache(maxsize=16)
-def upsert(dialect: str, table: Any) -> Any:
-    """One statement per table and dialect, built once (building it cost more than running it)."""
-    t = table.__table__
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = make(t)
-    return stmt.on_conflict_do_update(index_elements=list(_TABLES[table]),
-                                      set_={name: t.c[name] + stmt.excluded[name] for name in _VALUES[table]})
