@@ -103,7 +103,7 @@ def _sqlite_write(connection: Any, rows: dict[Any, list[dict[str, Any]]], closed
     try:
         found = await_(driver._execute(_run, driver, batches, state))  # aiosqlite's own "run on my thread"
     except aiosqlite.Error as error:  # as SQLAlchemy would raise it; the rows stay out of the message
-        raise exc.DBAPIError.instance(batches[0][0] if batches else state, None, error, aiosqlite.Error) from error
+        raise exc.DBAPIError.instance(getattr(error, "statement", None), None, error, aiosqlite.Error) from error
     return [tuple(f(v) if f else v for f, v in zip(convert, row, strict=True)) for row in found]
 
 
@@ -111,9 +111,15 @@ def _run(driver: aiosqlite.Connection, batches: list[tuple[str, list[tuple[Any, 
          ) -> list[tuple[Any, ...]]:
     """On aiosqlite's thread, inside the transaction SQLAlchemy began on that connection."""
     conn = driver._conn
-    for sql, params in batches:
-        conn.executemany(sql, params)
-    return conn.execute(state).fetchall() if state is not None else []
+    sql = state
+    try:
+        for sql, params in batches:
+            conn.executemany(sql, params)
+        sql = state
+        return conn.execute(state).fetchall() if state is not None else []
+    except aiosqlite.Error as error:
+        error.statement = sql  # type: ignore[attr-defined]  # which one failed, for the message
+        raise
 
 
 Processors = tuple[tuple[str, Callable[[Any], Any] | None], ...]

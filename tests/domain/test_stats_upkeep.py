@@ -1,0 +1,62 @@
+"""The rollups' upkeep commits with the change it counts, or not at all (domain/stats/upkeep.py,
+written by domain/stats/cell_writes.py: one statement on PostgreSQL, one call on aiosqlite's
+thread on SQLite)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import exc, func, select, text
+
+from domain.cases.models import Case
+from domain.db import Database
+from domain.stats.cell_models import StatsCaseCell
+from tests.factories import file_case_directly
+
+REFUSE = {
+    "sqlite": ["CREATE TRIGGER refuse_cells BEFORE INSERT ON stats_case_cell "
+               "BEGIN SELECT RAISE(ABORT, 'the cells are refused'); END"],
+    "postgresql": ["CREATE FUNCTION refuse_cells() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN RAISE EXCEPTION 'the cells are refused'; END $$",
+                   "CREATE TRIGGER refuse_cells BEFORE INSERT ON stats_case_cell "
+                   "FOR EACH ROW EXECUTE FUNCTION refuse_cells()"],
+}
+ALLOW = {
+    "sqlite": ["DROP TRIGGER IF EXISTS refuse_cells"],
+    "postgresql": ["DROP TRIGGER IF EXISTS refuse_cells ON stats_case_cell", "DROP FUNCTION IF EXISTS refuse_cells()"],
+}
+
+
+async def _run(db: Database, statements: list[str]) -> None:
+    async with db.write_sessions() as session, session.begin():
+        for statement in statements:
+            await session.execute(text(statement))
+
+
+async def _counts(db: Database) -> tuple[int, int]:
+    async with db.read_sessions() as session:
+        cases = (await session.execute(select(func.count()).select_from(Case))).scalar_one()
+        cells = (await session.execute(select(func.coalesce(func.sum(StatsCaseCell.n), 0))
+                                       .where(StatsCaseCell.grain == "N", StatsCaseCell.period == "A"))).scalar_one()
+    return cases, cells
+
+
+async def test_a_filing_whose_rollup_write_fails_is_not_saved(db: Database, backend: str) -> None:
+    """When the database refuses the cells (here a trigger; a full disk or a lost connection
+    in life), the filing fails as a database error, and neither the case nor any cell stays."""
+    before = await _counts(db)
+    client_id = uuid.uuid4()
+    await _run(db, REFUSE[backend])
+    try:
+        with pytest.raises(exc.DBAPIError) as raised:
+            await file_case_directly(db, datetime.now(UTC), client_id=client_id)
+    finally:
+        await _run(db, ALLOW[backend])
+    assert "the cells are refused" in str(raised.value.orig)
+    assert "stats_case_cell" in str(raised.value)  # the statement that failed, without its rows
+    assert await _counts(db) == before
+
+    await file_case_directly(db, datetime.now(UTC), client_id=client_id)  # once allowed, it files
+    assert await _counts(db) == (before[0] + 1, before[1] + 1)
