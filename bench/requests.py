@@ -184,10 +184,11 @@ def documents(tmp: Path) -> tuple[dict[str, str], str]:
 
 
 class Upkeep:
-    """The rollups' upkeep hooks of one database (domain/bootstrap.py), switched off for a while."""
+    """The rollups' upkeep hooks of one database (domain/bootstrap.py), switched off for a while:
+    without its flush hook the upkeep's commit collector finds nothing to add, and the commit's
+    round trip writes the other queued rows (outbox, access log) alone."""
 
-    HOOKS = (("before_flush", upkeep.upkeep), ("before_commit", upkeep.write),
-             ("after_soft_rollback", upkeep.forget))
+    HOOKS = (("before_flush", upkeep.upkeep), ("after_soft_rollback", upkeep.forget))
 
     def __init__(self, db: Database) -> None:
         self.session_class = db.write_sessions.kw["sync_session_class"]

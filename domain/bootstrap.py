@@ -14,7 +14,7 @@ from typing import Any
 from domain.db import Database
 from domain.models import metadata
 from domain.privacy.audit import log_changes
-from domain.stats.upkeep import forget, upkeep, write
+from domain.stats.upkeep import collect, forget, upkeep
 
 __all__ = ["metadata", "open_database"]
 
@@ -22,4 +22,4 @@ __all__ = ["metadata", "open_database"]
 def open_database(url: str, *, report_url: str | None = None, **engine_kwargs: Any) -> Database:
     """`report_url`: where dashboards and exports read (a streaming replica), if not `url`."""
     return Database(url, report_url=report_url, before_flush=(upkeep,), after_flush=(log_changes,),
-                    session_events=(("before_commit", write), ("after_soft_rollback", forget)), **engine_kwargs)
+                    session_events=(("after_soft_rollback", forget),), commit_collectors=(collect,), **engine_kwargs)

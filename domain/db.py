@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from domain import commit_writes
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on both databases (SQLite stores them naive, in UTC)."""
@@ -135,7 +137,9 @@ class Database:
     `before_flush` and `after_flush` hooks run in every flush of this database's sessions,
     inside the transaction (domain/bootstrap.py passes the ones every process needs); an
     `after_flush` hook sees the rows the flush wrote as still new, and may write more.
-    `session_events` listen to other events of those sessions (`before_commit`, …).
+    `session_events` listen to other events of those sessions (`before_commit`, …). What is
+    queued to be written at commit (domain/commit_writes.py) is written by every session's
+    `before_commit`, with what the `commit_collectors` add then, in one round trip.
 
     `report_sessions` open the dashboards' and exports' reads: on `report_url` (a PostgreSQL
     streaming replica, KHORTOR_READ_DATABASE_URL) when one is given, falling back to the
@@ -145,10 +149,14 @@ class Database:
 
     def __init__(self, url: str, *, report_url: str | None = None, before_flush: Sequence[FlushHook] = (),
                  after_flush: Sequence[AfterFlushHook] = (),
-                 session_events: Sequence[tuple[str, Callable[..., Any]]] = (), **engine_kwargs: Any) -> None:
+                 session_events: Sequence[tuple[str, Callable[..., Any]]] = (),
+                 commit_collectors: Sequence[commit_writes.Collector] = (), **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
-        session_class: type[Session] = type("KhortorSession", (Session,), {})
+        session_class: type[Session] = type("KhortorSession", (Session,),
+                                            {"commit_collectors": tuple(commit_collectors)})
+        event.listen(session_class, "before_commit", commit_writes.write)
+        event.listen(session_class, "after_soft_rollback", commit_writes.forget)
         for hook in before_flush:
             event.listen(session_class, "before_flush", hook)
         for after in after_flush:

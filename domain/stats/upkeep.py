@@ -1,8 +1,8 @@
 """Keeping the rollup cells exact: a `before_flush` hook (given to every database by
 domain/bootstrap.py) sums each changed case's and referral's new contribution less its old one,
-and a `before_commit` hook writes the transaction's sums in one round trip
-(domain/stats/cell_writes.py), in the same transaction, so the cells commit and roll back with
-the rows they count.
+and the commit's collector (`collect`) hands the transaction's sums to the commit's one round trip
+(domain/commit_writes.py, domain/stats/cell_writes.py), in the same transaction, so the cells
+commit and roll back with the rows they count.
 
 Every change of a case or referral figure goes through the ORM (the one bulk UPDATE,
 `cases.repository.blank_texts`, touches only texts): tests/domain/test_stats_rollups.py checks
@@ -11,8 +11,8 @@ kept = rebuilt after a random history.
 Durations need the business calendar: they are measured with the calendar named in
 `stats_rollup_state`, from the `stats_calendar_day` rows of that key; the referral cells count
 the deadlines passed by the mark in the same table (domain/stats/deadline_mark.py). A change
-counts against the calendar and the mark this process last saw; `write` reads both rows in its
-round trip (locked `FOR SHARE` on PostgreSQL; on SQLite the writer holds the database's write
+counts against the calendar and the mark this process last saw; the commit reads both rows in
+its round trip (locked `FOR SHARE` on PostgreSQL; on SQLite the writer holds the database's write
 lock since its BEGIN IMMEDIATE), so a rebuild after a holiday change or the mark's sweep, which
 lock them, is never interleaved with a change, and corrects the cells in a second statement when
 either had moved (the mark about once a sweep period per process, the calendar when a holiday
@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.cases.models import Case, CaseEvent, Referral
+from domain.commit_writes import Collected, Part
 from domain.stats import cell_writes
 from domain.stats import contributions as c
 from domain.stats.cell_models import StatsCaseCell, StatsCoverage, StatsDurationBin, StatsOpenDay, StatsReferralCell, StatsRollupState, StatsVolunteerCell
@@ -147,7 +148,7 @@ def _seen(conn: Any, rows: list[tuple[Any, ...]]) -> tuple[str | None, datetime]
 
 def _mark(session: Session, pending: Pending) -> tuple[str | None, datetime, bool]:
     """(calendar key, deadlines mark, guessed) for a flush's referral changes: the key and mark
-    this process last saw, without a round trip; `write` reads both rows in its round trip
+    this process last saw, without a round trip; `collect` reads both rows in the commit's round trip
     (`FOR SHARE` on PostgreSQL; SQLite's writer holds the write lock since BEGIN IMMEDIATE) and
     corrects the cells if either had moved (`_correct`). In a process that has not seen them
     yet, both rows, read once per transaction (`_state`)."""
@@ -228,7 +229,7 @@ class Pending:
         self.open_rows: dict[Any, dict[str, Any] | None] = {}  # referral id → its row, None: gone
         self.last: dict[Any, datetime] = {}  # actor id → their latest history entry
         self.state: tuple[str | None, datetime] | None = None  # `_state`, once read
-        self.assumed: tuple[str | None, datetime] | None = None  # guessed (`_mark`), checked by `write`
+        self.assumed: tuple[str | None, datetime] | None = None  # guessed (`_mark`), checked by `collect`
         self.guessed: list[tuple[dict[str, Any], c.CaseDims, int]] = []  # counted against `assumed`
 
 
@@ -237,7 +238,7 @@ _PENDING = "khortor_stats_pending"
 
 def upkeep(session: Session, _context: Any, _instances: Any) -> None:
     """The flush hook: the contributions of every case and referral this flush adds or changes
-    (new added, old taken away), summed per transaction until it commits (`write`)."""
+    (new added, old taken away), summed per transaction until it commits (`collect`)."""
     flush = _Flush(session)
     cases = flush.changes(Case, c.CASE_FIELDS)
     referrals = flush.changes(Referral, c.REFERRAL_FIELDS)
@@ -286,30 +287,39 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
                 pending.open_rows[referral_id] = now
 
 
-def write(session: Session) -> None:
-    """The `before_commit` hook: the transaction's last changes flushed, its sums written in one
-    round trip (domain/stats/cell_writes.py), however many flushes it made; the guessed referral
-    contributions corrected when the calendar key or the mark had moved."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()
+def collect(session: Session) -> Collected | None:
+    """The commit's collector (domain/commit_writes.py, after the last flush): the transaction's
+    sums as parts of the commit's one round trip, however many flushes it made; with the
+    guessed referral contributions, the calendar key and mark read in that round trip and the
+    cells corrected when either had moved."""
     pending: Pending | None = session.info.pop(_PENDING, None)
     if pending is None:
-        return
+        return None
+    rows: dict[Part, list[dict[str, Any]]] = {}
+    for table in KEYS:
+        cells = pending.deltas.rows(table)
+        if cells:
+            rows[cell_writes.CELLS[table]] = cells
     closed = sorted(k for k, row in pending.open_rows.items() if row is None)
-    kept = [pending.open_rows[k] for k in sorted(k for k, row in pending.open_rows.items() if row is not None)]
-    last = sorted(pending.last.items())
-    rows = {table: pending.deltas.rows(table) for table in KEYS}
-    rows = {table: r for table, r in rows.items() if r}
-    if not (rows or closed or kept or last):
-        return
-    connection = session.connection()
-    marking = bool(pending.guessed)
-    state = cell_writes.write(connection, rows, closed, kept, last, marking)
-    if marking:  # the calendar key and the mark, now held until commit
+    if closed:
+        rows[cell_writes.CLOSED] = [{"referral_id": k} for k in closed]
+    kept = sorted(k for k, row in pending.open_rows.items() if row is not None)
+    if kept:
+        rows[cell_writes.OPEN] = [pending.open_rows[k] for k in kept]  # type: ignore[misc]
+    if pending.last:
+        rows[cell_writes.LAST] = [{"actor_id": a, "at": t} for a, t in sorted(pending.last.items())]
+    if not rows:
+        return None
+    if not pending.guessed:
+        return Collected(rows)
+
+    def correct(connection: Any, state: list[tuple[Any, ...]]) -> None:
         fix = Deltas()
         _correct(fix, pending, _seen(connection, state), connection)
         for table in (StatsReferralCell, StatsDurationBin):
             cell_writes.add(connection, table, fix.rows(table))
+
+    return Collected(rows, cell_writes.STATE, correct)
 
 
 def forget(session: Session, _previous: Any) -> None:

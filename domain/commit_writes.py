@@ -1,0 +1,271 @@
+"""What a transaction writes when it commits, in one round trip.
+
+Rows nothing reads before the transaction commits — the outbox's jobs, the access log's CHANGE
+entries, the dashboards' rollup sums (domain/stats/upkeep.py) — are queued in the session
+(`queue`) and written by its `before_commit` hook (`write`, which every `Database` gives its
+sessions) after the last flush, with what the session class's collectors add then:
+
+- PostgreSQL: one statement, each part a data-modifying CTE with its rows bound as arrays and
+  unnested; compiled once per shape and sent to the driver as it is (building the statement's
+  cache key and passing each array through SQLAlchemy's type processing cost more than the
+  database's work on it).
+- SQLite: one statement per part, all run in one call on aiosqlite's thread. Through SQLAlchemy
+  each statement costs about three hops between the event loop and that thread (cursor, execute,
+  close), more than SQLite's work on the rows.
+
+A collector may also ask for rows to be read in that round trip (`Read`: locked `FOR SHARE` on
+PostgreSQL; a SQLite writer holds the database's write lock since its BEGIN IMMEDIATE) and be
+given them afterwards. A rollback forgets what was queued (`forget`). The rows' ids are never
+read back: a part is for rows whose writer needs nothing from them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import aiosqlite
+from sqlalchemy import (JSON, BigInteger, DateTime, Integer, String, Table, Text, Uuid, bindparam, cast, delete, exc,
+                        func, literal, or_, select)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+from sqlalchemy.util.concurrency import await_
+
+INSERT, ADD, REPLACE, LATEST, DELETE = "insert", "add", "replace", "latest", "delete"
+
+
+@dataclass(frozen=True)
+class Part:
+    """How queued rows of one table are written: `columns` bound per row, in order.
+
+    - INSERT: plain inserts;
+    - ADD: on a conflict on `key`, the other columns are added to the stored ones;
+    - REPLACE: on a conflict on `key`, the other columns replace the stored ones;
+    - LATEST: on a conflict on `key`, each other column keeps the greater value;
+    - DELETE: the rows whose `columns[0]` is one of the values given.
+    """
+
+    table: Table
+    kind: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Read:
+    """`columns` of the rows of `table` whose `match` column is one of `values`."""
+
+    table: Table
+    columns: tuple[str, ...]
+    match: str
+    values: tuple[str, ...]
+
+
+@dataclass
+class Collected:
+    """What a collector adds at commit: rows by part, and a read with what to do with its rows."""
+
+    rows: dict[Part, list[dict[str, Any]]] = field(default_factory=dict)
+    read: Read | None = None
+    then: Callable[[Any, list[tuple[Any, ...]]], None] | None = None  # (connection, rows read)
+
+
+Collector = Callable[[Session], Collected | None]
+_QUEUED = "khortor_commit_writes"
+
+
+def queue(session: Any, part: Part, rows: Sequence[dict[str, Any]]) -> None:
+    """Write `rows` when the session's transaction commits (never if it rolls back)."""
+    sync = getattr(session, "sync_session", session)
+    if getattr(type(sync), "commit_collectors", None) is None:
+        raise RuntimeError("this session does not write queued rows at commit: open it from a Database")
+    sync.info.setdefault(_QUEUED, {}).setdefault(part, []).extend(rows)
+
+
+def write(session: Session) -> None:
+    """The `before_commit` hook: the last changes flushed (their hooks may queue more), then
+    everything queued and collected written in one round trip."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    queued: dict[Part, list[dict[str, Any]]] = session.info.pop(_QUEUED, {})
+    collected = [c for c in (collect(session) for collect in type(session).commit_collectors) if c is not None]  # type: ignore[attr-defined]
+    parts = dict(queued)
+    for c in collected:
+        for part, rows in c.rows.items():
+            parts.setdefault(part, []).extend(rows)
+    parts = {part: rows for part, rows in parts.items() if rows}
+    reads = [c.read for c in collected if c.read is not None]
+    if not parts and not reads:
+        return
+    if len(reads) > 1:
+        raise ValueError("one read per commit")
+    connection = session.connection()
+    read = reads[0] if reads else None
+    if connection.dialect.name == "postgresql":
+        found = _pg_run(connection, parts, read)
+    else:
+        found = _sqlite_run(connection, parts, read)
+    for c in collected:
+        if c.then is not None:
+            c.then(connection, found if c.read is not None else [])
+
+
+def forget(session: Session, _previous: Any) -> None:
+    """The `after_soft_rollback` hook: a transaction rolled back writes nothing it queued."""
+    session.info.pop(_QUEUED, None)
+
+
+# --- PostgreSQL: one statement ----------------------------------------------------------------
+
+def _pg_run(connection: Any, parts: dict[Part, list[dict[str, Any]]], read: Read | None) -> list[tuple[Any, ...]]:
+    shape = tuple(parts)
+    sql, names, defaults = _pg_sql(connection.dialect, shape, read)
+    params: dict[str, Any] = {}
+    for i, (part, rows) in enumerate(parts.items()):
+        for name in part.columns:
+            convert = _pg_element(part.table.c[name])
+            values = [r[name] for r in rows]
+            params[f"p{i}_{name}"] = values if convert is None else [v if v is None else convert(v) for v in values]
+    result = connection.exec_driver_sql(sql, tuple(params[n] if n in params else defaults[n] for n in names))
+    return [tuple(r) for r in result] if read is not None else []
+
+
+def _pg_element(column: Any) -> Callable[[Any], Any] | None:
+    return json.dumps if isinstance(column.type, JSON) else None
+
+
+def _array(column: Any) -> Any:
+    kind = getattr(column.type, "impl", column.type)  # a TypeDecorator's stored type
+    if isinstance(kind, DateTime):
+        return ARRAY(DateTime(timezone=True))
+    if isinstance(kind, Uuid):
+        return ARRAY(Uuid())
+    if isinstance(kind, JSON):
+        return ARRAY(Text())  # cast back to json per element
+    return ARRAY(BigInteger() if isinstance(kind, BigInteger) else Integer() if isinstance(kind, Integer) else String())
+
+
+def _unnest(column: Any, name: str) -> Any:
+    values = func.unnest(bindparam(name, type_=_array(column)))
+    return cast(values, JSON) if isinstance(column.type, JSON) else values
+
+
+@lru_cache(maxsize=256)
+def _pg_sql(dialect: Any, shape: tuple[Part, ...], read: Read | None) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The statement for parts `shape` (and `read`) compiled once: its SQL, its parameters'
+    names in order and the values of those the statement carries itself."""
+    compiled = _pg_statement(shape, read).compile(dialect=dialect)
+    return str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params)
+
+
+def _pg_statement(shape: tuple[Part, ...], read: Read | None) -> Any:
+    ctes = []
+    for i, part in enumerate(shape):
+        t = part.table
+        if part.kind == DELETE:
+            column = part.columns[0]
+            gone = delete(t).where(t.c[column] == func.any(bindparam(f"p{i}_{column}", type_=_array(t.c[column]))))
+            ctes.append(gone.returning(literal(1)).cte(f"w{i}"))
+            continue
+        chosen = select(*[_unnest(t.c[n], f"p{i}_{n}") for n in part.columns])
+        ins = postgresql.insert(t).from_select(list(part.columns), chosen)
+        others = [n for n in part.columns if n not in part.key]
+        if part.kind == ADD:
+            ins = ins.on_conflict_do_update(index_elements=list(part.key),
+                                            set_={n: t.c[n] + ins.excluded[n] for n in others})
+        elif part.kind == REPLACE:
+            ins = ins.on_conflict_do_update(index_elements=list(part.key), set_={n: ins.excluded[n] for n in others})
+        elif part.kind == LATEST:
+            ins = ins.on_conflict_do_update(index_elements=list(part.key),
+                                            set_={n: func.greatest(t.c[n], ins.excluded[n]) for n in others})
+        ctes.append(ins.returning(literal(1)).cte(f"w{i}"))
+    if read is not None:
+        t = read.table
+        held = (select(*[t.c[n] for n in read.columns])
+                .where(or_(*[t.c[read.match] == v for v in read.values]))  # no IN: compiled once
+                .with_for_update(read=True).cte("r"))
+        stmt = select(*[held.c[n] for n in read.columns])
+    else:
+        stmt = select(literal(1))
+    for cte in ctes:
+        stmt = stmt.add_cte(cte)
+    return stmt
+
+
+# --- SQLite: one call on aiosqlite's thread ---------------------------------------------------
+
+Processors = tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+
+def _sqlite_run(connection: Any, parts: dict[Part, list[dict[str, Any]]], read: Read | None,
+                ) -> list[tuple[Any, ...]]:
+    dialect = connection.dialect
+    batches = []
+    for part, rows in parts.items():
+        sql, processors = _sqlite_sql(dialect, part)
+        batches.append((sql, [tuple(p(r[n]) if p else r[n] for n, p in processors) for r in rows]))
+    state, convert = _sqlite_read(dialect, read) if read is not None else (None, ())
+    driver = connection.connection.driver_connection
+    if not isinstance(driver, aiosqlite.Connection):  # the engine is made by domain/db.create_engine
+        raise TypeError(f"commit writes expect aiosqlite, not {type(driver).__name__}")
+    try:
+        found = await_(driver._execute(_run, driver, batches, state))  # aiosqlite's own "run on my thread"
+    except aiosqlite.Error as error:  # as SQLAlchemy would raise it; the rows stay out of the message
+        raise exc.DBAPIError.instance(getattr(error, "statement", None), None, error, aiosqlite.Error) from error
+    return [tuple(f(v) if f else v for f, v in zip(convert, row, strict=True)) for row in found]
+
+
+def _run(driver: aiosqlite.Connection, batches: list[tuple[str, list[tuple[Any, ...]]]], state: str | None,
+         ) -> list[tuple[Any, ...]]:
+    """On aiosqlite's thread, inside the transaction SQLAlchemy began on that connection."""
+    conn = driver._conn
+    sql = state
+    try:
+        for sql, params in batches:
+            conn.executemany(sql, params)
+        sql = state
+        return conn.execute(state).fetchall() if state is not None else []
+    except aiosqlite.Error as error:
+        error.statement = sql  # type: ignore[attr-defined]  # which one failed, for the message
+        raise
+
+
+@lru_cache(maxsize=64)
+def _sqlite_sql(dialect: Any, part: Part) -> tuple[str, Processors]:
+    """A part's SQLite statement and, for each of its parameters in order, the column it binds
+    and that column type's bind processor for the dialect (what SQLAlchemy does to the value)."""
+    t = part.table
+    if part.kind == DELETE:
+        column = part.columns[0]
+        stmt = delete(t).where(t.c[column] == bindparam(column))
+    else:
+        ins = sqlite.insert(t)
+        others = [n for n in part.columns if n not in part.key]
+        if part.kind == ADD:
+            stmt = ins.on_conflict_do_update(index_elements=list(part.key),
+                                             set_={n: t.c[n] + ins.excluded[n] for n in others})
+        elif part.kind == REPLACE:
+            stmt = ins.on_conflict_do_update(index_elements=list(part.key), set_={n: ins.excluded[n] for n in others})
+        elif part.kind == LATEST:
+            stmt = ins.on_conflict_do_update(index_elements=list(part.key), set_={
+                n: func.max(t.c[n], ins.excluded[n]) for n in others})
+        else:
+            stmt = ins
+    compiled = stmt.compile(dialect=dialect, column_keys=list(part.columns))
+    order = tuple(compiled.positiontup or ())
+    if set(order) != set(part.columns[:1] if part.kind == DELETE else part.columns):
+        raise AssertionError(f"{t.name}: {order} bound, {part.columns} given")
+    return str(compiled), tuple((n, t.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in order)
+
+
+@lru_cache(maxsize=8)
+def _sqlite_read(dialect: Any, read: Read) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+    t = read.table
+    columns = [t.c[n] for n in read.columns]
+    stmt = select(*columns).where(or_(*[t.c[read.match] == v for v in read.values]))
+    sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return sql, tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns)
