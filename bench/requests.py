@@ -20,8 +20,9 @@ caches) and as a trusted document (`documentId`: parsed and validated once at st
 registered beside the client's.
 
 Beside the times, the SQL statements each operation sends (SQLAlchemy's `before_cursor_execute`
-on the engine; BEGIN not counted) and the transactions it begins, per request: unlike the
-times, these counts do not depend on the machine's load.
+on the engine, and on SQLite those the commit runs in its one call on aiosqlite's thread; BEGIN
+not counted) and the transactions it begins, per request: unlike the times, these counts do not
+depend on the machine's load.
 
 For the two operations that write (`openCase`, `acceptReferral`), the trusted route is also
 timed with the dashboards' rollup upkeep switched off (its session hooks removed, then put
@@ -67,6 +68,7 @@ from starlette.routing import Route
 import api.app
 from api.app import create_app
 from api.documents import MANIFEST, document_id
+from domain import commit_writes
 from domain.attachments import repository as attachments
 from domain.bootstrap import open_database
 from domain.cases import citizen as citizen_data
@@ -206,13 +208,29 @@ class Upkeep:
 
 class Statements:
     """SQL statements sent by one engine (BEGIN excluded: asyncpg sends it unseen) and the
-    transactions it began, counted by SQLAlchemy's events."""
+    transactions it began, counted by SQLAlchemy's events; on SQLite also those the commit runs
+    in its one call on aiosqlite's thread (domain/commit_writes.py), which the events do not see."""
+
+    _by_engine: dict[Any, Statements] = {}
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.statements = 0
         self.transactions = 0
         event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
         event.listen(engine.sync_engine, "begin", self._begin)
+        Statements._by_engine[engine.sync_engine.pool] = self  # write sessions use an engine with options: one pool
+        if not hasattr(commit_writes._sqlite_run, "counted"):
+            commit_writes._sqlite_run = Statements._counting(commit_writes._sqlite_run)
+
+    @staticmethod
+    def _counting(run: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(connection: Any, parts: dict[Any, Any], read: Any) -> Any:
+            seen = Statements._by_engine.get(connection.engine.pool)
+            if seen is not None:
+                seen.statements += len(parts) + (read is not None)
+            return run(connection, parts, read)
+        counted.counted = True  # type: ignore[attr-defined]
+        return counted
 
     def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if not statement.startswith("BEGIN"):
