@@ -126,16 +126,18 @@ def _pg_run(connection: Any, parts: dict[Part, list[dict[str, Any]]], read: Read
     sql, names, defaults = _pg_sql(connection.dialect, shape, read)
     params: dict[str, Any] = {}
     for i, (part, rows) in enumerate(parts.items()):
-        for name in part.columns:
-            convert = _pg_element(part.table.c[name])
+        for name, param, convert in _pg_columns(part, i):
             values = [r[name] for r in rows]
-            params[f"p{i}_{name}"] = values if convert is None else [v if v is None else convert(v) for v in values]
+            params[param] = values if convert is None else [v if v is None else convert(v) for v in values]
     result = connection.exec_driver_sql(sql, tuple(params[n] if n in params else defaults[n] for n in names))
     return [tuple(r) for r in result] if read is not None else []
 
 
-def _pg_element(column: Any) -> Callable[[Any], Any] | None:
-    return json.dumps if isinstance(column.type, JSON) else None
+@lru_cache(maxsize=256)
+def _pg_columns(part: Part, i: int) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
+    """(column, parameter, what a value becomes) of part `i`'s columns: JSON goes as text."""
+    return tuple((name, f"p{i}_{name}", json.dumps if isinstance(part.table.c[name].type, JSON) else None)
+                 for name in part.columns)
 
 
 def _array(column: Any) -> Any:

@@ -42,7 +42,7 @@ from domain.users.models import User
 
 NO_MARK = datetime(1970, 1, 1, tzinfo=UTC)  # no deadline passed before it
 _DAYS: dict[str, dict[int, CalendarDay]] = {}  # calendar key → the days read so far
-_SEEN: dict[str, tuple[str | None, datetime]] = {}  # database URL → (calendar key, mark) last seen
+_SEEN: dict[Any, tuple[str | None, datetime]] = {}  # database URL → (calendar key, mark) last seen
 
 
 class Deltas:
@@ -52,11 +52,20 @@ class Deltas:
         self.by_table: dict[Any, dict[tuple[Any, ...], list[int]]] = {}
 
     def add(self, table: Any, key: tuple[Any, ...], values: Iterable[int] | int) -> None:
-        cells = self.by_table.setdefault(table, {})
-        vals = (values,) if isinstance(values, int) else tuple(values)
-        total = cells.setdefault(key, [0] * len(vals))
-        for i, v in enumerate(vals):
-            total[i] += int(v)
+        cells = self.by_table.get(table)
+        if cells is None:
+            cells = self.by_table[table] = {}
+        total = cells.get(key)
+        if isinstance(values, int):
+            if total is None:
+                cells[key] = [int(values)]
+            else:
+                total[0] += int(values)
+        elif total is None:
+            cells[key] = [int(v) for v in values]
+        else:
+            for i, v in enumerate(values):
+                total[i] += int(v)
 
     def rows(self, table: Any) -> list[dict[str, Any]]:
         names = KEYS[table] + FIGURES[table]
@@ -142,7 +151,7 @@ def _seen(conn: Any, rows: list[tuple[Any, ...]]) -> tuple[str | None, datetime]
     by_name = {r[0]: r for r in rows}
     key = by_name[DURATIONS][1] if DURATIONS in by_name else None
     mark = by_name[MARK][2] if MARK in by_name and by_name[MARK][2] is not None else NO_MARK
-    _SEEN[str(conn.engine.url)] = (key, mark)
+    _SEEN[conn.engine.url] = (key, mark)
     return key, mark
 
 
@@ -154,7 +163,7 @@ def _mark(session: Session, pending: Pending) -> tuple[str | None, datetime, boo
     yet, both rows, read once per transaction (`_state`)."""
     if pending.state is None:
         conn = session.connection()
-        known = _SEEN.get(str(conn.engine.url))
+        known = _SEEN.get(conn.engine.url)
         if known is not None:
             if pending.assumed is None:
                 pending.assumed = known
