@@ -86,12 +86,22 @@ def _values(row: Any, fields: tuple[str, ...], old: bool) -> dict[str, Any]:
     return out
 
 
+def _old_new(row: Any, fields: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A changed row's values before the flush (SQLAlchemy's attribute history) and now."""
+    attrs = orm_inspect(row).attrs
+    old, new = {}, {}
+    for name in fields:
+        new[name] = value = getattr(row, name)
+        deleted = attrs[name].history.deleted
+        old[name] = deleted[0] if deleted else value
+    return old, new
+
+
 class _Flush:
     """The rows a flush adds, changes and deletes, by model (read once: `Session.dirty` is
     computed on each access, and `isinstance` on a SQLModel class goes through `ABCMeta`)."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
         self.by_kind: dict[tuple[str, type], list[Any]] = {}
         for kind, rows in (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted)):
             for row in rows:
@@ -104,11 +114,10 @@ class _Flush:
         """(old values or None, new values or None) of every `model` row added or changed."""
         out: list[tuple[dict | None, dict | None]] = [(None, _values(row, fields, old=False))
                                                       for row in self.rows("new", model)]
-        for row in self.rows("dirty", model):
-            if self.session.is_modified(row, include_collections=False):
-                old, new = _values(row, fields, old=True), _values(row, fields, old=False)
-                if old != new:
-                    out.append((old, new))
+        for row in self.rows("dirty", model):  # changed, perhaps back to what it was
+            old, new = _old_new(row, fields)
+            if old != new:
+                out.append((old, new))
         out.extend((_values(row, fields, old=True), None) for row in self.rows("deleted", model))
         return out
 
