@@ -119,6 +119,17 @@ def forget(session: Session, _previous: Any) -> None:
     session.info.pop(_QUEUED, None)
 
 
+def _on_conflict(ins: Any, part: Part, greater: Any) -> Any:
+    """`ins` with the part's rule on a conflict on its key (ADD, REPLACE, LATEST)."""
+    t = part.table
+    rule = {ADD: lambda n: t.c[n] + ins.excluded[n], REPLACE: lambda n: ins.excluded[n],
+            LATEST: lambda n: greater(t.c[n], ins.excluded[n])}.get(part.kind)
+    if rule is None:
+        return ins
+    return ins.on_conflict_do_update(index_elements=list(part.key),
+                                     set_={n: rule(n) for n in part.columns if n not in part.key})
+
+
 # --- PostgreSQL: one statement ----------------------------------------------------------------
 
 def _pg_run(connection: Any, parts: dict[Part, list[dict[str, Any]]], read: Read | None) -> list[tuple[Any, ...]]:
@@ -174,16 +185,7 @@ def _pg_statement(shape: tuple[Part, ...], read: Read | None) -> Any:
             ctes.append(gone.returning(literal(1)).cte(f"w{i}"))
             continue
         chosen = select(*[_unnest(t.c[n], f"p{i}_{n}") for n in part.columns])
-        ins = postgresql.insert(t).from_select(list(part.columns), chosen)
-        others = [n for n in part.columns if n not in part.key]
-        if part.kind == ADD:
-            ins = ins.on_conflict_do_update(index_elements=list(part.key),
-                                            set_={n: t.c[n] + ins.excluded[n] for n in others})
-        elif part.kind == REPLACE:
-            ins = ins.on_conflict_do_update(index_elements=list(part.key), set_={n: ins.excluded[n] for n in others})
-        elif part.kind == LATEST:
-            ins = ins.on_conflict_do_update(index_elements=list(part.key),
-                                            set_={n: func.greatest(t.c[n], ins.excluded[n]) for n in others})
+        ins = _on_conflict(postgresql.insert(t).from_select(list(part.columns), chosen), part, func.greatest)
         ctes.append(ins.returning(literal(1)).cte(f"w{i}"))
     if read is not None:
         t = read.table
@@ -245,18 +247,7 @@ def _sqlite_sql(dialect: Any, part: Part) -> tuple[str, Processors]:
         column = part.columns[0]
         stmt = delete(t).where(t.c[column] == bindparam(column))
     else:
-        ins = sqlite.insert(t)
-        others = [n for n in part.columns if n not in part.key]
-        if part.kind == ADD:
-            stmt = ins.on_conflict_do_update(index_elements=list(part.key),
-                                             set_={n: t.c[n] + ins.excluded[n] for n in others})
-        elif part.kind == REPLACE:
-            stmt = ins.on_conflict_do_update(index_elements=list(part.key), set_={n: ins.excluded[n] for n in others})
-        elif part.kind == LATEST:
-            stmt = ins.on_conflict_do_update(index_elements=list(part.key), set_={
-                n: func.max(t.c[n], ins.excluded[n]) for n in others})
-        else:
-            stmt = ins
+        stmt = _on_conflict(sqlite.insert(t), part, func.max)  # SQLite's max(a, b) is the greater
     compiled = stmt.compile(dialect=dialect, column_keys=list(part.columns))
     order = tuple(compiled.positiontup or ())
     if set(order) != set(part.columns[:1] if part.kind == DELETE else part.columns):
