@@ -92,7 +92,8 @@ def write(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()
     queued: dict[Part, list[dict[str, Any]]] = session.info.pop(_QUEUED, {})
-    collected = [c for c in (collect(session) for collect in type(session).commit_collectors) if c is not None]  # type: ignore[attr-defined]
+    collectors: tuple[Collector, ...] = type(session).commit_collectors  # type: ignore[attr-defined]
+    collected = [c for c in (collect(session) for collect in collectors) if c is not None]
     parts = dict(queued)
     for c in collected:
         for part, rows in c.rows.items():

@@ -16,7 +16,8 @@ from domain.outbox.models import OutboxJob
 # New rows are due at once, whatever clock the relay runs on.
 DUE_AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
 SESSION_JOBS = "khortor_outbox_jobs"
-JOBS = Part(OutboxJob.__table__, INSERT, ("name", "ids", "created_at", "next_attempt_at", "attempts"))  # type: ignore[attr-defined]
+JOBS = Part(OutboxJob.__table__, INSERT,  # type: ignore[attr-defined]
+            ("name", "ids", "created_at", "next_attempt_at", "attempts"))
 
 
 def enqueue(session: AsyncSession, name: str, **ids: str) -> None:

@@ -22,8 +22,8 @@ from domain.privacy.models import AccessAction, AccessLogEntry
 from domain.requests import current_request_id
 
 
-CHANGES = Part(AccessLogEntry.__table__, INSERT, ("at", "user_id", "request_id", "action", "case_id", "detail",  # type: ignore[attr-defined]
-                                                  "subject_hash", "reason"))
+CHANGES = Part(AccessLogEntry.__table__, INSERT,  # type: ignore[attr-defined]
+               ("at", "user_id", "request_id", "action", "case_id", "detail", "subject_hash", "reason"))
 
 
 def log_changes(session: Session, _context: Any) -> None:

@@ -35,12 +35,14 @@ FIGURES = {  # a cell table → the columns it sums
 }
 OPEN_COLUMNS = tuple(col.name for col in StatsOpenReferral.__table__.c)  # type: ignore[attr-defined]
 
-CELLS = {table: Part(table.__table__, ADD, KEYS[table] + FIGURES[table], KEYS[table]) for table in KEYS}  # type: ignore[attr-defined]
+CELLS = {table: Part(table.__table__, ADD, KEYS[table] + FIGURES[table], KEYS[table])  # type: ignore[attr-defined]
+         for table in KEYS}
 CLOSED = Part(StatsOpenReferral.__table__, DELETE, ("referral_id",))  # type: ignore[attr-defined]
 OPEN = Part(StatsOpenReferral.__table__, REPLACE, OPEN_COLUMNS, ("referral_id",))  # type: ignore[attr-defined]
 LAST = Part(StatsLastActivity.__table__, LATEST, ("actor_id", "at"), ("actor_id",))  # type: ignore[attr-defined]
 # The calendar key the duration bins are kept for and the deadlines mark: (name, calendar_key, built_at).
-STATE = Read(StatsRollupState.__table__, ("name", "calendar_key", "built_at"), "name", (DURATIONS, MARK))  # type: ignore[attr-defined]
+STATE = Read(StatsRollupState.__table__, ("name", "calendar_key", "built_at"),  # type: ignore[attr-defined]
+             "name", (DURATIONS, MARK))
 
 
 def add(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -34,7 +34,8 @@ from domain.cases.models import Case, CaseEvent, Referral
 from domain.commit_writes import Collected, Part
 from domain.stats import cell_writes
 from domain.stats import contributions as c
-from domain.stats.cell_models import StatsCaseCell, StatsCoverage, StatsDurationBin, StatsOpenDay, StatsReferralCell, StatsRollupState, StatsVolunteerCell
+from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsOpenDay, StatsReferralCell,
+                                      StatsRollupState, StatsVolunteerCell)
 from domain.stats.cell_writes import DURATIONS, FIGURES, KEYS, MARK
 from domain.stats.models import StatsCalendarDay
 from domain.stats.rules import CalendarDay, office_seconds
