@@ -1,6 +1,6 @@
 """The rollups' upkeep commits with the change it counts, or not at all (domain/stats/upkeep.py,
-written by domain/stats/cell_writes.py: one statement on PostgreSQL, one call on aiosqlite's
-thread on SQLite)."""
+written in the commit's round trip by domain/commit_writes.py: one statement on PostgreSQL, one
+call on aiosqlite's thread on SQLite)."""
 
 from __future__ import annotations
 
