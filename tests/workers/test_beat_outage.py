@@ -51,8 +51,12 @@ async def test_the_schedule_runs_again_after_redis_restarts(db_url: str, tmp_pat
                 assert beat.poll() is None, beat_log.read_text()[-3000:]
                 private.start()  # back, empty: no lock, no schedule entries, no bindings
                 before = relays(worker.log)
-                await asyncio.to_thread(wait_for, lambda: relays(worker.log) >= before + 3, 60,
-                                        "relays after Redis came back")
+                try:
+                    await asyncio.to_thread(wait_for, lambda: relays(worker.log) >= before + 3, 60,
+                                            "relays after Redis came back")
+                except AssertionError as error:
+                    raise AssertionError(f"{error}\n--- beat ---\n{beat_log.read_text()[-4000:]}"
+                                         f"\n--- worker ---\n{worker.log.read_text()[-4000:]}") from None
                 assert beat.poll() is None
             finally:
                 if beat.poll() is None:
