@@ -54,9 +54,11 @@ async def test_the_schedule_runs_again_after_redis_restarts(db_url: str, tmp_pat
                 try:
                     await asyncio.to_thread(wait_for, lambda: relays(worker.log) >= before + 3, 60,
                                             "relays after Redis came back")
-                except AssertionError as error:
-                    raise AssertionError(f"{error}\n--- beat ---\n{beat_log.read_text()[-4000:]}"
-                                         f"\n--- worker ---\n{worker.log.read_text()[-4000:]}") from None
+                except AssertionError as error:  # say which side stopped: the beat or the worker
+                    beat_tail = beat_log.read_text(errors="replace")[-4000:]
+                    worker_tail = worker.log.read_text(errors="replace")[-4000:]
+                    raise AssertionError(f"{error}\n--- beat ---\n{beat_tail}"
+                                         f"\n--- worker ---\n{worker_tail}") from None
                 assert beat.poll() is None
             finally:
                 if beat.poll() is None:
