@@ -228,7 +228,7 @@ def _run(driver: aiosqlite.Connection, batches: list[tuple[str, list[tuple[Any, 
          ) -> list[tuple[Any, ...]]:
     """On aiosqlite's thread, inside the transaction SQLAlchemy began on that connection."""
     conn = driver._conn
-    sql = state
+    sql: str | None = None  # the statement running, named in the error if it fails
     try:
         for sql, params in batches:
             conn.executemany(sql, params)
