@@ -278,6 +278,12 @@ def app_factory() -> Starlette:
         sys.exit(STARTUP_FAILURE)
 
 
+# An API process kicks the Celery relay at most every 0.2 s (workers/runtime.py CeleryJobs):
+# a notification waits at most that much longer, and the workers run one relay, not one per
+# filing.
+RELAY_KICK_WINDOW = 0.2
+
+
 def worker_wiring(settings: Settings) -> dict[str, Any]:
     """With KHORTOR_REDIS_URL: jobs go to the Celery workers (run `celery ... worker` and
     `celery ... beat`). Without it: the embedded worker runs the same task code on the same
@@ -285,7 +291,7 @@ def worker_wiring(settings: Settings) -> dict[str, Any]:
     if settings.redis_url:
         from workers.celery_app import job_sink
 
-        return {"jobs": job_sink()}
+        return {"jobs": job_sink(window=RELAY_KICK_WINDOW)}
     from workers.embedded import EmbeddedJobs, embedded_worker
 
     jobs = EmbeddedJobs()

@@ -39,6 +39,7 @@ from types import FrameType
 from typing import Any
 
 import httpx
+import uvloop
 from benchkit import Checks, parse_args
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
@@ -148,6 +149,14 @@ async def inject(stack: Stack, fault: str, at: float, outage: float, window: dic
     window["end"] = time.monotonic()
 
 
+def _cpu(stack: Stack) -> dict[str, float]:
+    """CPU seconds so far of each part of the machine's work: the API's processes, the
+    Celery worker's and the beat's, PostgreSQL's, and the simulated people (this process)."""
+    return {"API": cpu_seconds(stack.api), "worker": cpu_seconds(stack.worker),
+            "beat": cpu_seconds(stack.beat), "PostgreSQL": stack.pg.cpu_seconds(),
+            "clients": time.process_time()}
+
+
 async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[LoadUser]) -> Checks:
     db = open_database(normalise_database_url(stack.pg.url))
     try:
@@ -159,7 +168,7 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
 
         async def arm() -> None:
             clock["start"], clock["load"] = datetime.now(UTC), os.getloadavg()[0]
-            clock["api_cpu"] = cpu_seconds(stack.api)
+            clock["cpu"] = _cpu(stack)
             armed.extend(await arm_probes(db, case_ids, clock["start"], args.duration))
             log(f"load: {args.volunteers} volunteers, {args.officers} officers signed in; "
                 f"{args.duration:.0f} s, fault {args.fault}")
@@ -171,13 +180,17 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
         stats = await simulate(stack.api_url, users, args.duration, args.think, descriptions(),
                                args.seed, grace=60.0, ramp=args.ramp, on_start=arm, during=fault)
         start, load1 = clock["start"], clock["load"]
-        api_cpu = cpu_seconds(stack.api) - clock["api_cpu"]
+        cpu = {name: spent - clock["cpu"][name] for name, spent in _cpu(stack).items()}
         run_end = start + timedelta(seconds=args.duration)
         print_figures(stats, args, window, load1)
         processes = ("one uvicorn process" if args.api_workers == 1
                      else f"{args.api_workers} uvicorn processes")
-        print(f"API ({processes}): {api_cpu:.0f} CPU s over the run and its grace "
-              f"period ({100 * api_cpu / max(stats.finished - stats.started, 1):.0f} % of one core)")
+        elapsed = max(stats.finished - stats.started, 1)
+        print(f"API ({processes}): {cpu['API']:.0f} CPU s over the run and its grace "
+              f"period ({100 * cpu['API'] / elapsed:.0f} % of one core)")
+        print("CPU over the run, % of one core: " + ", ".join(
+            f"{name} {100 * spent / elapsed:.0f}" for name, spent in cpu.items())
+            + f"; all {100 * sum(cpu.values()) / elapsed:.0f} of {100 * (os.cpu_count() or 1)}")
         log("verifying")
         report = Checks()
         report.facts.extend(api_request_facts(stack, stats, args.probes))
@@ -282,7 +295,8 @@ def run(stack: Stack, args: argparse.Namespace) -> int:
     log(f"starting the API (port {stack.api_port}, {args.api_workers} process(es)), a Celery worker "
         "and beat")
     stack.start_services()
-    report = asyncio.run(load_and_verify(stack, args, users))
+    # The simulated people run on uvloop, as the API does: the clients share its two cores.
+    report = uvloop.run(load_and_verify(stack, args, users))
     print("\n== verification")
     for fact in report.facts:
         print(f"  {fact}")

@@ -112,10 +112,11 @@ def make_app(settings: Settings) -> Celery:
     return celery
 
 
-def job_sink(celery: Celery | None = None) -> CeleryJobs:
-    """A JobSink for a process that commits jobs: after commit, kick the relay (best effort)."""
+def job_sink(celery: Celery | None = None, window: float = 0.0) -> CeleryJobs:
+    """A JobSink for a process that commits jobs: after commit, kick the relay (best effort;
+    kicks within `window` seconds of the last one share a trailing kick, see CeleryJobs)."""
     target = celery or app
-    return CeleryJobs(lambda: target.send_task(RELAY, retry=False, ignore_result=True))
+    return CeleryJobs(lambda: target.send_task(RELAY, retry=False, ignore_result=True), window)
 
 
 settings = Settings.from_env()

@@ -101,9 +101,13 @@ def cpu_seconds(group: Group) -> float:
     """CPU time (user + system) so far of every process of the group (the leader and, say,
     the API processes `khortor serve --workers N` started), with the children the leader
     has reaped; 0 when it is gone."""
-    if group.process is None:
-        return 0.0
-    leader = str(group.process.pid)
+    return 0.0 if group.process is None else group_cpu_seconds(group.process.pid)
+
+
+def group_cpu_seconds(leader_pid: int) -> float:
+    """CPU time (user + system) so far of the process group `leader_pid` leads, with the
+    children the leader has reaped; 0 when it is gone."""
+    leader = str(leader_pid)
     ticks = 0
     for entry in Path("/proc").glob("[0-9]*"):
         fields = _stat(entry.name)
@@ -152,6 +156,15 @@ class Postgres:
 
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
+
+    def cpu_seconds(self) -> float:
+        """CPU time so far of the postmaster and its backends (pg_ctl starts it in a session
+        of its own); 0 when it is not running."""
+        try:
+            pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0.0
+        return group_cpu_seconds(pid)
 
 
 class Redis:

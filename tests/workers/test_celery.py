@@ -279,6 +279,34 @@ async def test_a_rolled_back_transaction_enqueues_nothing_on_a_real_broker(
     assert str(kept.id) in routed[0], (kept.id, routed)
 
 
+async def test_an_api_process_kicks_the_relay_once_for_a_burst_of_filings_and_none_waits(
+        db: Database, db_url: str, tmp_path: Path) -> None:
+    """`khortor serve`'s sink (a 0.2 s window): a burst of filings shares its relay kicks,
+    and the last filings' jobs still run at once, without the beat (none runs here)."""
+    url = redis_url_or_fail()
+    filings = 12
+    with key_prefix(url) as prefix:
+        app = client_app(url, prefix)
+        env = worker_env(db_url=db_url, redis_url=url, prefix=prefix, smtp_port=None, clock_offset=0.0)
+        sink = job_sink(app, window=0.2)
+        with workers(1, env, app, tmp_path) as [worker]:
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            referrals = [(await file_case_directly(db, datetime.now(UTC), CAL, jobs=sink))[1].id
+                         for _ in range(filings)]
+            burst = loop.time() - began
+
+            async def all_told() -> bool:
+                return await count(db, Notification, Notification.referral_id.in_(referrals)) == filings  # type: ignore[attr-defined]
+
+            await until(all_told, 30, "every filing's notice, with no relay but the kicks'")
+            await asyncio.sleep(0.5)  # a stray late kick would show in the log
+            kicks = [line for line in worker.log.read_text().splitlines()
+                     if "Task outbox.relay[" in line and "received" in line]
+    assert len(kicks) < filings, (len(kicks), burst)
+    assert len(kicks) <= burst / 0.2 + 2, (len(kicks), burst)
+
+
 async def test_two_beats_started_by_mistake_trigger_the_schedule_once(
         db: Database, db_url: str, tmp_path: Path) -> None:
     """celery-redbeat's lock: with two beats running, the relay (every second) runs about
