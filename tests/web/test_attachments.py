@@ -335,6 +335,55 @@ def test_filed_online_the_case_opens_and_its_photo_follows(live_server: str, new
     expect(page.locator(".timeline").get_by_text(re.compile(r"^แนบรูปภาพ \d+ KB$"))).to_have_count(1)
 
 
+def test_a_photo_that_arrives_before_the_case_page_answers_still_shows(live_server: str,
+                                                                       new_context: Any) -> None:
+    """The case page asks for the case while its photo is on its way; here the server answers
+    before the photo arrives and the answer reaches the page only after it has: the page then
+    lists neither the file nor anything waiting, and must fetch the case again (seen once in
+    a full run under load: no thumbnail for 30 s)."""
+    page = new_context().new_page()
+    sign_in(page, live_server, "vol.naimueang")
+    held: dict[str, Any] = {"case": None, "uploads": []}
+
+    def case_query(route: Any) -> None:
+        variables = (route.request.post_data_json or {}).get("variables") or {}
+        if held["case"] is None and set(variables) == {"id"}:
+            held["case"] = (route, route.fetch(), variables["id"])  # asked before the photo arrived
+            return
+        route.continue_()
+
+    def upload(route: Any) -> None:
+        if held["case"] is None:
+            held["uploads"].append(route)  # the photo waits until the case has been asked for
+        else:
+            route.continue_()
+
+    page.route("**/graphql", case_query)
+    page.route("**/uploads**", upload)
+    page.get_by_role("link", name="แจ้งเรื่องใหม่").click()
+    fill_case(page, description="ทดสอบรูปมาถึงก่อนคำตอบ", national_id=national_id())
+    page.locator("#attach-camera").set_input_files(
+        [{"name": "IMG_0002.PNG", "mimeType": "image/png", "buffer": _png()}])
+    expect(page.locator(".attach .files img.thumb")).to_have_count(1)
+    page.get_by_role("button", name="บันทึกและส่งเรื่อง").click()
+    deadline = time.monotonic() + 30
+    while held["case"] is None:
+        assert time.monotonic() < deadline, "the case page never asked for the case"
+        page.wait_for_timeout(50)
+    route, answer, case_id = held["case"]
+    for waiting in held["uploads"]:
+        waiting.continue_()
+    api = Api(live_server, "vol.naimueang")
+    while not api.run("query($id: ID!) { case(id: $id) { attachments { id } } }",
+                      id=case_id)["case"]["attachments"]:
+        assert time.monotonic() < deadline, "the photo never arrived"
+        page.wait_for_timeout(100)
+    route.fulfill(response=answer)  # the first answer, without the photo, arrives now
+    expect(page.get_by_role("heading", name=re.compile(r"^\d{2}-\d{4}-\d{6}$"))).to_be_visible()
+    expect(page.locator("#attachments-title ~ ul.files img.thumb")).to_have_count(1)
+    expect(page.locator(".timeline").get_by_text(re.compile(r"^แนบรูปภาพ \d+ KB$"))).to_have_count(1)
+
+
 def _png() -> bytes:
     image = Image.new("RGB", (2000, 1500), (40, 120, 200))
     ImageDraw.Draw(image).ellipse((400, 300, 1600, 1200), fill=(250, 200, 40))

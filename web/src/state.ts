@@ -162,6 +162,11 @@ function setProgress(clientId: string, sent: number, total: number): void {
   uploadProgress.set({ ...uploadProgress.get(), [clientId]: { sent, total } });
 }
 
+/** How many files of each case (by id) this phone has sent since the app opened. A case page
+ * fetched while one was on its way may not list it yet: the page fetches again when the count
+ * grows (screens/Attachments.tsx). */
+export const filesArrived = signal<Record<string, number>>({});
+
 /** One file of a filed case, to that case (lib/upload.ts, loaded when first needed). */
 export async function sendFile(file: QueuedFile, target: FileTarget): Promise<FileResult> {
   const { uploadFile } = await import("./lib/upload");
@@ -173,7 +178,10 @@ export async function sendFile(file: QueuedFile, target: FileTarget): Promise<Fi
     return { kind: "refused", error: { code: result.error.code, message: result.error.message,
                                        messageTh: result.error.messageTh } };
   }
-  return result.kind === "done" ? { kind: "done" } : result;
+  if (result.kind !== "done") return result;
+  const arrived = filesArrived.get();
+  filesArrived.set({ ...arrived, [target.caseId]: (arrived[target.caseId] ?? 0) + 1 });
+  return { kind: "done" };
 }
 
 const OUTREACH_DOCUMENTS: Record<OutreachItem["op"], string> = {

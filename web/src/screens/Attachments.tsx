@@ -13,7 +13,7 @@ import {
 import { DownloadError, fetchAttachment, saveBlob } from "../lib/download";
 import { newClientId } from "../lib/outbox";
 import { useSignal } from "../lib/store";
-import { flushOutbox, online, outbox, outboxItems, session, uploadProgress } from "../state";
+import { filesArrived, flushOutbox, online, outbox, outboxItems, session, uploadProgress } from "../state";
 import { When } from "../components";
 
 /** An attachment as GraphQL gives it (Case.attachments). */
@@ -324,14 +324,21 @@ export function AttachmentsCard({ c, referralId, onChanged, officer }: {
   const list = c.attachments ?? [];
   const room = c.attachmentRoom;
   // Files of this case still on the phone (filed from the outbox, or added here): shown with
-  // their progress, and the list is fetched again as each one arrives.
+  // their progress.
   const waiting = useSignal(outboxItems).filter((i) => i.caseId === c.id)
     .flatMap((i) => (i.files ?? []).map((file) => ({ file, item: i.clientId })));
-  const before = useRef(waiting.length);
+  // The list is fetched again whenever a file of this case has arrived since the card was
+  // drawn, and once when it is first drawn after one arrived: a page opened right after
+  // filing asks for the case while its photo is still on its way, and the photo can arrive
+  // before the answer does (the answer then lists neither the file nor anything waiting).
+  const arrived = useSignal(filesArrived)[c.id] ?? 0;
+  const fetchedFor = useRef(0);
   useEffect(() => {
-    if (waiting.length < before.current) onChanged();
-    before.current = waiting.length;
-  }, [waiting.length]);
+    if (arrived > fetchedFor.current) {
+      fetchedFor.current = arrived;
+      onChanged();
+    }
+  }, [arrived]);
   if (!list.length && !waiting.length && !room?.mayAttach) return null;
   return (
     <section class="card" aria-labelledby="attachments-title">
