@@ -9,7 +9,8 @@ period. A sweep selects ids and returns the jobs to fan out, one per item.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -77,6 +78,14 @@ class Runtime:
         async with self.db.read_sessions() as session:
             return await load_calendar(session)
 
+    @asynccontextmanager
+    async def job_uow(self) -> AsyncIterator[tuple[UnitOfWork, BusinessCalendar]]:
+        """A job's unit of work and the calendar in force, read in that same transaction: one
+        transaction per job, where a read session for the calendar before it was a second
+        (a pool checkout, BEGIN, ROLLBACK) for every notice, escalation and reminder."""
+        async with self.uow() as uow:
+            yield uow, await load_calendar(uow.session)
+
     @classmethod
     def create(cls, settings: Settings, jobs: JobSink | None = None) -> Runtime:
         channels: dict[str, Channel] = {}
@@ -104,8 +113,7 @@ def _id(value: str) -> uuid.UUID:
 
 @registry.job(ESCALATE)
 async def escalate(rt: Runtime, referral_id: str) -> int:
-    calendar = await rt.calendar()
-    async with rt.uow() as uow:
+    async with rt.job_uow() as (uow, calendar):
         return len(await escalations.escalate_if_overdue(uow, _id(referral_id), rt.now(), calendar))
 
 
@@ -117,43 +125,37 @@ async def deliver(rt: Runtime, delivery_id: str) -> bool:
 
 @registry.job(notices.REFERRAL_ROUTED_JOB)
 async def referral_routed(rt: Runtime, referral_id: str) -> int:
-    calendar = await rt.calendar()
-    async with rt.uow() as uow:
+    async with rt.job_uow() as (uow, calendar):
         return await notices.referral_routed(uow, _id(referral_id), rt.now(), calendar)
 
 
 @registry.job(notices.CASE_EVENT_JOB)
 async def case_event(rt: Runtime, event_id: str) -> int:
-    calendar = await rt.calendar()
-    async with rt.uow() as uow:
+    async with rt.job_uow() as (uow, calendar):
         return await notices.case_event(uow, int(event_id), rt.now(), calendar)
 
 
 @registry.job(REMIND_ON_HOLD)
 async def remind_on_hold(rt: Runtime, referral_id: str) -> bool:
-    calendar = await rt.calendar()
-    async with rt.uow() as uow:
+    async with rt.job_uow() as (uow, calendar):
         return await reminders.remind_on_hold(uow, _id(referral_id), rt.now(), calendar)
 
 
 @registry.job(ASK_SATISFACTION)
 async def ask_satisfaction(rt: Runtime, case_id: str) -> bool:
-    calendar = await rt.calendar()
-    async with rt.uow() as uow:
+    async with rt.job_uow() as (uow, calendar):
         return await reminders.ask_satisfaction(uow, _id(case_id), rt.now(), calendar)
 
 
 @registry.job(CLOSE_RESOLVED)
 async def close_resolved(rt: Runtime, case_id: str) -> bool:
-    calendar = await rt.calendar()
-    async with rt.uow() as uow:
+    async with rt.job_uow() as (uow, calendar):
         return await reminders.close_resolved(uow, _id(case_id), rt.now(), calendar)
 
 
 @registry.job(SEND_DIGEST)
 async def send_digest(rt: Runtime, user_id: str) -> bool:
-    calendar = await rt.calendar()
-    async with rt.uow() as uow:
+    async with rt.job_uow() as (uow, calendar):
         return await reminders.send_digest(uow, _id(user_id), rt.now(), calendar)
 
 
@@ -193,22 +195,19 @@ async def remove_upload(rt: Runtime, upload_id: str) -> bool:
 @registry.job(outreach_events.ANNOUNCED_JOB)
 async def outreach_announced(rt: Runtime, event_id: str) -> int:
     """An announced event: its volunteers and its offices' officers are told (once)."""
-    calendar = await rt.calendar()
-    async with rt.uow() as uow:
+    async with rt.job_uow() as (uow, calendar):
         return await outreach.announced(uow, _id(event_id), rt.now(), calendar)
 
 
 @registry.job(outreach.REMIND_JOB)
 async def outreach_remind_volunteers(rt: Runtime, event_id: str) -> int:
-    calendar = await rt.calendar()
-    async with rt.uow() as uow:
+    async with rt.job_uow() as (uow, calendar):
         return await outreach.remind_volunteers(uow, _id(event_id), rt.now(), calendar)
 
 
 @registry.job(outreach.FOLLOW_UP_JOB)
 async def outreach_follow_up(rt: Runtime, event_id: str) -> int:
-    calendar = await rt.calendar()
-    async with rt.uow() as uow:
+    async with rt.job_uow() as (uow, calendar):
         return await outreach.remind_coordinators(uow, _id(event_id), rt.now(), calendar)
 
 
