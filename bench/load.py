@@ -168,7 +168,7 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
 
         async def arm() -> None:
             clock["start"], clock["load"] = datetime.now(UTC), os.getloadavg()[0]
-            clock["cpu"] = _cpu(stack)
+            clock["cpu"], clock["postmaster"] = _cpu(stack), stack.pg.postmaster()
             armed.extend(await arm_probes(db, case_ids, clock["start"], args.duration))
             log(f"load: {args.volunteers} volunteers, {args.officers} officers signed in; "
                 f"{args.duration:.0f} s, fault {args.fault}")
@@ -181,6 +181,8 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
                                args.seed, grace=60.0, ramp=args.ramp, on_start=arm, during=fault)
         start, load1 = clock["start"], clock["load"]
         cpu = {name: spent - clock["cpu"][name] for name, spent in _cpu(stack).items()}
+        if stack.pg.postmaster() != clock["postmaster"]:  # restarted: its time before is gone
+            del cpu["PostgreSQL"]
         run_end = start + timedelta(seconds=args.duration)
         print_figures(stats, args, window, load1)
         processes = ("one uvicorn process" if args.api_workers == 1
@@ -190,7 +192,8 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
               f"period ({100 * cpu['API'] / elapsed:.0f} % of one core)")
         print("CPU over the run, % of one core: " + ", ".join(
             f"{name} {100 * spent / elapsed:.0f}" for name, spent in cpu.items())
-            + f"; all {100 * sum(cpu.values()) / elapsed:.0f} of {100 * (os.cpu_count() or 1)}")
+            + f"; all {100 * sum(cpu.values()) / elapsed:.0f} of {100 * (os.cpu_count() or 1)}"
+            + ("" if "PostgreSQL" in cpu else " (PostgreSQL's not counted: it was restarted)"))
         log("verifying")
         report = Checks()
         report.facts.extend(api_request_facts(stack, stats, args.probes))

@@ -157,14 +157,17 @@ class Postgres:
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
 
+    def postmaster(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def cpu_seconds(self) -> float:
         """CPU time so far of the postmaster and its backends (pg_ctl starts it in a session
         of its own); 0 when it is not running."""
-        try:
-            pid = int((self.data / "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return 0.0
-        return group_cpu_seconds(pid)
+        pid = self.postmaster()
+        return 0.0 if pid is None else group_cpu_seconds(pid)
 
 
 class Redis:
