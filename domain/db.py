@@ -40,22 +40,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-# PostgreSQL connections kept open per process, and how many more a burst may open. With
-# SQLAlchemy's defaults (5 and 10) an API process under load kept opening connections past the
-# fifth and closing them again: each new one costs PostgreSQL a backend and asyncpg its set-up
-# and its prepared statements. 20 held by each process at most is 40 for `serve --workers 2`
-# and a few per Celery process: within PostgreSQL's default of 100.
-POOL_SIZE = 10
-MAX_OVERFLOW = 10
-
-
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _make_sqlite_transactional(engine)
         return engine
-    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
-    return create_async_engine(url, **{**options, **kwargs})
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def _make_sqlite_transactional(engine: AsyncEngine) -> None:
