@@ -77,14 +77,13 @@ class CeleryJobs:
     once (`window` 0): their loop stops between tasks, and a trailing kick would wait for the
     next one. Without a running loop every kick is sent at once."""
 
-    def __init__(self, send: Callable[[], None], window: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._send, self._window, self._clock = send, window, clock
+    def __init__(self, send: Callable[[], None], window: float = 0.0) -> None:
+        self._send, self._window = send, window
         self._last = -window
         self._trailing: asyncio.TimerHandle | None = None
 
     def deliver(self, jobs: list[Job]) -> None:
-        now = self._clock()
+        now = time.monotonic()
         if self._trailing is not None:
             return  # a kick is already due: it claims these jobs too
         wait = self._last + self._window - now
@@ -100,7 +99,7 @@ class CeleryJobs:
 
     def _trail(self) -> None:
         self._trailing = None
-        self._kick(self._clock())
+        self._kick(time.monotonic())
 
     def _kick(self, now: float) -> None:
         self._last = now
