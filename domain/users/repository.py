@@ -52,12 +52,24 @@ async def throttle_counts(session: AsyncSession, keys: Sequence[str]) -> dict[st
 
 
 async def locked_throttle_row(session: AsyncSession, key: str, now: datetime) -> LoginThrottle:
-    """The row for `key`, created if missing, locked for update (serialised on SQLite)."""
-    await insert_once(session, LoginThrottle, {"key": key, "failures": 0,
-                                               "window_started_at": now}, ["key"])
+    """The row for `key`, created if missing, locked for update (serialised on SQLite).
+
+    On PostgreSQL a right password's sign-in may delete the row (`clear_throttle`) between
+    this insert, which met the row and did nothing, and the lock, which then waits for that
+    delete and finds no row once it commits: the row is made again (two concurrent sign-ins
+    of one user answered "No row was found" in tests/test_serve_workers.py)."""
     stmt = (select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()
             .execution_options(populate_existing=True))
-    return (await session.execute(stmt)).scalar_one()
+    for _ in range(THROTTLE_ROW_TRIES):
+        await insert_once(session, LoginThrottle, {"key": key, "failures": 0,
+                                                   "window_started_at": now}, ["key"])
+        row = (await session.execute(stmt)).scalar_one_or_none()
+        if row is not None:
+            return row
+    raise RuntimeError(f"the sign-in count row vanished {THROTTLE_ROW_TRIES} times in a row")
+
+
+THROTTLE_ROW_TRIES = 5
 
 
 async def clear_throttle(session: AsyncSession, key: str) -> None:

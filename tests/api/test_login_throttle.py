@@ -8,20 +8,23 @@ lockout's end is checked without sleeping.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from api.app import create_app
 from domain.bootstrap import open_database
 from domain.demo import DEMO_PASSWORD
 from domain.settings import Settings
+from domain.users import repository as users_repository
 from domain.users.models import LoginThrottle
 from tests.conftest import _with_lifespan_state
 from workers import handlers
@@ -241,3 +244,51 @@ async def test_the_sweep_forgets_counts_that_no_longer_count(db_url: str) -> Non
     finally:
         await db.dispose()
     assert kept == {rows["counting"].key, rows["locked"].key}
+
+
+@pytest.mark.postgresql_only  # row locks: on SQLite one writer holds the whole database
+async def test_a_count_row_deleted_while_an_attempt_waits_for_its_lock_is_made_again(db_url: str) -> None:
+    """A right password deletes the username's count row (`clear_throttle`) after a second
+    attempt's insert met the row and did nothing, and before that attempt's lock: the lock waits
+    for the delete and then finds no row. The attempt makes the row again and counts on it
+    (it answered "No row was found" to a sign-in in a full test run)."""
+    key, now = "e" * 64, datetime.now(UTC)
+    asyncpg_url = db_url.replace("postgresql+asyncpg://", "postgresql://")
+    db = open_database(db_url)
+    deleting, go_on = threading.Event(), threading.Event()
+
+    def the_right_password() -> None:  # another process's sign-in, on a connection of its own
+        async def run() -> None:
+            connection = await asyncpg.connect(asyncpg_url)
+            try:
+                async with connection.transaction():
+                    await connection.execute("DELETE FROM login_throttle WHERE key = $1", key)
+                    deleting.set()
+                    go_on.wait(10)  # held until the attempt waits for this row's lock
+            finally:
+                await connection.close()
+        asyncio.run(run())
+
+    helper = threading.Thread(target=the_right_password)
+
+    def before_the_lock(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FOR UPDATE" in statement and not helper.is_alive() and not deleting.is_set():
+            helper.start()
+            assert deleting.wait(10)
+            threading.Timer(0.5, go_on.set).start()  # the delete commits while the lock waits
+
+    try:
+        async with db.write_sessions() as session, session.begin():
+            session.add(LoginThrottle(key=key, failures=2, window_started_at=now))
+        event.listen(db.engine.sync_engine, "before_cursor_execute", before_the_lock)
+        try:
+            async with db.write_sessions() as session, session.begin():
+                row = await users_repository.locked_throttle_row(session, key, now)
+                assert (row.key, row.failures) == (key, 0)  # the count the delete left: none
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", before_the_lock)
+            go_on.set()
+            helper.join(10)
+        assert deleting.is_set()  # the interleaving happened
+    finally:
+        await db.dispose()
