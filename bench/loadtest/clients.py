@@ -10,7 +10,7 @@ Each person has a connection of their own, as each phone does. With one httpx po
 everyone, most requests went over the first few keep-alive connections, and so to one of
 `khortor serve --workers 2`'s processes (1,548 requests against 213 in one run). The clients
 share the machine's two cores with what they measure, so they are kept cheap: aiohttp on
-uvloop (5-6 % of one core at 50-87 requests/s; bench/load.py prints its CPU line).
+uvloop (5-7 % of one core at 50-87 requests/s; bench/load.py prints its CPU line).
 """
 
 from __future__ import annotations

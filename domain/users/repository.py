@@ -51,6 +51,10 @@ async def throttle_counts(session: AsyncSession, keys: Sequence[str]) -> dict[st
     return {row.key: count_of(row) for row in result.scalars()}
 
 
+# How often an attempt makes its count row again when concurrent right passwords keep deleting it.
+THROTTLE_ROW_TRIES = 5
+
+
 async def locked_throttle_row(session: AsyncSession, key: str, now: datetime) -> LoginThrottle:
     """The row for `key`, created if missing, locked for update (serialised on SQLite).
 
@@ -67,9 +71,6 @@ async def locked_throttle_row(session: AsyncSession, key: str, now: datetime) ->
         if row is not None:
             return row
     raise RuntimeError(f"the sign-in count row vanished {THROTTLE_ROW_TRIES} times in a row")
-
-
-THROTTLE_ROW_TRIES = 5
 
 
 async def clear_throttle(session: AsyncSession, key: str) -> None:
