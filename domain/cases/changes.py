@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases import repository
 from domain.cases.clocks import start_clocks
+from domain.categories.models import SlaPolicy
 from domain.cases.models import Case, CaseEvent, EventType, Referral, ReferralOutcome
 from domain.cases.notices import REFERRAL_ROUTED_JOB
 from domain.cases.state import CaseStatus, ReferralStatus, derive_case_status
@@ -45,8 +46,18 @@ async def new_referral(session: AsyncSession, case: Case, org_unit_code: str,
                        rule_id: int | None, now: datetime, calendar: BusinessCalendar,
                        predecessor: Referral | None = None) -> Referral:
     """A PENDING referral of `case` to an office, its deadlines from the category's SLA
-    policy and its clocks started; the office is told after commit."""
+    policy and its clocks started, flushed; the office is told after commit."""
     sla = await repository.sla_policy(session, case.category_code)
+    referral = added_referral(session, case, org_unit_code, rule_id, now, calendar, sla, predecessor)
+    await session.flush()
+    return referral
+
+
+def added_referral(session: AsyncSession, case: Case, org_unit_code: str, rule_id: int | None,
+                   now: datetime, calendar: BusinessCalendar, sla: SlaPolicy | None,
+                   predecessor: Referral | None = None) -> Referral:
+    """`new_referral` with the category's SLA policy already read: added to the session, not
+    flushed (it is written with the rest at the next flush)."""
     accept_days = sla.accept_business_days if sla else DEFAULT_ACCEPT_DAYS
     resolve_days = sla.resolve_business_days if sla else DEFAULT_RESOLVE_DAYS
     accept_due = due_at(now, accept_days, calendar)
@@ -57,7 +68,6 @@ async def new_referral(session: AsyncSession, case: Case, org_unit_code: str,
                         resolve_due_at=due_at(now, resolve_days, calendar), next_due_at=accept_due)
     start_clocks(referral, case, calendar, (sla.legal_days is not None) if sla else None)
     session.add(referral)
-    await session.flush()
     enqueue(session, REFERRAL_ROUTED_JOB, referral_id=str(referral.id))
     return referral
 
@@ -80,12 +90,20 @@ def sync_case_status(session: AsyncSession, case: Case, referrals: list[Referral
                      actor: Principal | None, now: datetime) -> CaseEvent | None:
     """The case follows its current referrals; stored, in the same transaction.
     The history entry of the change, or None when the case's status did not change."""
+    changed = follow_referrals(case, referrals, actor, now)
+    if changed is not None:
+        session.add(changed)
+    return changed
+
+
+def follow_referrals(case: Case, referrals: list[Referral], actor: Principal | None,
+                     now: datetime) -> CaseEvent | None:
+    """`sync_case_status` with its history entry returned, not added to the session."""
     current = [r for r in referrals if r.is_current]
     status = derive_case_status(ReferralStatus(r.status) for r in current)
     if status == case.status:
         return None
     changed = event(case, EventType.STATUS_CHANGED, actor, now, from_status=case.status, to_status=status)
-    session.add(changed)
     case.status = status
     case.updated_at = now
     if status is CaseStatus.RESOLVED:

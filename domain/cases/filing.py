@@ -14,7 +14,7 @@ from domain.areas.models import Area, AreaLevel
 from domain.cases import citizen as citizen_data
 from domain.cases import repository
 from domain.cases.amounts import checked_baht
-from domain.cases.changes import event, new_referral, routed_event, sync_case_status
+from domain.cases.changes import added_referral, event, follow_referrals, routed_event
 from domain.cases.citizen import CitizenIdentity
 from domain.cases.commands import MAX_DESCRIPTION_CHARS, OpenCase
 from domain.cases.identifiers import normalise_juristic_id, normalise_national_id, normalise_phone
@@ -131,10 +131,11 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         id_hash = vault.lookup_hash(national_id)
         await repository.lock_filings_of_citizen(session, id_hash, category.code)
         await _refuse_duplicate(session, principal, id_hash, category.code, now, cmd.client_id)
+    decision = route(category.code, area.code, await repository.routing_rules(session, category.code))
+    sla = await repository.sla_policy(session, category.code)
     fiscal_year = fiscal_year_be(now)
-    sequence = await repository.next_sequence(session, area.code[:2], fiscal_year)
     case = Case(
-        id=cmd.client_id or uuid.uuid4(), reference=format_reference(area.code[:2], fiscal_year, sequence),
+        id=cmd.client_id or uuid.uuid4(),
         fiscal_year=fiscal_year, category_code=category.code, description=description,
         subdistrict_code=area.code, district_code=area.code[:4], province_code=area.code[:2],
         priority=category.priority, status=CaseStatus.NEW,
@@ -147,13 +148,21 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
     )
     citizen_data.seal(vault, case, CitizenIdentity(full_name, national_id, phone))
     session.add(case)
-    session.add(event(case, EventType.FILED, principal, now, to_status=CaseStatus.NEW))
+    referral = added_referral(session, case, decision.org_unit_code, decision.rule_id, now, calendar, sla)
+    history = [event(case, EventType.FILED, principal, now, to_status=CaseStatus.NEW),
+               routed_event(case, referral, principal, now, ruleId=decision.rule_id,
+                            by="rule" if decision.rule_id is not None else "triage")]
+    changed = follow_referrals(case, [referral], principal, now)  # inserted ROUTED, not updated
+    # The number last: its upsert locks the province's counter row until the commit, and every
+    # other filing of the province waits for that lock. Nothing is read after it, so the lock
+    # is held for the fewest round trips, and the references stay gapless (a filing that rolls
+    # back gives its number back).
+    sequence = await repository.next_sequence(session, area.code[:2], fiscal_year)
+    case.reference = format_reference(area.code[:2], fiscal_year, sequence)
+    # The case and its referral before the history that names them: without relationships the
+    # unit of work orders one flush's inserts by class name (Case, CaseEvent, Referral).
     await session.flush()
-    decision = route(category.code, area.code, await repository.routing_rules(session, category.code))
-    referral = await new_referral(session, case, decision.org_unit_code, decision.rule_id, now, calendar)
-    session.add(routed_event(case, referral, principal, now, ruleId=decision.rule_id,
-                             by="rule" if decision.rule_id is not None else "triage"))
-    sync_case_status(session, case, [referral], principal, now)
+    session.add_all(history + ([changed] if changed is not None else []))
     return case
 
 
