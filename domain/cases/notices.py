@@ -85,12 +85,8 @@ async def case_event(uow: UnitOfWork, event_id: int, now: datetime, calendar: Bu
         filer = await session.get(User, case.filed_by_id)
         people = [filer] if filer is not None and filer.id != event.actor_id else []
         kind, message = NotificationKind.CASE_UPDATE, make(news)
-    created = 0
-    for user in people:
-        if user.is_active:
-            created += await notify(uow, user, kind, f"event:{event.id}", message, now, calendar,
-                                    case_id=case.id, referral_id=event.referral_id)
-    return created
+    return await notify(uow, [user for user in people if user.is_active], kind, f"event:{event.id}",
+                        message, now, calendar, case_id=case.id, referral_id=event.referral_id)
 
 
 async def _news(uow: UnitOfWork, event: CaseEvent, case: Case, referral: Referral | None) -> CaseNews:
@@ -123,8 +119,5 @@ async def referral_routed(uow: UnitOfWork, referral_id: uuid.UUID, now: datetime
     people = (await users_repo.unit_officers(session, referral.org_unit_code)
               or await users_repo.coordinators(session, case.province_code))
     message = messages.new_referral(case.reference, referral.org_unit_code, referral.accept_due_at)
-    created = 0
-    for user in people:
-        created += await notify(uow, user, NotificationKind.NEW_REFERRAL, f"routed:{referral.id}",
-                                message, now, calendar, case_id=case.id, referral_id=referral.id)
-    return created
+    return await notify(uow, people, NotificationKind.NEW_REFERRAL, f"routed:{referral.id}",
+                        message, now, calendar, case_id=case.id, referral_id=referral.id)

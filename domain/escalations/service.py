@@ -90,9 +90,9 @@ async def escalate_if_overdue(uow: UnitOfWork, referral_id: uuid.UUID, now: date
             message = messages.escalation(case.reference, referral.org_unit_code, deadline.kind.value,
                                           int(level), deadline.due)
             kind = NotificationKind.DEADLINE_WARNING if level is Level.WARNING else NotificationKind.ESCALATION
-            for user in await recipients(session, case, referral, level):
-                await notify(uow, user, kind, f"esc:{referral.id}:{deadline.kind.value}:{int(level)}",
-                             message, now, calendar, case_id=case.id, referral_id=referral.id)
+            await notify(uow, await recipients(session, case, referral, level), kind,
+                         f"esc:{referral.id}:{deadline.kind.value}:{int(level)}",
+                         message, now, calendar, case_id=case.id, referral_id=referral.id)
     top = max((int(lv) for _, lv in done), default=0)
     if top > referral.escalation_level:
         referral.escalation_level = top
@@ -202,9 +202,8 @@ async def request_extension(uow: UnitOfWork, principal: Principal, referral_id: 
                            actor_id=principal.user_id, internal=True, data={"days": days}))
     await uow.flush()
     message = messages.extension_requested(case.reference, days, text)
-    for user in await users_repo.approvers(uow.session):
-        await notify(uow, user, NotificationKind.EXTENSION_REQUESTED, f"ext-req:{referral.id}", message,
-                     now, calendar, case_id=case.id, referral_id=referral.id)
+    await notify(uow, await users_repo.approvers(uow.session), NotificationKind.EXTENSION_REQUESTED,
+                 f"ext-req:{referral.id}", message, now, calendar, case_id=case.id, referral_id=referral.id)
     return extension
 
 
@@ -241,7 +240,7 @@ async def decide_extension(uow: UnitOfWork, principal: Principal, referral_id: u
                              "legalDueAt": referral.legal_due_at.isoformat() if referral.legal_due_at else None}))
     requester = await session.get(User, extension.requested_by_id)
     if requester is not None:
-        await notify(uow, requester, NotificationKind.EXTENSION_DECIDED, f"ext-dec:{referral.id}",
+        await notify(uow, [requester], NotificationKind.EXTENSION_DECIDED, f"ext-dec:{referral.id}",
                      messages.extension_decided(case.reference, approve, extension.days), now, calendar,
                      case_id=case.id, referral_id=referral.id)
     await uow.flush()

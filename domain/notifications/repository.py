@@ -11,13 +11,14 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.notifications.models import Delivery, DeliveryStatus, Notification
-from domain.upsert import insert_once
+from domain.upsert import insert_each_once
 from domain.users.principal import Principal
 
 
-async def add_once(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert a notification unless the user already has one with its key; True when inserted."""
-    return await insert_once(session, Notification, values, ["user_id", "key"])
+async def add_each_once(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert the notifications, in one statement, except those whose user already has one
+    with the same key; the users whose notification this call inserted."""
+    return {user_id for user_id, _key in await insert_each_once(session, Notification, rows, ["user_id", "key"])}
 
 
 async def due_delivery_ids(session: AsyncSession, now: datetime, limit: int = 500) -> list[uuid.UUID]:

@@ -19,31 +19,34 @@ DELIVER_JOB = "notifications.deliver"
 MAX_ATTEMPTS = 8
 
 
-async def notify(uow: UnitOfWork, user: User, kind: str, key: str, message: Message, now: datetime,
-                 calendar: BusinessCalendar, channels: Sequence[str] = ("EMAIL",), *,
-                 case_id: uuid.UUID | None = None, referral_id: uuid.UUID | None = None) -> bool:
-    """Put a message in `user`'s inbox, once per `key`; queue its e-mail for the next
-    business hour when the user has an address. True when this call created it."""
+async def notify(uow: UnitOfWork, people: Sequence[User], kind: str, key: str, message: Message,
+                 now: datetime, calendar: BusinessCalendar, channels: Sequence[str] = ("EMAIL",), *,
+                 case_id: uuid.UUID | None = None, referral_id: uuid.UUID | None = None) -> int:
+    """Put a message in each person's inbox, once per person and `key` (all in one statement);
+    queue its e-mail for the next business hour to those with an address. The number of
+    inbox entries this call created."""
     session = uow.session
-    notification_id = uuid.uuid4()
-    created = await repository.add_once(session, {
-        "id": notification_id, "user_id": user.id, "key": key[:160], "kind": kind,
+    unique = {user.id: user for user in people}
+    ids = {user_id: uuid.uuid4() for user_id in unique}
+    created = await repository.add_each_once(session, [{
+        "id": notification_id, "user_id": user_id, "key": key[:160], "kind": kind,
         "case_id": case_id, "referral_id": referral_id, "subject": message.subject[:300],
         "body_th": message.body_th, "body_en": message.body_en, "created_at": now,
-    })
-    if not created:
-        return False
+    } for user_id, notification_id in ids.items()])
     send_at = next_business_hour(now, calendar)
-    for channel in channels:
-        address = user.email if channel == "EMAIL" else None
-        if not address:
+    for user in unique.values():
+        if user.id not in created:
             continue
-        delivery = Delivery(notification_id=notification_id, channel=channel, address=address,
-                            not_before=send_at)
-        session.add(delivery)
-        if send_at <= now:
-            uow.enqueue(DELIVER_JOB, delivery_id=str(delivery.id))
-    return True
+        for channel in channels:
+            address = user.email if channel == "EMAIL" else None
+            if not address:
+                continue
+            delivery = Delivery(notification_id=ids[user.id], channel=channel, address=address,
+                                not_before=send_at)
+            session.add(delivery)
+            if send_at <= now:
+                uow.enqueue(DELIVER_JOB, delivery_id=str(delivery.id))
+    return len(created)
 
 
 async def deliver(uow: UnitOfWork, delivery_id: uuid.UUID, now: datetime,

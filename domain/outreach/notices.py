@@ -86,10 +86,7 @@ async def announced(uow: UnitOfWork, event_id: uuid.UUID, now: datetime, calenda
     people = await _assigned_users(session, event.id) + list(await repository.officers_of(session, units))
     key = f"event-announced:{event.id}:{event.announced_at.isoformat()}"
     message = announcement(event)
-    told = 0
-    for user in people:
-        told += await notify(uow, user, NotificationKind.EVENT_ANNOUNCED, key, message, now, calendar)
-    return told
+    return await notify(uow, people, NotificationKind.EVENT_ANNOUNCED, key, message, now, calendar)
 
 
 def reminder_window(now: datetime, calendar: BusinessCalendar) -> tuple[datetime, datetime] | None:
@@ -123,10 +120,8 @@ async def remind_volunteers(uow: UnitOfWork, event_id: uuid.UUID, now: datetime,
             or not window[0] <= event.starts_at < window[1]):
         return 0
     key = f"event-reminder:{event.id}:{event.starts_at.isoformat()}"
-    told = 0
-    for user in await _assigned_users(session, event.id):
-        told += await notify(uow, user, NotificationKind.EVENT_REMINDER, key, reminder(event), now, calendar)
-    return told
+    return await notify(uow, await _assigned_users(session, event.id), NotificationKind.EVENT_REMINDER, key,
+                        reminder(event), now, calendar)
 
 
 async def follow_up_due_ids(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUID]:
@@ -151,8 +146,5 @@ async def remind_coordinators(uow: UnitOfWork, event_id: uuid.UUID, now: datetim
     else:
         return 0
     key = f"event-follow-up:{event.id}:{'HELD' if held else 'PLANNED'}"
-    told = 0
-    for user in await users_repo.coordinators(session, event.province_code):
-        told += await notify(uow, user, NotificationKind.EVENT_FOLLOW_UP, key, follow_up(event, held),
-                             now, calendar)
-    return told
+    return await notify(uow, await users_repo.coordinators(session, event.province_code),
+                        NotificationKind.EVENT_FOLLOW_UP, key, follow_up(event, held), now, calendar)

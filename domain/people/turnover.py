@@ -70,7 +70,7 @@ async def _hand_over(uow: UnitOfWork, principal: Principal, user: User, to_usern
             done.to = await _target(uow, user, to_username, province, mentor=False)
             moved = await handover.hand_over_cases(uow, principal, user, done.to, now)
             done.cases_moved, done.references = len(moved), [c.reference for c in moved]
-            await notify(uow, done.to, NotificationKind.CASES_HANDED_OVER,
+            await notify(uow, [done.to], NotificationKind.CASES_HANDED_OVER,
                          f"handover:{user.id}:{now.isoformat()}",
                          messages.cases_handed_over(len(moved), user.display_name, done.references),
                          now, calendar, case_id=moved[0].id)
@@ -86,13 +86,13 @@ async def _hand_over(uow: UnitOfWork, principal: Principal, user: User, to_usern
         done.referrals_unassigned = len(freed)
         if freed:
             unit = await reference.org_unit(session, user.org_unit_code)
-            for head in await repository.unit_officers(session, user.org_unit_code, heads_only=True):
-                if head.id != user.id:
-                    await notify(uow, head, NotificationKind.REFERRALS_UNASSIGNED,
-                                 f"unassigned:{user.id}:{now.isoformat()}",
-                                 messages.referrals_unassigned(len(freed), user.display_name,
-                                                               unit.name_th if unit else user.org_unit_code),
-                                 now, calendar, referral_id=freed[0].id)
+            heads = [head for head in await repository.unit_officers(session, user.org_unit_code, heads_only=True)
+                     if head.id != user.id]
+            await notify(uow, heads, NotificationKind.REFERRALS_UNASSIGNED,
+                         f"unassigned:{user.id}:{now.isoformat()}",
+                         messages.referrals_unassigned(len(freed), user.display_name,
+                                                       unit.name_th if unit else user.org_unit_code),
+                         now, calendar, referral_id=freed[0].id)
     return done
 
 

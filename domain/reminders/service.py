@@ -46,7 +46,7 @@ async def remind_on_hold(uow: UnitOfWork, referral_id: uuid.UUID, now: datetime,
     referral.hold_reminded = True
     if case is None or volunteer is None:
         return False
-    await notify(uow, volunteer, NotificationKind.ON_HOLD_REMINDER,
+    await notify(uow, [volunteer], NotificationKind.ON_HOLD_REMINDER,
                  f"hold:{referral.id}:{referral.held_at.isoformat()}",
                  messages.on_hold_reminder(case.reference, referral.reason), now, calendar,
                  case_id=case.id, referral_id=referral.id)
@@ -72,7 +72,7 @@ async def ask_satisfaction(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
     case.satisfaction_asked_at = now
     volunteer = await session.get(User, case.filed_by_id)
     if volunteer is not None:
-        await notify(uow, volunteer, NotificationKind.SATISFACTION_REQUEST,
+        await notify(uow, [volunteer], NotificationKind.SATISFACTION_REQUEST,
                      f"satisfaction:{case.id}:{case.resolved_at.isoformat()}",
                      messages.satisfaction_request(case.reference), now, calendar, case_id=case.id)
     await uow.flush()
@@ -100,7 +100,7 @@ async def close_resolved(uow: UnitOfWork, case_id: uuid.UUID, now: datetime,
     touch(case)
     volunteer = await session.get(User, case.filed_by_id)
     if volunteer is not None:
-        await notify(uow, volunteer, NotificationKind.CASE_CLOSED, f"closed:{case.id}:{now.date()}",
+        await notify(uow, [volunteer], NotificationKind.CASE_CLOSED, f"closed:{case.id}:{now.date()}",
                      messages.closed_by_system(case.reference), now, calendar, case_id=case.id)
     await uow.flush()
     return True
@@ -142,5 +142,5 @@ async def send_digest(uow: UnitOfWork, user_id: uuid.UUID, now: datetime,
     lines = [f"- {c.reference} {r.status} {r.next_due_at.astimezone(BANGKOK):%H:%M}"  # type: ignore[union-attr]
              for r, c in rows]
     day = now.astimezone(BANGKOK).date()
-    return await notify(uow, user, NotificationKind.MORNING_DIGEST, f"digest:{day.isoformat()}",
-                        messages.morning_digest(day, lines, overdue, len(rows) - overdue), now, calendar)
+    return await notify(uow, [user], NotificationKind.MORNING_DIGEST, f"digest:{day.isoformat()}",
+                        messages.morning_digest(day, lines, overdue, len(rows) - overdue), now, calendar) > 0

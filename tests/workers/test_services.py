@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 
 from domain.cases import notices
 from domain.calendar.service import add_holiday, load_calendar, remove_holiday
@@ -28,7 +28,7 @@ from domain.outbox.models import OutboxJob
 from domain.reminders import service as reminders
 from domain.uow import UnitOfWork
 from domain.users.models import User
-from tests.factories import CAL, act_directly, bkk, file_case_directly, principal
+from tests.factories import CAL, act_directly, bkk, ensure_user, file_case_directly, principal
 
 
 MONDAY = bkk(2026, 11, 23, 10)
@@ -226,6 +226,29 @@ async def test_messages_are_held_outside_business_hours_and_sent_once(db: Databa
     # the inbox entry was there at once, and the routed notice is not doubled by a rerun
     async with UnitOfWork(db) as uow:
         assert await notices.referral_routed(uow, referral.id, saturday, CAL) == 0
+
+
+async def test_the_office_s_officers_are_told_of_a_referral_in_one_insert_and_once(db: Database) -> None:
+    await ensure_user(db, "dlpw.colleague")
+    _, referral = await file_case_directly(db, MONDAY, CAL)
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement.lstrip().upper())
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with UnitOfWork(db) as uow:
+            assert await notices.referral_routed(uow, referral.id, MONDAY, CAL) == 2
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert len([s for s in sent if s.startswith("INSERT INTO NOTIFICATION ")]) == 1
+    told = await _rows(db, Notification, Notification.referral_id == referral.id)
+    assert await _users(db, [n.user_id for n in told]) == ["dlpw.colleague", "dlpw.nongkhai"]
+    assert {n.kind for n in told} == {"NEW_REFERRAL"}
+    async with UnitOfWork(db) as uow:  # a rerun tells nobody twice
+        assert await notices.referral_routed(uow, referral.id, MONDAY, CAL) == 0
+    assert len(await _rows(db, Notification, Notification.referral_id == referral.id)) == 2
 
 
 async def test_reminders_hold_satisfaction_and_auto_close(db: Database) -> None:
