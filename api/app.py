@@ -40,6 +40,7 @@ from api.uploads.routes import UPLOADS_PREFIX, upload_routes
 from domain.attachments.storage import BlobStore, blob_store
 from domain.calendar.service import CalendarCache
 from domain.reference.cache import ReferenceCache
+from domain.reference.watch import watch as watch_reference
 from domain.bootstrap import open_database
 from domain.db import Database
 from domain.jobs import DiscardJobs, JobSink
@@ -56,6 +57,7 @@ WEB_DIST = Path(os.environ.get("KHORTOR_WEB_DIST")
 
 BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
 CALENDAR_REFRESH_SECONDS = 60.0
+WATCH_START_TRIES = 200  # 10 ms apart: up to 2 s for the reference watch's connection
 
 
 def system_clock() -> datetime:
@@ -72,7 +74,7 @@ class GraphQLView(GraphQLOverHTTP):
         self.settings, self.db, self.clock, self.jobs = settings, db, clock, jobs
         self.blobs = blobs or blob_store(settings)
         self.calendars = CalendarCache()
-        self.reference = ReferenceCache()
+        self.reference = ReferenceCache(exact=db.engine.dialect.name != "postgresql")
 
     def parse_json(self, data: str | bytes) -> Any:
         """A GraphQL request is one JSON object of UTF-8 text (see `refusal` for the rest)."""
@@ -314,6 +316,14 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             gc.collect()
             gc.freeze()
         refresher = asyncio.create_task(refresh_calendar())
+        # On PostgreSQL other processes change reference data too: hear of it (SQLite: this
+        # process is the only one serving, and clears its cache itself).
+        watcher = (asyncio.create_task(watch_reference(view.reference, db.engine.url))
+                   if db.engine.dialect.name == "postgresql" else None)
+        for _ in range(WATCH_START_TRIES):  # serve with the cache in use when the database allows
+            if view.reference.exact or watcher is None:
+                break
+            await asyncio.sleep(0.01)
         try:
             if background is None:
                 yield
@@ -321,9 +331,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                 async with background():
                     yield
         finally:
-            refresher.cancel()
-            with suppress(asyncio.CancelledError):
-                await refresher
+            for task in (refresher, watcher):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             await db.dispose()
 
     # Every method reaches the view, which answers all but POST (and GraphiQL) with 405 and Allow.

@@ -162,31 +162,39 @@ class Loaders:
         return _by_case(rows, case_ids)
 
     async def _areas(self, codes: list[str]) -> list[Area | None]:
+        generation = self._reference.generation
         async with self.reads.session() as session:
             rows = await reference.areas_with_parents(session, codes)
         found = {a.code: a for a in rows}
         for code, area in found.items():  # parents come along: no second round trip
             self.area.prime(code, area)
-        self._reference.keep_areas(rows)
+        if self._reference.still(generation):
+            self._reference.keep_areas(rows)
         return [found.get(c) for c in codes]
 
     async def _org_units(self, codes: list[str]) -> list[OrgUnit | None]:
+        generation = self._reference.generation
         async with self.reads.session() as session:
             rows = await reference.org_units(session, codes)
-        self._reference.keep_org_units(rows)
+        if self._reference.still(generation):
+            self._reference.keep_org_units(rows)
         found = {o.code: o for o in rows}
         return [found.get(c) for c in codes]
 
     async def _categories(self, codes: list[str]) -> list[tuple[Category, SlaPolicy | None] | None]:
+        generation = self._reference.generation
         async with self.reads.session() as session:
             rows = await reference.categories(session)
-        self._reference.keep_categories(rows)
+        if self._reference.still(generation):
+            self._reference.keep_categories(rows)
         found = {c.code: (c, s) for c, s in rows}
         return [found.get(c) for c in codes]
 
     async def _agencies(self, codes: list[str]) -> list[Agency | None]:
+        generation = self._reference.generation
         async with self.reads.session() as session:
             rows = await reference.agencies(session)
-        self._reference.keep_agencies(rows)
+        if self._reference.still(generation):
+            self._reference.keep_agencies(rows)
         found = {a.code: a for a in rows}
         return [found.get(c) for c in codes]

@@ -138,7 +138,7 @@ class CaseMutations:
     async def open_case(self, info: Info, input: OpenCaseInput) -> OpenCaseResult:
         ctx = info.context
         row = await outreach_filing.file_case(ctx.uow, ctx.user, input.command(), ctx.now(), ctx.calendar,
-                                              ctx.settings.vault)
+                                              ctx.settings.vault, ctx.reference)
         return OpenCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Triage: send the case to one or more offices.",

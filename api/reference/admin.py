@@ -92,6 +92,7 @@ class ReferenceAdminMutations:
         ctx = info.context
         async with ctx.uow() as uow:
             row = await routing_rules.add_rule(uow, ctx.user, input.command(), ctx.now())
+        ctx.reference.clear()
         return RoutingRuleSuccess(rule=RoutingRule.of(row))
 
     @strawberry.mutation(description="Take a routing rule out of force from now; it is kept as history (ADMIN).",
@@ -100,6 +101,7 @@ class ReferenceAdminMutations:
         ctx = info.context
         async with ctx.uow() as uow:
             row = await routing_rules.remove_rule(uow, ctx.user, _rule_id(id), ctx.now())
+        ctx.reference.clear()
         return RoutingRuleSuccess(rule=RoutingRule.of(row))
 
     @strawberry.mutation(description="Add an office, e.g. a Bangkok area branch (ADMIN).", permission_classes=ADMINS)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.areas.models import Area, AreaLevel
+from domain.categories.models import Category, SlaPolicy
 from domain.cases import citizen as citizen_data
 from domain.cases import repository
 from domain.cases.amounts import checked_baht
@@ -20,12 +21,13 @@ from domain.cases.commands import MAX_DESCRIPTION_CHARS, OpenCase
 from domain.cases.identifiers import normalise_juristic_id, normalise_national_id, normalise_phone
 from domain.cases.models import Case, EventType
 from domain.cases.reference import format_reference
-from domain.cases.routing import route
+from domain.cases.routing import RoutingRule, route
 from domain.cases.state import CaseStatus
 from domain.clock.business import BusinessCalendar
 from domain.clock.thai import fiscal_year_be
 from domain.errors import AccessDenied, DomainError, DuplicateCase, ValidationFailed
 from domain.reference import repository as reference
+from domain.reference.cache import ReferenceCache
 from domain.text import required_text
 from domain.uow import UnitOfWork
 from domain.users.models import Role
@@ -47,20 +49,59 @@ def _within(prefix: str, normalise: Callable[[str], str], value: str | None) -> 
         raise
 
 
-async def _subdistrict(session: AsyncSession, code: str) -> Area:
-    area = await reference.area(session, code.strip()) if code else None
+async def _subdistrict(session: AsyncSession, code: str, known: ReferenceCache | None) -> Area:
+    code = code.strip() if code else ""
+    area = known.areas.get(code) if known is not None else None
+    if area is None and code:
+        generation = known.generation if known is not None else 0
+        area = await reference.area(session, code)
+        if area is not None and known is not None and known.still(generation):
+            session.expunge(area)  # kept: a rollback of this filing must not expire it
+            known.keep_areas([area])
     if area is None or area.level != AreaLevel.SUBDISTRICT:
         raise ValidationFailed("subdistrictCode", "Unknown sub-district code.",
                                "ไม่พบรหัสตำบลนี้", code="UNKNOWN_SUBDISTRICT")
     return area
 
 
+async def _problem_type(session: AsyncSession, code: str,
+                        known: ReferenceCache | None) -> tuple[Category, SlaPolicy | None] | None:
+    """The problem type and its SLA policy: from `known`, all of them read into it on a miss."""
+    if known is None:
+        return await repository.category_with_sla(session, code)
+    found = known.categories.get(code)
+    if found is None:
+        generation = known.generation
+        rows = await reference.categories(session)
+        for category, sla in rows:  # kept: a rollback of this filing must not expire them
+            session.expunge(category)
+            if sla is not None:
+                session.expunge(sla)
+        if known.still(generation):
+            known.keep_categories(rows)
+        found = next(((c, s) for c, s in rows if c.code == code), None)
+    return found
+
+
+async def _routing_rules(session: AsyncSession, category_code: str,
+                         known: ReferenceCache | None) -> list[RoutingRule]:
+    rules = known.routing_rules.get(category_code) if known is not None else None
+    if rules is None:
+        generation = known.generation if known is not None else 0
+        rules = await repository.routing_rules(session, category_code)
+        if known is not None and known.still(generation):
+            known.routing_rules[category_code] = rules
+    return rules
+
+
 async def file_case(new_uow: Callable[[], UnitOfWork], principal: Principal, cmd: OpenCase,
-                    now: datetime, calendar: BusinessCalendar, vault: Vault) -> Case:
+                    now: datetime, calendar: BusinessCalendar, vault: Vault,
+                    known: ReferenceCache | None = None) -> Case:
     """`open_case` in a unit of work of its own, committed. Two sends of one `client_id`
     racing each other: the loser's insert meets the primary key, and it is answered with
     the case the other send filed."""
-    return await once_per_client_id(new_uow, lambda uow: open_case(uow, principal, cmd, now, calendar, vault))
+    return await once_per_client_id(
+        new_uow, lambda uow: open_case(uow, principal, cmd, now, calendar, vault, known))
 
 
 async def once_per_client_id(new_uow: Callable[[], UnitOfWork],
@@ -76,17 +117,23 @@ async def once_per_client_id(new_uow: Callable[[], UnitOfWork],
 
 
 async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: datetime,
-                    calendar: BusinessCalendar, vault: Vault) -> Case:
+                    calendar: BusinessCalendar, vault: Vault, known: ReferenceCache | None = None) -> Case:
     """File a case and route it. The same `client_id` files one case, however often sent.
 
     An open case of the same citizen (same national ID) and problem type received in the
     last 90 days stops the filing with `DuplicateOfOpenCase` unless `cmd.file_anyway` says
     the volunteer has seen it and files a new one all the same. Filings of one citizen and
     problem type are checked one at a time (`repository.lock_filings_of_citizen`), so of
-    simultaneous ones only the first files and the others are warned, on either database."""
+    simultaneous ones only the first files and the others are warned, on either database.
+
+    The problem type, SLA policy, sub-district and routing rules come from `known` when the
+    caller keeps them (the API's process-wide cache) and it is exact (no change made elsewhere
+    can be missing from it: domain/reference/watch.py), else from the database."""
     if principal.role is not Role.VOLUNTEER:
         raise AccessDenied("Only labour volunteers file cases.")
     session = uow.session
+    if known is not None and not known.exact:
+        known = None
     if cmd.client_id is not None:
         existing = await repository.case_by_id(session, cmd.client_id)
         if existing is not None:
@@ -94,14 +141,15 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
                 return existing
             raise ValidationFailed("clientId", "This client id is already in use.",
                                    "รหัสอ้างอิงจากเครื่องนี้ถูกใช้แล้ว", code="CLIENT_ID_CONFLICT")
-    category = await repository.category(session, cmd.category_code)
-    if category is None:
+    found = await _problem_type(session, cmd.category_code, known)
+    if found is None:
         raise ValidationFailed("categoryCode", "Unknown problem type.", "ไม่พบประเภทปัญหานี้",
                                code="UNKNOWN_CATEGORY")
+    category, sla = found
     if not category.active:
         raise ValidationFailed("categoryCode", "This problem type is no longer in use; choose another.",
                                "ประเภทปัญหานี้เลิกใช้แล้ว กรุณาเลือกประเภทอื่น", code="UNKNOWN_CATEGORY")
-    area = await _subdistrict(session, cmd.subdistrict_code)
+    area = await _subdistrict(session, cmd.subdistrict_code, known)
     description = required_text(cmd.description, "description", MAX_DESCRIPTION_CHARS,
                                 "a description", "รายละเอียดปัญหา")
     citizen = cmd.citizen
@@ -131,8 +179,7 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         id_hash = vault.lookup_hash(national_id)
         await repository.lock_filings_of_citizen(session, id_hash, category.code)
         await _refuse_duplicate(session, principal, id_hash, category.code, now, cmd.client_id)
-    decision = route(category.code, area.code, await repository.routing_rules(session, category.code))
-    sla = await repository.sla_policy(session, category.code)
+    decision = route(category.code, area.code, await _routing_rules(session, category.code, known))
     fiscal_year = fiscal_year_be(now)
     case = Case(
         id=cmd.client_id or uuid.uuid4(),

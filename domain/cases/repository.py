@@ -342,8 +342,12 @@ async def next_sequence(session: AsyncSession, province_code: str, fiscal_year: 
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def category(session: AsyncSession, code: str) -> Category | None:
-    return await session.get(Category, code)
+async def category_with_sla(session: AsyncSession, code: str) -> tuple[Category, SlaPolicy | None] | None:
+    """A problem type and its SLA policy, in one round trip."""
+    stmt = (select(Category, SlaPolicy).where(Category.code == code)
+            .join(SlaPolicy, SlaPolicy.category_code == Category.code, isouter=True))  # type: ignore[arg-type]
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def sla_policy(session: AsyncSession, category_code: str) -> SlaPolicy | None:

@@ -1,30 +1,48 @@
-"""Reference data kept in memory by a long-running process: areas, agencies, offices, problem types.
+"""Reference data kept in memory by a long-running process: areas, agencies, offices, problem types,
+routing rules.
 
 Nearly every answer names a sub-district, an office or a problem type; reading them from the
 database on each request cost a session and a query per kind. The API keeps what it has read
 (rows filled in by its loaders on a miss, so nothing is read at start-up and nothing is ever
-missing) and drops it all every refresh period (`api/app.py`, a minute), so an admin's change reaches every process
-within that period. The rows are detached and only read: never add one to a session.
+missing). The process that changes reference data drops it all at once; on PostgreSQL every
+other process hears of the change and drops it too (domain/reference/watch.py), and all drop it
+every refresh period as well (`api/app.py`, a minute). The rows are detached and only read:
+never add one to a session.
+
+Filing reads its problem type, SLA policy, sub-district and routing rules here too
+(domain/cases/filing.py), while the cache is `exact`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from domain.areas.models import Area
 from domain.categories.models import Category, SlaPolicy
 from domain.org_units.models import Agency, OrgUnit
 
 class ReferenceCache:
-    def __init__(self) -> None:
+    def __init__(self, exact: bool = True) -> None:
+        # False while a process that others may change reference data behind does not hear of
+        # their changes (domain/reference/watch.py): filing then reads the database.
+        self.exact = exact
+        self.generation = 0
         self.clear()
 
     def clear(self) -> None:
         """Forget everything: the next reads go to the database again."""
+        self.generation += 1
         self.areas: dict[str, Area] = {}
         self.org_units: dict[str, OrgUnit] = {}
         self.agencies: dict[str, Agency] = {}
         self.categories: dict[str, tuple[Category, SlaPolicy | None]] = {}
+        self.routing_rules: dict[str, list[Any]] = {}  # by problem type: domain/cases' RoutingRule values
+
+    def still(self, generation: int) -> bool:
+        """Nothing was forgotten since `generation` was read: rows read from the database after
+        that may be kept (a change heard while they were on their way may be missing from them)."""
+        return self.generation == generation
 
     def keep_areas(self, rows: Iterable[Area]) -> None:
         self.areas.update((a.code, a) for a in rows)

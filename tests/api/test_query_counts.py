@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 
 from domain.db import Database
 from tests.api.access_helpers import Tokens
-from tests.factories import file_cases_directly
-from tests.helpers import gql
+from tests.factories import OPEN_CASE, case_input, file_case, file_cases_directly
+from tests.helpers import gql, login
 
 CASES_PAGE = """
 query Page($first: Int!) {
@@ -121,3 +121,23 @@ async def test_reference_data_is_read_once_per_process(
     assert any(t in s for s in cold for t in reference_tables), "\n".join(cold)
     assert not [s for s in warm if any(t in s for t in reference_tables)], "\n".join(warm)
     assert again == first
+
+
+async def test_a_filing_reads_its_reference_data_once_per_process(
+    client: httpx.AsyncClient, app: Starlette, db: Database,
+) -> None:
+    """The problem type, SLA policy, sub-district and routing rules of a filing come from the
+    process's cache once read. The filing that read the first of them here is refused (a
+    duplicate: its transaction rolls back), and the rows it kept still serve the next ones."""
+    token = await login(client, "vol.naimueang")
+    await file_case(client, token)
+    app.state.reference.clear()
+    body = await gql(client, OPEN_CASE, {"input": case_input(fileAnyway=False)}, token)
+    assert body["data"]["openCase"]["code"] == "DUPLICATE_CASE", body
+    await file_case(client, token, "UNPAID_WAGES", "430101", description="นายจ้างไม่จ่ายค่าล่วงเวลา")
+    with counting_statements(app) as statements:
+        filed = await file_case(client, token, "UNPAID_WAGES", "430101", description="ค่าจ้างงวดใหม่ยังไม่ได้รับ")
+    assert filed["status"] == "ROUTED" and filed["referrals"][0]["orgUnit"]["code"] == "DLPW-43"
+    reference_tables = ("FROM category", "FROM sla_policy", "FROM area", "FROM routing_rule")
+    assert statements and not [s for s in statements if any(t in s for t in reference_tables)], \
+        "\n".join(statements)
