@@ -27,7 +27,7 @@ from api.documents import KnownDocuments, TrustedDocuments
 from api import unavailable
 from api.errors import EXCEPTION_HANDLERS
 from api.observability import OperationMetrics
-from api.unavailable import DatabaseUnavailable, database_unavailable
+from domain.unavailable import DatabaseUnavailable, database_unavailable
 from domain.errors import AccessDenied
 from api.calendar.mutations import CalendarMutations, CalendarQueries
 from api.escalations.mutations import EscalationMutations

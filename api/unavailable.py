@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-from collections.abc import Iterable
 from contextvars import ContextVar
 
-from sqlalchemy import exc as sa
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from domain.unavailable import database_unavailable, what
 
 RETRY_AFTER_SECONDS = 5
 CODE = "UNAVAILABLE"
@@ -26,21 +25,6 @@ MESSAGE = ("The service cannot reach its database just now; nothing was saved. T
            "few seconds. / ระบบเชื่อมต่อฐานข้อมูลไม่ได้ชั่วคราว ยังไม่ได้บันทึกข้อมูลใด ๆ "
            "กรุณาลองใหม่ในอีกสักครู่")
 log = logging.getLogger("khortor.unavailable")
-
-# PostgreSQL SQLSTATE classes and codes that mean "not now", not "your request is wrong":
-# 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown,
-# cannot connect now), 25006 read-only transaction (a standby, or a database set read-only).
-_PG_CLASSES = ("08", "53", "57")
-_PG_CODES = ("25006",)
-# SQLite says the same things in words (its OperationalError is also used for bad SQL, which
-# is a bug and stays a 500).
-_SQLITE_WORDS = ("database is locked", "readonly database", "unable to open database",
-                 "disk i/o error", "database disk image is malformed")
-
-
-class DatabaseUnavailable(Exception):
-    """Raised to end a request whose work met an unavailable database."""
-
 
 # What the resolvers of the GraphQL operation under way met (api/schema.py): an error there
 # becomes a GraphQL error, and the operation is then ended with DatabaseUnavailable.
@@ -59,42 +43,6 @@ def note(error: BaseException) -> None:
     met = _met.get()
     if met is not None:
         met.append(error)
-
-
-def _chain(error: BaseException) -> Iterable[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def database_unavailable(error: BaseException | None) -> bool:
-    """Whether `error` (or what caused it) says the database cannot be used just now."""
-    if error is None:
-        return False
-    for link in _chain(error):
-        if isinstance(link, DatabaseUnavailable | sa.TimeoutError | sa.DisconnectionError
-                      | ConnectionError | TimeoutError | socket.gaierror):
-            return True
-        if isinstance(link, sa.DBAPIError) and link.connection_invalidated:
-            return True
-        if isinstance(link, sa.InterfaceError):
-            return True  # "connection is closed", "cannot perform operation: another..."
-        state = getattr(link, "sqlstate", None)
-        if isinstance(state, str) and (state[:2] in _PG_CLASSES or state in _PG_CODES):
-            return True
-        if type(link).__name__ == "OperationalError" and link.__class__.__module__ == "sqlite3":
-            text = str(link).lower()
-            if any(words in text for words in _SQLITE_WORDS):
-                return True
-    return False
-
-
-def what(error: BaseException) -> str:
-    """The kinds of error in the chain, for the log line: no message (it may hold data)."""
-    return " <- ".join(type(link).__name__ for link in _chain(error))
 
 
 def body() -> bytes:

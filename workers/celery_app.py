@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from celery import Celery
@@ -20,6 +21,7 @@ from celery.signals import setup_logging, task_postrun, task_prerun, worker_proc
 from domain.logs import configure_logging
 from domain.outbox.repository import ClaimedJob
 from domain.settings import Settings
+from domain.unavailable import database_unavailable, what
 from workers import runtime
 from workers.handlers import registry, relay, run_job
 from workers.registry import Sweep
@@ -27,17 +29,31 @@ from workers.runtime import CeleryJobs
 
 RELAY = "outbox.relay"
 logger = logging.getLogger("khortor.celery")
+T = TypeVar("T")
+
+
+def _unless_unavailable(name: str, work: Callable[[], T]) -> T | None:
+    """`work()`; if the database cannot be used just now, one line in the log instead of a
+    traceback, and nothing else: an outbox job not marked done is handed over again after
+    the outbox's retry delay, and a sweep selects again at its next run."""
+    try:
+        return work()
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+        logger.warning("%s: database unavailable (%s); it runs again later", name, what(error))
+        return None
 
 
 def _job_task(name: str) -> Any:
     def task(outbox_id: int | None = None, **ids: str) -> Any:
-        return runtime.run(lambda rt: run_job(rt, name, ids, outbox_id))
+        return _unless_unavailable(name, lambda: runtime.run(lambda rt: run_job(rt, name, ids, outbox_id)))
     return task
 
 
 def _sweep_task(celery: Celery, sweep: Sweep) -> Any:
     def task() -> int:
-        jobs = runtime.run(sweep.select)
+        jobs = _unless_unavailable(sweep.name, lambda: runtime.run(sweep.select)) or []
         for job in jobs:
             celery.send_task(job.name, kwargs=job.ids, ignore_result=True)
         return len(jobs)
@@ -52,7 +68,7 @@ def _relay_task(celery: Celery) -> Any:
         celery.send_task(job.name, kwargs={**job.ids, "outbox_id": job.id}, ignore_result=True)
 
     def task() -> int:
-        return runtime.run(lambda rt: relay(rt, publish))
+        return _unless_unavailable(RELAY, lambda: runtime.run(lambda rt: relay(rt, publish))) or 0
     return task
 
 

@@ -13,7 +13,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from api import unavailable
-from api.unavailable import database_unavailable
+from domain.unavailable import database_unavailable
 from domain.privacy import service
 
 

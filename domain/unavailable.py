@@ -1,0 +1,61 @@
+"""Whether an error means the database cannot be used just now (unreachable, restarting,
+read-only, missing), as opposed to a bug: the API answers such a request 503 with Retry-After
+(api/unavailable.py), and a worker's job logs one line and is left to the outbox to run again
+(workers/celery_app.py). Neither logs a traceback for it."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable
+
+from sqlalchemy import exc as sa
+
+# PostgreSQL SQLSTATE classes and codes that mean "not now", not "your request is wrong":
+# 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown,
+# cannot connect now), 25006 read-only transaction (a standby, or a database set read-only).
+_PG_CLASSES = ("08", "53", "57")
+_PG_CODES = ("25006",)
+# SQLite says the same things in words (its OperationalError is also used for bad SQL, which
+# is a bug and stays a 500).
+_SQLITE_WORDS = ("database is locked", "readonly database", "unable to open database",
+                 "disk i/o error", "database disk image is malformed")
+
+
+class DatabaseUnavailable(Exception):
+    """Raised to end a request whose work met an unavailable database."""
+
+
+def _chain(error: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` (or what caused it) says the database cannot be used just now."""
+    if error is None:
+        return False
+    for link in _chain(error):
+        if isinstance(link, DatabaseUnavailable | sa.TimeoutError | sa.DisconnectionError
+                      | ConnectionError | TimeoutError | socket.gaierror):
+            return True
+        if isinstance(link, sa.DBAPIError) and link.connection_invalidated:
+            return True
+        if isinstance(link, sa.InterfaceError):
+            return True  # "connection is closed", "cannot perform operation: another..."
+        state = getattr(link, "sqlstate", None)
+        if isinstance(state, str) and (state[:2] in _PG_CLASSES or state in _PG_CODES):
+            return True
+        if type(link).__name__ == "OperationalError" and link.__class__.__module__ == "sqlite3":
+            text = str(link).lower()
+            if any(words in text for words in _SQLITE_WORDS):
+                return True
+    return False
+
+
+def what(error: BaseException) -> str:
+    """The kinds of error in the chain, for the log line: no message (it may hold data)."""
+    return " <- ".join(type(link).__name__ for link in _chain(error))
