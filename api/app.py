@@ -74,7 +74,7 @@ class GraphQLView(GraphQLOverHTTP):
         self.settings, self.db, self.clock, self.jobs = settings, db, clock, jobs
         self.blobs = blobs or blob_store(settings)
         self.calendars = CalendarCache()
-        self.reference = ReferenceCache(exact=db.engine.dialect.name != "postgresql")
+        self.reference = ReferenceCache(exact=False)  # until it listens (domain/reference/watch.py)
 
     def parse_json(self, data: str | bytes) -> Any:
         """A GraphQL request is one JSON object of UTF-8 text (see `refusal` for the rest)."""
@@ -316,15 +316,15 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             gc.collect()
             gc.freeze()
         refresher = asyncio.create_task(refresh_calendar())
-        # On PostgreSQL other processes change reference data too: hear of it (SQLite: this
-        # process is the only one serving, and clears its cache itself).
-        watcher = (asyncio.create_task(watch_reference(view.reference, db.engine.url))
+        # Other processes change reference data too: on PostgreSQL this one hears of it, and
+        # filing uses the cache while it does (SQLite: filing always reads the database).
+        watcher = (asyncio.create_task(watch_reference(view.reference, db.engine))
                    if db.engine.dialect.name == "postgresql" else None)
-        for _ in range(WATCH_START_TRIES):  # serve with the cache in use when the database allows
-            if view.reference.exact or watcher is None:
-                break
-            await asyncio.sleep(0.01)
         try:
+            for _ in range(WATCH_START_TRIES if watcher is not None else 0):
+                if view.reference.exact:  # serve with the cache in use when the database allows
+                    break
+                await asyncio.sleep(0.01)
             if background is None:
                 yield
             else:

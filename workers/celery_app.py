@@ -33,15 +33,16 @@ T = TypeVar("T")
 
 
 def _unless_unavailable(name: str, work: Callable[[], T]) -> T | None:
-    """`work()`; if the database cannot be used just now, one line in the log instead of a
-    traceback, and nothing else: an outbox job not marked done is handed over again after
-    the outbox's retry delay, and a sweep selects again at its next run."""
+    """`work()`; if the database cannot be used just now (or, the same to a job, a connection
+    it needs was refused or timed out: domain/unavailable.py), one line in the log naming the
+    errors instead of a traceback, and nothing else: an outbox job not marked done is handed
+    over again after the outbox's retry delay, and a sweep selects again at its next run."""
     try:
         return work()
     except Exception as error:
         if not database_unavailable(error):
             raise
-        logger.warning("%s: database unavailable (%s); it runs again later", name, what(error))
+        logger.warning("%s: a service it needs is unavailable (%s); it runs again later", name, what(error))
         return None
 
 

@@ -24,8 +24,9 @@ from domain.org_units.models import Agency, OrgUnit
 
 class ReferenceCache:
     def __init__(self, exact: bool = True) -> None:
-        # False while a process that others may change reference data behind does not hear of
-        # their changes (domain/reference/watch.py): filing then reads the database.
+        # False while other processes may change reference data unheard (the API's cache
+        # while it is not listening, domain/reference/watch.py; always on SQLite): filing
+        # then reads the database.
         self.exact = exact
         self.generation = 0
         self.clear()

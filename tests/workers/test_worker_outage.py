@@ -33,5 +33,5 @@ def test_tasks_meeting_an_unreachable_database_log_one_line_each(backend: str, t
     assert done.stdout.splitlines() == ["relay handed over 0", "job ran None"]
     logged = [line for line in done.stderr.splitlines() if line.strip()]
     assert "Traceback" not in done.stderr
-    assert [line.split(":")[0] for line in logged if "database unavailable" in line] == [
+    assert [line.split(":")[0] for line in logged if "is unavailable (" in line] == [
         "outbox.relay", "notifications.referral_routed"], done.stderr
