@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import structlog
 from celery import Celery
@@ -28,6 +29,7 @@ from workers.registry import Sweep
 from workers.runtime import CeleryJobs
 
 RELAY = "outbox.relay"
+BROKER = "workers.broker:Transport"
 logger = logging.getLogger("khortor.celery")
 T = TypeVar("T")
 
@@ -90,6 +92,9 @@ def make_app(settings: Settings) -> Celery:
     celery = Celery("khortor")
     celery.conf.update(
         broker_url=redis_url,
+        # kombu's Redis transport with a fix for the worker's exit after a Redis restart
+        # (workers/broker.py); another scheme keeps the transport kombu picks for it.
+        broker_transport=BROKER if urlsplit(redis_url).scheme == "redis" else None,
         result_backend=redis_url,
         # Publishing fails fast when Redis is down (the outbox keeps the job); the worker's
         # own consumer reconnects on its own schedule (broker_connection_max_retries).
