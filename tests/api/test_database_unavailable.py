@@ -9,6 +9,7 @@ no traceback; once the database is back, the same filing (same client id) is sto
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from api.app import create_app
 from api.unavailable import CODE, RETRY_AFTER_SECONDS
 from domain.bootstrap import open_database
 from domain.cases.models import Case
+from domain.db import IDLE_PING_SECONDS
 from domain.demo import DEMO_PASSWORD, seed_demo
 from domain.settings import Settings
 from domain.uow import UnitOfWork
@@ -173,3 +175,43 @@ async def test_a_read_only_database_reads_but_refuses_every_write_with_503(
         logged = problems(caplog)
         assert not [r for r in logged if r.exc_info], logged
     assert await count_cases(own_db_url) == before
+
+
+async def drop_connections(url: str) -> int:
+    """The database ends every session on `url`'s database but this one's, as a restart or a
+    proxy's idle timeout does (the reference watch's listener reconnects by itself)."""
+    parsed = make_url(url)
+    connection = await asyncpg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        return int(await connection.fetchval(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    finally:
+        await connection.close()
+
+
+@pytest.mark.postgresql_only  # SQLite has no server to drop a connection
+async def test_connections_the_database_dropped_while_idle_are_replaced_without_an_error(own_db_url: str) -> None:
+    async with serving(own_db_url) as (_, http):
+        token = await login(http, "vol.naimueang")
+        assert (await post(http, CASES, token=token)).status_code == 200
+        assert await drop_connections(own_db_url) >= 1
+        await asyncio.sleep(IDLE_PING_SECONDS + 0.5)  # idle: pinged at checkout, and replaced
+        me = await post(http, ME, token=token)
+        assert me.status_code == 200, me.text
+        assert me.json()["data"]["me"]["username"] == "vol.naimueang"
+
+
+@pytest.mark.postgresql_only
+async def test_a_connection_dropped_moments_after_use_costs_one_503_and_the_pool_is_renewed(
+        own_db_url: str) -> None:
+    """Connections used within the last few seconds are not pinged (a round trip on every
+    checkout): one the database dropped meanwhile fails its request honestly, with 503 and
+    Retry-After for the client to send it again, and every pooled connection is replaced."""
+    async with serving(own_db_url) as (_, http):
+        token = await login(http, "vol.naimueang")
+        assert (await post(http, CASES, token=token)).status_code == 200
+        assert await drop_connections(own_db_url) >= 1
+        assert_unavailable(await post(http, CASES, token=token))
+        listed = await post(http, CASES, token=token)
+        assert listed.status_code == 200, listed.text
