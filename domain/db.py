@@ -40,13 +40,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, ping_every_checkout: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An engine for `url`. On PostgreSQL a pooled connection is pinged before use when it sat
+    idle (`_ping_when_idle`), or at every checkout with `ping_every_checkout`: the report
+    database's, whose refusal must show before a report starts (ReportSessions falls back to
+    the primary then, and not after a query failed)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _make_sqlite_transactional(engine)
         return engine
-    engine = create_async_engine(url, **kwargs)
-    _ping_when_idle(engine, IDLE_PING_SECONDS)
+    engine = create_async_engine(url, pool_pre_ping=ping_every_checkout, **kwargs)
+    if not ping_every_checkout:
+        _ping_when_idle(engine, IDLE_PING_SECONDS)
     return engine
 
 
@@ -213,7 +218,8 @@ class Database:
         if report_url and report_url != url:
             connect = {} if report_url.startswith("sqlite") else {
                 "connect_args": {"timeout": REPORT_CONNECT_TIMEOUT_SECONDS}}
-            self.report_engine = create_engine(report_url, **{**connect, **engine_kwargs})
+            self.report_engine = create_engine(report_url, ping_every_checkout=True,
+                                               **{**connect, **engine_kwargs})
             self.report_sessions = ReportSessions(
                 async_sessionmaker(self.report_engine, class_=AsyncSession, expire_on_commit=False,
                                    autoflush=False),
