@@ -270,6 +270,8 @@ def print_figures(stats: Stats, args: argparse.Namespace, window: dict[str, floa
         print("errors by kind:")
         for (op, kind), count in sorted(stats.errors.items()):
             print(f"  {op:<18}{kind:<40}{count:>6}")
+        for (op, kind), message in sorted(stats.uncoded.items()):
+            print(f"  {op} {kind}, the first one said: {message}")
     if window:
         until = window.get("end", time.monotonic()) + 10.0
         during = [(op, kind) for at, op, kind in stats.error_times if window["start"] <= at <= until]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -10,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.db import Database
 from domain.errors import StaleVersion
 from domain.jobs import DiscardJobs, Job, JobSink
+from domain.outbox import repository as outbox_rows
 from domain.outbox import service as outbox
 
 
@@ -23,21 +26,33 @@ class ConcurrentUpdate(StaleVersion):
         self.args = (self.message,)
 
 
+@dataclass
+class OutboxRun:
+    """An outbox job being run: the unit of work that does it marks its row done in the same
+    transaction (`marked` once that committed), instead of a transaction of its own after."""
+
+    outbox_id: int
+    now: datetime
+    marked: bool = False
+
+
 class UnitOfWork:
     """`async with uow:` commits on a clean exit and rolls back otherwise.
 
     Repositories and services never commit. Jobs queued with `enqueue` are written to the
     outbox in the same transaction (so a rolled-back one never exists and a committed one
     is relayed even when the broker was down); after the commit the sink is told, so a
-    relay can hand them over at once.
+    relay can hand them over at once. A job's unit of work given its `OutboxRun` marks the
+    job done in its transaction: done exactly when its work committed.
     """
 
     session: AsyncSession
 
-    def __init__(self, db: Database, jobs: JobSink | None = None) -> None:
+    def __init__(self, db: Database, jobs: JobSink | None = None, running: OutboxRun | None = None) -> None:
         self._db = db
         self._sink = jobs or DiscardJobs()
         self._pending: list[Job] = []
+        self._running = running
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._db.write_sessions()
@@ -55,9 +70,14 @@ class UnitOfWork:
                 outbox.written_jobs(self.session)
                 await self.session.rollback()
                 return
+            running = self._running
             try:
+                if running is not None and not running.marked:
+                    await outbox_rows.mark_done(self.session, running.outbox_id, running.now)
                 await self.session.commit()
                 self._pending = outbox.written_jobs(self.session)
+                if running is not None:
+                    running.marked = True
             except StaleDataError as error:
                 await self.session.rollback()
                 raise ConcurrentUpdate() from error

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,13 +37,15 @@ from domain.reminders import service as reminders
 from domain.settings import Settings
 from domain.stats import exports
 from domain.stats import maintenance as stats_maintenance
-from domain.uow import UnitOfWork
+from domain.uow import OutboxRun, UnitOfWork
 from domain.uploads import service as uploads
 from domain.users import repository as users_repo
 from workers.registry import Registry
 
 SWEEP_BATCH = 1000
 registry = Registry()
+# The outbox job `run_job` is running in this context, if any.
+RUNNING: ContextVar[OutboxRun | None] = ContextVar("khortor_outbox_run", default=None)
 # Jobs only the sweeps below make (the domain enqueues the others by its own constants).
 ESCALATE = "escalations.escalate"
 REMIND_ON_HOLD = "reminders.remind_on_hold"
@@ -72,7 +75,9 @@ class Runtime:
         return timedelta(days=self.settings.retention_days)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.db, self.jobs)
+        """A unit of work; within `run_job` it also marks the outbox job done (a job's handler
+        does its work in one unit of work)."""
+        return UnitOfWork(self.db, self.jobs, RUNNING.get())
 
     async def calendar(self) -> BusinessCalendar:
         async with self.db.read_sessions() as session:
@@ -308,15 +313,21 @@ async def relay(rt: Runtime, publish: Callable[[outbox.ClaimedJob], None]) -> in
     return len(claimed)
 
 
-async def mark_done(rt: Runtime, outbox_id: int) -> None:
-    async with rt.uow() as uow:
-        await outbox.mark_done(uow.session, outbox_id, rt.now())
-
-
 async def run_job(rt: Runtime, name: str, ids: dict[str, Any], outbox_id: int | None = None) -> Any:
-    """Run one job's handler; then mark its outbox row done (a crash before that re-runs it,
-    which the handlers allow). A name nothing handles raises `UnknownJob`: the row is kept."""
-    result = await registry.handler(name)(rt, **ids)
-    if outbox_id is not None:
-        await mark_done(rt, outbox_id)
+    """Run one job's handler, its outbox row marked done in the handler's unit of work
+    (`Runtime.uow`), or after it for a handler that wrote through none. A crash before that
+    commit runs the job again later, which the handlers allow. A name nothing handles raises
+    `UnknownJob`: the row is kept."""
+    handler = registry.handler(name)
+    if outbox_id is None:
+        return await handler(rt, **ids)
+    running = OutboxRun(outbox_id, rt.now())
+    token = RUNNING.set(running)
+    try:
+        result = await handler(rt, **ids)
+    finally:
+        RUNNING.reset(token)
+    if not running.marked:
+        async with UnitOfWork(rt.db, rt.jobs, running):
+            pass
     return result

@@ -84,6 +84,8 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[tuple[str, str]] = field(default_factory=Counter)
     error_times: list[tuple[float, str, str]] = field(default_factory=list)
+    # The first message of each kind of GraphQL error that came without a code.
+    uncoded: dict[tuple[str, str], str] = field(default_factory=dict)
     requests: int = 0
     filings: dict[str, Filing] = field(default_factory=dict)
     stop_at: float = 0.0
@@ -146,6 +148,8 @@ class Session:
         if body.get("errors"):
             code = (body["errors"][0].get("extensions") or {}).get("code", "UNKNOWN")
             self.stats.error(op, f"graphql:{code}")
+            if code == "UNKNOWN":
+                self.stats.uncoded.setdefault((op, code), str(body["errors"][0].get("message"))[:300])
             raise Retryable(f"graphql:{code}")
         data: dict[str, Any] = body["data"]
         result = next(iter(data.values()))

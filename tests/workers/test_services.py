@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,8 +26,10 @@ from domain.notifications.channels import Outgoing
 from domain.notifications.models import Delivery, Notification
 from domain.outbox.models import OutboxJob
 from domain.reminders import service as reminders
-from domain.uow import UnitOfWork
+from domain.settings import Settings
+from domain.uow import OutboxRun, UnitOfWork
 from domain.users.models import User
+from workers import handlers
 from tests.factories import CAL, act_directly, bkk, ensure_user, file_case_directly, principal
 
 
@@ -188,6 +190,42 @@ async def test_jobs_are_written_with_the_transaction_and_vanish_with_its_rollbac
     jobs = await _rows(db, OutboxJob)
     assert [(j.name, j.ids) for j in jobs] == [("notifications.referral_routed",
                                                 {"referral_id": str(referral.id)})]
+
+
+async def test_a_job_s_work_and_its_outbox_row_commit_together_in_one_transaction(db: Database) -> None:
+    """The worker marks an outbox job done in the transaction of the job's own work: done
+    exactly when the work committed, and one transaction per job instead of two."""
+    _, referral = await file_case_directly(db, MONDAY, CAL)
+    [job] = await _rows(db, OutboxJob, OutboxJob.name == notices.REFERRAL_ROUTED_JOB)
+    rt = handlers.Runtime(settings=Settings(database_url=db.url,
+                                            clock_offset_seconds=(MONDAY - datetime.now(UTC)).total_seconds()),
+                          db=db)
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):  # work that fails leaves the job to run again
+        async with UnitOfWork(db, running=OutboxRun(job.id, MONDAY)) as uow:
+            await notices.referral_routed(uow, referral.id, MONDAY, CAL)
+            raise Boom
+    [job] = await _rows(db, OutboxJob, OutboxJob.id == job.id)
+    assert job.done_at is None
+    assert await _rows(db, Notification, Notification.referral_id == referral.id) == []
+
+    begun: list[object] = []
+
+    def began(connection: object) -> None:
+        begun.append(connection)
+
+    event.listen(db.engine.sync_engine, "begin", began)
+    try:
+        assert await handlers.run_job(rt, job.name, job.ids, job.id) == 1
+    finally:
+        event.remove(db.engine.sync_engine, "begin", began)
+    assert len(begun) == 1
+    [job] = await _rows(db, OutboxJob, OutboxJob.id == job.id)
+    assert job.done_at is not None
+    assert len(await _rows(db, Notification, Notification.referral_id == referral.id)) == 1
 
 
 class RecordingChannel:
