@@ -294,7 +294,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     `freeze_startup` (`khortor serve`: one app per process) freezes what start-up made for the
     garbage collector; a process that makes many apps (the tests) must not."""
     settings = settings or Settings.from_env()
-    db = open_database(settings.database_url, report_url=settings.read_database_url)
+    db = open_database(settings.database_url, report_url=settings.read_database_url, **settings.pool)
     store = blob_store(settings)
     view = GraphQLView(settings, db, clock or system_clock, jobs or DiscardJobs(), store)
     metrics = Metrics()

@@ -46,6 +46,8 @@ def create_engine(url: str, *, ping_every_checkout: bool = False, **kwargs: Any)
     database's, whose refusal must show before a report starts (ReportSessions falls back to
     the primary then, and not after a query failed)."""
     if url.startswith("sqlite"):
+        for postgresql_only in ("pool_size", "max_overflow"):  # SQLite keeps SQLAlchemy's pool
+            kwargs.pop(postgresql_only, None)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _make_sqlite_transactional(engine)
         return engine

@@ -35,6 +35,11 @@ class Settings:
     database_url: str = "sqlite+aiosqlite:///./khortor.db"
     # Dashboards and exports read here when set: a PostgreSQL streaming replica (issue 15).
     read_database_url: str | None = None
+    # PostgreSQL connections each process keeps open, and how many more it may open for a
+    # burst (closed again after it). A new connection costs a server process and prepares
+    # every statement anew, so the kept ones should cover the usual concurrency.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
     secret_key: str = DEV_SECRET_NOTICE
     env: str = "development"
     token_lifetime: timedelta = timedelta(hours=12)
@@ -114,6 +119,8 @@ class Settings:
             ),
             read_database_url=normalise_database_url(env["KHORTOR_READ_DATABASE_URL"].strip())
             if env.get("KHORTOR_READ_DATABASE_URL", "").strip() else None,
+            db_pool_size=_count(env, "KHORTOR_DB_POOL_SIZE", cls.db_pool_size, least=1),
+            db_max_overflow=_count(env, "KHORTOR_DB_MAX_OVERFLOW", cls.db_max_overflow, least=0),
             secret_key=secret,
             env=mode,
             token_lifetime=timedelta(hours=hours),
@@ -154,6 +161,11 @@ class Settings:
             s3_secret_key=env.get("KHORTOR_S3_SECRET_ACCESS_KEY") or None,
             s3_prefix=env.get("KHORTOR_S3_PREFIX", ""),
         )
+
+    @property
+    def pool(self) -> dict[str, int]:
+        """The database connection pool's sizes, for `open_database`."""
+        return {"pool_size": self.db_pool_size, "max_overflow": self.db_max_overflow}
 
     @property
     def vault(self) -> Vault:
@@ -199,3 +211,12 @@ def _trusted_documents_only(value: str) -> bool:
     if value not in ("any", "only"):
         raise ValueError("KHORTOR_TRUSTED_DOCUMENTS must be 'any' or 'only'")
     return value == "only"
+
+
+def _count(env: dict[str, str], name: str, default: int, *, least: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdecimal() or int(text) < least:
+        raise ValueError(f"{name} must be a whole number, at least {least} (got {text!r})")
+    return int(text)

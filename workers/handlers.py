@@ -99,7 +99,7 @@ class Runtime:
                 host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
                 user=settings.smtp_user, password=settings.smtp_password,
                 starttls=settings.smtp_starttls))
-        db = open_database(settings.database_url, report_url=settings.read_database_url)
+        db = open_database(settings.database_url, report_url=settings.read_database_url, **settings.pool)
         return cls(settings=settings, db=db, channels=channels,
                    jobs=jobs or DiscardJobs(), blobs=blob_store(settings))
 

@@ -153,3 +153,18 @@ def test_trusted_proxies_are_addresses_and_networks() -> None:
 def test_an_unusable_trusted_proxy_is_refused_at_start(value: str) -> None:
     with pytest.raises(ValueError, match=re.escape(f"KHORTOR_TRUSTED_PROXIES: {value!r}")):
         Settings.from_env({"KHORTOR_TRUSTED_PROXIES": f"10.0.0.1, {value}"})
+
+
+# --- the database pool ---------------------------------------------------------------------
+
+def test_the_database_pool_is_sized_from_the_environment() -> None:
+    assert Settings.from_env({}).pool == {"pool_size": 10, "max_overflow": 10}
+    assert Settings.from_env({"KHORTOR_DB_POOL_SIZE": " 25 ", "KHORTOR_DB_MAX_OVERFLOW": "0"}).pool == {
+        "pool_size": 25, "max_overflow": 0}
+
+
+@pytest.mark.parametrize(("name", "value"), [("KHORTOR_DB_POOL_SIZE", "0"), ("KHORTOR_DB_POOL_SIZE", "ten"),
+                                             ("KHORTOR_DB_MAX_OVERFLOW", "-1"), ("KHORTOR_DB_MAX_OVERFLOW", "2.5")])
+def test_an_unusable_pool_size_is_refused_at_start(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"{name} must be a whole number")):
+        Settings.from_env({name: value})
