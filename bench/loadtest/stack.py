@@ -22,6 +22,7 @@ import redis
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path(os.environ.get("KHORTOR_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SECRET = "load-test-secret-load-test-secret-load-test"
+POOL_SETTINGS = ("KHORTOR_DB_POOL_SIZE", "KHORTOR_DB_MAX_OVERFLOW")
 API_STARTED = b"Application startup complete."  # uvicorn's line, once per API process
 
 
@@ -226,7 +227,8 @@ class Stack:
                           self.env, self.base / "beat.log")
 
     def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KHORTOR_")}
+        # The caller's pool sizes reach the API and the worker (to compare them); nothing else.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KHORTOR_") or k in POOL_SETTINGS}
         env.update({
             "KHORTOR_DATABASE_URL": self.pg.url, "KHORTOR_REDIS_URL": self.redis.url,
             "KHORTOR_SECRET_KEY": SECRET, "KHORTOR_REDIS_PREFIX": "khortor-load:",
