@@ -76,7 +76,6 @@ class Collected:
 
 Collector = Callable[[Session], Collected | None]
 _QUEUED = "khortor_commit_writes"
-_LAST = "khortor_commit_last"
 
 
 def queue(session: Any, part: Part, rows: Sequence[dict[str, Any]]) -> None:
@@ -87,23 +86,9 @@ def queue(session: Any, part: Part, rows: Sequence[dict[str, Any]]) -> None:
     sync.info.setdefault(_QUEUED, {}).setdefault(part, []).extend(rows)
 
 
-def last(session: Any, work: Callable[[Session], None]) -> None:
-    """Run `work(session)` when the transaction commits, after its last flush and just before
-    the queued rows are written (a filing takes its reference number there: the province's
-    counter stays locked for that round trip and the commit's, not for the whole filing; and
-    not while the rollups' cells are locked, which other filings wait on). Never if it rolls
-    back."""
-    sync = getattr(session, "sync_session", session)
-    sync.info.setdefault(_LAST, []).append(work)
-
-
 def write(session: Session) -> None:
-    """The `before_commit` hook: the last changes flushed (their hooks may queue more), the work
-    left `last`, then everything queued and collected written in one round trip."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    for work in session.info.pop(_LAST, []):
-        work(session)
+    """The `before_commit` hook: the last changes flushed (their hooks may queue more), then
+    everything queued and collected written in one round trip."""
     if session.new or session.dirty or session.deleted:
         session.flush()
     queued: dict[Part, list[dict[str, Any]]] = session.info.pop(_QUEUED, {})
@@ -133,7 +118,6 @@ def write(session: Session) -> None:
 def forget(session: Session, _previous: Any) -> None:
     """The `after_soft_rollback` hook: a transaction rolled back writes nothing it queued."""
     session.info.pop(_QUEUED, None)
-    session.info.pop(_LAST, None)
 
 
 def _on_conflict(ins: Any, part: Part, greater: Any) -> Any:

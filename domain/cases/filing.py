@@ -9,10 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from domain import commit_writes
 from domain.areas.models import Area, AreaLevel
 from domain.categories.models import Category, SlaPolicy
 from domain.cases import citizen as citizen_data
@@ -23,7 +20,7 @@ from domain.cases.citizen import CitizenIdentity
 from domain.cases.commands import MAX_DESCRIPTION_CHARS, OpenCase
 from domain.cases.identifiers import normalise_juristic_id, normalise_national_id, normalise_phone
 from domain.cases.models import Case, EventType
-from domain.cases.reference import MAX_SEQUENCE, SEQUENCE_DIGITS, format_reference
+from domain.cases.reference import format_reference
 from domain.cases.routing import RoutingRule, route
 from domain.cases.state import CaseStatus
 from domain.clock.business import BusinessCalendar
@@ -203,35 +200,17 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
                routed_event(case, referral, principal, now, ruleId=decision.rule_id,
                             by="rule" if decision.rule_id is not None else "triage")]
     changed = follow_referrals(case, [referral], principal, now)  # inserted ROUTED, not updated
-    # The number last of all: taking it locks the province's counter row until the commit, and
-    # every other filing of the province waits for that lock. So the case is inserted under a
-    # placeholder no other transaction ever sees, and the number is taken and written at the
-    # commit, just before its one statement of queued rows (domain/commit_writes.py `last`): the
-    # lock is held for two round trips, not for the inserts too (under load each waited on its
-    # API process's busy event loop, and the filings queued behind it held the pool's connections).
-    # The references stay gapless: a filing that rolls back gives its number back.
-    case.reference = _placeholder(case.id)
-    commit_writes.last(session, lambda sync: _take_number(sync, case, area.code[:2], fiscal_year))
+    # The number last: its upsert locks the province's counter row until the commit, and every
+    # other filing of the province waits for that lock. Nothing is read after it, so the lock
+    # is held for the fewest round trips, and the references stay gapless (a filing that rolls
+    # back gives its number back).
+    sequence = await repository.next_sequence(session, area.code[:2], fiscal_year)
+    case.reference = format_reference(area.code[:2], fiscal_year, sequence)
     # The case and its referral before the history that names them: without relationships the
     # unit of work orders one flush's inserts by class name (Case, CaseEvent, Referral).
     await session.flush()
     session.add_all(history + ([changed] if changed is not None else []))
     return case
-
-
-def _placeholder(case_id: uuid.UUID) -> str:
-    """A case's reference until its number is taken at commit: unique, never committed."""
-    return "~" + case_id.hex[:23]
-
-
-def _take_number(session: Session, case: Case, province_code: str, fiscal_year: int) -> None:
-    first = format_reference(province_code, fiscal_year, 1)  # checks the province and the year
-    prefix = first[:-SEQUENCE_DIGITS]
-    sequence = repository.number_case(session, case.id, province_code, fiscal_year, prefix,
-                                      SEQUENCE_DIGITS, MAX_SEQUENCE)
-    if sequence is None:
-        raise ValueError(f"province {province_code} has used all {MAX_SEQUENCE} numbers of {fiscal_year}")
-    set_committed_value(case, "reference", format_reference(province_code, fiscal_year, sequence))
 
 
 async def _refuse_duplicate(session: AsyncSession, principal: Principal, id_hash: str,

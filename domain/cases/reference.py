@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 MAX_SEQUENCE = 999_999
-SEQUENCE_DIGITS = 6
 REFERENCE_PATTERN = re.compile(r"([0-9]{2})-([0-9]{4})-([0-9]{6})")
 
 
@@ -17,7 +16,7 @@ def format_reference(province_code: str, fiscal_year_be: int, sequence: int) -> 
         raise ValueError("fiscal_year_be must have four digits")
     if not 1 <= sequence <= MAX_SEQUENCE:
         raise ValueError(f"sequence must be between 1 and {MAX_SEQUENCE}")
-    return f"{province_code}-{fiscal_year_be}-{sequence:0{SEQUENCE_DIGITS}d}"
+    return f"{province_code}-{fiscal_year_be}-{sequence:06d}"
 
 
 def parse_reference(reference: str) -> tuple[str, int, int] | None:

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from domain.cases.commands import CaseFilter, ReferralFilter, ReferralSort
 from domain.cases.deadlines import DeadlineKind
@@ -329,42 +329,17 @@ async def cases_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Seque
     return (await session.execute(select(Case).where(Case.id.in_(wanted)))).scalars().all()  # type: ignore[attr-defined]
 
 
-def _next_sequence(dialect: str, province_code: str, fiscal_year: int) -> Any:
-    """The upsert that hands out a province's next number in a fiscal year: the first number
-    of a year inserts its row, the others raise it."""
+async def next_sequence(session: AsyncSession, province_code: str, fiscal_year: int) -> int:
+    """The next reference number of a province and fiscal year; atomic on both databases
+    (one upsert: the first number of a year inserts its row, the others raise it)."""
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (insert(CaseSequence)
+    stmt = (insert(CaseSequence)
             .values(province_code=province_code, fiscal_year=fiscal_year, last_value=1)
             .on_conflict_do_update(index_elements=["province_code", "fiscal_year"],
                                    set_={"last_value": CaseSequence.last_value + 1})
             .returning(CaseSequence.last_value))
-
-
-def number_case(session: Session, case_id: uuid.UUID, province_code: str, fiscal_year: int,
-                prefix: str, width: int, largest: int) -> int | None:
-    """Give the case the province's next number (`prefix` and the number, zero-padded to
-    `width`) and return that number; None, changing nothing, past `largest`. Synchronous: it
-    runs in the commit (domain/commit_writes.py `last`). On PostgreSQL one statement takes the
-    number and writes the reference, so the counter's row lock is held for the commit's round
-    trip only; SQLite (one writer at a time anyway) takes two."""
-    dialect = session.get_bind().dialect.name
-    taken = _next_sequence(dialect, province_code, fiscal_year)
-    if dialect == "postgresql":  # the data-modifying CTE runs once, however often it is read
-        number = select(taken.cte("taken_number").c.last_value).scalar_subquery()
-        stmt = (update(Case)
-                .where(Case.id == case_id, number <= largest)  # type: ignore[arg-type]
-                .values(reference=prefix + func.lpad(cast(number, String), width, "0"))
-                .returning(Case.reference)
-                .execution_options(synchronize_session=False))
-        reference = session.execute(stmt).scalar_one_or_none()
-        return None if reference is None else int(reference[len(prefix):])
-    sequence = int(session.execute(taken).scalar_one())
-    if sequence > largest:
-        return None
-    session.execute(update(Case).where(Case.id == case_id)  # type: ignore[arg-type]
-                    .values(reference=f"{prefix}{sequence:0{width}d}")
-                    .execution_options(synchronize_session=False))
-    return sequence
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def category_with_sla(session: AsyncSession, code: str) -> tuple[Category, SlaPolicy | None] | None:

@@ -1,9 +1,8 @@
-"""A filing takes its reference number last of all (domain/cases/filing.py). Taking it locks
-the province's counter row until the commit, and every other filing of that province waits for
-the lock: under load (bench/load.py, issue 11) the filings queued behind it held the pool's
-connections until every request of the process waited. So the case is inserted under a
-placeholder, and the number is taken and written at the commit: only the commit's own
-statement and the COMMIT follow it. The numbers stay gapless: a filing that rolls back gives its number back."""
+"""A filing takes its reference number last (domain/cases/filing.py). The number's upsert locks
+the province's counter row until the commit, and every other filing of that province waits
+for the lock. Under load it was the only lock anyone waited on (bench/load.py, issue 11), so
+after it a filing sends only its own inserts and the commit. The numbers stay gapless: a
+filing that rolls back gives its number back."""
 
 from __future__ import annotations
 
@@ -39,21 +38,16 @@ async def test_after_its_number_a_filing_only_inserts_its_rows_and_commits(db: D
     finally:
         event.remove(engine, "before_cursor_execute", seen)
         event.remove(engine, "commit", committed)
-    (at,) = [i for i, s in enumerate(sent) if "INSERT INTO CASE_SEQUENCE" in s]
+    (at,) = [i for i, s in enumerate(sent) if s.startswith("INSERT INTO CASE_SEQUENCE")]
     until = sent.index("COMMIT", at)
-    taken = sent[at:until]
+    after = [s.split(" (")[0] for s in sent[at + 1:until]]
+    inserts = ["INSERT INTO CASE_FILE", "INSERT INTO REFERRAL", "INSERT INTO CASE_EVENT"]
     if backend == "postgresql":
-        # one statement takes the number and writes the reference; then only the commit's one
-        # statement of jobs, access entries and rollups (on SQLite it runs unseen by
-        # SQLAlchemy's events: domain/commit_writes.py)
-        assert len(taken) == 2 and "UPDATE CASE_FILE SET REFERENCE" in taken[0], taken
-        assert taken[0].startswith("WITH") and taken[1].startswith("WITH W0 AS"), taken
-    else:  # SQLite, one writer at a time: the upsert, then the reference
-        assert [t.split(" (")[0].split(" SET ")[0] for t in taken] == [
-            "INSERT INTO CASE_SEQUENCE", "UPDATE CASE_FILE"], taken
-    before = [s.split(" (")[0] for s in sent[:at]]
-    for insert in ("INSERT INTO CASE_FILE", "INSERT INTO REFERRAL", "INSERT INTO CASE_EVENT"):
-        assert insert in before, (insert, before)  # all of them before the number
+        # then the commit's one statement of jobs, access entries and rollups (on SQLite it
+        # runs unseen by SQLAlchemy's events: domain/commit_writes.py)
+        assert after[:3] == inserts and after[3].startswith("WITH") and len(after) == 4, after
+    else:
+        assert list(dict.fromkeys(after)) == inserts, after  # one insert per history entry
 
     async with db.read_sessions() as session:
         stored = await session.get(Case, case.id)
@@ -71,19 +65,18 @@ async def test_numbers_stay_gapless_when_a_filing_rolls_back(db: Database) -> No
     first, _ = await file_case_directly(db, now)
     sent: list[str] = []
 
-    def fail_once_numbered(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement.upper())
-        if "UPDATE CASE_FILE SET REFERENCE" in sent[-1]:
-            raise Rollback  # the number taken and written, the commit not reached
+    def fail_at_commit(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+        if statement.lstrip().upper().startswith("INSERT INTO CASE_EVENT"):
+            raise Rollback  # after the number was taken and the case inserted
 
-    engine = db.engine.sync_engine
-    event.listen(engine, "after_cursor_execute", fail_once_numbered)
+    event.listen(db.engine.sync_engine, "before_cursor_execute", fail_at_commit)
     try:
         with pytest.raises(Rollback):
             await file_case_directly(db, now)
     finally:
-        event.remove(engine, "after_cursor_execute", fail_once_numbered)
-    assert any("INSERT INTO CASE_SEQUENCE" in s for s in sent)
+        event.remove(db.engine.sync_engine, "before_cursor_execute", fail_at_commit)
+    assert any(s.lstrip().upper().startswith("INSERT INTO CASE_SEQUENCE") for s in sent)
     second, _ = await file_case_directly(db, now)
     prefix, number = first.reference.rsplit("-", 1)
     assert second.reference == f"{prefix}-{int(number) + 1:06d}"
