@@ -39,7 +39,7 @@ class Settings:
     # burst (closed again after it). A new connection costs a server process and prepares
     # every statement anew, so the kept ones should cover the usual concurrency.
     db_pool_size: int = 10
-    db_max_overflow: int = 10
+    db_max_overflow: int = 5
     secret_key: str = DEV_SECRET_NOTICE
     env: str = "development"
     token_lifetime: timedelta = timedelta(hours=12)
@@ -217,6 +217,6 @@ def _count(env: dict[str, str], name: str, default: int, *, least: int) -> int:
     text = env.get(name, "").strip()
     if not text:
         return default
-    if not text.isdecimal() or int(text) < least:
+    if not (text.isascii() and text.isdigit()) or int(text) < least:
         raise ValueError(f"{name} must be a whole number, at least {least} (got {text!r})")
     return int(text)

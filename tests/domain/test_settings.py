@@ -158,7 +158,7 @@ def test_an_unusable_trusted_proxy_is_refused_at_start(value: str) -> None:
 # --- the database pool ---------------------------------------------------------------------
 
 def test_the_database_pool_is_sized_from_the_environment() -> None:
-    assert Settings.from_env({}).pool == {"pool_size": 10, "max_overflow": 10}
+    assert Settings.from_env({}).pool == {"pool_size": 10, "max_overflow": 5}
     assert Settings.from_env({"KHORTOR_DB_POOL_SIZE": " 25 ", "KHORTOR_DB_MAX_OVERFLOW": "0"}).pool == {
         "pool_size": 25, "max_overflow": 0}
 
