@@ -13,6 +13,9 @@ Here such a restore is skipped with one line in the log. Nothing is lost: the me
 in Redis's unacknowledged set, and the live channel puts them back after the visibility
 timeout; long before that the outbox hands its jobs over again (domain/outbox), and the beat
 runs every sweep again. If Redis restarted empty, there was nothing left to restore anyway.
+
+It is used for `redis://` URLs (workers/celery_app.py); `rediss://`, Sentinel and socket URLs
+keep kombu's own transport (kombu turns TLS on by default only for its `rediss` transport).
 """
 
 from __future__ import annotations
