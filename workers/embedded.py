@@ -14,6 +14,8 @@ from contextlib import asynccontextmanager, suppress
 from domain.jobs import Job
 from domain.outbox.repository import ClaimedJob
 from domain.settings import Settings
+from domain.unavailable import database_unavailable
+from domain.unavailable import what as describe
 from workers import handlers
 from workers.handlers import Runtime
 
@@ -30,11 +32,20 @@ class EmbeddedJobs:
         self.wake.set()
 
 
+def _failed(what: str, error: Exception) -> None:
+    """One line when the database (or another service a job needs) is unavailable just now, as
+    the Celery tasks log it (workers/celery_app.py); a traceback for anything else."""
+    if database_unavailable(error):
+        logger.warning("%s: a service it needs is unavailable (%s); it runs again later", what, describe(error))
+    else:
+        logger.error("%s failed", what, exc_info=error)
+
+
 async def _run_safely(rt: Runtime, name: str, ids: dict[str, object], outbox_id: int | None) -> None:
     try:
         await handlers.run_job(rt, name, ids, outbox_id)
-    except Exception:  # retried: the outbox row stays due, the sweep selects the item again
-        logger.exception("job %s failed", name)
+    except Exception as error:  # retried: the outbox row stays due, the sweep selects the item again
+        _failed(f"job {name}", error)
 
 
 # How long stopping waits for the embedded worker's round under way.
@@ -54,8 +65,8 @@ async def sweep_once(rt: Runtime, names: Iterable[str] = tuple(handlers.registry
     for name in names:
         try:
             jobs = await handlers.registry.sweeps[name].select(rt)
-        except Exception:
-            logger.exception("sweep %s failed", name)
+        except Exception as error:
+            _failed(f"sweep {name}", error)
             continue
         for job in jobs:
             await _run_safely(rt, job.name, job.ids, None)
@@ -77,8 +88,8 @@ async def run_forever(rt: Runtime, wake: asyncio.Event, stop: asyncio.Event) -> 
                    if now - last_run[sweep.name] >= s.sweep_seconds * sweep.every]
             last_run.update(dict.fromkeys(due, now))
             await sweep_once(rt, due)
-        except Exception:
-            logger.exception("embedded worker round failed")
+        except Exception as error:
+            _failed("the embedded worker's round", error)
         wake.clear()
         with suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=s.relay_seconds)
