@@ -5,6 +5,7 @@ read-only, missing), as opposed to a bug: the API answers such a request 503 wit
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterable
 
@@ -59,3 +60,12 @@ def database_unavailable(error: BaseException | None) -> bool:
 def what(error: BaseException) -> str:
     """The kinds of error in the chain, for the log line: no message (it may hold data)."""
     return " <- ".join(type(link).__name__ for link in _chain(error))
+
+
+def logged_as_unavailable(logger: logging.Logger, name: str, error: BaseException) -> bool:
+    """If `error` says a service the work of `name` needs cannot be used just now, log the one
+    line a worker logs for it (no traceback) and say so; otherwise log nothing."""
+    if not database_unavailable(error):
+        return False
+    logger.warning("%s: a service it needs is unavailable (%s); it runs again later", name, what(error))
+    return True

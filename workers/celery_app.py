@@ -22,7 +22,7 @@ from celery.signals import setup_logging, task_postrun, task_prerun, worker_proc
 from domain.logs import configure_logging
 from domain.outbox.repository import ClaimedJob
 from domain.settings import Settings
-from domain.unavailable import database_unavailable, what
+from domain.unavailable import logged_as_unavailable
 from workers import runtime
 from workers.handlers import registry, relay, run_job
 from workers.registry import Sweep
@@ -42,9 +42,8 @@ def _unless_unavailable(name: str, work: Callable[[], T]) -> T | None:
     try:
         return work()
     except Exception as error:
-        if not database_unavailable(error):
+        if not logged_as_unavailable(logger, name, error):
             raise
-        logger.warning("%s: a service it needs is unavailable (%s); it runs again later", name, what(error))
         return None
 
 

@@ -14,8 +14,7 @@ from contextlib import asynccontextmanager, suppress
 from domain.jobs import Job
 from domain.outbox.repository import ClaimedJob
 from domain.settings import Settings
-from domain.unavailable import database_unavailable
-from domain.unavailable import what as describe
+from domain.unavailable import logged_as_unavailable
 from workers import handlers
 from workers.handlers import Runtime
 
@@ -35,9 +34,7 @@ class EmbeddedJobs:
 def _failed(what: str, error: Exception) -> None:
     """One line when the database (or another service a job needs) is unavailable just now, as
     the Celery tasks log it (workers/celery_app.py); a traceback for anything else."""
-    if database_unavailable(error):
-        logger.warning("%s: a service it needs is unavailable (%s); it runs again later", what, describe(error))
-    else:
+    if not logged_as_unavailable(logger, what, error):
         logger.error("%s failed", what, exc_info=error)
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from domain.bootstrap import open_database
+from domain.db import Database
 from domain.settings import Settings
 
 pytestmark = pytest.mark.postgresql_only  # SQLite has no server processes
@@ -21,10 +22,10 @@ pytestmark = pytest.mark.postgresql_only  # SQLite has no server processes
 BURST = 8  # more than SQLAlchemy's default of 5 kept, fewer than the 10 we keep
 
 
-async def burst_pids(db: object, size: int) -> set[int]:
+async def burst_pids(db: Database, size: int) -> set[int]:
     """The server processes of `size` sessions held at once."""
     async with AsyncExitStack() as stack:
-        sessions = [await stack.enter_async_context(db.read_sessions()) for _ in range(size)]  # type: ignore[attr-defined]
+        sessions = [await stack.enter_async_context(db.read_sessions()) for _ in range(size)]
         pids = await asyncio.gather(*(s.execute(text("SELECT pg_backend_pid()")) for s in sessions))
         return {int(p.scalar_one()) for p in pids}
 
