@@ -9,12 +9,19 @@ Every cell is kept at three area grains — `grain` "N" (the nation, `area` ""),
 are few cases, counted live) — so a national question over ten years sums a few hundred rows,
 not millions. Values are counts (and baht in whole satang):
 exact, and added or taken away by `INSERT … ON CONFLICT DO UPDATE`.
+
+The tables every change touches (cases, open days, referrals, durations) keep each cell as up to
+`SLOTS` rows told apart by `slot`, summed on read: on PostgreSQL a transaction adds to the rows
+of one slot drawn at random (domain/stats/cell_writes.py), so concurrent filings in one province
+do not queue for the same rows' locks until each commits; a rebuild writes slot 0 alone, and so
+does SQLite, which has one writer at a time.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, text
 from sqlmodel import Field, SQLModel
@@ -23,6 +30,11 @@ from domain.cases.models import Case
 from domain.db import UTCDateTime
 
 _NO_AUTO = {"autoincrement": False}
+SLOTS = 8  # rows per cell of the tables every change touches (PostgreSQL)
+
+
+def _slot() -> Any:
+    return Field(default=0, primary_key=True, sa_column_kwargs={**_NO_AUTO, "server_default": text("0")})
 
 
 class StatsCaseCell(SQLModel, table=True):
@@ -35,6 +47,7 @@ class StatsCaseCell(SQLModel, table=True):
     area: str = Field(primary_key=True, max_length=6)
     category_code: str = Field(primary_key=True, max_length=40)
     status: str = Field(primary_key=True, max_length=12)
+    slot: int = _slot()
     n: int = 0
     satang: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     satisfaction_count: int = 0
@@ -52,6 +65,7 @@ class StatsOpenDay(SQLModel, table=True):
     area: str = Field(primary_key=True, max_length=6)
     status: str = Field(primary_key=True, max_length=12)
     day: int = Field(primary_key=True, sa_column_kwargs=_NO_AUTO)
+    slot: int = _slot()
     n: int = 0
 
 
@@ -70,6 +84,7 @@ class StatsReferralCell(SQLModel, table=True):
     area: str = Field(primary_key=True, max_length=6)
     category_code: str = Field(primary_key=True, max_length=40)
     org_unit_code: str = Field(primary_key=True, max_length=20)
+    slot: int = _slot()
     n: int = 0
     accepted: int = 0
     accepted_on_time: int = 0
@@ -122,6 +137,7 @@ class StatsDurationBin(SQLModel, table=True):
     measure: str = Field(primary_key=True, max_length=1)
     width: str = Field(primary_key=True, max_length=1)
     bin: int = Field(primary_key=True, sa_column_kwargs=_NO_AUTO)
+    slot: int = _slot()
     n: int = 0
 
 

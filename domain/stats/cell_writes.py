@@ -4,13 +4,14 @@ columns key a cell and which it sums, and how the upkeep's rows are written
 
 from __future__ import annotations
 
+import random
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.commit_writes import ADD, DELETE, LATEST, REPLACE, Part, Read
-from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsLastActivity,
+from domain.stats.cell_models import (SLOTS, StatsCaseCell, StatsCoverage, StatsDurationBin, StatsLastActivity,
                                       StatsOpenDay, StatsOpenReferral, StatsReferralCell, StatsRollupState,
                                       StatsVolunteerCell)
 
@@ -33,9 +34,23 @@ FIGURES = {  # a cell table → the columns it sums
     StatsVolunteerCell: ("n", "open", "satisfaction_count", "satisfaction_sum"),
     StatsCoverage: ("volunteers",),
 }
+SPREAD = frozenset({StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin})  # a cell is `SLOTS` rows
+
+
+def written(table: Any) -> tuple[str, ...]:
+    """The columns that key a row of `table` as written: the cell's key and its slot if spread."""
+    return KEYS[table] + ("slot",) if table in SPREAD else KEYS[table]
+
+
+def slot(dialect: str) -> int:
+    """The slot a transaction adds to: one of `SLOTS` at random on PostgreSQL, where concurrent
+    transactions would otherwise wait on each other's rows until each commits; 0 on SQLite."""
+    return random.randrange(SLOTS) if dialect == "postgresql" else 0
+
+
 OPEN_COLUMNS = tuple(col.name for col in StatsOpenReferral.__table__.c)  # type: ignore[attr-defined]
 
-CELLS = {table: Part(table.__table__, ADD, KEYS[table] + FIGURES[table], KEYS[table])  # type: ignore[attr-defined]
+CELLS = {table: Part(table.__table__, ADD, written(table) + FIGURES[table], written(table))  # type: ignore[attr-defined]
          for table in KEYS}
 CLOSED = Part(StatsOpenReferral.__table__, DELETE, ("referral_id",))  # type: ignore[attr-defined]
 OPEN = Part(StatsOpenReferral.__table__, REPLACE, OPEN_COLUMNS, ("referral_id",))  # type: ignore[attr-defined]
@@ -46,7 +61,8 @@ STATE = Read(StatsRollupState.__table__, ("name", "calendar_key", "built_at"),  
 
 
 def add(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Add `rows` to `table`'s cells through SQLAlchemy (a correction, the mark's sweep)."""
+    """Add `rows` (keyed as `written`) to `table`'s cells through SQLAlchemy (a correction, the
+    mark's sweep)."""
     if rows:
         connection.execute(upsert(connection.dialect.name, table), rows)
 
@@ -57,5 +73,5 @@ def upsert(dialect: str, table: Any) -> Any:
     t = table.__table__
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = make(t)
-    return stmt.on_conflict_do_update(index_elements=list(KEYS[table]),
+    return stmt.on_conflict_do_update(index_elements=list(written(table)),
                                       set_={name: t.c[name] + stmt.excluded[name] for name in FIGURES[table]})

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.stats import contributions as c
 from domain.stats.cell_models import StatsOpenReferral, StatsReferralCell, StatsRollupState
-from domain.stats.cell_writes import MARK, upsert
+from domain.stats.cell_writes import MARK, slot, upsert
 from domain.stats.upkeep import Deltas
 
 DUES = ("pending_due", "open_due", "current_due")
@@ -75,9 +75,10 @@ async def move(session: AsyncSession, now: datetime, limit: int = STEP) -> tuple
     for row in rows:
         for key, values in c.passed_cells(row, lo, hi, sign):
             deltas.add(StatsReferralCell, key, values)
-    cells = deltas.rows(StatsReferralCell)
+    dialect = session.get_bind().dialect.name
+    cells = deltas.rows(StatsReferralCell, slot(dialect))
     if cells:
-        await session.execute(upsert(session.get_bind().dialect.name, StatsReferralCell), cells)
+        await session.execute(upsert(dialect, StatsReferralCell), cells)
     state.built_at = hi if sign > 0 else now
     await session.flush()
     return len(rows), state.built_at == now

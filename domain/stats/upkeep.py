@@ -68,10 +68,12 @@ class Deltas:
             for i, v in enumerate(values):
                 total[i] += int(v)
 
-    def rows(self, table: Any) -> list[dict[str, Any]]:
-        names = KEYS[table] + FIGURES[table]
+    def rows(self, table: Any, slot: int = 0) -> list[dict[str, Any]]:
+        """The non-zero sums as rows to write, in `slot` for the tables whose cells are spread."""
+        names = cell_writes.written(table) + FIGURES[table]
+        extra = (slot,) if table in cell_writes.SPREAD else ()
         # One order everywhere: two transactions never wait for each other's cells in a cycle.
-        return [dict(zip(names, key + tuple(v), strict=True))
+        return [dict(zip(names, key + extra + tuple(v), strict=True))
                 for key, v in sorted(self.by_table.get(table, {}).items(), key=lambda kv: repr(kv[0]))
                 if any(v)]
 
@@ -315,8 +317,9 @@ def collect(session: Session) -> Collected | None:
     if pending is None:
         return None
     rows: dict[Part, list[dict[str, Any]]] = {}
+    slot = cell_writes.slot(session.get_bind().dialect.name)
     for table in KEYS:
-        cells = pending.deltas.rows(table)
+        cells = pending.deltas.rows(table, slot)
         if cells:
             rows[cell_writes.CELLS[table]] = cells
     closed = sorted(k for k, row in pending.open_rows.items() if row is None)
@@ -336,7 +339,7 @@ def collect(session: Session) -> Collected | None:
         fix = Deltas()
         _correct(fix, pending, _seen(connection, state), connection)
         for table in (StatsReferralCell, StatsDurationBin):
-            cell_writes.add(connection, table, fix.rows(table))
+            cell_writes.add(connection, table, fix.rows(table, slot))  # rows this transaction holds
 
     return Collected(rows, cell_writes.STATE, correct)
 

@@ -24,7 +24,7 @@ from itertools import combinations
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from domain.calendar import service as calendar_service
 from domain.cases import closing, filing, referrals
@@ -153,14 +153,18 @@ async def _act(db: Database, rng: random.Random, case_id: uuid.UUID, staff: dict
 
 
 async def _cells(db: Database) -> dict[str, dict[tuple[Any, ...], tuple[Any, ...]]]:
-    """Every non-empty cell of every rollup table, by key."""
+    """Every non-empty cell of every rollup table, by key (a cell spread over slots summed)."""
     out = {}
     async with db.read_sessions() as session:
         for table in CELL_TABLES:
             t = table.__table__  # type: ignore[attr-defined]
-            keys = [c for c in t.c if c.primary_key]
+            keys = [c for c in t.c if c.primary_key and c.name != "slot"]
             values = [c for c in t.c if not c.primary_key]
-            rows = (await session.execute(select(*keys, *values))).all()
+            if "slot" in t.c:
+                stmt = select(*keys, *[func.sum(v) for v in values]).group_by(*keys)
+            else:
+                stmt = select(*keys, *values)
+            rows = (await session.execute(stmt)).all()
             out[t.name] = {tuple(r[:len(keys)]): tuple(r[len(keys):]) for r in rows if any(r[len(keys):])}
     return out
 

@@ -60,3 +60,21 @@ async def test_a_filing_whose_rollup_write_fails_is_not_saved(db: Database, back
 
     await file_case_directly(db, datetime.now(UTC), client_id=client_id)  # once allowed, it files
     assert await _counts(db) == (before[0] + 1, before[1] + 1)
+
+
+async def test_filings_on_postgresql_add_to_cells_spread_over_slots(db: Database, backend: str) -> None:
+    """Every filing in one province adds to the same cells (the nation's, the province's). On
+    PostgreSQL each transaction adds to the rows of a slot drawn at random, so concurrent filings
+    do not queue for one row's lock until each commits; the figures are the slots' sums. SQLite,
+    one writer at a time, keeps every cell in slot 0."""
+    before = await _counts(db)
+    for _ in range(24):
+        await file_case_directly(db, datetime.now(UTC))
+    assert await _counts(db) == (before[0] + 24, before[1] + 24)
+    async with db.read_sessions() as session:
+        slots = set((await session.execute(select(StatsCaseCell.slot).where(
+            StatsCaseCell.grain == "N", StatsCaseCell.period == "A", StatsCaseCell.n != 0))).scalars())
+    if backend == "postgresql":
+        assert len(slots) > 1, slots  # 24 draws of one of 8 slots: one slot alone is 8^-23 likely
+    else:
+        assert slots == {0}
