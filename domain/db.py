@@ -171,8 +171,16 @@ class ReportSessions:
 
 
 class Database:
-    """One engine and its two session factories: short reads and units of work; and the
-    sessions for reports.
+    """One engine and its session factories: short reads, reads in one transaction and units
+    of work; and the sessions for reports.
+
+    `read_sessions` are for reads that need nothing of a transaction: on PostgreSQL each of
+    their statements runs on its own (autocommit), which saves the BEGIN and the ROLLBACK, two
+    round trips of a session's three for a one-statement read. PostgreSQL's READ COMMITTED
+    gives each statement of a transaction its own snapshot anyway, so such reads see what they
+    saw before. `read_transactions` open a transaction, for reads that set it up (one snapshot
+    with REPEATABLE READ, `SET LOCAL`). On SQLite both are the same: a BEGIN (in WAL mode, a
+    snapshot that never waits for a writer).
 
     `before_flush` and `after_flush` hooks run in every flush of this database's sessions,
     inside the transaction (domain/bootstrap.py passes the ones every process needs); an
@@ -183,7 +191,7 @@ class Database:
 
     `report_sessions` open the dashboards' and exports' reads: on `report_url` (a PostgreSQL
     streaming replica, KHORTOR_READ_DATABASE_URL) when one is given, falling back to the
-    primary while it does not answer (`ReportSessions`); otherwise they are `read_sessions`.
+    primary while it does not answer (`ReportSessions`); otherwise they are `read_transactions`.
     Nothing is ever written through them: a replica refuses writes.
     """
 
@@ -203,8 +211,14 @@ class Database:
             event.listen(session_class, "after_flush", after)
         for name, listener in session_events:  # e.g. ("before_commit", f): other session events
             event.listen(session_class, name, listener)
-        self.read_sessions = async_sessionmaker(
+        self.read_transactions = async_sessionmaker(
             self.engine, class_=AsyncSession, sync_session_class=session_class,
+            expire_on_commit=False, autoflush=False,
+        )
+        self.read_sessions = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql" else self.engine,
+            class_=AsyncSession, sync_session_class=session_class,
             expire_on_commit=False, autoflush=False,
         )
         self.write_sessions = async_sessionmaker(
@@ -216,7 +230,7 @@ class Database:
         )
         self.report_url = report_url or url
         self.report_engine: AsyncEngine | None = None
-        self.report_sessions: SessionFactory = self.read_sessions
+        self.report_sessions: SessionFactory = self.read_transactions
         if report_url and report_url != url:
             connect = {} if report_url.startswith("sqlite") else {
                 "connect_args": {"timeout": REPORT_CONNECT_TIMEOUT_SECONDS}}
@@ -225,7 +239,7 @@ class Database:
             self.report_sessions = ReportSessions(
                 async_sessionmaker(self.report_engine, class_=AsyncSession, expire_on_commit=False,
                                    autoflush=False),
-                self.read_sessions)
+                self.read_transactions)
 
     @property
     def dialect(self) -> str:

@@ -92,7 +92,7 @@ async def check(db: Database, calendar: BusinessCalendar, now: datetime, *, samp
         for dims in ((), (CaseDimension.CATEGORY,)):
             asked = figures - {Figure.AGES} if dims else figures
             q = rollups.Question(NATION, CaseFilter(area_code=area or None), dims, asked, (None, None), now)
-            async with db.read_sessions() as session:  # both in one snapshot: no false drift
+            async with db.read_transactions() as session:  # both in one snapshot: no false drift
                 await service.one_snapshot(session)
                 rolled = await rollups.answer(session, q, key)
                 if rolled is None:

@@ -90,7 +90,7 @@ async def case_stats(db: Database, principal: Principal, f: CaseFilter,
     dims = rules.dimensions(group_by)
     key = await ensure_calendar(db, calendar)
     reports_ok = await _calendar_on_reports(db, key)
-    referral_sessions = db.report_sessions if reports_ok else db.read_sessions
+    referral_sessions = db.report_sessions if reports_ok else db.read_transactions
     question = rollups.Question(principal, f, dims, figures, period, now)
     found = None
     if question.why_not() is None:
