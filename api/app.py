@@ -57,6 +57,7 @@ WEB_DIST = Path(os.environ.get("KHORTOR_WEB_DIST")
 
 BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
 CALENDAR_REFRESH_SECONDS = 60.0
+GC_THRESHOLDS = (20_000, 10, 10)  # a serving process's cyclic collector (CPython's: 700, 10, 10)
 WATCH_START_TRIES = 200  # 10 ms apart: up to 2 s for the reference watch's connection
 
 
@@ -292,7 +293,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                freeze_startup: bool = False) -> Starlette:
     """The app. `background`, when given, runs for the app's lifetime (the embedded worker).
     `freeze_startup` (`khortor serve`: one app per process) freezes what start-up made for the
-    garbage collector; a process that makes many apps (the tests) must not."""
+    garbage collector and sets the collector's thresholds for serving (`GC_THRESHOLDS`); a
+    process that makes many apps (the tests) must not."""
     settings = settings or Settings.from_env()
     db = open_database(settings.database_url, report_url=settings.read_database_url, **settings.pool)
     store = blob_store(settings)
@@ -315,6 +317,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             # it (it made one national networkCoverage answer in ten wait ~200 ms).
             gc.collect()
             gc.freeze()
+            # A young collection every 700 objects ran several times within each request, so
+            # the objects of the requests under way were promoted and a full collection came
+            # every 3–4 s under load, 66–272 ms each with every request of the process waiting
+            # (bench/load.py, 2026-12-06). A request's objects mostly die with it.
+            gc.set_threshold(*GC_THRESHOLDS)
         refresher = asyncio.create_task(refresh_calendar())
         # Other processes change reference data too: on PostgreSQL this one hears of it, and
         # filing uses the cache while it does (SQLite: filing always reads the database).
