@@ -522,7 +522,7 @@ async def measure_rollups(url: str, rounds: int, live_rounds: int, now: datetime
                                                           db.report_sessions)
                         live_times.append(time.perf_counter() - t)
                     q = rollups.Question(reader, f, dims, figures, period, now)
-                    async with db.read_sessions() as session:
+                    async with db.read_transactions() as session:
                         await service.one_snapshot(session)
                         rolled = await rollups.answer(session, q, key)
                     assert rolled is not None

@@ -114,7 +114,7 @@ async def measure(db: Database, conn: asyncpg.Connection, args: argparse.Namespa
             return len((await session.execute(raw_sql, {"now": NOW, "n": limit})).all())
 
     async def scan() -> int:
-        async with db.read_sessions() as session:
+        async with db.read_transactions() as session:  # SET LOCAL needs a transaction
             await session.execute(text("SET LOCAL enable_indexscan = off"))
             await session.execute(text("SET LOCAL enable_bitmapscan = off"))
             await session.execute(text("SET LOCAL enable_indexonlyscan = off"))

@@ -2,7 +2,7 @@
 
 `sessions` is a session factory: `Database.read_sessions` for a short session of its own, or
 the API request's shared read session (api/loaders.SharedReads), which the request's other
-reads then use too instead of each beginning a transaction of its own."""
+reads then use too instead of each taking a connection of its own."""
 
 from __future__ import annotations
 

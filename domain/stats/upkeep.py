@@ -339,7 +339,7 @@ def collect(session: Session) -> Collected | None:
         fix = Deltas()
         _correct(fix, pending, _seen(connection, state), connection)
         for table in (StatsReferralCell, StatsDurationBin):
-            cell_writes.add(connection, table, fix.rows(table, slot))  # rows this transaction holds
+            cell_writes.add(connection, table, fix.rows(table, slot))  # the transaction's slot
 
     return Collected(rows, cell_writes.STATE, correct)
 

@@ -275,7 +275,7 @@ async def test_rollups_kept_in_each_change_equal_a_rebuild_and_answer_as_the_liv
                     continue
                 assert q.why_not() is None, (reader.username, dims, f)
                 percentiles += Figure.DURATIONS in q.figures
-                async with db.read_sessions() as session:
+                async with db.read_transactions() as session:  # as the service asks it
                     rolled = await rollups.answer(session, q, key)
                 live = await service.live_figures(db, reader, f, dims, now, key, period, q.figures,
                                                   db.read_sessions)
@@ -303,7 +303,7 @@ async def test_open_cases_by_age_are_exact_around_every_boundary(db: Database) -
                 now = at + timedelta(days=upper + 1) + shift  # the case sits on (or near) a boundary
                 for dims in ((), (D.PROVINCE, D.MONTH), (D.DISTRICT,)):
                     q = rollups.Question(admin, CaseFilter(), dims, figures, (None, None), now)
-                    async with db.read_sessions() as session:
+                    async with db.read_transactions() as session:  # as the service asks it
                         rolled = await rollups.answer(session, q, key)
                     live = await service.live_figures(db, admin, CaseFilter(), dims, now, key, (None, None), figures,
                                                db.read_sessions)
