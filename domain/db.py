@@ -211,23 +211,14 @@ class Database:
             event.listen(session_class, "after_flush", after)
         for name, listener in session_events:  # e.g. ("before_commit", f): other session events
             event.listen(session_class, name, listener)
-        self.read_transactions = async_sessionmaker(
-            self.engine, class_=AsyncSession, sync_session_class=session_class,
-            expire_on_commit=False, autoflush=False,
-        )
-        self.read_sessions = async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT")
-            if self.engine.dialect.name == "postgresql" else self.engine,
-            class_=AsyncSession, sync_session_class=session_class,
-            expire_on_commit=False, autoflush=False,
-        )
-        self.write_sessions = async_sessionmaker(
-            self.engine.execution_options(khortor_write=True),
-            class_=AsyncSession,
-            sync_session_class=session_class,
-            expire_on_commit=False,
-            autoflush=False,
-        )
+        def sessions(bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+            return async_sessionmaker(bind, class_=AsyncSession, sync_session_class=session_class,
+                                      expire_on_commit=False, autoflush=False)
+
+        self.read_transactions = sessions(self.engine)
+        self.read_sessions = sessions(self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                                      if self.engine.dialect.name == "postgresql" else self.engine)
+        self.write_sessions = sessions(self.engine.execution_options(khortor_write=True))
         self.report_url = report_url or url
         self.report_engine: AsyncEngine | None = None
         self.report_sessions: SessionFactory = self.read_transactions
