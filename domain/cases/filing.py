@@ -3,7 +3,9 @@ Services never commit (convention 3)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -101,19 +103,39 @@ async def file_case(new_uow: Callable[[], UnitOfWork], principal: Principal, cmd
     racing each other: the loser's insert meets the primary key, and it is answered with
     the case the other send filed."""
     return await once_per_client_id(
-        new_uow, lambda uow: open_case(uow, principal, cmd, now, calendar, vault, known))
+        new_uow, cmd, now, lambda uow: open_case(uow, principal, cmd, now, calendar, vault, known))
 
 
-async def once_per_client_id(new_uow: Callable[[], UnitOfWork],
+async def once_per_client_id(new_uow: Callable[[], UnitOfWork], cmd: OpenCase, now: datetime,
                              work: Callable[[UnitOfWork], Awaitable[Case]]) -> Case:
-    """`work` (a filing) in a unit of work of its own, committed; once more when a racing send of
-    the same client id won the primary key (the second try finds and answers its case)."""
-    try:
-        async with new_uow() as uow:
-            return await work(uow)
-    except IntegrityError:
-        async with new_uow() as uow:
-            return await work(uow)
+    """`work` (the filing `cmd`) in a unit of work of its own, committed, on this process's turn
+    of the province's counter (`counter_turn`); once more when a racing send of the same
+    client id won the primary key (the second try finds and answers its case)."""
+    async with counter_turn(cmd.subdistrict_code, now):
+        try:
+            async with new_uow() as uow:
+                return await work(uow)
+        except IntegrityError:
+            async with new_uow() as uow:
+                return await work(uow)
+
+
+# This process's turns, by province and fiscal year; a turn no filing holds or waits for goes.
+_TURNS: weakref.WeakValueDictionary[tuple[str, int], asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def counter_turn(subdistrict_code: str, now: datetime) -> asyncio.Lock:
+    """One filing at a time per province and fiscal year in this process, from before its unit
+    of work to after its commit. A filing locks its province's counter row from its number to
+    its commit; without turns, the province's other filings of the process waited for that
+    lock in the database, each holding a pooled connection, and a slow holder left the whole
+    process waiting for connections (bench/load.py, issue 11). With them a process has at
+    most one filing per counter in the database; the others wait here, holding nothing."""
+    key = ((subdistrict_code or "").strip()[:2], fiscal_year_be(now))
+    turn = _TURNS.get(key)
+    if turn is None:
+        turn = _TURNS[key] = asyncio.Lock()
+    return turn
 
 
 async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: datetime,

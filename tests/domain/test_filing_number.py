@@ -2,18 +2,27 @@
 the province's counter row until the commit, and every other filing of that province waits
 for the lock. Under load it was the only lock anyone waited on (bench/load.py, issue 11), so
 after it a filing sends only its own inserts and the commit. The numbers stay gapless: a
-filing that rolls back gives its number back."""
+filing that rolls back gives its number back. And in one process, filings of a province take
+turns before their unit of work (`counter_turn`), so those waiting for the counter hold no
+pooled connection."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
+from domain.bootstrap import open_database
+from domain.cases import filing
+from domain.cases.commands import CitizenDetails, OpenCase
 from domain.cases.models import Case, CaseEvent
 from domain.db import Database
-from tests.factories import file_case_directly
+from domain.settings import Settings
+from domain.uow import UnitOfWork
+from tests.factories import CAL, file_case_directly, national_id, principal
 
 
 class Rollback(Exception):
@@ -83,3 +92,50 @@ async def test_numbers_stay_gapless_when_a_filing_rolls_back(db: Database) -> No
     async with db.read_sessions() as session:
         references = (await session.execute(select(Case.reference).order_by(Case.reference))).scalars().all()
     assert references == [first.reference, second.reference]
+
+
+async def _waiting_for_a_lock(db: Database) -> int:
+    async with db.read_sessions() as session:
+        return int((await session.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"))).scalar_one())
+
+
+@pytest.mark.postgresql_only
+async def test_filings_waiting_for_their_provinces_counter_hold_no_connection(db: Database, db_url: str) -> None:
+    now = datetime.now(UTC)
+    first, _ = await file_case_directly(db, now)  # the counter's row exists
+    volunteer = await principal(db, "vol.naimueang")
+    server = open_database(db_url, pool_size=2, max_overflow=0)  # an API process with two connections
+
+    def command() -> OpenCase:
+        return OpenCase(client_id=uuid.uuid4(), category_code="UNPAID_WAGES", subdistrict_code="430101",
+                        description="นายจ้างค้างจ่ายค่าจ้าง", file_anyway=True,
+                        citizen=CitizenDetails(full_name="สมชาย ทดสอบ", national_id=national_id("110170020345"),
+                                               phone=None, consent=True))
+
+    filings: list[asyncio.Task[Case]] = []
+    try:
+        async with db.engine.connect() as other_process:  # holds the counter as a slow filing would
+            await other_process.execute(text(
+                "SELECT 1 FROM case_sequence WHERE province_code = '43' FOR UPDATE"))
+            filings += [asyncio.create_task(filing.file_case(lambda: UnitOfWork(server), volunteer, command(),
+                                                            now, CAL, Settings().vault))
+                       for _ in range(4)]
+            for _ in range(100):
+                if await _waiting_for_a_lock(db):
+                    break
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.3)  # time for the other three to queue up, wherever they queue
+            assert await _waiting_for_a_lock(db) == 1  # one filing of this process waits in the database
+            async with asyncio.timeout(2):  # and the process's other connection is free for others
+                async with server.read_sessions() as session:
+                    assert (await session.execute(select(Case.reference).where(Case.id == first.id))
+                            ).scalar_one() == first.reference
+            await other_process.commit()
+    finally:  # the counter is free again: the filings end before the database is cleaned
+        filed = await asyncio.gather(*filings, return_exceptions=True)
+        await server.dispose()
+    prefix, number = first.reference.rsplit("-", 1)
+    assert all(isinstance(case, Case) for case in filed), filed
+    assert sorted(case.reference for case in filed) == [f"{prefix}-{int(number) + i:06d}" for i in range(1, 5)]
