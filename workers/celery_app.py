@@ -24,7 +24,7 @@ from domain.outbox.repository import ClaimedJob
 from domain.settings import Settings
 from domain.unavailable import logged_as_unavailable
 from workers import runtime
-from workers.handlers import registry, relay, run_job
+from workers.handlers import Runtime, registry, relay, run_job
 from workers.registry import Sweep
 from workers.runtime import CeleryJobs
 
@@ -63,15 +63,41 @@ def _sweep_task(celery: Celery, sweep: Sweep) -> Any:
 
 
 def _relay_task(celery: Celery) -> Any:
-    def publish(job: ClaimedJob) -> None:
-        if job.name not in registry.jobs:  # kept in the outbox, never marked done
-            logger.error("outbox job %s (%s): no handler is registered for it", job.id, job.name)
-            return
-        celery.send_task(job.name, kwargs={**job.ids, "outbox_id": job.id}, ignore_result=True)
-
+    """Hand the due outbox jobs to Celery tasks, except those declared `in_relay`: the relay
+    runs these itself, one after another, once their claim has committed (a Celery task per
+    job cost more, in the worker's messaging and IPC, than the job: bench/load.py, issue 11).
+    One that fails is logged and stays claimed, due again after the outbox's retry delay, as
+    a task that failed would."""
     def task() -> int:
-        return _unless_unavailable(RELAY, lambda: runtime.run(lambda rt: relay(rt, publish))) or 0
+        here: list[ClaimedJob] = []
+
+        def publish(job: ClaimedJob) -> None:
+            if job.name not in registry.jobs:  # kept in the outbox, never marked done
+                logger.error("outbox job %s (%s): no handler is registered for it", job.id, job.name)
+            elif job.name in registry.in_relay:
+                here.append(job)
+            else:
+                celery.send_task(job.name, kwargs={**job.ids, "outbox_id": job.id}, ignore_result=True)
+
+        async def relay_and_run(rt: Runtime) -> int:
+            claimed = await relay(rt, publish)
+            for job in here:
+                await _run_in_relay(rt, job)
+            if here:
+                logger.info("outbox relay: %d of %d job(s) run in the relay (%s)", len(here), claimed,
+                            ", ".join(sorted({job.name for job in here})))
+            return claimed
+
+        return _unless_unavailable(RELAY, lambda: runtime.run(relay_and_run)) or 0
     return task
+
+
+async def _run_in_relay(rt: Runtime, job: ClaimedJob) -> None:
+    try:
+        await run_job(rt, job.name, job.ids, job.id)
+    except Exception as error:
+        if not logged_as_unavailable(logger, f"outbox job {job.id} ({job.name})", error):
+            logger.error("outbox job %s (%s) failed in the relay", job.id, job.name, exc_info=error)
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:

@@ -128,13 +128,13 @@ async def deliver(rt: Runtime, delivery_id: str) -> bool:
         return await notifications.deliver(uow, _id(delivery_id), rt.now(), rt.channels)
 
 
-@registry.job(notices.REFERRAL_ROUTED_JOB)
+@registry.job(notices.REFERRAL_ROUTED_JOB, in_relay=True)
 async def referral_routed(rt: Runtime, referral_id: str) -> int:
     async with rt.job_uow() as (uow, calendar):
         return await notices.referral_routed(uow, _id(referral_id), rt.now(), calendar)
 
 
-@registry.job(notices.CASE_EVENT_JOB)
+@registry.job(notices.CASE_EVENT_JOB, in_relay=True)
 async def case_event(rt: Runtime, event_id: str) -> int:
     async with rt.job_uow() as (uow, calendar):
         return await notices.case_event(uow, int(event_id), rt.now(), calendar)

@@ -4,7 +4,10 @@ the embedded schedule (workers/embedded.py) are all derived from the registry, s
 job is one decorated function in workers/handlers.py.
 
 A *job* handles one item (`handler(runtime, **ids)`); the domain enqueues it by name after a
-commit. A *sweep* selects the items that are due and returns one `Job` per item.
+commit. A *sweep* selects the items that are due and returns one `Job` per item. A job
+declared `in_relay` is short work on the database alone (a few rows read, a notification per
+person written): the outbox's relay runs it itself instead of handing it to a Celery task,
+whose messaging cost more than the job.
 """
 
 from __future__ import annotations
@@ -37,12 +40,16 @@ class Sweep:
 class Registry:
     jobs: dict[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
     sweeps: dict[str, Sweep] = field(default_factory=dict)
+    in_relay: set[str] = field(default_factory=set)
 
-    def job(self, name: str) -> Callable[[F], F]:
-        """Register the handler of the job `name` (`"<module>.<verb>"`)."""
+    def job(self, name: str, *, in_relay: bool = False) -> Callable[[F], F]:
+        """Register the handler of the job `name` (`"<module>.<verb>"`); `in_relay`: the
+        relay runs it itself (short work on the database alone)."""
         def register(handler: F) -> F:
             self._claim(name)
             self.jobs[name] = handler
+            if in_relay:
+                self.in_relay.add(name)
             return handler
         return register
 

@@ -272,11 +272,43 @@ async def test_a_rolled_back_transaction_enqueues_nothing_on_a_real_broker(
     assert await count(db, OutboxJob, OutboxJob.name.not_in(  # type: ignore[attr-defined]
         ["notifications.referral_routed", "notifications.deliver"])) == 0
     assert await count(db, Notification, Notification.kind == "NEW_REFERRAL") == 1
-    assert log.count("Task notifications.referral_routed[") >= 1
-    # the one routed job the worker received is the committed case's (named by its referral)
-    routed = [line for line in log.splitlines() if "notifications.referral_routed" in line and "received" in line]
-    assert len(routed) == 1, routed
-    assert str(kept.id) in routed[0], (kept.id, routed)
+    # the routed job ran in the relay, once, and no Celery task was sent for it
+    assert "Task notifications.referral_routed[" not in log
+    ran = [line for line in log.splitlines() if "run in the relay" in line]
+    assert [line.split("outbox relay: ")[1].split(" of ")[0] for line in ran] == ["1"], ran
+    assert "notifications.referral_routed" in ran[0]
+
+
+async def test_the_relay_runs_short_jobs_itself_and_one_that_fails_stays_due(
+        db: Database, db_url: str, tmp_path: Path) -> None:
+    """Jobs declared `in_relay` (workers/handlers.py) are run by the relay after its claim
+    commits, not sent as Celery tasks; a failing one is logged and stays claimed, due again
+    after the retry delay, and the relay goes on with the next."""
+    url = redis_url_or_fail()
+    with key_prefix(url) as prefix:
+        app = client_app(url, prefix)
+        env = worker_env(db_url=db_url, redis_url=url, prefix=prefix, smtp_port=None, clock_offset=0.0)
+        with workers(1, env, app, tmp_path) as [worker]:
+            async with UnitOfWork(db) as uow:  # a routed job whose referral id is garbled
+                uow.enqueue("notifications.referral_routed", referral_id="not-a-referral-id")
+            referrals = [(await file_case_directly(db, datetime.now(UTC), CAL))[1].id for _ in range(3)]
+            relay = lambda: app.send_task("outbox.relay", ignore_result=True)  # noqa: E731
+
+            async def told() -> bool:
+                return await count(db, Notification, Notification.referral_id.in_(referrals)) == 3  # type: ignore[attr-defined]
+
+            await until(told, 60, "the three offices' notices", pump=relay, every=1.0)
+            log = worker.log.read_text()
+            async with db.read_sessions() as session:
+                jobs = (await session.execute(select(OutboxJob).where(
+                    OutboxJob.name == "notifications.referral_routed"))).scalars().all()
+    garbled = [job for job in jobs if job.ids == {"referral_id": "not-a-referral-id"}]
+    assert len(garbled) == 1 and garbled[0].done_at is None and garbled[0].attempts == 1
+    assert garbled[0].next_attempt_at > datetime.now(UTC)  # due again after the retry delay
+    assert sum(job.done_at is not None for job in jobs) == 3
+    assert f"outbox job {garbled[0].id} (notifications.referral_routed) failed in the relay" in log
+    assert "Task notifications.referral_routed[" not in log
+    assert log.count("Traceback") == 1  # the failed job's, logged once
 
 
 async def test_an_api_process_kicks_the_relay_once_for_a_burst_of_filings_and_none_waits(
