@@ -67,7 +67,8 @@ def _relay_task(celery: Celery) -> Any:
     runs these itself, one after another, once their claim has committed (a Celery task per
     job cost more, in the worker's messaging and IPC, than the job: bench/load.py, issue 11).
     One that fails is logged and stays claimed, due again after the outbox's retry delay, as
-    a task that failed would."""
+    a task that failed would; when the database cannot be used just now, the relay stops
+    there, and the rest stay claimed too (one line in the log, not one per job)."""
     def task() -> int:
         here: list[ClaimedJob] = []
 
@@ -81,23 +82,29 @@ def _relay_task(celery: Celery) -> Any:
 
         async def relay_and_run(rt: Runtime) -> int:
             claimed = await relay(rt, publish)
+            ran = 0
             for job in here:
-                await _run_in_relay(rt, job)
+                if not await _run_in_relay(rt, job):
+                    break
+                ran += 1
             if here:
-                logger.info("outbox relay: %d of %d job(s) run in the relay (%s)", len(here), claimed,
-                            ", ".join(sorted({job.name for job in here})))
+                logger.info("outbox relay: %d of %d job(s) run in the relay (%s)", ran, claimed,
+                            ", ".join(sorted({job.name for job in here[:ran]})) or "none")
             return claimed
 
         return _unless_unavailable(RELAY, lambda: runtime.run(relay_and_run)) or 0
     return task
 
 
-async def _run_in_relay(rt: Runtime, job: ClaimedJob) -> None:
+async def _run_in_relay(rt: Runtime, job: ClaimedJob) -> bool:
+    """Run one job; False when the database cannot be used just now (the relay stops)."""
     try:
         await run_job(rt, job.name, job.ids, job.id)
     except Exception as error:
-        if not logged_as_unavailable(logger, f"outbox job {job.id} ({job.name})", error):
-            logger.error("outbox job %s (%s) failed in the relay", job.id, job.name, exc_info=error)
+        if logged_as_unavailable(logger, f"outbox job {job.id} ({job.name})", error):
+            return False
+        logger.error("outbox job %s (%s) failed in the relay", job.id, job.name, exc_info=error)
+    return True
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:

@@ -130,7 +130,9 @@ def counter_turn(subdistrict_code: str, now: datetime) -> asyncio.Lock:
     its commit; without turns, the province's other filings of the process waited for that
     lock in the database, each holding a pooled connection, and a slow holder left the whole
     process waiting for connections (bench/load.py, issue 11). With them a process has at
-    most one filing per counter in the database; the others wait here, holding nothing."""
+    most one filing per counter in the database; the others wait here, holding nothing.
+    Use it only as `async with counter_turn(...)`: the table holds a turn weakly, so a turn
+    acquired and released through two calls could be two different locks."""
     key = ((subdistrict_code or "").strip()[:2], fiscal_year_be(now))
     turn = _TURNS.get(key)
     if turn is None:

@@ -94,11 +94,11 @@ async def test_numbers_stay_gapless_when_a_filing_rolls_back(db: Database) -> No
     assert references == [first.reference, second.reference]
 
 
-async def _waiting_for_a_lock(db: Database) -> int:
+async def _waiting_for_the_counter(db: Database) -> int:
     async with db.read_sessions() as session:
         return int((await session.execute(text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"))).scalar_one())
+            "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO case_sequence%'"))).scalar_one())
 
 
 @pytest.mark.postgresql_only
@@ -122,12 +122,11 @@ async def test_filings_waiting_for_their_provinces_counter_hold_no_connection(db
             filings += [asyncio.create_task(filing.file_case(lambda: UnitOfWork(server), volunteer, command(),
                                                             now, CAL, Settings().vault))
                        for _ in range(4)]
-            for _ in range(100):
-                if await _waiting_for_a_lock(db):
-                    break
-                await asyncio.sleep(0.02)
-            await asyncio.sleep(0.3)  # time for the other three to queue up, wherever they queue
-            assert await _waiting_for_a_lock(db) == 1  # one filing of this process waits in the database
+            async with asyncio.timeout(10):  # the first filing reaches the counter
+                while not await _waiting_for_the_counter(db):
+                    await asyncio.sleep(0.02)
+            await asyncio.sleep(0.5)  # time for the other three to queue up, wherever they queue
+            assert await _waiting_for_the_counter(db) == 1  # one filing of this process waits in the database
             async with asyncio.timeout(2):  # and the process's other connection is free for others
                 async with server.read_sessions() as session:
                     assert (await session.execute(select(Case.reference).where(Case.id == first.id))
