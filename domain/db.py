@@ -44,7 +44,11 @@ def create_engine(url: str, *, ping_every_checkout: bool = False, **kwargs: Any)
     """An engine for `url`. On PostgreSQL a pooled connection is pinged before use when it sat
     idle (`_ping_when_idle`), or at every checkout with `ping_every_checkout`: the report
     database's, whose refusal must show before a report starts (ReportSessions falls back to
-    the primary then, and not after a query failed)."""
+    the primary then, and not after a query failed).
+
+    A failed statement's error names its SQL but not its values (`hide_parameters`): they
+    may be a citizen's name or a note's free text, and the error may reach a log."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         for postgresql_only in ("pool_size", "max_overflow"):  # SQLite keeps SQLAlchemy's pool
             kwargs.pop(postgresql_only, None)
