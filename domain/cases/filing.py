@@ -4,6 +4,7 @@ Services never commit (convention 3)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain.areas.models import Area, AreaLevel
 from domain.categories.models import Category, SlaPolicy
@@ -205,8 +207,9 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         await _refuse_duplicate(session, principal, id_hash, category.code, now, cmd.client_id)
     decision = route(category.code, area.code, await _routing_rules(session, category.code, known))
     fiscal_year = fiscal_year_be(now)
+    case_id = cmd.client_id or uuid.uuid4()
     case = Case(
-        id=cmd.client_id or uuid.uuid4(),
+        id=case_id,
         fiscal_year=fiscal_year, category_code=category.code, description=description,
         subdistrict_code=area.code, district_code=area.code[:4], province_code=area.code[:2],
         priority=category.priority, status=CaseStatus.NEW,
@@ -215,7 +218,7 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         citizen_contact_preference=citizen.contact_preference, citizen_consent_at=captured_at,
         employer_name=employer_name, employer_juristic_id=employer_juristic_id,
         employer_address=employer_address, amount_claimed_thb=amount_claimed,
-        event_id=cmd.event_id,
+        event_id=cmd.event_id, reference=_unnumbered(case_id),
     )
     citizen_data.seal(vault, case, CitizenIdentity(full_name, national_id, phone))
     session.add(case)
@@ -224,17 +227,26 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
                routed_event(case, referral, principal, now, ruleId=decision.rule_id,
                             by="rule" if decision.rule_id is not None else "triage")]
     changed = follow_referrals(case, [referral], principal, now)  # inserted ROUTED, not updated
-    # The number last: its upsert locks the province's counter row until the commit, and every
-    # other filing of the province waits for that lock. Nothing is read after it, so the lock
-    # is held for the fewest round trips, and the references stay gapless (a filing that rolls
-    # back gives its number back).
-    sequence = await repository.next_sequence(session, area.code[:2], fiscal_year)
-    case.reference = format_reference(area.code[:2], fiscal_year, sequence)
     # The case and its referral before the history that names them: without relationships the
     # unit of work orders one flush's inserts by class name (Case, CaseEvent, Referral).
     await session.flush()
     session.add_all(history + ([changed] if changed is not None else []))
+    await session.flush()
+    # The number last: it locks the province's counter row until the commit, and every other
+    # filing of the province waits for that lock; after it come only the commit's writes and
+    # the commit. The references stay gapless: a filing that rolls back gives its number back.
+    sequence = await repository.number_case(session, case.id, area.code[:2], fiscal_year)
+    if sequence is None:
+        raise ValidationFailed("subdistrictCode", "This province has used up its case numbers for the year.",
+                               "จังหวัดนี้ใช้เลขที่เรื่องของปีงบประมาณนี้ครบแล้ว", code="NUMBERS_USED_UP")
+    set_committed_value(case, "reference", format_reference(area.code[:2], fiscal_year, sequence))
     return case
+
+
+def _unnumbered(case_id: uuid.UUID) -> str:
+    """A case's reference until its number (`repository.number_case`), in the same transaction:
+    unique as the case's id, and never a reference's shape; nobody sees it committed."""
+    return "~" + base64.urlsafe_b64encode(case_id.bytes).decode().rstrip("=")
 
 
 async def _refuse_duplicate(session: AsyncSession, principal: Principal, id_hash: str,

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, exists, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from domain.cases.commands import CaseFilter, ReferralFilter, ReferralSort
 from domain.cases.deadlines import DeadlineKind
 from domain.cases.models import Case, CaseEvent, CaseSequence, Escalation, Referral
+from domain.cases.reference import MAX_SEQUENCE, format_reference
 from domain.cases.routing import RoutingRule
 from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
@@ -329,17 +330,38 @@ async def cases_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Seque
     return (await session.execute(select(Case).where(Case.id.in_(wanted)))).scalars().all()  # type: ignore[attr-defined]
 
 
-async def next_sequence(session: AsyncSession, province_code: str, fiscal_year: int) -> int:
-    """The next reference number of a province and fiscal year; atomic on both databases
-    (one upsert: the first number of a year inserts its row, the others raise it)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (insert(CaseSequence)
+async def number_case(session: AsyncSession, case_id: uuid.UUID, province_code: str, fiscal_year: int) -> int | None:
+    """Give a filed case (already flushed) the next reference number of its province and fiscal
+    year, and return that number. Atomic on both databases: the counter's upsert (the first
+    number of a year inserts its row, the others raise it) locks the counter row until the
+    commit, so a filing that rolls back gives its number back. On PostgreSQL the upsert and the
+    case's update are one statement; None when the year's numbers are used up (nothing changed)."""
+    counter = CaseSequence.__table__.c
+    if session.get_bind().dialect.name == "postgresql":
+        counted = (_raised_counter(postgresql.insert, province_code, fiscal_year)
+                   .returning(counter.last_value, counter.province_code).cte("counted"))
+        numbered = (update(Case)
+                    .where(Case.id == case_id, Case.province_code == counted.c.province_code,  # type: ignore[arg-type]
+                           counted.c.last_value <= MAX_SEQUENCE)
+                    .values(reference=func.concat(f"{province_code}-{fiscal_year}-",
+                                                  func.lpad(cast(counted.c.last_value, Text), 6, "0")))
+                    .returning(counted.c.last_value))
+        return (await session.execute(numbered, execution_options={"synchronize_session": False})).scalar()
+    raised = _raised_counter(sqlite.insert, province_code, fiscal_year).returning(counter.last_value)
+    sequence = int((await session.execute(raised)).scalar_one())
+    if sequence > MAX_SEQUENCE:
+        return None
+    await session.execute(update(Case).where(Case.id == case_id)  # type: ignore[arg-type]
+                          .values(reference=format_reference(province_code, fiscal_year, sequence)),
+                          execution_options={"synchronize_session": False})
+    return sequence
+
+
+def _raised_counter(insert: Any, province_code: str, fiscal_year: int) -> Any:
+    return (insert(CaseSequence)
             .values(province_code=province_code, fiscal_year=fiscal_year, last_value=1)
             .on_conflict_do_update(index_elements=["province_code", "fiscal_year"],
-                                   set_={"last_value": CaseSequence.last_value + 1})
-            .returning(CaseSequence.last_value))
-    return int((await session.execute(stmt)).scalar_one())
+                                   set_={"last_value": CaseSequence.last_value + 1}))
 
 
 async def category_with_sla(session: AsyncSession, code: str) -> tuple[Category, SlaPolicy | None] | None:
