@@ -40,7 +40,6 @@ from api.uploads.routes import UPLOADS_PREFIX, upload_routes
 from domain.attachments.storage import BlobStore, blob_store
 from domain.calendar.service import CalendarCache
 from domain.reference.cache import ReferenceCache
-from domain.reference.watch import watch as watch_reference
 from domain.bootstrap import open_database
 from domain.db import Database
 from domain.jobs import DiscardJobs, JobSink
@@ -48,8 +47,10 @@ from domain.onboarding.sheet import MAX_BYTES as MAX_UPLOAD_BYTES
 from domain.settings import Settings
 from domain.users import repository as users
 from domain.users import service as user_service
-from domain.users.principal import Principal
+from domain.users.cache import UserCache
 from domain.users.models import User
+from domain.users.principal import Principal
+from domain.watch import watch as watch_caches
 
 # The built web client (`npm run build` in web/); served at / when it exists.
 WEB_DIST = Path(os.environ.get("KHORTOR_WEB_DIST")
@@ -58,7 +59,7 @@ WEB_DIST = Path(os.environ.get("KHORTOR_WEB_DIST")
 BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
 CALENDAR_REFRESH_SECONDS = 60.0
 GC_THRESHOLDS = (20_000, 10, 10)  # a serving process's cyclic collector (CPython's: 700, 10, 10)
-WATCH_START_TRIES = 200  # 10 ms apart: up to 2 s for the reference watch's connection
+WATCH_START_TRIES = 200  # 10 ms apart: up to 2 s for the cache watch's connection
 
 
 def system_clock() -> datetime:
@@ -75,7 +76,8 @@ class GraphQLView(GraphQLOverHTTP):
         self.settings, self.db, self.clock, self.jobs = settings, db, clock, jobs
         self.blobs = blobs or blob_store(settings)
         self.calendars = CalendarCache()
-        self.reference = ReferenceCache(exact=False)  # until it listens (domain/reference/watch.py)
+        self.reference = ReferenceCache(exact=False)  # until it listens (domain/watch.py)
+        self.users = UserCache(exact=False)  # the signed-in users' rows, likewise
 
     def parse_json(self, data: str | bytes) -> Any:
         """A GraphQL request is one JSON object of UTF-8 text (see `refusal` for the rest)."""
@@ -131,8 +133,13 @@ class GraphQLView(GraphQLOverHTTP):
         user_id = user_service.read_token(match.group(1), self.settings.secret_key, self.clock())
         if user_id is None:
             return None
-        async with reads.session() as session:
-            user = await users.by_id(session, user_id)
+        user = self.users.get(user_id)
+        if user is None:
+            generation = self.users.generation
+            async with reads.session() as session:
+                user = await users.by_id(session, user_id)
+            if user is not None:
+                self.users.keep(user, generation)
         return user if user is not None and user.is_active else None
 
 
@@ -323,9 +330,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             # (bench/load.py, 2026-12-06). A request's objects mostly die with it.
             gc.set_threshold(*GC_THRESHOLDS)
         refresher = asyncio.create_task(refresh_calendar())
-        # Other processes change reference data too: on PostgreSQL this one hears of it, and
-        # filing uses the cache while it does (SQLite: filing always reads the database).
-        watcher = (asyncio.create_task(watch_reference(view.reference, db.engine))
+        # Other processes change reference data and users too: on PostgreSQL this one hears of
+        # it, and uses its caches while it does (SQLite: the database is always read).
+        watcher = (asyncio.create_task(watch_caches(db.engine, view.reference, view.users))
                    if db.engine.dialect.name == "postgresql" else None)
         try:
             for _ in range(WATCH_START_TRIES if watcher is not None else 0):
@@ -360,6 +367,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app.state.settings = settings
     app.state.calendars = view.calendars
     app.state.reference = view.reference
+    app.state.users = view.users
     app.state.metrics = metrics
     app.state.blobs = store
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """reference data tells its listeners when it changes (issue 11): on PostgreSQL a statement-level
 trigger on each reference table sends `NOTIFY khortor_reference` (delivered at commit), so every
-API process drops its cache of reference data at once (domain/reference/watch.py); SQLite has
+API process drops its cache of reference data at once (domain/watch.py); SQLite has
 one serving process, which drops its cache itself
 
 Revision ID: 0013_reference_notify

@@ -30,8 +30,7 @@ LoginResult = Annotated[LoginSuccess | InvalidCredentialsError | TooManyAttempts
 class UserQueries:
     @strawberry.field(description="The signed-in user.", permission_classes=[IsSignedIn])
     async def me(self, info: Info) -> User:
-        async with info.context.db.read_sessions() as session:
-            row = await repository.by_id(session, info.context.user.user_id)
+        row = await info.context.loaders.user.load(info.context.user.user_id)  # the request's signer: primed
         assert row is not None
         return User.of(row)
 

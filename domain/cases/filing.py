@@ -154,7 +154,7 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
 
     The problem type, SLA policy, sub-district and routing rules come from `known` when the
     caller keeps them (the API's process-wide cache) and it is exact (no change made elsewhere
-    can be missing from it: domain/reference/watch.py), else from the database."""
+    can be missing from it: domain/watch.py), else from the database."""
     if principal.role is not Role.VOLUNTEER:
         raise AccessDenied("Only labour volunteers file cases.")
     session = uow.session

@@ -5,7 +5,7 @@ Nearly every answer names a sub-district, an office or a problem type; reading t
 database on each request cost a session and a query per kind. The API keeps what it has read
 (rows filled in by its loaders on a miss, so nothing is read at start-up and nothing is ever
 missing). The process that changes reference data drops it all at once; on PostgreSQL every
-other process hears of the change and drops it too (domain/reference/watch.py), and all drop it
+other process hears of the change and drops it too (domain/watch.py), and all drop it
 every refresh period as well (`api/app.py`, a minute). The rows are detached and only read:
 never add one to a session.
 
@@ -23,9 +23,11 @@ from domain.categories.models import Category, SlaPolicy
 from domain.org_units.models import Agency, OrgUnit
 
 class ReferenceCache:
+    channel = "khortor_reference"  # what a change of reference data notifies (domain/watch.py)
+
     def __init__(self, exact: bool = True) -> None:
         # False while other processes may change reference data unheard (the API's cache
-        # while it is not listening, domain/reference/watch.py; always on SQLite): filing
+        # while it is not listening, domain/watch.py; always on SQLite): filing
         # then reads the database.
         self.exact = exact
         self.generation = 0
@@ -39,6 +41,10 @@ class ReferenceCache:
         self.agencies: dict[str, Agency] = {}
         self.categories: dict[str, tuple[Category, SlaPolicy | None]] = {}
         self.routing_rules: dict[str, list[Any]] = {}  # by problem type: domain/cases' RoutingRule values
+
+    def heard(self, _payload: str) -> None:
+        """Reference data changed in some process: forget everything."""
+        self.clear()
 
     def still(self, generation: int) -> bool:
         """Nothing was forgotten since `generation` was read: rows read from the database after

@@ -130,7 +130,7 @@ async def test_a_filing_reads_its_reference_data_once_per_process(
     come from the process's cache once read. The filing that read the first of them here is
     refused (a duplicate: its transaction rolls back), and the rows it kept still serve the
     next ones. On SQLite nothing tells a process of another's change, so filing reads them
-    each time (domain/reference/watch.py)."""
+    each time (domain/watch.py)."""
     token = await login(client, "vol.naimueang")
     await file_case(client, token)
     app.state.reference.clear()

@@ -1,5 +1,5 @@
 """An admin's change made in one API process reaches the filings of another at once
-(PostgreSQL: domain/reference/watch.py). Two apps on one database stand for two processes of
+(PostgreSQL: domain/watch.py). Two apps on one database stand for two processes of
 `khortor serve --workers 2`, each with its own cache of reference data."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from domain.db import Database
-from domain.reference.watch import APPLICATION_NAME
+from domain.watch import APPLICATION_NAME
 from domain.settings import Settings
 from tests.api.test_reference_admin import ADD_RULE, ADD_UNIT, BRANCH, REMOVE_RULE, _one
 from tests.factories import file_case
