@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, exc, text
+from sqlalchemy import Executable, event, exc, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
@@ -220,8 +220,9 @@ class Database:
                                       expire_on_commit=False, autoflush=False)
 
         self.read_transactions = sessions(self.engine)
-        self.read_sessions = sessions(self.engine.execution_options(isolation_level="AUTOCOMMIT")
-                                      if self.engine.dialect.name == "postgresql" else self.engine)
+        self._autocommit = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                            if self.engine.dialect.name == "postgresql" else None)
+        self.read_sessions = sessions(self._autocommit or self.engine)
         self.write_sessions = sessions(self.engine.execution_options(khortor_write=True))
         self.report_url = report_url or url
         self.report_engine: AsyncEngine | None = None
@@ -235,6 +236,18 @@ class Database:
                 async_sessionmaker(self.report_engine, class_=AsyncSession, expire_on_commit=False,
                                    autoflush=False),
                 self.read_transactions)
+
+    async def write_alone(self, statement: Executable, rows: Sequence[dict[str, Any]]) -> None:
+        """`statement` with `rows` as a transaction by itself, committed when this returns: on
+        PostgreSQL one round trip (autocommit; a unit of work's BEGIN, statement and COMMIT were
+        three), on SQLite a write transaction of its own. For rows nothing reads back and no
+        session hook needs to see (the access log's VIEW entries)."""
+        if self._autocommit is not None:
+            async with self._autocommit.connect() as connection:
+                await connection.execute(statement, rows)
+            return
+        async with self.engine.execution_options(khortor_write=True).begin() as connection:
+            await connection.execute(statement, rows)
 
     @property
     def dialect(self) -> str:

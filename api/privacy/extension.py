@@ -1,7 +1,7 @@
 """Citizens shown with their names whole are written to the access log before the answer leaves.
 
 `Case.citizen` notes each such case in the context; when the operation has run, one
-transaction writes the VIEW entries. If that write fails, the answer is withheld: no one
+statement writes the VIEW entries, committed by itself. If that write fails, the answer is withheld: no one
 sees personal data that the log does not record.
 """
 
@@ -25,8 +25,8 @@ class LogCitizenViews(SchemaExtension):
         if not viewed or ctx.principal is None:
             return
         try:
-            async with ctx.uow() as uow:
-                await service.record_views(uow, ctx.principal, viewed, ctx.now())
+            await ctx.reads.release()  # a request never holds two connections (api/context.py)
+            await service.record_views(ctx.db, ctx.principal, viewed, ctx.now())
         except Exception as error:
             if database_unavailable(error):
                 unavailable.note(error)  # the whole answer becomes a 503 (api/unavailable.py)

@@ -81,11 +81,12 @@ async def reveal(uow: UnitOfWork, principal: Principal, vault: Vault, case_id: u
     return case, open_(vault, case)
 
 
-async def record_views(uow: UnitOfWork, principal: Principal, case_ids: Iterable[uuid.UUID],
+async def record_views(db: Database, principal: Principal, case_ids: Iterable[uuid.UUID],
                        now: datetime) -> None:
-    """The citizens of these cases were shown to the principal with their names whole."""
-    await repository.append_many(uow.session, [entry(principal, AccessAction.VIEW, now, case_id=case_id)
-                                               for case_id in sorted(set(case_ids))])
+    """The citizens of these cases were shown to the principal with their names whole: the
+    entries are committed when this returns (one statement, a transaction by itself)."""
+    await repository.append_alone(db, [entry(principal, AccessAction.VIEW, now, case_id=case_id)
+                                       for case_id in sorted(set(case_ids))])
 
 
 async def _over_quota(session: AsyncSession, principal: Principal, now: datetime,

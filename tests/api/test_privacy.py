@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
+from starlette.applications import Starlette
 
 from domain.clock.business import government_calendar
 from domain.cases import filing
@@ -201,6 +202,35 @@ async def test_reads_reveals_and_changes_are_in_the_access_log_with_request_ids(
     assert [int(e["id"]) for e in entries] == sorted((int(e["id"]) for e in entries), reverse=True)
     reveals = await log_entries(admin, caseId=case_id, action="REVEAL")
     assert [e["action"] for e in reveals] == ["REVEAL"]
+
+
+async def test_a_citizen_is_not_shown_whole_when_the_view_cannot_be_logged(
+        client: httpx.AsyncClient, app: Starlette) -> None:
+    """The VIEW entries are one statement committed by itself (`Database.write_alone`) after the
+    operation has run; if it fails, the answer is withheld, and nothing was logged."""
+    volunteer = await sign_in(client, "vol.naimueang")
+    case = succeeded(await volunteer.mutate(FILE, input=citizen_input()), "OpenCaseSuccess")["case"]
+    engine = app.state.db.engine.sync_engine
+
+    def fail(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO ACCESS_LOG"):
+            raise RuntimeError("the access log's disk is full")
+
+    event.listen(engine, "before_cursor_execute", fail)
+    try:
+        withheld = await client.post("/graphql", json={"query": CITIZEN_READ, "variables": {"id": case["id"]}},
+                                     headers={"Authorization": f"Bearer {volunteer.token}"})
+    finally:
+        event.remove(engine, "before_cursor_execute", fail)
+    body = withheld.json()
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "ACCESS_LOG_UNAVAILABLE", body
+    assert CITIZEN not in withheld.text and ID_A not in withheld.text
+    admin = await sign_in(client, "admin")
+    assert [e for e in await log_entries(admin, caseId=case["id"]) if e["action"] == "VIEW"] == []
+    shown = await volunteer.run(CITIZEN_READ, id=case["id"])
+    assert shown["case"]["citizen"]["fullName"] == CITIZEN
+    assert [e["user"]["username"] for e in await log_entries(admin, caseId=case["id"])
+            if e["action"] == "VIEW"] == ["vol.naimueang"]
 
 
 async def test_a_reveal_needs_a_reason_and_an_entitled_user(client: httpx.AsyncClient) -> None:
