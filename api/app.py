@@ -314,6 +314,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             with suppress(Exception):
                 await view.calendars.refresh(db.read_sessions)
             view.reference.clear()
+            view.users.clear()  # a notice missed all the same is followed within a minute
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

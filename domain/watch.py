@@ -11,7 +11,8 @@ follows the change.
 While it is not listening (before it first connects, after the connection is lost or stops answering
 its ping, until it is back) the caches are not `exact`: their users then read the database, and
 the caches are dropped again once listening resumes, as a notice may have been missed in between.
-On SQLite nothing tells a process of another's change: there the caches are never used.
+On SQLite nothing tells a process of another's change: there filing always reads the
+database, and so does every request for its user's row.
 """
 
 from __future__ import annotations
@@ -91,10 +92,20 @@ async def _connect(engine: AsyncEngine) -> Any:
 
 
 async def _until_lost(connection: Any, lost: asyncio.Event) -> None:
-    """Until the server closes the connection, or it stops answering a ping (a link that died
-    without a word: a notice sent then would never arrive)."""
+    """Until the server closes the connection, or a ping of its own does not come back as a
+    notice: a link that died without a word, or a connection that cannot hear (a
+    transaction-mode pooler such as PgBouncer's drops LISTEN, yet answers queries), would
+    otherwise leave the caches `exact` while changes go unheard."""
+    channel = f"khortor_watch_{connection.get_server_pid()}"  # this connection's own
+    echoes: asyncio.Queue[str] = asyncio.Queue()
+    await connection.add_listener(channel, lambda *notice: echoes.put_nowait(notice[3]))
+    sent = 0
     while not lost.is_set():
         try:
             await asyncio.wait_for(lost.wait(), timeout=PING_SECONDS)
         except TimeoutError:
-            await asyncio.wait_for(connection.fetchval("SELECT 1"), timeout=PING_TIMEOUT_SECONDS)
+            sent += 1
+            await asyncio.wait_for(connection.execute(f"NOTIFY {channel}, '{sent}'"),
+                                   timeout=PING_TIMEOUT_SECONDS)
+            while await asyncio.wait_for(echoes.get(), timeout=PING_TIMEOUT_SECONDS) != str(sent):
+                pass  # an earlier ping's late echo

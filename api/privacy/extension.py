@@ -25,7 +25,7 @@ class LogCitizenViews(SchemaExtension):
         if not viewed or ctx.principal is None:
             return
         try:
-            await ctx.reads.release()  # a request never holds two connections (api/context.py)
+            await ctx.loaders.reads.release()  # a request never holds two connections (api/context.py)
             await service.record_views(ctx.db, ctx.principal, viewed, ctx.now())
         except Exception as error:
             if database_unavailable(error):

@@ -20,6 +20,7 @@ from domain.cases import filing
 from domain.cases.commands import CitizenDetails, OpenCase
 from domain.cases.models import Case, CaseEvent
 from domain.db import Database
+from domain.errors import ValidationFailed
 from domain.settings import Settings
 from domain.uow import UnitOfWork
 from tests.factories import CAL, file_case_directly, national_id, principal
@@ -98,6 +99,21 @@ async def test_numbers_stay_gapless_when_a_filing_rolls_back(db: Database) -> No
     async with db.read_sessions() as session:
         references = (await session.execute(select(Case.reference).order_by(Case.reference))).scalars().all()
     assert references == [first.reference, second.reference]
+
+
+async def test_a_province_whose_numbers_for_the_year_are_used_up_files_nothing(db: Database) -> None:
+    """The sequence has six digits: the millionth filing of a province in a fiscal year is
+    refused with a clear error, and nothing is stored or counted."""
+    now = datetime.now(UTC)
+    first, _ = await file_case_directly(db, now)
+    async with db.engine.begin() as connection:
+        await connection.execute(text("UPDATE case_sequence SET last_value = 999999"))
+    with pytest.raises(ValidationFailed) as refused:
+        await file_case_directly(db, now)
+    assert refused.value.code == "NUMBERS_USED_UP" and "ครบแล้ว" in refused.value.message_th
+    async with db.read_sessions() as session:
+        assert (await session.execute(select(Case.reference))).scalars().all() == [first.reference]
+        assert (await session.execute(text("SELECT last_value FROM case_sequence"))).scalar_one() == 999999
 
 
 async def _waiting_for_the_counter(db: Database) -> int:
