@@ -3,7 +3,7 @@
  * text; a national ID through the audited lookup), filters kept in the route, sort, cursor
  * paging, and for the office's own people "assign to" a colleague. Phones keep the list.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { LoadError, Loading, Page, StatusBadge, useQuery } from "../components";
 import { FALLBACK_CATEGORIES, type CategoryInfo } from "../categories";
 import { errorText, lang, nameOf, t, term, type Key } from "../i18n";
@@ -72,7 +72,13 @@ export function Desk({ me, base, query, title, ownOffice }: {
   const [citizenId, setCitizenId] = useState<string | null>(null);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const page = cursors.length - 1;
-  useEffect(() => { setCursors([null]); setSearch(parseFilters(query).q); }, [query]);
+  // The box shows the route's search (back, a bookmark, a search sent), but not over what is
+  // being typed: a filter cleared just before typing changes the route after the typing began.
+  const typing = useRef(false);
+  useEffect(() => {
+    setCursors([null]);
+    if (!typing.current) setSearch(parseFilters(query).q);
+  }, [query]);
 
   const variables = { filter: referralFilter(filters, fixedOffice), first: PAGE_SIZE, after: cursors[page] };
   const q = useQuery<DeskPage>(DESK_REFERRALS, variables);
@@ -90,6 +96,7 @@ export function Desk({ me, base, query, title, ownOffice }: {
 
   function onSearch(event: Event) {
     event.preventDefault();
+    typing.current = false;
     if (looksLikeNationalId(search)) {
       setCitizenId(search);  // looked up apart: never in the route
       setSearch("");
@@ -114,7 +121,7 @@ export function Desk({ me, base, query, title, ownOffice }: {
           <label for="desk-q">{t("deskSearchLabel")}</label>
           <div class="desk-search-row">
             <input id="desk-q" type="search" value={search} autoComplete="off" aria-describedby="desk-q-hint"
-                   onInput={(e) => setSearch(e.currentTarget.value)} />
+                   onInput={(e) => { typing.current = true; setSearch(e.currentTarget.value); }} />
             <button class="btn primary" type="submit">{t("deskSearch")}</button>
           </div>
           <p class="hint" id="desk-q-hint">{t("deskSearchHint")}</p>
