@@ -223,7 +223,8 @@ class Database:
         self._autocommit = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
                             if self.engine.dialect.name == "postgresql" else None)
         self.read_sessions = sessions(self._autocommit or self.engine)
-        self.write_sessions = sessions(self.engine.execution_options(khortor_write=True))
+        self._writes = self.engine.execution_options(khortor_write=True)
+        self.write_sessions = sessions(self._writes)
         self.report_url = report_url or url
         self.report_engine: AsyncEngine | None = None
         self.report_sessions: SessionFactory = self.read_transactions
@@ -246,7 +247,7 @@ class Database:
             async with self._autocommit.connect() as connection:
                 await connection.execute(statement, rows)
             return
-        async with self.engine.execution_options(khortor_write=True).begin() as connection:
+        async with self._writes.begin() as connection:
             await connection.execute(statement, rows)
 
     @property
