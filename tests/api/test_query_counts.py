@@ -66,6 +66,9 @@ async def _page(client: httpx.AsyncClient, app: Starlette, token: str,
                 first: int, cold: bool = True) -> tuple[list[str], dict[str, Any]]:
     if cold:  # the process's reference data forgotten: the page reads what it names
         app.state.reference.clear()
+        # and its signer's row, so each page reads it once (kept or not, a notice of the
+        # sign-in arriving meanwhile would decide otherwise: domain/users/cache.py)
+        app.state.users.clear()
     with counting_statements(app) as statements:
         body = await gql(client, CASES_PAGE, {"first": first}, token)
     assert "errors" not in body, body
