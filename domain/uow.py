@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -43,7 +44,8 @@ class UnitOfWork:
     outbox in the same transaction (so a rolled-back one never exists and a committed one
     is relayed even when the broker was down); after the commit the sink is told, so a
     relay can hand them over at once. A job's unit of work given its `OutboxRun` marks the
-    job done in its transaction: done exactly when its work committed.
+    job done in its transaction: done exactly when its work committed. A turn it is given to
+    `hold` (an `asyncio.Lock`) is kept until its commit or rollback.
     """
 
     session: AsyncSession
@@ -53,6 +55,7 @@ class UnitOfWork:
         self._sink = jobs or DiscardJobs()
         self._pending: list[Job] = []
         self._running = running
+        self._held: list[asyncio.Lock] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._db.write_sessions()
@@ -82,10 +85,24 @@ class UnitOfWork:
                 await self.session.rollback()
                 raise ConcurrentUpdate() from error
         finally:
+            self._release()
             await self.session.close()
         jobs, self._pending = self._pending, []
         if jobs:
             self._sink.deliver(jobs)
+
+    async def hold(self, turn: asyncio.Lock) -> None:
+        """Wait for `turn` and keep it until this unit of work has committed or rolled back
+        (at once if it already holds it)."""
+        if any(held is turn for held in self._held):
+            return
+        await turn.acquire()
+        self._held.append(turn)
+
+    def _release(self) -> None:
+        held, self._held = self._held, []
+        for turn in reversed(held):
+            turn.release()
 
     def enqueue(self, name: str, **ids: str) -> None:
         outbox.enqueue(self.session, name, **ids)

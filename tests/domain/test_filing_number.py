@@ -3,8 +3,8 @@ the province's counter row until the commit, and every other filing of that prov
 for the lock. Under load it was the only lock anyone waited on (bench/load.py, issue 11), so
 a filing inserts its rows first and after its number sends only the commit's writes. The numbers stay gapless: a
 filing that rolls back gives its number back. And in one process, filings of a province take
-turns before their unit of work (`counter_turn`), so those waiting for the counter hold no
-pooled connection."""
+turns from their number to their commit, and at most `FILINGS_AT_ONCE` of them are in their
+unit of work (`counter_turns`), so those beyond hold no pooled connection."""
 
 from __future__ import annotations
 
@@ -123,12 +123,22 @@ async def _waiting_for_the_counter(db: Database) -> int:
             "AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO case_sequence%'"))).scalar_one())
 
 
+async def _prepared_and_waiting_for_the_turn(db: Database) -> int:
+    """Filings in their transaction, rows written, that wait for the number's turn."""
+    async with db.read_sessions() as session:
+        return int((await session.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state = 'idle in transaction' AND query LIKE 'INSERT INTO case_event%'"))).scalar_one())
+
+
 @pytest.mark.postgresql_only
-async def test_filings_waiting_for_their_provinces_counter_hold_no_connection(db: Database, db_url: str) -> None:
+async def test_a_provinces_filings_prepare_beside_the_counters_holder_and_the_rest_hold_no_connection(
+        db: Database, db_url: str) -> None:
     now = datetime.now(UTC)
     first, _ = await file_case_directly(db, now)  # the counter's row exists
     volunteer = await principal(db, "vol.naimueang")
-    server = open_database(db_url, pool_size=2, max_overflow=0)  # an API process with two connections
+    at_once = filing.FILINGS_AT_ONCE
+    server = open_database(db_url, pool_size=at_once + 1, max_overflow=0)  # an API process's pool
 
     def command() -> OpenCase:
         return OpenCase(client_id=uuid.uuid4(), category_code="UNPAID_WAGES", subdistrict_code="430101",
@@ -143,13 +153,17 @@ async def test_filings_waiting_for_their_provinces_counter_hold_no_connection(db
                 "SELECT 1 FROM case_sequence WHERE province_code = '43' FOR UPDATE"))
             filings += [asyncio.create_task(filing.file_case(lambda: UnitOfWork(server), volunteer, command(),
                                                             now, CAL, Settings().vault))
-                       for _ in range(4)]
+                       for _ in range(2 * at_once)]
             async with asyncio.timeout(10):  # the first filing reaches the counter
                 while not await _waiting_for_the_counter(db):
                     await asyncio.sleep(0.02)
-            await asyncio.sleep(0.5)  # time for the other three to queue up, wherever they queue
+            async with asyncio.timeout(10):  # the gate's others write their rows beside it
+                while await _prepared_and_waiting_for_the_turn(db) < at_once - 1:
+                    await asyncio.sleep(0.02)
+            await asyncio.sleep(0.5)  # time for the rest to queue up, wherever they queue
             assert await _waiting_for_the_counter(db) == 1  # one filing of this process waits in the database
-            async with asyncio.timeout(2):  # and the process's other connection is free for others
+            assert await _prepared_and_waiting_for_the_turn(db) == at_once - 1  # and only the gate's others
+            async with asyncio.timeout(2):  # so the process's last connection is free for others
                 async with server.read_sessions() as session:
                     assert (await session.execute(select(Case.reference).where(Case.id == first.id))
                             ).scalar_one() == first.reference
@@ -159,4 +173,36 @@ async def test_filings_waiting_for_their_provinces_counter_hold_no_connection(db
         await server.dispose()
     prefix, number = first.reference.rsplit("-", 1)
     assert all(isinstance(case, Case) for case in filed), filed
-    assert sorted(case.reference for case in filed) == [f"{prefix}-{int(number) + i:06d}" for i in range(1, 5)]
+    assert sorted(case.reference for case in filed) == [
+        f"{prefix}-{int(number) + i:06d}" for i in range(1, 2 * at_once + 1)]
+
+
+async def test_a_unit_of_work_holds_a_turn_until_it_commits_or_rolls_back(db: Database) -> None:
+    turn = asyncio.Lock()
+    async with UnitOfWork(db) as uow:
+        await uow.hold(turn)
+        async with asyncio.timeout(1):
+            await uow.hold(turn)  # twice in one unit of work (several filings in one) does not wait
+        assert turn.locked()
+    assert not turn.locked()  # committed
+    with pytest.raises(Rollback):
+        async with UnitOfWork(db) as uow:
+            await uow.hold(turn)
+            raise Rollback
+    assert not turn.locked()  # rolled back
+
+    others = asyncio.Event()
+
+    async def other() -> None:
+        async with UnitOfWork(db) as uow:
+            await uow.hold(turn)
+            others.set()
+
+    async with UnitOfWork(db) as uow:
+        await uow.hold(turn)
+        waiting = asyncio.create_task(other())
+        await asyncio.sleep(0.05)
+        assert not others.is_set()  # another unit of work waits for the turn
+    async with asyncio.timeout(5):
+        await waiting
+    assert others.is_set() and not turn.locked()
