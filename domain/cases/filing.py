@@ -188,8 +188,10 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
     session = uow.session
     if known is not None and not known.exact:
         known = None
+    locked = None  # the citizen's filings of this problem type, when locked with the client id's check
     if cmd.client_id is not None:
-        existing = await repository.case_by_id(session, cmd.client_id)
+        locked = _citizen_filings(vault, cmd)
+        existing = await repository.case_by_id(session, cmd.client_id, lock_filings=locked)
         if existing is not None:
             if existing.filed_by_id == principal.user_id:
                 return existing
@@ -231,7 +233,8 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
                                "เวลาที่บันทึกต้องเป็นเวลาที่ผ่านมาแล้วและระบุเขตเวลา")
     if national_id and not cmd.file_anyway:
         id_hash = vault.lookup_hash(national_id)
-        await repository.lock_filings_of_citizen(session, id_hash, category.code)
+        if locked != (id_hash, category.code):
+            await repository.lock_filings_of_citizen(session, id_hash, category.code)
         await _refuse_duplicate(session, principal, id_hash, category.code, now, cmd.client_id)
     decision = route(category.code, area.code, await _routing_rules(session, category.code, known))
     fiscal_year = fiscal_year_be(now)
@@ -270,6 +273,18 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
                                "จังหวัดนี้ใช้เลขที่เรื่องของปีงบประมาณนี้ครบแล้ว", code="NUMBERS_USED_UP")
     set_committed_value(case, "reference", format_reference(area.code[:2], fiscal_year, sequence))
     return case
+
+
+def _citizen_filings(vault: Vault, cmd: OpenCase) -> tuple[str, str] | None:
+    """(national ID hash, problem type) of the filings this one checks for an open case after,
+    as far as it can be told before the command is checked (`repository.lock_filings_of_citizen`)."""
+    if cmd.file_anyway or not cmd.citizen.national_id:
+        return None
+    try:
+        national_id = normalise_national_id(cmd.citizen.national_id)
+    except DomainError:
+        return None  # refused below
+    return (vault.lookup_hash(national_id), cmd.category_code) if national_id else None
 
 
 def _unnumbered(case_id: uuid.UUID) -> str:

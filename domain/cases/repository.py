@@ -87,8 +87,19 @@ async def visible_referral(session: AsyncSession, principal: Principal,
     return (row[0], row[1]) if row else None
 
 
-async def case_by_id(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
-    return await session.get(Case, case_id)
+async def case_by_id(session: AsyncSession, case_id: uuid.UUID,
+                     lock_filings: tuple[str, str] | None = None) -> Case | None:
+    """The case with this id. With `lock_filings` (a citizen's national ID hash and a problem
+    type), `lock_filings_of_citizen` is taken too, on PostgreSQL in the same statement: a
+    filing's first two round trips in one."""
+    if lock_filings is None or session.get_bind().dialect.name != "postgresql":
+        found = await session.get(Case, case_id)
+        if lock_filings is not None:
+            await lock_filings_of_citizen(session, *lock_filings)
+        return found
+    locked = select(_filings_lock(*lock_filings).label("locked")).subquery()  # always one row
+    stmt = select(Case).select_from(locked).outerjoin(Case, Case.id == case_id)  # type: ignore[arg-type]
+    return (await session.execute(stmt)).scalar_one_or_none()  # the ORM drops the outer join's all-NULL row
 
 
 def filtered(stmt: Select[tuple[Case]], f: CaseFilter,
@@ -283,9 +294,13 @@ async def lock_filings_of_citizen(session: AsyncSession, national_id_hash: str,
     work holds the database's only write lock from BEGIN IMMEDIATE on."""
     if session.get_bind().dialect.name != "postgresql":
         return
+    await session.execute(select(_filings_lock(national_id_hash, category_code)))
+
+
+def _filings_lock(national_id_hash: str, category_code: str) -> Any:
     digest = hashlib.sha256(f"{national_id_hash}:{category_code}".encode()).digest()
     key = int.from_bytes(digest[:4], "big", signed=True)
-    await session.execute(select(func.pg_advisory_xact_lock(_FILING_LOCK_CLASS, key)))
+    return func.pg_advisory_xact_lock(_FILING_LOCK_CLASS, key)
 
 
 async def cases_of_citizen(session: AsyncSession, national_id_hash: str,

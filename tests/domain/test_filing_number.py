@@ -206,3 +206,35 @@ async def test_a_unit_of_work_holds_a_turn_until_it_commits_or_rolls_back(db: Da
     async with asyncio.timeout(5):
         await waiting
     assert others.is_set() and not turn.locked()
+
+
+@pytest.mark.postgresql_only
+async def test_a_filings_client_id_check_takes_the_citizens_lock_in_the_same_statement(db: Database) -> None:
+    """The duplicate check's lock (`lock_filings_of_citizen`) rides on the client id's check: a
+    filing's first round trip. A replay finds its case through the same statement."""
+    await file_case_directly(db, datetime.now(UTC))  # the process has read the rollups' state
+    volunteer = await principal(db, "vol.naimueang")
+    command = OpenCase(client_id=uuid.uuid4(), category_code="UNPAID_WAGES", subdistrict_code="430101",
+                       description="นายจ้างค้างจ่ายค่าจ้าง",
+                       citizen=CitizenDetails(full_name="สมชาย ทดสอบ", national_id=national_id("310170020345"),
+                                              phone=None, consent=True))
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(" ".join(statement.split()).upper())
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        case = await filing.file_case(lambda: UnitOfWork(db), volunteer, command, datetime.now(UTC), CAL,
+                                      Settings().vault)
+        first = len(sent)
+        again = await filing.file_case(lambda: UnitOfWork(db), volunteer, command, datetime.now(UTC), CAL,
+                                       Settings().vault)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    locks = [s for s in sent[:first] if "PG_ADVISORY_XACT_LOCK" in s]
+    assert len(locks) == 1 and "FROM CASE_FILE" not in locks[0].split("LEFT OUTER JOIN")[0], locks
+    assert sent[0] == locks[0] and "LEFT OUTER JOIN CASE_FILE" in locks[0]  # the first statement, both in one
+    assert again.id == case.id and again.reference == case.reference  # the replay is answered with its case
+    assert len(sent) - first == 1  # by that one statement
