@@ -3,11 +3,13 @@ sends are told so — never "duplicate of your own case". Found by bench/load.py
 first send committed between the retry's clientId check and its duplicate check was
 answered DUPLICATE_CASE pointing at itself, so the phone said "not filed" for a filed case.
 
-On PostgreSQL the first send is made to commit at exactly that moment: a hook on the app's
-engine, right after the retry's clientId lookup, files the first send through the domain
-service on a connection of its own (another thread, its own loop, as another server
-process would). On SQLite writers queue on BEGIN IMMEDIATE, so the moment cannot occur:
-there the two sends simply run concurrently, with the same assertions."""
+On PostgreSQL the retry's clientId check takes the citizen's filing lock in the same statement
+(domain/cases/repository.case_by_id), so the moment is now: the first send holds that lock,
+the retry's check waits for it (having looked with a snapshot from before the wait), and the
+first send commits. The first send runs through the domain service on a connection of its own
+(another thread, its own loop, as another server process would), paused after its own first
+statement until the retry waits. On SQLite writers queue on BEGIN IMMEDIATE, so the moment
+cannot occur: there the two sends simply run concurrently, with the same assertions."""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ import asyncio
 import threading
 import uuid
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from starlette.applications import Starlette
 
 from domain.bootstrap import open_database
@@ -59,14 +62,24 @@ def payload(client_id: uuid.UUID) -> dict[str, Any]:
                                                     "nationalId": NATIONAL_ID, "consent": True}}
 
 
-def first_send_in_another_process(db_url: str, settings: Settings, client_id: uuid.UUID) -> None:
-    """File the first send to completion on an engine, loop and thread of its own."""
+def first_send_in_another_process(db_url: str, settings: Settings, client_id: uuid.UUID,
+                                  locked: threading.Event, go: threading.Event) -> Callable[[], None]:
+    """Start filing the first send on an engine, loop and thread of its own. It stops after its
+    first statement (the clientId check, which takes the citizen's filing lock), sets `locked`,
+    and goes on when `go` is set. Returns what waits for it to end (and fails with its error)."""
     async def file() -> None:
         db = open_database(db_url)
         try:
             async with db.read_sessions() as session:
                 user = await users.by_username(session, "vol.naimueang")
             assert user is not None
+
+            def pause(*_: Any) -> None:
+                if not locked.is_set():
+                    locked.set()
+                    go.wait(30)
+
+            event.listen(db.engine.sync_engine, "after_cursor_execute", pause)
             async with UnitOfWork(db) as uow:
                 await filing.open_case(uow, Principal.of(user), command(client_id),
                                         datetime.now(UTC), government_calendar(), settings.vault)
@@ -83,8 +96,19 @@ def first_send_in_another_process(db_url: str, settings: Settings, client_id: uu
 
     thread = threading.Thread(target=run)
     thread.start()
-    thread.join(60)
-    assert not thread.is_alive() and not failure, failure
+
+    def ended() -> None:
+        thread.join(60)
+        assert not thread.is_alive() and not failure, failure
+
+    return ended
+
+
+async def _waiting_for_a_filing_lock(db: Database) -> bool:
+    async with db.read_sessions() as session:
+        return bool((await session.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"))).scalar_one())
 
 
 async def test_a_filing_sent_twice_at_once_is_one_case_and_both_sends_are_told_so(
@@ -94,22 +118,18 @@ async def test_a_filing_sent_twice_at_once_is_one_case_and_both_sends_are_told_s
     client_id = uuid.uuid4()
     send = lambda: gql(client, OPEN_CASE, {"input": payload(client_id)}, token)
     if backend == "postgresql":
-        fired: list[bool] = []
-
-        def after_execute(_conn: Any, _cursor: Any, statement: str, parameters: Any,
-                          _context: Any, _many: bool) -> None:
-            lookup = "FROM case_file" in statement and "case_file.id =" in statement
-            if lookup and not fired and str(client_id) in str(parameters):
-                fired.append(True)  # the retry has just found no case with its id
-                first_send_in_another_process(db_url, settings, client_id)
-
-        engine = app.state.db.engine.sync_engine
-        event.listen(engine, "after_cursor_execute", after_execute)
+        locked, go = threading.Event(), threading.Event()
+        first_send = first_send_in_another_process(db_url, settings, client_id, locked, go)
         try:
-            answers = [(await send())["data"]["openCase"]]
+            assert await asyncio.to_thread(locked.wait, 30)  # the first send holds the lock
+            retry = asyncio.create_task(send())
+            async with asyncio.timeout(10):  # the retry's clientId check waits for it
+                while not await _waiting_for_a_filing_lock(db):
+                    await asyncio.sleep(0.02)
         finally:
-            event.remove(engine, "after_cursor_execute", after_execute)
-        assert fired == [True]
+            go.set()  # the first send commits
+            await asyncio.to_thread(first_send)
+        answers = [(await retry)["data"]["openCase"]]
         answers.append((await send())["data"]["openCase"])  # and once more, afterwards
     else:
         answers = [body["data"]["openCase"] for body in await asyncio.gather(send(), send())]
