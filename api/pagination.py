@@ -11,7 +11,10 @@ import base64
 import uuid
 from datetime import UTC, datetime
 
+from typing import Any
+
 from graphql import GraphQLError
+from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 
 from api.errors import bad_input
 
@@ -26,6 +29,16 @@ def page_size(first: int | None, default: int = DEFAULT_PAGE) -> int:
         raise bad_input(f"`first` must be between 1 and {MAX_PAGE}.",
                         f"`first` ต้องอยู่ระหว่าง 1 ถึง {MAX_PAGE}")
     return size
+
+
+def asks_for(info: Any, name: str) -> bool:
+    """Whether the field being resolved selects `name` (`totalCount`, say), fragments included."""
+    return any(_selects(field.selections, name) for field in info.selected_fields)
+
+
+def _selects(selections: list[Selection], name: str) -> bool:
+    return any(_selects(s.selections, name) if isinstance(s, FragmentSpread | InlineFragment) else s.name == name
+               for s in selections)
 
 
 def _encode(text: str) -> str:

@@ -98,8 +98,7 @@ def _plain_app(url: str, username: str) -> Starlette:
             user = await users.by_username(session, username)
             assert user is not None
             principal = Principal.of(user)
-            rows, more = await cases.list_cases(session, principal, CaseFilter(), first, None)
-            total = await cases.count_cases(session, principal, CaseFilter())
+            rows, more, total = await cases.first_cases_counted(session, principal, CaseFilter(), first)
             referrals = await cases.referrals_of(session, [r.id for r in rows])
             units = {u.code: u for u in await reference.org_units(session, {r.org_unit_code for r in referrals})}
             categories = {c.code: c for c, _ in await reference.categories(session)}

@@ -379,8 +379,7 @@ def _plain_app(url: str, settings: Settings) -> tuple[Starlette, Database]:
     async def case_list(request: Request) -> JSONResponse:
         who = await principal(request)
         first = int(request.query_params["first"])
-        rows, more = await queries.list_cases(db.read_sessions, who, CaseFilter(), first, None)
-        total = await queries.count_cases(db.read_sessions, who, CaseFilter())
+        rows, more, total = await queries.first_cases_counted(db.read_sessions, who, CaseFilter(), first)
         async with db.read_sessions() as session:
             refs = await cases.referrals_of(session, [r.id for r in rows])
             units = {u.code: u for u in await reference.org_units(session, {r.org_unit_code for r in refs})}

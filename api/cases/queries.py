@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import strawberry
 
 from api.cases.inputs import CaseFilterInput, ReferralFilterInput
 from api.cases.types import Case, CaseEdge, PageInfo, Referral, ReferralEdge
 from api.context import Info
-from api.pagination import offset_cursor, page_size, read_offset_cursor, read_time_cursor, time_cursor
+from api.pagination import asks_for, offset_cursor, page_size, read_offset_cursor, read_time_cursor, time_cursor
 from api.permissions import IsAuthenticated
 from domain.cases import queries
 from domain.cases.commands import CaseFilter, ReferralFilter
@@ -20,9 +21,12 @@ class CaseConnection:
     edges: list[CaseEdge] = strawberry.field(description="The cases on this page.")
     page_info: PageInfo = strawberry.field(description="Where this page ends.")
     filter: strawberry.Private[CaseFilter]
+    total: strawberry.Private[int | None] = None  # counted with the page
 
     @strawberry.field(description="How many cases match the filter in all.")
     async def total_count(self, info: Info) -> int:
+        if self.total is not None:
+            return self.total
         return await queries.count_cases(info.context.reads_session, info.context.user, self.filter)
 
 
@@ -31,11 +35,15 @@ class ReferralConnection:
     edges: list[ReferralEdge] = strawberry.field(description="The referrals on this page.")
     page_info: PageInfo = strawberry.field(description="Where this page ends.")
     filter: strawberry.Private[ReferralFilter]
+    total: strawberry.Private[int | None] = None  # counted with the page
+    now: strawberry.Private[datetime | None] = None  # the instant the page's `overdue` was judged at
 
     @strawberry.field(description="How many referrals match the filter in all.")
     async def total_count(self, info: Info) -> int:
+        if self.total is not None:
+            return self.total
         return await queries.count_referrals(info.context.reads_session, info.context.user, self.filter,
-                                             info.context.now())
+                                             self.now or info.context.now())
 
 
 def _uuid(value: strawberry.ID) -> uuid.UUID | None:
@@ -59,10 +67,15 @@ class CaseQueries:
     async def cases(self, info: Info, filter: CaseFilterInput | None = None,
                     first: int | None = None, after: str | None = None) -> CaseConnection:
         f = filter.command() if filter else CaseFilter()
-        rows, more = await queries.list_cases(info.context.reads_session, info.context.user, f,
-                                              page_size(first), read_time_cursor(after))
+        size, start = page_size(first), read_time_cursor(after)
+        total = None
+        if start is None and asks_for(info, "totalCount"):  # the first page: counted in its statement
+            rows, more, total = await queries.first_cases_counted(info.context.reads_session, info.context.user,
+                                                                  f, size)
+        else:
+            rows, more = await queries.list_cases(info.context.reads_session, info.context.user, f, size, start)
         edges = [CaseEdge(node=Case.of(r), cursor=time_cursor(r.received_at, r.id)) for r in rows]
-        return CaseConnection(edges=edges, filter=f, page_info=PageInfo(
+        return CaseConnection(edges=edges, filter=f, total=total, page_info=PageInfo(
             has_next_page=more, end_cursor=edges[-1].cursor if edges else None))
 
     @strawberry.field(description="One referral, or null if it does not exist for you.",
@@ -79,10 +92,15 @@ class CaseQueries:
     async def referrals(self, info: Info, filter: ReferralFilterInput | None = None,
                         first: int | None = None, after: str | None = None) -> ReferralConnection:
         f = filter.command(info.context.user.user_id) if filter else ReferralFilter()
-        start = read_offset_cursor(after)
-        rows, more = await queries.list_referrals(info.context.reads_session, info.context.user, f,
-                                                  info.context.now(), page_size(first), start)
+        start, size, now = read_offset_cursor(after), page_size(first), info.context.now()
+        total = None
+        if asks_for(info, "totalCount"):  # counted in the page's statement
+            rows, more, total = await queries.referrals_counted(info.context.reads_session, info.context.user, f,
+                                                                now, size, start)
+        else:
+            rows, more = await queries.list_referrals(info.context.reads_session, info.context.user, f,
+                                                      now, size, start)
         edges = [ReferralEdge(node=Referral.of(r), cursor=offset_cursor(start + i))
                  for i, r in enumerate(rows)]
-        return ReferralConnection(edges=edges, filter=f, page_info=PageInfo(
+        return ReferralConnection(edges=edges, filter=f, total=total, now=now, page_info=PageInfo(
             has_next_page=more, end_cursor=edges[-1].cursor if edges else None))

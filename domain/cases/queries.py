@@ -35,6 +35,12 @@ async def list_cases(sessions: SessionFactory, principal: Principal, f: CaseFilt
         return await repository.list_cases(session, principal, f, first, after)
 
 
+async def first_cases_counted(sessions: SessionFactory, principal: Principal, f: CaseFilter,
+                              first: int) -> tuple[Sequence[Case], bool, int]:
+    async with sessions() as session:
+        return await repository.first_cases_counted(session, principal, f, first)
+
+
 async def count_cases(sessions: SessionFactory, principal: Principal, f: CaseFilter) -> int:
     async with sessions() as session:
         return await repository.count_cases(session, principal, f)
@@ -44,6 +50,12 @@ async def list_referrals(sessions: SessionFactory, principal: Principal, f: Refe
                          first: int, offset: int) -> tuple[Sequence[Referral], bool]:
     async with sessions() as session:
         return await repository.list_referrals(session, principal, f, now, first, offset)
+
+
+async def referrals_counted(sessions: SessionFactory, principal: Principal, f: ReferralFilter, now: datetime,
+                            first: int, offset: int) -> tuple[Sequence[Referral], bool, int | None]:
+    async with sessions() as session:
+        return await repository.referrals_counted(session, principal, f, now, first, offset)
 
 
 async def count_referrals(sessions: SessionFactory, principal: Principal, f: ReferralFilter,

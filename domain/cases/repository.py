@@ -127,14 +127,26 @@ async def list_cases(
     after: tuple[datetime, uuid.UUID] | None,
 ) -> tuple[Sequence[Case], bool]:
     """Newest first, keyset-paginated on (received_at, id)."""
+    rows = (await session.execute(_cases_page(principal, f, first, after))).scalars().all()
+    return rows[:first], len(rows) > first
+
+
+async def first_cases_counted(session: AsyncSession, principal: Principal, f: CaseFilter,
+                              first: int) -> tuple[Sequence[Case], bool, int]:
+    """`list_cases`' first page and `count_cases` in one statement (a window count over the
+    matching cases, which the count reads all of too)."""
+    found = (await session.execute(_cases_page(principal, f, first, None).add_columns(func.count().over()))).all()
+    return [row[0] for row in found[:first]], len(found) > first, int(found[0][1]) if found else 0
+
+
+def _cases_page(principal: Principal, f: CaseFilter, first: int,
+                after: tuple[datetime, uuid.UUID] | None) -> Select[tuple[Case]]:
     stmt = filtered(visible_to(principal), f, principal)
     if after is not None:
         at, last_id = after
         stmt = stmt.where(or_(Case.received_at < at,
                               and_(Case.received_at == at, Case.id < last_id)))
-    stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(first + 1)  # type: ignore[attr-defined]
-    rows = (await session.execute(stmt)).scalars().all()
-    return rows[:first], len(rows) > first
+    return stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(first + 1)  # type: ignore[attr-defined]
 
 
 async def count_cases(session: AsyncSession, principal: Principal, f: CaseFilter) -> int:
@@ -194,10 +206,24 @@ def _referral_order(sort: ReferralSort) -> list[Any]:
 async def list_referrals(session: AsyncSession, principal: Principal, f: ReferralFilter,
                          now: datetime, first: int, offset: int) -> tuple[Sequence[Referral], bool]:
     """A queue (`f.sort`; by default the earliest running deadline first, then the oldest)."""
-    stmt = (_referral_query(principal, f, now).order_by(*_referral_order(f.sort))
-            .offset(offset).limit(first + 1))
-    rows = (await session.execute(stmt)).scalars().all()
+    rows = (await session.execute(_referrals_page(principal, f, now, first, offset))).scalars().all()
     return rows[:first], len(rows) > first
+
+
+async def referrals_counted(session: AsyncSession, principal: Principal, f: ReferralFilter, now: datetime,
+                            first: int, offset: int) -> tuple[Sequence[Referral], bool, int | None]:
+    """`list_referrals` and `count_referrals` in one statement (a window count, taken before the
+    offset); the count is None when the page is empty (past the end) and was not told."""
+    stmt = _referrals_page(principal, f, now, first, offset).add_columns(func.count().over())
+    found = (await session.execute(stmt)).all()
+    total = int(found[0][1]) if found else 0 if offset == 0 else None
+    return [row[0] for row in found[:first]], len(found) > first, total
+
+
+def _referrals_page(principal: Principal, f: ReferralFilter, now: datetime, first: int,
+                    offset: int) -> Select[tuple[Referral]]:
+    return (_referral_query(principal, f, now).order_by(*_referral_order(f.sort))
+            .offset(offset).limit(first + 1))
 
 
 async def count_referrals(session: AsyncSession, principal: Principal, f: ReferralFilter,

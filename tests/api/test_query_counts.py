@@ -147,3 +147,61 @@ async def test_a_filing_reads_its_reference_data_once_per_process(
     read = {t for s in statements for t in reference_tables if t in s}
     every_time = {"FROM category", "FROM area", "FROM routing_rule"}  # the SLA policy joined
     assert statements and read == (set() if backend == "postgresql" else every_time), "\n".join(statements)
+
+
+COUNTED_CASES = """
+query Counted($first: Int!, $after: String) {
+  cases(first: $first, after: $after) { ...Told pageInfo { endCursor } edges { node { id } } }
+}
+fragment Told on CaseConnection { totalCount }
+"""
+
+COUNTED_REFERRALS = """
+query Queue($first: Int!, $after: String) {
+  referrals(first: $first, after: $after) { totalCount pageInfo { endCursor } edges { node { id } } }
+}
+"""
+
+
+async def test_a_lists_total_is_counted_in_the_pages_own_statement(
+    client: httpx.AsyncClient, app: Starlette, db: Database,
+) -> None:
+    """`totalCount` of a list's first page (of cases; of referrals, any page) is a window count
+    in the page's statement, not a statement of its own; later pages of cases, and a page of
+    referrals past the end, are counted apart. The counts are the same either way."""
+    await file_cases_directly(db, 7, accept_every=2, note_every=7)
+    token = await Tokens(client, db)("admin")
+    await gql(client, COUNTED_CASES, {"first": 3}, token)  # warm up: connections, caches
+
+    def counts(statements: list[str]) -> tuple[int, int]:
+        windows = [s for s in statements if "count(*) OVER ()" in s]
+        alone = [s for s in statements if s.lstrip().startswith("SELECT count(*)")]
+        return len(windows), len(alone)
+
+    with counting_statements(app) as statements:
+        first = await gql(client, COUNTED_CASES, {"first": 3}, token)
+    assert first["data"]["cases"]["totalCount"] == 7 and len(first["data"]["cases"]["edges"]) == 3
+    assert counts(statements) == (1, 0), statements
+    cursor = first["data"]["cases"]["pageInfo"]["endCursor"]
+    with counting_statements(app) as statements:
+        second = await gql(client, COUNTED_CASES, {"first": 3, "after": cursor}, token)
+    assert second["data"]["cases"]["totalCount"] == 7 and len(second["data"]["cases"]["edges"]) == 3
+    assert counts(statements) == (0, 1), statements
+    with counting_statements(app) as statements:  # not asked for: not counted
+        body = await gql(client, "query { cases(first: 3) { edges { node { id } } } }", None, token)
+    assert len(body["data"]["cases"]["edges"]) == 3 and counts(statements) == (0, 0), statements
+
+    with counting_statements(app) as statements:
+        queue = await gql(client, COUNTED_REFERRALS, {"first": 2}, token)
+    assert queue["data"]["referrals"]["totalCount"] == 7 and counts(statements) == (1, 0), statements
+    cursor, pages = queue["data"]["referrals"]["pageInfo"]["endCursor"], 1
+    while True:  # to the page past the end: 2, 2, 2, 1, then none
+        with counting_statements(app) as statements:
+            page = await gql(client, COUNTED_REFERRALS, {"first": 2, "after": cursor}, token)
+        assert page["data"]["referrals"]["totalCount"] == 7, page
+        if not page["data"]["referrals"]["edges"]:
+            assert counts(statements) == (1, 1), statements  # the empty page, then the count apart
+            break
+        assert counts(statements) == (1, 0), statements
+        cursor, pages = page["data"]["referrals"]["pageInfo"]["endCursor"], pages + 1
+    assert pages == 4
