@@ -124,7 +124,10 @@ async def once_per_client_id(new_uow: Callable[[], UnitOfWork], cmd: OpenCase, n
                 return await work(uow)
 
 
-FILINGS_AT_ONCE = 3  # a province's filings in their unit of work at once, in one process
+# A province's filings in their unit of work at once, in one process: enough that their reads and
+# inserts overlap while one holds the number (under load a filing's round trips wait for the
+# event loop: bench/load.py), few enough that a stalled counter leaves most of the pool (10 + 5).
+FILINGS_AT_ONCE = 8
 
 
 @dataclass(eq=False)

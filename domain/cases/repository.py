@@ -11,9 +11,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, exists, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, cast, exists, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -377,18 +378,12 @@ async def number_case(session: AsyncSession, case_id: uuid.UUID, province_code: 
     number of a year inserts its row, the others raise it) locks the counter row until the
     commit, so a filing that rolls back gives its number back. On PostgreSQL the upsert and the
     case's update are one statement; None when the year's numbers are used up (nothing changed)."""
-    counter = CaseSequence.__table__.c
     if session.get_bind().dialect.name == "postgresql":
-        counted = (_raised_counter(postgresql.insert, province_code, fiscal_year)
-                   .returning(counter.last_value, counter.province_code).cte("counted"))
-        numbered = (update(Case)
-                    .where(Case.id == case_id, Case.province_code == counted.c.province_code,  # type: ignore[arg-type]
-                           counted.c.last_value <= MAX_SEQUENCE)
-                    .values(reference=func.concat(f"{province_code}-{fiscal_year}-",
-                                                  func.lpad(cast(counted.c.last_value, Text), 6, "0")))
-                    .returning(counted.c.last_value))
-        return (await session.execute(numbered, execution_options={"synchronize_session": False})).scalar()
-    raised = _raised_counter(sqlite.insert, province_code, fiscal_year).returning(counter.last_value)
+        return (await session.execute(_numbering(), {
+            "in_province": province_code, "in_year": fiscal_year, "case": case_id,
+            "prefix": f"{province_code}-{fiscal_year}-"}, execution_options={"synchronize_session": False})).scalar()
+    raised = (_raised_counter(sqlite.insert, province_code, fiscal_year)
+              .returning(CaseSequence.__table__.c.last_value))
     sequence = int((await session.execute(raised)).scalar_one())
     if sequence > MAX_SEQUENCE:
         return None
@@ -398,7 +393,22 @@ async def number_case(session: AsyncSession, case_id: uuid.UUID, province_code: 
     return sequence
 
 
-def _raised_counter(insert: Any, province_code: str, fiscal_year: int) -> Any:
+@cache
+def _numbering() -> Any:
+    """`number_case`'s PostgreSQL statement, built once (its cache key with it): the counter's
+    upsert in a CTE, and the case's reference set from it."""
+    counter = CaseSequence.__table__.c
+    counted = (_raised_counter(postgresql.insert, bindparam("in_province"), bindparam("in_year"))
+               .returning(counter.last_value, counter.province_code).cte("counted"))
+    return (update(Case)
+            .where(Case.id == bindparam("case"), Case.province_code == counted.c.province_code,  # type: ignore[arg-type]
+                   counted.c.last_value <= MAX_SEQUENCE)
+            .values(reference=func.concat(bindparam("prefix", type_=Text),
+                                          func.lpad(cast(counted.c.last_value, Text), 6, "0")))
+            .returning(counted.c.last_value))
+
+
+def _raised_counter(insert: Any, province_code: Any, fiscal_year: Any) -> Any:
     return (insert(CaseSequence)
             .values(province_code=province_code, fiscal_year=fiscal_year, last_value=1)
             .on_conflict_do_update(index_elements=["province_code", "fiscal_year"],
