@@ -85,15 +85,18 @@ class UnitOfWork:
                 await self.session.rollback()
                 raise ConcurrentUpdate() from error
         finally:
-            self._release()
-            await self.session.close()
+            try:
+                await self.session.close()
+            finally:
+                self._release()  # after the connection's transaction is over, whatever happened
         jobs, self._pending = self._pending, []
         if jobs:
             self._sink.deliver(jobs)
 
     async def hold(self, turn: asyncio.Lock) -> None:
         """Wait for `turn` and keep it until this unit of work has committed or rolled back
-        (at once if it already holds it)."""
+        (at once if it already holds it). A unit of work that holds several takes them in one
+        order everywhere: waits on these are in the process, where no database sees a deadlock."""
         if any(held is turn for held in self._held):
             return
         await turn.acquire()

@@ -126,8 +126,9 @@ async def once_per_client_id(new_uow: Callable[[], UnitOfWork], cmd: OpenCase, n
 
 # A province's filings in their unit of work at once, in one process: enough that their reads and
 # inserts overlap while one holds the number (under load a filing's round trips wait for the
-# event loop: bench/load.py), few enough that a stalled counter leaves most of the pool (10 + 5).
-FILINGS_AT_ONCE = 8
+# event loop: bench/load.py), few enough that a stalled counter holds a third of the default
+# pool (10 + 5) and two stalled counters still leave a third.
+FILINGS_AT_ONCE = 5
 
 
 @dataclass(eq=False)
@@ -139,10 +140,15 @@ class CounterTurns:
     - `number`: one filing at a time from its number to its commit (`UnitOfWork.hold`), so at
       most one of the process's filings waits for the row in the database. Only that last
       stretch: a filing's reads and inserts before it run beside the holder's, and the turn
-      passes after two round trips instead of a whole unit of work's ten.
+      passes after three round trips (the number, the commit's writes, COMMIT) instead of a
+      whole unit of work's ten.
     - `gate`: at most `FILINGS_AT_ONCE` of the province's filings in their unit of work. The
       others wait here holding nothing: when the row's holder is slow (another process
-      stalled), the province's filings cannot take every pooled connection of the process."""
+      stalled), the province's filings cannot take every pooled connection of the process.
+
+    Turns belong to one event loop (the serving process's); a turn no filing holds or waits
+    for leaves the table at the next cyclic collection (the turn and its lock point at each
+    other)."""
 
     gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(FILINGS_AT_ONCE))
     number: asyncio.Lock = field(init=False)
@@ -159,7 +165,7 @@ class _NumberTurn(asyncio.Lock):
         self.turns = turns
 
 
-# By province and fiscal year; turns no filing holds or waits for go.
+# By province and fiscal year, held weakly.
 _TURNS: weakref.WeakValueDictionary[tuple[str, int], CounterTurns] = weakref.WeakValueDictionary()
 
 

@@ -134,8 +134,8 @@ async def list_cases(
 
 async def first_cases_counted(session: AsyncSession, principal: Principal, f: CaseFilter,
                               first: int) -> tuple[Sequence[Case], bool, int]:
-    """`list_cases`' first page and `count_cases` in one statement (a window count over the
-    matching cases, which the count reads all of too)."""
+    """`list_cases`' first page and `count_cases` in one statement: a window count, which reads
+    every matching case whole (a count of its own reads only ids), so for short lists only."""
     found = (await session.execute(_cases_page(principal, f, first, None).add_columns(func.count().over()))).all()
     return [row[0] for row in found[:first]], len(found) > first, int(found[0][1]) if found else 0
 
@@ -214,7 +214,8 @@ async def list_referrals(session: AsyncSession, principal: Principal, f: Referra
 async def referrals_counted(session: AsyncSession, principal: Principal, f: ReferralFilter, now: datetime,
                             first: int, offset: int) -> tuple[Sequence[Referral], bool, int | None]:
     """`list_referrals` and `count_referrals` in one statement (a window count, taken before the
-    offset); the count is None when the page is empty (past the end) and was not told."""
+    offset; it reads every matching referral whole, so for short lists only); the count is None
+    when the page is empty (past the end) and was not told."""
     stmt = _referrals_page(principal, f, now, first, offset).add_columns(func.count().over())
     found = (await session.execute(stmt)).all()
     total = int(found[0][1]) if found else 0 if offset == 0 else None
