@@ -141,7 +141,7 @@ class CounterTurns:
       most one of the process's filings waits for the row in the database. Only that last
       stretch: a filing's reads and inserts before it run beside the holder's, and the turn
       passes after three round trips (the number, the commit's writes, COMMIT) instead of a
-      whole unit of work's ten.
+      whole unit of work's nine.
     - `gate`: at most `FILINGS_AT_ONCE` of the province's filings in their unit of work. The
       others wait here holding nothing: when the row's holder is slow (another process
       stalled), the province's filings cannot take every pooled connection of the process.
