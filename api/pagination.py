@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import UTC, datetime
-
 from typing import Any
 
 from graphql import GraphQLError
