@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,8 +45,12 @@ class UnitOfWork:
     outbox in the same transaction (so a rolled-back one never exists and a committed one
     is relayed even when the broker was down); after the commit the sink is told, so a
     relay can hand them over at once. A job's unit of work given its `OutboxRun` marks the
-    job done in its transaction: done exactly when its work committed. A turn it is given to
-    `hold` (an `asyncio.Lock`) is kept until its commit or rollback.
+    job done in its transaction: done exactly when its work committed.
+
+    Work the database does as the transaction commits (a deferred trigger: the case's reference
+    number, migration 0016) can refuse the commit with a SQLSTATE of its own, which
+    `refuse_at_commit` turns into the error a client is shown; what the work needs to know of
+    the committed rows it reads `after_commit`.
     """
 
     session: AsyncSession
@@ -55,7 +60,8 @@ class UnitOfWork:
         self._sink = jobs or DiscardJobs()
         self._pending: list[Job] = []
         self._running = running
-        self._held: list[asyncio.Lock] = []
+        self._refusals: dict[str, Callable[[], Exception]] = {}
+        self._after: list[Callable[[Database], Awaitable[None]]] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._db.write_sessions()
@@ -84,28 +90,29 @@ class UnitOfWork:
             except StaleDataError as error:
                 await self.session.rollback()
                 raise ConcurrentUpdate() from error
+            except DBAPIError as error:
+                refusal = self._refusals.get(_sqlstate(error) or "")
+                if refusal is None:
+                    raise
+                await self.session.rollback()
+                raise refusal() from None
         finally:
-            try:
-                await self.session.close()
-            finally:
-                self._release()  # after the connection's transaction is over, whatever happened
+            await self.session.close()
         jobs, self._pending = self._pending, []
         if jobs:
             self._sink.deliver(jobs)
+        after, self._after = self._after, []
+        for then in after:
+            await then(self._db)
 
-    async def hold(self, turn: asyncio.Lock) -> None:
-        """Wait for `turn` and keep it until this unit of work has committed or rolled back
-        (at once if it already holds it). A unit of work that holds several takes them in one
-        order everywhere: waits on these are in the process, where no database sees a deadlock."""
-        if any(held is turn for held in self._held):
-            return
-        await turn.acquire()
-        self._held.append(turn)
+    def refuse_at_commit(self, sqlstate: str, refusal: Callable[[], Exception]) -> None:
+        """If the database refuses the commit with `sqlstate`, roll back and raise `refusal()`."""
+        self._refusals[sqlstate] = refusal
 
-    def _release(self) -> None:
-        held, self._held = self._held, []
-        for turn in reversed(held):
-            turn.release()
+    def after_commit(self, then: Callable[[Database], Awaitable[None]]) -> None:
+        """Await `then(db)` once this unit of work has committed and given its connection back
+        (never after a rollback); in the order given."""
+        self._after.append(then)
 
     def enqueue(self, name: str, **ids: str) -> None:
         outbox.enqueue(self.session, name, **ids)
@@ -115,3 +122,12 @@ class UnitOfWork:
             await self.session.flush()
         except StaleDataError as error:
             raise ConcurrentUpdate() from error
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    """The SQLSTATE PostgreSQL answered with (asyncpg's error, as SQLAlchemy wraps it)."""
+    for link in (error.orig, getattr(error.orig, "__cause__", None)):
+        state = getattr(link, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return None

@@ -3,12 +3,9 @@ Services never commit (convention 3)."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +27,7 @@ from domain.cases.routing import RoutingRule, route
 from domain.cases.state import CaseStatus
 from domain.clock.business import BusinessCalendar
 from domain.clock.thai import fiscal_year_be
+from domain.db import Database
 from domain.errors import AccessDenied, DomainError, DuplicateCase, ValidationFailed
 from domain.reference import repository as reference
 from domain.reference.cache import ReferenceCache
@@ -106,77 +104,20 @@ async def file_case(new_uow: Callable[[], UnitOfWork], principal: Principal, cmd
     racing each other: the loser's insert meets the primary key, and it is answered with
     the case the other send filed."""
     return await once_per_client_id(
-        new_uow, cmd, now, lambda uow: open_case(uow, principal, cmd, now, calendar, vault, known))
+        new_uow, lambda uow: open_case(uow, principal, cmd, now, calendar, vault, known))
 
 
-async def once_per_client_id(new_uow: Callable[[], UnitOfWork], cmd: OpenCase, now: datetime,
+async def once_per_client_id(new_uow: Callable[[], UnitOfWork],
                              work: Callable[[UnitOfWork], Awaitable[Case]]) -> Case:
-    """`work` (the filing `cmd`) in a unit of work of its own, committed, once through the
-    province's gate (`counter_turns`); once more when a racing send of the same client id won
-    the primary key (the second try finds and answers its case)."""
-    turns = counter_turns(cmd.subdistrict_code, now)  # kept: the table holds it weakly
-    async with turns.gate:
-        try:
-            async with new_uow() as uow:
-                return await work(uow)
-        except IntegrityError:
-            async with new_uow() as uow:
-                return await work(uow)
-
-
-# A province's filings in their unit of work at once, in one process: enough that their reads and
-# inserts overlap while one holds the number (under load a filing's round trips wait for the
-# event loop: bench/load.py), few enough that a stalled counter holds a third of the default
-# pool (10 + 5) and two stalled counters still leave a third.
-FILINGS_AT_ONCE = 5
-
-
-@dataclass(eq=False)
-class CounterTurns:
-    """How one process's filings of a province and fiscal year share its counter row, which a
-    filing locks from its number to its commit while the province's other filings wait for
-    it (under load the only lock anyone waited on: bench/load.py, issue 11).
-
-    - `number`: one filing at a time from its number to its commit (`UnitOfWork.hold`), so at
-      most one of the process's filings waits for the row in the database. Only that last
-      stretch: a filing's reads and inserts before it run beside the holder's, and the turn
-      passes after three round trips (the number, the commit's writes, COMMIT) instead of a
-      whole unit of work's nine.
-    - `gate`: at most `FILINGS_AT_ONCE` of the province's filings in their unit of work. The
-      others wait here holding nothing: when the row's holder is slow (another process
-      stalled), the province's filings cannot take every pooled connection of the process.
-
-    Turns belong to one event loop (the serving process's); a turn no filing holds or waits
-    for leaves the table at the next cyclic collection (the turn and its lock point at each
-    other)."""
-
-    gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(FILINGS_AT_ONCE))
-    number: asyncio.Lock = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.number = _NumberTurn(self)
-
-
-class _NumberTurn(asyncio.Lock):
-    """`CounterTurns.number`: a unit of work holding it keeps its turns in the table."""
-
-    def __init__(self, turns: CounterTurns) -> None:
-        super().__init__()
-        self.turns = turns
-
-
-# By province and fiscal year, held weakly.
-_TURNS: weakref.WeakValueDictionary[tuple[str, int], CounterTurns] = weakref.WeakValueDictionary()
-
-
-def counter_turns(subdistrict_code: str, now: datetime) -> CounterTurns:
-    """This process's turns of the counter of `subdistrict_code`'s province at `now`. Keep the
-    object while using its gate: the table holds it weakly."""
-    key = ((subdistrict_code or "").strip()[:2], fiscal_year_be(now))
-    turns = _TURNS.get(key)
-    if turns is None:
-        turns = _TURNS[key] = CounterTurns()
-    return turns
+    """`work` (a filing) in a unit of work of its own, committed; once more when a
+    racing send of the same client id won the primary key (the second try finds and answers
+    its case)."""
+    try:
+        async with new_uow() as uow:
+            return await work(uow)
+    except IntegrityError:
+        async with new_uow() as uow:
+            return await work(uow)
 
 
 async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: datetime,
@@ -272,16 +213,41 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
     await session.flush()
     session.add_all(history + ([changed] if changed is not None else []))
     await session.flush()
-    # The number last: it locks the province's counter row until the commit, and every other
-    # filing of the province waits for that lock; after it come only the commit's writes and
-    # the commit. The references stay gapless: a filing that rolls back gives its number back.
-    await uow.hold(counter_turns(area.code, now).number)
-    sequence = await repository.number_case(session, case.id, area.code[:2], fiscal_year)
-    if sequence is None:
-        raise ValidationFailed("subdistrictCode", "This province has used up its case numbers for the year.",
-                               "จังหวัดนี้ใช้เลขที่เรื่องของปีงบประมาณนี้ครบแล้ว", code="NUMBERS_USED_UP")
-    set_committed_value(case, "reference", format_reference(area.code[:2], fiscal_year, sequence))
+    await _number(uow, case, fiscal_year)
     return case
+
+
+async def _number(uow: UnitOfWork, case: Case, fiscal_year: int) -> None:
+    """Give the case the next reference number of its province and fiscal year, gapless: a
+    filing that rolls back takes none. The number's upsert locks the province's counter row
+    until the commit, and every other filing of the province waits for that lock (under load
+    the only lock anyone waited on: bench/load.py, issue 11).
+
+    - PostgreSQL: the database numbers the case as the transaction commits (a deferred trigger,
+      migration 0016), so the row is locked only while the database commits and never across
+      a round trip to this process, however busy it is. The reference is read after the commit.
+    - SQLite: numbered now, the filing's last statement; its writer holds the database's write
+      lock from its BEGIN anyway."""
+    session = uow.session
+    if session.get_bind().dialect.name == "postgresql":
+        uow.refuse_at_commit(repository.NUMBERS_USED_UP, _numbers_used_up)
+        uow.after_commit(lambda db: _read_reference(db, case))
+        return
+    sequence = await repository.number_case(session, case.id, case.province_code, fiscal_year)
+    if sequence is None:
+        raise _numbers_used_up()
+    set_committed_value(case, "reference", format_reference(case.province_code, fiscal_year, sequence))
+
+
+async def _read_reference(db: Database, case: Case) -> None:
+    async with db.read_sessions() as session:
+        reference = await repository.reference_of(session, case.id)
+    set_committed_value(case, "reference", reference)
+
+
+def _numbers_used_up() -> ValidationFailed:
+    return ValidationFailed("subdistrictCode", "This province has used up its case numbers for the year.",
+                            "จังหวัดนี้ใช้เลขที่เรื่องของปีงบประมาณนี้ครบแล้ว", code="NUMBERS_USED_UP")
 
 
 def _citizen_filings(vault: Vault, cmd: OpenCase) -> tuple[str, str] | None:
@@ -297,8 +263,8 @@ def _citizen_filings(vault: Vault, cmd: OpenCase) -> tuple[str, str] | None:
 
 
 def _unnumbered(case_id: uuid.UUID) -> str:
-    """A case's reference until its number (`repository.number_case`), in the same transaction:
-    unique as the case's id, and never a reference's shape; nobody sees it committed."""
+    """A case's reference until its number (`_number`), in the same transaction: unique as the
+    case's id, and never a reference's shape; nobody sees it committed."""
     return "~" + base64.urlsafe_b64encode(case_id.bytes).decode().rstrip("=")
 
 

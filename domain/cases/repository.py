@@ -14,8 +14,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, cast, exists, func, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select, true, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -373,17 +373,21 @@ async def cases_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Seque
     return (await session.execute(select(Case).where(Case.id.in_(wanted)))).scalars().all()  # type: ignore[attr-defined]
 
 
+# The SQLSTATE PostgreSQL refuses a commit with when it would number a case past MAX_SEQUENCE
+# (the deferred trigger of migration 0016, which numbers cases there as they commit).
+NUMBERS_USED_UP = "KH001"
+
+
 async def number_case(session: AsyncSession, case_id: uuid.UUID, province_code: str, fiscal_year: int) -> int | None:
-    """Give a filed case (already flushed) the next reference number of its province and fiscal
-    year, and return that number. Atomic on both databases: the counter's upsert (the first
-    number of a year inserts its row, the others raise it) locks the counter row until the
-    commit, so a filing that rolls back gives its number back. On PostgreSQL the upsert and the
-    case's update are one statement; None when the year's numbers are used up (nothing changed)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return (await session.execute(_numbering(), {
-            "in_province": province_code, "in_year": fiscal_year, "case": case_id,
-            "prefix": f"{province_code}-{fiscal_year}-"}, execution_options={"synchronize_session": False})).scalar()
-    raised = (_raised_counter(sqlite.insert, province_code, fiscal_year)
+    """SQLite: give a filed case (already flushed) the next reference number of its province
+    and fiscal year, and return it; None when the year's numbers are used up (nothing changed).
+    The counter's upsert (the first number of a year inserts its row, the others raise it) is
+    undone with the filing's transaction, so a filing that rolls back gives its number back.
+    PostgreSQL numbers a case as its transaction commits (migration 0016)."""
+    raised = (sqlite.insert(CaseSequence)
+              .values(province_code=province_code, fiscal_year=fiscal_year, last_value=1)
+              .on_conflict_do_update(index_elements=["province_code", "fiscal_year"],
+                                     set_={"last_value": CaseSequence.last_value + 1})
               .returning(CaseSequence.__table__.c.last_value))
     sequence = int((await session.execute(raised)).scalar_one())
     if sequence > MAX_SEQUENCE:
@@ -394,26 +398,14 @@ async def number_case(session: AsyncSession, case_id: uuid.UUID, province_code: 
     return sequence
 
 
+async def reference_of(session: AsyncSession, case_id: uuid.UUID) -> str:
+    """A committed case's reference."""
+    return (await session.execute(_reference_of(), {"case": case_id})).scalar_one()
+
+
 @cache
-def _numbering() -> Any:
-    """`number_case`'s PostgreSQL statement, built once (its cache key with it): the counter's
-    upsert in a CTE, and the case's reference set from it."""
-    counter = CaseSequence.__table__.c
-    counted = (_raised_counter(postgresql.insert, bindparam("in_province"), bindparam("in_year"))
-               .returning(counter.last_value, counter.province_code).cte("counted"))
-    return (update(Case)
-            .where(Case.id == bindparam("case"), Case.province_code == counted.c.province_code,  # type: ignore[arg-type]
-                   counted.c.last_value <= MAX_SEQUENCE)
-            .values(reference=func.concat(bindparam("prefix", type_=Text),
-                                          func.lpad(cast(counted.c.last_value, Text), 6, "0")))
-            .returning(counted.c.last_value))
-
-
-def _raised_counter(insert: Any, province_code: Any, fiscal_year: Any) -> Any:
-    return (insert(CaseSequence)
-            .values(province_code=province_code, fiscal_year=fiscal_year, last_value=1)
-            .on_conflict_do_update(index_elements=["province_code", "fiscal_year"],
-                                   set_={"last_value": CaseSequence.last_value + 1}))
+def _reference_of() -> Any:
+    return select(Case.reference).where(Case.id == bindparam("case"))  # type: ignore[arg-type]
 
 
 async def category_with_sla(session: AsyncSession, code: str) -> tuple[Category, SlaPolicy | None] | None:

@@ -29,7 +29,7 @@ async def file_case(new_uow: Callable[[], UnitOfWork], principal: Principal, cmd
     if cmd.event_id is None:
         return await filing.file_case(new_uow, principal, cmd, now, calendar, vault, known)
     return await filing.once_per_client_id(
-        new_uow, cmd, now, lambda uow: open_case_at_event(uow, principal, cmd, now, calendar, vault, known))
+        new_uow, lambda uow: open_case_at_event(uow, principal, cmd, now, calendar, vault, known))
 
 
 async def open_case_at_event(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: datetime,
