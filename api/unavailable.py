@@ -21,9 +21,11 @@ from domain.unavailable import database_unavailable, what
 
 RETRY_AFTER_SECONDS = 5
 CODE = "UNAVAILABLE"
-MESSAGE = ("The service cannot reach its database just now; nothing was saved. Try again in a "
-           "few seconds. / ระบบเชื่อมต่อฐานข้อมูลไม่ได้ชั่วคราว ยังไม่ได้บันทึกข้อมูลใด ๆ "
-           "กรุณาลองใหม่ในอีกสักครู่")
+# No promise that nothing was saved: a commit whose answer was lost, or a filing whose reference
+# could not be read after its commit, may have been; the web client sends it again with its
+# clientId and is answered with the one case.
+MESSAGE = ("The service cannot reach its database just now. Try again in a few seconds. / "
+           "ระบบเชื่อมต่อฐานข้อมูลไม่ได้ชั่วคราว กรุณาลองใหม่ในอีกสักครู่")
 log = logging.getLogger("khortor.unavailable")
 
 # What the resolvers of the GraphQL operation under way met (api/schema.py): an error there

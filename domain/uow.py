@@ -66,6 +66,7 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._db.write_sessions()
         self._pending = []
+        self._refusals, self._after = {}, []  # what a previous use of this unit of work asked
         return self
 
     async def __aexit__(

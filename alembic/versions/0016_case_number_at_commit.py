@@ -3,7 +3,11 @@ deferred constraint trigger on case_file raises the province's counter and sets 
 a case inserted unnumbered (a reference starting with `~`, domain/cases/filing.py) when the
 transaction commits, so the counter row is locked only while the database commits, never across
 a round trip to the API process; a year whose six-digit numbers are used up is refused with
-SQLSTATE KH001 and the whole transaction rolls back. SQLite numbers in the filing's transaction,
+SQLSTATE KH001 and the whole transaction rolls back. A case numbered before the commit (by an
+API process older than this migration, during a rolling deploy) keeps its number. The counter
+is waited for at most 2 s (another transaction holding it that long is stuck): the commit fails
+with lock_not_available (55P03), answered 503 and sent again, instead of every filing of the
+province holding a pooled connection meanwhile. SQLite numbers in the filing's transaction,
 whose writer holds the database's write lock anyway (domain/cases/repository.py `number_case`)
 
 Revision ID: 0016_case_number_at_commit
@@ -29,12 +33,17 @@ def upgrade() -> None:
         DECLARE
             number integer;
         BEGIN
+            PERFORM 1 FROM case_file WHERE id = NEW.id AND reference LIKE '~%';
+            IF NOT FOUND THEN
+                RETURN NULL;  -- numbered already in its transaction, or deleted in it
+            END IF;
+            PERFORM set_config('lock_timeout', '2s', true);
             INSERT INTO case_sequence (province_code, fiscal_year, last_value)
                 VALUES (NEW.province_code, NEW.fiscal_year, 1)
                 ON CONFLICT (province_code, fiscal_year)
                 DO UPDATE SET last_value = case_sequence.last_value + 1
                 RETURNING last_value INTO number;
-            IF number > 999999 THEN
+            IF number > 999999 THEN  -- domain/cases/reference.py MAX_SEQUENCE
                 RAISE EXCEPTION 'the case numbers of this province and fiscal year are used up'
                     USING ERRCODE = 'KH001';
             END IF;

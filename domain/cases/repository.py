@@ -376,6 +376,8 @@ async def cases_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Seque
 # The SQLSTATE PostgreSQL refuses a commit with when it would number a case past MAX_SEQUENCE
 # (the deferred trigger of migration 0016, which numbers cases there as they commit).
 NUMBERS_USED_UP = "KH001"
+# ... and when it waited for the counter longer than the trigger's lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 async def number_case(session: AsyncSession, case_id: uuid.UUID, province_code: str, fiscal_year: int) -> int | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
 from api.app import create_app
@@ -215,3 +216,41 @@ async def test_a_connection_dropped_moments_after_use_costs_one_503_and_the_pool
         assert_unavailable(await post(http, CASES, token=token))
         listed = await post(http, CASES, token=token)
         assert listed.status_code == 200, listed.text
+
+
+@pytest.mark.postgresql_only  # SQLite numbers a case in its transaction: nothing is read after
+async def test_a_filing_whose_reference_cannot_be_read_after_its_commit_is_answered_503_and_once_when_sent_again(
+        own_db_url: str) -> None:
+    """On PostgreSQL a case is numbered as it commits and its reference read after: when that
+    read fails (the database gone in between), the filing is answered 503 like any other, and
+    sent again with its client id it is answered with the case stored, once."""
+    async with serving(own_db_url) as (app, http):
+        token = await login(http, "vol.naimueang")
+        client_id = str(uuid.uuid4())
+        failed: list[str] = []
+
+        def cut_at_the_read(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            if " ".join(statement.split()).startswith("SELECT case_file.reference FROM case_file") and not failed:
+                failed.append(statement)
+                raise ConnectionResetError("the database went away")
+
+        engine = app.state.db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", cut_at_the_read)
+        try:
+            assert_unavailable(await post(http, OPEN_CASE, {"input": case_input(client_id=client_id)}, token))
+        finally:
+            event.remove(engine, "before_cursor_execute", cut_at_the_read)
+        assert failed and await count_cases(own_db_url, client_id) == 1  # committed all the same
+        again = await post(http, OPEN_CASE, {"input": case_input(client_id=client_id)}, token)
+        assert again.status_code == 200, again.text
+        answer = again.json()["data"]["openCase"]
+        assert answer["__typename"] == "OpenCaseSuccess" and answer["case"]["id"] == client_id, answer
+        assert await count_cases(own_db_url, client_id) == 1
+        db = open_database(own_db_url)
+        try:
+            async with db.read_sessions() as session:
+                reference = (await session.execute(select(Case.reference).where(
+                    Case.id == uuid.UUID(client_id)))).scalar_one()
+        finally:
+            await db.dispose()
+        assert re.fullmatch(r"43-[0-9]{4}-[0-9]{6}", reference), reference

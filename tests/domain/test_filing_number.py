@@ -9,6 +9,7 @@ takes none, or gives its number back."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import threading
 import uuid
@@ -16,7 +17,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from domain.bootstrap import open_database
 from domain.cases import filing
@@ -25,6 +27,7 @@ from domain.cases.models import Case, CaseEvent
 from domain.db import Database
 from domain.errors import ValidationFailed
 from domain.settings import Settings
+from domain.unavailable import DatabaseUnavailable
 from domain.uow import UnitOfWork
 from tests.factories import CAL, file_case_directly, national_id, principal
 
@@ -35,8 +38,9 @@ class Rollback(Exception):
 
 async def test_a_filing_takes_its_number_after_its_rows_and_then_only_commits(db: Database, backend: str) -> None:
     """The number locks the province's counter row until the commit, and every other filing of
-    the province waits for it: so the number comes after the filing's own rows, and only the
-    commit's writes and the commit follow it."""
+    the province waits for it. On PostgreSQL the application sends nothing of it (the database
+    numbers the case as it commits) and reads the reference after the commit; on SQLite the
+    number comes after the filing's own rows, and only the commit's writes follow it."""
     await file_case_directly(db, datetime.now(UTC))  # the process has read the rollups' state
     sent: list[str] = []
 
@@ -211,6 +215,83 @@ async def test_simultaneous_filings_of_a_province_get_the_next_numbers(db: Datab
     async with db.read_sessions() as session:
         stored = dict((await session.execute(select(Case.id, Case.reference))).all())
     assert all(stored[c.id] == c.reference for c in filed)  # each case is told its own number
+
+
+@pytest.mark.postgresql_only
+async def test_a_commit_refused_after_the_number_gives_the_number_back(db: Database) -> None:
+    """The number is taken inside the committing transaction: when something later in the
+    commit refuses it (here another deferred trigger, which first checks that the case was
+    numbered already), the counter goes back with the rest."""
+    now = datetime.now(UTC)
+    first, _ = await file_case_directly(db, now)
+    volunteer = await principal(db, "vol.naimueang")
+    async with db.engine.begin() as connection:
+        await connection.execute(text("""
+            CREATE FUNCTION test_refuse_numbered() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF (SELECT reference FROM case_file WHERE id = NEW.id) NOT LIKE '~%' THEN
+                    RAISE EXCEPTION 'refused after its number';
+                END IF;
+                RETURN NULL;
+            END $$"""))
+        await connection.execute(text(  # after case_file_numbered: triggers fire in name order
+            "CREATE CONSTRAINT TRIGGER zz_refuse_numbered AFTER INSERT ON case_file DEFERRABLE "
+            "INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.description = 'ปฏิเสธ') "
+            "EXECUTE FUNCTION test_refuse_numbered()"))
+    try:
+        refused = dataclasses.replace(_command(), description="ปฏิเสธ")
+        with pytest.raises(DBAPIError, match="refused after its number"):
+            await filing.file_case(lambda: UnitOfWork(db), volunteer, refused, now, CAL, Settings().vault)
+    finally:
+        async with db.engine.begin() as connection:
+            await connection.execute(text("DROP TRIGGER zz_refuse_numbered ON case_file"))
+            await connection.execute(text("DROP FUNCTION test_refuse_numbered()"))
+    second = await filing.file_case(lambda: UnitOfWork(db), volunteer, _command(), now, CAL, Settings().vault)
+    prefix, number = first.reference.rsplit("-", 1)
+    assert second.reference == f"{prefix}-{int(number) + 1:06d}"
+    async with db.read_sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(Case))).scalar_one() == 2
+
+
+@pytest.mark.postgresql_only
+async def test_a_case_numbered_in_its_transaction_keeps_its_number(db: Database) -> None:
+    """A case given its reference before the commit (as an API process older than migration
+    0016 does during a rolling deploy) is not numbered again: no number is used up."""
+    now = datetime.now(UTC)
+    first, _ = await file_case_directly(db, now)
+    volunteer = await principal(db, "vol.naimueang")
+    prefix, number = first.reference.rsplit("-", 1)
+    own = f"{prefix}-{int(number) + 1:06d}"
+    async with UnitOfWork(db) as uow:
+        case = await filing.open_case(uow, volunteer, _command(), now, CAL, Settings().vault)
+        await uow.session.execute(text(
+            "UPDATE case_sequence SET last_value = last_value + 1 WHERE province_code = '43'"))
+        await uow.session.execute(update(Case).where(Case.id == case.id).values(reference=own),  # type: ignore[arg-type]
+                                  execution_options={"synchronize_session": False})
+    assert case.reference == own  # read back after the commit
+    after = await filing.file_case(lambda: UnitOfWork(db), volunteer, _command(), now, CAL, Settings().vault)
+    assert after.reference == f"{prefix}-{int(number) + 2:06d}"
+
+
+@pytest.mark.postgresql_only
+async def test_a_filing_that_waits_2_s_for_a_stuck_counter_is_refused_as_unavailable(db: Database) -> None:
+    now = datetime.now(UTC)
+    first, _ = await file_case_directly(db, now)
+    volunteer = await principal(db, "vol.naimueang")
+    async with db.engine.connect() as stuck:  # holds the counter, as a stuck transaction would
+        await stuck.execute(text("SELECT 1 FROM case_sequence WHERE province_code = '43' FOR UPDATE"))
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(DatabaseUnavailable):
+            async with asyncio.timeout(15):
+                await filing.file_case(lambda: UnitOfWork(db), volunteer, _command(), now, CAL, Settings().vault)
+        waited = asyncio.get_running_loop().time() - started
+        await stuck.rollback()
+    assert 1.5 < waited < 10, waited
+    async with db.read_sessions() as session:  # nothing of it was stored
+        assert (await session.execute(select(func.count()).select_from(Case))).scalar_one() == 1
+    again = await filing.file_case(lambda: UnitOfWork(db), volunteer, _command(), now, CAL, Settings().vault)
+    prefix, number = first.reference.rsplit("-", 1)
+    assert again.reference == f"{prefix}-{int(number) + 1:06d}"
 
 
 @pytest.mark.postgresql_only
