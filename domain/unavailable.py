@@ -35,6 +35,16 @@ def _chain(error: BaseException) -> Iterable[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+def sqlstate(error: BaseException) -> str | None:
+    """The first SQLSTATE in `error`'s chain (PostgreSQL's code, as asyncpg and SQLAlchemy
+    carry it), if any."""
+    for link in _chain(error):
+        state = getattr(link, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return None
+
+
 def database_unavailable(error: BaseException | None) -> bool:
     """Whether `error` (or what caused it) says the database cannot be used just now."""
     if error is None:

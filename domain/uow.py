@@ -16,6 +16,7 @@ from domain.errors import StaleVersion
 from domain.jobs import DiscardJobs, Job, JobSink
 from domain.outbox import repository as outbox_rows
 from domain.outbox import service as outbox
+from domain.unavailable import sqlstate
 
 
 class ConcurrentUpdate(StaleVersion):
@@ -92,7 +93,7 @@ class UnitOfWork:
                 await self.session.rollback()
                 raise ConcurrentUpdate() from error
             except DBAPIError as error:
-                refusal = self._refusals.get(_sqlstate(error) or "")
+                refusal = self._refusals.get(sqlstate(error) or "")
                 if refusal is None:
                     raise
                 await self.session.rollback()
@@ -124,11 +125,3 @@ class UnitOfWork:
         except StaleDataError as error:
             raise ConcurrentUpdate() from error
 
-
-def _sqlstate(error: DBAPIError) -> str | None:
-    """The SQLSTATE PostgreSQL answered with (asyncpg's error, as SQLAlchemy wraps it)."""
-    for link in (error.orig, getattr(error.orig, "__cause__", None)):
-        state = getattr(link, "sqlstate", None)
-        if isinstance(state, str):
-            return state
-    return None

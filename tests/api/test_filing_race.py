@@ -37,6 +37,7 @@ from domain.users.principal import Principal
 from tests.api.cases_api import NAI_MUEANG
 from tests.factories import NATIONAL_ID
 from tests.helpers import gql, login
+from tests.threads import in_a_thread_of_its_own
 
 DESCRIPTION = "นายจ้างค้างจ่ายค่าจ้าง 2 เดือน"
 OPEN_CASE = """
@@ -86,22 +87,7 @@ def first_send_in_another_process(db_url: str, settings: Settings, client_id: uu
         finally:
             await db.dispose()
 
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(file())
-        except BaseException as error:  # reported by the test, not lost in the thread
-            failure.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-
-    def ended() -> None:
-        thread.join(60)
-        assert not thread.is_alive() and not failure, failure
-
-    return ended
+    return in_a_thread_of_its_own(file)
 
 
 async def _waiting_for_a_filing_lock(db: Database) -> bool:

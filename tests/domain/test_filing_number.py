@@ -13,7 +13,7 @@ import dataclasses
 import re
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -30,6 +30,7 @@ from domain.settings import Settings
 from domain.unavailable import DatabaseUnavailable
 from domain.uow import UnitOfWork
 from tests.factories import CAL, file_case_directly, national_id, principal
+from tests.threads import in_a_thread_of_its_own
 
 
 class Rollback(Exception):
@@ -161,23 +162,7 @@ def _filing_paused_before_its_commit(db_url: str, paused: threading.Event,
         finally:
             await other.dispose()
 
-    outcome: list[object] = []
-    thread = threading.Thread(target=lambda: outcome.append(_outcome(file)))
-    thread.start()
-
-    def ended() -> str:
-        thread.join(60)
-        assert not thread.is_alive() and isinstance(outcome[0], str), outcome
-        return outcome[0]
-
-    return ended
-
-
-def _outcome(file: Callable[[], Awaitable[str]]) -> object:
-    try:
-        return asyncio.run(file())  # type: ignore[arg-type]
-    except BaseException as error:  # reported by the test, not lost in the thread
-        return error
+    return in_a_thread_of_its_own(file)
 
 
 @pytest.mark.postgresql_only
