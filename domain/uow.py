@@ -84,7 +84,7 @@ class UnitOfWork:
             running = self._running
             try:
                 if running is not None and not running.marked:
-                    await outbox_rows.mark_done(self.session, running.outbox_id, running.now)
+                    await outbox_rows.mark_done(self.session, running.now, running.outbox_id)
                 await self.session.commit()
                 self._pending = outbox.written_jobs(self.session)
                 if running is not None:
@@ -124,4 +124,34 @@ class UnitOfWork:
             await self.session.flush()
         except StaleDataError as error:
             raise ConcurrentUpdate() from error
+
+
+class PartOfWork(UnitOfWork):
+    """A piece of work done inside another unit of work (`whole`), in its session and
+    transaction: leaving it flushes and commits nothing; an error goes on to the whole, which
+    rolls everything back. Its jobs, refusals and what follows the commit are the whole's.
+    (The relay runs a claim's short jobs as parts of one transaction: workers/handlers.py.)"""
+
+    def __init__(self, whole: UnitOfWork) -> None:
+        super().__init__(whole._db, whole._sink)
+        self._whole = whole
+
+    async def __aenter__(self) -> PartOfWork:
+        self.session = self._whole.session
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            await self.flush()
+
+    def refuse_at_commit(self, sqlstate: str, refusal: Callable[[], Exception]) -> None:
+        self._whole.refuse_at_commit(sqlstate, refusal)
+
+    def after_commit(self, then: Callable[[Database], Awaitable[None]]) -> None:
+        self._whole.after_commit(then)
 

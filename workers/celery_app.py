@@ -24,7 +24,7 @@ from domain.outbox.repository import ClaimedJob
 from domain.settings import Settings
 from domain.unavailable import logged_as_unavailable
 from workers import runtime
-from workers.handlers import Runtime, registry, relay, run_job
+from workers.handlers import Runtime, registry, relay, run_job, run_together
 from workers.registry import Sweep
 from workers.runtime import CeleryJobs
 
@@ -64,11 +64,13 @@ def _sweep_task(celery: Celery, sweep: Sweep) -> Any:
 
 def _relay_task(celery: Celery) -> Any:
     """Hand the due outbox jobs to Celery tasks, except those declared `in_relay`: the relay
-    runs these itself, one after another, once their claim has committed (a Celery task per
-    job cost more, in the worker's messaging and IPC, than the job: bench/load.py, issue 11).
-    One that fails is logged and stays claimed, due again after the outbox's retry delay, as
-    a task that failed would; when the database cannot be used just now, the relay stops
-    there, and the rest stay claimed too (one line in the log, not one per job)."""
+    runs these itself once their claim has committed, all in one transaction (a Celery task
+    per job cost more, in the worker's messaging and IPC, than the job; a transaction per job
+    more than its statements: bench/load.py, issue 11). If one of them fails, they run one
+    after another, each in its own: the one that fails is logged and stays claimed, due again
+    after the outbox's retry delay, as a task that failed would. When the database cannot be
+    used just now, the relay stops there, and the rest stay claimed too (one line in the log,
+    not one per job)."""
     def task() -> int:
         here: list[ClaimedJob] = []
 
@@ -82,11 +84,7 @@ def _relay_task(celery: Celery) -> Any:
 
         async def relay_and_run(rt: Runtime) -> int:
             claimed = await relay(rt, publish)
-            ran = 0
-            for job in here:
-                if not await _run_in_relay(rt, job):
-                    break
-                ran += 1
+            ran = await _run_in_relay(rt, here)
             if here:
                 logger.info("outbox relay: %d of %d job(s) run in the relay (%s)", ran, claimed,
                             ", ".join(sorted({job.name for job in here[:ran]})) or "none")
@@ -96,7 +94,26 @@ def _relay_task(celery: Celery) -> Any:
     return task
 
 
-async def _run_in_relay(rt: Runtime, job: ClaimedJob) -> bool:
+async def _run_in_relay(rt: Runtime, jobs: list[ClaimedJob]) -> int:
+    """Run the jobs together (`run_together`), or one by one if that fails; how many ran."""
+    if len(jobs) > 1:
+        try:
+            await run_together(rt, jobs)
+            return len(jobs)
+        except Exception as error:
+            if logged_as_unavailable(logger, f"outbox relay ({len(jobs)} jobs)", error):
+                return 0
+            logger.info("outbox relay: one of %d job(s) failed when run together (%s); "
+                        "running them one by one", len(jobs), type(error).__name__)
+    ran = 0
+    for job in jobs:
+        if not await _run_one_in_relay(rt, job):
+            break
+        ran += 1
+    return ran
+
+
+async def _run_one_in_relay(rt: Runtime, job: ClaimedJob) -> bool:
     """Run one job; False when the database cannot be used just now (the relay stops)."""
     try:
         await run_job(rt, job.name, job.ids, job.id)

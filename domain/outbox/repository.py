@@ -35,8 +35,9 @@ async def claim(session: AsyncSession, now: datetime, retry_after: timedelta,
     return [ClaimedJob(int(row.id or 0), row.name, dict(row.ids)) for row in rows]
 
 
-async def mark_done(session: AsyncSession, job_id: int, now: datetime) -> None:
-    await session.execute(update(OutboxJob).where(OutboxJob.id == job_id, OutboxJob.done_at.is_(None))  # type: ignore[union-attr]
+async def mark_done(session: AsyncSession, now: datetime, *job_ids: int) -> None:
+    which = OutboxJob.id == job_ids[0] if len(job_ids) == 1 else OutboxJob.id.in_(job_ids)  # type: ignore[union-attr]
+    await session.execute(update(OutboxJob).where(which, OutboxJob.done_at.is_(None))  # type: ignore[union-attr]
                           .values(done_at=now))
 
 
