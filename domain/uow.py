@@ -63,11 +63,13 @@ class UnitOfWork:
         self._running = running
         self._refusals: dict[str, Callable[[], Exception]] = {}
         self._after: list[Callable[[Database], Awaitable[None]]] = []
+        self._doomed: BaseException | None = None  # the error of a part of it (`PartOfWork`)
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._db.write_sessions()
         self._pending = []
         self._refusals, self._after = {}, []  # what a previous use of this unit of work asked
+        self._doomed = None
         return self
 
     async def __aexit__(
@@ -77,9 +79,11 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if exc_type is not None:
+            if exc_type is not None or self._doomed is not None:
                 outbox.written_jobs(self.session)
                 await self.session.rollback()
+                if exc_type is None and self._doomed is not None:
+                    raise self._doomed  # a part failed, and its caller went on: nothing commits
                 return
             running = self._running
             try:
@@ -128,9 +132,11 @@ class UnitOfWork:
 
 class PartOfWork(UnitOfWork):
     """A piece of work done inside another unit of work (`whole`), in its session and
-    transaction: leaving it flushes and commits nothing; an error goes on to the whole, which
-    rolls everything back. Its jobs, refusals and what follows the commit are the whole's.
-    (The relay runs a claim's short jobs as parts of one transaction: workers/handlers.py.)"""
+    transaction: leaving it commits nothing (it flushes, so a part's own rows fail in the part).
+    A part that fails dooms the whole: the whole rolls everything back, and raises that error
+    even if the part's caller went on. Its jobs, refusals and what follows the commit are the
+    whole's. (The relay runs a claim's short jobs as parts of one transaction:
+    workers/handlers.py `run_together`.)"""
 
     def __init__(self, whole: UnitOfWork) -> None:
         super().__init__(whole._db, whole._sink)
@@ -146,12 +152,17 @@ class PartOfWork(UnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is None:
+        if exc is not None:
+            self._whole._doomed = self._whole._doomed or exc
+            return
+        try:
             await self.flush()
+        except BaseException as error:
+            self._whole._doomed = self._whole._doomed or error
+            raise
 
     def refuse_at_commit(self, sqlstate: str, refusal: Callable[[], Exception]) -> None:
         self._whole.refuse_at_commit(sqlstate, refusal)
 
     def after_commit(self, then: Callable[[Database], Awaitable[None]]) -> None:
         self._whole.after_commit(then)
-

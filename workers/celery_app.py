@@ -64,13 +64,13 @@ def _sweep_task(celery: Celery, sweep: Sweep) -> Any:
 
 def _relay_task(celery: Celery) -> Any:
     """Hand the due outbox jobs to Celery tasks, except those declared `in_relay`: the relay
-    runs these itself once their claim has committed, all in one transaction (a Celery task
-    per job cost more, in the worker's messaging and IPC, than the job; a transaction per job
-    more than its statements: bench/load.py, issue 11). If one of them fails, they run one
-    after another, each in its own: the one that fails is logged and stays claimed, due again
-    after the outbox's retry delay, as a task that failed would. When the database cannot be
-    used just now, the relay stops there, and the rest stay claimed too (one line in the log,
-    not one per job)."""
+    runs these itself once their claim has committed, in one transaction (`_run_in_relay`: a
+    Celery task per job cost more, in the worker's messaging and IPC, than the job; a
+    transaction per job more than its statements: bench/load.py, issue 11). If one of them
+    fails, they run one after another, each in its own: the one that fails is logged and stays
+    claimed, due again after the outbox's retry delay, as a task that failed would, and runs on
+    its own then. When the database cannot be used just now, the relay stops there, and the
+    rest stay claimed too (one line in the log, not one per job)."""
     def task() -> int:
         here: list[ClaimedJob] = []
 
@@ -95,32 +95,51 @@ def _relay_task(celery: Celery) -> Any:
 
 
 async def _run_in_relay(rt: Runtime, jobs: list[ClaimedJob]) -> int:
-    """Run the jobs together (`run_together`), or one by one if that fails; how many ran."""
-    if len(jobs) > 1:
+    """Run the jobs in the claim's order: those handed over for the first time together
+    (`run_together`), a job claimed again (it failed before, or its relay died) on its own, and
+    all of them one by one if running them together fails. How many ran, a job that failed and
+    was logged included; the relay stops when the database cannot be used just now."""
+    fresh = [job for job in jobs if job.attempts <= 1]
+    together: Exception | None = None
+    if len(fresh) > 1:
         try:
-            await run_together(rt, jobs)
-            return len(jobs)
+            await run_together(rt, fresh)
         except Exception as error:
-            if logged_as_unavailable(logger, f"outbox relay ({len(jobs)} jobs)", error):
+            if logged_as_unavailable(logger, f"outbox relay ({len(fresh)} jobs run together)", error):
                 return 0
-            logger.info("outbox relay: one of %d job(s) failed when run together (%s); "
-                        "running them one by one", len(jobs), type(error).__name__)
-    ran = 0
+            together = error
+            logger.warning("outbox relay: %d job(s) run together failed (%s); running them one by one",
+                           len(fresh), type(error).__name__)
+        else:
+            if len(fresh) == len(jobs):
+                return len(jobs)
+    done = {job.id for job in fresh} if len(fresh) > 1 and together is None else set()
+    ran = len(done)
+    failed_alone = False
     for job in jobs:
-        if not await _run_one_in_relay(rt, job):
-            break
+        if job.id in done:
+            continue
+        outcome = await _run_one_in_relay(rt, job)
+        if outcome is None:
+            return ran
+        failed_alone = failed_alone or (not outcome and job.attempts <= 1)
         ran += 1
+    if together is not None and not failed_alone:  # a fault of running them together: show it
+        logger.error("outbox relay: %d job(s) failed when run together and ran one by one",
+                     len(fresh), exc_info=together)
     return ran
 
 
-async def _run_one_in_relay(rt: Runtime, job: ClaimedJob) -> bool:
-    """Run one job; False when the database cannot be used just now (the relay stops)."""
+async def _run_one_in_relay(rt: Runtime, job: ClaimedJob) -> bool | None:
+    """Run one job: True if it ran, False if it failed (logged; it stays claimed, due again after
+    the retry delay), None when the database cannot be used just now (the relay stops)."""
     try:
         await run_job(rt, job.name, job.ids, job.id)
     except Exception as error:
         if logged_as_unavailable(logger, f"outbox job {job.id} ({job.name})", error):
-            return False
+            return None
         logger.error("outbox job %s (%s) failed in the relay", job.id, job.name, exc_info=error)
+        return False
     return True
 
 

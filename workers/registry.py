@@ -7,7 +7,12 @@ A *job* handles one item (`handler(runtime, **ids)`); the domain enqueues it by 
 commit. A *sweep* selects the items that are due and returns one `Job` per item. A job
 declared `in_relay` is short work on the database alone (a few rows read, a notification per
 person written): the outbox's relay runs it itself instead of handing it to a Celery task,
-whose messaging cost more than the job.
+whose messaging cost more than the job, together with the claim's other such jobs in one
+transaction (workers/handlers.py `run_together`). So its handler does all its work in the
+units of work `rt.uow()` / `rt.job_uow()` give it, which are then parts of that transaction:
+it opens no `UnitOfWork` or write session of its own (on SQLite that second writer would wait
+for the first), and does nothing after them that needs their commit (sending mail, removing
+files).
 """
 
 from __future__ import annotations

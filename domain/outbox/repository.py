@@ -17,6 +17,7 @@ class ClaimedJob:
     id: int
     name: str
     ids: dict[str, Any]
+    attempts: int = 1  # this claim's included: more than 1 when it was handed over before
 
 
 async def claim(session: AsyncSession, now: datetime, retry_after: timedelta,
@@ -32,10 +33,12 @@ async def claim(session: AsyncSession, now: datetime, retry_after: timedelta,
     for row in rows:
         row.attempts += 1
         row.next_attempt_at = now + retry_after
-    return [ClaimedJob(int(row.id or 0), row.name, dict(row.ids)) for row in rows]
+    return [ClaimedJob(int(row.id or 0), row.name, dict(row.ids), row.attempts) for row in rows]
 
 
 async def mark_done(session: AsyncSession, now: datetime, *job_ids: int) -> None:
+    if not job_ids:
+        return
     which = OutboxJob.id == job_ids[0] if len(job_ids) == 1 else OutboxJob.id.in_(job_ids)  # type: ignore[union-attr]
     await session.execute(update(OutboxJob).where(which, OutboxJob.done_at.is_(None))  # type: ignore[union-attr]
                           .values(done_at=now))

@@ -181,24 +181,25 @@ def issue_token(user: User, secret: str, now: datetime, lifetime_seconds: int) -
 
 def read_token(token: str, secret: str, now: datetime) -> uuid.UUID | None:
     """The user id in a valid, unexpired token; None for anything else."""
-    claims = _signed_claims(token, secret)
-    if claims is None or claims[1] <= now.timestamp():
+    try:
+        user_id, expires = _verified(token, secret)
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         return None
-    return claims[0]
+    return user_id if expires > now.timestamp() else None
 
 
 @functools.lru_cache(maxsize=4096)
-def _signed_claims(token: str, secret: str) -> tuple[uuid.UUID, int] | None:
-    """The user id and expiry in a token signed with `secret`; None if it is not one. Kept for
-    the process's last 4096 tokens: a phone sends the same token with every request, and
-    checking its signature and decoding it each time cost more than the rest of the sign-in
-    check (issue 11). Expiry is checked at every use."""
-    try:
-        claims = jwt.decode(token, secret, algorithms=[TOKEN_ALGORITHM],
-                            options={"require": ["sub", "exp"], "verify_exp": False})
-        return uuid.UUID(str(claims["sub"])), int(claims["exp"])
-    except (jwt.PyJWTError, ValueError, KeyError, TypeError):
-        return None
+def _verified(token: str, secret: str) -> tuple[uuid.UUID, int]:
+    """The user id and expiry in a token signed with `secret`; raises if it is not one. What
+    verifies is kept for the process's last 4096 tokens: a phone sends the same token with
+    every request, and checking its signature and decoding it each time cost more than the
+    rest of the sign-in check (issue 11). What fails is not kept (an error is never cached):
+    strangers' tokens cannot crowd out the real ones, and a refusal that depends on the
+    moment (a token issued a moment "in the future" by a host whose clock runs ahead) is
+    not remembered. Expiry is checked at every use (`read_token`)."""
+    claims = jwt.decode(token, secret, algorithms=[TOKEN_ALGORITHM],
+                        options={"require": ["sub", "exp"], "verify_exp": False})
+    return uuid.UUID(str(claims["sub"])), int(claims["exp"])
 
 
 @dataclass(frozen=True)

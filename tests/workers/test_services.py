@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,13 +25,11 @@ from domain.notifications import service as notifications
 from domain.notifications.channels import Outgoing
 from domain.notifications.models import Delivery, Notification
 from domain.outbox.models import OutboxJob
-from domain.outbox.repository import ClaimedJob
 from domain.reminders import service as reminders
 from domain.settings import Settings
 from domain.uow import OutboxRun, UnitOfWork
 from domain.users.models import User
 from workers import handlers
-from workers.celery_app import _run_in_relay as relay_jobs
 from tests.factories import CAL, act_directly, bkk, ensure_user, file_case_directly, principal
 
 
@@ -230,83 +226,6 @@ async def test_a_job_s_work_and_its_outbox_row_commit_together_in_one_transactio
     [job] = await _rows(db, OutboxJob, OutboxJob.id == job.id)
     assert job.done_at is not None
     assert len(await _rows(db, Notification, Notification.referral_id == referral.id)) == 1
-
-
-def _statements(db: Database) -> tuple[list[str], Callable[[], None]]:
-    """The statements `db` sends from now on (BEGIN as "BEGIN"), and what stops recording."""
-    sent: list[str] = []
-
-    def began(_connection: object) -> None:
-        sent.append("BEGIN")
-
-    def executed(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        sent.append(statement)
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "begin", began)
-    event.listen(engine, "before_cursor_execute", executed)
-
-    def stop() -> None:
-        event.remove(engine, "begin", began)
-        event.remove(engine, "before_cursor_execute", executed)
-    return sent, stop
-
-
-async def test_the_relay_runs_the_short_jobs_of_a_claim_in_one_transaction(db: Database) -> None:
-    """The office's notices of three filings, claimed by one relay: one transaction for the
-    three, the calendar read once, each job marked done in it; each office told once, also
-    when the same jobs run again."""
-    referrals = [(await file_case_directly(db, MONDAY, CAL))[1] for _ in range(3)]
-    rt = _runtime(db)
-    claimed: list[ClaimedJob] = []
-    assert await handlers.relay(rt, claimed.append) == 3
-    sent, stop = _statements(db)
-    try:
-        assert await relay_jobs(rt, claimed) == 3
-    finally:
-        stop()
-    assert sent.count("BEGIN") == 1, sent
-    assert sum("FROM calendar_day" in statement for statement in sent) == 1, sent
-    done = {job.id: job.done_at is not None for job in await _rows(db, OutboxJob)}
-    assert [done[job.id] for job in claimed] == [True] * 3
-    told = {r.id: len(await _rows(db, Notification, Notification.referral_id == r.id)) for r in referrals}
-    assert all(count >= 1 for count in told.values()), told
-    await handlers.run_together(rt, claimed)  # run twice (a relay that died before its commit)
-    assert {r.id: len(await _rows(db, Notification, Notification.referral_id == r.id))
-            for r in referrals} == told
-
-
-async def test_when_one_of_a_claim_s_short_jobs_fails_the_others_run_one_by_one(
-        db: Database, caplog: pytest.LogCaptureFixture) -> None:
-    """A job that fails among those run together (here the last, after the others wrote) rolls
-    them all back; then each runs in a transaction of its own: the others are done, each
-    office told once, and the one that fails is logged and stays due, as before."""
-    referrals = [(await file_case_directly(db, MONDAY, CAL))[1] for _ in range(2)]
-    async with UnitOfWork(db) as uow:
-        uow.enqueue(notices.REFERRAL_ROUTED_JOB, referral_id="not-a-referral-id")
-    rt = _runtime(db)
-    claimed: list[ClaimedJob] = []
-    assert await handlers.relay(rt, claimed.append) == 3
-    assert claimed[-1].ids == {"referral_id": "not-a-referral-id"}
-    with caplog.at_level(logging.INFO, logger="khortor.celery"):
-        assert await relay_jobs(rt, claimed) == 3
-    jobs = {job.id: job for job in await _rows(db, OutboxJob)}
-    assert [jobs[job.id].done_at is not None for job in claimed] == [True, True, False]
-    assert jobs[claimed[-1].id].attempts == 1
-    for referral in referrals:
-        assert len(await _rows(db, Notification, Notification.referral_id == referral.id)) >= 1
-    logged = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records
-              if r.name == "khortor.celery"]
-    assert logged == [
-        ("INFO", "outbox relay: one of 3 job(s) failed when run together (ValueError); "
-                 "running them one by one", False),
-        ("ERROR", f"outbox job {claimed[-1].id} (notifications.referral_routed) failed in the relay", True),
-    ], logged
-
-
-def _runtime(db: Database) -> handlers.Runtime:
-    return handlers.Runtime(settings=Settings(
-        database_url=db.url, clock_offset_seconds=(MONDAY - datetime.now(UTC)).total_seconds()), db=db)
 
 
 class RecordingChannel:
