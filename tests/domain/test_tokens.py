@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from domain.users.models import User
 from domain.users.service import issue_token, read_token
+from domain.vault import new_key
 
-SECRET = "a-secret-long-enough-for-hs256-signatures-0123456789"
+SECRET, OTHER = new_key(), new_key()  # no key written in the repository (tests/domain/test_settings.py)
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
 
@@ -24,12 +25,12 @@ def test_a_token_read_often_still_expires_and_still_needs_its_key() -> None:
     for _ in range(3):
         assert read_token(token, SECRET, NOW + timedelta(minutes=59)) == user_id
     assert read_token(token, SECRET, NOW + timedelta(minutes=60)) is None  # expired after being read
-    assert read_token(token, "another-secret-long-enough-for-hs256-signatures-01", NOW) is None
+    assert read_token(token, OTHER, NOW) is None
     assert read_token(token, SECRET, NOW) == user_id
 
 
 def test_tokens_that_are_not_ours_are_refused_every_time() -> None:
-    foreign = _token(uuid.uuid4(), secret="another-secret-long-enough-for-hs256-signatures-01")
+    foreign = _token(uuid.uuid4(), secret=OTHER)
     head, body, _ = _token(uuid.uuid4()).split(".")
     tampered = f"{head}.{body}.{_token(uuid.uuid4()).split('.')[2]}"  # another token's signature
     for token in (foreign, tampered, "not-a-token", "", "a.b.c"):
