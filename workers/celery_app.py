@@ -95,10 +95,10 @@ def _relay_task(celery: Celery) -> Any:
 
 
 async def _run_in_relay(rt: Runtime, jobs: list[ClaimedJob]) -> int:
-    """Run the jobs in the claim's order: those handed over for the first time together
-    (`run_together`), a job claimed again (it failed before, or its relay died) on its own, and
-    all of them one by one if running them together fails. How many ran, a job that failed and
-    was logged included; the relay stops when the database cannot be used just now."""
+    """Run the jobs handed over for the first time together (`run_together`), then each job
+    claimed again (it failed before, or its relay died) on its own; all of them one by one, in
+    the claim's order, if running them together fails. How many ran, a job that failed and was
+    logged included; the relay stops when the database cannot be used just now."""
     fresh = [job for job in jobs if job.attempts <= 1]
     together: Exception | None = None
     if len(fresh) > 1:
