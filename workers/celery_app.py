@@ -101,6 +101,7 @@ async def _run_in_relay(rt: Runtime, jobs: list[ClaimedJob]) -> int:
     logged included; the relay stops when the database cannot be used just now."""
     fresh = [job for job in jobs if job.attempts <= 1]
     together: Exception | None = None
+    done: set[int] = set()
     if len(fresh) > 1:
         try:
             await run_together(rt, fresh)
@@ -111,9 +112,7 @@ async def _run_in_relay(rt: Runtime, jobs: list[ClaimedJob]) -> int:
             logger.warning("outbox relay: %d job(s) run together failed (%s); running them one by one",
                            len(fresh), type(error).__name__)
         else:
-            if len(fresh) == len(jobs):
-                return len(jobs)
-    done = {job.id for job in fresh} if len(fresh) > 1 and together is None else set()
+            done = {job.id for job in fresh}
     ran = len(done)
     failed_alone = False
     for job in jobs:

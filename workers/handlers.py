@@ -105,12 +105,8 @@ class Runtime:
         (a pool checkout, BEGIN, ROLLBACK) for every notice, escalation and reminder. Within
         `run_together`, a part of theirs and the calendar they read."""
         together = TOGETHER.get()
-        if together is not None:
-            async with PartOfWork(together.whole) as part:
-                yield part, together.calendar
-            return
         async with self.uow() as uow:
-            yield uow, await load_calendar(uow.session)
+            yield uow, together.calendar if together is not None else await load_calendar(uow.session)
 
     @classmethod
     def create(cls, settings: Settings, jobs: JobSink | None = None) -> Runtime:

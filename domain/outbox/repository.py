@@ -39,6 +39,7 @@ async def claim(session: AsyncSession, now: datetime, retry_after: timedelta,
 async def mark_done(session: AsyncSession, now: datetime, *job_ids: int) -> None:
     if not job_ids:
         return
+    # one job (a job's own unit of work) with `=`: the same statement as before, no expanding IN
     which = OutboxJob.id == job_ids[0] if len(job_ids) == 1 else OutboxJob.id.in_(job_ids)  # type: ignore[union-attr]
     await session.execute(update(OutboxJob).where(which, OutboxJob.done_at.is_(None))  # type: ignore[union-attr]
                           .values(done_at=now))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,8 +44,9 @@ async def _rows(db: Database, model: Any, *where: Any) -> list[Any]:
         return list((await session.execute(select(model).where(*where))).scalars())
 
 
-def _transactions(db: Database) -> tuple[list[str], Callable[[], None]]:
-    """The statements `db` sends from now on, each BEGIN as "BEGIN"; and what stops recording."""
+@contextmanager
+def sending(db: Database) -> Iterator[list[str]]:
+    """The statements `db` sends while the block runs, each BEGIN as "BEGIN"."""
     sent: list[str] = []
 
     def began(_connection: object) -> None:
@@ -56,11 +58,11 @@ def _transactions(db: Database) -> tuple[list[str], Callable[[], None]]:
     engine = db.engine.sync_engine
     event.listen(engine, "begin", began)
     event.listen(engine, "before_cursor_execute", executed)
-
-    def stop() -> None:
+    try:
+        yield sent
+    finally:
         event.remove(engine, "begin", began)
         event.remove(engine, "before_cursor_execute", executed)
-    return sent, stop
 
 
 async def _claim(rt: handlers.Runtime) -> list[ClaimedJob]:
@@ -87,11 +89,8 @@ async def test_the_relay_runs_the_short_jobs_of_a_claim_in_one_transaction(db: D
     rt = _runtime(db)
     claimed = await _claim(rt)
     assert [job.name for job in claimed] == [notices.REFERRAL_ROUTED_JOB] * 3
-    sent, stop = _transactions(db)
-    try:
+    with sending(db) as sent:
         assert await run_in_relay(rt, claimed) == 3
-    finally:
-        stop()
     assert sent.count("BEGIN") == 1, sent
     assert sum("FROM calendar_day" in statement for statement in sent) == 1, sent
     done = {job.id: job.done_at for job in await _rows(db, OutboxJob)}
@@ -146,12 +145,8 @@ async def test_when_one_job_fails_the_others_run_one_by_one_and_it_later_runs_al
     again = await _claim(rt)
     assert [(job.id == garbled, job.attempts) for job in again] == [(True, 2), (False, 1), (False, 1)]
     caplog.clear()
-    sent, stop = _transactions(db)
-    try:
-        with caplog.at_level(logging.INFO, logger=CELERY_LOG):
-            assert await run_in_relay(rt, again) == 3
-    finally:
-        stop()
+    with sending(db) as sent, caplog.at_level(logging.INFO, logger=CELERY_LOG):
+        assert await run_in_relay(rt, again) == 3
     assert sent.count("BEGIN") == 2, sent  # the two new ones together, the old one alone
     assert [r.getMessage() for r in caplog.records if r.name == CELERY_LOG] == [
         f"outbox job {garbled} (notifications.referral_routed) failed in the relay"]
