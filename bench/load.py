@@ -43,7 +43,7 @@ import uvloop
 from benchkit import Checks, parse_args
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
-from loadtest.clients import LOGIN, OPEN_CASE, Stats, national_id, simulate
+from loadtest.clients import LOGIN, OPEN_CASE, SLOW_SECONDS, Stats, national_id, simulate
 from loadtest.seed import (
     ACCEPT_PROBE_CATEGORY,
     FAMILY,
@@ -264,6 +264,9 @@ def print_figures(stats: Stats, args: argparse.Namespace, window: dict[str, floa
         values = stats.latencies.get(op, [])
         top = f"{1000 * max(values):.0f}" if values else "-"
         print(f"{op:<18}{len(values):>7}{_ms(values, 50):>9}{_ms(values, 95):>9}{_ms(values, 99):>9}{top:>9}")
+    slow = Counter(int((at - stats.started) // 10) for at in stats.slow_at if at >= stats.started)
+    print(f"answers over {SLOW_SECONDS * 1000:.0f} ms, by 10 s of the run: "
+          + (" ".join(f"{slow[i]}" for i in range(max(slow) + 1)) if slow else "none"))
     if not stats.errors:
         print("errors: none")
     else:
