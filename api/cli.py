@@ -229,7 +229,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # peer; the app reads the header itself, from KHORTOR_TRUSTED_PROXIES only
     # (api/users/client_address.py).
     options: dict[str, Any] = {"host": args.host, "port": args.port, "log_config": None,
-                               "access_log": False, "proxy_headers": False}
+                               "access_log": False, "proxy_headers": False,
+                               "timeout_keep_alive": settings.keep_alive_seconds}
     if args.workers == 1:
         from api.app import create_app
 

@@ -40,6 +40,11 @@ class Settings:
     # every statement anew, so the kept ones should cover the usual concurrency.
     db_pool_size: int = 10
     db_max_overflow: int = 5
+    # How long `khortor serve` keeps an idle HTTP connection open. Longer than the idle timeout
+    # of whatever reuses it (a proxy's upstream pool, nginx 60 s; a phone between two actions):
+    # the side that closes an idle connection must be the one that would send on it next, or a
+    # request sent as the server closes is lost (uvicorn's 5 s lost 1-2 per load run, issue 11).
+    keep_alive_seconds: int = 75
     secret_key: str = DEV_SECRET_NOTICE
     env: str = "development"
     token_lifetime: timedelta = timedelta(hours=12)
@@ -121,6 +126,7 @@ class Settings:
             if env.get("KHORTOR_READ_DATABASE_URL", "").strip() else None,
             db_pool_size=_count(env, "KHORTOR_DB_POOL_SIZE", cls.db_pool_size, least=1),
             db_max_overflow=_count(env, "KHORTOR_DB_MAX_OVERFLOW", cls.db_max_overflow, least=0),
+            keep_alive_seconds=_count(env, "KHORTOR_KEEP_ALIVE_SECONDS", cls.keep_alive_seconds, least=1),
             secret_key=secret,
             env=mode,
             token_lifetime=timedelta(hours=hours),
