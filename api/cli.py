@@ -227,7 +227,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # which would log the query string and the client address. No proxy headers: uvicorn's
     # would trust X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS) and overwrite the
     # peer; the app reads the header itself, from KHORTOR_TRUSTED_PROXIES only
-    # (api/users/client_address.py).
+    # (api/users/client_address.py). An idle connection stays open KHORTOR_KEEP_ALIVE_SECONDS,
+    # not uvicorn's 5 s (domain/settings.py). Both ways of serving below take these options.
     options: dict[str, Any] = {"host": args.host, "port": args.port, "log_config": None,
                                "access_log": False, "proxy_headers": False,
                                "timeout_keep_alive": settings.keep_alive_seconds}

@@ -40,10 +40,10 @@ class Settings:
     # every statement anew, so the kept ones should cover the usual concurrency.
     db_pool_size: int = 10
     db_max_overflow: int = 5
-    # How long `khortor serve` keeps an idle HTTP connection open. Longer than the idle timeout
-    # of whatever reuses it (a proxy's upstream pool, nginx 60 s; a phone between two actions):
-    # the side that closes an idle connection must be the one that would send on it next, or a
-    # request sent as the server closes is lost (uvicorn's 5 s lost 1-2 per load run, issue 11).
+    # How long `khortor serve` keeps an idle HTTP connection open: longer than the idle timeout
+    # of the client that reuses it (a proxy's upstream pool: nginx 60 s; aiohttp 15 s), so that
+    # the client closes first; when the server closes first, a request sent on the connection
+    # as it closes is lost (uvicorn's 5 s lost 1-2 per load run, issue 11).
     keep_alive_seconds: int = 75
     secret_key: str = DEV_SECRET_NOTICE
     env: str = "development"

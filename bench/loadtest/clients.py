@@ -260,9 +260,9 @@ class Volunteer(Session):
                 if not opened:  # the app opens on the volunteer's own cases (web/src/nav.tsx "/")
                     opened = True
                     await self.call("myCases", MY_CASES)
-                elif roll < 0.4 or not self.mine:
+                elif roll < 0.4:
                     await self.file()
-                elif roll < 0.7:
+                elif roll < 0.7 or not self.mine:  # nothing of their own to read yet: the list
                     await self.call("myCases", MY_CASES)
                 else:
                     await self.call("case", CASE, {"id": self.rng.choice(self.mine)})
@@ -323,6 +323,7 @@ async def simulate(base_url: str, users: list[LoadUser], duration: float, think:
         await on_start()
         stats.started = time.monotonic()
         stats.requests = 0  # the run's throughput counts the run only
+        stats.slow_at.clear()  # and its slow answers (every sign-in takes seconds)
         stats.stop_at = stats.started + duration
         stats.give_up_at = stats.stop_at + grace
         fault = asyncio.create_task(during(stats))

@@ -163,8 +163,10 @@ def test_the_database_pool_is_sized_from_the_environment() -> None:
         "pool_size": 25, "max_overflow": 0}
 
 
-def test_idle_connections_are_kept_longer_than_a_proxy_keeps_them() -> None:
-    assert Settings.from_env({}).keep_alive_seconds == 75  # nginx's upstream keep-alive: 60 s
+# --- HTTP keep-alive (tests/test_serve_keep_alive.py serves with it) --------------------------
+
+def test_an_idle_connection_is_kept_75_seconds_unless_set() -> None:
+    assert Settings.from_env({}).keep_alive_seconds == 75  # longer than nginx's upstream 60 s
     assert Settings.from_env({"KHORTOR_KEEP_ALIVE_SECONDS": " 120 "}).keep_alive_seconds == 120
 
 
@@ -172,6 +174,6 @@ def test_idle_connections_are_kept_longer_than_a_proxy_keeps_them() -> None:
                                              ("KHORTOR_DB_MAX_OVERFLOW", "-1"), ("KHORTOR_DB_MAX_OVERFLOW", "2.5"),
                                              ("KHORTOR_KEEP_ALIVE_SECONDS", "0"),
                                              ("KHORTOR_KEEP_ALIVE_SECONDS", "๗๕")])
-def test_an_unusable_pool_size_is_refused_at_start(name: str, value: str) -> None:
+def test_an_unusable_count_is_refused_at_start(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=re.escape(f"{name} must be a whole number")):
         Settings.from_env({name: value})
