@@ -30,14 +30,20 @@ def page_size(first: int | None, default: int = DEFAULT_PAGE) -> int:
     return size
 
 
-def asks_for(info: Any, name: str) -> bool:
-    """Whether the field being resolved selects `name` (`totalCount`, say), fragments included."""
-    return any(_selects(field.selections, name) for field in info.selected_fields)
+def asks_for(info: Any, *path: str) -> bool:
+    """Whether the field being resolved selects `path`: a field of its own (`totalCount`) or
+    one further down (`edges`, `node`, `referrals`), fragments included."""
+    return any(_selects(field.selections, path) for field in info.selected_fields)
 
 
-def _selects(selections: list[Selection], name: str) -> bool:
-    return any(_selects(s.selections, name) if isinstance(s, FragmentSpread | InlineFragment) else s.name == name
-               for s in selections)
+def _selects(selections: list[Selection], path: tuple[str, ...]) -> bool:
+    for s in selections:
+        if isinstance(s, FragmentSpread | InlineFragment):
+            if _selects(s.selections, path):
+                return True
+        elif s.name == path[0] and (len(path) == 1 or _selects(s.selections, path[1:])):
+            return True
+    return False
 
 
 def _encode(text: str) -> str:

@@ -26,6 +26,7 @@ from api.cost import QueryCostLimiter
 from api.documents import KnownDocuments, TrustedDocuments
 from api import unavailable
 from api.errors import EXCEPTION_HANDLERS
+from api.fields import resolve_directly
 from api.observability import OperationMetrics
 from domain.unavailable import DatabaseUnavailable, database_unavailable
 from domain.errors import AccessDenied
@@ -164,6 +165,7 @@ def build_schema(production: bool = False, trusted: TrustedDocuments | None = No
             config=StrawberryConfig(disable_field_suggestions=production),
         )
         built.production = production
+        resolve_directly(built._schema)
         _BUILT[key] = built
     trusted.prepare(built._schema, LIMIT_RULES)
     return built

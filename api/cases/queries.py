@@ -53,6 +53,11 @@ class ReferralConnection:
 COUNTED_WITH_PAGE = frozenset({Role.VOLUNTEER, Role.OFFICER})
 
 
+# A listed case's fields that need its referrals (the referrals themselves, and whether the
+# viewer serves the citizen): when the list asks for one, the page's referrals are read with it.
+NEEDS_REFERRALS = ("referrals", "description", "citizen")
+
+
 def _counted_with_page(info: Info) -> bool:
     return info.context.user.role in COUNTED_WITH_PAGE and asks_for(info, "totalCount")
 
@@ -85,6 +90,8 @@ class CaseQueries:
                                                                   f, size)
         else:
             rows, more = await queries.list_cases(info.context.reads_session, info.context.user, f, size, start)
+        if rows and any(asks_for(info, "edges", "node", name) for name in NEEDS_REFERRALS):
+            await info.context.loaders.prime_referrals([r.id for r in rows])  # then resolved without awaiting
         edges = [CaseEdge(node=Case.of(r), cursor=time_cursor(r.received_at, r.id)) for r in rows]
         return CaseConnection(edges=edges, filter=f, total=total, page_info=PageInfo(
             has_next_page=more, end_cursor=edges[-1].cursor if edges else None))

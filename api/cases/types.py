@@ -14,6 +14,7 @@ from api.attachments.types import Attachment, AttachmentRoom, limits_of
 from api.context import Info
 from api.errors import ErrorCode, UserError
 from api.escalations.types import DeadlineExtension
+from api.fields import context_field
 from api.loaders import then
 from api.reference.types import Area, Category, OrgUnit
 from api.users.types import User
@@ -106,14 +107,14 @@ class CaseEvent:
                    referral_id=strawberry.ID(str(row.referral_id)) if row.referral_id else None,
                    attachment_id=_attachment_of(row), actor_id=row.actor_id, case_row=case)
 
-    @strawberry.field(description="A note or reason (a national ID or phone number written in it is "
+    @context_field(description="A note or reason (a national ID or phone number written in it is "
                                   "masked unless you may see the citizen).")
     async def note(self, info: Info) -> str | None:
         if self.note_text is None or await serves_citizen(info, self.case_row):
             return self.note_text
         return citizen_data.masked_text(self.note_text)
 
-    @strawberry.field(description="Who did it; null when the system did.")
+    @context_field(description="Who did it; null when the system did.")
     async def actor(self, info: Info) -> User | None:
         if self.actor_id is None:
             return None
@@ -159,7 +160,7 @@ class Referral:
             org_unit_code=row.org_unit_code, case_id=row.case_id, assigned_to_id=row.assigned_to_id,
         )
 
-    @strawberry.field(description="Why it was held, declined or redirected (a national ID or phone "
+    @context_field(description="Why it was held, declined or redirected (a national ID or phone "
                                   "number written in it is masked unless you may see the citizen).")
     async def reason(self, info: Info) -> str | None:
         if self.reason_text is None:
@@ -170,11 +171,11 @@ class Referral:
         case = await info.context.loaders.case.load(self.case_id)
         return self.reason_text if case is not None and await serves_citizen(info, case) else masked
 
-    @strawberry.field(description="True when the running deadline has passed.")
+    @context_field(description="True when the running deadline has passed.")
     def overdue(self, info: Info) -> bool:
         return self.next_due_at is not None and self.next_due_at < info.context.now()
 
-    @strawberry.field(description="The office it was sent to.")
+    @context_field(description="The office it was sent to.")
     def org_unit(self, info: Info) -> OrgUnit:
         return then(info.context.loaders.org_unit_row(self.org_unit_code), OrgUnit.of)  # type: ignore[return-value, arg-type]
 
@@ -185,14 +186,14 @@ class Referral:
         row = await info.context.loaders.extension.load(uuid.UUID(str(self.id)))
         return DeadlineExtension.of(row) if row else None
 
-    @strawberry.field(description="The officer who accepted it.")
+    @context_field(description="The officer who accepted it.")
     async def assigned_to(self, info: Info) -> User | None:
         if self.assigned_to_id is None:
             return None
         row = await info.context.loaders.user.load(self.assigned_to_id)
         return User.of(row) if row else None
 
-    @strawberry.field(description="The case this referral belongs to.")
+    @context_field(description="The case this referral belongs to.")
     async def case(self, info: Info) -> Annotated[Case, strawberry.lazy("api.cases.types")]:
         row = await info.context.loaders.case.load(self.case_id)
         assert row is not None
@@ -246,23 +247,23 @@ class Case:
         case.in_warning = True
         return case
 
-    @strawberry.field(description="The problem type.")
+    @context_field(description="The problem type.")
     def category(self, info: Info) -> Category:
         return then(info.context.loaders.category_row(self.row.category_code),  # type: ignore[return-value]
                     lambda found: Category.of(*found))  # type: ignore[misc]
 
-    @strawberry.field(description="Where the problem is.")
+    @context_field(description="Where the problem is.")
     def subdistrict(self, info: Info) -> Area:
         return then(info.context.loaders.area_row(self.row.subdistrict_code), Area.of)  # type: ignore[return-value, arg-type]
 
-    @strawberry.field(description="The problem in the citizen's words (a national ID or phone number "
+    @context_field(description="The problem in the citizen's words (a national ID or phone number "
                                   "written in it is masked unless you may see the citizen).")
     async def description(self, info: Info) -> str:
         if await serves_citizen(info, self.row):
             return self.row.description
         return citizen_data.masked_text(self.row.description)
 
-    @strawberry.field(description="The citizen; national ID and phone masked, the name whole only "
+    @context_field(description="The citizen; national ID and phone masked, the name whole only "
                                   "for those who may see the citizen (each such read is logged).")
     async def citizen(self, info: Info) -> Citizen:
         row = self.row
@@ -272,7 +273,7 @@ class Case:
         who = citizen_data.open_(info.context.settings.vault, row)
         return Citizen.shown(row, who, whole, revealed=False)
 
-    @strawberry.field(description="The employer, where there is one.")
+    @context_field(description="The employer, where there is one.")
     def employer(self) -> Employer | None:
         row = self.row
         if not row.employer_name:
@@ -280,14 +281,15 @@ class Case:
         return Employer(name=row.employer_name, juristic_id=row.employer_juristic_id,
                         address=row.employer_address)
 
-    @strawberry.field(description="The volunteer who filed the case.")
+    @context_field(description="The volunteer who filed the case.")
     async def filed_by(self, info: Info) -> User | None:
         row = await info.context.loaders.user.load(self.row.filed_by_id)
         return User.of(row) if row else None
 
-    @strawberry.field(description="Every referral of the case, oldest first.")
-    async def referrals(self, info: Info) -> list[Referral]:
-        return [Referral.of(r) for r in await info.context.loaders.referrals_by_case.load(self.row.id)]
+    @context_field(description="Every referral of the case, oldest first.")
+    def referrals(self, info: Info) -> list[Referral]:
+        return then(info.context.loaders.referrals_rows(self.row.id),  # type: ignore[return-value]
+                    lambda rows: [Referral.of(r) for r in rows])
 
     @strawberry.field(description="Its photos and documents, oldest first (names and thumbnails only "
                                   "for those who may see the citizen whole; none in a duplicate warning).")
@@ -312,7 +314,7 @@ class Case:
             bytes_left=max(0, limits.case_bytes - sum(r.size_bytes for r in rows)),
             max_file_bytes=limits.file_bytes)
 
-    @strawberry.field(description="The history, in the order it happened (internal notes only for staff).")
+    @context_field(description="The history, in the order it happened (internal notes only for staff).")
     async def events(self, info: Info) -> list[CaseEvent]:
         return [CaseEvent.of(e, self.row) for e in await info.context.loaders.events_by_case.load(self.row.id)]
 

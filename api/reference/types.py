@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info
+from api.fields import context_field
 from api.loaders import then
 from domain.areas.models import Area as AreaRow
 from domain.areas.models import AreaLevel
@@ -36,13 +37,13 @@ class Area:
     def maybe(row: AreaRow | None) -> Area | None:
         return Area.of(row) if row else None
 
-    @strawberry.field(description="The district this sub-district lies in.")
+    @context_field(description="The district this sub-district lies in.")
     def district(self, info: Info) -> Annotated[Area, strawberry.lazy("api.reference.types")] | None:
         if len(self.code) < 6:
             return None
         return then(info.context.loaders.area_row(self.code[:4]), Area.maybe)  # type: ignore[return-value]
 
-    @strawberry.field(description="The province this area lies in.")
+    @context_field(description="The province this area lies in.")
     def province(self, info: Info) -> Annotated[Area, strawberry.lazy("api.reference.types")] | None:
         if len(self.code) < 4:
             return None
@@ -73,7 +74,7 @@ class OrgUnit:
         return cls(code=row.code, name_th=row.name_th, name_en=row.name_en,
                    province_code=row.province_code, agency_code=row.agency_code)
 
-    @strawberry.field(description="The agency this office belongs to.")
+    @context_field(description="The agency this office belongs to.")
     def agency(self, info: Info) -> Agency:
         return then(info.context.loaders.agency_row(self.agency_code), Agency.of)  # type: ignore[return-value, arg-type]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
+from api.fields import context_field
 from api.loaders import then
 from api.reference.types import OrgUnit
 from domain.users.models import Role
@@ -30,7 +31,7 @@ class User:
                    display_name=row.display_name, role=Role(row.role), area_code=row.area_code,
                    org_unit_code=row.org_unit_code, is_extension_approver=row.is_extension_approver)
 
-    @strawberry.field(description="The office the user works in, if any.")
+    @context_field(description="The office the user works in, if any.")
     def org_unit(self, info: Info) -> OrgUnit | None:
         if not self.org_unit_code:
             return None
