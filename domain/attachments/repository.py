@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.attachments.models import Attachment
@@ -25,9 +27,14 @@ async def of_cases(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> Sequ
     ids = list(case_ids)
     if not ids:
         return []
-    stmt = (select(Attachment).where(Attachment.case_id.in_(ids))  # type: ignore[attr-defined]
+    return (await session.execute(_of_cases(), {"cases": ids})).scalars().all()
+
+
+@cache
+def _of_cases() -> Any:
+    """Built once: the statement and its cache key (domain/cases/repository.py)."""
+    return (select(Attachment).where(Attachment.case_id.in_(bindparam("cases", expanding=True)))  # type: ignore[attr-defined]
             .order_by(Attachment.created_at, Attachment.id))  # type: ignore[arg-type]
-    return (await session.execute(stmt)).scalars().all()
 
 
 async def usage(session: AsyncSession, case_id: uuid.UUID) -> tuple[int, int]:

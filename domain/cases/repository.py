@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, exists, func, or_, select, true, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -30,12 +30,15 @@ from domain.users.models import Role, User
 from domain.users.principal import Principal
 
 
-def _area_clause(area_code: str) -> ColumnElement[bool]:
+def _area_clause(area_code: str, value: Any = None) -> ColumnElement[bool]:
+    """Cases in the area of `area_code` (its length says its level), compared with `value`
+    (a bound parameter) or else the code itself."""
+    compared = area_code if value is None else value
     if len(area_code) <= 2:
-        return Case.province_code == area_code  # type: ignore[return-value]
+        return Case.province_code == compared  # type: ignore[return-value]
     if len(area_code) <= 4:
-        return Case.district_code == area_code  # type: ignore[return-value]
-    return Case.subdistrict_code == area_code  # type: ignore[return-value]
+        return Case.district_code == compared  # type: ignore[return-value]
+    return Case.subdistrict_code == compared  # type: ignore[return-value]
 
 
 # The referral legs an EXISTS looks at, aliased once: an alias built per query cost a copy
@@ -46,28 +49,62 @@ _FILTER_LEG = aliased(Referral)
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
     """The condition on `Case` rows this principal may see (SPEC.md section 2)."""
+    return _visibility(principal, bound=False)
+
+
+def _visibility(principal: Principal, bound: bool) -> ColumnElement[bool]:
+    """`visibility`, with the principal's values in the condition or, `bound`, as parameters
+    named as `_rule_values` names them (a value that is None stays in it: `IS NULL`)."""
+    def value(name: str, given: Any) -> Any:
+        return bindparam(name) if bound and given is not None else given
+
     role = principal.role
     if role is Role.ADMIN:
         return true()
     if role is Role.SUPERVISOR:
-        return _area_clause(principal.area_code) if principal.area_code else true()
+        return (_area_clause(principal.area_code, value("visible_area", principal.area_code))
+                if principal.area_code else true())
     if role is Role.COORDINATOR:
-        return Case.province_code == principal.province_code  # type: ignore[return-value]
+        return Case.province_code == value("visible_province", principal.province_code)  # type: ignore[return-value]
     if role is Role.OFFICER:
         leg = _VISIBLE_LEG
         return (exists().where(leg.case_id == Case.id,  # type: ignore[no-any-return]
-                               leg.org_unit_code == principal.org_unit_code)
+                               leg.org_unit_code == value("visible_office", principal.org_unit_code))
                 .correlate(Case))
     if role is Role.MENTOR:
-        mentees = select(User.id).where(User.mentor_id == principal.user_id)
+        mentees = select(User.id).where(User.mentor_id == value("visible_user", principal.user_id))
         return Case.filed_by_id.in_(mentees)  # type: ignore[attr-defined,no-any-return]
     if role is Role.VOLUNTEER:
-        own = Case.filed_by_id == principal.user_id
+        own = Case.filed_by_id == value("visible_user", principal.user_id)
         if principal.area_code:
-            shared = and_(Case.shared_with_volunteers, _area_clause(principal.area_code))
+            shared = and_(Case.shared_with_volunteers,
+                          _area_clause(principal.area_code, value("visible_area", principal.area_code)))
             return or_(own, shared)
         return own  # type: ignore[return-value]
     return Case.id.is_(None)  # type: ignore[union-attr]  # an unknown role sees nothing
+
+
+def _rule_values(principal: Principal, **others: Any) -> dict[str, Any]:
+    """The parameters of a statement from `_visible_statement`: the principal's values, and
+    the statement's `others`."""
+    return {"visible_user": principal.user_id, "visible_area": principal.area_code,
+            "visible_province": principal.province_code, "visible_office": principal.org_unit_code,
+            **others}
+
+
+_VISIBLE_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _visible_statement(name: str, principal: Principal, build: Callable[[ColumnElement[bool]], Any]) -> Any:
+    """`build(the principal's visibility)`, built once per `name` and shape of principal (role,
+    the level of their area, whether they have an office), the principal's values bound
+    (`_rule_values`). Building a statement and its cache key anew cost more than the
+    database's work on a case's lookup (bench/requests.py, issue 11)."""
+    key = (name, principal.role, len(principal.area_code or ""), principal.org_unit_code is None)
+    statement = _VISIBLE_STATEMENTS.get(key)
+    if statement is None:
+        statement = _VISIBLE_STATEMENTS[key] = build(_visibility(principal, bound=True))
+    return statement
 
 
 def visible_to(principal: Principal) -> Select[tuple[Case]]:
@@ -76,15 +113,18 @@ def visible_to(principal: Principal) -> Select[tuple[Case]]:
 
 async def visible_case(session: AsyncSession, principal: Principal,
                        case_id: uuid.UUID) -> Case | None:
-    result = await session.execute(visible_to(principal).where(Case.id == case_id))
-    return result.scalar_one_or_none()
+    stmt = _visible_statement("case", principal, lambda visible: select(Case).where(
+        visible, Case.id == bindparam("case")))  # type: ignore[arg-type]
+    result = await session.execute(stmt, _rule_values(principal, case=case_id))
+    return result.scalar_one_or_none()  # type: ignore[no-any-return]
 
 
 async def visible_referral(session: AsyncSession, principal: Principal,
                            referral_id: uuid.UUID) -> tuple[Referral, Case] | None:
-    stmt = (select(Referral, Case).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
-            .where(Referral.id == referral_id, visibility(principal)))
-    row = (await session.execute(stmt)).first()
+    stmt = _visible_statement("referral", principal, lambda visible: (
+        select(Referral, Case).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
+        .where(Referral.id == bindparam("referral"), visible)))
+    row = (await session.execute(stmt, _rule_values(principal, referral=referral_id))).first()
     return (row[0], row[1]) if row else None
 
 
@@ -98,9 +138,14 @@ async def case_by_id(session: AsyncSession, case_id: uuid.UUID,
         if lock_filings is not None:
             await lock_filings_of_citizen(session, *lock_filings)
         return found
-    locked = select(_filings_lock(*lock_filings).label("locked")).subquery()  # always one row
-    stmt = select(Case).select_from(locked).outerjoin(Case, Case.id == case_id)  # type: ignore[arg-type]
-    return (await session.execute(stmt)).scalar_one_or_none()  # the ORM drops the outer join's all-NULL row
+    found = await session.execute(_case_by_id_locking(), {"case": case_id, "lock": _filings_lock_key(*lock_filings)})
+    return found.scalar_one_or_none()  # type: ignore[no-any-return]  # the ORM drops the outer join's all-NULL row
+
+
+@cache
+def _case_by_id_locking() -> Any:
+    locked = select(_filings_lock(bindparam("lock", type_=Integer)).label("locked")).subquery()  # always one row
+    return select(Case).select_from(locked).outerjoin(Case, Case.id == bindparam("case"))  # type: ignore[arg-type]
 
 
 def filtered(stmt: Select[tuple[Case]], f: CaseFilter,
@@ -246,34 +291,47 @@ async def referrals_of(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> 
     ids = list(set(case_ids))
     if not ids:
         return []
-    stmt = select(Referral).where(Referral.case_id.in_(ids)).order_by(Referral.created_at, Referral.id)  # type: ignore[attr-defined]
-    return (await session.execute(stmt)).scalars().all()
+    return (await session.execute(_referrals_of(), {"cases": ids})).scalars().all()
+
+
+@cache
+def _referrals_of() -> Any:
+    return (select(Referral).where(Referral.case_id.in_(bindparam("cases", expanding=True)))  # type: ignore[attr-defined]
+            .order_by(Referral.created_at, Referral.id))
 
 
 async def referrals_for_update(session: AsyncSession, case_id: uuid.UUID) -> Sequence[Referral]:
-    stmt = (select(Referral).where(Referral.case_id == case_id)
+    return (await session.execute(_referrals_for_update(), {"case": case_id})).scalars().all()
+
+
+@cache
+def _referrals_for_update() -> Any:
+    return (select(Referral).where(Referral.case_id == bindparam("case"))  # type: ignore[arg-type]
             .order_by(Referral.created_at, Referral.id).with_for_update()  # type: ignore[arg-type]
             .execution_options(populate_existing=True))
-    return (await session.execute(stmt)).scalars().all()
 
 
 async def lock_visible_case(session: AsyncSession, principal: Principal,
                             case_id: uuid.UUID) -> Case | None:
     """`visible_case` and `lock_case` in one statement: the case row if the principal may
     see it, locked for this transaction on PostgreSQL."""
-    stmt = (visible_to(principal).where(Case.id == case_id).with_for_update(of=Case)
-            .execution_options(populate_existing=True))
-    return (await session.execute(stmt)).scalar_one_or_none()
+    stmt = _visible_statement("lock case", principal, lambda visible: (
+        select(Case).where(visible, Case.id == bindparam("case"))  # type: ignore[arg-type]
+        .with_for_update(of=Case).execution_options(populate_existing=True)))
+    return (await session.execute(stmt, _rule_values(principal, case=case_id))).scalar_one_or_none()  # type: ignore[no-any-return]
 
 
 async def lock_case_of_referral(session: AsyncSession, principal: Principal,
                                 referral_id: uuid.UUID) -> Case | None:
     """The case of a referral, if the principal may see it (as `visible_referral`), locked
     for this transaction on PostgreSQL: one statement."""
-    of_referral = select(Referral.case_id).where(Referral.id == referral_id).scalar_subquery()
-    stmt = (visible_to(principal).where(Case.id == of_referral).with_for_update(of=Case)
-            .execution_options(populate_existing=True))
-    return (await session.execute(stmt)).scalar_one_or_none()
+    def build(visible: ColumnElement[bool]) -> Any:
+        of_referral = select(Referral.case_id).where(Referral.id == bindparam("referral")).scalar_subquery()
+        return (select(Case).where(visible, Case.id == of_referral).with_for_update(of=Case)
+                .execution_options(populate_existing=True))
+
+    stmt = _visible_statement("lock case of referral", principal, build)
+    return (await session.execute(stmt, _rule_values(principal, referral=referral_id))).scalar_one_or_none()  # type: ignore[no-any-return]
 
 
 async def lock_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
@@ -288,24 +346,34 @@ async def events_of(session: AsyncSession, case_ids: Iterable[uuid.UUID],
     ids = list(set(case_ids))
     if not ids:
         return []
-    stmt = select(CaseEvent).where(CaseEvent.case_id.in_(ids))  # type: ignore[attr-defined]
+    return (await session.execute(_events_of(include_internal), {"cases": ids})).scalars().all()
+
+
+@cache
+def _events_of(include_internal: bool) -> Any:
+    stmt = select(CaseEvent).where(CaseEvent.case_id.in_(bindparam("cases", expanding=True)))  # type: ignore[attr-defined]
     if not include_internal:
         stmt = stmt.where(CaseEvent.internal.is_(False))  # type: ignore[attr-defined]
-    stmt = stmt.order_by(CaseEvent.at, CaseEvent.id)  # type: ignore[arg-type]
-    return (await session.execute(stmt)).scalars().all()
+    return stmt.order_by(CaseEvent.at, CaseEvent.id)  # type: ignore[arg-type]
 
 
 async def open_case_of_citizen(session: AsyncSession, national_id_hash: str, category_code: str,
                                since: datetime) -> Case | None:
     """The newest case of this citizen and problem type received since `since` and not yet
     resolved, closed or declined (any user's: the caller decides what to tell)."""
-    stmt = (select(Case)
-            .where(Case.citizen_national_id_hash == national_id_hash,
-                   Case.category_code == category_code,
-                   Case.received_at >= since,  # type: ignore[operator]
+    found = await session.execute(_open_case_of_citizen(),
+                                  {"citizen": national_id_hash, "category": category_code, "since": since})
+    return found.scalars().first()
+
+
+@cache
+def _open_case_of_citizen() -> Any:
+    return (select(Case)
+            .where(Case.citizen_national_id_hash == bindparam("citizen"),
+                   Case.category_code == bindparam("category"),
+                   Case.received_at >= bindparam("since"),  # type: ignore[operator]
                    Case.status.in_(OPEN_CASE_STATUSES))  # type: ignore[attr-defined]
             .order_by(Case.received_at.desc()).limit(1))  # type: ignore[attr-defined]
-    return (await session.execute(stmt)).scalars().first()
 
 
 # The class of the advisory locks that serialise the duplicate check (PostgreSQL's two-key
@@ -322,13 +390,22 @@ async def lock_filings_of_citizen(session: AsyncSession, national_id_hash: str,
     work holds the database's only write lock from BEGIN IMMEDIATE on."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    await session.execute(select(_filings_lock(national_id_hash, category_code)))
+    await session.execute(_lock_filings(), {"lock": _filings_lock_key(national_id_hash, category_code)})
 
 
-def _filings_lock(national_id_hash: str, category_code: str) -> Any:
-    digest = hashlib.sha256(f"{national_id_hash}:{category_code}".encode()).digest()
-    key = int.from_bytes(digest[:4], "big", signed=True)
+@cache
+def _lock_filings() -> Any:
+    return select(_filings_lock(bindparam("lock", type_=Integer)))
+
+
+def _filings_lock(key: Any) -> Any:
     return func.pg_advisory_xact_lock(_FILING_LOCK_CLASS, key)
+
+
+def _filings_lock_key(national_id_hash: str, category_code: str) -> int:
+    """The lock's second key: 32 bits of the citizen's and the problem type's hash."""
+    digest = hashlib.sha256(f"{national_id_hash}:{category_code}".encode()).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
 
 
 async def cases_of_citizen(session: AsyncSession, national_id_hash: str,
@@ -370,7 +447,12 @@ async def cases_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Seque
     wanted = list(set(ids))
     if not wanted:
         return []
-    return (await session.execute(select(Case).where(Case.id.in_(wanted)))).scalars().all()  # type: ignore[attr-defined]
+    return (await session.execute(_cases_by_ids(), {"cases": wanted})).scalars().all()
+
+
+@cache
+def _cases_by_ids() -> Any:
+    return select(Case).where(Case.id.in_(bindparam("cases", expanding=True)))  # type: ignore[attr-defined]
 
 
 # The SQLSTATE PostgreSQL refuses a commit with when it would number a case past MAX_SEQUENCE
@@ -432,11 +514,16 @@ async def routing_rules(session: AsyncSession, category_code: str) -> list[Routi
 
 
 async def fired_levels(session: AsyncSession, referral_id: uuid.UUID) -> dict[DeadlineKind, set[int]]:
-    stmt = select(Escalation.deadline, Escalation.level).where(Escalation.referral_id == referral_id)
     fired: dict[DeadlineKind, set[int]] = defaultdict(set)
-    for deadline, level in (await session.execute(stmt)).all():
+    for deadline, level in (await session.execute(_fired_levels(), {"referral": referral_id})).all():
         fired[DeadlineKind(deadline)].add(level)
     return fired
+
+
+@cache
+def _fired_levels() -> Any:
+    return select(Escalation.deadline, Escalation.level).where(
+        Escalation.referral_id == bindparam("referral"))  # type: ignore[arg-type]
 
 
 async def open_case_ids_filed_by(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:

@@ -85,8 +85,8 @@ async def record_views(db: Database, principal: Principal, case_ids: Iterable[uu
                        now: datetime) -> None:
     """The citizens of these cases were shown to the principal with their names whole: the
     entries are committed when this returns (one statement, a transaction by itself)."""
-    await repository.append_alone(db, [entry(principal, AccessAction.VIEW, now, case_id=case_id)
-                                       for case_id in sorted(set(case_ids))])
+    await repository.append_alone(db, principal.user_id, current_request_id(), AccessAction.VIEW,
+                                  sorted(set(case_ids)), now)
 
 
 async def _over_quota(session: AsyncSession, principal: Principal, now: datetime,

@@ -6,8 +6,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.upsert import insert_once
@@ -28,8 +30,13 @@ async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Sequence[Us
     wanted = list(set(ids))
     if not wanted:
         return []
-    result = await session.execute(select(User).where(User.id.in_(wanted)))  # type: ignore[attr-defined]
-    return result.scalars().all()
+    return (await session.execute(_by_ids(), {"users": wanted})).scalars().all()
+
+
+@cache
+def _by_ids() -> Any:
+    """Built once: the statement and its cache key (domain/cases/repository.py)."""
+    return select(User).where(User.id.in_(bindparam("users", expanding=True)))  # type: ignore[attr-defined]
 
 
 def count_of(row: LoginThrottle) -> Count:
