@@ -18,17 +18,21 @@ are cached by document text): it runs at the start of execution. It coerces the 
 as execution would; when they do not coerce (a date that does not exist, 2**70 for an Int)
 the operation is refused with those errors marked BAD_USER_INPUT (clear, and not masked in
 production), and when it is over budget with QUERY_TOO_COSTLY; no resolver runs either way.
+An estimate is kept for the document and the values of the variables it reads (`Estimates`).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (ExecutionResult, FieldNode, FragmentDefinitionNode, FragmentSpreadNode,
                      GraphQLError, GraphQLField, GraphQLInterfaceType, GraphQLList,
                      GraphQLNonNull, GraphQLObjectType, GraphQLSchema, InlineFragmentNode,
-                     OperationDefinitionNode, SelectionSetNode, get_named_type, get_operation_ast)
+                     ListValueNode, ObjectValueNode, OperationDefinitionNode, SelectionSetNode,
+                     ValueNode, VariableNode, get_named_type, get_operation_ast)
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
@@ -50,13 +54,17 @@ MAX_GROUP_BY = 4
 Arguments = Mapping[str, Any]
 
 
-def _in_province(args: Arguments, one: int, country: int) -> int:
-    return one if args.get("provinceCode") else country
+@dataclass(frozen=True)
+class ByArgument:
+    """A list's size as a function of one argument (its value, None when not given) of the
+    nearest field at or above the list that takes arguments."""
+
+    argument: str
+    size: Callable[[Any], int]
 
 
-def _group_keys(args: Arguments) -> int:
-    group_by = args.get("groupBy")
-    return MAX_GROUP_BY if group_by is None else len(set(group_by))
+def _in_province(one: int, country: int) -> ByArgument:
+    return ByArgument("provinceCode", lambda code: one if code else country)
 
 
 # The most items an unpaged list field holds, by (type, field): a number, or a function of
@@ -67,14 +75,17 @@ def _group_keys(args: Arguments) -> int:
 # bounds by dimension (7,437 rows grouped by sub-district, 1,001 category-province pairs)
 # would refuse the statistics a national supervisor asks for today (tests/api/test_stats.py)
 # under MAX_COST.
-LIST_SIZES: dict[tuple[str, str], int | Callable[[Arguments], int]] = {
-    ("Query", "orgUnits"): lambda args: _in_province(args, len(AGENCIES), ORG_UNITS),
+LIST_SIZES: dict[tuple[str, str], int | ByArgument] = {
+    ("Query", "orgUnits"): _in_province(len(AGENCIES), ORG_UNITS),
     ("Query", "areas"): MAX_AREAS,
     ("Query", "holidays"): 366,
-    ("CaseStatsRow", "keys"): _group_keys,
-    ("NetworkCoverage", "provinces"): lambda args: _in_province(args, 1, PROVINCES),
-    ("NetworkCoverage", "districts"): lambda args: _in_province(args, DISTRICTS_PER_PROVINCE, DISTRICTS),
+    ("CaseStatsRow", "keys"): ByArgument(
+        "groupBy", lambda group_by: MAX_GROUP_BY if group_by is None else len(set(group_by))),
+    ("NetworkCoverage", "provinces"): _in_province(1, PROVINCES),
+    ("NetworkCoverage", "districts"): _in_province(DISTRICTS_PER_PROVINCE, DISTRICTS),
 }
+# Every argument an estimate reads: the only variables its result depends on (`Estimates`).
+COST_ARGUMENTS = frozenset({"first"} | {s.argument for s in LIST_SIZES.values() if isinstance(s, ByArgument)})
 
 
 def estimate_cost(schema: GraphQLSchema, document: DocumentNode,
@@ -112,6 +123,83 @@ def _coercible(schema: GraphQLSchema, operation: OperationDefinitionNode,
             sources.update(one.sources)
             coerced.update(one.coerced)
     return VariableValues(sources=sources, coerced=coerced)
+
+
+class Estimates:
+    """Estimates already made, by schema, document and operation, then by the values of the
+    variables given to the arguments an estimate reads (`COST_ARGUMENTS`): the same document
+    sent again with other ids or other input costs the same, and estimating the case page's
+    document again took a twentieth of its request (bench/requests.py, issue 11). Documents
+    are held (an id is never taken for another's); at most `DOCUMENTS` of them, the least
+    recently used forgotten first, each with at most `VALUES` sets of values."""
+
+    DOCUMENTS, VALUES = 512, 64
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[int, int, str | None], _Entry] = OrderedDict()
+
+    def cost(self, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
+             variables: VariableValues) -> int | None:
+        key = (id(schema), id(document), operation.name.value if operation.name else None)
+        entry = self._entries.get(key)
+        if entry is None or entry.schema is not schema or entry.document is not document:
+            entry = _Entry(schema, document, _cost_variables(document, operation))
+            self._entries[key] = entry
+            while len(self._entries) > self.DOCUMENTS:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        values = tuple(repr(variables.coerced.get(name, _NOT_GIVEN)) for name in entry.variables)
+        if values not in entry.costs:
+            if len(entry.costs) >= self.VALUES:
+                entry.costs.clear()
+            entry.costs[values] = _cost(schema, document, operation, variables)
+        return entry.costs[values]
+
+
+_NOT_GIVEN = object()
+
+
+@dataclass
+class _Entry:
+    schema: GraphQLSchema
+    document: DocumentNode
+    variables: tuple[str, ...]  # those the estimate depends on
+    costs: dict[tuple[str, ...], int | None] = field(default_factory=dict)
+
+
+def _cost_variables(document: DocumentNode, operation: OperationDefinitionNode) -> tuple[str, ...]:
+    """The variables given, in `operation` or any fragment, to an argument named in
+    `COST_ARGUMENTS` (within lists and input objects too)."""
+    names: set[str] = set()
+
+    def visit(selection_set: SelectionSetNode | None) -> None:
+        for node in selection_set.selections if selection_set is not None else ():
+            if isinstance(node, FieldNode):
+                for argument in node.arguments or ():
+                    if argument.name.value in COST_ARGUMENTS:
+                        names.update(_variables_in(argument.value))
+            visit(getattr(node, "selection_set", None))
+
+    visit(operation.selection_set)
+    for definition in document.definitions:
+        if isinstance(definition, FragmentDefinitionNode):
+            visit(definition.selection_set)
+    return tuple(sorted(names))
+
+
+def _variables_in(value: ValueNode) -> Iterator[str]:
+    if isinstance(value, VariableNode):
+        yield value.name.value
+    elif isinstance(value, ListValueNode):
+        for item in value.values:
+            yield from _variables_in(item)
+    elif isinstance(value, ObjectValueNode):
+        for field_node in value.fields:
+            yield from _variables_in(field_node.value)
+
+
+ESTIMATES = Estimates()
 
 
 class _Estimator:
@@ -177,7 +265,7 @@ class _Estimator:
     @staticmethod
     def _list_size(type_name: str, field_name: str, args: Arguments) -> int:
         size = LIST_SIZES.get((type_name, field_name), DEFAULT_PAGE)
-        return size(args) if callable(size) else size
+        return size.size(args.get(size.argument)) if isinstance(size, ByArgument) else size
 
     def _type(self, name: str) -> Any:
         return self.schema.get_type(name)
@@ -241,7 +329,7 @@ class QueryCostLimiter(SchemaExtension):
                 context.result = ExecutionResult(data=None,
                                                  errors=[bad_variable(e) for e in variables])
             else:
-                cost = _cost(schema, document, operation, variables)
+                cost = ESTIMATES.cost(schema, document, operation, variables)
                 if cost is not None and cost > self.max_cost:
                     context.result = ExecutionResult(data=None,
                                                      errors=[too_costly(cost, self.max_cost)])

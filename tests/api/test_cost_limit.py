@@ -14,10 +14,11 @@ import geothai
 import httpx
 import pytest
 from graphql import get_nullable_type, is_list_type, parse
+from graphql.execution.values import get_variable_values
 
 from api.app import MAX_FRAGMENT_SPREADS
 from api.cost import (CODE, DISTRICTS, DISTRICTS_PER_PROVINCE, LIST_SIZES, ORG_UNITS, PROVINCES,
-                      estimate_cost)
+                      Estimates, estimate_cost)
 from api.pagination import DEFAULT_PAGE
 from api.reference.queries import MAX_AREAS
 from api.schema import MAX_COST, schema
@@ -251,3 +252,52 @@ async def test_an_uncovered_page_out_of_range_is_a_clear_error(client: httpx.Asy
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT" and error["extensions"]["messageTh"], error
     assert "`first`" in error["message"]
+
+
+# --- An estimate kept is the one for the variables sent --------------------------------------
+
+KEPT: list[tuple[str, list[dict[str, Any]]]] = [
+    ("query($n: Int) { cases(first: $n) { edges { node { id } } } }",
+     [{"n": 5}, {"n": 100}, {"n": 5}, {}, {"n": None}, {"n": 100.0}]),
+    ("query($g: [CaseDimension!]!) { caseStats(groupBy: $g) { rows { keys { code } } } }",
+     [{"g": ["STATUS"]}, {"g": ["STATUS", "MONTH", "PROVINCE"]}, {"g": ["STATUS"]}]),
+    ("query($d: CaseDimension!) { caseStats(groupBy: [STATUS, $d]) { rows { keys { code } } } }",
+     [{"d": "STATUS"}, {"d": "MONTH"}, {"d": "STATUS"}]),
+    ("query($p: String, $id: ID!) { networkCoverage(provinceCode: $p) { districts { code } } case(id: $id) { id } }",
+     [{"p": "43", "id": "a"}, {"p": None, "id": "a"}, {"p": "43", "id": "b"}]),
+    ("query($n: Int) { ...Page } fragment Page on Query { cases(first: $n) { edges { node { id } } } }",
+     [{"n": 3}, {"n": 90}, {"n": 3}]),
+]
+
+
+@pytest.mark.parametrize(("document", "sent"), KEPT)
+def test_the_estimate_kept_for_a_document_is_the_one_for_its_variables(
+        document: str, sent: list[dict[str, Any]]) -> None:
+    """`Estimates` keeps an estimate by document and the values of the variables it reads:
+    sending a document again with other values for them is estimated anew, each time."""
+    parsed = parse(document)
+    (operation,) = parsed.definitions[:1]
+    expected = [estimate_cost(SCHEMA, parsed, variables) for variables in sent]
+    assert len(set(expected)) > 1, expected  # the values matter
+    estimates = Estimates()
+    for _ in range(2):
+        kept = [estimates.cost(SCHEMA, parsed, operation, _coerced(operation, variables))  # type: ignore[arg-type]
+                for variables in sent]
+        assert kept == expected
+
+
+def _coerced(operation: Any, variables: dict[str, Any]) -> Any:
+    coerced = get_variable_values(SCHEMA, operation.variable_definitions, variables)
+    assert not isinstance(coerced, list), coerced
+    return coerced
+
+
+async def test_a_document_estimated_cheap_is_refused_when_sent_costly(client: httpx.AsyncClient) -> None:
+    """Over HTTP: the web client's list document at a small page passes, at the largest page
+    with everything nested it is refused, and each answer stays so when sent again."""
+    token = await login(client, "admin")
+    for _ in range(2):
+        small = await gql(client, COSTLY_QUERY, {"n": 1}, token)
+        assert "errors" not in small, small
+        assert _refused(await gql(client, COSTLY_QUERY, {"n": 100}, token)) == \
+            estimate_cost(SCHEMA, parse(COSTLY_QUERY), {"n": 100})
