@@ -95,7 +95,7 @@ def _rule_values(principal: Principal, **others: Any) -> dict[str, Any]:
 _VISIBLE_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 
 
-def _visible_statement(name: str, principal: Principal, build: Callable[[ColumnElement[bool]], Any]) -> Any:
+def _visible_statement(name: Any, principal: Principal, build: Callable[[ColumnElement[bool]], Any]) -> Any:
     """`build(the principal's visibility)`, built once per `name` and shape of principal (role,
     the level of their area, whether they have an office), the principal's values bound
     (`_rule_values`). Building a statement and its cache key anew cost more than the
@@ -148,24 +148,41 @@ def _case_by_id_locking() -> Any:
     return select(Case).select_from(locked).outerjoin(Case, Case.id == bindparam("case"))  # type: ignore[arg-type]
 
 
-def filtered(stmt: Select[tuple[Case]], f: CaseFilter,
-                 principal: Principal) -> Select[tuple[Case]]:
+def filtered(stmt: Select[tuple[Case]], f: CaseFilter, principal: Principal,
+             bound: bool = False) -> Select[tuple[Case]]:
+    """`stmt` with the filter's conditions: its values in them or, `bound`, as parameters
+    named as `_filter_values` names them (for a statement built once: `_cases_page`)."""
+    def value(name: str, given: Any) -> Any:
+        return bindparam(name, expanding=isinstance(given, list)) if bound else given
+
     if f.statuses:
-        stmt = stmt.where(Case.status.in_([s.value for s in f.statuses]))  # type: ignore[attr-defined]
+        stmt = stmt.where(Case.status.in_(value("filter_statuses", [s.value for s in f.statuses])))  # type: ignore[attr-defined]
     if f.category_codes:
-        stmt = stmt.where(Case.category_code.in_(f.category_codes))  # type: ignore[attr-defined]
+        stmt = stmt.where(Case.category_code.in_(value("filter_categories", list(f.category_codes))))  # type: ignore[attr-defined]
     if f.area_code:
-        stmt = stmt.where(_area_clause(f.area_code))
+        stmt = stmt.where(_area_clause(f.area_code, value("filter_area", f.area_code)))
     if f.org_unit_code:
         leg = _FILTER_LEG
         stmt = stmt.where(exists().where(
-            leg.case_id == Case.id, leg.org_unit_code == f.org_unit_code, leg.is_current,
+            leg.case_id == Case.id, leg.org_unit_code == value("filter_office", f.org_unit_code), leg.is_current,
         ).correlate(Case))
     if f.text:
-        stmt = stmt.where(_text_clause(f.text))
+        stmt = stmt.where(_text_clause(value("filter_text", _text_pattern(f.text))))
     if f.filed_by_me:
-        stmt = stmt.where(Case.filed_by_id == principal.user_id)
+        stmt = stmt.where(Case.filed_by_id == value("filter_user", principal.user_id))
     return stmt
+
+
+def _filter_shape(f: CaseFilter) -> tuple[Any, ...]:
+    """What decides the statement `filtered` builds (the values aside)."""
+    return (bool(f.statuses), bool(f.category_codes), len(f.area_code or ""), bool(f.org_unit_code),
+            bool(f.text), f.filed_by_me)
+
+
+def _filter_values(f: CaseFilter, principal: Principal) -> dict[str, Any]:
+    return {"filter_statuses": [s.value for s in f.statuses], "filter_categories": list(f.category_codes),
+            "filter_area": f.area_code, "filter_office": f.org_unit_code,
+            "filter_text": _text_pattern(f.text) if f.text else None, "filter_user": principal.user_id}
 
 
 async def list_cases(
@@ -173,7 +190,7 @@ async def list_cases(
     after: tuple[datetime, uuid.UUID] | None,
 ) -> tuple[Sequence[Case], bool]:
     """Newest first, keyset-paginated on (received_at, id)."""
-    rows = (await session.execute(_cases_page(principal, f, first, after))).scalars().all()
+    rows = (await session.execute(*_cases_page(principal, f, first, after))).scalars().all()
     return rows[:first], len(rows) > first
 
 
@@ -181,18 +198,28 @@ async def first_cases_counted(session: AsyncSession, principal: Principal, f: Ca
                               first: int) -> tuple[Sequence[Case], bool, int]:
     """`list_cases`' first page and `count_cases` in one statement: a window count, which reads
     every matching case whole (a count of its own reads only ids), so for short lists only."""
-    found = (await session.execute(_cases_page(principal, f, first, None).add_columns(func.count().over()))).all()
+    found = (await session.execute(*_cases_page(principal, f, first, None, counted=True))).all()
     return [row[0] for row in found[:first]], len(found) > first, int(found[0][1]) if found else 0
 
 
-def _cases_page(principal: Principal, f: CaseFilter, first: int,
-                after: tuple[datetime, uuid.UUID] | None) -> Select[tuple[Case]]:
-    stmt = filtered(visible_to(principal), f, principal)
+def _cases_page(principal: Principal, f: CaseFilter, first: int, after: tuple[datetime, uuid.UUID] | None,
+                counted: bool = False) -> tuple[Any, dict[str, Any]]:
+    """A page's statement (built once per shape of principal and filter: `_visible_statement`)
+    and its parameters; `counted` adds the window count of every matching case."""
+    def build(visible: ColumnElement[bool]) -> Any:
+        stmt = filtered(select(Case).where(visible), f, principal, bound=True)
+        if after is not None:
+            at = bindparam("after_at")
+            stmt = stmt.where(or_(Case.received_at < at,  # type: ignore[operator]
+                                  and_(Case.received_at == at, Case.id < bindparam("after_id"))))  # type: ignore[operator]
+        stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(bindparam("limit", type_=Integer))  # type: ignore[attr-defined]
+        return stmt.add_columns(func.count().over()) if counted else stmt
+
+    stmt = _visible_statement(("cases page", after is not None, counted, *_filter_shape(f)), principal, build)
+    values = _rule_values(principal, **_filter_values(f, principal), limit=first + 1)
     if after is not None:
-        at, last_id = after
-        stmt = stmt.where(or_(Case.received_at < at,
-                              and_(Case.received_at == at, Case.id < last_id)))
-    return stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(first + 1)  # type: ignore[attr-defined]
+        values["after_at"], values["after_id"] = after
+    return stmt, values
 
 
 async def count_cases(session: AsyncSession, principal: Principal, f: CaseFilter) -> int:
@@ -201,9 +228,13 @@ async def count_cases(session: AsyncSession, principal: Principal, f: CaseFilter
     return int((await session.execute(stmt)).scalar_one())
 
 
-def _text_clause(text: str) -> ColumnElement[bool]:
-    """The text anywhere in the case's description or reference (LIKE wildcards escaped)."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _text_pattern(text: str) -> str:
+    """LIKE's pattern for the text anywhere (its wildcards escaped)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _text_clause(pattern: Any) -> ColumnElement[bool]:
+    """The case's description or reference matches `pattern` (`_text_pattern`), in any case."""
     return or_(Case.description.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
                Case.reference.ilike(pattern, escape="\\"))  # type: ignore[attr-defined]
 
@@ -234,7 +265,7 @@ def _referral_query(principal: Principal, f: ReferralFilter, now: datetime) -> S
     if f.unassigned:
         stmt = stmt.where(Referral.assigned_to_id.is_(None))  # type: ignore[union-attr]
     if f.text:
-        stmt = stmt.where(_text_clause(f.text))
+        stmt = stmt.where(_text_clause(_text_pattern(f.text)))
     return stmt
 
 
