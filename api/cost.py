@@ -102,13 +102,20 @@ def estimate_cost(schema: GraphQLSchema, document: DocumentNode,
 
 def _cost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
           variables: VariableValues) -> int | None:
+    return _estimate(schema, document, operation, variables)[0]
+
+
+def _estimate(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
+              variables: VariableValues) -> tuple[int | None, bool]:
+    """The cost, and whether every field's arguments could be read."""
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return None
+        return None, True
     fragments = {d.name.value: d for d in document.definitions
                  if isinstance(d, FragmentDefinitionNode)}
-    return _Estimator(schema, variables, fragments).selection(
-        operation.selection_set, root, paged=False, args={}, seen=frozenset())
+    estimator = _Estimator(schema, variables, fragments)
+    cost = estimator.selection(operation.selection_set, root, paged=False, args={}, seen=frozenset())
+    return cost, not estimator.unread
 
 
 def _coercible(schema: GraphQLSchema, operation: OperationDefinitionNode,
@@ -128,12 +135,15 @@ def _coercible(schema: GraphQLSchema, operation: OperationDefinitionNode,
 class Estimates:
     """Estimates already made, by schema, document and operation, then by the values of the
     variables given to the arguments an estimate reads (`COST_ARGUMENTS`): the same document
-    sent again with other ids or other input costs the same, and estimating the case page's
+    sent again with other ids or other input costs the same (an estimate in which some field's
+    arguments could not be read, where the default page stood in, is not kept: whether they
+    can be read depends on other variables too), and estimating the case page's
     document again took a twentieth of its request (bench/requests.py, issue 11). Documents
     are held (an id is never taken for another's); at most `DOCUMENTS` of them, the least
-    recently used forgotten first, each with at most `VALUES` sets of values."""
+    recently used forgotten first, each with at most `VALUES` sets of values of at most
+    `LONGEST` characters (what a client sends cannot fill the memory)."""
 
-    DOCUMENTS, VALUES = 512, 64
+    DOCUMENTS, VALUES, LONGEST = 512, 64, 400
 
     def __init__(self) -> None:
         self._entries: OrderedDict[tuple[int, int, str | None], _Entry] = OrderedDict()
@@ -149,12 +159,17 @@ class Estimates:
                 self._entries.popitem(last=False)
         else:
             self._entries.move_to_end(key)
-        values = tuple(repr(variables.coerced.get(name, _NOT_GIVEN)) for name in entry.variables)
-        if values not in entry.costs:
-            if len(entry.costs) >= self.VALUES:
-                entry.costs.clear()
-            entry.costs[values] = _cost(schema, document, operation, variables)
-        return entry.costs[values]
+        values = repr(tuple(variables.coerced.get(name, _NOT_GIVEN) for name in entry.variables))
+        if len(values) > self.LONGEST:  # a long list of dimensions, say: estimated, not kept
+            return _cost(schema, document, operation, variables)
+        found = entry.costs.get(values, _NOT_GIVEN)
+        if found is _NOT_GIVEN:
+            found, read_all = _estimate(schema, document, operation, variables)
+            if read_all:  # else the estimate depends on other values too: not kept
+                if len(entry.costs) >= self.VALUES:
+                    entry.costs.clear()
+                entry.costs[values] = found
+        return found  # type: ignore[return-value]
 
 
 _NOT_GIVEN = object()
@@ -165,7 +180,7 @@ class _Entry:
     schema: GraphQLSchema
     document: DocumentNode
     variables: tuple[str, ...]  # those the estimate depends on
-    costs: dict[tuple[str, ...], int | None] = field(default_factory=dict)
+    costs: dict[str, int | None] = field(default_factory=dict)  # by the values' text
 
 
 def _cost_variables(document: DocumentNode, operation: OperationDefinitionNode) -> tuple[str, ...]:
@@ -208,6 +223,7 @@ class _Estimator:
         self.schema, self.variables, self.fragments = schema, variables, fragments
         self.spread_costs: dict[tuple[str, bool, int], int] = {}
         self.arguments: list[Arguments] = []  # alive while their ids key `spread_costs`
+        self.unread = False  # some field's arguments could not be read
 
     def selection(self, selection_set: SelectionSetNode, parent: Any, *, paged: bool,
                   args: Arguments, seen: frozenset[str]) -> int:
@@ -258,7 +274,7 @@ class _Estimator:
         try:
             args: Arguments = get_argument_values(definition, node, self.variables)
         except GraphQLError:
-            args = {}
+            args, self.unread = {}, True
         self.arguments.append(args)
         return args
 

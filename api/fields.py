@@ -51,6 +51,14 @@ def _attribute(name: str) -> Callable[[Any, Any], Any]:
     return resolve
 
 
+def _basic(resolve: Any, field: StrawberryField) -> bool:
+    """Whether strawberry resolves the field with its basic resolver: `getattr`, nothing else
+    (no resolver, no permission classes or extensions, no exception handler: strawberry marks
+    other resolvers `_is_default` too, a field of its own with permission classes among them)."""
+    return (getattr(resolve, "__name__", "") == "_get_basic_result" and getattr(resolve, "_is_default", False)
+            and field.is_basic_field and field.default_resolver is getattr)
+
+
 def _refuse(where: str, why: str) -> TypeError:
     return TypeError(f"{where}: context_field {why}")
 
@@ -84,8 +92,8 @@ def resolve_directly(schema: GraphQLSchema) -> int:
                 continue
             if getattr(graphql_field.resolve, _DIRECT, False):
                 pass  # done already
-            elif getattr(graphql_field.resolve, "_is_default", False) and field.default_resolver is getattr:
-                graphql_field.resolve = _attribute(field.python_name)  # strawberry's basic field
+            elif _basic(graphql_field.resolve, field):
+                graphql_field.resolve = _attribute(field.python_name)
             elif field.base_resolver is not None and getattr(field.base_resolver.wrapped_func, _DIRECT, False):
                 graphql_field.resolve = _direct(f"{graphql_type.name}.{name}", field,
                                                 get_named_type(graphql_field.type), bool(graphql_field.args))

@@ -31,14 +31,23 @@ from domain.users.principal import Principal
 
 
 def _area_clause(area_code: str, value: Any = None) -> ColumnElement[bool]:
-    """Cases in the area of `area_code` (its length says its level), compared with `value`
-    (a bound parameter) or else the code itself."""
+    """Cases in the area of `area_code` (its length says its level: `_area_level`), compared
+    with `value` (a bound parameter) or else the code itself."""
     compared = area_code if value is None else value
-    if len(area_code) <= 2:
+    level = _area_level(area_code)
+    if level == 1:
         return Case.province_code == compared  # type: ignore[return-value]
-    if len(area_code) <= 4:
+    if level == 2:
         return Case.district_code == compared  # type: ignore[return-value]
     return Case.subdistrict_code == compared  # type: ignore[return-value]
+
+
+def _area_level(area_code: str | None) -> int:
+    """0 for no area, 1 for a province's code (up to 2 characters), 2 a district's (up to 4), 3
+    a sub-district's: the column `_area_clause` compares."""
+    if not area_code:
+        return 0
+    return 1 if len(area_code) <= 2 else 2 if len(area_code) <= 4 else 3
 
 
 # The referral legs an EXISTS looks at, aliased once: an alias built per query cost a copy
@@ -93,6 +102,7 @@ def _rule_values(principal: Principal, **others: Any) -> dict[str, Any]:
 
 
 _VISIBLE_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+MAX_KEPT_STATEMENTS = 1024  # the shapes are few; a bound all the same
 
 
 def _visible_statement(name: Any, principal: Principal, build: Callable[[ColumnElement[bool]], Any]) -> Any:
@@ -100,9 +110,11 @@ def _visible_statement(name: Any, principal: Principal, build: Callable[[ColumnE
     the level of their area, whether they have an office), the principal's values bound
     (`_rule_values`). Building a statement and its cache key anew cost more than the
     database's work on a case's lookup (bench/requests.py, issue 11)."""
-    key = (name, principal.role, len(principal.area_code or ""), principal.org_unit_code is None)
+    key = (name, principal.role, _area_level(principal.area_code), principal.org_unit_code is None)
     statement = _VISIBLE_STATEMENTS.get(key)
     if statement is None:
+        if len(_VISIBLE_STATEMENTS) >= MAX_KEPT_STATEMENTS:
+            _VISIBLE_STATEMENTS.clear()
         statement = _VISIBLE_STATEMENTS[key] = build(_visibility(principal, bound=True))
     return statement
 
@@ -175,7 +187,7 @@ def filtered(stmt: Select[tuple[Case]], f: CaseFilter, principal: Principal,
 
 def _filter_shape(f: CaseFilter) -> tuple[Any, ...]:
     """What decides the statement `filtered` builds (the values aside)."""
-    return (bool(f.statuses), bool(f.category_codes), len(f.area_code or ""), bool(f.org_unit_code),
+    return (bool(f.statuses), bool(f.category_codes), _area_level(f.area_code), bool(f.org_unit_code),
             bool(f.text), f.filed_by_me)
 
 

@@ -261,6 +261,8 @@ KEPT: list[tuple[str, list[dict[str, Any]]]] = [
      [{"n": 5}, {"n": 100}, {"n": 5}, {}, {"n": None}, {"n": 100.0}]),
     ("query($g: [CaseDimension!]!) { caseStats(groupBy: $g) { rows { keys { code } } } }",
      [{"g": ["STATUS"]}, {"g": ["STATUS", "MONTH", "PROVINCE"]}, {"g": ["STATUS"]}]),
+    ("query($g: [CaseDimension!]!) { caseStats(groupBy: $g) { rows { keys { code } } } }",  # too long to keep
+     [{"g": ["STATUS"] * 300}, {"g": ["STATUS", "MONTH"] * 150}, {"g": ["STATUS"] * 300}]),
     ("query($d: CaseDimension!) { caseStats(groupBy: [STATUS, $d]) { rows { keys { code } } } }",
      [{"d": "STATUS"}, {"d": "MONTH"}, {"d": "STATUS"}]),
     ("query($p: String, $id: ID!) { networkCoverage(provinceCode: $p) { districts { code } } case(id: $id) { id } }",
@@ -284,6 +286,27 @@ def test_the_estimate_kept_for_a_document_is_the_one_for_its_variables(
         kept = [estimates.cost(SCHEMA, parsed, operation, _coerced(operation, variables))  # type: ignore[arg-type]
                 for variables in sent]
         assert kept == expected
+
+
+def test_an_estimate_with_arguments_unread_is_not_kept() -> None:
+    """A null for `offset: Int! = 0` leaves the field's arguments unread, and the default page
+    stands in for its `first` (execution refuses the field). That estimate is not kept: the
+    same `first` sent next without the null is estimated at its own page. Once that is kept,
+    the null is answered with it, the larger (the field is refused at execution anyway)."""
+    parsed = parse("query($n: Int!, $o: Int) { volunteerActivity(first: $n, offset: $o) { %s } }"
+                   % VOLUNTEERS)
+    (operation,) = parsed.definitions
+    estimates = Estimates()
+
+    def kept(variables: dict[str, Any]) -> int | None:
+        return estimates.cost(SCHEMA, parsed, operation, _coerced(operation, variables))  # type: ignore[arg-type]
+
+    unread, read = estimate_cost(SCHEMA, parsed, {"n": 1000, "o": None}), estimate_cost(SCHEMA, parsed, {"n": 1000})
+    assert unread is not None and read is not None and unread < read
+    assert kept({"n": 1000, "o": None}) == unread
+    assert kept({"n": 1000}) == read
+    assert kept({"n": 1000, "o": 0}) == read
+    assert kept({"n": 1000, "o": None}) == read
 
 
 def _coerced(operation: Any, variables: dict[str, Any]) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.permission import BasePermission
 
 from api.fields import context_field, resolve_directly
 from api.schema import schema as khortor_schema
@@ -35,8 +36,17 @@ class Office:
         return self.code.lower()
 
 
+class NotYou(BasePermission):
+    message = "not for you"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return False
+
+
 @strawberry.type
 class Query:
+    secret: str = strawberry.field(default="hidden", permission_classes=[NotYou])
+
     @strawberry.field
     def offices(self) -> list[Office]:
         return [Office(code="DLPW-43", province="43"), Office(code="SSO-10")]
@@ -67,6 +77,14 @@ async def test_fields_resolved_directly_answer_as_through_strawberry() -> None:
     assert SEEN and not any(issubclass(t, strawberry.Info) for t in SEEN)  # graphql-core's info
     assert resolve_directly(schema._schema) == 5  # once more: the same fields
     assert await _ask(schema) == ANSWER
+
+
+async def test_a_field_with_permission_classes_keeps_them() -> None:
+    """An attribute with permission classes is no basic field: strawberry's chain checks them."""
+    schema = strawberry.Schema(query=Query)
+    resolve_directly(schema._schema)
+    refused = await schema.execute("{ secret }", root_value=Query(), context_value={})
+    assert refused.data is None and refused.errors and refused.errors[0].message == "not for you"
 
 
 def test_the_apps_context_fields_are_resolved_directly() -> None:
