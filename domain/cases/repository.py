@@ -65,7 +65,7 @@ def _visibility(principal: Principal, bound: bool) -> ColumnElement[bool]:
     """`visibility`, with the principal's values in the condition or, `bound`, as parameters
     named as `_rule_values` names them (a value that is None stays in it: `IS NULL`)."""
     def value(name: str, given: Any) -> Any:
-        return bindparam(name) if bound and given is not None else given
+        return _bound(name, given) if bound else given
 
     role = principal.role
     if role is Role.ADMIN:
@@ -91,6 +91,12 @@ def _visibility(principal: Principal, bound: bool) -> ColumnElement[bool]:
             return or_(own, shared)
         return own  # type: ignore[return-value]
     return Case.id.is_(None)  # type: ignore[union-attr]  # an unknown role sees nothing
+
+
+def _bound(name: str, given: Any) -> Any:
+    """A parameter named `name` standing for `given` in a statement built once (a list: the
+    values of an IN); None stays in the statement as it is (`IS NULL`)."""
+    return given if given is None else bindparam(name, expanding=isinstance(given, list))
 
 
 def _rule_values(principal: Principal, **others: Any) -> dict[str, Any]:
@@ -165,7 +171,7 @@ def filtered(stmt: Select[tuple[Case]], f: CaseFilter, principal: Principal,
     """`stmt` with the filter's conditions: its values in them or, `bound`, as parameters
     named as `_filter_values` names them (for a statement built once: `_cases_page`)."""
     def value(name: str, given: Any) -> Any:
-        return bindparam(name, expanding=isinstance(given, list)) if bound else given
+        return _bound(name, given) if bound else given
 
     if f.statuses:
         stmt = stmt.where(Case.status.in_(value("filter_statuses", [s.value for s in f.statuses])))  # type: ignore[attr-defined]
