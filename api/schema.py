@@ -26,7 +26,7 @@ from api.cost import QueryCostLimiter
 from api.documents import KnownDocuments, TrustedDocuments
 from api import unavailable
 from api.errors import EXCEPTION_HANDLERS
-from api.fields import resolve_directly
+from api.fields import Executor, resolve_directly
 from api.observability import OperationMetrics
 from domain.unavailable import DatabaseUnavailable, database_unavailable
 from domain.errors import AccessDenied
@@ -163,6 +163,7 @@ def build_schema(production: bool = False, trusted: TrustedDocuments | None = No
             extensions=extensions(production, trusted),
             exception_handlers=(*EXCEPTION_HANDLERS, DuplicateCaseHandler()),
             config=StrawberryConfig(disable_field_suggestions=production),
+            execution_context_class=Executor,
         )
         built.production = production
         resolve_directly(built._schema)

@@ -4,13 +4,17 @@ of its own to do."""
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, NewType
 
 import pytest
 import strawberry
 from strawberry.permission import BasePermission
+from strawberry.schema.config import StrawberryConfig
 
-from api.fields import context_field, resolve_directly
+from api.fields import Executor, context_field, resolve_directly
 from api.schema import schema as khortor_schema
 
 SEEN: list[type] = []  # the type of what each `name` resolver was given as its info
@@ -136,3 +140,122 @@ def test_context_field_is_refused_where_strawberry_has_work_to_do(query: type, w
     schema = strawberry.Schema(query=query)
     with pytest.raises(TypeError, match=why):
         resolve_directly(schema._schema)
+
+
+# -- leaves completed in one step (`Executor`) ----------------------------------------------------
+
+@strawberry.enum
+class Stage(enum.Enum):
+    NEW = "NEW"
+    DONE = "DONE"
+
+
+Blank = NewType("Blank", str)
+Raw = NewType("Raw", object)
+SCALARS = StrawberryConfig(scalar_map={
+    Blank: strawberry.scalar(name="Blank", serialize=lambda v: v or None, parse_value=str),
+    Raw: strawberry.scalar(name="Raw", serialize=lambda v: v.upper() if isinstance(v, str) else v,
+                           parse_value=lambda v: v)})
+
+
+class Later:
+    """An attribute's value that is awaited for the field's value (any number of times)."""
+
+    def __await__(self) -> Any:
+        yield from ()
+        return "referred"
+
+
+class Row:
+    """A stored row as the API's types hold it: attributes, one of which fails when read."""
+
+    def __init__(self, n: Any, stage: Any, note: str | None, must: str | None) -> None:
+        self.n, self.stage, self.note, self.must = n, stage, note, must
+        self.at = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+        self.amount = Decimal("1500.50")
+        self.blank = ""  # a scalar whose output is null: an error, not a null
+        self.later = Later()
+
+    @property
+    def broken(self) -> str:
+        raise RuntimeError("the row is gone")
+
+
+@strawberry.type
+class Item:
+    n: int
+    stage: Stage
+    note: str | None
+    must: str
+    at: datetime
+    amount: Decimal
+    broken: str | None
+    blank: Blank | None
+    later: Raw
+
+
+@strawberry.type
+class Listing:
+    @strawberry.field
+    def items(self, info: strawberry.Info) -> list[Item]:
+        return info.context["rows"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def strict(self, info: strawberry.Info) -> list[Item] | None:
+        return info.context["rows"]  # type: ignore[no-any-return]
+
+
+class Counting(Executor):
+    infos = 0
+
+    def build_resolve_info(self, *args: Any, **kwargs: Any) -> Any:
+        Counting.infos += 1
+        return super().build_resolve_info(*args, **kwargs)
+
+
+def _listing(direct: bool, executor: type | None = None) -> strawberry.Schema:
+    schema = strawberry.Schema(query=Listing, execution_context_class=executor, config=SCALARS)
+    if direct:
+        resolve_directly(schema._schema)
+    return schema
+
+
+async def _listed(schema: strawberry.Schema, query: str, rows: list[Row]) -> tuple[Any, list[Any]]:
+    result = await schema.execute(query, root_value=Listing(), context_value={"rows": rows})
+    return result.data, [(e.message, e.path) for e in result.errors or []]
+
+
+@pytest.mark.parametrize(("query", "rows"), [
+    ("{ items { n stage note must at amount } }",
+     [Row(1, Stage.NEW, None, "x"), Row(2, Stage.DONE, "ส่งต่อแล้ว", "y")]),
+    ("{ items { n broken } }", [Row(1, Stage.NEW, None, "x")]),  # an attribute that raises
+    ("{ strict { n must } }", [Row(1, Stage.NEW, None, None)]),  # null where none may be
+    ("{ strict { n } }", [Row("not a number", Stage.NEW, None, "x")]),  # a value that cannot be an Int
+    ("{ strict { stage } }", [Row(1, "LOST", None, "x")]),  # nor a Stage
+    ("{ items { n blank } }", [Row(1, Stage.NEW, None, "x")]),
+    ("{ items { later } }", [Row(1, Stage.NEW, None, "x")]),  # awaited, not given as it is
+    ("{ items { n ... on Item { n stage } __typename } }", [Row(3, Stage.DONE, None, "x")]),
+])
+async def test_leaves_completed_in_one_step_answer_as_graphql_core(query: str, rows: list[Row]) -> None:
+    """The same data and the same errors, at the same paths, as graphql-core's own completion."""
+    expected = await _listed(_listing(direct=True), query, rows)
+    assert bool(expected[1]) == all(ok not in query for ok in ("{ items { n stage note", "__typename", "later"))
+    assert "later" not in query or expected == ({"items": [{"later": "REFERRED"}]}, [])
+    assert await _listed(_listing(direct=True, executor=Executor), query, rows) == expected
+    assert await _listed(_listing(direct=False, executor=Executor), query, rows) == expected
+
+
+async def test_leaves_read_from_attributes_build_no_resolve_info() -> None:
+    rows = [Row(i, Stage.NEW, None, "x") for i in range(10)]
+    Counting.infos = 0
+    data, errors = await _listed(_listing(direct=True, executor=Counting),
+                                 "{ items { n stage note must at amount } }", rows)
+    assert not errors and len(data["items"]) == 10
+    assert Counting.infos == 1  # `items` only: its 60 leaves were read and coerced in one step
+    Counting.infos = 0
+    await _listed(_listing(direct=False, executor=Counting), "{ items { n stage } }", rows)
+    assert Counting.infos == 21  # not resolved directly: graphql-core's way for each
+
+
+def test_the_app_executes_with_leaves_completed_in_one_step() -> None:
+    assert khortor_schema.execution_context_class is Executor
