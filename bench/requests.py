@@ -1,6 +1,7 @@
 """What one request costs in process, operation by operation, beside a plain endpoint.
 
-Five operations the web client sends every day, through the real app (ASGI, no network):
+Five operations the web client sends every day, through the real app (ASGI, no network; the
+requests handed to it by benchkit/asgi.py, so no client library's own work is timed):
 `openCase` and `case(id)` and `cases(first: 20)` as a volunteer, `acceptReferral` as an
 officer, `caseStats` as a supervisor. Beside each, a plain Starlette endpoint that checks the
 same bearer token, makes the same domain and repository calls and writes the same JSON by
@@ -56,8 +57,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from benchkit import Checks, default_server, parse_args, scratch_database, thai_national_id
+from benchkit.asgi import InProcess
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -424,8 +425,8 @@ def _plain_app(url: str, settings: Settings) -> tuple[Starlette, Database]:
 class Bench:
     """The routes for one database, signed in as the three users the operations need."""
 
-    gql: httpx.AsyncClient
-    raw: httpx.AsyncClient
+    gql: InProcess
+    raw: InProcess
     tokens: dict[str, str]
     citizens: Citizens
     waiting: list[uuid.UUID]
@@ -564,9 +565,8 @@ async def measure(kind: str, args: argparse.Namespace, checks: Checks) -> list[R
             plain, plain_db = _plain_app(url, settings)
             counted, plain_counted = Statements(app.state.db.engine), Statements(plain_db.engine)
             upkept = Upkeep(app.state.db)
-            async with app.router.lifespan_context(app), \
-                    httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as gql, \
-                    httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://b") as raw:
+            gql, raw = InProcess(app), InProcess(plain)
+            async with app.router.lifespan_context(app):
                 tokens = {}
                 for username in ("vol.naimueang", "dlpw.nongkhai", "sup.nongkhai"):
                     login = await gql.post("/graphql", json={"query": "mutation($u: String!, $p: String!) "
