@@ -44,6 +44,8 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
+from graphql.execution.executor import gather_with_cancel
+from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
@@ -82,33 +84,74 @@ class _Attribute:
 setattr(_Attribute, _DIRECT, True)
 
 
+_OTHERWISE = object()  # `_leaf`: not a leaf field read from an attribute, or not an ordinary value
+
+
+def _leaf(field: GraphQLField | None, source: Any, is_awaitable: Callable[[Any], bool]) -> Any:
+    """The completed value of `field` on `source` if the field is a leaf read from an attribute
+    and its value is ordinary (not awaitable, coerced without error, not null where it may not
+    be), else `_OTHERWISE`: graphql-core then resolves and completes it its own way, errors and
+    their paths included (an attribute is read without side effects, so reading it twice is
+    harmless)."""
+    resolve = field.resolve if field is not None else None
+    if type(resolve) is not _Attribute or resolve.coerce is None:
+        return _OTHERWISE
+    try:
+        value = getattr(source, resolve.name)
+        if value is None:
+            return _OTHERWISE if resolve.non_null else None
+        if is_awaitable(value):
+            return _OTHERWISE
+        coerced = resolve.coerce(value)
+    except Exception:  # noqa: BLE001 - graphql-core's way reports it
+        return _OTHERWISE
+    return _OTHERWISE if coerced is None or coerced is Undefined else coerced
+
+
 class Executor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, with a leaf field read from an attribute completed in
-    one step (see the module's text)."""
+    one step (see the module's text): no resolve info, no path, no completion walk for it.
+    `execute_fields` is graphql-core 3.3's, with that step first."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
         self._leaves_direct = manager is None or not manager.middlewares
 
-    def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any,
-                      path: Any, position_context: Any) -> Any:
-        if self._leaves_direct:
-            field: GraphQLField | None = parent_type.fields.get(field_details_list[0].node.name.value)
-            resolve = field.resolve if field is not None else None
-            if type(resolve) is _Attribute and resolve.coerce is not None:
-                try:
-                    value = getattr(source, resolve.name)
-                    if value is None:
-                        if not resolve.non_null:
-                            return None
-                    elif not self.is_awaitable(value):
-                        coerced = resolve.coerce(value)
-                        if coerced is not None and coerced is not Undefined:
-                            return coerced
-                except Exception:  # noqa: BLE001, S110 - graphql-core's way below reports it
-                    pass
-        return super().execute_field(parent_type, source, field_details_list, path, position_context)
+    def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
+                       grouped_field_set: Any, position_context: Any) -> Any:
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        fields = parent_type.fields if self._leaves_direct else {}
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                leaf = _leaf(fields.get(field_details_list[0].node.name.value), source_value, is_awaitable)
+                if leaf is not _OTHERWISE:
+                    results[response_name] = leaf
+                    continue
+                result = self.execute_field(parent_type, source_value, field_details_list,
+                                            Path(path, response_name, parent_type.name), position_context)
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:  # settle the other fields' awaitables: they may fail too
+                self.settle_in_background([results[name] for name in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                results[awaitable_fields[0]] = await results[awaitable_fields[0]]
+            else:
+                awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
 
 
 def _basic(resolve: Any, field: StrawberryField) -> bool:

@@ -11,6 +11,7 @@ from typing import Any, NewType
 
 import pytest
 import strawberry
+from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.schema.config import StrawberryConfig
 
@@ -255,6 +256,22 @@ async def test_leaves_read_from_attributes_build_no_resolve_info() -> None:
     Counting.infos = 0
     await _listed(_listing(direct=False, executor=Counting), "{ items { n stage } }", rows)
     assert Counting.infos == 21  # not resolved directly: graphql-core's way for each
+
+
+class Shout(SchemaExtension):
+    """Middleware: every field's text in capitals."""
+
+    def resolve(self, _next: Any, root: Any, info: strawberry.Info, *args: Any, **kwargs: Any) -> Any:
+        value = _next(root, info, *args, **kwargs)
+        return value.upper() if isinstance(value, str) else value
+
+
+async def test_middleware_sees_every_leaf() -> None:
+    schema = strawberry.Schema(query=Listing, execution_context_class=Executor, config=SCALARS,
+                               extensions=[Shout])
+    resolve_directly(schema._schema)
+    assert await _listed(schema, "{ items { must note } }", [Row(1, Stage.NEW, "ok", "x")]) == (
+        {"items": [{"must": "X", "note": "OK"}]}, [])
 
 
 def test_the_app_executes_with_leaves_completed_in_one_step() -> None:
