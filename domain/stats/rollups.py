@@ -22,7 +22,7 @@ The caller reads everything in one snapshot, so cells and live parts describe on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -51,6 +51,8 @@ _COLUMN = {D.STATUS: "status", D.CATEGORY: "category_code", D.ORG_UNIT: "org_uni
 _OPEN_COLUMN = {D.PROVINCE: "province_code", D.DISTRICT: "district_code", D.CATEGORY: "category_code",
                 D.ORG_UNIT: "org_unit_code", D.FISCAL_YEAR: "fiscal_year"}
 Key = tuple[Any, ...]
+KEPT_STATEMENTS = 512  # `_kept`: statements of the cells kept, at most; then started afresh
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 
 
 class Question:
@@ -176,16 +178,38 @@ def _key(q: Question, values: Sequence[Any], by_day: bool = False) -> Key:
     return tuple(out)
 
 
-async def _grouped(session: AsyncSession, q: Question, t: Any, sums: list[Any], extra: Sequence[Any] = (),
-                   where: Sequence[Any] = ()) -> list[tuple[Key, Sequence[Any]]]:
-    """Sums of cells by the question's groups (and `extra` columns), keyed as the live path keys."""
-    cols = _columns(q, t) + list(extra)
-    stmt = select(*cols, *sums).where(*_where(q, t), *where)
-    if D.AGENCY in q.dims:
-        stmt = stmt.join(OrgUnit, OrgUnit.code == t.c.org_unit_code)  # type: ignore[arg-type]
-    if cols:
-        stmt = stmt.group_by(*cols)
-    n, k = len(q.dims), len(cols)
+def _kept(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """The statement `build` makes, built once for each `key` (everything it is made of, values
+    included): a dashboard asks the same questions again and again, and building the statement
+    cost a fifth of a `caseStats` request (bench/requests.py, issue 11)."""
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if len(_STATEMENTS) >= KEPT_STATEMENTS:
+            _STATEMENTS.clear()
+        stmt = _STATEMENTS[key] = build()
+    return stmt
+
+
+def _shape(q: Question) -> tuple[Any, ...]:
+    """Everything of a question that `_where` and `_columns` read."""
+    return (q.grain, q.area, q.cut.cells, q.dims, q.f.category_codes, q.f.statuses)
+
+
+async def _grouped(session: AsyncSession, q: Question, t: Any, sums: Callable[[], list[Any]],
+                   extra: Sequence[Any] = (), where: Sequence[Any] = (),
+                   kept_as: str | None = None) -> list[tuple[Key, Sequence[Any]]]:
+    """Sums of cells by the question's groups (and `extra` columns), keyed as the live path keys.
+    With `kept_as` (the sums, `extra` and `where` being the same for that name), the statement is
+    built once for each shape of question."""
+    def build() -> Any:
+        cols = _columns(q, t) + list(extra)
+        stmt = select(*cols, *sums()).where(*_where(q, t), *where)
+        if D.AGENCY in q.dims:
+            stmt = stmt.join(OrgUnit, OrgUnit.code == t.c.org_unit_code)  # type: ignore[arg-type]
+        return stmt.group_by(*cols) if cols else stmt
+
+    stmt = build() if kept_as is None else _kept((kept_as, *_shape(q)), build)
+    n, k = len(q.dims), len(q.dims) + len(extra)  # `_columns` gives one column per dimension
     return [(_key(q, row[:n]), row[n:]) for row in (await session.execute(stmt)).all() if any(row[k:])]
 
 
@@ -193,12 +217,16 @@ async def _grouped(session: AsyncSession, q: Question, t: Any, sums: list[Any], 
 
 async def _cases(session: AsyncSession, q: Question) -> dict[Key, CaseGroupFigures]:
     t = StatsCaseCell.__table__  # type: ignore[attr-defined]
-    is_open = t.c.status.in_(sorted(c.OPEN_CASES))
-    sums = [func.sum(t.c[v]) for v in ("n", "satang", "satisfaction_count", "satisfaction_sum",
-                                        "escalated_open")] + [func.sum(case((is_open, t.c.n), else_=0))]
+
+    def sums() -> list[Any]:
+        is_open = t.c.status.in_(sorted(c.OPEN_CASES))
+        return [func.sum(t.c[v]) for v in ("n", "satang", "satisfaction_count", "satisfaction_sum",
+                                           "escalated_open")] + [func.sum(case((is_open, t.c.n), else_=0))]
+
     out: dict[Key, CaseGroupFigures] = {}
     open_total: dict[Key, int] = {}
-    for key, (n, satang, sat_n, sat_sum, escalated, opened) in await _grouped(session, q, t, sums):
+    for key, (n, satang, sat_n, sat_sum, escalated, opened) in await _grouped(session, q, t, sums,
+                                                                               kept_as="cases"):
         g = out.setdefault(key, CaseGroupFigures())
         g.case_count += int(n)
         g.amount_recovered_thb += Decimal(int(satang)) / 100
@@ -284,7 +312,7 @@ async def _referrals(session: AsyncSession, q: Question, calendar_key: str,
              "open_passed", "current_passed")
     out: dict[Key, ReferralGroupFigures] = {}
     now = Figure.NOW in q.figures
-    for key, v in await _grouped(session, q, t, [func.sum(t.c[x]) for x in names]):
+    for key, v in await _grouped(session, q, t, lambda: [func.sum(t.c[x]) for x in names], kept_as="referrals"):
         g = out.setdefault(key, ReferralGroupFigures())
         g.referral_count += int(v[0])
         g.accepted_on_time += int(v[2])
@@ -364,8 +392,8 @@ async def _passed_since(session: AsyncSession, q: Question, mark: datetime) -> d
 
 async def _coarse(session: AsyncSession, q: Question, histograms: dict[tuple[Key, str], Histogram]) -> None:
     t = StatsDurationBin.__table__  # type: ignore[attr-defined]
-    for key, row in await _grouped(session, q, t, [func.sum(t.c.n)], extra=[t.c.measure, t.c.bin],
-                                   where=[t.c.width == "C"]):
+    for key, row in await _grouped(session, q, t, lambda: [func.sum(t.c.n)], extra=[t.c.measure, t.c.bin],
+                                   where=[t.c.width == "C"], kept_as="coarse"):
         measure, bin_, n = row
         histograms.setdefault((key, measure), Histogram()).add_coarse(int(bin_), int(n))
 
@@ -379,7 +407,7 @@ async def _fine(session: AsyncSession, q: Question, histograms: dict[tuple[Key, 
             continue
         per = c.COARSE_SECONDS // c.FINE_SECONDS
         ranges = or_(*[and_(t.c.bin >= b * per, t.c.bin < (b + 1) * per) for b in needed])
-        for key, (bin_, n) in await _grouped(session, q, t, [func.sum(t.c.n)], extra=[t.c.bin],
+        for key, (bin_, n) in await _grouped(session, q, t, lambda: [func.sum(t.c.n)], extra=[t.c.bin],
                                              where=[t.c.width == "F", t.c.measure == measure, ranges]):
             h = histograms.get((key, measure))
             if h is not None:
