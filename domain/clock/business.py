@@ -9,10 +9,11 @@ them in the database).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -50,6 +51,20 @@ class BusinessCalendar:
             day += _ONE_DAY
         return day
 
+    @cached_property
+    def _weekday_holidays(self) -> tuple[int, ...]:
+        """The ordinals of the holidays that fall Monday to Friday, in order."""
+        return tuple(sorted(d.toordinal() for d in self.holidays if d.weekday() < 5))
+
+    def business_days_in(self, first: date, last: date) -> int:
+        """How many business days lie from `first` to `last`, both included (0 if `last` is
+        before `first`): weekdays counted by arithmetic, the holidays among them by bisection."""
+        if last < first:
+            return 0
+        a, b = first.toordinal(), last.toordinal()
+        off = bisect_right(self._weekday_holidays, b) - bisect_left(self._weekday_holidays, a)
+        return _weekdays_to(b) - _weekdays_to(a - 1) - off
+
     def add_business_days(self, day: date, n: int) -> date:
         """The `n`th business day after `day` (`n` >= 1)."""
         if n < 1:
@@ -57,6 +72,13 @@ class BusinessCalendar:
         for _ in range(n):
             day = self.next_business_day(day)
         return day
+
+
+def _weekdays_to(ordinal: int) -> int:
+    """How many of the days with ordinals 1 to `ordinal` are Monday to Friday (day 1, 1 January
+    of year 1, was a Monday)."""
+    weeks, rest = divmod(ordinal, 7)
+    return weeks * 5 + min(rest, 5)
 
 
 def thai_calendar(
@@ -122,16 +144,21 @@ def business_days_between(start: datetime, end: datetime, calendar: BusinessCale
     _require_aware(end, "end")
     if end <= start:
         return 0.0
-    day, last = start.astimezone(BANGKOK).date(), end.astimezone(BANGKOK).date()
-    seconds = 0.0
-    while day <= last:
-        if calendar.is_business_day(day):
-            opens = datetime.combine(day, OFFICE_OPENS, tzinfo=BANGKOK)
-            closes = datetime.combine(day, OFFICE_CLOSES, tzinfo=BANGKOK)
-            overlap = (min(end, closes) - max(start, opens)).total_seconds()
-            seconds += max(overlap, 0.0)
-        day += _ONE_DAY
-    return seconds / _OFFICE_SECONDS
+    first, last = start.astimezone(BANGKOK).date(), end.astimezone(BANGKOK).date()
+    elapsed = _office_time_on(first, start, end, calendar)
+    if last > first:  # the days between are whole office days, if business days
+        elapsed += (_office_time_on(last, start, end, calendar)
+                    + OFFICE_DAY * calendar.business_days_in(first + _ONE_DAY, last - _ONE_DAY))
+    return elapsed.total_seconds() / _OFFICE_SECONDS
+
+
+def _office_time_on(day: date, start: datetime, end: datetime, calendar: BusinessCalendar) -> timedelta:
+    """The office time of `day` between `start` and `end` (exact, to the microsecond)."""
+    if not calendar.is_business_day(day):
+        return timedelta(0)
+    opens = datetime.combine(day, OFFICE_OPENS, tzinfo=BANGKOK)
+    closes = datetime.combine(day, OFFICE_CLOSES, tzinfo=BANGKOK)
+    return max(min(end, closes) - max(start, opens), timedelta(0))
 
 
 def add_office_time(start: datetime, days: float, calendar: BusinessCalendar) -> datetime:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.clock.business import (BANGKOK, OFFICE_CLOSES, OFFICE_OPENS, BusinessCalendar, business_days_between, due_at, thai_calendar)
 from tests.factories import CAL, bkk
@@ -230,3 +232,46 @@ def test_due_at_and_elapsed_agree(made_at: datetime, n: int) -> None:
     first = CAL.next_business_day(made_at.astimezone(BANGKOK).date())
     opens = datetime.combine(first, OFFICE_OPENS, tzinfo=BANGKOK)
     assert business_days_between(opens, due_at(made_at, n, CAL), CAL) == pytest.approx(n)
+
+
+# -- the office time between two instants, counted without walking the days between ----------------
+
+def _walked(start: datetime, end: datetime, calendar: BusinessCalendar) -> float:
+    """Office time by walking every day from start to end (how it was counted until 2026-12)."""
+    if end <= start:
+        return 0.0
+    day, last = start.astimezone(BANGKOK).date(), end.astimezone(BANGKOK).date()
+    elapsed = timedelta(0)
+    while day <= last:
+        if calendar.is_business_day(day):
+            opens = datetime.combine(day, OFFICE_OPENS, tzinfo=BANGKOK)
+            closes = datetime.combine(day, OFFICE_CLOSES, tzinfo=BANGKOK)
+            elapsed += max(min(end, closes) - max(start, opens), timedelta(0))
+        day += timedelta(days=1)
+    return elapsed / timedelta(hours=8)
+
+
+_INSTANTS = st.datetimes(min_value=datetime(2025, 12, 1), max_value=datetime(2027, 2, 1),
+                         timezones=st.sampled_from([UTC, BANGKOK]))
+_DAYS = st.dates(min_value=date(2025, 12, 1), max_value=date(2027, 2, 1))
+
+
+@settings(max_examples=400, deadline=None)
+@given(start=_INSTANTS, end=_INSTANTS, added=st.frozensets(_DAYS, max_size=6),
+       removed=st.frozensets(_DAYS, max_size=6))
+def test_office_time_counted_without_walking_the_days_is_the_walked_time(
+        start: datetime, end: datetime, added: frozenset[date], removed: frozenset[date]) -> None:
+    calendar = BusinessCalendar((CAL.holidays | added) - removed)
+    assert business_days_between(start, end, calendar) == pytest.approx(_walked(start, end, calendar),
+                                                                         rel=0, abs=1e-12)
+    whole = start.replace(microsecond=0), end.replace(microsecond=0)  # whole seconds: to the bit
+    assert business_days_between(*whole, calendar) == _walked(*whole, calendar)
+
+
+@given(first=_DAYS, last=_DAYS, added=st.frozensets(_DAYS, max_size=6))
+def test_business_days_in_a_range_are_counted_as_one_by_one(first: date, last: date,
+                                                           added: frozenset[date]) -> None:
+    calendar = BusinessCalendar(CAL.holidays | added)
+    one_by_one = sum(calendar.is_business_day(first + timedelta(days=i))
+                     for i in range((last - first).days + 1))
+    assert calendar.business_days_in(first, last) == one_by_one
