@@ -112,8 +112,8 @@ class Loaders:
         self.referrals_by_case: DataLoader[uuid.UUID, list[Referral]] = DataLoader(self._referrals)
         self.events_by_case: DataLoader[uuid.UUID, list[CaseEvent]] = DataLoader(self._events)
         self.attachments_by_case: DataLoader[uuid.UUID, list[Attachment]] = DataLoader(self._attachments)
-        self.case: DataLoader[uuid.UUID, Case | None] = DataLoader(
-            self._by_key(cases.cases_by_ids, lambda c: c.id))
+        self._cases = self._by_key(cases.cases_by_ids, lambda c: c.id)
+        self.case: DataLoader[uuid.UUID, Case | None] = DataLoader(self._cases)
         self.user: DataLoader[uuid.UUID, User | None] = DataLoader(
             self._by_key(users.by_ids, lambda u: u.id))
         self.area: DataLoader[str, Area | None] = DataLoader(self._areas)
@@ -131,6 +131,19 @@ class Loaders:
         if known is not None and known.done() and not known.cancelled() and known.exception() is None:
             return known.result()
         return self.referrals_by_case.load(case_id)
+
+    def case_row(self, case_id: uuid.UUID) -> Maybe[Case | None]:
+        """The case's row: the row itself once read (`prime_cases`), else an awaitable of it."""
+        known = self.case.cache_map.get(case_id)
+        if known is not None and known.done() and not known.cancelled() and known.exception() is None:
+            return known.result()
+        return self.case.load(case_id)
+
+    async def prime_cases(self, case_ids: list[uuid.UUID]) -> None:
+        """Read the cases of a page of referrals now, in the loader's statement, as
+        `prime_referrals` does for a page of cases."""
+        for case_id, row in zip(case_ids, await self._cases(case_ids), strict=True):
+            self.case.prime(case_id, row)
 
     async def prime_referrals(self, case_ids: list[uuid.UUID]) -> None:
         """Read the referrals of a page of cases now, in the loader's statement: the page's

@@ -118,6 +118,8 @@ class CaseQueries:
         else:
             rows, more = await queries.list_referrals(info.context.reads_session, info.context.user, f,
                                                       now, size, start)
+        if rows and asks_for(info, "edges", "node", "case"):
+            await info.context.loaders.prime_cases([r.case_id for r in rows])  # then resolved without awaiting
         edges = [ReferralEdge(node=Referral.of(r), cursor=offset_cursor(start + i))
                  for i, r in enumerate(rows)]
         return ReferralConnection(edges=edges, filter=f, total=total, now=now, page_info=PageInfo(

@@ -257,34 +257,55 @@ def _text_clause(pattern: Any) -> ColumnElement[bool]:
                Case.reference.ilike(pattern, escape="\\"))  # type: ignore[attr-defined]
 
 
-def _referral_query(principal: Principal, f: ReferralFilter, now: datetime) -> Select[tuple[Referral]]:
+def _referral_query(principal: Principal, f: ReferralFilter, now: datetime,
+                    bound: bool = False) -> Select[tuple[Referral]]:
+    """The referrals of the filter the principal may see: the values in the statement or,
+    `bound`, as parameters named as `_rule_values` and `_referral_filter_values` name them
+    (for a statement built once: `_referrals_page`)."""
+    def value(name: str, given: Any) -> Any:
+        return _bound(name, given) if bound else given
+
     stmt = (select(Referral).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
-            .where(visibility(principal)))
+            .where(_visibility(principal, bound)))
     if f.current_only:
         stmt = stmt.where(Referral.is_current)
     if f.org_unit_code:
-        stmt = stmt.where(Referral.org_unit_code == f.org_unit_code)
+        stmt = stmt.where(Referral.org_unit_code == value("filter_office", f.org_unit_code))
     if f.statuses:
-        stmt = stmt.where(Referral.status.in_([s.value for s in f.statuses]))  # type: ignore[attr-defined]
+        stmt = stmt.where(Referral.status.in_(value("filter_statuses", [s.value for s in f.statuses])))  # type: ignore[attr-defined]
     if f.overdue is True:
-        stmt = stmt.where(Referral.next_due_at < now)  # type: ignore[operator]
+        stmt = stmt.where(Referral.next_due_at < value("filter_now", now))  # type: ignore[operator]
     elif f.overdue is False:
-        stmt = stmt.where(or_(Referral.next_due_at.is_(None), Referral.next_due_at >= now))  # type: ignore[union-attr,operator]
+        stmt = stmt.where(or_(Referral.next_due_at.is_(None),  # type: ignore[union-attr]
+                              Referral.next_due_at >= value("filter_now", now)))  # type: ignore[operator]
     if f.category_codes:
-        stmt = stmt.where(Case.category_code.in_(f.category_codes))  # type: ignore[attr-defined]
+        stmt = stmt.where(Case.category_code.in_(value("filter_categories", list(f.category_codes))))  # type: ignore[attr-defined]
     if f.area_code:
-        stmt = stmt.where(_area_clause(f.area_code))
+        stmt = stmt.where(_area_clause(f.area_code, value("filter_area", f.area_code)))
     if f.escalated is True:
         stmt = stmt.where(Referral.escalation_level > 0)  # type: ignore[operator]
     elif f.escalated is False:
         stmt = stmt.where(Referral.escalation_level == 0)
     if f.assigned_to is not None:
-        stmt = stmt.where(Referral.assigned_to_id == f.assigned_to)
+        stmt = stmt.where(Referral.assigned_to_id == value("filter_user", f.assigned_to))
     if f.unassigned:
         stmt = stmt.where(Referral.assigned_to_id.is_(None))  # type: ignore[union-attr]
     if f.text:
-        stmt = stmt.where(_text_clause(_text_pattern(f.text)))
+        stmt = stmt.where(_text_clause(value("filter_text", _text_pattern(f.text))))
     return stmt
+
+
+def _referral_filter_shape(f: ReferralFilter) -> tuple[Any, ...]:
+    """What decides the statement `_referral_query` builds (the values aside)."""
+    return (f.current_only, bool(f.org_unit_code), bool(f.statuses), f.overdue, bool(f.category_codes),
+            _area_level(f.area_code), f.escalated, f.assigned_to is not None, f.unassigned, bool(f.text),
+            f.sort)
+
+
+def _referral_filter_values(f: ReferralFilter, now: datetime) -> dict[str, Any]:
+    return {"filter_office": f.org_unit_code, "filter_statuses": [s.value for s in f.statuses],
+            "filter_now": now, "filter_categories": list(f.category_codes), "filter_area": f.area_code,
+            "filter_user": f.assigned_to, "filter_text": _text_pattern(f.text) if f.text else None}
 
 
 def _referral_order(sort: ReferralSort) -> list[Any]:
@@ -301,7 +322,7 @@ def _referral_order(sort: ReferralSort) -> list[Any]:
 async def list_referrals(session: AsyncSession, principal: Principal, f: ReferralFilter,
                          now: datetime, first: int, offset: int) -> tuple[Sequence[Referral], bool]:
     """A queue (`f.sort`; by default the earliest running deadline first, then the oldest)."""
-    rows = (await session.execute(_referrals_page(principal, f, now, first, offset))).scalars().all()
+    rows = (await session.execute(*_referrals_page(principal, f, now, first, offset))).scalars().all()
     return rows[:first], len(rows) > first
 
 
@@ -310,16 +331,22 @@ async def referrals_counted(session: AsyncSession, principal: Principal, f: Refe
     """`list_referrals` and `count_referrals` in one statement (a window count, taken before the
     offset; it reads every matching referral whole, so for short lists only); the count is None
     when the page is empty (past the end) and was not told."""
-    stmt = _referrals_page(principal, f, now, first, offset).add_columns(func.count().over())
-    found = (await session.execute(stmt)).all()
+    found = (await session.execute(*_referrals_page(principal, f, now, first, offset, counted=True))).all()
     total = int(found[0][1]) if found else 0 if offset == 0 else None
     return [row[0] for row in found[:first]], len(found) > first, total
 
 
-def _referrals_page(principal: Principal, f: ReferralFilter, now: datetime, first: int,
-                    offset: int) -> Select[tuple[Referral]]:
-    return (_referral_query(principal, f, now).order_by(*_referral_order(f.sort))
-            .offset(offset).limit(first + 1))
+def _referrals_page(principal: Principal, f: ReferralFilter, now: datetime, first: int, offset: int,
+                    counted: bool = False) -> tuple[Any, dict[str, Any]]:
+    """A queue's page (built once per shape of principal and filter: `_visible_statement`) and
+    its parameters; `counted` adds the window count of every matching referral."""
+    def build(_visible: ColumnElement[bool]) -> Any:
+        stmt = (_referral_query(principal, f, now, bound=True).order_by(*_referral_order(f.sort))
+                .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
+        return stmt.add_columns(func.count().over()) if counted else stmt
+
+    stmt = _visible_statement(("referrals page", counted, *_referral_filter_shape(f)), principal, build)
+    return stmt, _rule_values(principal, **_referral_filter_values(f, now), offset=offset, limit=first + 1)
 
 
 async def count_referrals(session: AsyncSession, principal: Principal, f: ReferralFilter,

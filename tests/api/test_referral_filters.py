@@ -5,6 +5,7 @@ escalation; only what the officer may see either way."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -39,7 +40,7 @@ async def test_the_desk_filters_and_sorts_the_office_referrals(client: httpx.Asy
     succeeded(await officer.mutate(ACCEPT_REFERRAL, referralId=ids["A"]), "AcceptReferralSuccess")
     async with db.write_sessions() as session, session.begin():  # C's deadline long passed
         await session.execute(update(Referral).where(Referral.case_id == uuid.UUID(cases["C"]["id"]))
-                              .values(escalation_level=2))
+                              .values(escalation_level=2, next_due_at=datetime(2026, 1, 5, tzinfo=UTC)))
     name = {c["reference"]: k for k, c in cases.items()}
 
     async def desk(**f: Any) -> list[str]:
@@ -62,6 +63,9 @@ async def test_the_desk_filters_and_sorts_the_office_referrals(client: httpx.Asy
     assert sorted(await desk(subdistrictCode="430102")) == ["B", "C"]
     assert sorted(await desk(districtCode="4301")) == ["A", "B", "C"]
     assert await desk(escalated=True) == ["C"]
+    assert await desk(overdue=True) == ["C"]
+    assert sorted(await desk(overdue=False)) == ["A", "B"]
+    assert sorted(await desk(overdue=True, escalated=False)) == []
     assert sorted(await desk(escalated=False)) == ["A", "B"]
     assert await desk(text=cases["A"]["reference"]) == ["A"]
     assert await desk(text="100%_") == []  # wildcards are text
