@@ -89,8 +89,8 @@ _OTHERWISE = object()  # `_leaf`: not a leaf field read from an attribute, or no
 
 def _leaf(field: GraphQLField | None, source: Any, is_awaitable: Callable[[Any], bool]) -> Any:
     """The completed value of `field` on `source` if the field is a leaf read from an attribute
-    and its value is ordinary (not awaitable, coerced without error, not null where it may not
-    be), else `_OTHERWISE`: graphql-core then resolves and completes it its own way, errors and
+    and its value is ordinary (not awaitable, not an exception or Undefined, coerced without
+    error, not null where it may not be), else `_OTHERWISE`: graphql-core then resolves and completes it its own way, errors and
     their paths included (an attribute is read without side effects, so reading it twice is
     harmless)."""
     resolve = field.resolve if field is not None else None
@@ -100,8 +100,8 @@ def _leaf(field: GraphQLField | None, source: Any, is_awaitable: Callable[[Any],
         value = getattr(source, resolve.name)
         if value is None:
             return _OTHERWISE if resolve.non_null else None
-        if is_awaitable(value):
-            return _OTHERWISE
+        if value is Undefined or isinstance(value, Exception) or is_awaitable(value):
+            return _OTHERWISE  # graphql-core: null, an error, the value awaited
         coerced = resolve.coerce(value)
     except Exception:  # noqa: BLE001 - graphql-core's way reports it
         return _OTHERWISE

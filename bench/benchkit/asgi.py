@@ -11,6 +11,7 @@ the answer: what is timed is the app.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,10 +67,12 @@ class InProcess:
             "client": ("127.0.0.1", 123), "root_path": "",
         }
         sent = False
+        answered = asyncio.Event()
 
         async def receive() -> Message:
             nonlocal sent
-            if sent:
+            if sent:  # the client goes away only once it has the whole answer, as httpx's does
+                await answered.wait()
                 return {"type": "http.disconnect"}
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
@@ -85,8 +88,13 @@ class InProcess:
                 answer_headers.update((k.decode().lower(), v.decode()) for k, v in message.get("headers", []))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    answered.set()
 
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            answered.set()
         return Answer(status, answer_headers, b"".join(chunks))
 
 

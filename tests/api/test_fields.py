@@ -15,6 +15,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.schema.config import StrawberryConfig
 
+from graphql import Undefined
+
 from api.fields import Executor, context_field, resolve_directly
 from api.schema import schema as khortor_schema
 
@@ -167,6 +169,10 @@ class Later:
         return "referred"
 
 
+class Refusal(Exception):  # noqa: N818 - not a builtin: String would coerce it with str()
+    pass
+
+
 class Row:
     """A stored row as the API's types hold it: attributes, one of which fails when read."""
 
@@ -176,6 +182,8 @@ class Row:
         self.amount = Decimal("1500.50")
         self.blank = ""  # a scalar whose output is null: an error, not a null
         self.later = Later()
+        self.failure: Any = Refusal("held, not raised")  # an exception as the value: an error
+        self.unset: Any = Undefined  # graphql-core's Undefined: null
 
     @property
     def broken(self) -> str:
@@ -193,6 +201,8 @@ class Item:
     broken: str | None
     blank: Blank | None
     later: Raw
+    failure: str | None
+    unset: str | None
 
 
 @strawberry.type
@@ -235,6 +245,7 @@ async def _listed(schema: strawberry.Schema, query: str, rows: list[Row]) -> tup
     ("{ strict { stage } }", [Row(1, "LOST", None, "x")]),  # nor a Stage
     ("{ items { n blank } }", [Row(1, Stage.NEW, None, "x")]),
     ("{ items { later } }", [Row(1, Stage.NEW, None, "x")]),  # awaited, not given as it is
+    ("{ items { n failure unset } }", [Row(1, Stage.NEW, None, "x")]),
     ("{ items { n ... on Item { n stage } __typename } }", [Row(3, Stage.DONE, None, "x")]),
 ])
 async def test_leaves_completed_in_one_step_answer_as_graphql_core(query: str, rows: list[Row]) -> None:
