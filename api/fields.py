@@ -21,8 +21,9 @@ graphql-core itself still builds each field's resolve info and walks its value's
 (non-null, list, leaf) step by step: for a leaf (a scalar or an enum) read from an attribute, four
 fifths of a list's fields, that was most of what is left of the field's cost. `Executor` (the
 schema's execution context) reads such a field and coerces its value in one step; anything out of
-the ordinary (an error, a null where none may be, an awaitable, middleware) goes graphql-core's own
-way from the start, so errors and their paths are graphql-core's.
+the ordinary (an error, a null where none may be, an exception or an awaitable as the value,
+middleware) goes graphql-core's own way from the start, so errors and their paths are
+graphql-core's.
 """
 
 from __future__ import annotations
@@ -90,9 +91,9 @@ _OTHERWISE = object()  # `_leaf`: not a leaf field read from an attribute, or no
 def _leaf(field: GraphQLField | None, source: Any, is_awaitable: Callable[[Any], bool]) -> Any:
     """The completed value of `field` on `source` if the field is a leaf read from an attribute
     and its value is ordinary (not awaitable, not an exception or Undefined, coerced without
-    error, not null where it may not be), else `_OTHERWISE`: graphql-core then resolves and completes it its own way, errors and
-    their paths included (an attribute is read without side effects, so reading it twice is
-    harmless)."""
+    error, not null where it may not be), else `_OTHERWISE`: graphql-core then resolves and
+    completes it its own way, errors and their paths included (an attribute is read without
+    side effects, so reading it twice is harmless)."""
     resolve = field.resolve if field is not None else None
     if type(resolve) is not _Attribute or resolve.coerce is None:
         return _OTHERWISE

@@ -4,8 +4,9 @@ httpx's ASGI transport does a client's work on each request: it builds a `Reques
 `URL`, merges cookies into a jar and out again, and looks for trio by importing `sniffio`,
 which, where sniffio is not installed, searches the whole import path each time. For the
 operations of bench/requests.py that was 0.40–0.49 ms of each request, 5–11 % of the figure
-(alternated with `InProcess` in one process, PostgreSQL, 2026-12-06), none of it the API's. `InProcess` hands the app the
-scope httpx would (the same headers and client address), feeds it the body once and collects
+(alternated with `InProcess` in one process, PostgreSQL, 2026-12-06), none of it the API's.
+`InProcess` hands the app the scope httpx would (the same headers and client address), feeds
+it the body once, tells it the client has gone only once the whole answer is in, and collects
 the answer: what is timed is the app.
 """
 
@@ -52,7 +53,8 @@ class InProcess:
     async def post(self, path: str, json: Any = None,  # noqa: A002 - httpx's name
                    headers: Mapping[str, str] | None = None) -> Answer:
         body = _dumps(json).encode()
-        return await self.request("POST", path, body, None, {"content-type": "application/json", **(headers or {})})
+        return await self.request("POST", path, body, None,
+                                  {"content-type": "application/json", **(headers or {})})
 
     async def request(self, method: str, path: str, body: bytes, params: Mapping[str, Any] | None,
                       headers: Mapping[str, str] | None) -> Answer:
