@@ -4,6 +4,7 @@ and a mentor who is not offered a note form the API would refuse."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -135,6 +136,9 @@ def test_every_tab_is_reachable_at_360_px(live_server: str, new_context: Any, sh
     assert problems == {}
 
 
+UNREAD = "query { notifications(unreadOnly: true, first: 1) { unreadCount } }"
+
+
 def test_the_unread_badge_stays_in_the_phone_tab_bar(live_server: str, new_context: Any,
                                                      shots: Any) -> None:
     # A new case routed to DLPW tells its officers: the officer has something unread.
@@ -145,6 +149,12 @@ def test_the_unread_badge_stays_in_the_phone_tab_bar(live_server: str, new_conte
         "citizen": {"fullName": "นายป้าย แจ้งเตือน", "consent": True},
     })["openCase"]
     assert opened["__typename"] == "OpenCaseSuccess"
+    # The officers are told by a worker, after the filing's commit; the client counts the unread
+    # on signing in (and each minute after), so sign in once the notification is there.
+    officer, told_by = Api(live_server, "dlpw.nongkhai"), time.monotonic() + 30
+    while officer.run(UNREAD)["notifications"]["unreadCount"] < 1:
+        assert time.monotonic() < told_by, "the officers were not told of the new case within 30 s"
+        time.sleep(0.2)
     page = new_context().new_page()
     sign_in(page, live_server, "dlpw.nongkhai")
     badge = page.locator("nav.tabs .count")
