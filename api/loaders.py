@@ -57,6 +57,19 @@ def then(value: Maybe[V], use: Callable[[V], R]) -> Maybe[R]:
     return use(value)  # type: ignore[arg-type]
 
 
+def _now_or_later(loader: DataLoader[K, V], key: K) -> Maybe[V]:
+    """The loader's value for `key` if it is already there (primed or loaded), else its load."""
+    known = loader.cache_map.get(key)
+    if known is not None and known.done() and not known.cancelled() and known.exception() is None:
+        return known.result()  # type: ignore[no-any-return]
+    return loader.load(key)
+
+
+def _prime(loader: DataLoader[K, V], keys: list[K], values: Sequence[V]) -> None:
+    for key, value in zip(keys, values, strict=True):
+        loader.prime(key, value)
+
+
 def _by_case(rows: Sequence[R], case_ids: list[uuid.UUID]) -> list[list[R]]:
     """The rows of each case, in the order of `case_ids` (a loader's answer)."""
     grouped: dict[uuid.UUID, list[R]] = defaultdict(list)
@@ -127,30 +140,22 @@ class Loaders:
     def referrals_rows(self, case_id: uuid.UUID) -> Maybe[list[Referral]]:
         """The case's referrals: the rows themselves once read (`prime_referrals`), else an
         awaitable of them (the loader's next batch)."""
-        known = self.referrals_by_case.cache_map.get(case_id)
-        if known is not None and known.done() and not known.cancelled() and known.exception() is None:
-            return known.result()
-        return self.referrals_by_case.load(case_id)
+        return _now_or_later(self.referrals_by_case, case_id)
 
     def case_row(self, case_id: uuid.UUID) -> Maybe[Case | None]:
         """The case's row: the row itself once read (`prime_cases`), else an awaitable of it."""
-        known = self.case.cache_map.get(case_id)
-        if known is not None and known.done() and not known.cancelled() and known.exception() is None:
-            return known.result()
-        return self.case.load(case_id)
+        return _now_or_later(self.case, case_id)
 
     async def prime_cases(self, case_ids: list[uuid.UUID]) -> None:
         """Read the cases of a page of referrals now, in the loader's statement, as
         `prime_referrals` does for a page of cases."""
-        for case_id, row in zip(case_ids, await self._cases(case_ids), strict=True):
-            self.case.prime(case_id, row)
+        _prime(self.case, case_ids, await self._cases(case_ids))
 
     async def prime_referrals(self, case_ids: list[uuid.UUID]) -> None:
         """Read the referrals of a page of cases now, in the loader's statement: the page's
         cases then resolve them without awaiting (one future per case cost more than the
         statement's rows, in a list of 20 cases)."""
-        for case_id, rows in zip(case_ids, await self._referrals(case_ids), strict=True):
-            self.referrals_by_case.prime(case_id, rows)
+        _prime(self.referrals_by_case, case_ids, await self._referrals(case_ids))
 
     def area_row(self, code: str) -> Maybe[Area | None]:
         return self._reference.areas.get(code) or self.area.load(code)

@@ -26,6 +26,7 @@ from domain.cases.reference import MAX_SEQUENCE, format_reference
 from domain.cases.routing import RoutingRule
 from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
+from domain.statements import Kept
 from domain.users.models import Role, User
 from domain.users.principal import Principal
 
@@ -107,8 +108,7 @@ def _rule_values(principal: Principal, **others: Any) -> dict[str, Any]:
             **others}
 
 
-_VISIBLE_STATEMENTS: dict[tuple[Any, ...], Any] = {}
-MAX_KEPT_STATEMENTS = 1024  # the shapes are few; a bound all the same
+_VISIBLE_STATEMENTS = Kept(most=1024)  # the shapes are few; a bound all the same
 
 
 def _visible_statement(name: Any, principal: Principal, build: Callable[[ColumnElement[bool]], Any]) -> Any:
@@ -117,12 +117,7 @@ def _visible_statement(name: Any, principal: Principal, build: Callable[[ColumnE
     (`_rule_values`). Building a statement and its cache key anew cost more than the
     database's work on a case's lookup (bench/requests.py, issue 11)."""
     key = (name, principal.role, _area_level(principal.area_code), principal.org_unit_code is None)
-    statement = _VISIBLE_STATEMENTS.get(key)
-    if statement is None:
-        if len(_VISIBLE_STATEMENTS) >= MAX_KEPT_STATEMENTS:
-            _VISIBLE_STATEMENTS.clear()
-        statement = _VISIBLE_STATEMENTS[key] = build(_visibility(principal, bound=True))
-    return statement
+    return _VISIBLE_STATEMENTS.get(key, lambda: build(_visibility(principal, bound=True)))
 
 
 def visible_to(principal: Principal) -> Select[tuple[Case]]:

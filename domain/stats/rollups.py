@@ -40,6 +40,7 @@ from domain.stats.durations import Histogram, percentiles
 from domain.stats.repository import CaseGroupFigures, Period, ReferralGroupFigures
 from domain.stats.rules import CaseDimension, Figure
 from domain.stats.cell_writes import DURATIONS, MARK
+from domain.statements import Kept
 from domain.users.principal import Principal
 
 D = CaseDimension
@@ -51,8 +52,9 @@ _COLUMN = {D.STATUS: "status", D.CATEGORY: "category_code", D.ORG_UNIT: "org_uni
 _OPEN_COLUMN = {D.PROVINCE: "province_code", D.DISTRICT: "district_code", D.CATEGORY: "category_code",
                 D.ORG_UNIT: "org_unit_code", D.FISCAL_YEAR: "fiscal_year"}
 Key = tuple[Any, ...]
-KEPT_STATEMENTS = 512  # `_kept`: statements of the cells kept, at most; then started afresh
-_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+# The cells' statements, by everything they are made of (`_grouped`): a dashboard asks the same
+# questions again and again, and building the statement cost a fifth of a `caseStats` request.
+_KEPT = Kept(most=512)
 
 
 class Question:
@@ -178,18 +180,6 @@ def _key(q: Question, values: Sequence[Any], by_day: bool = False) -> Key:
     return tuple(out)
 
 
-def _kept(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    """The statement `build` makes, built once for each `key` (everything it is made of, values
-    included): a dashboard asks the same questions again and again, and building the statement
-    cost a fifth of a `caseStats` request (bench/requests.py, issue 11)."""
-    stmt = _STATEMENTS.get(key)
-    if stmt is None:
-        if len(_STATEMENTS) >= KEPT_STATEMENTS:
-            _STATEMENTS.clear()
-        stmt = _STATEMENTS[key] = build()
-    return stmt
-
-
 def _shape(q: Question) -> tuple[Any, ...]:
     """Everything of a question that `_where` and `_columns` read."""
     return (q.grain, q.area, q.cut.cells, q.dims, q.f.category_codes, q.f.statuses)
@@ -208,7 +198,7 @@ async def _grouped(session: AsyncSession, q: Question, t: Any, sums: Callable[[]
             stmt = stmt.join(OrgUnit, OrgUnit.code == t.c.org_unit_code)  # type: ignore[arg-type]
         return stmt.group_by(*cols) if cols else stmt
 
-    stmt = build() if kept_as is None else _kept((kept_as, *_shape(q)), build)
+    stmt = build() if kept_as is None else _KEPT.get((kept_as, *_shape(q)), build)
     n, k = len(q.dims), len(q.dims) + len(extra)  # `_columns` gives one column per dimension
     return [(_key(q, row[:n]), row[n:]) for row in (await session.execute(stmt)).all() if any(row[k:])]
 
