@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from domain import commit_writes
+from domain import commit_writes, sqlite_driver
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -52,12 +52,25 @@ def create_engine(url: str, *, ping_every_checkout: bool = False, **kwargs: Any)
     if url.startswith("sqlite"):
         for postgresql_only in ("pool_size", "max_overflow"):  # SQLite keeps SQLAlchemy's pool
             kwargs.pop(postgresql_only, None)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = _sqlite_engine(url, **kwargs)
         _make_sqlite_transactional(engine)
         return engine
     engine = create_async_engine(url, pool_pre_ping=ping_every_checkout, **kwargs)
     if not ping_every_checkout:
         _ping_when_idle(engine, IDLE_PING_SECONDS)
+    return engine
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """SQLAlchemy's aiosqlite dialect on `sqlite_driver`'s connections (a statement is one hop
+    to aiosqlite's thread, not four), opened with the arguments the dialect reads off `url`."""
+    given = kwargs.pop("connect_args", {})
+
+    async def connect() -> sqlite_driver.Connection:
+        args, named = engine.sync_engine.dialect.create_connect_args(engine.sync_engine.url)
+        return await sqlite_driver.connect(*args, **{**named, "timeout": 30, **given})
+
+    engine = create_async_engine(url, async_creator=connect, **kwargs)
     return engine
 
 
