@@ -110,7 +110,10 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     A unit of work starts with BEGIN IMMEDIATE, so two concurrent writers queue on the
     busy timeout instead of failing with "database is locked" when one upgrades a read
-    lock. Reads use a plain BEGIN and, in WAL mode, never wait for a writer.
+    lock. Reads use a plain BEGIN and, in WAL mode, never wait for a writer. The BEGIN goes
+    to aiosqlite's thread with the transaction's first statement (`sqlite_driver`). A
+    connection with the `khortor_alone` option (read sessions) sends none: each statement is
+    its own transaction.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -125,8 +128,11 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get("khortor_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("khortor_alone", False):  # each statement its own transaction
+            return
+        driver: sqlite_driver.Connection = connection.connection.driver_connection
+        driver.begin_with_next("BEGIN IMMEDIATE" if options.get("khortor_write", False) else "BEGIN")
 
 
 FlushHook = Callable[[Session, Any, Any], None]
@@ -191,13 +197,15 @@ class Database:
     """One engine and its session factories: short reads, reads in one transaction and units
     of work; and the sessions for reports.
 
-    `read_sessions` are for reads that need nothing of a transaction: on PostgreSQL each of
-    their statements runs on its own (autocommit), which saves the BEGIN and the ROLLBACK, two
-    round trips of a session's three for a one-statement read. PostgreSQL's READ COMMITTED
-    gives each statement of a transaction its own snapshot anyway, so such reads see what they
-    saw before. `read_transactions` open a transaction, for reads that set it up (one snapshot
-    with REPEATABLE READ, `SET LOCAL`). On SQLite both are the same: a BEGIN (in WAL mode, a
-    snapshot that never waits for a writer).
+    `read_sessions` are for reads that need nothing of a transaction: each of their statements
+    runs on its own (autocommit), which saves the BEGIN and the ROLLBACK, two round trips of a
+    session's three for a one-statement read on PostgreSQL (on SQLite, two calls on
+    aiosqlite's thread). PostgreSQL's READ COMMITTED gives each statement of a transaction its
+    own snapshot anyway, so such reads see what they saw before; on SQLite they do so since
+    2026-12-07 (before, a read session was one snapshot there, and no code could count on it
+    since PostgreSQL's never were). `read_transactions` open a transaction, for reads that set
+    it up (one snapshot: REPEATABLE READ on PostgreSQL, `SET LOCAL`; on SQLite a BEGIN, in WAL
+    mode a snapshot that never waits for a writer).
 
     `before_flush` and `after_flush` hooks run in every flush of this database's sessions,
     inside the transaction (domain/bootstrap.py passes the ones every process needs); an
@@ -233,9 +241,10 @@ class Database:
                                       expire_on_commit=False, autoflush=False)
 
         self.read_transactions = sessions(self.engine)
-        self._autocommit = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
-                            if self.engine.dialect.name == "postgresql" else None)
-        self.read_sessions = sessions(self._autocommit or self.engine)
+        self._autocommit = self.engine.execution_options(
+            **({"isolation_level": "AUTOCOMMIT"} if self.engine.dialect.name == "postgresql"
+               else {"khortor_alone": True}))  # SQLite: no BEGIN (_make_sqlite_transactional)
+        self.read_sessions = sessions(self._autocommit)
         self._writes = self.engine.execution_options(khortor_write=True)
         self.write_sessions = sessions(self._writes)
         self.report_url = report_url or url
@@ -256,11 +265,11 @@ class Database:
         PostgreSQL one round trip (autocommit; a unit of work's BEGIN, statement and COMMIT were
         three), on SQLite a write transaction of its own. For rows nothing reads back and no
         session hook needs to see (the access log's VIEW entries)."""
-        if self._autocommit is not None:
+        if self.engine.dialect.name == "postgresql":
             async with self._autocommit.connect() as connection:
                 await connection.execute(statement, rows)
             return
-        async with self._writes.begin() as connection:
+        async with self._writes.begin() as connection:  # SQLite: the rows all or none
             await connection.execute(statement, rows)
 
     @property

@@ -1,9 +1,9 @@
-"""What a read sees of a change committed while it runs (domain/db.py). On PostgreSQL
-`read_sessions` send each statement on its own (no BEGIN and ROLLBACK round trips), so a
-later statement sees a change committed after an earlier one, as READ COMMITTED would show it
-inside a transaction too; `read_transactions` hold one transaction, and the dashboards' one
-snapshot (`one_snapshot`: REPEATABLE READ) keeps the cells and the live rows of an answer at one
-moment. On SQLite both hold one snapshot (WAL)."""
+"""What a read sees of a change committed while it runs (domain/db.py). `read_sessions` send
+each statement on its own (no BEGIN and ROLLBACK), so a later statement sees a change
+committed after an earlier one, as PostgreSQL's READ COMMITTED would show it inside a
+transaction too, on both databases; `read_transactions` hold one transaction, and the
+dashboards' one snapshot (`one_snapshot`: REPEATABLE READ on PostgreSQL, a BEGIN in WAL mode on
+SQLite) keeps the cells and the live rows of an answer at one moment."""
 
 from __future__ import annotations
 
@@ -26,14 +26,13 @@ async def _commit_one(db: Database, province: str) -> None:
         session.add(CaseSequence(province_code=province, fiscal_year=YEAR, last_value=1))
 
 
-async def test_a_read_session_sees_what_committed_between_its_statements_on_postgresql(
-        db: Database, backend: str) -> None:
+async def test_a_read_session_sees_what_committed_between_its_statements(db: Database) -> None:
     try:
         async with db.read_sessions() as session:
             before = await _counted(session)
             await _commit_one(db, "10")
             after = await _counted(session)
-        assert after == (before + 1 if backend == "postgresql" else before)
+        assert after == before + 1
 
         async with db.read_transactions() as session:  # the dashboards' snapshot
             await one_snapshot(session)

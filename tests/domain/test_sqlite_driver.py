@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain import sqlite_driver
-from domain.db import create_engine
+from domain.db import Database, create_engine
 
 ROWS = 2 * sqlite_driver.CHUNK + 100  # an answer three chunks long
 
@@ -56,6 +56,50 @@ async def test_a_statement_is_one_call_on_the_thread(engine: AsyncEngine) -> Non
         updated = await connection.execute(text("UPDATE item SET name = name || '!'"))
         assert updated.rowcount == 1 and calls() == 3
         await connection.commit()
+
+
+async def test_a_transactions_begin_goes_with_its_first_statement(engine: AsyncEngine) -> None:
+    writer = engine.execution_options(khortor_write=True)  # BEGIN IMMEDIATE
+    async with writer.connect() as connection:
+        calls = await _calls_on_thread(connection)
+        await connection.execute(text("INSERT INTO item (name) VALUES ('a')"))
+        assert calls() == 1
+        await connection.commit()
+        assert calls() == 2
+        await connection.execute(text("SELECT 1"))  # a new transaction, nothing written
+        await connection.rollback()
+        assert calls() == 4
+        await connection.begin()  # ended before any statement: nothing sent
+        await connection.commit()
+        assert calls() == 4
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT name FROM item"))).scalars().all() == ["a"]
+
+
+async def test_a_read_session_is_one_call_a_statement(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    try:
+        async with db.read_sessions() as session:
+            calls = await _calls_on_thread(await session.connection())
+            assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+            assert (await session.execute(text("SELECT 2"))).scalar_one() == 2
+        assert calls() == 2  # no BEGIN, no ROLLBACK
+    finally:
+        await db.dispose()
+
+
+async def test_a_writer_that_cannot_have_the_lock_fails_and_writes_nothing(engine: AsyncEngine) -> None:
+    writer = engine.execution_options(khortor_write=True)
+    async with writer.connect() as holding, writer.connect() as waiting:
+        await holding.execute(text("INSERT INTO item (name) VALUES ('first')"))  # holds the lock
+        driver: Any = (await waiting.get_raw_connection()).driver_connection
+        await driver._execute(driver._conn.execute, "PRAGMA busy_timeout=50")
+        with pytest.raises(OperationalError, match="locked"):
+            await waiting.execute(text("INSERT INTO item (name) VALUES ('second')"))
+        await waiting.rollback()
+        await holding.commit()
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT name FROM item"))).scalars().all() == ["first"]
 
 
 async def test_a_long_answer_comes_whole_and_in_order(engine: AsyncEngine) -> None:
