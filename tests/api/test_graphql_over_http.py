@@ -19,9 +19,11 @@ from strawberry.types.execution import PreExecutionError
 
 from api.app import WEB_DIST
 from api.documents import MANIFEST
-from api.graphql_http import failure_status, negotiate
+from api.graphql_http import GraphQLOverHTTP, failure_status, negotiate
+from api.schema import build_schema
 from domain.settings import Settings
 from tests.api.test_access import production_client
+from tests.helpers import login
 from tests.servers import ROOT, khortor_env, khortor_serving
 
 WEB = ROOT / "web"
@@ -290,3 +292,22 @@ def _error(message: str = "x", *, path: list[Any] | None = None, original: Excep
 ], ids=["data", "field-error-null-data", "field-error-partial", "parse", "coercion", "bug", "masked-bug"])
 def test_failure_status(result: ExecutionResult, status: int | None) -> None:
     assert failure_status(result) == status
+
+
+async def test_thai_text_is_answered_in_utf_8_as_it_is(client: httpx.AsyncClient) -> None:
+    """Half the bytes of `\\u0e2b`-escaped text on a volunteer's weak signal."""
+    token = await login(client, "vol.naimueang")
+    response = await _post(client, {"query": '{ areas(search: "หนองคาย") { nameTh } }'},
+                           {**AS_SPEC, "authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert "หนองคาย".encode() in response.content and b"\\u0e" not in response.content
+    assert {"nameTh": "หนองคาย"} in response.json()["data"]["areas"]
+
+
+def test_what_orjson_refuses_is_written_as_before() -> None:
+    """A lone surrogate or an integer beyond 64 bits, which orjson refuses: json.dumps' output."""
+    view = GraphQLOverHTTP(build_schema())
+    for data in ({"errors": [{"message": "bad \ud800 text"}]}, {"data": {"n": 2**70}}):
+        encoded = view.encode_json(data)
+        assert encoded == json.dumps(data, separators=(",", ":"))
+        assert json.loads(encoded) == data
