@@ -57,13 +57,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from benchkit import Checks, default_server, parse_args, scratch_database, thai_national_id
 from benchkit.asgi import InProcess
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse as StarletteJSON
 from starlette.routing import Route
 
 import api.app
@@ -301,6 +302,13 @@ async def _prepare(url: str, filed: int, to_accept: int, citizens: Citizens) -> 
                    if r.org_unit_code == officer.org_unit_code and r.status == ReferralStatus.PENDING]
     await db.dispose()
     return waiting
+
+
+class JSONResponse(StarletteJSON):
+    """Written as the API writes its answers (orjson, api/graphql_http.py)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def _plain_app(url: str, settings: Settings) -> tuple[Starlette, Database]:
