@@ -51,7 +51,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T", bound=type)
 _DIRECT = "_khortor_resolved_directly"
+_VALUE = "khortor-value"  # on a value type's class, then in its GraphQLObjectType's extensions
 _DEFINITION = "strawberry-definition"  # strawberry's back-reference on each GraphQLField
 
 
@@ -63,6 +65,15 @@ def context_field(*, description: str) -> Callable[[F], Any]:
         return strawberry.field(description=description)(resolver)
 
     return field
+
+
+def value_type(cls: T) -> T:
+    """Marks a strawberry type whose objects are values: each field a function of the object
+    and of the request alone (a problem type, an area, an office). Where one such object shows
+    at several places of one answer under the same selection (the office of each of a list's
+    referrals, shared through `Loaders.shown`), `Executor` completes it once."""
+    setattr(cls, _VALUE, True)
+    return cls
 
 
 class _Attribute:
@@ -118,6 +129,29 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
         self._leaves_direct = manager is None or not manager.middlewares
+        # A value object's completion by (object, selection), each kept alive with it so that
+        # neither id is reused while the answer is made.
+        self._values: dict[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = {}
+
+    def complete_object_value(self, return_type: GraphQLObjectType, field_details_list: Any, info: Any,
+                              path: Path, result: Any, position_context: Any) -> Any:
+        """graphql-core's, but an object of a `value_type` completed before under the same
+        selection is answered with that completion: only when it was complete at once and
+        added no error (an error is located at one path), and without middleware (which may
+        differ by path)."""
+        if not self._leaves_direct or not return_type.extensions.get(_VALUE):
+            return super().complete_object_value(return_type, field_details_list, info, path, result,
+                                                 position_context)
+        key = (id(result), id(field_details_list))
+        known = self._values.get(key)
+        if known is not None:
+            return known[2]
+        errors = len(self.collected_errors.errors)
+        completed = super().complete_object_value(return_type, field_details_list, info, path, result,
+                                                  position_context)
+        if not self.is_awaitable(completed) and len(self.collected_errors.errors) == errors:
+            self._values[key] = (result, field_details_list, completed)
+        return completed
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
                        grouped_field_set: Any, position_context: Any) -> Any:
@@ -190,6 +224,9 @@ def resolve_directly(schema: GraphQLSchema) -> int:
     for graphql_type in schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
+        definition = (graphql_type.extensions or {}).get(_DEFINITION)
+        if getattr(getattr(definition, "origin", None), _VALUE, False):
+            graphql_type.extensions = {**graphql_type.extensions, _VALUE: True}
         for name, graphql_field in graphql_type.fields.items():
             field = (graphql_field.extensions or {}).get(_DEFINITION)
             if not isinstance(field, StrawberryField):

@@ -136,6 +136,7 @@ class Loaders:
         self.agency: DataLoader[str, Agency | None] = DataLoader(self._agencies)
         self.extension: DataLoader[uuid.UUID, DeadlineExtension | None] = DataLoader(
             self._by_key(escalations.extensions_of, lambda e: e.referral_id))
+        self._shown: dict[tuple[str, str], object] = {}
 
     def referrals_rows(self, case_id: uuid.UUID) -> Maybe[list[Referral]]:
         """The case's referrals: the rows themselves once read (`prime_referrals`), else an
@@ -156,6 +157,19 @@ class Loaders:
         cases then resolve them without awaiting (one future per case cost more than the
         statement's rows, in a list of 20 cases)."""
         _prime(self.referrals_by_case, case_ids, await self._referrals(case_ids))
+
+    def shown(self, kind: str, code: str, row: Callable[[str], Maybe[V]], of: Callable[[V], R]) -> Maybe[R]:
+        """`of(row(code))` made once a request for each reference row (`kind` and `code`): the
+        problem type, area or office a list's cases share is one object, which the executor
+        then completes once (api.fields.value_type). An answer still awaited, or None, is
+        not kept."""
+        key = (kind, code)
+        known = self._shown.get(key)
+        if known is None:
+            known = then(row(code), of)
+            if known is not None and not inspect.isawaitable(known):
+                self._shown[key] = known
+        return known  # type: ignore[no-any-return]
 
     def area_row(self, code: str) -> Maybe[Area | None]:
         return self._reference.areas.get(code) or self.area.load(code)

@@ -27,6 +27,8 @@ from domain.cases.models import Case as CaseRow
 from domain.cases.models import CaseEvent as CaseEventRow
 from domain.cases.models import ContactPreference, EventType, ReferralOutcome
 from domain.cases.models import Referral as ReferralRow
+from domain.categories.models import Category as CategoryRow
+from domain.categories.models import SlaPolicy
 from domain.errors import DuplicateCase
 from domain.privacy import service as privacy
 from domain.cases.state import CaseStatus, ReferralStatus
@@ -177,7 +179,8 @@ class Referral:
 
     @context_field(description="The office it was sent to.")
     def org_unit(self, info: Info) -> OrgUnit:
-        return then(info.context.loaders.org_unit_row(self.org_unit_code), OrgUnit.of)  # type: ignore[return-value, arg-type]
+        loaders = info.context.loaders
+        return loaders.shown("office", self.org_unit_code, loaders.org_unit_row, OrgUnit.of)  # type: ignore[return-value, arg-type]
 
     @strawberry.field(description="The extension of its legal deadline asked for, if any (staff only).")
     async def extension(self, info: Info) -> DeadlineExtension | None:
@@ -196,6 +199,10 @@ class Referral:
     @context_field(description="The case this referral belongs to.")
     def case(self, info: Info) -> Annotated[Case, strawberry.lazy("api.cases.types")]:
         return then(info.context.loaders.case_row(self.case_id), _case_of)  # type: ignore[return-value]
+
+
+def _category_of(found: tuple[CategoryRow, SlaPolicy | None]) -> Category:
+    return Category.of(*found)
 
 
 def _case_of(row: CaseRow | None) -> Case:
@@ -252,12 +259,14 @@ class Case:
 
     @context_field(description="The problem type.")
     def category(self, info: Info) -> Category:
-        return then(info.context.loaders.category_row(self.row.category_code),  # type: ignore[return-value]
-                    lambda found: Category.of(*found))  # type: ignore[misc]
+        loaders = info.context.loaders
+        return loaders.shown("problem type", self.row.category_code, loaders.category_row,  # type: ignore[return-value]
+                             _category_of)
 
     @context_field(description="Where the problem is.")
     def subdistrict(self, info: Info) -> Area:
-        return then(info.context.loaders.area_row(self.row.subdistrict_code), Area.of)  # type: ignore[return-value, arg-type]
+        loaders = info.context.loaders
+        return loaders.shown("area", self.row.subdistrict_code, loaders.area_row, Area.of)  # type: ignore[return-value, arg-type]
 
     @context_field(description="The problem in the citizen's words (a national ID or phone number "
                                   "written in it is masked unless you may see the citizen).")

@@ -7,8 +7,7 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info
-from api.fields import context_field
-from api.loaders import then
+from api.fields import context_field, value_type
 from domain.areas.models import Area as AreaRow
 from domain.areas.models import AreaLevel
 from domain.categories.models import Category as CategoryRow
@@ -20,6 +19,7 @@ AreaLevelEnum = strawberry.enum(AreaLevel, name="AreaLevel",
                                 description="Province, district (เขต in Bangkok) or sub-district (แขวง).")
 
 
+@value_type
 @strawberry.type(description="A province, district or sub-district with its official code.")
 class Area:
     code: str = strawberry.field(description="Official code: 2 digits province, 4 district, 6 sub-district.")
@@ -41,15 +41,18 @@ class Area:
     def district(self, info: Info) -> Annotated[Area, strawberry.lazy("api.reference.types")] | None:
         if len(self.code) < 6:
             return None
-        return then(info.context.loaders.area_row(self.code[:4]), Area.maybe)  # type: ignore[return-value]
+        loaders = info.context.loaders
+        return loaders.shown("area", self.code[:4], loaders.area_row, Area.maybe)  # type: ignore[return-value]
 
     @context_field(description="The province this area lies in.")
     def province(self, info: Info) -> Annotated[Area, strawberry.lazy("api.reference.types")] | None:
         if len(self.code) < 4:
             return None
-        return then(info.context.loaders.area_row(self.code[:2]), Area.maybe)  # type: ignore[return-value]
+        loaders = info.context.loaders
+        return loaders.shown("area", self.code[:2], loaders.area_row, Area.maybe)  # type: ignore[return-value]
 
 
+@value_type
 @strawberry.type(description="One of the five agencies of the Ministry of Labour.")
 class Agency:
     code: str = strawberry.field(description="OPS, DOE, DSD, DLPW or SSO.")
@@ -61,6 +64,7 @@ class Agency:
         return cls(code=row.code, name_th=row.name_th, name_en=row.name_en)
 
 
+@value_type
 @strawberry.type(description="An office (org unit): one agency's office in one province, e.g. DLPW-43.")
 class OrgUnit:
     code: str = strawberry.field(description="`{AGENCY}-{province code}`.")
@@ -76,9 +80,11 @@ class OrgUnit:
 
     @context_field(description="The agency this office belongs to.")
     def agency(self, info: Info) -> Agency:
-        return then(info.context.loaders.agency_row(self.agency_code), Agency.of)  # type: ignore[return-value, arg-type]
+        loaders = info.context.loaders
+        return loaders.shown("agency", self.agency_code, loaders.agency_row, Agency.of)  # type: ignore[return-value, arg-type]
 
 
+@value_type
 @strawberry.type(description="A problem type (ประเภทปัญหา) with its deadlines.")
 class Category:
     code: str = strawberry.field(description="Stable identifier, e.g. UNPAID_WAGES.")

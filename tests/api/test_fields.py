@@ -17,7 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from graphql import Undefined
 
-from api.fields import Executor, context_field, resolve_directly
+from api.fields import Executor, context_field, resolve_directly, value_type
 from api.schema import schema as khortor_schema
 
 SEEN: list[type] = []  # the type of what each `name` resolver was given as its info
@@ -287,3 +287,71 @@ async def test_middleware_sees_every_leaf() -> None:
 
 def test_the_app_executes_with_leaves_completed_in_one_step() -> None:
     assert khortor_schema.execution_context_class is Executor
+
+
+# -- value objects completed once an answer (`value_type`) ----------------------------------------
+
+LABELS: list[str] = []  # each time a Place's label was resolved
+
+
+@value_type
+@strawberry.type
+class Place:
+    code: str
+
+    @context_field(description="-")
+    def label(self) -> str:
+        LABELS.append(self.code)
+        return f"สำนักงาน {self.code}"
+
+    @context_field(description="-")
+    def broken(self) -> str | None:
+        raise RuntimeError(f"no {self.code}")
+
+    @context_field(description="-")
+    async def later(self) -> str:
+        LABELS.append(self.code)
+        return self.code.lower()
+
+
+@strawberry.type
+class Holder:
+    n: int
+    place: Place
+
+
+@strawberry.type
+class Holders:
+    @strawberry.field
+    def holders(self, info: strawberry.Info) -> list[Holder]:
+        return info.context["holders"]  # type: ignore[no-any-return]
+
+
+async def _held(executor: type | None, query: str) -> tuple[Any, list[Any], list[str]]:
+    schema = strawberry.Schema(query=Holders, execution_context_class=executor)
+    resolve_directly(schema._schema)
+    shared, other = Place(code="DLPW-43"), Place(code="SSO-10")
+    LABELS.clear()
+    result = await schema.execute(query, root_value=Holders(), context_value={
+        "holders": [Holder(n=1, place=shared), Holder(n=2, place=other), Holder(n=3, place=shared),
+                    Holder(n=4, place=shared)]})
+    return result.data, [(e.message, e.path) for e in result.errors or []], sorted(LABELS)
+
+
+async def test_a_value_object_shared_in_an_answer_is_completed_once() -> None:
+    query = "{ holders { n place { code label } again: place { label } } }"
+    data, errors, labels = await _held(Executor, query)
+    assert (data, errors) == (await _held(None, query))[:2]  # graphql-core's own answer
+    assert data["holders"][2] == {"n": 3, "place": {"code": "DLPW-43", "label": "สำนักงาน DLPW-43"},
+                                  "again": {"label": "สำนักงาน DLPW-43"}}
+    # once per object and selection: `place` and `again` select differently
+    assert labels == ["DLPW-43", "DLPW-43", "SSO-10", "SSO-10"]
+    assert (await _held(None, query))[2] == ["DLPW-43"] * 6 + ["SSO-10"] * 2
+
+
+@pytest.mark.parametrize("query", ["{ holders { place { code broken } } }", "{ holders { place { later } } }"])
+async def test_a_value_completed_with_an_error_or_later_is_completed_each_time(query: str) -> None:
+    data, errors, labels = await _held(Executor, query)
+    assert (data, errors) == (await _held(None, query))[:2]
+    assert len(errors) == (4 if "broken" in query else 0)  # each at its own path
+    assert len(labels) == (4 if "later" in query else 0)
