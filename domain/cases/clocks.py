@@ -35,14 +35,18 @@ def start_clocks(referral: Referral, case: Case, calendar: BusinessCalendar,
     referral.next_escalation_at = deadlines.next_escalation_at(running(referral), {}, calendar)
 
 
-async def refresh_clock(session: AsyncSession, referral: Referral, calendar: BusinessCalendar) -> None:
-    """The next instant a level not yet fired comes due, after any change to the deadlines."""
-    fired = await repository.fired_levels(session, referral.id)
+async def refresh_clock(session: AsyncSession, referral: Referral, calendar: BusinessCalendar,
+                        fired: repository.Fired | None = None) -> None:
+    """The next instant a level not yet fired comes due, after any change to the deadlines
+    (the levels fired read now, unless the caller read them with the referral's lock)."""
+    if fired is None:
+        fired = await repository.fired_levels(session, referral.id)
     referral.next_escalation_at = deadlines.next_escalation_at(running(referral), fired, calendar)
 
 
 async def on_referral_changed(session: AsyncSession, referral: Referral, before: ReferralStatus,
-                              now: datetime, calendar: BusinessCalendar) -> None:
+                              now: datetime, calendar: BusinessCalendar,
+                              fired: repository.Fired | None = None) -> None:
     """After a transition: ON_HOLD pauses the target deadlines, resuming adds the office
     time spent on hold back to them; then the next escalation instant is recomputed."""
     after, on_hold = ReferralStatus(referral.status), ReferralStatus.ON_HOLD
@@ -56,4 +60,4 @@ async def on_referral_changed(session: AsyncSession, referral: Referral, before:
         referral.held_at = None
         if after is ReferralStatus.ACCEPTED:
             referral.next_due_at = referral.resolve_due_at
-    await refresh_clock(session, referral, calendar)
+    await refresh_clock(session, referral, calendar, fired)

@@ -130,7 +130,7 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, cmd: ReferralCo
     case = await repository.lock_case_of_referral(session, principal, cmd.referral_id)
     if case is None:
         raise NotFound("referral", "การส่งต่อ")
-    referrals = list(await repository.referrals_for_update(session, case.id))
+    referrals, fired = await repository.referrals_for_update_and_fired(session, case.id)
     referral = next(r for r in referrals if r.id == cmd.referral_id)
     if action is ReferralAction.REDIRECT:
         policy.require_redirector(principal, referral, case)
@@ -142,7 +142,7 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, cmd: ReferralCo
     done = await step(Change(session, case, referral, now, calendar), cmd, principal)
     referral.status, referral.updated_at = after, now
     touch(referral)
-    await on_referral_changed(session, referral, before, now, calendar)
+    await on_referral_changed(session, referral, before, now, calendar, fired[referral.id])
     acted = event(case, event_type, principal, now, referral=referral, from_status=before,
                   to_status=after, note=done.note, data=done.data)
     session.add(acted)

@@ -14,7 +14,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, exists, func, or_, select, true, update
+from sqlalchemy import (ColumnElement, Integer, Select, String, and_, bindparam, cast, exists, func, or_, select, true,
+                        update)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -382,6 +383,38 @@ def _referrals_for_update() -> Any:
             .execution_options(populate_existing=True))
 
 
+Fired = dict[DeadlineKind, set[int]]
+
+
+async def referrals_for_update_and_fired(session: AsyncSession, case_id: uuid.UUID
+                                         ) -> tuple[list[Referral], dict[uuid.UUID, Fired]]:
+    """`referrals_for_update`, with each referral's fired levels (`fired_levels`) read in the
+    same statement. The sweep adds a level only while it holds the referral's lock
+    (domain/escalations/service.py), so what is read here stays true while this transaction
+    holds it, unless the transaction adds a level itself."""
+    rows = (await session.execute(_referrals_and_fired(), {"case": case_id})).all()
+    return [referral for referral, _ in rows], {referral.id: _fired(levels) for referral, levels in rows}
+
+
+def _fired(levels: str | None) -> Fired:
+    fired: Fired = defaultdict(set)
+    for level in (levels or "").split(","):
+        if level:
+            deadline, number = level.split(":")
+            fired[DeadlineKind(deadline)].add(int(number))
+    return fired
+
+
+@cache
+def _referrals_and_fired() -> Any:
+    levels = (select(func.aggregate_strings(Escalation.deadline + ":" + cast(Escalation.level, String), ","))
+              .where(Escalation.referral_id == Referral.id)  # type: ignore[arg-type]
+              .scalar_subquery())
+    return (select(Referral, levels).where(Referral.case_id == bindparam("case"))  # type: ignore[arg-type]
+            .order_by(Referral.created_at, Referral.id).with_for_update()  # type: ignore[arg-type]
+            .execution_options(populate_existing=True))
+
+
 async def lock_visible_case(session: AsyncSession, principal: Principal,
                             case_id: uuid.UUID) -> Case | None:
     """`visible_case` and `lock_case` in one statement: the case row if the principal may
@@ -584,8 +617,8 @@ async def routing_rules(session: AsyncSession, category_code: str) -> list[Routi
                         agency_code=r.agency_code, org_unit_code=r.org_unit_code) for r in rows]
 
 
-async def fired_levels(session: AsyncSession, referral_id: uuid.UUID) -> dict[DeadlineKind, set[int]]:
-    fired: dict[DeadlineKind, set[int]] = defaultdict(set)
+async def fired_levels(session: AsyncSession, referral_id: uuid.UUID) -> Fired:
+    fired: Fired = defaultdict(set)
     for deadline, level in (await session.execute(_fired_levels(), {"referral": referral_id})).all():
         fired[DeadlineKind(deadline)].add(level)
     return fired

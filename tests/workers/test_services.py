@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, insert, select, text
 
-from domain.cases import notices
+from domain.cases import deadlines, notices
+from domain.cases import repository as cases_repo
+from domain.cases.clocks import running
 from domain.calendar.service import add_holiday, load_calendar, remove_holiday
 from domain.cases.models import Case, CaseEvent, Referral, ReferralOutcome
 from domain.cases.state import ReferralAction
@@ -84,6 +86,22 @@ async def test_an_overdue_referral_climbs_the_ladder_once_per_level(db: Database
     assert row.escalation_level == 3
     # the acceptance ladder is done; the legal clock's warning comes next
     assert row.next_escalation_at == case.received_at + timedelta(days=48)
+
+
+async def test_an_action_after_levels_fired_counts_them_as_fired(db: Database) -> None:
+    """The levels fired are read with the referrals' lock when an officer acts: the next
+    escalation is the first level not yet fired, as a fresh read of them says."""
+    case, referral = await file_case_directly(db, MONDAY, CAL)
+    await act_directly(db, "dlpw.nongkhai", ReferralAction.ACCEPT, referral.id, bkk(2026, 11, 23, 11), CAL)
+    late = case.received_at + timedelta(days=49)  # past the legal clock's warning (48 days)
+    assert await _escalate(db, referral.id, late)
+    held = await act_directly(db, "dlpw.nongkhai", ReferralAction.HOLD, referral.id, late + timedelta(hours=1),
+                              CAL, reason="รอเอกสาร")
+    async with db.read_sessions() as session:
+        fired = await cases_repo.fired_levels(session, referral.id)
+    assert fired  # the warning, at least
+    assert held.next_escalation_at == deadlines.next_escalation_at(running(held), fired, CAL)
+    assert held.next_escalation_at > late  # not the warning again
 
 
 async def test_a_unit_without_a_head_tells_the_coordinators(db: Database) -> None:
