@@ -58,8 +58,8 @@ class Context:
 
     def reads_session(self) -> AbstractAsyncContextManager[AsyncSession]:
         """The request's shared read session, for a top-level query: the principal, the
-        query and the loaders' batches then read on one connection, one at a time (on
-        PostgreSQL each statement on its own: domain/db.py `read_sessions`)."""
+        query and the loaders' batches then read on one connection, one at a time (each
+        statement on its own: domain/db.py `read_sessions`)."""
         return self.loaders.reads.session()
 
     def uow(self) -> UnitOfWork:

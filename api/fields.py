@@ -146,10 +146,14 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         known = self._values.get(key)
         if known is not None:
             return known[2]
-        errors = len(self.collected_errors.errors)
+        collected = self.collected_errors
+        errors = len(collected.errors)
         completed = super().complete_object_value(return_type, field_details_list, info, path, result,
                                                   position_context)
-        if not self.is_awaitable(completed) and len(self.collected_errors.errors) == errors:
+        # Not kept: a completion with an error (or one dropped because a parent was nulled
+        # already), or one with incremental delivery's context.
+        if (not self.is_awaitable(completed) and len(collected.errors) == errors and position_context is None
+                and not collected.has_nulled_position(path)):
             self._values[key] = (result, field_details_list, completed)
         return completed
 

@@ -3,8 +3,9 @@
 The batches of one request share one read session (`SharedReads`), used by one batch at a
 time: strawberry runs sibling resolvers concurrently and an AsyncSession cannot serve two
 at once (convention 7), but opening a session per batch cost more than the batch's query.
-After a unit of work of the request commits, the next batch opens a fresh session, so it
-sees what was written (SQLite's read snapshot would not). Reference data (areas, offices,
+After a unit of work of the request commits, the next batch opens a fresh session (a read
+session sees what committed before each statement on both databases; the fresh session also
+drops the objects the old one held). Reference data (areas, offices,
 agencies, problem types) comes from the process's `ReferenceCache` without any await; only a
 code the cache does not hold goes to the database, through its DataLoader, whose batch fills
 the cache. The `*_row` methods return the row itself or, on such a miss, an awaitable of it:

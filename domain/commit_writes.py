@@ -12,9 +12,8 @@ sessions) after the last flush, with what the session class's collectors add the
   than the database's work on them). The rows had been bound as one array a column: asyncpg
   checks each element of an array against three abstract base classes, about 1 µs an element,
   0.3 ms for an acceptance's 357.
-- SQLite: one statement per part, all run in one call on aiosqlite's thread. Through SQLAlchemy
-  each statement costs about three hops between the event loop and that thread (cursor, execute,
-  close), more than SQLite's work on the rows.
+- SQLite: one statement per part, all run in one call on aiosqlite's thread (through
+  SQLAlchemy, one call each: domain/sqlite_driver.py).
 
 A collector may also ask for rows to be read in that round trip (`Read`: locked `FOR SHARE` on
 PostgreSQL; a SQLite writer holds the database's write lock since its BEGIN IMMEDIATE) and be
@@ -27,6 +26,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -148,14 +148,19 @@ def _pg_run(connection: Any, parts: dict[Part, list[dict[str, Any]]], read: Read
         else:
             columns = part.columns
             params[f"p{i}"] = orjson.dumps([{n: r[n] for n in columns} for r in rows],
-                                           default=_json_value, option=orjson.OPT_NAIVE_UTC).decode()
+                                           default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
     result = connection.exec_driver_sql(sql, tuple(params[n] if n in params else defaults[n] for n in names))
     return [tuple(r) for r in result] if read is not None else []
 
 
 def _json_value(value: Any) -> Any:
-    """What orjson does not write itself: an amount (a Decimal) as its exact text, and an id
-    read back by asyncpg (its own subclass of UUID)."""
+    """What orjson is not to write itself: an instant (aware only, as a stored instant must
+    be: UTCDateTime refuses a naive one too), an amount (a Decimal) as its exact text, and an
+    id read back by asyncpg (its own subclass of UUID)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("a naive datetime cannot be stored as an instant")
+        return value.isoformat()
     if isinstance(value, (Decimal, uuid.UUID)):
         return str(value)
     raise TypeError(f"{type(value).__name__} cannot be written at commit")

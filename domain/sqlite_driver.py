@@ -9,8 +9,12 @@ its first `CHUNK` rows and closes its sqlite3 cursor in one call; `fetchall` and
 hop only when a statement had more rows than that (a report streaming its rows), one call
 per further chunk.
 
-Everything else is aiosqlite's: its thread, its queue, `commit`, `rollback`, `close`, the
-exceptions (sqlite3's own, raised as they were).
+A transaction's BEGIN goes in the same call as its first statement (`begin_with_next`), and a
+commit or rollback costs no call when sqlite3 said after the last call that no transaction is
+open and no call is still queued or running (one cancelled while queued still runs).
+
+Everything else is aiosqlite's: its thread, its queue, `close`, the exceptions (sqlite3's own,
+raised as they were).
 """
 from __future__ import annotations
 
@@ -50,14 +54,16 @@ def _execute(connection: sqlite3.Connection, sql: str, parameters: Any, many: bo
     return answer
 
 
-def _fetch(cursor: sqlite3.Cursor) -> tuple[list[Any], bool]:
-    """On aiosqlite's thread: the next chunk of a statement's rows; the cursor is closed after
+def _fetch(cursor: sqlite3.Cursor) -> tuple[list[Any], bool, int]:
+    """On aiosqlite's thread: the next chunk of a statement's rows and its rowcount so far
+    (a DML statement's RETURNING rows count as they are stepped); the cursor is closed after
     the last."""
     rows = cursor.fetchmany(CHUNK)
     done = len(rows) < CHUNK
+    rowcount = cursor.rowcount
     if done:
         cursor.close()
-    return rows, done
+    return rows, done, rowcount
 
 
 class Cursor:
@@ -98,7 +104,7 @@ class Cursor:
     async def _more(self) -> None:
         if self._open is None:
             return
-        rows, done = await self._connection._execute(_fetch, self._open)
+        rows, done, self.rowcount = await self._connection._execute(_fetch, self._open)
         self._rows.extend(rows)
         if done:
             self._open = None
@@ -136,6 +142,8 @@ class Connection(aiosqlite.Connection):
         super().__init__(*args, **kwargs)
         self._begin: str | None = None  # run on the thread just before the next call
         self._in_transaction = False  # as sqlite3 told after the last call on the thread
+        self._sent = 0  # calls handed to the thread (counted by the event loop)
+        self._done = 0  # calls the thread finished (counted by the thread)
 
     def begin_with_next(self, statement: str) -> None:
         """`statement` (a BEGIN) runs in the same call as the next statement, or not at all
@@ -145,6 +153,7 @@ class Connection(aiosqlite.Connection):
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         begin, self._begin = self._begin, None
+        self._sent += 1
         return await super()._execute(self._on_thread, begin, fn, *args, **kwargs)
 
     def _on_thread(self, begin: str | None, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -158,15 +167,21 @@ class Connection(aiosqlite.Connection):
                 self._in_transaction = connection.in_transaction
             except sqlite3.ProgrammingError:  # the call closed it
                 self._in_transaction = False
+            self._done += 1
+
+    def _maybe_in_transaction(self) -> bool:
+        """Whether a transaction may be open: sqlite3 said so after the last call, or a call
+        is still queued or running (its await cancelled, say) and may open one."""
+        return self._in_transaction or self._sent != self._done
 
     async def commit(self) -> None:
         self._begin = None
-        if self._in_transaction:  # sqlite3 does nothing otherwise
+        if self._maybe_in_transaction():  # sqlite3 does nothing otherwise
             await super().commit()
 
     async def rollback(self) -> None:
         self._begin = None
-        if self._in_transaction:
+        if self._maybe_in_transaction():
             await super().rollback()
 
     def cursor(self) -> Cursor:  # type: ignore[override]  # a cursor at once, not a coroutine

@@ -389,9 +389,12 @@ Fired = dict[DeadlineKind, set[int]]
 async def referrals_for_update_and_fired(session: AsyncSession, case_id: uuid.UUID
                                          ) -> tuple[list[Referral], dict[uuid.UUID, Fired]]:
     """`referrals_for_update`, with each referral's fired levels (`fired_levels`) read in the
-    same statement. The sweep adds a level only while it holds the referral's lock
-    (domain/escalations/service.py), so what is read here stays true while this transaction
-    holds it, unless the transaction adds a level itself."""
+    same statement. Only for a caller that locked the case in an earlier statement: the sweep
+    adds levels only under the case's lock (domain/escalations/service.py), so this
+    statement's snapshot, taken after that lock was had, holds every level committed, and no
+    level is added while this transaction holds it (unless it adds one itself). Without the
+    case's lock, a statement that waited here for a referral's lock would re-read the locked
+    rows but not the subquery: a level committed meanwhile would be missed."""
     rows = (await session.execute(_referrals_and_fired(), {"case": case_id})).all()
     return [referral for referral, _ in rows], {referral.id: _fired(levels) for referral, levels in rows}
 

@@ -65,6 +65,8 @@ async def escalate_if_overdue(uow: UnitOfWork, referral_id: uuid.UUID, now: date
     probe = await session.get(Referral, referral_id)
     if probe is None:
         return []
+    # The case's lock first: whoever reads the levels fired with the referrals
+    # (`referrals_for_update_and_fired`) holds it, so no level is added under their reading.
     case = await cases_repo.lock_case(session, probe.case_id)
     referrals = {r.id: r for r in await cases_repo.referrals_for_update(session, probe.case_id)}
     referral = referrals.get(referral_id)

@@ -4,6 +4,8 @@ connection usable after each. (Every SQLite test of the suite runs on this drive
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -102,6 +104,31 @@ async def test_a_writer_that_cannot_have_the_lock_fails_and_writes_nothing(engin
         assert (await connection.execute(text("SELECT name FROM item"))).scalars().all() == ["first"]
 
 
+async def test_a_call_cancelled_while_on_the_thread_is_still_rolled_back(engine: AsyncEngine) -> None:
+    """A call whose await is cancelled still runs on the thread, and may open a transaction:
+    the rollback after it is not skipped, so the write lock is not kept by an idle connection."""
+    writer = engine.execution_options(khortor_write=True)
+    async with writer.connect() as cancelled, writer.connect() as other:
+        driver: Any = (await cancelled.get_raw_connection()).driver_connection
+        driver.begin_with_next("BEGIN IMMEDIATE")
+
+        def slow_insert() -> None:
+            time.sleep(0.3)
+            driver._conn.execute("INSERT INTO item (name) VALUES ('cancelled')")
+
+        call = asyncio.ensure_future(driver._execute(slow_insert))
+        await asyncio.sleep(0.05)
+        call.cancel()
+        await driver.rollback()  # queued behind the call, which took the write lock
+        waiting: Any = (await other.get_raw_connection()).driver_connection
+        await waiting._execute(waiting._conn.execute, "PRAGMA busy_timeout=1000")
+        inserted = await other.execute(text("INSERT INTO item (name) VALUES ('other')"))
+        assert inserted.rowcount == 1
+        await other.commit()
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT name FROM item"))).scalars().all() == ["other"]
+
+
 async def test_a_long_answer_comes_whole_and_in_order(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         await connection.execute(text("INSERT INTO item (name) VALUES (:name)"),
@@ -112,6 +139,9 @@ async def test_a_long_answer_comes_whole_and_in_order(engine: AsyncEngine) -> No
         names = (await connection.execute(text("SELECT name FROM item ORDER BY id"))).scalars().all()
         assert names == [f"n{i:05d}" for i in range(ROWS)]
         assert calls() == 3  # the statement with its first chunk, then one call a chunk
+        renamed = await connection.execute(text("UPDATE item SET name = name || '.' RETURNING id"))
+        assert len(renamed.all()) == ROWS and renamed.rowcount == ROWS  # counted to the last chunk
+        await connection.rollback()
 
         streamed = await connection.stream(text("SELECT name FROM item ORDER BY id"))
         first = await streamed.fetchmany(10)
