@@ -128,7 +128,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
-        self._leaves_direct = manager is None or not manager.middlewares
+        self._no_middleware = manager is None or not manager.middlewares
         # A value object's completion by (object, selection), each kept alive with it so that
         # neither id is reused while the answer is made.
         self._values: dict[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = {}
@@ -139,7 +139,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         selection is answered with that completion: only when it was complete at once and
         added no error (an error is located at one path), and without middleware (which may
         differ by path)."""
-        if not self._leaves_direct or not return_type.extensions.get(_VALUE):
+        if not self._no_middleware or not return_type.extensions.get(_VALUE):
             return super().complete_object_value(return_type, field_details_list, info, path, result,
                                                  position_context)
         key = (id(result), id(field_details_list))
@@ -162,7 +162,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
-        fields = parent_type.fields if self._leaves_direct else {}
+        fields = parent_type.fields if self._no_middleware else {}
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 leaf = _leaf(fields.get(field_details_list[0].node.name.value), source_value, is_awaitable)

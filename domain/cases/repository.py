@@ -400,11 +400,14 @@ async def referrals_for_update_and_fired(session: AsyncSession, case_id: uuid.UU
 
 
 def _fired(levels: str | None) -> Fired:
+    """The levels aggregated as "DEADLINE:level,..." by `_referrals_and_fired`."""
+    return _fired_of(level.split(":") for level in (levels or "").split(",") if level)
+
+
+def _fired_of(levels: Iterable[Sequence[Any]]) -> Fired:
     fired: Fired = defaultdict(set)
-    for level in (levels or "").split(","):
-        if level:
-            deadline, number = level.split(":")
-            fired[DeadlineKind(deadline)].add(int(number))
+    for deadline, level in levels:
+        fired[DeadlineKind(deadline)].add(int(level))
     return fired
 
 
@@ -413,9 +416,7 @@ def _referrals_and_fired() -> Any:
     levels = (select(func.aggregate_strings(Escalation.deadline + ":" + cast(Escalation.level, String), ","))
               .where(Escalation.referral_id == Referral.id)  # type: ignore[arg-type]
               .scalar_subquery())
-    return (select(Referral, levels).where(Referral.case_id == bindparam("case"))  # type: ignore[arg-type]
-            .order_by(Referral.created_at, Referral.id).with_for_update()  # type: ignore[arg-type]
-            .execution_options(populate_existing=True))
+    return _referrals_for_update().add_columns(levels)
 
 
 async def lock_visible_case(session: AsyncSession, principal: Principal,
@@ -621,10 +622,7 @@ async def routing_rules(session: AsyncSession, category_code: str) -> list[Routi
 
 
 async def fired_levels(session: AsyncSession, referral_id: uuid.UUID) -> Fired:
-    fired: Fired = defaultdict(set)
-    for deadline, level in (await session.execute(_fired_levels(), {"referral": referral_id})).all():
-        fired[DeadlineKind(deadline)].add(level)
-    return fired
+    return _fired_of((await session.execute(_fired_levels(), {"referral": referral_id})).all())
 
 
 @cache
