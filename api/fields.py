@@ -45,10 +45,11 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
-from graphql.execution.executor import gather_with_cancel
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
+
+from api.siblings import gather_with_cancel, use_in_graphql_core
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T", bound=type)
@@ -118,6 +119,9 @@ def _leaf(field: GraphQLField | None, source: Any, is_awaitable: Callable[[Any],
     except Exception:  # noqa: BLE001 - graphql-core's way reports it
         return _OTHERWISE
     return _OTHERWISE if coerced is None or coerced is Undefined else coerced
+
+
+use_in_graphql_core()  # a list's items too: see api/siblings.py
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):

@@ -4,7 +4,10 @@ of its own to do."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
+import gc
+import warnings
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NewType
@@ -355,3 +358,54 @@ async def test_a_value_completed_with_an_error_or_later_is_completed_each_time(q
     assert (data, errors) == (await _held(None, query))[:2]
     assert len(errors) == (4 if "broken" in query else 0)  # each at its own path
     assert len(labels) == (4 if "later" in query else 0)
+
+
+# -- siblings of a failed field: cancelled, never left unawaited -----------------------------------
+
+@strawberry.type
+class Pair:
+    @context_field(description="-")
+    async def left(self) -> str:
+        await asyncio.sleep(0)
+        return "left"
+
+    @context_field(description="-")
+    async def right(self) -> str:
+        await asyncio.sleep(0)
+        return "right"
+
+
+@strawberry.type
+class Failing:
+    @strawberry.field
+    async def broken(self) -> str:
+        raise RuntimeError("broken")
+
+    @strawberry.field
+    async def pair(self) -> Pair:
+        await asyncio.sleep(0)  # its fields begin only after `broken` failed
+        return Pair()
+
+    @strawberry.field
+    async def pairs(self) -> list[Pair]:
+        await asyncio.sleep(0)
+        return [Pair(), Pair()]
+
+
+@pytest.mark.parametrize("query", ["{ broken pair { left right } }", "{ broken pairs { left } }",
+                                   "{ pair { left right } broken pairs { right } }"])
+async def test_a_failed_field_cancels_its_siblings_without_leaving_a_resolver_unawaited(query: str) -> None:
+    """A non-null field's error nulls its parent, and graphql-core cancels the siblings still
+    running. A sibling cancelled before it had begun dropped its resolver's coroutine unawaited
+    ("coroutine ... was never awaited": in production a warning in the log, in the tests an
+    error). Each cancelled sibling still begins, so its resolver is awaited and cancelled."""
+    schema = strawberry.Schema(query=Failing, execution_context_class=Executor)
+    resolve_directly(schema._schema)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = await schema.execute(query, root_value=Failing())
+        for _ in range(5):  # let the cancelled siblings settle
+            await asyncio.sleep(0)
+        gc.collect()
+    assert result.data is None and [e.message for e in result.errors or []] == ["broken"]
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
