@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from domain.table import Table
 
 
 class AreaLevel(StrEnum):
@@ -16,7 +18,7 @@ class AreaLevel(StrEnum):
 LEVEL_BY_CODE_LENGTH = {2: AreaLevel.PROVINCE, 4: AreaLevel.DISTRICT, 6: AreaLevel.SUBDISTRICT}
 
 
-class Area(SQLModel, table=True):
+class Area(Table, table=True):
     """One official area; each code starts with its parent's, so scope is a prefix match."""
 
     __tablename__ = "area"

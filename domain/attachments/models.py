@@ -11,9 +11,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
 class AttachmentKind(StrEnum):
@@ -21,7 +22,7 @@ class AttachmentKind(StrEnum):
     DOCUMENT = "DOCUMENT"  # PDF, checked and kept as it came
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(Table, table=True):
     __tablename__ = "attachment"
     __table_args__ = (
         UniqueConstraint("case_id", "client_id", name="uq_attachment_case_client"),

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
-class AdminAuditEntry(SQLModel, table=True):
+class AdminAuditEntry(Table, table=True):
     """One change. The code has no path that updates or deletes it."""
 
     __tablename__ = "admin_audit"

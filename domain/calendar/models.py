@@ -6,12 +6,13 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import Column
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
-class CalendarDay(SQLModel, table=True):
+class CalendarDay(Table, table=True):
     """A day whose status differs from the `holidays` package: an added holiday
     (`is_holiday`), or a seeded holiday that is a working day after all."""
 

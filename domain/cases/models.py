@@ -9,9 +9,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Float, Index, Integer, LargeBinary, Numeric, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
 class EventType(StrEnum):
@@ -63,7 +64,7 @@ _case_version = Column("version", Integer, nullable=False)
 _referral_version = Column("version", Integer, nullable=False)
 
 
-class Case(SQLModel, table=True):
+class Case(Table, table=True):
     """A citizen's labour problem, owned by the volunteer who filed it."""
 
     __tablename__ = "case_file"
@@ -134,7 +135,7 @@ class Case(SQLModel, table=True):
     event_id: uuid.UUID | None = Field(default=None, foreign_key="outreach_event.id", index=True)
 
 
-class Referral(SQLModel, table=True):
+class Referral(Table, table=True):
     """One leg of a case, sent to one org unit, with its own hand-shake and deadlines."""
 
     __tablename__ = "referral"
@@ -182,7 +183,7 @@ class Referral(SQLModel, table=True):
     version: int = Field(default=1, sa_column=_referral_version)
 
 
-class CaseEvent(SQLModel, table=True):
+class CaseEvent(Table, table=True):
     """One entry of a case's history. Append-only: nothing updates or deletes it."""
 
     __tablename__ = "case_event"
@@ -202,7 +203,7 @@ class CaseEvent(SQLModel, table=True):
     data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
-class CaseSequence(SQLModel, table=True):
+class CaseSequence(Table, table=True):
     """The last reference number handed out per province and fiscal year (never reused)."""
 
     __tablename__ = "case_sequence"
@@ -219,7 +220,7 @@ def touch(row: Case | Referral) -> None:
     row.version += 1
 
 
-class Escalation(SQLModel, table=True):
+class Escalation(Table, table=True):
     """A level reached on a deadline. The unique key makes each level fire exactly once,
     however many workers run the sweep and however often."""
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
-class Category(SQLModel, table=True):
+class Category(Table, table=True):
     __tablename__ = "category"
 
     code: str = Field(primary_key=True, max_length=40)
@@ -26,7 +27,7 @@ class Category(SQLModel, table=True):
     version: int = 1
 
 
-class SlaPolicy(SQLModel, table=True):
+class SlaPolicy(Table, table=True):
     """Deadlines of a category in business days (0 = the same day)."""
 
     __tablename__ = "sla_policy"
@@ -37,7 +38,7 @@ class SlaPolicy(SQLModel, table=True):
     legal_days: int | None = None
 
 
-class RoutingRuleRow(SQLModel, table=True):
+class RoutingRuleRow(Table, table=True):
     """`(category, area prefix) → org unit`; no `org_unit_code` = the agency's office in the case's province."""
 
     __tablename__ = "routing_rule"

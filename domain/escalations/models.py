@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
 class ExtensionStatus(StrEnum):
@@ -18,7 +19,7 @@ class ExtensionStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
-class DeadlineExtension(SQLModel, table=True):
+class DeadlineExtension(Table, table=True):
     """The one extension a referral's legal clock may get (unique per referral)."""
 
     __tablename__ = "deadline_extension"

@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
 class NotificationKind(StrEnum):
@@ -33,7 +34,7 @@ class NotificationKind(StrEnum):
     EVENT_FOLLOW_UP = "EVENT_FOLLOW_UP"
 
 
-class Notification(SQLModel, table=True):
+class Notification(Table, table=True):
     """One message to one user; lands in the inbox at once. `key` makes it idempotent."""
 
     __tablename__ = "notification"
@@ -61,7 +62,7 @@ class DeliveryStatus(StrEnum):
     FAILED = "FAILED"
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(Table, table=True):
     """A notification sent over one channel (e-mail today; SMS or LINE are more channels)."""
 
     __tablename__ = "notification_delivery"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from domain.table import Table
 
 
-class Agency(SQLModel, table=True):
+class Agency(Table, table=True):
     __tablename__ = "agency"
 
     code: str = Field(primary_key=True, max_length=8)
@@ -15,7 +17,7 @@ class Agency(SQLModel, table=True):
     office_name_en: str = Field(max_length=200)
 
 
-class OrgUnit(SQLModel, table=True):
+class OrgUnit(Table, table=True):
     """One agency's office in one province, `{AGENCY}-{province code}` (e.g. `DLPW-43`)."""
 
     __tablename__ = "org_unit"

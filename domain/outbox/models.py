@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
-class OutboxJob(SQLModel, table=True):
+class OutboxJob(Table, table=True):
     """A job (name + ids) to run after its transaction committed.
 
     A relay hands due rows to the workers and sets `next_attempt_at` a retry window ahead;

@@ -8,9 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, Integer, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
 class EventKind(StrEnum):
@@ -30,7 +31,7 @@ class EventStatus(StrEnum):
 _event_version = Column("version", Integer, nullable=False)
 
 
-class OutreachService(SQLModel, table=True):
+class OutreachService(Table, table=True):
     """A service offered at events: the national list (`province_code` null) and the ones a
     province adds for itself."""
 
@@ -44,7 +45,7 @@ class OutreachService(SQLModel, table=True):
     active: bool = True
 
 
-class AreaNeed(SQLModel, table=True):
+class AreaNeed(Table, table=True):
     """What the people of a sub-district ask for, as a volunteer recorded it. The id is the
     device's client id, so an offline record sent twice is stored once."""
 
@@ -63,7 +64,7 @@ class AreaNeed(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class OutreachEvent(SQLModel, table=True):
+class OutreachEvent(Table, table=True):
     """A mobile service unit, network meeting or training, planned by a coordinator."""
 
     __tablename__ = "outreach_event"
@@ -97,7 +98,7 @@ class OutreachEvent(SQLModel, table=True):
     version: int = Field(default=1, sa_column=_event_version)
 
 
-class EventOffer(SQLModel, table=True):
+class EventOffer(Table, table=True):
     """One service one attending office offers at an event."""
 
     __tablename__ = "outreach_event_offer"
@@ -108,7 +109,7 @@ class EventOffer(SQLModel, table=True):
     service_code: str = Field(foreign_key="outreach_service.code", primary_key=True, max_length=40)
 
 
-class EventVolunteer(SQLModel, table=True):
+class EventVolunteer(Table, table=True):
     """A volunteer assigned to prepare and invite (mobile units) or to attend (meetings,
     training), with their checklist and, for meetings, whether they came."""
 
@@ -124,7 +125,7 @@ class EventVolunteer(SQLModel, table=True):
     topics: str | None = Field(default=None, sa_column=Column(Text))
 
 
-class ServiceAttendance(SQLModel, table=True):
+class ServiceAttendance(Table, table=True):
     """People served at a mobile unit for one service of one office, as one batch recorded at
     the venue: counts only. The id is the device's client id (idempotent replay)."""
 

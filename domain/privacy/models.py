@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
 class AccessAction(StrEnum):
@@ -22,7 +23,7 @@ class AccessAction(StrEnum):
     VIEW_ATTACHMENT = "VIEW_ATTACHMENT"  # a file of the case (or its thumbnail) was opened
 
 
-class AccessLogEntry(SQLModel, table=True):
+class AccessLogEntry(Table, table=True):
     """One access. Append-only: the code has no path that updates or deletes it."""
 
     __tablename__ = "access_log"

@@ -24,10 +24,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.cases.models import Case
 from domain.db import UTCDateTime
+from domain.table import Table
 
 _NO_AUTO = {"autoincrement": False}
 SLOTS = 8  # rows per cell of the tables every change touches (PostgreSQL)
@@ -37,7 +38,7 @@ def _slot() -> Any:
     return Field(default=0, primary_key=True, sa_column_kwargs={**_NO_AUTO, "server_default": text("0")})
 
 
-class StatsCaseCell(SQLModel, table=True):
+class StatsCaseCell(Table, table=True):
     """Cases by area, period of receipt, problem type and case status."""
 
     __tablename__ = "stats_case_cell"
@@ -55,7 +56,7 @@ class StatsCaseCell(SQLModel, table=True):
     escalated_open: int = 0  # open (new, routed, in progress) at escalation level 1 or more
 
 
-class StatsOpenDay(SQLModel, table=True):
+class StatsOpenDay(Table, table=True):
     """Open cases by area, status and Bangkok day of receipt (days since 1970-01-01): their
     age is asked as of now. A case leaves its row when it is no longer open."""
 
@@ -69,7 +70,7 @@ class StatsOpenDay(SQLModel, table=True):
     n: int = 0
 
 
-class StatsReferralCell(SQLModel, table=True):
+class StatsReferralCell(Table, table=True):
     """Referrals by the case's area, period of receipt and problem type, and by office.
 
     The figures that move with "now" are kept as of a mark in time, the `deadlines` row of
@@ -95,7 +96,7 @@ class StatsReferralCell(SQLModel, table=True):
     current_passed: int = 0  # a current leg whose running deadline is before it
 
 
-class StatsOpenReferral(SQLModel, table=True):
+class StatsOpenReferral(Table, table=True):
     """Each open referral with a running deadline, with its case's keys: the figures that move
     with now ("counted", "overdue") add to the cells' `*_passed` the deadlines that passed
     between the mark and now — read here through an index on each deadline, without the
@@ -120,7 +121,7 @@ class StatsOpenReferral(SQLModel, table=True):
     current_due: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))  # a current leg's running one
 
 
-class StatsDurationBin(SQLModel, table=True):
+class StatsDurationBin(Table, table=True):
     """Histograms of office time from referral to acceptance (`measure` "A") and to completion
     ("R") for the nation and each province, all time and by fiscal year, in two levels: `width`
     "C" bins of one business day (28,800 office seconds) and "F" bins of 0.02 business days
@@ -141,7 +142,7 @@ class StatsDurationBin(SQLModel, table=True):
     n: int = 0
 
 
-class StatsVolunteerCell(SQLModel, table=True):
+class StatsVolunteerCell(Table, table=True):
     """Cases by the volunteer who filed them, the case's province and period of receipt (all
     time, fiscal year; a volunteer's months are few cases, counted live): `volunteerActivity`
     for the nation or a province."""
@@ -157,7 +158,7 @@ class StatsVolunteerCell(SQLModel, table=True):
     satisfaction_sum: int = 0
 
 
-class StatsLastActivity(SQLModel, table=True):
+class StatsLastActivity(Table, table=True):
     """The last history entry each person wrote (history is only ever appended)."""
 
     __tablename__ = "stats_last_activity"
@@ -166,7 +167,7 @@ class StatsLastActivity(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class StatsCoverage(SQLModel, table=True):
+class StatsCoverage(Table, table=True):
     """Active volunteers per sub-district (`networkCoverage`: covered when one or more)."""
 
     __tablename__ = "stats_coverage"
@@ -175,7 +176,7 @@ class StatsCoverage(SQLModel, table=True):
     volunteers: int = 0
 
 
-class StatsRollupState(SQLModel, table=True):
+class StatsRollupState(Table, table=True):
     """What the rollups were built with: `durations` names the business calendar of the
     duration bins (a holiday change rebuilds them; until then percentiles are live);
     `deadlines` holds the mark (`built_at`) up to which passed deadlines are in the cells."""

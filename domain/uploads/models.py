@@ -10,12 +10,13 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Column, Index, LargeBinary
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
-class Upload(SQLModel, table=True):
+class Upload(Table, table=True):
     __tablename__ = "upload"
     __table_args__ = (Index("ix_upload_expires_at", "expires_at"),
                       Index("ix_upload_case_id", "case_id"))

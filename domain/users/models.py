@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from domain.db import UTCDateTime
+from domain.table import Table
 
 
 class Role(StrEnum):
@@ -21,7 +22,7 @@ class Role(StrEnum):
     ADMIN = "ADMIN"
 
 
-class User(SQLModel, table=True):
+class User(Table, table=True):
     __tablename__ = "app_user"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -52,7 +53,7 @@ class User(SQLModel, table=True):
     must_change_password: bool = False
 
 
-class LoginThrottle(SQLModel, table=True):
+class LoginThrottle(Table, table=True):
     """Failed sign-ins counted per username and per client address (issue 6).
 
     `key` is a SHA-256 of `user:<username>` or `ip:<address>`, so neither an attacker's
