@@ -356,10 +356,10 @@ def _plain_app(url: str, settings: Settings) -> tuple[Starlette, Database]:
                                                             | {e.actor_id for e in events if e.actor_id}
                                                             | {r.assigned_to_id for r in refs if r.assigned_to_id}
                                                             | {f.uploaded_by_id for f in files if f.uploaded_by_id})}
-        whole = policy.may_see_citizen(who, case, (r.org_unit_code for r in refs))
-        view = citizen_data.shown(case, citizen_data.open_(settings.vault, case), whole, False)
-        if whole:
-            await privacy.record_views(db, who, {case.id}, datetime.now(UTC))
+            whole = policy.may_see_citizen(who, case, (r.org_unit_code for r in refs))
+            view = citizen_data.shown(case, citizen_data.open_(settings.vault, case), whole, False)
+            if whole:  # on the same connection, as the API writes it
+                await privacy.record_views(db, who, {case.id}, datetime.now(UTC), on=session)
         sub = areas[case.subdistrict_code]
         return JSONResponse({"data": {"case": {
             "id": str(case.id), "reference": case.reference, "status": case.status,

@@ -260,11 +260,21 @@ class Database:
                                    autoflush=False),
                 self.read_transactions)
 
-    async def write_alone(self, statement: Executable, rows: Sequence[dict[str, Any]]) -> None:
+    async def write_alone(self, statement: Executable, rows: Sequence[dict[str, Any]],
+                          on: AsyncSession | None = None) -> None:
         """`statement` with `rows` as a transaction by itself, committed when this returns: on
         PostgreSQL one round trip (autocommit; a unit of work's BEGIN, statement and COMMIT were
         three), on SQLite a write transaction of its own. For rows nothing reads back and no
-        session hook needs to see (the access log's VIEW entries)."""
+        session hook needs to see (the access log's VIEW entries).
+
+        `on`, a read session (`read_sessions`, which opens no transaction on either database),
+        has it written on that session's connection, committed by itself as the statement runs
+        (one statement: its rows all or none on SQLite too): a request that has read does not
+        give its connection back and take another to write."""
+        if on is not None:
+            connection = await on.connection()
+            await connection.execute(statement, rows)
+            return
         if self.engine.dialect.name == "postgresql":
             async with self._autocommit.connect() as connection:
                 await connection.execute(statement, rows)

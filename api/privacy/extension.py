@@ -1,8 +1,9 @@
 """Citizens shown with their names whole are written to the access log before the answer leaves.
 
 `Case.citizen` notes each such case in the context; when the operation has run, one
-statement writes the VIEW entries, committed by itself. If that write fails, the answer is withheld: no one
-sees personal data that the log does not record.
+statement writes the VIEW entries on the request's read connection, committed by itself. If
+that write fails, the answer is withheld: no one sees personal data that the log does not
+record.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ class LogCitizenViews(SchemaExtension):
         if not viewed or ctx.principal is None:
             return
         try:
-            await ctx.loaders.reads.release()  # a request never holds two connections (api/context.py)
-            await service.record_views(ctx.db, ctx.principal, viewed, ctx.now())
+            # On the request's read connection: a request never holds two (api/context.py).
+            async with ctx.loaders.reads.session() as session:
+                await service.record_views(ctx.db, ctx.principal, viewed, ctx.now(), on=session)
         except Exception as error:
             if database_unavailable(error):
                 unavailable.note(error)  # the whole answer becomes a 503 (api/unavailable.py)

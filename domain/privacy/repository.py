@@ -29,18 +29,20 @@ def append(session: AsyncSession, *entries: AccessLogEntry) -> None:
     session.add_all(entries)
 
 
-_INSERT = insert(AccessLogEntry)  # built once: the statement and its cache key
+# Built once (the statement and its cache key); `inline`: the ids are not read back.
+_INSERT = insert(AccessLogEntry).inline()
 
 
 async def append_alone(db: Database, user_id: uuid.UUID | None, request_id: str | None, action: str,
-                       case_ids: Sequence[uuid.UUID], at: datetime) -> None:
+                       case_ids: Sequence[uuid.UUID], at: datetime, on: AsyncSession | None = None) -> None:
     """One entry per case in one statement (a page of cases viewed costs one INSERT, not
-    fifty), committed by itself (`Database.write_alone`). The rows go as they are: no
-    `AccessLogEntry` is made (validating one cost more than writing it)."""
+    fifty), committed by itself (`Database.write_alone`, on the read session `on` when given).
+    The rows go as they are: no `AccessLogEntry` is made (validating one cost more than
+    writing it)."""
     if case_ids:
         await db.write_alone(_INSERT, [
             {"at": at, "user_id": user_id, "request_id": request_id, "action": action, "case_id": case_id,
-             "subject_hash": None, "detail": None, "reason": None} for case_id in case_ids])
+             "subject_hash": None, "detail": None, "reason": None} for case_id in case_ids], on)
 
 
 async def search(session: AsyncSession, f: AccessFilter, first: int,

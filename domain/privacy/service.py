@@ -82,11 +82,12 @@ async def reveal(uow: UnitOfWork, principal: Principal, vault: Vault, case_id: u
 
 
 async def record_views(db: Database, principal: Principal, case_ids: Iterable[uuid.UUID],
-                       now: datetime) -> None:
+                       now: datetime, on: AsyncSession | None = None) -> None:
     """The citizens of these cases were shown to the principal with their names whole: the
-    entries are committed when this returns (one statement, a transaction by itself)."""
+    entries are committed when this returns (one statement, a transaction by itself; on the
+    connection of the read session `on` when given)."""
     await repository.append_alone(db, principal.user_id, current_request_id(), AccessAction.VIEW,
-                                  sorted(set(case_ids)), now)
+                                  sorted(set(case_ids)), now, on)
 
 
 async def _over_quota(session: AsyncSession, principal: Principal, now: datetime,

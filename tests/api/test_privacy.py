@@ -107,6 +107,7 @@ mutation Hold($case: ID!, $hold: Boolean!, $reason: String!) {
 CITIZEN_READ = """
 query Read($id: ID!) { case(id: $id) { description citizen { fullName nationalId phone masked anonymised } } }
 """
+DESCRIPTION_READ = "query Read($id: ID!) { case(id: $id) { description } }"
 
 
 def citizen_input(national_id: str = ID_A, **extra: Any) -> dict[str, Any]:
@@ -231,6 +232,36 @@ async def test_a_citizen_is_not_shown_whole_when_the_view_cannot_be_logged(
     assert shown["case"]["citizen"]["fullName"] == CITIZEN
     assert [e["user"]["username"] for e in await log_entries(admin, caseId=case["id"])
             if e["action"] == "VIEW"] == ["vol.naimueang"]
+
+
+async def test_the_view_is_logged_on_the_connection_the_request_read_with(client: httpx.AsyncClient,
+                                                                          app: Starlette) -> None:
+    """The VIEW entries go on the connection the request read with, committed by themselves
+    before the answer leaves: showing the citizen whole takes no connection from the pool
+    beyond what the same read without the citizen takes (it gave its connection back and took
+    another to write them)."""
+    volunteer = await sign_in(client, "vol.naimueang")
+    case = succeeded(await volunteer.mutate(FILE, input=citizen_input()), "OpenCaseSuccess")["case"]
+    engine = app.state.db.engine.sync_engine
+
+    async def checkouts(query: str) -> int:
+        await volunteer.run(query, id=case["id"])  # the signer and reference data known first
+        taken: list[object] = []
+
+        def checkout(connection: object, *_: object) -> None:
+            taken.append(connection)
+
+        event.listen(engine, "checkout", checkout)
+        try:
+            await volunteer.run(query, id=case["id"])
+        finally:
+            event.remove(engine, "checkout", checkout)
+        return len(taken)
+
+    assert await checkouts(CITIZEN_READ) == await checkouts(DESCRIPTION_READ)
+    admin = await sign_in(client, "admin")
+    assert [e["user"]["username"] for e in await log_entries(admin, caseId=case["id"])
+            if e["action"] == "VIEW"] == ["vol.naimueang", "vol.naimueang"]
 
 
 async def test_a_reveal_needs_a_reason_and_an_entitled_user(client: httpx.AsyncClient) -> None:
