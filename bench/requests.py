@@ -6,7 +6,9 @@ requests handed to it by benchkit/asgi.py, so no client library's own work is ti
 officer, `caseStats` as a supervisor. Beside each, a plain Starlette endpoint that checks the
 same bearer token, makes the same domain and repository calls and writes the same JSON by
 hand: what the database work costs without GraphQL. The two are alternated in one run, so
-the machine's noise hits both alike. Goal (issue 11): at most 5 ms per operation and GraphQL
+the machine's noise hits both alike. The app is made as `khortor serve` makes it: what
+start-up made frozen for the garbage collector, and its serving thresholds (api/app.py); with
+CPython's defaults a request cost 3-5 % more CPU here (alternated in one process, 2026-12-07). Goal (issue 11): at most 5 ms per operation and GraphQL
 at most twice the plain endpoint. On SQLite and, with `--database both`, on PostgreSQL.
 
     .venv/bin/python bench/requests.py [--database sqlite|postgresql|both] [--rounds 20] [--smoke]
@@ -569,7 +571,7 @@ async def measure(kind: str, args: argparse.Namespace, checks: Checks) -> list[R
             waiting = await _prepare(url, args.cases, accepts, citizens)
             checks.check(len(waiting) >= accepts, f"{len(waiting)} referrals to accept, need {accepts}")
             settings = Settings(database_url=url, secret_key=SECRET)
-            app = create_app(settings)
+            app = create_app(settings, freeze_startup=True)  # as `khortor serve` makes it
             plain, plain_db = _plain_app(url, settings)
             counted, plain_counted = Statements(app.state.db.engine), Statements(plain_db.engine)
             upkept = Upkeep(app.state.db)
