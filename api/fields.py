@@ -29,6 +29,7 @@ graphql-core's.
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -38,6 +39,7 @@ from graphql import (
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfoHelpers,
     GraphQLSchema,
     GraphQLUnionType,
     Undefined,
@@ -131,6 +133,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.async_helpers = _helpers(self)
         manager = self.middleware_manager
         self._no_middleware = manager is None or not manager.middlewares
         # A value object's completion by (object, selection), each kept alive with it so that
@@ -195,6 +198,23 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+
+def _helpers(executor: Executor) -> GraphQLResolveInfoHelpers:
+    """graphql-core's helpers for resolvers (`info.async_helpers`), reaching the executor
+    through a weak reference. graphql-core's hold its bound methods, so every executor was in a
+    reference cycle, and with it everything the request made (the context, the loaders and
+    their rows, the answer): freed only by the cyclic collector, whose collections then had
+    all of it to scan."""
+    ref = weakref.ref(executor)
+
+    def gather(values: Any) -> Any:
+        return ref().gather_async_work(values)  # type: ignore[union-attr]
+
+    def track(values: Any) -> None:
+        ref().track_async_work(values)  # type: ignore[union-attr]
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
 
 
 def _basic(resolve: Any, field: StrawberryField) -> bool:

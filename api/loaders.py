@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -46,6 +47,31 @@ K = TypeVar("K")
 V = TypeVar("V")
 R = TypeVar("R")
 Maybe = V | Awaitable[V]
+
+
+def _weakly(loaders: Loaders, load: Callable[[Loaders, list[K]], Awaitable[list[V]]]
+            ) -> Callable[[list[K]], Awaitable[list[V]]]:
+    """`load` of `loaders`, holding them by a weak reference."""
+    ref = weakref.ref(loaders)
+
+    def weak_load(keys: list[K]) -> Awaitable[list[V]]:
+        owner = ref()
+        if owner is None:
+            raise RuntimeError("the request's loaders are gone")
+        return load(owner, keys)
+
+    return weak_load
+
+
+def _by_key(reads: SharedReads, fetch: Callable[..., Awaitable[Sequence[V]]],
+            key: Callable[[V], K]) -> Callable[[list[K]], Awaitable[list[V | None]]]:
+    """A loader's batch: `fetch(session, keys)` on the request's shared reads, by key."""
+    async def load(keys: list[K]) -> list[V | None]:
+        async with reads.session() as session:
+            found = {key(row): row for row in await fetch(session, keys)}
+        return [found.get(k) for k in keys]
+
+    return load
 
 
 def then(value: Maybe[V], use: Callable[[V], R]) -> Maybe[R]:
@@ -123,20 +149,24 @@ class Loaders:
         self.reads = reads or SharedReads(db)
         self._principal = principal
         self._reference = reference_cache or ReferenceCache()
-        self.referrals_by_case: DataLoader[uuid.UUID, list[Referral]] = DataLoader(self._referrals)
-        self.events_by_case: DataLoader[uuid.UUID, list[CaseEvent]] = DataLoader(self._events)
-        self.attachments_by_case: DataLoader[uuid.UUID, list[Attachment]] = DataLoader(self._attachments)
-        self._cases = self._by_key(cases.cases_by_ids, lambda c: c.id)
+        # Each loader reaches these loaders weakly (`_weakly`), or not at all (`_by_key`): a
+        # loader holding them would put the request's loaders, their caches and rows in a
+        # reference cycle, left for the cyclic collector (api/fields.py `_helpers`).
+        self.referrals_by_case: DataLoader[uuid.UUID, list[Referral]] = DataLoader(
+            _weakly(self, Loaders._referrals))
+        self.events_by_case: DataLoader[uuid.UUID, list[CaseEvent]] = DataLoader(_weakly(self, Loaders._events))
+        self.attachments_by_case: DataLoader[uuid.UUID, list[Attachment]] = DataLoader(
+            _weakly(self, Loaders._attachments))
+        self._cases = _by_key(self.reads, cases.cases_by_ids, lambda c: c.id)
         self.case: DataLoader[uuid.UUID, Case | None] = DataLoader(self._cases)
-        self.user: DataLoader[uuid.UUID, User | None] = DataLoader(
-            self._by_key(users.by_ids, lambda u: u.id))
-        self.area: DataLoader[str, Area | None] = DataLoader(self._areas)
-        self.org_unit: DataLoader[str, OrgUnit | None] = DataLoader(self._org_units)
+        self.user: DataLoader[uuid.UUID, User | None] = DataLoader(_by_key(self.reads, users.by_ids, lambda u: u.id))
+        self.area: DataLoader[str, Area | None] = DataLoader(_weakly(self, Loaders._areas))
+        self.org_unit: DataLoader[str, OrgUnit | None] = DataLoader(_weakly(self, Loaders._org_units))
         self.category: DataLoader[str, tuple[Category, SlaPolicy | None] | None] = DataLoader(
-            self._categories)
-        self.agency: DataLoader[str, Agency | None] = DataLoader(self._agencies)
+            _weakly(self, Loaders._categories))
+        self.agency: DataLoader[str, Agency | None] = DataLoader(_weakly(self, Loaders._agencies))
         self.extension: DataLoader[uuid.UUID, DeadlineExtension | None] = DataLoader(
-            self._by_key(escalations.extensions_of, lambda e: e.referral_id))
+            _by_key(self.reads, escalations.extensions_of, lambda e: e.referral_id))
         self._shown: dict[tuple[str, str], object] = {}
 
     def referrals_rows(self, case_id: uuid.UUID) -> Maybe[list[Referral]]:
@@ -183,15 +213,6 @@ class Loaders:
 
     def category_row(self, code: str) -> Maybe[tuple[Category, SlaPolicy | None] | None]:
         return self._reference.categories.get(code) or self.category.load(code)
-
-    def _by_key(self, fetch: Callable[..., Awaitable[Sequence[V]]],
-                key: Callable[[V], K]) -> Callable[[list[K]], Awaitable[list[V | None]]]:
-        async def load(keys: list[K]) -> list[V | None]:
-            async with self.reads.session() as session:
-                found = {key(row): row for row in await fetch(session, keys)}
-            return [found.get(k) for k in keys]
-
-        return load
 
     async def _referrals(self, case_ids: list[uuid.UUID]) -> list[list[Referral]]:
         async with self.reads.session() as session:

@@ -576,18 +576,30 @@ async def number_case(session: AsyncSession, case_id: uuid.UUID, province_code: 
     The counter's upsert (the first number of a year inserts its row, the others raise it) is
     undone with the filing's transaction, so a filing that rolls back gives its number back.
     PostgreSQL numbers a case as its transaction commits (migration 0016)."""
-    raised = (sqlite.insert(CaseSequence)
-              .values(province_code=province_code, fiscal_year=fiscal_year, last_value=1)
-              .on_conflict_do_update(index_elements=["province_code", "fiscal_year"],
-                                     set_={"last_value": CaseSequence.last_value + 1})
-              .returning(CaseSequence.__table__.c.last_value))
-    sequence = int((await session.execute(raised)).scalar_one())
+    raised = await session.execute(_raise_sequence(), {"province": province_code, "year": fiscal_year})
+    sequence = int(raised.scalar_one())
     if sequence > MAX_SEQUENCE:
         return None
-    await session.execute(update(Case).where(Case.id == case_id)  # type: ignore[arg-type]
-                          .values(reference=format_reference(province_code, fiscal_year, sequence)),
-                          execution_options={"synchronize_session": False})
+    await session.execute(_set_reference(), {"case": case_id,
+                                             "reference": format_reference(province_code, fiscal_year, sequence)})
     return sequence
+
+
+@cache
+def _raise_sequence() -> Any:
+    """Built once: a statement built per filing left its `last_value + 1` in a reference cycle
+    (SQLAlchemy's comparator and its expression) for the cyclic collector."""
+    return (sqlite.insert(CaseSequence)
+            .values(province_code=bindparam("province"), fiscal_year=bindparam("year"), last_value=1)
+            .on_conflict_do_update(index_elements=["province_code", "fiscal_year"],
+                                   set_={"last_value": CaseSequence.last_value + 1})
+            .returning(CaseSequence.__table__.c.last_value))
+
+
+@cache
+def _set_reference() -> Any:
+    return (update(Case.__table__).where(Case.__table__.c.id == bindparam("case"))  # type: ignore[attr-defined]
+            .values(reference=bindparam("reference")))
 
 
 async def reference_of(session: AsyncSession, case_id: uuid.UUID) -> str:

@@ -26,9 +26,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import inspect as orm_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 
 from domain.cases.models import Case, CaseEvent, Referral
 from domain.commit_writes import Collected, Part
@@ -78,24 +79,31 @@ class Deltas:
                 if any(v)]
 
 
+def _deleted(state: Any, name: str) -> Any:
+    """The values an attribute had before the flush (SQLAlchemy's attribute history, read as
+    `inspect(row).attrs[name].history` reads it: that memoizes the row's attribute states,
+    each pointing back at the row's state, a reference cycle per row left for the collector)."""
+    return state.get_history(name, PASSIVE_NO_INITIALIZE).deleted
+
+
 def _values(row: Any, fields: tuple[str, ...], old: bool) -> dict[str, Any]:
     if not old:
         return {name: getattr(row, name) for name in fields}
-    attrs = orm_inspect(row).attrs
+    state = instance_state(row)
     out = {}
     for name in fields:
-        history = attrs[name].history
-        out[name] = history.deleted[0] if history.deleted else getattr(row, name)
+        deleted = _deleted(state, name)
+        out[name] = deleted[0] if deleted else getattr(row, name)
     return out
 
 
 def _old_new(row: Any, fields: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A changed row's values before the flush (SQLAlchemy's attribute history) and now."""
-    attrs = orm_inspect(row).attrs
+    state = instance_state(row)
     old, new = {}, {}
     for name in fields:
         new[name] = value = getattr(row, name)
-        deleted = attrs[name].history.deleted
+        deleted = _deleted(state, name)
         old[name] = deleted[0] if deleted else value
     return old, new
 
