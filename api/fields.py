@@ -209,10 +209,13 @@ def _helpers(executor: Executor) -> GraphQLResolveInfoHelpers:
     ref = weakref.ref(executor)
 
     def gather(values: Any) -> Any:
-        return ref().gather_async_work(values)  # type: ignore[union-attr]
+        return gather_with_cancel(*values)  # graphql-core's `gather_async_work`
 
     def track(values: Any) -> None:
-        ref().track_async_work(values)  # type: ignore[union-attr]
+        tracking = ref()
+        if tracking is None:
+            raise RuntimeError("the operation's executor is gone")
+        tracking.track_async_work(values)
 
     return GraphQLResolveInfoHelpers(gather=gather, track=track)
 

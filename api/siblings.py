@@ -29,12 +29,19 @@ import graphql.execution.executor as graphql_executor
 
 
 async def gather_with_cancel(*awaitables: Awaitable[Any]) -> list[Any]:
-    """The awaitables' results in order, awaited concurrently. The first to fail fails the
-    whole: the others are cancelled and settled first. If this is cancelled, so are they."""
+    """The awaitables' results in order, awaited concurrently. A failure fails the whole (the
+    first failed in the order given, once the others are settled): the others are cancelled
+    and settled first, and every failure is read, so asyncio logs none as never retrieved. If
+    this is cancelled, so are they; one that had not begun begins first (its first step may
+    start a statement, which the cancellation then interrupts)."""
+    if not awaitables:
+        return []
     futures: list[Future[Any]] = [ensure_future(awaitable) for awaitable in awaitables]
     try:
         await wait(futures, return_when=FIRST_EXCEPTION)
     except BaseException:  # cancelled (`wait` leaves its futures alone)
+        for future in futures:
+            future.add_done_callback(_retrieve)
         cancel(futures)
         raise
     failed = next((f for f in futures if f.done() and not f.cancelled() and f.exception() is not None), None)
@@ -44,7 +51,15 @@ async def gather_with_cancel(*awaitables: Awaitable[Any]) -> list[Any]:
     if pending:
         cancel(pending)
         await wait(pending)
+    for future in futures:
+        _retrieve(future)
     raise failed.exception()  # type: ignore[misc]
+
+
+def _retrieve(future: Future[Any]) -> None:
+    """Read a settled future's exception, as `asyncio.gather` reads each of its children's."""
+    if not future.cancelled():
+        future.exception()
 
 
 def cancel(futures: Iterable[Future[Any]]) -> None:

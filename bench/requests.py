@@ -571,7 +571,9 @@ async def measure(kind: str, args: argparse.Namespace, checks: Checks) -> list[R
             waiting = await _prepare(url, args.cases, accepts, citizens)
             checks.check(len(waiting) >= accepts, f"{len(waiting)} referrals to accept, need {accepts}")
             settings = Settings(database_url=url, secret_key=SECRET)
-            app = create_app(settings, freeze_startup=True)  # as `khortor serve` makes it
+            # As `khortor serve` makes it; with --database both a second app in this process is
+            # frozen too (what the first left is then frozen with it: memory only, in a bench).
+            app = create_app(settings, freeze_startup=True)
             plain, plain_db = _plain_app(url, settings)
             counted, plain_counted = Statements(app.state.db.engine), Statements(plain_db.engine)
             upkept = Upkeep(app.state.db)

@@ -268,12 +268,18 @@ class Database:
         session hook needs to see (the access log's VIEW entries).
 
         `on`, a read session (`read_sessions`, which opens no transaction on either database),
-        has it written on that session's connection, committed by itself as the statement runs
-        (one statement: its rows all or none on SQLite too): a request that has read does not
-        give its connection back and take another to write."""
+        has it written on that session's connection, committed as the statement runs: a request
+        that has read does not give its connection back and take another to write. Its rows
+        all or none: on PostgreSQL asyncpg's executemany is one unit; on SQLite several rows go
+        as one INSERT of them all (an executemany would commit each on its own there)."""
         if on is not None:
+            if on.bind is not self._autocommit:
+                raise ValueError("write_alone writes on a read session only (read_sessions)")
             connection = await on.connection()
-            await connection.execute(statement, rows)
+            if len(rows) > 1 and self.engine.dialect.name == "sqlite":
+                await connection.execute(statement.values(list(rows)))  # type: ignore[attr-defined]
+            else:
+                await connection.execute(statement, rows)
             return
         if self.engine.dialect.name == "postgresql":
             async with self._autocommit.connect() as connection:

@@ -10,9 +10,11 @@ was a seventh of `openCase`'s time in process (bench/requests.py, issue 11).
 given fields and the defaults of the others (a default factory called, a mutable default
 copied) go into the object's dictionary at once, with pydantic's bookkeeping beside them.
 Writing the dictionary of a new object is what SQLAlchemy's own loading does: a flush inserts a
-new object's values from its dictionary, and an object is new until that flush. Nothing reads
-a new object's attribute history (the rollups' upkeep reads a new row's values; the history of
-changed rows only). Keys that are not fields are ignored, as SQLModel ignores them.
+new object's values from its dictionary, and an object is new until that flush. Its attribute
+history differs: SQLModel's object has its values as added, this one as unchanged (and a value
+changed before the flush has the first as deleted). Nothing reads a new object's history (the
+rollups' upkeep reads a new row's values; the history of changed rows only). Keys that are not
+fields are ignored, as SQLModel ignores them.
 """
 
 from __future__ import annotations
@@ -54,9 +56,11 @@ class Table(SQLModel):
 
 def _fields_of(cls: type[Table]) -> Fields:
     """(name, how its value is had when not given, the default or its factory) of each field,
-    kept for the class. Refused for what this `__init__` does not do: relationships, a post-init
-    hook or private attributes, extra fields, aliases, a default factory given the other values."""
-    if (cls.__sqlmodel_relationships__ or cls.__pydantic_post_init__ or cls.model_config.get("extra") == "allow"
+    kept for the class. Refused for what this `__init__` does not do: a model that is not a
+    table (SQLModel validates those), relationships, a post-init hook or private attributes,
+    extra fields, aliases, a default factory given the other values."""
+    if (not cls.model_config.get("table") or cls.__sqlmodel_relationships__ or cls.__pydantic_post_init__
+            or cls.model_config.get("extra") == "allow"
             or any(field.alias or getattr(field, "default_factory_takes_data", False)
                    for field in cls.model_fields.values())):
         raise TypeError(f"{cls.__name__}: Table makes plain table models only")

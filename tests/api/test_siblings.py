@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -106,3 +107,25 @@ async def test_a_task_cancelled_before_it_has_begun_begins_first() -> None:
         with pytest.raises(asyncio.CancelledError):
             await task
     assert (steps, found, task.cancelled()) == (["begun"], [], True)
+
+
+async def test_nothing_gathered_is_an_empty_list() -> None:
+    assert await gather_with_cancel() == []
+
+
+async def test_every_failure_is_read(caplog: pytest.LogCaptureFixture) -> None:
+    """Two values fail: the first is raised and the second is read too, so asyncio logs no
+    "Task exception was never retrieved" (an ERROR with a traceback) when its task is freed."""
+    async def fails(n: int) -> None:
+        raise ValueError(f"broken {n}")
+
+    async def waits() -> None:
+        await asyncio.sleep(60)
+
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    for awaitables in ((fails(1), fails(2)), (_wrapped(waits()), fails(1), fails(2))):
+        with pytest.raises(ValueError, match="broken 1"):
+            await gather_with_cancel(*awaitables)
+        await _settle()
+        gc.collect()
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []

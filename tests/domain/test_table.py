@@ -1,5 +1,5 @@
-"""Table models made without SQLModel's per-field assignment (domain/table.py): the same object
-as SQLModel makes, stored as given, and changes after it is stored still tracked."""
+"""Table models made without SQLModel's per-field assignment (domain/table.py): the same values
+as SQLModel gives the object, stored as given, and changes after it is stored still tracked."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ async def test_an_object_is_stored_as_given_and_later_changes_are_tracked(db: Da
 
 
 def test_what_it_does_not_make_is_refused() -> None:
-    class Aliased(Table):  # no table: nothing is mapped or added to the metadata
+    class Aliased(Table):  # not a table (SQLModel validates those): nothing mapped or added
         name: str = Field(alias="label")
 
     with pytest.raises(TypeError, match="plain table models only"):
