@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import gc
-import warnings
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NewType
@@ -22,6 +20,7 @@ from graphql import Undefined
 
 from api.fields import Executor, context_field, resolve_directly, value_type
 from api.schema import schema as khortor_schema
+from tests.api.unawaited import settle, unawaited
 
 SEEN: list[type] = []  # the type of what each `name` resolver was given as its info
 
@@ -401,11 +400,8 @@ async def test_a_failed_field_cancels_its_siblings_without_leaving_a_resolver_un
     error). Each cancelled sibling still begins, so its resolver is awaited and cancelled."""
     schema = strawberry.Schema(query=Failing, execution_context_class=Executor)
     resolve_directly(schema._schema)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with unawaited() as found:
         result = await schema.execute(query, root_value=Failing())
-        for _ in range(5):  # let the cancelled siblings settle
-            await asyncio.sleep(0)
-        gc.collect()
+        await settle()  # the cancelled siblings finish
     assert result.data is None and [e.message for e in result.errors or []] == ["broken"]
-    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
+    assert found == []

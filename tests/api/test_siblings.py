@@ -7,34 +7,17 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import warnings
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from graphql.pyutils import gather_with_cancel as graphql_cores
 
 from api.siblings import cancel, gather_with_cancel
+from tests.api.unawaited import settle, unawaited
 
 Gather = Callable[..., Awaitable[list[Any]]]
 BOTH = pytest.mark.parametrize("gather", [gather_with_cancel, graphql_cores], ids=["ours", "graphql-core"])
-
-
-@contextmanager
-def unawaited() -> Iterator[list[str]]:
-    """The coroutines reported "never awaited" while the block ran (collected at its end)."""
-    found: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield found
-        gc.collect()
-    found += [str(w.message) for w in caught if "never awaited" in str(w.message)]
-
-
-async def _settle() -> None:
-    for _ in range(5):
-        await asyncio.sleep(0)
 
 
 async def _wrapped(value: Awaitable[Any]) -> Any:
@@ -65,7 +48,7 @@ async def test_a_gathering_cancelled_lets_each_value_begin(gather: Gather) -> No
         gathering.cancel()
         with pytest.raises(asyncio.CancelledError):
             await gathering
-        await _settle()
+        await settle()
     if gather is graphql_cores:  # the fault this module mends
         assert (begun, len(found)) == ([], 2)
     else:
@@ -126,6 +109,6 @@ async def test_every_failure_is_read(caplog: pytest.LogCaptureFixture) -> None:
     for awaitables in ((fails(1), fails(2)), (_wrapped(waits()), fails(1), fails(2))):
         with pytest.raises(ValueError, match="broken 1"):
             await gather_with_cancel(*awaitables)
-        await _settle()
+        await settle()
         gc.collect()
     assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
