@@ -1,7 +1,8 @@
 """A database that cannot be used is a 503 with Retry-After: never a 500, never a traceback.
 
-An unreachable, restarting, read-only or missing database shows up as a driver or pool error
-anywhere in a request: while the bearer's user is looked up (before GraphQL runs), inside a
+An unreachable, restarting, read-only or missing database (or a transaction the database
+ended to break a deadlock, still conflicting after the work was run again: domain/uow.py
+`in_transaction`) shows up as a driver or pool error anywhere in a request: while the bearer's user is looked up (before GraphQL runs), inside a
 resolver (strawberry turns it into a GraphQL error), or in another route. Wherever it shows,
 the whole request is answered `503` with `Retry-After` and the code `UNAVAILABLE`, and one
 line is logged. Nothing in such a request was acknowledged: a filing is acknowledged only
@@ -24,8 +25,8 @@ CODE = "UNAVAILABLE"
 # No promise that nothing was saved: a commit whose answer was lost, or a filing whose reference
 # could not be read after its commit, may have been; the web client sends it again with its
 # clientId and is answered with the one case.
-MESSAGE = ("The service cannot reach its database just now. Try again in a few seconds. / "
-           "ระบบเชื่อมต่อฐานข้อมูลไม่ได้ชั่วคราว กรุณาลองใหม่ในอีกสักครู่")
+MESSAGE = ("The service cannot use its database just now. Try again in a few seconds. / "
+           "ระบบใช้งานฐานข้อมูลไม่ได้ชั่วคราว กรุณาลองใหม่ในอีกสักครู่")
 log = logging.getLogger("khortor.unavailable")
 
 # What the resolvers of the GraphQL operation under way met (api/schema.py): an error there

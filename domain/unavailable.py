@@ -1,7 +1,8 @@
 """Whether an error means the database cannot be used just now (unreachable, restarting,
-read-only, missing), as opposed to a bug: the API answers such a request 503 with Retry-After
-(api/unavailable.py), and a worker's job logs one line and is left to the outbox to run again
-(workers/celery_app.py). Neither logs a traceback for it."""
+read-only, missing, or ending this transaction to let another go on), as opposed to a bug:
+the API answers such a request 503 with Retry-After (api/unavailable.py), and a worker's job
+logs one line and is left to the outbox to run again (workers/celery_app.py). Neither logs a
+traceback for it."""
 
 from __future__ import annotations
 
@@ -13,9 +14,14 @@ from sqlalchemy import exc as sa
 
 # PostgreSQL SQLSTATE classes and codes that mean "not now", not "your request is wrong":
 # 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown,
-# cannot connect now), 25006 read-only transaction (a standby, or a database set read-only).
+# cannot connect now), 25006 read-only transaction (a standby, or a database set read-only),
+# and the transaction conflicts (`CONFLICTS`) that remain after the work was run again.
 _PG_CLASSES = ("08", "53", "57")
-_PG_CODES = ("25006",)
+# 40P01 deadlock detected, 40001 serialization failure: the database ended the transaction to
+# let another go on, and kept nothing of it; run again, it goes through (domain/uow.py
+# `in_transaction`), as PostgreSQL's documentation advises.
+CONFLICTS = ("40P01", "40001")
+_PG_CODES = ("25006", *CONFLICTS)
 # SQLite says the same things in words (its OperationalError is also used for bad SQL, which
 # is a bug and stays a 500).
 _SQLITE_WORDS = ("database is locked", "readonly database", "unable to open database",
@@ -43,6 +49,12 @@ def sqlstate(error: BaseException) -> str | None:
         if isinstance(state, str):
             return state
     return None
+
+
+def transaction_conflict(error: BaseException) -> bool:
+    """Whether the database ended `error`'s transaction to break a deadlock or a serialization
+    conflict (`CONFLICTS`): nothing of it was kept."""
+    return sqlstate(error) in CONFLICTS
 
 
 def database_unavailable(error: BaseException | None) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
@@ -16,7 +18,10 @@ from domain.errors import StaleVersion
 from domain.jobs import DiscardJobs, Job, JobSink
 from domain.outbox import repository as outbox_rows
 from domain.outbox import service as outbox
-from domain.unavailable import sqlstate
+from domain.unavailable import sqlstate, transaction_conflict
+
+T = TypeVar("T")
+log = logging.getLogger("khortor.uow")
 
 
 class ConcurrentUpdate(StaleVersion):
@@ -64,9 +69,11 @@ class UnitOfWork:
         self._refusals: dict[str, Callable[[], Exception]] = {}
         self._after: list[Callable[[Database], Awaitable[None]]] = []
         self._doomed: BaseException | None = None  # the error of a part of it (`PartOfWork`)
+        self.committed = False
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._db.write_sessions()
+        self.committed = False
         self._pending = []
         self._refusals, self._after = {}, []  # what a previous use of this unit of work asked
         self._doomed = None
@@ -90,6 +97,7 @@ class UnitOfWork:
                 if running is not None and not running.marked:
                     await outbox_rows.mark_done(self.session, running.now, running.outbox_id)
                 await self.session.commit()
+                self.committed = True
                 self._pending = outbox.written_jobs(self.session)
                 if running is not None:
                     running.marked = True
@@ -128,6 +136,26 @@ class UnitOfWork:
             await self.session.flush()
         except StaleDataError as error:
             raise ConcurrentUpdate() from error
+
+
+async def in_transaction(new_uow: Callable[[], UnitOfWork], work: Callable[[UnitOfWork], Awaitable[T]],
+                         attempts: int = 3) -> T:
+    """`work(uow)` in a unit of work of its own, committed. When the database ends the transaction
+    to break a deadlock or a serialization conflict (domain/unavailable.py `CONFLICTS`), nothing
+    of it was kept, and the work is run again in a new one, `attempts` times in all; the last
+    attempt's conflict is raised (the API answers it 503, try again). Work with effects outside
+    the database must not be run so; the outbox carries a job's (jobs commit with the work)."""
+    for attempt in range(1, attempts + 1):
+        uow = new_uow()
+        try:
+            async with uow:
+                return await work(uow)
+        except DBAPIError as error:
+            if uow.committed or attempt == attempts or not transaction_conflict(error):
+                raise
+            log.info("the database ended a transaction to let another go on (SQLSTATE %s): "
+                     "run again, attempt %d of %d", sqlstate(error), attempt + 1, attempts)
+    raise AssertionError("unreachable")
 
 
 class PartOfWork(UnitOfWork):

@@ -19,6 +19,7 @@ from domain.cases.commands import (AcceptReferral, AddNote, AssignReferral, Clos
                                    RejectReferral, ReopenCase, ResumeReferral, RouteCase)
 from domain.cases.models import Referral as ReferralRow
 from domain.outreach import filing as outreach_filing
+from domain.uow import in_transaction
 from domain.users.models import Role
 
 ChangeErrors = NotFoundError | IllegalTransitionError | StaleVersionError | ValidationError
@@ -127,8 +128,8 @@ RedirectReferralResult = Annotated[RedirectReferralSuccess | ChangeErrors,
 
 async def _on_referral(info: Info, cmd: ReferralCommand) -> ReferralRow:
     ctx = info.context
-    async with ctx.uow() as uow:
-        return await referrals.act_on_referral(uow, ctx.user, cmd, ctx.now(), ctx.calendar)
+    return await in_transaction(ctx.uow, lambda uow: referrals.act_on_referral(uow, ctx.user, cmd, ctx.now(),
+                                                                               ctx.calendar))
 
 
 @strawberry.type
@@ -147,8 +148,7 @@ class CaseMutations:
                          expected_version: int | None = None) -> RouteCaseResult:
         ctx = info.context
         cmd = RouteCase(id_or_nil(case_id), tuple(org_unit_codes), expected_version)
-        async with ctx.uow() as uow:
-            row = await triage.route_case(uow, ctx.user, cmd, ctx.now(), ctx.calendar)
+        row = await in_transaction(ctx.uow, lambda uow: triage.route_case(uow, ctx.user, cmd, ctx.now(), ctx.calendar))
         return RouteCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Decline a new case at triage (duplicate, outside the mandate).",
@@ -156,9 +156,8 @@ class CaseMutations:
     async def reject_case(self, info: Info, case_id: strawberry.ID, reason: str,
                           expected_version: int | None = None) -> RejectCaseResult:
         ctx = info.context
-        async with ctx.uow() as uow:
-            row = await triage.reject_case(uow, ctx.user, RejectCase(id_or_nil(case_id), reason, expected_version),
-                                           ctx.now())
+        cmd = RejectCase(id_or_nil(case_id), reason, expected_version)
+        row = await in_transaction(ctx.uow, lambda uow: triage.reject_case(uow, ctx.user, cmd, ctx.now()))
         return RejectCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Close a resolved case once the citizen confirms.",
@@ -166,9 +165,8 @@ class CaseMutations:
     async def close_case(self, info: Info, case_id: strawberry.ID,
                          expected_version: int | None = None) -> CloseCaseResult:
         ctx = info.context
-        async with ctx.uow() as uow:
-            row = await closing.close_case(uow, ctx.user, CloseCase(id_or_nil(case_id), expected_version),
-                                           ctx.now())
+        cmd = CloseCase(id_or_nil(case_id), expected_version)
+        row = await in_transaction(ctx.uow, lambda uow: closing.close_case(uow, ctx.user, cmd, ctx.now()))
         return CloseCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Reopen a resolved case; its offices get new referrals.",
@@ -177,8 +175,8 @@ class CaseMutations:
                           expected_version: int | None = None) -> ReopenCaseResult:
         ctx = info.context
         cmd = ReopenCase(id_or_nil(case_id), reason, expected_version)
-        async with ctx.uow() as uow:
-            row = await closing.reopen_case(uow, ctx.user, cmd, ctx.now(), ctx.calendar)
+        row = await in_transaction(ctx.uow, lambda uow: closing.reopen_case(uow, ctx.user, cmd, ctx.now(),
+                                                                            ctx.calendar))
         return ReopenCaseSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Record the citizen's satisfaction (1–5) with a resolved case.",
@@ -187,8 +185,7 @@ class CaseMutations:
                                   expected_version: int | None = None) -> RecordSatisfactionResult:
         ctx = info.context
         cmd = RecordSatisfaction(id_or_nil(case_id), score, expected_version)
-        async with ctx.uow() as uow:
-            row = await closing.record_satisfaction(uow, ctx.user, cmd, ctx.now())
+        row = await in_transaction(ctx.uow, lambda uow: closing.record_satisfaction(uow, ctx.user, cmd, ctx.now()))
         return RecordSatisfactionSuccess(case=Case.of(row))
 
     @strawberry.mutation(description="Add a note to the history; `internal` notes are for staff only.",
@@ -196,9 +193,8 @@ class CaseMutations:
     async def add_note(self, info: Info, case_id: strawberry.ID, text: str,
                        internal: bool = False) -> AddNoteResult:
         ctx = info.context
-        async with ctx.uow() as uow:
-            row, event = await notes.add_note(uow, ctx.user, AddNote(id_or_nil(case_id), text, internal),
-                                              ctx.now())
+        cmd = AddNote(id_or_nil(case_id), text, internal)
+        row, event = await in_transaction(ctx.uow, lambda uow: notes.add_note(uow, ctx.user, cmd, ctx.now()))
         return AddNoteSuccess(case=Case.of(row), event=CaseEvent.of(event, row))
 
     @strawberry.mutation(description="Accept a referral sent to your office.", permission_classes=UNIT_STAFF)
@@ -216,8 +212,7 @@ class CaseMutations:
                               expected_version: int | None = None) -> AssignReferralResult:
         ctx = info.context
         cmd = AssignReferral(id_or_nil(referral_id), assignee_username, expected_version)
-        async with ctx.uow() as uow:
-            row = await assignment.assign_referral(uow, ctx.user, cmd, ctx.now())
+        row = await in_transaction(ctx.uow, lambda uow: assignment.assign_referral(uow, ctx.user, cmd, ctx.now()))
         return AssignReferralSuccess(referral=Referral.of(row))
 
     @strawberry.mutation(description="Put a referral on hold, waiting for someone; a reason is required.",

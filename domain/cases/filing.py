@@ -33,7 +33,7 @@ from domain.reference import repository as reference
 from domain.reference.cache import ReferenceCache
 from domain.text import required_text
 from domain.unavailable import DatabaseUnavailable
-from domain.uow import UnitOfWork
+from domain.uow import UnitOfWork, in_transaction
 from domain.users.models import Role
 from domain.users.principal import Principal
 from domain.vault import Vault
@@ -112,13 +112,11 @@ async def once_per_client_id(new_uow: Callable[[], UnitOfWork],
                              work: Callable[[UnitOfWork], Awaitable[Case]]) -> Case:
     """`work` (a filing) in a unit of work of its own, committed; once more when a
     racing send of the same client id won the primary key (the second try finds and answers
-    its case)."""
+    its case), and again when the database ended it to break a deadlock (`in_transaction`)."""
     try:
-        async with new_uow() as uow:
-            return await work(uow)
+        return await in_transaction(new_uow, work)
     except IntegrityError:
-        async with new_uow() as uow:
-            return await work(uow)
+        return await in_transaction(new_uow, work)
 
 
 async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: datetime,
