@@ -37,6 +37,7 @@ import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -205,10 +206,35 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
         for name, group in (("api", stack.api), ("worker", stack.worker), ("beat", stack.beat)):
             text = group.log.read_text(errors="replace") if group.log.exists() else ""
             report.facts.append(f"{name} log: {text.count('Traceback')} tracebacks, "
-                                f"{text.count(' ERROR')} ERROR lines")
+                                f"{error_lines(text)} ERROR lines")
+        report.facts.append(deadlocks(stack.pg.log))
         return report
     finally:
         await db.dispose()
+
+
+def error_lines(text: str) -> int:
+    """Lines logged at ERROR or above: the API's JSON lines (`"level": "error"`) and Celery's
+    plain ones (`: ERROR/`)."""
+    return sum(1 for line in text.splitlines()
+               if '"level": "error"' in line or '"level": "critical"' in line
+               or " ERROR" in line or " CRITICAL" in line)
+
+
+def deadlocks(server_log: Path) -> str:
+    """How many deadlocks PostgreSQL broke during the run (the API runs such a transaction again:
+    domain/uow.py), with the first one's account: which locks each process waited for, and the
+    statements (their parameters are not in it)."""
+    lines = server_log.read_text(errors="replace").splitlines() if server_log.exists() else []
+    found = [i for i, line in enumerate(lines) if "deadlock detected" in line]
+    if not found:
+        return "database log: no deadlock"
+    first = found[0]
+    account = [line.split("] ", 1)[-1] for line in lines[first + 1:first + 12]
+               if any(word in line for word in ("DETAIL:", "Process ", "CONTEXT:", "STATEMENT:"))
+               or line.startswith("\t")]
+    return (f"database log: {len(found)} deadlock(s) broken; the first:\n    "
+            + "\n    ".join(text[:400] for text in account))
 
 
 def _graphql_requests(samples: Any) -> float:
