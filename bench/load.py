@@ -208,6 +208,7 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
             report.facts.append(f"{name} log: {text.count('Traceback')} tracebacks, "
                                 f"{error_lines(text)} ERROR lines")
         report.facts.append(deadlocks(stack.pg.log))
+        report.facts.append(lock_waits(stack.pg.log))
         return report
     finally:
         await db.dispose()
@@ -235,6 +236,25 @@ def deadlocks(server_log: Path) -> str:
                or line.startswith("\t")]
     return (f"database log: {len(found)} deadlock(s) broken; the first:\n    "
             + "\n    ".join(text[:400] for text in account))
+
+
+def lock_waits(server_log: Path) -> str:
+    """The lock waits PostgreSQL logged (over deadlock_timeout, 1 s: `log_lock_waits`), by what
+    was waited for: the relation its CONTEXT names, else the kind of lock."""
+    lines = server_log.read_text(errors="replace").splitlines() if server_log.exists() else []
+    waits: Counter[str] = Counter()
+    for i, line in enumerate(lines):
+        if "still waiting for" not in line:
+            continue
+        what = line.split("still waiting for ", 1)[1].split(" after ")[0]
+        for later in lines[i + 1:i + 6]:
+            if "CONTEXT:" in later and ' relation "' in later:
+                what = later.split(' relation "', 1)[1].split('"')[0] + " (" + what.split(" on ")[0] + ")"
+                break
+        waits[what] += 1
+    if not waits:
+        return "database log: no lock wait over 1 s"
+    return "database log: lock waits over 1 s: " + ", ".join(f"{n} on {what}" for what, n in waits.most_common(6))
 
 
 def _graphql_requests(samples: Any) -> float:

@@ -145,7 +145,8 @@ class Postgres:
                   "--encoding=UTF8", "--locale=C.UTF-8")
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{self.dir}'\nmax_connections = 200\n")
+                       f"unix_socket_directories = '{self.dir}'\nmax_connections = 200\n"
+                       "log_lock_waits = on\n")  # a wait over deadlock_timeout (1 s) is logged
         self.start()
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "khortor")
 
