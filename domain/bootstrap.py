@@ -14,8 +14,8 @@ from typing import Any
 
 from domain.db import Database
 from domain.models import metadata
-from domain.privacy.audit import log_changes
-from domain.stats.upkeep import collect, forget, upkeep
+from domain.privacy import audit
+from domain.stats import upkeep
 from domain.users.cache import drop_noted, forget_changed, note_changes
 
 __all__ = ["metadata", "open_database"]
@@ -23,7 +23,8 @@ __all__ = ["metadata", "open_database"]
 
 def open_database(url: str, *, report_url: str | None = None, **engine_kwargs: Any) -> Database:
     """`report_url`: where dashboards and exports read (a streaming replica), if not `url`."""
-    return Database(url, report_url=report_url, before_flush=(upkeep,), after_flush=(log_changes, note_changes),
-                    session_events=(("after_soft_rollback", forget), ("after_commit", forget_changed),
+    return Database(url, report_url=report_url, before_flush=(upkeep.upkeep,),
+                    after_flush=(audit.log_changes, note_changes),
+                    session_events=(("after_soft_rollback", upkeep.forget), ("after_commit", forget_changed),
                                     ("after_soft_rollback", drop_noted)),
-                    commit_collectors=(collect,), **engine_kwargs)
+                    commit_collectors=(upkeep.collect, audit.collect), **engine_kwargs)

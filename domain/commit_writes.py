@@ -1,9 +1,10 @@
 """What a transaction writes when it commits, in one round trip.
 
 Rows nothing reads before the transaction commits — the outbox's jobs, the access log's CHANGE
-entries, the dashboards' rollup sums (domain/stats/upkeep.py) — are queued in the session
-(`queue`) and written by its `before_commit` hook (`write`, which every `Database` gives its
-sessions) after the last flush, with what the session class's collectors add then:
+entries, a filing's history entries, the dashboards' rollup sums (domain/stats/upkeep.py) — are
+queued in the session (`queue`) and written by its `before_commit` hook (`write`, which every
+`Database` gives its sessions) after the last flush, with what the session class's collectors
+add then (a collector may read what was queued: `queued`):
 
 - PostgreSQL: one statement, each part a data-modifying CTE with its rows bound as one JSON
   document (orjson; `json_to_recordset`, the columns typed as the table's) and a DELETE's keys
@@ -96,9 +97,9 @@ def write(session: Session) -> None:
     everything queued and collected written in one round trip."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    queued: dict[Part, list[dict[str, Any]]] = session.info.pop(_QUEUED, {})
     collectors: tuple[Collector, ...] = type(session).commit_collectors  # type: ignore[attr-defined]
     collected = [c for c in (collect(session) for collect in collectors) if c is not None]
+    queued: dict[Part, list[dict[str, Any]]] = session.info.pop(_QUEUED, {})
     parts = dict(queued)
     for c in collected:
         for part, rows in c.rows.items():
@@ -118,6 +119,12 @@ def write(session: Session) -> None:
     for c in collected:
         if c.then is not None:
             c.then(connection, found if c.read is not None else [])
+
+
+def queued(session: Session, part: Part) -> list[dict[str, Any]]:
+    """The rows queued for `part` so far (a collector reads them: they are written with its own)."""
+    rows: list[dict[str, Any]] = session.info.get(_QUEUED, {}).get(part, [])
+    return rows
 
 
 def forget(session: Session, _previous: Any) -> None:

@@ -32,7 +32,8 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 
 from domain.cases.models import Case, CaseEvent, Referral
-from domain.commit_writes import Collected, Part
+from domain.cases.changes import HISTORY
+from domain.commit_writes import Collected, Part, queued
 from domain.stats import cell_writes
 from domain.stats import contributions as c
 from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsOpenDay, StatsReferralCell,
@@ -265,6 +266,12 @@ class Pending:
 _PENDING = "khortor_stats_pending"
 
 
+def _active(pending: Pending, actor_id: Any, at: datetime) -> None:
+    """`actor_id` wrote a history entry at `at` (their latest activity is kept)."""
+    latest = pending.last.get(actor_id)
+    pending.last[actor_id] = at if latest is None else max(latest, at)
+
+
 def upkeep(session: Session, _context: Any, _instances: Any) -> None:
     """The flush hook: the contributions of every case and referral this flush adds or changes
     (new added, old taken away), summed per transaction until it commits (`collect`)."""
@@ -282,8 +289,7 @@ def upkeep(session: Session, _context: Any, _instances: Any) -> None:
                 for key, n in c.coverage(values, sign):
                     pending.deltas.add(StatsCoverage, key, n)
     for event_row in events:
-        latest = pending.last.get(event_row.actor_id)
-        pending.last[event_row.actor_id] = event_row.at if latest is None else max(latest, event_row.at)
+        _active(pending, event_row.actor_id, event_row.at)
     deltas = pending.deltas
     for old, new in cases:
         for values, sign in ((old, -1), (new, +1)):
@@ -322,8 +328,14 @@ def collect(session: Session) -> Collected | None:
     guessed referral contributions, the calendar key and mark read in that round trip and the
     cells corrected when either had moved."""
     pending: Pending | None = session.info.pop(_PENDING, None)
-    if pending is None:
+    history = queued(session, HISTORY)  # entries written at commit, not flushed: activity too
+    if pending is None and not history:
         return None
+    if pending is None:
+        pending = Pending()
+    for entry in history:
+        if entry["actor_id"] is not None:
+            _active(pending, entry["actor_id"], entry["at"])
     rows: dict[Part, list[dict[str, Any]]] = {}
     slot = cell_writes.slot(session.get_bind().dialect.name)
     for table in KEYS:

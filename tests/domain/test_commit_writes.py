@@ -1,6 +1,6 @@
 """Rows written when a transaction commits (domain/commit_writes.py): the outbox's jobs, the
-access log's CHANGE entries and the rollups' sums go in one round trip with the commit, and
-never without it."""
+access log's CHANGE entries, a filing's history and the rollups' sums go in one round trip with
+the commit, and never without it."""
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ async def test_a_filing_writes_its_job_access_entry_and_rollups_in_one_statement
     writes = [s for s in sent if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "WITH"))
               and any(table in s for table in ("outbox_job", "access_log", "stats_case_cell"))]
     if backend == "postgresql":
-        assert len(writes) == 1 and all(t in writes[0] for t in ("outbox_job", "access_log", "stats_case_cell"))
+        assert len(writes) == 1 and all(t in writes[0] for t in ("outbox_job", "access_log", "stats_case_cell",
+                                                                 "case_event"))
     else:
         assert writes == []  # none through SQLAlchemy: all in the commit's one call
     async with db.read_sessions() as session:
