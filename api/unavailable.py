@@ -2,8 +2,9 @@
 
 An unreachable, restarting, read-only or missing database (or a transaction the database
 ended to break a deadlock, still conflicting after the work was run again: domain/uow.py
-`in_transaction`) shows up as a driver or pool error anywhere in a request: while the bearer's user is looked up (before GraphQL runs), inside a
-resolver (strawberry turns it into a GraphQL error), or in another route. Wherever it shows,
+`in_transaction`) shows up as a driver or pool error anywhere in a request: while the
+bearer's user is looked up (before GraphQL runs), inside a resolver (strawberry turns it into
+a GraphQL error), or in another route. Wherever it shows,
 the whole request is answered `503` with `Retry-After` and the code `UNAVAILABLE`, and one
 line is logged. Nothing in such a request was acknowledged: a filing is acknowledged only
 after its transaction committed, and the client sends it again with the same client id,

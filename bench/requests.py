@@ -192,8 +192,8 @@ def documents(tmp: Path) -> tuple[dict[str, str], str]:
 
 class Upkeep:
     """The rollups' upkeep hooks of one database (domain/bootstrap.py), switched off for a while:
-    without its flush hook the upkeep's commit collector finds nothing to add, and the commit's
-    round trip writes the other queued rows (outbox, access log) alone."""
+    its flush hook and its commit collector; the commit's round trip writes the other queued rows
+    (outbox, access log, a filing's history) alone."""
 
     HOOKS = (("before_flush", upkeep.upkeep), ("after_soft_rollback", upkeep.forget))
 
@@ -202,6 +202,8 @@ class Upkeep:
 
     @contextmanager
     def off(self) -> Iterator[None]:
+        collectors = self.session_class.commit_collectors
+        self.session_class.commit_collectors = tuple(c for c in collectors if c is not upkeep.collect)
         for name, hook in self.HOOKS:
             event.remove(self.session_class, name, hook)
         try:
@@ -209,6 +211,7 @@ class Upkeep:
         finally:
             for name, hook in self.HOOKS:
                 event.listen(self.session_class, name, hook)
+            self.session_class.commit_collectors = collectors
 
 
 class Statements:

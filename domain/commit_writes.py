@@ -99,8 +99,8 @@ def write(session: Session) -> None:
         session.flush()
     collectors: tuple[Collector, ...] = type(session).commit_collectors  # type: ignore[attr-defined]
     collected = [c for c in (collect(session) for collect in collectors) if c is not None]
-    queued: dict[Part, list[dict[str, Any]]] = session.info.pop(_QUEUED, {})
-    parts = dict(queued)
+    taken: dict[Part, list[dict[str, Any]]] = session.info.pop(_QUEUED, {})
+    parts = dict(taken)
     for c in collected:
         for part, rows in c.rows.items():
             parts.setdefault(part, []).extend(rows)

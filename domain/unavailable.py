@@ -89,5 +89,9 @@ def logged_as_unavailable(logger: logging.Logger, name: str, error: BaseExceptio
     line a worker logs for it (no traceback) and say so; otherwise log nothing."""
     if not database_unavailable(error):
         return False
+    if transaction_conflict(error):
+        logger.warning("%s: the database ended its transaction to let another go on (SQLSTATE %s); it runs "
+                       "again later", name, sqlstate(error))
+        return True
     logger.warning("%s: a service it needs is unavailable (%s); it runs again later", name, what(error))
     return True

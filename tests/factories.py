@@ -253,6 +253,7 @@ async def file_cases_directly(db: Database, count: int, *, accept_every: int = 3
         assert officer.org_unit_code is not None
         officers[officer.org_unit_code] = officer
     filed: list[Filed] = []
+    offices: dict[uuid.UUID, str] = {}  # referral id → its office
     async with UnitOfWork(db) as uow:
         for i in range(count):
             sample = samples[i % len(samples)]
@@ -268,11 +269,16 @@ async def file_cases_directly(db: Database, count: int, *, accept_every: int = 3
                                           Settings().vault)
             await uow.flush()
             found = list(await repository.referrals_of(uow.session, [case.id]))
-            if i % accept_every == 0:
-                for referral in found:
-                    await referrals.act_on_referral(uow, officers[referral.org_unit_code],
-                                                    AcceptReferral(referral.id), now, CAL)
+            offices.update((r.id, r.org_unit_code) for r in found)
             filed.append(Filed(case.id, tuple(r.id for r in found)))
+    # accepted once the filings committed: a filing's history is written as it commits
+    # (domain/cases/changes.py `record_at_commit`), and the acceptance's entries come after it
+    async with UnitOfWork(db) as uow:
+        for i, f in enumerate(filed):
+            if i % accept_every == 0:
+                for referral_id in f.referral_ids:
+                    await referrals.act_on_referral(uow, officers[offices[referral_id]],
+                                                    AcceptReferral(referral_id), now, CAL)
     if note_every:
         async with UnitOfWork(db) as uow:
             for i, f in enumerate(filed):

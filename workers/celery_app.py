@@ -22,7 +22,7 @@ from celery.signals import setup_logging, task_postrun, task_prerun, worker_proc
 from domain.logs import configure_logging
 from domain.outbox.repository import ClaimedJob
 from domain.settings import Settings
-from domain.unavailable import logged_as_unavailable
+from domain.unavailable import logged_as_unavailable, sqlstate, transaction_conflict
 from workers import runtime
 from workers.handlers import Runtime, registry, relay, run_job, run_together
 from workers.registry import Sweep
@@ -94,11 +94,15 @@ def _relay_task(celery: Celery) -> Any:
     return task
 
 
+CONFLICT_ATTEMPTS = 3  # a job the database ends to break a deadlock runs again at once, as the API's work does
+
+
 async def _run_in_relay(rt: Runtime, jobs: list[ClaimedJob]) -> int:
     """Run the jobs handed over for the first time together (`run_together`), then each job
     claimed again (it failed before, or its relay died) on its own; all of them one by one, in
-    the claim's order, if running them together fails. How many ran, a job that failed and was
-    logged included; the relay stops when the database cannot be used just now."""
+    the claim's order, if running them together fails (or the database ended their transaction
+    to break a deadlock). How many ran, a job that failed and was logged included; the relay
+    stops when the database cannot be used just now."""
     fresh = [job for job in jobs if job.attempts <= 1]
     together: Exception | None = None
     done: set[int] = set()
@@ -106,11 +110,16 @@ async def _run_in_relay(rt: Runtime, jobs: list[ClaimedJob]) -> int:
         try:
             await run_together(rt, fresh)
         except Exception as error:
-            if logged_as_unavailable(logger, f"outbox relay ({len(fresh)} jobs run together)", error):
+            if transaction_conflict(error):
+                logger.warning("outbox relay: the database ended the transaction of %d job(s) run together to "
+                               "let another go on (SQLSTATE %s); running them one by one",
+                               len(fresh), sqlstate(error))
+            elif logged_as_unavailable(logger, f"outbox relay ({len(fresh)} jobs run together)", error):
                 return 0
-            together = error
-            logger.warning("outbox relay: %d job(s) run together failed (%s); running them one by one",
-                           len(fresh), type(error).__name__)
+            else:
+                together = error
+                logger.warning("outbox relay: %d job(s) run together failed (%s); running them one by one",
+                               len(fresh), type(error).__name__)
         else:
             done = {job.id for job in fresh}
     ran = len(done)
@@ -131,15 +140,26 @@ async def _run_in_relay(rt: Runtime, jobs: list[ClaimedJob]) -> int:
 
 async def _run_one_in_relay(rt: Runtime, job: ClaimedJob) -> bool | None:
     """Run one job: True if it ran, False if it failed (logged; it stays claimed, due again after
-    the retry delay), None when the database cannot be used just now (the relay stops)."""
-    try:
-        await run_job(rt, job.name, job.ids, job.id)
-    except Exception as error:
-        if logged_as_unavailable(logger, f"outbox job {job.id} ({job.name})", error):
-            return None
-        logger.error("outbox job %s (%s) failed in the relay", job.id, job.name, exc_info=error)
-        return False
-    return True
+    the retry delay), None when the database cannot be used just now (the relay stops). A job
+    whose transaction the database ends to break a deadlock runs again at once, up to
+    `CONFLICT_ATTEMPTS` times in all (nothing of it was kept: it is marked done only in it)."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            await run_job(rt, job.name, job.ids, job.id)
+        except Exception as error:
+            if transaction_conflict(error):
+                if attempt < CONFLICT_ATTEMPTS:
+                    continue
+                logger.warning("outbox job %s (%s): the database ended its transaction %d times to let another "
+                               "go on (SQLSTATE %s); it runs again later", job.id, job.name, attempt,
+                               sqlstate(error))
+                return False
+            if logged_as_unavailable(logger, f"outbox job {job.id} ({job.name})", error):
+                return None
+            logger.error("outbox job %s (%s) failed in the relay", job.id, job.name, exc_info=error)
+            return False
+        return True
+    raise AssertionError("unreachable")
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:

@@ -53,7 +53,8 @@ HISTORY = Part(CaseEvent.__table__, INSERT,  # type: ignore[attr-defined]
 
 def record_at_commit(session: AsyncSession, entries: list[CaseEvent]) -> None:
     """Write `entries` when the transaction commits, in the order given (their ids increase in
-    it), and never if it rolls back."""
+    it), and never if it rolls back. They are the last of their cases' history in the
+    transaction: an entry flushed after them would get a smaller id, and read before them."""
     queue(session, HISTORY, [{name: getattr(entry, name) for name in HISTORY.columns} for entry in entries])
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 
 from domain.cases import notices
 from domain.db import Database
@@ -184,6 +184,44 @@ async def test_a_failure_only_running_together_causes_is_logged_as_an_error(
     assert [r.getMessage() for r in errors] == [
         "outbox relay: 2 job(s) failed when run together and ran one by one"]
     assert errors[0].exc_info is not None and "only when run together" in str(errors[0].exc_info[1])
+
+
+@pytest.mark.postgresql_only
+async def test_jobs_whose_transaction_the_database_ends_run_again_at_once(
+        db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    """The database ends the transaction of the jobs run together, and then each job's first
+    transaction alone, as it does to break a deadlock (SQLSTATE 40P01, raised by PostgreSQL
+    here): they run one by one, each again at once, and are done; no ERROR, no traceback, and
+    the relay does not stop as it does for an absent database."""
+    name = "tests.conflicts"
+    ran: list[tuple[str, bool]] = []
+
+    @handlers.registry.job(name, in_relay=True)
+    async def conflicts(rt: handlers.Runtime, n: str) -> None:
+        together = handlers.TOGETHER.get() is not None
+        ran.append((n, together))
+        async with rt.uow() as uow:
+            if together or ran.count((n, False)) == 1:
+                await uow.session.execute(text(
+                    "DO $$ BEGIN RAISE EXCEPTION 'ended' USING ERRCODE = '40P01'; END $$"))
+
+    try:
+        async with UnitOfWork(db) as uow:
+            uow.enqueue(name, n="1")
+            uow.enqueue(name, n="2")
+        rt = _runtime(db)
+        claimed = await _claim(rt)
+        with caplog.at_level(logging.INFO, logger=CELERY_LOG):
+            assert await run_in_relay(rt, claimed) == 2
+    finally:
+        del handlers.registry.jobs[name]
+        handlers.registry.in_relay.discard(name)
+    done = {job.id: job.done_at for job in await _rows(db, OutboxJob)}
+    assert all(done[job.id] is not None for job in claimed)
+    assert [r for r in ran if not r[1]] == [("1", False), ("1", False), ("2", False), ("2", False)]
+    logged = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records if r.name == CELERY_LOG]
+    assert logged == [("WARNING", "outbox relay: the database ended the transaction of 2 job(s) run together to "
+                       "let another go on (SQLSTATE 40P01); running them one by one", False)], logged
 
 
 async def test_a_part_that_fails_dooms_the_whole_even_if_its_caller_goes_on(db: Database) -> None:
