@@ -72,6 +72,25 @@ async def _claim(rt: handlers.Runtime) -> list[ClaimedJob]:
     return [job for job in claimed if job.name in handlers.registry.in_relay]
 
 
+async def _two_jobs_in_relay(db: Database, name: str, job: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """`job` registered as `name` (run in the relay) and queued twice (n = "1", "2"); the claim
+    run in the relay, its lines captured: both ran and are done."""
+    handlers.registry.job(name, in_relay=True)(job)
+    try:
+        async with UnitOfWork(db) as uow:
+            uow.enqueue(name, n="1")
+            uow.enqueue(name, n="2")
+        rt = _runtime(db)
+        claimed = await _claim(rt)
+        with caplog.at_level(logging.INFO, logger=CELERY_LOG):
+            assert await run_in_relay(rt, claimed) == 2
+    finally:
+        del handlers.registry.jobs[name]
+        handlers.registry.in_relay.discard(name)
+    done = {claim.id: claim.done_at for claim in await _rows(db, OutboxJob)}
+    assert all(done[claim.id] is not None for claim in claimed)
+
+
 async def _officers_told(db: Database, referral: Any) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
     """Who was told of a routed referral, and who should have been (its office's officers)."""
     told = [n.user_id for n in await _rows(db, Notification, Notification.referral_id == referral.id)]
@@ -159,27 +178,12 @@ async def test_a_failure_only_running_together_causes_is_logged_as_an_error(
         db: Database, caplog: pytest.LogCaptureFixture) -> None:
     """Jobs that fail together but each run alone: they are done, and the fault of running
     them together is an ERROR with its traceback, not hidden behind the one-by-one run."""
-    name = "tests.fails_together"
-
-    @handlers.registry.job(name, in_relay=True)
     async def fails_together(rt: handlers.Runtime, n: str) -> None:
         async with rt.uow():
             if handlers.TOGETHER.get() is not None:
                 raise RuntimeError("only when run together")
 
-    try:
-        async with UnitOfWork(db) as uow:
-            uow.enqueue(name, n="1")
-            uow.enqueue(name, n="2")
-        rt = _runtime(db)
-        claimed = await _claim(rt)
-        with caplog.at_level(logging.INFO, logger=CELERY_LOG):
-            assert await run_in_relay(rt, claimed) == 2
-    finally:
-        del handlers.registry.jobs[name]
-        handlers.registry.in_relay.discard(name)
-    done = {job.id: job.done_at for job in await _rows(db, OutboxJob)}
-    assert all(done[job.id] is not None for job in claimed)
+    await _two_jobs_in_relay(db, "tests.fails_together", fails_together, caplog)
     errors = [r for r in caplog.records if r.name == CELERY_LOG and r.levelname == "ERROR"]
     assert [r.getMessage() for r in errors] == [
         "outbox relay: 2 job(s) failed when run together and ran one by one"]
@@ -193,10 +197,8 @@ async def test_jobs_whose_transaction_the_database_ends_run_again_at_once(
     transaction alone, as it does to break a deadlock (SQLSTATE 40P01, raised by PostgreSQL
     here): they run one by one, each again at once, and are done; no ERROR, no traceback, and
     the relay does not stop as it does for an absent database."""
-    name = "tests.conflicts"
     ran: list[tuple[str, bool]] = []
 
-    @handlers.registry.job(name, in_relay=True)
     async def conflicts(rt: handlers.Runtime, n: str) -> None:
         together = handlers.TOGETHER.get() is not None
         ran.append((n, together))
@@ -205,19 +207,7 @@ async def test_jobs_whose_transaction_the_database_ends_run_again_at_once(
                 await uow.session.execute(text(
                     "DO $$ BEGIN RAISE EXCEPTION 'ended' USING ERRCODE = '40P01'; END $$"))
 
-    try:
-        async with UnitOfWork(db) as uow:
-            uow.enqueue(name, n="1")
-            uow.enqueue(name, n="2")
-        rt = _runtime(db)
-        claimed = await _claim(rt)
-        with caplog.at_level(logging.INFO, logger=CELERY_LOG):
-            assert await run_in_relay(rt, claimed) == 2
-    finally:
-        del handlers.registry.jobs[name]
-        handlers.registry.in_relay.discard(name)
-    done = {job.id: job.done_at for job in await _rows(db, OutboxJob)}
-    assert all(done[job.id] is not None for job in claimed)
+    await _two_jobs_in_relay(db, "tests.conflicts", conflicts, caplog)
     assert [r for r in ran if not r[1]] == [("1", False), ("1", False), ("2", False), ("2", False)]
     logged = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records if r.name == CELERY_LOG]
     assert logged == [("WARNING", "outbox relay: the database ended the transaction of 2 job(s) run together to "
