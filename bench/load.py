@@ -37,7 +37,6 @@ import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -207,8 +206,9 @@ async def load_and_verify(stack: Stack, args: argparse.Namespace, users: list[Lo
             text = group.log.read_text(errors="replace") if group.log.exists() else ""
             report.facts.append(f"{name} log: {text.count('Traceback')} tracebacks, "
                                 f"{error_lines(text)} ERROR lines")
-        report.facts.append(deadlocks(stack.pg.log))
-        report.facts.append(lock_waits(stack.pg.log))
+        server_log = stack.pg.log.read_text(errors="replace").splitlines() if stack.pg.log.exists() else []
+        report.facts.append(deadlocks(server_log))
+        report.facts.append(lock_waits(server_log))
         return report
     finally:
         await db.dispose()
@@ -222,11 +222,10 @@ def error_lines(text: str) -> int:
                or " ERROR" in line or " CRITICAL" in line)
 
 
-def deadlocks(server_log: Path) -> str:
+def deadlocks(lines: list[str]) -> str:
     """How many deadlocks PostgreSQL broke during the run (the API runs such a transaction again:
-    domain/uow.py), with the first one's account: which locks each process waited for, and the
-    statements (their parameters are not in it)."""
-    lines = server_log.read_text(errors="replace").splitlines() if server_log.exists() else []
+    domain/uow.py), with the first one's account from its log's `lines`: which locks each
+    process waited for, and the statements (their parameters are not in it)."""
     found = [i for i, line in enumerate(lines) if "deadlock detected" in line]
     if not found:
         return "database log: no deadlock"
@@ -238,10 +237,9 @@ def deadlocks(server_log: Path) -> str:
             + "\n    ".join(text[:400] for text in account))
 
 
-def lock_waits(server_log: Path) -> str:
-    """The lock waits PostgreSQL logged (over deadlock_timeout, 1 s: `log_lock_waits`), by what
-    was waited for: the relation its CONTEXT names, else the kind of lock."""
-    lines = server_log.read_text(errors="replace").splitlines() if server_log.exists() else []
+def lock_waits(lines: list[str]) -> str:
+    """The lock waits PostgreSQL logged (over deadlock_timeout, 1 s: `log_lock_waits`) in its
+    log's `lines`, by what was waited for: the relation its CONTEXT names, else the kind of lock."""
     waits: Counter[str] = Counter()
     for i, line in enumerate(lines):
         if "still waiting for" not in line:

@@ -22,6 +22,7 @@ from domain.unavailable import sqlstate, transaction_conflict
 
 T = TypeVar("T")
 log = logging.getLogger("khortor.uow")
+CONFLICT_ATTEMPTS = 3  # how often work the database ends to break a deadlock is run in all
 
 
 class ConcurrentUpdate(StaleVersion):
@@ -139,7 +140,7 @@ class UnitOfWork:
 
 
 async def in_transaction(new_uow: Callable[[], UnitOfWork], work: Callable[[UnitOfWork], Awaitable[T]],
-                         attempts: int = 3) -> T:
+                         attempts: int = CONFLICT_ATTEMPTS) -> T:
     """`work(uow)` in a unit of work of its own, committed. When the database ends the transaction
     to break a deadlock or a serialization conflict (domain/unavailable.py `CONFLICTS`), nothing
     of it was kept, and the work is run again in a new one, `attempts` times in all; the last

@@ -23,6 +23,7 @@ from domain.logs import configure_logging
 from domain.outbox.repository import ClaimedJob
 from domain.settings import Settings
 from domain.unavailable import logged_as_unavailable, sqlstate, transaction_conflict
+from domain.uow import CONFLICT_ATTEMPTS
 from workers import runtime
 from workers.handlers import Runtime, registry, relay, run_job, run_together
 from workers.registry import Sweep
@@ -92,9 +93,6 @@ def _relay_task(celery: Celery) -> Any:
 
         return _unless_unavailable(RELAY, lambda: runtime.run(relay_and_run)) or 0
     return task
-
-
-CONFLICT_ATTEMPTS = 3  # a job the database ends to break a deadlock runs again at once, as the API's work does
 
 
 async def _run_in_relay(rt: Runtime, jobs: list[ClaimedJob]) -> int:
