@@ -47,9 +47,9 @@ class ReferralConnection:
                                              self.now or info.context.now())
 
 
-# Whose lists are their own cases or their office's, counted with the page. The window count
-# reads every matching row whole, where a count of its own reads only ids, and a national
-# list's first page alone stops early on an index: those are counted apart.
+# Whose lists are their own cases or their office's, counted in the page's statement (one round
+# trip, not two). A wider list's count may read millions of ids where its first page alone stops
+# early on an index: it is a statement of its own, sent only when totalCount is asked for.
 COUNTED_WITH_PAGE = frozenset({Role.VOLUNTEER, Role.OFFICER})
 
 
