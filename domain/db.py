@@ -25,19 +25,41 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """The instant in UTC. On SQLite the column's own processor writes its fields (the
+        zone dropped) as text."""
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; pass an aware datetime")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value if value.tzinfo is UTC else value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], datetime | None]:
+        """On SQLite the text read as UTC in one step: `replace(tzinfo=UTC)` on the parsed value
+        took 1.4 µs, seven times the parse, and a page of cases holds some 500 instants. Text of
+        another form goes the general way."""
+        general = super().result_processor(dialect, coltype)
+        assert general is not None
+        if dialect.name != "sqlite":
+            return general
+
+        def process(value: Any) -> datetime | None:
+            try:
+                parsed = _from_iso(value + "+00:00")
+            except (TypeError, ValueError):
+                return general(value)  # type: ignore[no-any-return]
+            # A date alone ("2026-01-02+00:00") parses as a naive midnight.
+            return parsed if parsed.tzinfo is UTC else general(value)  # type: ignore[no-any-return]
+        return process
+
+
+_from_iso = datetime.fromisoformat
 
 
 def create_engine(url: str, *, ping_every_checkout: bool = False, **kwargs: Any) -> AsyncEngine:
