@@ -131,6 +131,13 @@ def _id(value: str) -> uuid.UUID:
     return uuid.UUID(str(value))
 
 
+def _instant(value: str) -> datetime:
+    at = datetime.fromisoformat(value)
+    if at.tzinfo is None:
+        raise ValueError("an instant without a time zone")
+    return at
+
+
 # --- jobs (one item each) ------------------------------------------------------------------
 
 @registry.job(ESCALATE)
@@ -152,9 +159,18 @@ async def referral_routed(rt: Runtime, referral_id: str) -> int:
 
 
 @registry.job(notices.CASE_EVENT_JOB, in_relay=True)
-async def case_event(rt: Runtime, event_id: str) -> int:
+async def case_event(rt: Runtime, event_id: str | None = None, case_id: str | None = None,
+                     type: str | None = None, at: str | None = None, referral_id: str | None = None) -> int:
+    """One history entry, named by its id or, written at commit, by its case, type, instant
+    and referral (domain/cases/notices.py)."""
     async with rt.job_uow() as (uow, calendar):
-        return await notices.case_event(uow, int(event_id), rt.now(), calendar)
+        if event_id is not None:
+            return await notices.case_event(uow, int(event_id), rt.now(), calendar)
+        if case_id is None or type is None or at is None:
+            raise ValueError("a case_event job names its entry by an id or by case, type and instant")
+        return await notices.case_events_named(uow, _id(case_id), type, _instant(at),
+                                               _id(referral_id) if referral_id is not None else None,
+                                               rt.now(), calendar)
 
 
 @registry.job(REMIND_ON_HOLD)

@@ -44,8 +44,9 @@ def event(case: Case, type_: EventType, actor: Principal | None, now: datetime, 
 
 
 # History entries written with the commit's other rows (domain/commit_writes.py), not by a
-# flush of their own: their ids are not read back, so only for entries no job or answer names by
-# id. The rollups' upkeep counts their actors' activity as it does a flushed entry's.
+# flush of their own: their ids are not read back, so only for entries no answer names by id (a
+# job names one by its case, type, instant and referral: domain/cases/notices.py). The rollups'
+# upkeep counts their actors' activity as it does a flushed entry's.
 HISTORY = Part(CaseEvent.__table__, INSERT,  # type: ignore[attr-defined]
                ("case_id", "referral_id", "type", "at", "actor_id", "from_status", "to_status", "note",
                 "internal", "data"))

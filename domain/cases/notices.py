@@ -3,8 +3,10 @@ re-checking that it still applies, and safe to run twice (one notification per k
 
 The volunteer who filed a case hears what happened to it (issue 12): they are the one who
 calls the citizen back. Each history entry that concerns them is one `notifications.case_event`
-job, enqueued with the entry's id once it is written (`tell`), which tells them once; a case
-that falls back to triage tells the province's coordinators."""
+job (`tell`), which tells them once; a case that falls back to triage tells the province's
+coordinators. The job names a flushed entry by its id, and an entry written at commit
+(domain/cases/changes.py `record_at_commit`), whose id is not known before, by its case, type,
+instant and referral (`case_events_named`)."""
 
 from __future__ import annotations
 
@@ -48,12 +50,31 @@ def _back_at_triage(event: CaseEvent) -> bool:
 
 
 def tell(uow: UnitOfWork, *events: CaseEvent | None) -> None:
-    """After the entries are flushed (they have their ids): a job for each that concerns
-    anyone (`case_event`); the others are ignored."""
+    """A job for each entry that concerns anyone (`case_event`); the others are ignored."""
     for event in events:
         if event is not None and (event.type in FILER_MESSAGES or event.type == EventType.ASSIGNED
                                   or _back_at_triage(event)):
-            uow.enqueue(CASE_EVENT_JOB, event_id=str(event.id))
+            uow.enqueue(CASE_EVENT_JOB, **_named(event))
+
+
+def _named(event: CaseEvent) -> dict[str, str]:
+    """How a job names the entry: its id once flushed, else what `case_events_named` finds it by."""
+    if event.id is not None:
+        return {"event_id": str(event.id)}
+    named = {"case_id": str(event.case_id), "type": str(event.type), "at": event.at.isoformat()}
+    if event.referral_id is not None:
+        named["referral_id"] = str(event.referral_id)
+    return named
+
+
+async def case_events_named(uow: UnitOfWork, case_id: uuid.UUID, type_: str, at: datetime,
+                            referral_id: uuid.UUID | None, now: datetime, calendar: BusinessCalendar) -> int:
+    """`case_event` for the entry of this case, type, instant and referral (one: a case's
+    changes are made one at a time, under its lock, each at its own instant)."""
+    told = 0
+    for event_id in await repository.events_named(uow.session, case_id, type_, at, referral_id):
+        told += await case_event(uow, event_id, now, calendar)
+    return told
 
 
 async def case_event(uow: UnitOfWork, event_id: int, now: datetime, calendar: BusinessCalendar) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases import notices, policy, repository
 from domain.cases.amounts import checked_baht
-from domain.cases.changes import check_version, event, new_referral, routed_event, sync_case_status
+from domain.cases.changes import check_version, event, follow_referrals, new_referral, record_at_commit, routed_event
 from domain.cases.clocks import on_referral_changed
 from domain.cases.commands import (MAX_NOTE_CHARS, MAX_REASON_CHARS, AcceptReferral, CompleteReferral,
                                    HoldReferral, RedirectReferral, ReferralCommand, RejectReferral,
@@ -145,14 +145,18 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, cmd: ReferralCo
     await on_referral_changed(session, referral, before, now, calendar, fired[referral.id])
     acted = event(case, event_type, principal, now, referral=referral, from_status=before,
                   to_status=after, note=done.note, data=done.data)
-    session.add(acted)
+    history = [acted]
     if done.successor is not None:
         referrals.append(done.successor)
-        session.add(routed_event(case, done.successor, principal, now, ruleId=None, by="redirect",
-                                 **{"from": referral.org_unit_code}))
-    status_changed = sync_case_status(session, case, referrals, principal, now)
+        history.append(routed_event(case, done.successor, principal, now, ruleId=None, by="redirect",
+                                    **{"from": referral.org_unit_code}))
+    status_changed = follow_referrals(case, referrals, principal, now)
     if status_changed is not None:
         touch(case)
+        history.append(status_changed)
     await uow.flush()
+    # The history is written with the commit's other rows, not flushed (one statement less): the
+    # entries are the case's last in the transaction, and their jobs name them without an id.
+    record_at_commit(session, history)
     notices.tell(uow, acted, status_changed)  # the filer hears of it; back at triage, the coordinators
     return referral

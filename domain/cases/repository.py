@@ -368,6 +368,16 @@ async def count_filed_by(session: AsyncSession, user_ids: Iterable[uuid.UUID]) -
     return int(result.scalar_one())
 
 
+async def events_named(session: AsyncSession, case_id: uuid.UUID, type_: str, at: datetime,
+                       referral_id: uuid.UUID | None) -> list[int]:
+    """The ids of the case's history entries of this type, instant and referral."""
+    leg = CaseEvent.referral_id.is_(None) if referral_id is None else CaseEvent.referral_id == referral_id  # type: ignore[union-attr]
+    stmt = (select(CaseEvent.id).where(CaseEvent.case_id == case_id, CaseEvent.type == type_,  # type: ignore[arg-type]
+                                       CaseEvent.at == at, leg)  # type: ignore[arg-type]
+            .order_by(CaseEvent.id))  # type: ignore[arg-type]
+    return [int(i) for i in (await session.execute(stmt)).scalars()]
+
+
 async def referrals_of(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> Sequence[Referral]:
     ids = list(set(case_ids))
     if not ids:

@@ -7,17 +7,22 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from domain.cases import closing
 from domain.cases.commands import ReopenCase
-from domain.cases.models import ReferralOutcome
+from domain.cases.models import CaseEvent, EventType, ReferralOutcome
+from domain.cases.notices import CASE_EVENT_JOB
 from domain.cases.state import ReferralAction
 from domain.db import Database
 from domain.notifications.models import Notification
+from domain.outbox.models import OutboxJob
+from domain.settings import Settings
 from domain.uow import UnitOfWork
 from domain.users import repository as users
 from tests.factories import CAL, act_directly, bkk, file_case_directly, principal, run_case_event_jobs
+from workers import handlers
 
 MONDAY = bkk(2026, 11, 23, 9)
 
@@ -73,3 +78,30 @@ async def test_a_declined_case_tells_the_volunteer_why_and_the_coordinators_to_t
     (triage,) = await inbox(db, "ops.nongkhai", case.id)
     assert triage.kind == "BACK_TO_TRIAGE" and "คัดกรอง" in triage.body_th
     assert "DLPW-43" in triage.body_th
+
+
+async def test_an_entry_written_at_commit_is_named_by_its_case_type_instant_and_referral(
+        db: Database) -> None:
+    """A referral's action writes its history with the commit's other rows, so its entries have
+    no id when their jobs are made: the job names the entry otherwise, and tells as one naming it
+    by id does (the form of the jobs made before, and of the entries still flushed)."""
+    case, referral = await file_case_directly(db, MONDAY, CAL)
+    now = bkk(2026, 11, 23, 10)
+    await act_directly(db, "dlpw.nongkhai", ReferralAction.ACCEPT, referral.id, now, CAL)
+    async with db.read_sessions() as session:
+        (job,) = (await session.execute(select(OutboxJob).where(
+            OutboxJob.name == CASE_EVENT_JOB, OutboxJob.done_at.is_(None)))).scalars().all()  # type: ignore[arg-type, union-attr]
+        history = (await session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                         .order_by(CaseEvent.id))).scalars().all()  # type: ignore[arg-type]
+    assert [e.type for e in history][-2:] == [EventType.ACCEPTED, EventType.STATUS_CHANGED]
+    accepted = history[-2]
+    assert job.ids == {"case_id": str(case.id), "type": "ACCEPTED", "at": now.isoformat(),
+                       "referral_id": str(referral.id)}
+    assert await run_case_event_jobs(db, now) == 1
+    (told,) = await inbox(db, "vol.naimueang", case.id)
+    assert told.key == f"event:{accepted.id}"  # the entry's own key: a job by id would not tell again
+
+    rt = handlers.Runtime(settings=Settings(database_url=db.url), db=db)
+    assert await handlers.run_job(rt, CASE_EVENT_JOB, {"event_id": str(accepted.id)}) == 0
+    with pytest.raises(ValueError, match="names its entry"):
+        await handlers.run_job(rt, CASE_EVENT_JOB, {"case_id": str(case.id)})
