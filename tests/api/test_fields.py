@@ -102,7 +102,7 @@ def test_the_apps_context_fields_are_resolved_directly() -> None:
                                             ("Case", "referrals", "Case.referrals"),
                                             ("Referral", "orgUnit", "Referral.org_unit"),
                                             ("Area", "province", "Area.province")]:
-        assert fields[type_name].fields[field_name].resolve.__qualname__ == resolver  # type: ignore[union-attr]
+        assert fields[type_name].fields[field_name].resolve.function.__qualname__ == resolver  # type: ignore[union-attr]
 
 
 @strawberry.type
@@ -357,6 +357,99 @@ async def test_a_value_completed_with_an_error_or_later_is_completed_each_time(q
     assert (data, errors) == (await _held(None, query))[:2]
     assert len(errors) == (4 if "broken" in query else 0)  # each at its own path
     assert len(labels) == (4 if "later" in query else 0)
+
+
+# -- context fields of plain functions: answered without graphql-core's resolve info --------------
+
+@strawberry.type
+class Spot:
+    code: str
+
+    @context_field(description="-")
+    def name(self, info: strawberry.Info) -> str:
+        names: dict[str, str] = info.context["names"]
+        return names[self.code]
+
+    @context_field(description="-")
+    def missing(self) -> str:
+        return None  # type: ignore[return-value]  # null where none may be
+
+    @context_field(description="-")
+    def raising(self) -> str | None:
+        raise RuntimeError(f"no {self.code}")
+
+    @context_field(description="-")
+    def failure(self) -> str | None:
+        return Refusal(f"held {self.code}")  # type: ignore[return-value]  # an exception as the value
+
+    @context_field(description="-")
+    def later(self) -> Raw:
+        return Later()  # type: ignore[return-value]  # a plain function's awaitable value
+
+    @context_field(description="-")
+    def place(self, info: strawberry.Info) -> Place:
+        places: dict[str, Place] = info.context["places"]
+        return places[self.code[:4]]
+
+    @context_field(description="-")
+    def nosy(self, info: strawberry.Info) -> str | None:
+        return info.field_name  # more than info.context: not what a context_field may read
+
+
+@strawberry.type
+class Spots:
+    @strawberry.field
+    def spots(self) -> list[Spot]:
+        return [Spot(code="DLPW-43"), Spot(code="SSO-10"), Spot(code="DLPW-10")]
+
+
+async def _spotted(executor: type | None, query: str) -> tuple[Any, list[Any], list[str]]:
+    schema = strawberry.Schema(query=Spots, execution_context_class=executor, config=SCALARS)
+    resolve_directly(schema._schema)
+    LABELS.clear()
+    result = await schema.execute(query, root_value=Spots(), context_value={
+        "names": {"DLPW-43": "สวัสดิการ หนองคาย", "SSO-10": "ประกันสังคม กทม.", "DLPW-10": "สวัสดิการ กทม."},
+        "places": {"DLPW": Place(code="DLPW"), "SSO-": Place(code="SSO")}})
+    return result.data, [(e.message, e.path) for e in result.errors or []], sorted(LABELS)
+
+
+@pytest.mark.parametrize("query", [
+    "{ spots { code name } }",
+    "{ spots { code missing } }",
+    "{ spots { code raising failure } }",
+    "{ spots { later } }",
+    "{ spots { place { code label } other: place { label } } }",
+])
+async def test_context_fields_answer_as_through_graphql_core(query: str) -> None:
+    """The same data and the same errors, at the same paths, as graphql-core's own way; a value
+    object met again under the same selection is completed once."""
+    data, errors, labels = await _spotted(Executor, query)
+    assert (data, errors) == (await _spotted(None, query))[:2]
+    assert bool(errors) == any(name in query for name in ("missing", "raising"))
+    if "place" in query:
+        assert data["spots"][2]["place"] == {"code": "DLPW", "label": "สำนักงาน DLPW"}
+        assert labels == ["DLPW", "DLPW", "SSO", "SSO"]  # once per object and selection
+        assert (await _spotted(None, query))[2] == ["DLPW"] * 4 + ["SSO"] * 2
+    if "later" in query:
+        assert data == {"spots": [{"later": "REFERRED"}] * 3}
+
+
+async def test_a_plain_context_field_builds_no_resolve_info_and_may_read_only_the_context() -> None:
+    schema = strawberry.Schema(query=Spots, execution_context_class=Counting, config=SCALARS)
+    resolve_directly(schema._schema)
+    Counting.infos = 0
+    result = await schema.execute("{ spots { code name } }", root_value=Spots(), context_value={
+        "names": {"DLPW-43": "-", "SSO-10": "-", "DLPW-10": "-"}})
+    assert not result.errors and Counting.infos == 1  # `spots` only
+    Counting.infos = 0
+    result = await schema.execute("{ spots { place { code } } }", root_value=Spots(), context_value={
+        "places": {"DLPW": Place(code="DLPW"), "SSO-": Place(code="SSO")}})
+    assert not result.errors and Counting.infos == 3  # `spots`, and each place the first time it is met
+    result = await schema.execute("{ spots { nosy } }", root_value=Spots(), context_value={})
+    assert result.data == {"spots": [{"nosy": None}] * 3}
+    assert {e.message for e in result.errors or []} == {
+        "a context_field reads only info.context, not info.field_name"}
+    assert (await _spotted(None, "{ spots { nosy } }"))[0] == {"spots": [{"nosy": "nosy"}] * 3}
 
 
 # -- siblings of a failed field: cancelled, never left unawaited -----------------------------------
