@@ -172,8 +172,9 @@ use_in_graphql_core()  # a list's items too: see api/siblings.py
 
 class Executor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, with a leaf field read from an attribute completed in
-    one step (see the module's text): no resolve info, no path, no completion walk for it.
-    `execute_fields` is graphql-core 3.3's, with that step first."""
+    one step (see the module's text): no resolve info, no path, no completion walk for it; and a
+    plain `context_field` called with the context alone (`_context_field`). `execute_fields` is
+    graphql-core 3.3's, with those steps first."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

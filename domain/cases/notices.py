@@ -69,8 +69,9 @@ def _named(event: CaseEvent) -> dict[str, str]:
 
 async def case_events_named(uow: UnitOfWork, case_id: uuid.UUID, type_: str, at: datetime,
                             referral_id: uuid.UUID | None, now: datetime, calendar: BusinessCalendar) -> int:
-    """`case_event` for the entry of this case, type, instant and referral (one: a case's
-    changes are made one at a time, under its lock, each at its own instant)."""
+    """`case_event` for the entries of this case, type, instant and referral: one in practice,
+    a case's changes being made one at a time under its lock; each of several is told once
+    (its notification is keyed by its id)."""
     told = 0
     for event_id in await repository.events_named(uow.session, case_id, type_, at, referral_id):
         told += await case_event(uow, event_id, now, calendar)
