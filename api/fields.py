@@ -110,16 +110,16 @@ setattr(_Attribute, _DIRECT, True)
 class _Context:
     """A `context_field`'s resolver, called directly. For one that is a plain function (not a
     coroutine function) it also keeps what `Executor` needs to answer the field without
-    graphql-core's resolve info: the leaf type's coercion and whether the field may be null,
-    or whether its type is a `value_type` (set once every type is marked: `resolve_directly`)."""
+    graphql-core's resolve info: the leaf type's coercion, or whether its type is a
+    `value_type` (set once every type is marked: `resolve_directly`). A null goes graphql-core's
+    way, which knows whether the field may be null."""
 
-    __slots__ = ("coerce", "function", "non_null", "plain", "takes_info", "value_type")
+    __slots__ = ("coerce", "function", "plain", "takes_info", "value_type")
 
     def __init__(self, function: Callable[..., Any], takes_info: bool, field_type: GraphQLOutputType) -> None:
         self.function, self.takes_info = function, takes_info
         self.plain = not inspect.iscoroutinefunction(function)
-        self.non_null = is_non_null_type(field_type)
-        inner = field_type.of_type if self.non_null else field_type  # type: ignore[union-attr]
+        inner = field_type.of_type if is_non_null_type(field_type) else field_type  # type: ignore[union-attr]
         self.coerce = inner.coerce_output_value if is_leaf_type(inner) else None
         self.value_type = False
 
