@@ -15,6 +15,7 @@ from domain.outbox.models import OutboxJob
 from domain.outreach.models import (AreaNeed, EventOffer, EventVolunteer, OutreachEvent, OutreachService,
                                     ServiceAttendance)
 from domain.privacy.models import AccessLogEntry
+from domain.reference.models import ReferenceVersion
 from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsLastActivity,
                                       StatsOpenDay, StatsOpenReferral, StatsReferralCell, StatsRollupState,
                                       StatsVolunteerCell)
@@ -47,6 +48,7 @@ __all__ = [
     "OutboxJob",
     "OutreachEvent",
     "OutreachService",
+    "ReferenceVersion",
     "Referral",
     "RoutingRuleRow",
     "ServiceAttendance",

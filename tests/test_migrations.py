@@ -20,6 +20,8 @@ from domain.reference.load import LoadReport, load_reference_data
 from domain.uow import UnitOfWork
 from tests.databases import migrate
 
+REFERENCE_TABLES = ("area", "agency", "org_unit", "category", "sla_policy", "routing_rule")
+
 
 def _schema_drift(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -32,9 +34,11 @@ def _table_names(connection: Connection) -> set[str]:
 
 
 async def _triggers_and_functions(db: Database) -> set[str]:
-    """Our triggers and functions on PostgreSQL, which the models cannot compare: by name."""
+    """Our triggers (and functions, on PostgreSQL), which the models cannot compare: by name."""
     if db.dialect != "postgresql":
-        return set()
+        async with db.engine.connect() as connection:
+            triggers = await connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            return {f"trigger {name}" for (name,) in triggers}
     async with db.engine.connect() as connection:
         triggers = await connection.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))
         functions = await connection.execute(text(
@@ -50,6 +54,9 @@ async def test_upgrade_downgrade_upgrade_leaves_no_drift(fresh_db_url: str) -> N
         if db.dialect == "postgresql":
             assert {"trigger case_file_numbered", "function khortor_number_case",
                     "trigger app_user_changed", "function khortor_user_changed"} <= upgraded, upgraded
+        else:  # every change of reference data raises its version (migration 0017)
+            assert {f"trigger {table}_{change}_version" for table in REFERENCE_TABLES
+                    for change in ("insert", "update", "delete")} == upgraded, upgraded
         await asyncio.to_thread(downgrade, fresh_db_url)
         async with db.engine.connect() as connection:
             assert await connection.run_sync(_table_names) <= {"alembic_version"}

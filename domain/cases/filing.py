@@ -53,6 +53,20 @@ def _within(prefix: str, normalise: Callable[[str], str], value: str | None) -> 
         raise
 
 
+async def _exact(session: AsyncSession, known: ReferenceCache | None) -> ReferenceCache | None:
+    """What of reference data this filing may take from its process's cache: `known` while it
+    is exact (PostgreSQL, listening for changes); on SQLite the filings' own cache at the
+    reference version read now, the transaction's first statement (`ReferenceCache.for_filings`;
+    a read of one row instead of the problem type's, the sub-district's and the routing rules'
+    at each filing); otherwise nothing."""
+    if known is None or known.exact:
+        return known
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    version = await reference.version(session)
+    return known.for_filings(version) if version is not None else None
+
+
 async def _subdistrict(session: AsyncSession, code: str, known: ReferenceCache | None) -> Area:
     code = code.strip() if code else ""
     area = known.areas.get(code) if known is not None else None
@@ -131,12 +145,12 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
 
     The problem type, SLA policy, sub-district and routing rules come from `known` when the
     caller keeps them (the API's process-wide cache) and it is exact (no change made elsewhere
-    can be missing from it: domain/watch.py), else from the database."""
+    can be missing from it: domain/watch.py; on SQLite, the filings' own at the database's
+    reference version: `_exact`), else from the database."""
     if principal.role is not Role.VOLUNTEER:
         raise AccessDenied("Only labour volunteers file cases.")
     session = uow.session
-    if known is not None and not known.exact:
-        known = None
+    known = await _exact(session, known)
     locked = None  # the citizen's filings of this problem type, when locked with the client id's check
     if cmd.client_id is not None:
         locked = _citizen_filings(vault, cmd)

@@ -10,7 +10,9 @@ every refresh period as well (`api/app.py`, a minute). The rows are detached and
 never add one to a session.
 
 Filing reads its problem type, SLA policy, sub-district and routing rules here too
-(domain/cases/filing.py), while the cache is `exact`.
+(domain/cases/filing.py), while the cache is `exact`. On SQLite, where nothing tells a process of
+another's change, filings keep their own (`for_filings`), which follows the database's reference
+version.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class ReferenceCache:
         # then reads the database.
         self.exact = exact
         self.generation = 0
+        self.version: int | None = None  # the reference version this holds (`for_filings`)
+        self._filings: ReferenceCache | None = None
         self.clear()
 
     def clear(self) -> None:
@@ -41,6 +45,20 @@ class ReferenceCache:
         self.agencies: dict[str, Agency] = {}
         self.categories: dict[str, tuple[Category, SlaPolicy | None]] = {}
         self.routing_rules: dict[str, list[Any]] = {}  # by problem type: domain/cases' RoutingRule values
+
+    def for_filings(self, version: int) -> ReferenceCache:
+        """SQLite: a cache of this process's filings alone, at the database's reference `version`
+        (`ReferenceVersion`, which a trigger raises at every change of reference data). A filing
+        reads the version in its own transaction, whose BEGIN IMMEDIATE keeps every other writer
+        out until it ends, and is given a cache holding only rows read at that version: rows
+        read by filings since the version last moved (in transactions like its own; never rows
+        of a read session, whose snapshot may be older than the version: the loaders' rows
+        stay in this cache). A moved version gets an empty one."""
+        own = self._filings
+        if own is None or own.version != version:
+            own = self._filings = ReferenceCache()
+            own.version = version
+        return own
 
     def heard(self, _payload: str) -> None:
         """Reference data changed in some process: forget everything."""

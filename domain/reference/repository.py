@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -11,10 +12,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.areas.models import Area
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
 from domain.org_units.models import Agency, OrgUnit
+from domain.reference.models import ReferenceVersion
 
 
 async def area(session: AsyncSession, code: str) -> Area | None:
     return await session.get(Area, code)
+
+
+async def version(session: AsyncSession) -> int | None:
+    """SQLite: how many changes reference data has had (`ReferenceVersion`); None without its row."""
+    found = await session.execute(_version())
+    return found.scalar_one_or_none()
+
+
+@cache
+def _version() -> Any:
+    return select(ReferenceVersion.version).where(ReferenceVersion.id == 1)  # type: ignore[arg-type]
 
 
 async def org_unit(session: AsyncSession, code: str) -> OrgUnit | None:
