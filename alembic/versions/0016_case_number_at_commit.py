@@ -8,7 +8,7 @@ API process older than this migration, during a rolling deploy) keeps its number
 is waited for at most 2 s (another transaction holding it that long is stuck): the commit fails
 with lock_not_available (55P03), answered 503 and sent again, instead of every filing of the
 province holding a pooled connection meanwhile. SQLite numbers in the filing's transaction,
-whose writer holds the database's write lock anyway (domain/cases/repository.py `number_case`)
+whose writer holds the database's write lock anyway (domain/cases/repository.py `next_number`)
 
 Revision ID: 0016_case_number_at_commit
 Revises: 0015_users_notify

@@ -202,6 +202,7 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
     decision = route(category.code, area.code, await _routing_rules(session, category.code, known))
     fiscal_year = fiscal_year_be(now)
     case_id = cmd.client_id or uuid.uuid4()
+    numbered = await _number_now(session, area.code[:2], fiscal_year)
     case = Case(
         id=case_id,
         fiscal_year=fiscal_year, category_code=category.code, description=description,
@@ -212,7 +213,7 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
         citizen_contact_preference=citizen.contact_preference, citizen_consent_at=captured_at,
         employer_name=employer_name, employer_juristic_id=employer_juristic_id,
         employer_address=employer_address, amount_claimed_thb=amount_claimed,
-        event_id=cmd.event_id, reference=_unnumbered(case_id),
+        event_id=cmd.event_id, reference=numbered or _unnumbered(case_id),
     )
     citizen_data.seal(vault, case, CitizenIdentity(full_name, national_id, phone))
     session.add(case)
@@ -226,32 +227,38 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
     # (no job for them): written with the commit's other rows, not by a second flush that reads
     # their ids back (a filing took 8-11 % less CPU so, in process, 2026-12-07).
     record_at_commit(session, history + ([changed] if changed is not None else []))
-    await _number(uow, case, fiscal_year)
+    if numbered is None:
+        _number_at_commit(uow, case)
     return case
 
 
-async def _number(uow: UnitOfWork, case: Case, fiscal_year: int) -> None:
-    """Give the case the next reference number of its province and fiscal year, gapless: a
-    filing that rolls back takes none. The number's upsert locks the province's counter row
-    until the commit, and the province's other filings wait for that lock (under load it was
-    the only lock anyone waited on: bench/load.py, issue 11), so it is taken last.
+async def _number_now(session: AsyncSession, province_code: str, fiscal_year: int) -> str | None:
+    """SQLite: the case's reference, the next number of its province and fiscal year, taken
+    right before the case's row is written (so that row is written with it, not updated after);
+    None on PostgreSQL, which numbers the case as its transaction commits (`_number_at_commit`).
 
-    - PostgreSQL: the database numbers the case as the transaction commits (a deferred trigger,
-      migration 0016), so the row is locked only while the database commits, never across a
-      round trip to this process, however busy it is. The reference is read after the commit.
-      A commit that waited 2 s for the counter (its holder stuck) is refused, answered 503.
-    - SQLite: numbered now, the filing's last statement; its writer holds the database's write
-      lock from its BEGIN anyway."""
-    session = uow.session
+    The numbers are gapless: the counter's upsert is undone with a filing that rolls back. It
+    locks the province's counter until the commit, which costs nothing on SQLite: the filing's
+    writer holds the database's write lock from its BEGIN anyway."""
     if session.get_bind().dialect.name == "postgresql":
-        uow.refuse_at_commit(repository.NUMBERS_USED_UP, _numbers_used_up)
-        uow.refuse_at_commit(repository.LOCK_NOT_AVAILABLE, DatabaseUnavailable)
-        uow.after_commit(lambda db: _read_reference(db, case))
-        return
-    sequence = await repository.number_case(session, case.id, case.province_code, fiscal_year)
+        return None
+    sequence = await repository.next_number(session, province_code, fiscal_year)
     if sequence is None:
         raise _numbers_used_up()
-    set_committed_value(case, "reference", format_reference(case.province_code, fiscal_year, sequence))
+    return format_reference(province_code, fiscal_year, sequence)
+
+
+def _number_at_commit(uow: UnitOfWork, case: Case) -> None:
+    """PostgreSQL: the database numbers the case as the transaction commits (a deferred trigger,
+    migration 0016), the next number of its province and fiscal year, gapless. The trigger's
+    upsert locks the province's counter row, and the province's other filings wait for that
+    lock (under load it was the only lock anyone waited on: bench/load.py, issue 11): so it is
+    locked only while the database commits, never across a round trip to this process, however
+    busy it is. The reference is read after the commit. A commit that waited 2 s for the counter
+    (its holder stuck) is refused, answered 503."""
+    uow.refuse_at_commit(repository.NUMBERS_USED_UP, _numbers_used_up)
+    uow.refuse_at_commit(repository.LOCK_NOT_AVAILABLE, DatabaseUnavailable)
+    uow.after_commit(lambda db: _read_reference(db, case))
 
 
 async def _read_reference(db: Database, case: Case) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from domain.cases.commands import CaseFilter, ReferralFilter, ReferralSort
 from domain.cases.deadlines import DeadlineKind
 from domain.cases.models import Case, CaseEvent, CaseSequence, Escalation, Referral
-from domain.cases.reference import MAX_SEQUENCE, format_reference
+from domain.cases.reference import MAX_SEQUENCE
 from domain.cases.routing import RoutingRule
 from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
@@ -590,19 +590,14 @@ NUMBERS_USED_UP = "KH001"
 LOCK_NOT_AVAILABLE = "55P03"
 
 
-async def number_case(session: AsyncSession, case_id: uuid.UUID, province_code: str, fiscal_year: int) -> int | None:
-    """SQLite: give a filed case (already flushed) the next reference number of its province
-    and fiscal year, and return it; None when the year's numbers are used up (nothing changed).
-    The counter's upsert (the first number of a year inserts its row, the others raise it) is
-    undone with the filing's transaction, so a filing that rolls back gives its number back.
-    PostgreSQL numbers a case as its transaction commits (migration 0016)."""
+async def next_number(session: AsyncSession, province_code: str, fiscal_year: int) -> int | None:
+    """SQLite: the next reference number of a province and fiscal year, raising its counter (the
+    first number of a year inserts the counter's row); None when the year's numbers are used up.
+    The upsert is undone with the filing's transaction, so a filing that rolls back gives its
+    number back. PostgreSQL numbers a case as its transaction commits (migration 0016)."""
     raised = await session.execute(_raise_sequence(), {"province": province_code, "year": fiscal_year})
     sequence = int(raised.scalar_one())
-    if sequence > MAX_SEQUENCE:
-        return None
-    await session.execute(_set_reference(), {"case": case_id,
-                                             "reference": format_reference(province_code, fiscal_year, sequence)})
-    return sequence
+    return sequence if sequence <= MAX_SEQUENCE else None
 
 
 @cache
@@ -614,12 +609,6 @@ def _raise_sequence() -> Any:
             .on_conflict_do_update(index_elements=["province_code", "fiscal_year"],
                                    set_={"last_value": CaseSequence.last_value + 1})
             .returning(CaseSequence.__table__.c.last_value))
-
-
-@cache
-def _set_reference() -> Any:
-    return (update(Case.__table__).where(Case.__table__.c.id == bindparam("case"))  # type: ignore[attr-defined]
-            .values(reference=bindparam("reference")))
 
 
 async def reference_of(session: AsyncSession, case_id: uuid.UUID) -> str:

@@ -34,7 +34,6 @@ class ReferenceCache:
         self.exact = exact
         self.generation = 0
         self.version: int | None = None  # the reference version this holds (`for_filings`)
-        self._filings: ReferenceCache | None = None
         self.clear()
 
     def clear(self) -> None:
@@ -45,6 +44,7 @@ class ReferenceCache:
         self.agencies: dict[str, Agency] = {}
         self.categories: dict[str, tuple[Category, SlaPolicy | None]] = {}
         self.routing_rules: dict[str, list[Any]] = {}  # by problem type: domain/cases' RoutingRule values
+        self._filings: ReferenceCache | None = None
 
     def for_filings(self, version: int) -> ReferenceCache:
         """SQLite: a cache of this process's filings alone, at the database's reference `version`

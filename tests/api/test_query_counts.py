@@ -130,13 +130,12 @@ async def test_reference_data_is_read_once_per_process(
 
 
 async def test_a_filing_reads_its_reference_data_once_per_process(
-    client: httpx.AsyncClient, app: Starlette, db: Database, backend: str,
+    client: httpx.AsyncClient, app: Starlette, db: Database,
 ) -> None:
-    """On PostgreSQL the problem type, SLA policy, sub-district and routing rules of a filing
-    come from the process's cache once read. The filing that read the first of them here is
-    refused (a duplicate: its transaction rolls back), and the rows it kept still serve the
-    next ones. On SQLite nothing tells a process of another's change, so filing reads them
-    each time (domain/watch.py)."""
+    """The problem type, SLA policy, sub-district and routing rules of a filing come from the
+    process's cache once read (on SQLite the filings' own, at the database's reference version:
+    tests/api/test_reference_kept.py). The filing that read the first of them here is refused
+    (a duplicate: its transaction rolls back), and the rows it kept still serve the next ones."""
     token = await login(client, "vol.naimueang")
     await file_case(client, token)
     app.state.reference.clear()
@@ -148,8 +147,7 @@ async def test_a_filing_reads_its_reference_data_once_per_process(
     assert filed["status"] == "ROUTED" and filed["referrals"][0]["orgUnit"]["code"] == "DLPW-43"
     reference_tables = ("FROM category", "FROM sla_policy", "FROM area", "FROM routing_rule")
     read = {t for s in statements for t in reference_tables if t in s}
-    every_time = {"FROM category", "FROM area", "FROM routing_rule"}  # the SLA policy joined
-    assert statements and read == (set() if backend == "postgresql" else every_time), "\n".join(statements)
+    assert statements and read == set(), "\n".join(statements)
 
 
 COUNTED_CASES = """

@@ -1,10 +1,11 @@
-"""A filing takes its reference number last (domain/cases/filing.py). The number's upsert locks
-the province's counter row until the commit, and every other filing of that province waits
-for the lock: under load it was the only lock anyone waited on (bench/load.py, issue 11). On
-PostgreSQL the database numbers a case as its transaction commits (a deferred trigger,
-migration 0016), so the row is never locked across a round trip to the API process; on SQLite
-the number is the filing's last statement. The numbers stay gapless: a filing that rolls back
-takes none, or gives its number back."""
+"""A filing's reference number (domain/cases/filing.py). The number's upsert locks the province's
+counter row until the commit, and every other filing of that province waits for the lock: under
+load it was the only lock anyone waited on (bench/load.py, issue 11). On PostgreSQL the database
+numbers a case as its transaction commits (a deferred trigger, migration 0016), so the row is
+never locked across a round trip to the API process; on SQLite, whose writer holds the
+database's write lock from its BEGIN anyway, the number is taken right before the case's row,
+which is written with it. The numbers stay gapless: a filing that rolls back takes none, or
+gives its number back."""
 
 from __future__ import annotations
 
@@ -37,11 +38,12 @@ class Rollback(Exception):
     pass
 
 
-async def test_a_filing_takes_its_number_after_its_rows_and_then_only_commits(db: Database, backend: str) -> None:
+async def test_a_filing_is_numbered_as_it_commits_or_right_before_its_rows(db: Database, backend: str) -> None:
     """The number locks the province's counter row until the commit, and every other filing of
     the province waits for it. On PostgreSQL the application sends nothing of it (the database
     numbers the case as it commits) and reads the reference after the commit; on SQLite the
-    number comes after the filing's own rows, and only the commit's writes follow it."""
+    number comes right before the case's row, which is inserted with its reference (no UPDATE),
+    and only the referral's row and the commit's writes follow it."""
     await file_case_directly(db, datetime.now(UTC))  # the process has read the rollups' state
     sent: list[str] = []
 
@@ -59,7 +61,7 @@ async def test_a_filing_takes_its_number_after_its_rows_and_then_only_commits(db
     finally:
         event.remove(engine, "before_cursor_execute", seen)
         event.remove(engine, "commit", committed)
-    inserts = [s.split(" (")[0] for s in sent if s.startswith("INSERT")]
+    inserts = [s.split(" (")[0] for s in sent if s.startswith("INSERT") and "CASE_SEQUENCE" not in s]
     assert list(dict.fromkeys(inserts))[:2] == ["INSERT INTO CASE_FILE", "INSERT INTO REFERRAL"], inserts
     committed_at = sent.index("COMMIT")
     last_insert = max(i for i, s in enumerate(sent) if s.startswith("INSERT INTO REFERRAL"))
@@ -72,10 +74,11 @@ async def test_a_filing_takes_its_number_after_its_rows_and_then_only_commits(db
         assert len(after) == 1 and after[0].startswith("WITH") and "INSERT INTO CASE_EVENT" in after[0], after
         assert sent[committed_at + 1] == "SELECT CASE_FILE.REFERENCE FROM CASE_FILE WHERE CASE_FILE.ID = $1::UUID"
     else:
-        # the number, then the case's reference (the commit's writes, the history among them, run
-        # unseen by SQLAlchemy's events on SQLite: domain/commit_writes.py)
-        assert len(after) == 2 and "INSERT INTO CASE_SEQUENCE" in after[0], after
-        assert after[1].startswith("UPDATE CASE_FILE SET REFERENCE"), after
+        # the number, then the filing's rows, then nothing (the commit's writes, the history among
+        # them, run unseen by SQLAlchemy's events on SQLite: domain/commit_writes.py)
+        first_insert = min(i for i, s in enumerate(sent) if s.startswith("INSERT INTO CASE_FILE"))
+        assert "INSERT INTO CASE_SEQUENCE" in sent[first_insert - 1], sent
+        assert after == [] and not any(s.startswith("UPDATE CASE_FILE") for s in sent), sent
     assert re.fullmatch(r"43-[0-9]{4}-[0-9]{6}", case.reference), case.reference
 
     async with db.read_sessions() as session:
@@ -90,16 +93,16 @@ async def test_a_filing_takes_its_number_after_its_rows_and_then_only_commits(db
 
 
 async def test_numbers_stay_gapless_when_a_filing_rolls_back(db: Database, backend: str) -> None:
-    """A filing that fails after its rows and (on SQLite) its number takes no number. On
+    """A filing that fails after its number (on SQLite) and its case's row takes no number. On
     PostgreSQL the number's own rollback is the used-up test's below."""
     now = datetime.now(UTC)
     first, _ = await file_case_directly(db, now)
     sent: list[str] = []
-    last = "INSERT INTO CASE_SEQUENCE" if backend == "sqlite" else "INSERT INTO REFERRAL"
+    last = "INSERT INTO CASE_FILE" if backend == "sqlite" else "INSERT INTO REFERRAL"
 
     def fail_at_commit(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         if any(s.upper().startswith(last) for s in sent):
-            raise Rollback  # the statement after the number's (SQLite), the commit's writes (PostgreSQL)
+            raise Rollback  # the referral's row (SQLite, numbered before the case's), the commit's writes (PostgreSQL)
         sent.append(statement.lstrip())
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", fail_at_commit)
