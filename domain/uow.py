@@ -7,13 +7,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Database
+from domain import told as telling
 from domain.errors import StaleVersion
 from domain.jobs import DiscardJobs, Job, JobSink
 from domain.outbox import repository as outbox_rows
@@ -70,6 +71,7 @@ class UnitOfWork:
         self._refusals: dict[str, Callable[[], Exception]] = {}
         self._after: list[Callable[[Database], Awaitable[None]]] = []
         self._doomed: BaseException | None = None  # the error of a part of it (`PartOfWork`)
+        self._told: tuple[Any, dict[str, str]] | None = None  # (the driver's connection, its box)
         self.committed = False
 
     async def __aenter__(self) -> UnitOfWork:
@@ -77,7 +79,7 @@ class UnitOfWork:
         self.committed = False
         self._pending = []
         self._refusals, self._after = {}, []  # what a previous use of this unit of work asked
-        self._doomed = None
+        self._doomed, self._told = None, None
         return self
 
     async def __aexit__(
@@ -112,6 +114,8 @@ class UnitOfWork:
                 await self.session.rollback()
                 raise refusal() from None
         finally:
+            if self._told is not None:
+                telling.stop(self._told[0])
             await self.session.close()
         jobs, self._pending = self._pending, []
         if jobs:
@@ -128,6 +132,15 @@ class UnitOfWork:
         """Await `then(db)` once this unit of work has committed and given its connection back
         (never after a rollback); in the order given."""
         self._after.append(then)
+
+    async def told(self) -> dict[str, str]:
+        """What the database tells this unit of work's transaction as it commits, by key (a
+        deferred trigger's `RAISE NOTICE 'khortor:KEY VALUE'` on PostgreSQL: domain/told.py),
+        filled by the time the callbacks of `after_commit` run. Only a shortcut: a key may be
+        missing, and SQLite tells nothing."""
+        if self._told is None:
+            self._told = await telling.listen(self.session)
+        return self._told[1]
 
     def enqueue(self, name: str, **ids: str) -> None:
         outbox.enqueue(self.session, name, **ids)
@@ -195,3 +208,6 @@ class PartOfWork(UnitOfWork):
 
     def after_commit(self, then: Callable[[Database], Awaitable[None]]) -> None:
         self._whole.after_commit(then)
+
+    async def told(self) -> dict[str, str]:
+        return await self._whole.told()

@@ -228,7 +228,7 @@ async def open_case(uow: UnitOfWork, principal: Principal, cmd: OpenCase, now: d
     # their ids back (a filing took 8-11 % less CPU so, in process, 2026-12-07).
     record_at_commit(session, history + ([changed] if changed is not None else []))
     if numbered is None:
-        _number_at_commit(uow, case)
+        await _number_at_commit(uow, case)
     return case
 
 
@@ -248,22 +248,26 @@ async def _number_now(session: AsyncSession, province_code: str, fiscal_year: in
     return format_reference(province_code, fiscal_year, sequence)
 
 
-def _number_at_commit(uow: UnitOfWork, case: Case) -> None:
+async def _number_at_commit(uow: UnitOfWork, case: Case) -> None:
     """PostgreSQL: the database numbers the case as the transaction commits (a deferred trigger,
     migration 0016), the next number of its province and fiscal year, gapless. The trigger's
     upsert locks the province's counter row, and the province's other filings wait for that
     lock (under load it was the only lock anyone waited on: bench/load.py, issue 11): so it is
     locked only while the database commits, never across a round trip to this process, however
-    busy it is. The reference is read after the commit. A commit that waited 2 s for the counter
-    (its holder stuck) is refused, answered 503."""
+    busy it is. The trigger tells the reference with the commit's answer (migration 0018,
+    `UnitOfWork.told`); not told, it is read after the commit. A commit that waited 2 s for the
+    counter (its holder stuck) is refused, answered 503."""
+    told = await uow.told()
     uow.refuse_at_commit(repository.NUMBERS_USED_UP, _numbers_used_up)
     uow.refuse_at_commit(repository.LOCK_NOT_AVAILABLE, DatabaseUnavailable)
-    uow.after_commit(lambda db: _read_reference(db, case))
+    uow.after_commit(lambda db: _reference_after_commit(db, case, told))
 
 
-async def _read_reference(db: Database, case: Case) -> None:
-    async with db.read_sessions() as session:
-        reference = await repository.reference_of(session, case.id)
+async def _reference_after_commit(db: Database, case: Case, told: dict[str, str]) -> None:
+    reference = told.get(f"numbered:{case.id}")
+    if reference is None:  # the database said nothing: migration 0018 not run, notices off
+        async with db.read_sessions() as session:
+            reference = await repository.reference_of(session, case.id)
     if reference.startswith("~"):  # committed unnumbered: the code is ahead of the schema
         raise RuntimeError("a case was filed without its number: run `khortor migrate` (migration 0016)")
     set_committed_value(case, "reference", reference)
