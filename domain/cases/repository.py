@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (ColumnElement, Integer, Select, String, and_, bindparam, cast, exists, func, or_, select, true,
-                        update)
+                        union, update)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -86,13 +86,22 @@ def _visibility(principal: Principal, bound: bool) -> ColumnElement[bool]:
         mentees = select(User.id).where(User.mentor_id == value("visible_user", principal.user_id))
         return Case.filed_by_id.in_(mentees)  # type: ignore[attr-defined,no-any-return]
     if role is Role.VOLUNTEER:
-        own = Case.filed_by_id == value("visible_user", principal.user_id)
-        if principal.area_code:
-            shared = and_(Case.shared_with_volunteers,
-                          _area_clause(principal.area_code, value("visible_area", principal.area_code)))
-            return or_(own, shared)
-        return own  # type: ignore[return-value]
+        own, shared = _volunteer_arms(principal, bound)
+        return own if shared is None else or_(own, shared)
     return Case.id.is_(None)  # type: ignore[union-attr]  # an unknown role sees nothing
+
+
+def _volunteer_arms(principal: Principal, bound: bool) -> tuple[ColumnElement[bool], ColumnElement[bool] | None]:
+    """A volunteer's visibility in its two arms: the cases they filed, and the cases shared with
+    the volunteers of their area (None without an area); as `_visibility` gives its values."""
+    def value(name: str, given: Any) -> Any:
+        return _bound(name, given) if bound else given
+
+    own = Case.filed_by_id == value("visible_user", principal.user_id)
+    if not principal.area_code:
+        return own, None  # type: ignore[return-value]
+    return own, and_(Case.shared_with_volunteers,  # type: ignore[return-value]
+                     _area_clause(principal.area_code, value("visible_area", principal.area_code)))
 
 
 def _bound(name: str, given: Any) -> Any:
@@ -228,13 +237,28 @@ def _cases_page(principal: Principal, f: CaseFilter, first: int, after: tuple[da
                 counted: bool = False) -> tuple[Any, dict[str, Any]]:
     """A page's statement (built once per shape of principal and filter: `_visible_statement`)
     and its parameters; `counted` adds the count of every matching case (`_count_of`)."""
-    def build(visible: ColumnElement[bool]) -> Any:
-        stmt = filtered(select(Case).where(visible), f, principal, bound=True)
+    def newest(stmt: Any, after: tuple[datetime, uuid.UUID] | None = after) -> Any:
+        """`stmt`'s rows after the cursor, newest first, as many as the page takes."""
         if after is not None:
             at = bindparam("after_at")
             stmt = stmt.where(or_(Case.received_at < at,  # type: ignore[operator]
                                   and_(Case.received_at == at, Case.id < bindparam("after_id"))))  # type: ignore[operator]
-        stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(bindparam("limit", type_=Integer))  # type: ignore[attr-defined]
+        return stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(bindparam("limit", type_=Integer))  # type: ignore[attr-defined]
+
+    def build(visible: ColumnElement[bool]) -> Any:
+        own, shared = (_volunteer_arms(principal, bound=True) if principal.role is Role.VOLUNTEER
+                       else (None, None))
+        if shared is None:
+            stmt = newest(filtered(select(Case).where(visible), f, principal, bound=True))
+        else:
+            # A volunteer's page: the newest of each arm in its index's order (their own cases;
+            # those shared in their area: ix_case_file_shared_received), then the newest of
+            # those. One condition of both (`visible`) read and sorted every case of both arms:
+            # 0.93 ms for a volunteer of 1,000 cases on SQLite, against 0.30 for one of 60.
+            arms = [newest(filtered(select(Case.id, Case.received_at).where(arm), f, principal, bound=True))
+                    .subquery() for arm in (own, shared)]
+            stmt = newest(select(Case).where(Case.id.in_(union(*(select(arm.c.id) for arm in arms)))),  # type: ignore[attr-defined]
+                          after=None)
         if not counted:
             return stmt
         return stmt.add_columns(_count_of(filtered(select(Case.id).where(visible), f, principal, bound=True)))  # type: ignore[arg-type]
