@@ -1,8 +1,13 @@
 """reference data's version on SQLite (issue 11): one row that a trigger on each reference table
-raises at every change, so that a filing knows in its own transaction whether the reference data
-its process keeps is still the database's (domain/cases/filing.py) and reads no reference row
-when it is; PostgreSQL's processes hear of changes instead (migration 0013): the row exists
-there and stays at 0
+sets to a new random value at every change, so that a filing knows in its own transaction whether
+the reference data its process keeps is still the database's (domain/cases/filing.py) and reads no
+reference row when it is. Random, not counted: a count reached again after a rollback (or a
+restored file) would match a copy made of other data in between. PostgreSQL's processes hear of
+changes instead (migration 0013): the row exists there and stays at 0.
+
+A later migration that rebuilds one of these tables on SQLite (alembic's batch mode copies the
+table and drops its triggers) must create its triggers again: tests/test_migrations.py checks
+them by name at the head.
 
 Revision ID: 0017_reference_version
 Revises: 0016_case_number_at_commit
@@ -37,7 +42,7 @@ def upgrade() -> None:
     for table in TABLES:
         for change in CHANGES:
             op.execute(f"CREATE TRIGGER {table}_{change.lower()}_version AFTER {change} ON {table} "
-                       "BEGIN UPDATE reference_version SET version = version + 1 WHERE id = 1; END")
+                       "BEGIN UPDATE reference_version SET version = random() WHERE id = 1; END")
 
 
 def downgrade() -> None:

@@ -56,9 +56,10 @@ def _within(prefix: str, normalise: Callable[[str], str], value: str | None) -> 
 async def _exact(session: AsyncSession, known: ReferenceCache | None) -> ReferenceCache | None:
     """What of reference data this filing may take from its process's cache: `known` while it
     is exact (PostgreSQL, listening for changes); on SQLite the filings' own cache at the
-    reference version read now, the transaction's first statement (`ReferenceCache.for_filings`;
-    a read of one row instead of the problem type's, the sub-district's and the routing rules'
-    at each filing); otherwise nothing."""
+    reference version read now, in the filing's write transaction, whose BEGIN IMMEDIATE keeps
+    every other writer out until it ends (`ReferenceCache.for_filings`; a read of one row instead
+    of the problem type's, the sub-district's and the routing rules' at each filing); otherwise
+    nothing."""
     if known is None or known.exact:
         return known
     if session.get_bind().dialect.name != "sqlite":

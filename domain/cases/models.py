@@ -72,7 +72,7 @@ class Case(Table, table=True):
         Index("ix_case_file_province_status", "province_code", "status"),
         # A volunteer's list, newest first (domain/cases/repository.py `_cases_page`): the cases
         # they filed, and those shared with the volunteers of a sub-district.
-        Index("ix_case_file_filed_by_received", "filed_by_id", "received_at", "id"),
+        Index("ix_case_file_filed_by_newest", "filed_by_id", "received_at", "id"),
         Index("ix_case_file_shared_received", "subdistrict_code", "received_at", "id",
               postgresql_where=text("shared_with_volunteers"), sqlite_where=text("shared_with_volunteers = 1")),
         Index("ix_case_file_received", "received_at", "id"),

@@ -48,7 +48,7 @@ class ReferenceCache:
 
     def for_filings(self, version: int) -> ReferenceCache:
         """SQLite: a cache of this process's filings alone, at the database's reference `version`
-        (`ReferenceVersion`, which a trigger raises at every change of reference data). A filing
+        (`ReferenceVersion`, which a trigger sets anew at every change of reference data). A filing
         reads the version in its own transaction, whose BEGIN IMMEDIATE keeps every other writer
         out until it ends, and is given a cache holding only rows read at that version: rows
         read by filings since the version last moved (in transactions like its own; never rows

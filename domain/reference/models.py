@@ -9,11 +9,12 @@ from domain.table import Table
 
 
 class ReferenceVersion(Table, table=True):
-    """SQLite: how many changes reference data (areas, agencies, offices, problem types, SLA
-    policies, routing rules) has had, on one row that a trigger on each of those tables raises
-    (migration 0017). A filing reads it in its transaction to know whether what it keeps of
-    reference data is still the database's (domain/cases/filing.py). PostgreSQL's processes
-    hear of every change instead (domain/watch.py): there the row stays at 0."""
+    """SQLite: which state reference data (areas, agencies, offices, problem types, SLA
+    policies, routing rules) is in, on one row that a trigger on each of those tables sets to a
+    new random value at every change (migration 0017; random, so that no value comes back after
+    a rollback). A filing reads it in its transaction to know whether what it keeps of reference
+    data is still the database's (domain/cases/filing.py). PostgreSQL's processes hear of every
+    change instead (domain/watch.py): there the row stays at 0."""
 
     __tablename__ = "reference_version"
     __table_args__ = (CheckConstraint("id = 1", name="reference_version_one_row"),)

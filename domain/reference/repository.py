@@ -20,7 +20,8 @@ async def area(session: AsyncSession, code: str) -> Area | None:
 
 
 async def version(session: AsyncSession) -> int | None:
-    """SQLite: how many changes reference data has had (`ReferenceVersion`); None without its row."""
+    """SQLite: the state reference data is in (`ReferenceVersion`: new at every change); None
+    without its row."""
     found = await session.execute(_version())
     return found.scalar_one_or_none()
 
