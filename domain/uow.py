@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.db import Database
 from domain import told as telling
+from domain.db import Database
 from domain.errors import StaleVersion
 from domain.jobs import DiscardJobs, Job, JobSink
 from domain.outbox import repository as outbox_rows

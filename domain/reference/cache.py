@@ -51,9 +51,9 @@ class ReferenceCache:
         (`ReferenceVersion`, which a trigger sets anew at every change of reference data). A filing
         reads the version in its own transaction, whose BEGIN IMMEDIATE keeps every other writer
         out until it ends, and is given a cache holding only rows read at that version: rows
-        read by filings since the version last moved (in transactions like its own; never rows
-        of a read session, whose snapshot may be older than the version: the loaders' rows
-        stay in this cache). A moved version gets an empty one."""
+        read by filings since the version last changed, in transactions like its own (never the
+        rows the loaders read into `self`: a read session's snapshot may be older than the
+        version). A changed version gets an empty one."""
         own = self._filings
         if own is None or own.version != version:
             own = self._filings = ReferenceCache()
