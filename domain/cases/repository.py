@@ -66,9 +66,7 @@ def visibility(principal: Principal) -> ColumnElement[bool]:
 def _visibility(principal: Principal, bound: bool) -> ColumnElement[bool]:
     """`visibility`, with the principal's values in the condition or, `bound`, as parameters
     named as `_rule_values` names them (a value that is None stays in it: `IS NULL`)."""
-    def value(name: str, given: Any) -> Any:
-        return _bound(name, given) if bound else given
-
+    value = _valuer(bound)
     role = principal.role
     if role is Role.ADMIN:
         return true()
@@ -94,14 +92,21 @@ def _visibility(principal: Principal, bound: bool) -> ColumnElement[bool]:
 def _volunteer_arms(principal: Principal, bound: bool) -> tuple[ColumnElement[bool], ColumnElement[bool] | None]:
     """A volunteer's visibility in its two arms: the cases they filed, and the cases shared with
     the volunteers of their area (None without an area); as `_visibility` gives its values."""
-    def value(name: str, given: Any) -> Any:
-        return _bound(name, given) if bound else given
-
+    value = _valuer(bound)
     own = Case.filed_by_id == value("visible_user", principal.user_id)
     if not principal.area_code:
         return own, None  # type: ignore[return-value]
     return own, and_(Case.shared_with_volunteers,  # type: ignore[return-value]
                      _area_clause(principal.area_code, value("visible_area", principal.area_code)))
+
+
+def _given(_name: str, given: Any) -> Any:
+    return given
+
+
+def _valuer(bound: bool) -> Callable[[str, Any], Any]:
+    """How a statement builder puts a value in: as a parameter named so (`_bound`), or as it is."""
+    return _bound if bound else _given
 
 
 def _bound(name: str, given: Any) -> Any:
@@ -175,9 +180,7 @@ def filtered(stmt: Select[tuple[Case]], f: CaseFilter, principal: Principal,
              bound: bool = False) -> Select[tuple[Case]]:
     """`stmt` with the filter's conditions: its values in them or, `bound`, as parameters
     named as `_filter_values` names them (for a statement built once: `_cases_page`)."""
-    def value(name: str, given: Any) -> Any:
-        return _bound(name, given) if bound else given
-
+    value = _valuer(bound)
     if f.statuses:
         stmt = stmt.where(Case.status.in_(value("filter_statuses", [s.value for s in f.statuses])))  # type: ignore[attr-defined]
     if f.category_codes:
@@ -293,9 +296,7 @@ def _referral_query(principal: Principal, f: ReferralFilter, now: datetime,
     """The referrals of the filter the principal may see: the values in the statement or,
     `bound`, as parameters named as `_rule_values` and `_referral_filter_values` name them
     (for a statement built once: `_referrals_page`)."""
-    def value(name: str, given: Any) -> Any:
-        return _bound(name, given) if bound else given
-
+    value = _valuer(bound)
     stmt = (select(Referral).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
             .where(_visibility(principal, bound)))
     if f.current_only:
