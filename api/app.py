@@ -134,7 +134,9 @@ class GraphQLView(GraphQLOverHTTP):
         if user_id is None:
             return None
         user = self.users.get(user_id)
-        if user is None:
+        if user is None and self.db.quick is not None:  # SQLite: no cache, a quick read
+            user = await users.by_id_quickly(self.db.quick, user_id)
+        elif user is None:
             generation = self.users.generation
             async with reads.session() as session:
                 user = await users.by_id(session, user_id)

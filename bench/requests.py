@@ -326,8 +326,11 @@ def _plain_app(url: str, settings: Settings) -> tuple[Starlette, Database]:
         token = request.headers["authorization"].removeprefix("Bearer ")
         user_id = user_service.read_token(token, SECRET, datetime.now(UTC))
         assert user_id is not None
-        async with db.read_sessions() as session:
-            user = await users.by_id(session, user_id)
+        if db.quick is not None:  # SQLite, as the API reads it
+            user = await users.by_id_quickly(db.quick, user_id)
+        else:
+            async with db.read_sessions() as session:
+                user = await users.by_id(session, user_id)
         assert user is not None
         return Principal.of(user)
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from domain import commit_writes, sqlite_driver
+from domain.quick_reads import QuickReads
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -157,6 +158,19 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
         driver.begin_with_next("BEGIN IMMEDIATE" if options.get("khortor_write", False) else "BEGIN")
 
 
+def _quick_reads(engine: AsyncEngine) -> QuickReads | None:
+    """SQLite's connection for single-statement reads (domain/quick_reads.py); None on
+    PostgreSQL and for a database in memory, which a second connection would not share."""
+    sync = engine.sync_engine
+    if sync.dialect.name != "sqlite":
+        return None
+    args, named = sync.dialect.create_connect_args(sync.url)
+    where = str(args[0]) if args else ":memory:"
+    if where in ("", ":memory:") or "mode=memory" in where:
+        return None
+    return QuickReads(sync.dialect, (args, named))
+
+
 FlushHook = Callable[[Session, Any, Any], None]
 AfterFlushHook = Callable[[Session, Any], None]
 SessionFactory = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -269,6 +283,7 @@ class Database:
         self.read_sessions = sessions(self._autocommit)
         self._writes = self.engine.execution_options(khortor_write=True)
         self.write_sessions = sessions(self._writes)
+        self.quick = _quick_reads(self.engine)
         self.report_url = report_url or url
         self.report_engine: AsyncEngine | None = None
         self.report_sessions: SessionFactory = self.read_transactions
@@ -335,6 +350,8 @@ class Database:
         return None if lag is None else float(lag)
 
     async def dispose(self) -> None:
+        if self.quick is not None:
+            await self.quick.close()
         await self.engine.dispose()
         if self.report_engine is not None:
             await self.report_engine.dispose()
