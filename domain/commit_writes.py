@@ -4,7 +4,10 @@ Rows nothing reads before the transaction commits — the outbox's jobs, the acc
 entries, a filing's history entries, the dashboards' rollup sums (domain/stats/upkeep.py) — are
 queued in the session (`queue`) and written by its `before_commit` hook (`write`, which every
 `Database` gives its sessions) after the last flush, with what the session class's collectors
-add then (a collector may read what was queued: `queued`):
+add then (a collector may read what was queued: `queued`). New ORM rows nothing reads or changes
+before the commit (a filing's case and referral) are held the same way (`insert_at_commit`),
+written first, every column as the row holds it, and seen by the collectors (`inserted`) as
+a flush hook sees `Session.new`:
 
 - PostgreSQL: one statement, each part a data-modifying CTE with its rows bound as one JSON
   document (orjson; `json_to_recordset`, the columns typed as the table's) and a DELETE's keys
@@ -35,10 +38,10 @@ from typing import Any
 import aiosqlite
 import orjson
 from sqlalchemy import (JSON, BigInteger, Integer, String, Table, Text, Uuid, bindparam, cast, column, delete, exc,
-                        func, literal, or_, select)
+                        func, inspect, literal, or_, select)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.util.concurrency import await_
 
 INSERT, ADD, REPLACE, LATEST, DELETE = "insert", "add", "replace", "latest", "delete"
@@ -82,6 +85,8 @@ class Collected:
 
 Collector = Callable[[Session], Collected | None]
 _QUEUED = "khortor_commit_writes"
+_NEW = "khortor_commit_new"  # new ORM rows inserted at commit (`insert_at_commit`)
+_WRITTEN = "khortor_commit_written"  # those rows, written, until the commit ends
 
 
 def queue(session: Any, part: Part, rows: Sequence[dict[str, Any]]) -> None:
@@ -92,15 +97,43 @@ def queue(session: Any, part: Part, rows: Sequence[dict[str, Any]]) -> None:
     sync.info.setdefault(_QUEUED, {}).setdefault(part, []).extend(rows)
 
 
+def insert_at_commit(session: Any, rows: Sequence[Any]) -> None:
+    """Insert new ORM rows, never added to the session, when its transaction commits: before
+    everything else queued (which may name them), all their columns as the rows hold them.
+    For rows nothing reads or changes before the commit (a filing's case and referral: two
+    statements and the ORM's flush of them saved); the collectors see them (`inserted`) as a
+    flush hook sees `Session.new`. Once committed they are detached, as a flushed row is once
+    its session closes; if the transaction rolls back they stay new."""
+    sync = getattr(session, "sync_session", session)
+    if getattr(type(sync), "commit_collectors", None) is None:
+        raise RuntimeError("this session does not write queued rows at commit: open it from a Database")
+    sync.info.setdefault(_NEW, []).extend(rows)
+
+
+def inserted(session: Session) -> list[Any]:
+    """The rows `insert_at_commit` holds for this transaction, in order."""
+    rows: list[Any] = session.info.get(_NEW, [])
+    return rows
+
+
 def write(session: Session) -> None:
     """The `before_commit` hook: the last changes flushed (their hooks may queue more), then
-    everything queued and collected written in one round trip."""
+    everything inserted at commit, queued and collected written in one round trip."""
     if session.new or session.dirty or session.deleted:
         session.flush()
     collectors: tuple[Collector, ...] = type(session).commit_collectors  # type: ignore[attr-defined]
     collected = [c for c in (collect(session) for collect in collectors) if c is not None]
+    new = session.info.pop(_NEW, [])
     taken: dict[Part, list[dict[str, Any]]] = session.info.pop(_QUEUED, {})
-    parts = dict(taken)
+    parts: dict[Part, list[dict[str, Any]]] = {}
+    for row in new:
+        part, attributes = _row_part(type(row))
+        parts.setdefault(part, []).append({n: getattr(row, a)
+                                           for n, a in zip(part.columns, attributes, strict=True)})
+    if new:
+        session.info[_WRITTEN] = new
+    for part, rows in taken.items():
+        parts.setdefault(part, []).extend(rows)
     for c in collected:
         for part, rows in c.rows.items():
             parts.setdefault(part, []).extend(rows)
@@ -130,6 +163,23 @@ def queued(session: Session, part: Part) -> list[dict[str, Any]]:
 def forget(session: Session, _previous: Any) -> None:
     """The `after_soft_rollback` hook: a transaction rolled back writes nothing it queued."""
     session.info.pop(_QUEUED, None)
+    session.info.pop(_NEW, None)
+    session.info.pop(_WRITTEN, None)
+
+
+def committed(session: Session) -> None:
+    """The `after_commit` hook: the rows inserted at commit are stored, detached."""
+    for row in session.info.pop(_WRITTEN, ()):
+        make_transient_to_detached(row)
+
+
+@lru_cache(maxsize=32)
+def _row_part(model: type) -> tuple[Part, tuple[str, ...]]:
+    """The INSERT part of `model`'s table, every column, and the attribute holding each."""
+    mapper = inspect(model)
+    columns = [(str(prop.columns[0].name), prop.key) for prop in mapper.column_attrs]
+    return (Part(mapper.local_table, INSERT, tuple(c for c, _ in columns)),  # type: ignore[arg-type]
+            tuple(a for _, a in columns))
 
 
 def _on_conflict(ins: Any, part: Part, greater: Any) -> Any:
@@ -170,6 +220,8 @@ def _json_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (Decimal, uuid.UUID)):
         return str(value)
+    if isinstance(value, bytes):  # bytea's hex form (a sealed citizen's name)
+        return "\\x" + value.hex()
     raise TypeError(f"{type(value).__name__} cannot be written at commit")
 
 

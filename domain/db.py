@@ -266,6 +266,7 @@ class Database:
                                             {"commit_collectors": tuple(commit_collectors)})
         event.listen(session_class, "before_commit", commit_writes.write)
         event.listen(session_class, "after_soft_rollback", commit_writes.forget)
+        event.listen(session_class, "after_commit", commit_writes.committed)
         for hook in before_flush:
             event.listen(session_class, "before_flush", hook)
         for after in after_flush:

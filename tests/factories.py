@@ -252,8 +252,7 @@ async def file_cases_directly(db: Database, count: int, *, accept_every: int = 3
         officer = await principal(db, username)
         assert officer.org_unit_code is not None
         officers[officer.org_unit_code] = officer
-    filed: list[Filed] = []
-    offices: dict[uuid.UUID, str] = {}  # referral id → its office
+    case_ids: list[uuid.UUID] = []
     async with UnitOfWork(db) as uow:
         for i in range(count):
             sample = samples[i % len(samples)]
@@ -267,10 +266,12 @@ async def file_cases_directly(db: Database, count: int, *, accept_every: int = 3
             )
             case = await filing.open_case(uow, volunteers[area], command, now, CAL,
                                           Settings().vault)
-            await uow.flush()
-            found = list(await repository.referrals_of(uow.session, [case.id]))
-            offices.update((r.id, r.org_unit_code) for r in found)
-            filed.append(Filed(case.id, tuple(r.id for r in found)))
+            case_ids.append(case.id)
+    # read once they committed: a filing's rows are written as it commits (domain/commit_writes.py)
+    async with db.read_sessions() as session:
+        found = list(await repository.referrals_of(session, case_ids))
+    offices = {r.id: r.org_unit_code for r in found}  # referral id → its office
+    filed = [Filed(case_id, tuple(r.id for r in found if r.case_id == case_id)) for case_id in case_ids]
     # accepted once the filings committed: a filing's history is written as it commits
     # (domain/cases/changes.py `record_at_commit`), and the acceptance's entries come after it
     async with UnitOfWork(db) as uow:

@@ -75,6 +75,17 @@ def added_referral(session: AsyncSession, case: Case, org_unit_code: str, rule_i
                    predecessor: Referral | None = None) -> Referral:
     """`new_referral` with the category's SLA policy already read: added to the session, not
     flushed (it is written with the rest at the next flush)."""
+    referral = pending_referral(case, org_unit_code, rule_id, now, calendar, sla, predecessor)
+    session.add(referral)
+    enqueue(session, REFERRAL_ROUTED_JOB, referral_id=str(referral.id))
+    return referral
+
+
+def pending_referral(case: Case, org_unit_code: str, rule_id: int | None, now: datetime,
+                     calendar: BusinessCalendar, sla: SlaPolicy | None,
+                     predecessor: Referral | None = None) -> Referral:
+    """A PENDING referral of `case`, its deadlines and clocks set; not in any session, and the
+    office not yet told (`REFERRAL_ROUTED_JOB`)."""
     accept_days = sla.accept_business_days if sla else DEFAULT_ACCEPT_DAYS
     resolve_days = sla.resolve_business_days if sla else DEFAULT_RESOLVE_DAYS
     accept_due = due_at(now, accept_days, calendar)
@@ -84,8 +95,6 @@ def added_referral(session: AsyncSession, case: Case, org_unit_code: str, rule_i
                         created_at=now, updated_at=now, accept_due_at=accept_due,
                         resolve_due_at=due_at(now, resolve_days, calendar), next_due_at=accept_due)
     start_clocks(referral, case, calendar, (sla.legal_days is not None) if sla else None)
-    session.add(referral)
-    enqueue(session, REFERRAL_ROUTED_JOB, referral_id=str(referral.id))
     return referral
 
 

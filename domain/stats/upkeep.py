@@ -1,6 +1,7 @@
 """Keeping the rollup cells exact: a `before_flush` hook (given to every database by
-domain/bootstrap.py) sums each changed case's and referral's new contribution less its old one,
-and the commit's collector (`collect`) hands the transaction's sums to the commit's one round trip
+domain/bootstrap.py) sums each changed case's and referral's new contribution less its old one
+(and the commit's collector those of rows inserted at commit, never flushed: a filing's),
+and the collector (`collect`) hands the transaction's sums to the commit's one round trip
 (domain/commit_writes.py, domain/stats/cell_writes.py), in the same transaction, so the cells
 commit and roll back with the rows they count.
 
@@ -33,7 +34,7 @@ from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 
 from domain.cases.models import Case, CaseEvent, Referral
 from domain.cases.changes import HISTORY
-from domain.commit_writes import Collected, Part, queued
+from domain.commit_writes import Collected, Part, inserted, queued
 from domain.stats import cell_writes
 from domain.stats import contributions as c
 from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsOpenDay, StatsReferralCell,
@@ -113,9 +114,9 @@ class _Flush:
     """The rows a flush adds, changes and deletes, by model (read once: `Session.dirty` is
     computed on each access, and `isinstance` on a SQLModel class goes through `ABCMeta`)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, new: Iterable[Any], dirty: Iterable[Any] = (), deleted: Iterable[Any] = ()) -> None:
         self.by_kind: dict[tuple[str, type], list[Any]] = {}
-        for kind, rows in (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted)):
+        for kind, rows in (("new", new), ("dirty", dirty), ("deleted", deleted)):
             for row in rows:
                 self.by_kind.setdefault((kind, type(row)), []).append(row)
 
@@ -136,7 +137,7 @@ class _Flush:
 
 def _case_dims(session: Session, ids: set[Any]) -> dict[Any, c.CaseDims]:
     dims: dict[Any, c.CaseDims] = {}
-    for row in list(session.new) + list(session.identity_map.values()):
+    for row in list(session.new) + list(session.identity_map.values()) + inserted(session):
         if type(row) is Case and row.id in ids:
             dims[row.id] = c.CaseDims(row.province_code, row.district_code, row.category_code, row.received_at,
                                       row.fiscal_year)
@@ -275,7 +276,10 @@ def _active(pending: Pending, actor_id: Any, at: datetime) -> None:
 def upkeep(session: Session, _context: Any, _instances: Any) -> None:
     """The flush hook: the contributions of every case and referral this flush adds or changes
     (new added, old taken away), summed per transaction until it commits (`collect`)."""
-    flush = _Flush(session)
+    _count(session, _Flush(session.new, session.dirty, session.deleted))
+
+
+def _count(session: Session, flush: _Flush) -> None:
     cases = flush.changes(Case, c.CASE_FIELDS)
     referrals = flush.changes(Referral, c.REFERRAL_FIELDS)
     events = [row for row in flush.rows("new", CaseEvent) if row.actor_id is not None]
@@ -327,6 +331,9 @@ def collect(session: Session) -> Collected | None:
     sums as parts of the commit's one round trip, however many flushes it made; with the
     guessed referral contributions, the calendar key and mark read in that round trip and the
     cells corrected when either had moved."""
+    new = inserted(session)  # rows inserted at commit, never flushed: counted as a flush would
+    if new:
+        _count(session, _Flush(new))
     pending: Pending | None = session.info.pop(_PENDING, None)
     history = queued(session, HISTORY)  # entries written at commit, not flushed: activity too
     if pending is None and not history:

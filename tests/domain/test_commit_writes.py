@@ -4,19 +4,25 @@ the commit, and never without it."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.cases import filing
+from domain.cases.commands import CitizenDetails, EmployerDetails, OpenCase
+from domain.cases.models import Case, Referral
 from domain.cases.notices import REFERRAL_ROUTED_JOB
 from domain.db import Database
 from domain.outbox import service as outbox
 from domain.outbox.models import OutboxJob
 from domain.privacy.models import AccessAction, AccessLogEntry
+from domain.settings import Settings
 from domain.uow import UnitOfWork
-from tests.factories import file_case_directly
+from tests.factories import CAL, file_case_directly, national_id, principal
 
 JOB = "test.commit_writes"
 
@@ -83,3 +89,62 @@ async def test_a_session_that_would_not_write_them_refuses_to_queue(db: Database
         with pytest.raises(RuntimeError, match="open it from a Database"):
             outbox.enqueue(session, JOB, case_id="lost")
     assert await _jobs(db) == []
+
+
+def _whole_filing() -> OpenCase:
+    """A filing with every kind of value its case's row holds: sealed bytes, an amount, instants,
+    ids, flags and Thai text."""
+    return OpenCase(client_id=uuid.uuid4(), category_code="UNPAID_WAGES", subdistrict_code="430101",
+                    description="นายจ้างค้างจ่ายค่าจ้างสองเดือน โทร 081-234-5678",
+                    citizen=CitizenDetails("สมหญิง ใจงาม", national_id("310170020345"), "0812345678", True),
+                    employer=EmployerDetails("บริษัท ทดสอบ จำกัด", None, "12 หมู่ 3 ตำบลในเมือง"),
+                    captured_at=datetime(2026, 12, 7, 6, 30, 15, 123456, tzinfo=UTC),
+                    shared_with_volunteers=True, file_anyway=True, amount_claimed_thb=Decimal("12345.67"))
+
+
+def _columns(row: object) -> dict[str, object]:
+    return {c.key: getattr(row, c.key) for c in type(row).__table__.columns}  # type: ignore[attr-defined]
+
+
+async def test_a_filings_case_and_referral_are_inserted_at_commit_as_they_were_held(db: Database) -> None:
+    """The filing's case and referral are written in the commit's round trip
+    (`insert_at_commit`): not before the commit, every column stored as the rows held it, and
+    detached afterwards, as a flushed row is once its session closes."""
+    volunteer = await principal(db, "vol.naimueang")
+    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    async with UnitOfWork(db) as uow:
+        case = await filing.open_case(uow, volunteer, _whole_filing(), now, CAL, Settings().vault)
+        assert inspect(case).transient and not uow.session.new  # held for the commit
+        async with db.read_sessions() as other:
+            assert await other.get(Case, case.id) is None
+    held = _columns(case)
+    assert inspect(case).detached
+    async with db.read_sessions() as session:
+        stored = await session.get(Case, case.id)
+        referrals = (await session.execute(select(Referral).where(Referral.case_id == case.id))).scalars().all()
+    assert stored is not None and len(referrals) == 1
+    assert _columns(stored) == held
+    assert held["amount_claimed_thb"] == Decimal("12345.67") and held["status"] == "ROUTED"
+    assert isinstance(held["citizen_name_sealed"], bytes) and held["citizen_name_sealed"]
+    assert held["captured_at"] == datetime(2026, 12, 7, 6, 30, 15, 123456, tzinfo=UTC)
+    assert _columns(referrals[0])["case_id"] == case.id and referrals[0].status == "PENDING"
+
+
+async def test_a_filing_rolled_back_inserts_nothing(db: Database) -> None:
+    volunteer = await principal(db, "vol.naimueang")
+    before = await _count(db, Case)
+    with pytest.raises(ZeroDivisionError):
+        async with UnitOfWork(db) as uow:
+            case = await filing.open_case(uow, volunteer, _whole_filing(), datetime.now(UTC), CAL,
+                                          Settings().vault)
+            1 / 0
+    assert inspect(case).transient  # never stored
+    assert await _count(db, Case) == before
+    async with db.read_sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(Referral)
+                                      .where(Referral.case_id == case.id))).scalar_one() == 0  # type: ignore[arg-type]
+
+
+async def _count(db: Database, model: type) -> int:
+    async with db.read_sessions() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()  # type: ignore[arg-type]

@@ -14,11 +14,13 @@ import dataclasses
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from domain.bootstrap import open_database
@@ -38,47 +40,71 @@ class Rollback(Exception):
     pass
 
 
-async def test_a_filing_is_numbered_as_it_commits_or_right_before_its_rows(db: Database, backend: str) -> None:
-    """The number locks the province's counter row until the commit, and every other filing of
-    the province waits for it. On PostgreSQL the application sends nothing of it (the database
-    numbers the case as it commits) and reads the reference after the commit; on SQLite the
-    number comes right before the case's row, which is inserted with its reference (no UPDATE),
-    and only the referral's row and the commit's writes follow it."""
-    await file_case_directly(db, datetime.now(UTC))  # the process has read the rollups' state
+@contextmanager
+def _statements_run(db: Database, backend: str) -> Iterator[list[str]]:
+    """Every statement the database runs for the block, upper-cased, COMMIT included. On SQLite,
+    as the database traces them: the commit's writes run past SQLAlchemy's events there."""
     sent: list[str] = []
 
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+    def seen(statement: str) -> None:
         sent.append(" ".join(statement.split()).upper())
 
-    def committed(_conn: object) -> None:
-        sent.append("COMMIT")
-
     engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    event.listen(engine, "commit", committed)
-    try:
-        case, referral = await file_case_directly(db, datetime.now(UTC))
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-        event.remove(engine, "commit", committed)
-    inserts = [s.split(" (")[0] for s in sent if s.startswith("INSERT") and "CASE_SEQUENCE" not in s]
-    assert list(dict.fromkeys(inserts))[:2] == ["INSERT INTO CASE_FILE", "INSERT INTO REFERRAL"], inserts
-    committed_at = sent.index("COMMIT")
-    last_insert = max(i for i, s in enumerate(sent) if s.startswith("INSERT INTO REFERRAL"))
-    after = sent[last_insert + 1:committed_at]
     if backend == "postgresql":
-        # nothing of the number is sent: after the rows only the commit's one statement of the
-        # history, jobs, access entries and rollups, and the commit, which numbers the case and
-        # tells the reference with its answer (migration 0018): it is not read back
+        def executed(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            seen(statement)
+
+        def committed(_conn: object) -> None:
+            seen("COMMIT")
+
+        event.listen(engine, "before_cursor_execute", executed)
+        event.listen(engine, "commit", committed)
+        try:
+            yield sent
+        finally:
+            event.remove(engine, "before_cursor_execute", executed)
+            event.remove(engine, "commit", committed)
+        return
+    traced: list[Any] = []
+
+    def checked_out(dbapi_connection: Any, _record: object, _proxy: object) -> None:
+        connection = dbapi_connection.driver_connection._conn  # sqlite3's, on aiosqlite's thread
+        connection.set_trace_callback(seen)
+        traced.append(connection)
+
+    event.listen(engine.pool, "checkout", checked_out)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.pool, "checkout", checked_out)
+        for connection in traced:
+            connection.set_trace_callback(None)
+
+
+async def test_a_filing_is_numbered_as_it_commits_or_right_before_its_rows(db: Database, backend: str) -> None:
+    """The number locks the province's counter row until the commit, and every other filing of
+    the province waits for it. The filing's rows (its case, referral and history) are written in
+    the commit's round trip (domain/commit_writes.py). On PostgreSQL the application sends
+    nothing of the number: the database numbers the case as it commits and tells the reference
+    with its answer (migration 0018), which is not read back. On SQLite the number comes right
+    before the case's row, which is inserted with its reference (no UPDATE)."""
+    await file_case_directly(db, datetime.now(UTC))  # the process has read the rollups' state
+    with _statements_run(db, backend) as sent:
+        case, referral = await file_case_directly(db, datetime.now(UTC))
+    committed_at = sent.index("COMMIT")
+    if backend == "postgresql":
         assert not any("CASE_SEQUENCE" in s for s in sent), sent
-        assert len(after) == 1 and after[0].startswith("WITH") and "INSERT INTO CASE_EVENT" in after[0], after
         assert not any(s.startswith("SELECT CASE_FILE.REFERENCE") for s in sent), sent
+        last = sent[committed_at - 1]  # the commit's one statement: the filing's rows, then the rest
+        assert last.startswith("WITH") and not any(s.startswith("INSERT") for s in sent), sent
+        assert last.index("INSERT INTO CASE_FILE") < last.index("INSERT INTO REFERRAL") < last.index(
+            "INSERT INTO CASE_EVENT"), last
     else:
-        # the number, then the filing's rows, then nothing (the commit's writes, the history among
-        # them, run unseen by SQLAlchemy's events on SQLite: domain/commit_writes.py)
-        first_insert = min(i for i, s in enumerate(sent) if s.startswith("INSERT INTO CASE_FILE"))
-        assert "INSERT INTO CASE_SEQUENCE" in sent[first_insert - 1], sent
-        assert after == [] and not any(s.startswith("UPDATE CASE_FILE") for s in sent), sent
+        numbered = min(i for i, s in enumerate(sent) if s.startswith("INSERT INTO CASE_SEQUENCE"))
+        inserts = [s.split(" (")[0] for s in sent[numbered + 1:committed_at]]
+        assert inserts[:2] == ["INSERT INTO CASE_FILE", "INSERT INTO REFERRAL"], sent  # then the rest
+        assert "INSERT INTO CASE_EVENT" in inserts, sent
+        assert not any(s.startswith("UPDATE CASE_FILE") for s in sent), sent
     assert re.fullmatch(r"43-[0-9]{4}-[0-9]{6}", case.reference), case.reference
 
     async with db.read_sessions() as session:
@@ -97,21 +123,19 @@ async def test_numbers_stay_gapless_when_a_filing_rolls_back(db: Database, backe
     PostgreSQL the number's own rollback is the used-up test's below."""
     now = datetime.now(UTC)
     first, _ = await file_case_directly(db, now)
-    sent: list[str] = []
-    last = "INSERT INTO CASE_FILE" if backend == "sqlite" else "INSERT INTO REFERRAL"
+    sessions: Any = db.write_sessions.kw["sync_session_class"]
 
-    def fail_at_commit(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if any(s.upper().startswith(last) for s in sent):
-            raise Rollback  # the referral's row (SQLite, numbered before the case's), the commit's writes (PostgreSQL)
-        sent.append(statement.lstrip())
+    def fail_at_commit(_session: object) -> None:
+        raise Rollback  # after the commit's writes (registered before this), before the COMMIT
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", fail_at_commit)
+    event.listen(sessions, "before_commit", fail_at_commit)
     try:
-        with pytest.raises(Rollback):
+        with _statements_run(db, backend) as sent, pytest.raises(Rollback):
             await file_case_directly(db, now)
     finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", fail_at_commit)
-    assert any(s.lstrip().upper().startswith("INSERT INTO CASE_FILE") for s in sent)
+        event.remove(sessions, "before_commit", fail_at_commit)
+    assert any("INSERT INTO CASE_FILE" in s for s in sent) and "COMMIT" not in sent, sent
+    assert backend == "postgresql" or any(s.startswith("INSERT INTO CASE_SEQUENCE") for s in sent), sent
     second, _ = await file_case_directly(db, now)
     prefix, number = first.reference.rsplit("-", 1)
     assert second.reference == f"{prefix}-{int(number) + 1:06d}"
@@ -254,8 +278,7 @@ async def test_a_case_numbered_in_its_transaction_keeps_its_number(db: Database)
         case = await filing.open_case(uow, volunteer, _command(), now, CAL, Settings().vault)
         await uow.session.execute(text(
             "UPDATE case_sequence SET last_value = last_value + 1 WHERE province_code = '43'"))
-        await uow.session.execute(update(Case).where(Case.id == case.id).values(reference=own),  # type: ignore[arg-type]
-                                  execution_options={"synchronize_session": False})
+        case.reference = own  # its row, written at the commit, carries it
     assert case.reference == own  # read back after the commit
     after = await filing.file_case(lambda: UnitOfWork(db), volunteer, _command(), now, CAL, Settings().vault)
     assert after.reference == f"{prefix}-{int(number) + 2:06d}"
