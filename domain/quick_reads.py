@@ -10,12 +10,15 @@ once, with the bind and result processing of the columns' types, so the values a
 session would give. Each statement is its own transaction: in WAL mode it sees everything
 committed before it began and never waits for a writer.
 
-For single-statement reads whose rows nothing writes back; `load` makes ORM entities of them
-as a query would (detached, their attributes committed).
+For single-statement reads whose rows nothing writes back, built once with named bound
+parameters only (`bindparam("id")`: no literals, no expanding IN); `load` makes ORM entities of
+them as a query would (detached, their attributes committed). Closed with its database
+(`Database.dispose`), the next read opens it again, as the engine's pool does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from functools import lru_cache
@@ -40,31 +43,38 @@ class QuickReads:
         self._dialect = dialect
         self._args, self._named = connect_args
         self._connection: sqlite_driver.Connection | None = None
+        self._opening = asyncio.Lock()  # one connection, however many requests come first at once
 
     async def _connected(self) -> sqlite_driver.Connection:
         connection = self._connection
-        if connection is None:
-            connection = await sqlite_driver.connect(*self._args, **{**self._named, "timeout": 30})
-            if self._connection is not None:  # another request opened one meanwhile
-                await connection.close()
-                return self._connection
-            await connection._execute(_read_only, connection._conn)
-            self._connection = connection
-        return connection
+        if connection is not None:
+            return connection
+        async with self._opening:
+            if self._connection is None:
+                opened = await sqlite_driver.connect(*self._args, **{**self._named, "timeout": 30})
+                try:
+                    await opened._execute(_read_only, opened._conn)
+                except BaseException:  # cancelled or failed: closed, not left open on its thread
+                    await asyncio.shield(opened.close())
+                    raise
+                self._connection = opened
+            return self._connection
 
     async def rows(self, statement: Select[Any], **values: Any) -> list[tuple[Any, ...]]:
         """`statement`'s rows with `values` bound, each value as its column's type reads it."""
         sql, binds, results = _compiled(self._dialect, statement)
         parameters = tuple(p(values[name]) if p else values[name] for name, p in binds)
-        connection = await self._connected()
         try:
+            connection = await self._connected()
             found = await connection._execute(_fetch, connection._conn, sql, parameters)
         except sqlite3.Error as error:  # as a session would raise it (a 503 when unavailable)
             raise exc.DBAPIError.instance(sql, None, error, sqlite3.Error) from error
         return [tuple(p(v) if p else v for p, v in zip(results, row, strict=True)) for row in found]
 
     async def close(self) -> None:
-        connection, self._connection = self._connection, None
+        """Close the connection (as the engine's pool closes its own: the next read opens one)."""
+        async with self._opening:
+            connection, self._connection = self._connection, None
         if connection is not None:
             await connection.close()
 

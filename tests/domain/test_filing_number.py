@@ -169,9 +169,8 @@ def _command() -> OpenCase:
 def _filing_paused_before_its_commit(db_url: str, paused: threading.Event,
                                      go: threading.Event) -> Callable[[], str]:
     """A filing of the province on an engine, loop and thread of its own (as another server
-    process would file it), stopped after its rows, right before the commit's writes (whose
-    rollup rows other filings may share: domain/stats/cell_writes.py), until `go`. Returns what
-    waits for it and gives its reference."""
+    process would file it), stopped after the commit's one statement has written its rows,
+    right before the COMMIT, until `go`. Returns what waits for it and gives its reference."""
     async def file() -> str:
         other = open_database(db_url)
         try:
@@ -182,7 +181,7 @@ def _filing_paused_before_its_commit(db_url: str, paused: threading.Event,
                     paused.set()
                     go.wait(30)
 
-            event.listen(other.engine.sync_engine, "before_cursor_execute", pause)
+            event.listen(other.engine.sync_engine, "after_cursor_execute", pause)
             case = await filing.file_case(lambda: UnitOfWork(other), volunteer, _command(),
                                           datetime.now(UTC), CAL, Settings().vault)
             return case.reference
@@ -195,25 +194,27 @@ def _filing_paused_before_its_commit(db_url: str, paused: threading.Event,
 @pytest.mark.postgresql_only
 async def test_a_filing_holds_the_provinces_counter_only_while_the_database_commits(
         db: Database, db_url: str) -> None:
-    """A filing whose process stalls after writing its rows holds nothing the province's other
-    filings need: they file and are numbered meanwhile. It takes the next number when it
-    commits."""
+    """A filing whose process stalls after writing its rows, right before its COMMIT, holds no
+    lock on the province's counter (which every other filing of the province needs): it takes
+    the next number as it commits."""
     now = datetime.now(UTC)
     first, _ = await file_case_directly(db, now)  # the counter's row exists
-    volunteer = await principal(db, "vol.naimueang")
     paused, go = threading.Event(), threading.Event()
     stalled = _filing_paused_before_its_commit(db_url, paused, go)
     try:
         assert await asyncio.to_thread(paused.wait, 30)
-        async with asyncio.timeout(5):
-            meanwhile = [await filing.file_case(lambda: UnitOfWork(db), volunteer, _command(), now, CAL,
-                                                Settings().vault) for _ in range(3)]
+        async with db.read_sessions() as session:
+            held = dict((await session.execute(text(
+                "SELECT c.relname, count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND l.pid <> pg_backend_pid() AND c.relname IN ('case_file', 'case_sequence') "
+                "GROUP BY c.relname"))).all())
     finally:
         go.set()
         later = await asyncio.to_thread(stalled)
+    assert held.get("case_file", 0) >= 1 and held.get("case_sequence", 0) == 0, held  # its rows, not the counter
     prefix, number = first.reference.rsplit("-", 1)
-    assert [c.reference for c in meanwhile] + [later] == [
-        f"{prefix}-{int(number) + i:06d}" for i in range(1, 5)]
+    assert later == f"{prefix}-{int(number) + 1:06d}"
 
 
 async def test_simultaneous_filings_of_a_province_get_the_next_numbers(db: Database) -> None:
@@ -268,18 +269,26 @@ async def test_a_commit_refused_after_the_number_gives_the_number_back(db: Datab
 @pytest.mark.postgresql_only
 async def test_a_case_numbered_in_its_transaction_keeps_its_number(db: Database) -> None:
     """A case given its reference before the commit (as an API process older than migration
-    0016 does during a rolling deploy) is not numbered again: no number is used up."""
+    0016 does during a rolling deploy: it inserts the case unnumbered, then numbers it and
+    UPDATEs its row in the same transaction) is not numbered again: no number is used up."""
     now = datetime.now(UTC)
     first, _ = await file_case_directly(db, now)
-    volunteer = await principal(db, "vol.naimueang")
     prefix, number = first.reference.rsplit("-", 1)
-    own = f"{prefix}-{int(number) + 1:06d}"
-    async with UnitOfWork(db) as uow:
-        case = await filing.open_case(uow, volunteer, _command(), now, CAL, Settings().vault)
-        await uow.session.execute(text(
+    own, new_id = f"{prefix}-{int(number) + 1:06d}", uuid.uuid4()
+    columns = [c.name for c in Case.__table__.columns]  # type: ignore[attr-defined]
+    copied = ", ".join(":id" if c == "id" else ":unnumbered" if c == "reference" else c for c in columns)
+    async with db.engine.begin() as connection:  # the older process's transaction
+        await connection.execute(text(f"INSERT INTO case_file ({', '.join(columns)}) "
+                                      f"SELECT {copied} FROM case_file WHERE id = :first"),
+                                 {"id": new_id, "unnumbered": "~older-process", "first": first.id})
+        await connection.execute(text(
             "UPDATE case_sequence SET last_value = last_value + 1 WHERE province_code = '43'"))
-        case.reference = own  # its row, written at the commit, carries it
-    assert case.reference == own  # read back after the commit
+        await connection.execute(text("UPDATE case_file SET reference = :own WHERE id = :id"),
+                                 {"own": own, "id": new_id})
+    async with db.read_sessions() as session:
+        stored = await session.get(Case, new_id)
+    assert stored is not None and stored.reference == own  # the trigger left it as it was
+    volunteer = await principal(db, "vol.naimueang")
     after = await filing.file_case(lambda: UnitOfWork(db), volunteer, _command(), now, CAL, Settings().vault)
     assert after.reference == f"{prefix}-{int(number) + 2:06d}"
 

@@ -4,18 +4,21 @@ connection committed a moment ago, errors as SQLAlchemy raises them, and nothing
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import OperationalError
 
 from domain.db import Database
-from domain.quick_reads import QuickReads
+from domain import sqlite_driver
+from domain.quick_reads import QuickReads, _compiled
 from domain.uow import UnitOfWork
 from domain.users import repository as users
 from domain.users.models import Role, User
@@ -93,8 +96,8 @@ async def test_a_quick_read_never_writes(db: Database) -> None:
 
 
 async def test_a_failed_quick_read_is_raised_as_sqlalchemy_raises_it(tmp_path: Path) -> None:
-    """An empty file where the database was: the API answers SQLAlchemy's OperationalError
-    with 503 (api/unavailable.py); the id read is not in the message."""
+    """An empty file where the database was: SQLAlchemy's OperationalError, as a session's read
+    raises it (what api/unavailable.py knows); the id read is not in the message."""
     empty = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     wanted = uuid.uuid4()
     try:
@@ -115,9 +118,31 @@ async def test_a_database_in_memory_has_no_quick_reads() -> None:
         await memory.dispose()
 
 
-async def test_statements_are_compiled_once(db: Database) -> None:
+async def test_statements_are_compiled_once_and_their_rows_read_each_time(db: Database) -> None:
     assert isinstance(db.quick, QuickReads)
     statement = select(User.__table__.c.username).where(text("1 = 1"))  # type: ignore[attr-defined]
     first = await db.quick.rows(statement)
+    compiled = _compiled.cache_info()
     await _add_user(db)
     assert len(await db.quick.rows(statement)) == len(first) + 1
+    again = _compiled.cache_info()
+    assert (again.hits, again.misses) == (compiled.hits + 1, compiled.misses)
+
+
+async def test_requests_arriving_together_share_one_connection(db: Database) -> None:
+    assert db.quick is not None
+    user = await _add_user(db)
+    opened: list[object] = []
+    connect = sqlite_driver.connect
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        opened.append(args)
+        return connect(*args, **kwargs)
+
+    sqlite_driver.connect = counted  # type: ignore[assignment]
+    try:
+        await db.quick.close()
+        read = await asyncio.gather(*(users.by_id_quickly(db.quick, user.id) for _ in range(20)))
+    finally:
+        sqlite_driver.connect = connect  # type: ignore[assignment]
+    assert all(r is not None and r.id == user.id for r in read) and len(opened) == 1
