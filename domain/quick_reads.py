@@ -80,8 +80,9 @@ class QuickReads:
 
 
 def load(entity: type[T], statement: Select[Any], row: tuple[Any, ...]) -> T:
-    """An entity of `row` (of `statement`, which selects the entity's columns), as a query
-    gives it once its session is closed: detached, with its identity and committed values."""
+    """An entity of `row` (of `statement`, which selects the entity's columns, each attribute
+    named as its column), as a query gives it once its session is closed: detached, with its
+    identity and committed values."""
     instance: T = inspect(entity).class_manager.new_instance()
     for column, value in zip(statement.selected_columns, row, strict=True):
         set_committed_value(instance, column.key, value)
