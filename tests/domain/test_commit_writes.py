@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import event, func, inspect, select
@@ -140,11 +141,9 @@ async def test_a_filing_rolled_back_inserts_nothing(db: Database) -> None:
             1 / 0
     assert inspect(case).transient  # never stored
     assert await _count(db, Case) == before
-    async with db.read_sessions() as session:
-        assert (await session.execute(select(func.count()).select_from(Referral)
-                                      .where(Referral.case_id == case.id))).scalar_one() == 0  # type: ignore[arg-type]
+    assert await _count(db, Referral, Referral.case_id == case.id) == 0  # type: ignore[arg-type]
 
 
-async def _count(db: Database, model: type) -> int:
+async def _count(db: Database, model: type, *where: Any) -> int:
     async with db.read_sessions() as session:
-        return (await session.execute(select(func.count()).select_from(model))).scalar_one()  # type: ignore[arg-type]
+        return (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()  # type: ignore[arg-type]

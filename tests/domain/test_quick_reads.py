@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import OperationalError
 
-from domain.db import Database
 from domain import sqlite_driver
+from domain.db import Database
 from domain.quick_reads import QuickReads, _compiled
 from domain.uow import UnitOfWork
 from domain.users import repository as users
