@@ -36,6 +36,7 @@ from domain.escalations import repository as escalations
 from domain.escalations.models import DeadlineExtension
 from domain.categories.models import Category, SlaPolicy
 from domain.db import Database
+from domain.quick_reads import KeyedRows
 from domain.org_units.models import Agency, OrgUnit
 from domain.reference import repository as reference
 from domain.reference.cache import ReferenceCache
@@ -63,12 +64,12 @@ def _weakly(loaders: Loaders, load: Callable[[Loaders, list[K]], Awaitable[list[
     return weak_load
 
 
-def _by_key(reads: SharedReads, fetch: Callable[..., Awaitable[Sequence[V]]],
+def _by_key(reads: SharedReads, rows: KeyedRows[V],
             key: Callable[[V], K]) -> Callable[[list[K]], Awaitable[list[V | None]]]:
-    """A loader's batch: `fetch(session, keys)` on the request's shared reads, by key."""
+    """A loader's batch: the rows of the keys on the request's shared reads, by key."""
     async def load(keys: list[K]) -> list[V | None]:
         async with reads.session() as session:
-            found = {key(row): row for row in await fetch(session, keys)}
+            found = {key(row): row for row in await rows.read(session, keys)}
         return [found.get(k) for k in keys]
 
     return load
@@ -157,16 +158,16 @@ class Loaders:
         self.events_by_case: DataLoader[uuid.UUID, list[CaseEvent]] = DataLoader(_weakly(self, Loaders._events))
         self.attachments_by_case: DataLoader[uuid.UUID, list[Attachment]] = DataLoader(
             _weakly(self, Loaders._attachments))
-        self._cases = _by_key(self.reads, cases.cases_by_ids, lambda c: c.id)
+        self._cases = _by_key(self.reads, cases.CASES_BY_IDS, lambda c: c.id)
         self.case: DataLoader[uuid.UUID, Case | None] = DataLoader(self._cases)
-        self.user: DataLoader[uuid.UUID, User | None] = DataLoader(_by_key(self.reads, users.by_ids, lambda u: u.id))
+        self.user: DataLoader[uuid.UUID, User | None] = DataLoader(_by_key(self.reads, users.BY_IDS, lambda u: u.id))
         self.area: DataLoader[str, Area | None] = DataLoader(_weakly(self, Loaders._areas))
         self.org_unit: DataLoader[str, OrgUnit | None] = DataLoader(_weakly(self, Loaders._org_units))
         self.category: DataLoader[str, tuple[Category, SlaPolicy | None] | None] = DataLoader(
             _weakly(self, Loaders._categories))
         self.agency: DataLoader[str, Agency | None] = DataLoader(_weakly(self, Loaders._agencies))
         self.extension: DataLoader[uuid.UUID, DeadlineExtension | None] = DataLoader(
-            _by_key(self.reads, escalations.extensions_of, lambda e: e.referral_id))
+            _by_key(self.reads, escalations.EXTENSIONS_OF, lambda e: e.referral_id))
         self._shown: dict[tuple[str, str], object] = {}
 
     def referrals_rows(self, case_id: uuid.UUID) -> Maybe[list[Referral]]:
@@ -216,18 +217,18 @@ class Loaders:
 
     async def _referrals(self, case_ids: list[uuid.UUID]) -> list[list[Referral]]:
         async with self.reads.session() as session:
-            rows = await cases.referrals_of(session, case_ids)
+            rows = await cases.REFERRALS_OF_CASES.read(session, case_ids)
         return _by_case(rows, case_ids)
 
     async def _events(self, case_ids: list[uuid.UUID]) -> list[list[CaseEvent]]:
         internal = self._principal is not None and policy.may_see_internal_notes(self._principal)
         async with self.reads.session() as session:
-            rows = await cases.events_of(session, case_ids, include_internal=internal)
+            rows = await cases.EVENTS_OF_CASES[internal].read(session, case_ids)
         return _by_case(rows, case_ids)
 
     async def _attachments(self, case_ids: list[uuid.UUID]) -> list[list[Attachment]]:
         async with self.reads.session() as session:
-            rows = await attachments.of_cases(session, case_ids)
+            rows = await attachments.OF_CASES.read(session, case_ids)
         return _by_case(rows, case_ids)
 
     async def _areas(self, codes: list[str]) -> list[Area | None]:

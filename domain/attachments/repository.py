@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.attachments.models import Attachment
+from domain.quick_reads import KeyedRows
 
 
 async def by_id(session: AsyncSession, attachment_id: uuid.UUID) -> Attachment | None:
@@ -28,6 +29,10 @@ async def of_cases(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> Sequ
     if not ids:
         return []
     return (await session.execute(_of_cases(), {"cases": ids})).scalars().all()
+
+
+# The loader's batch (api/loaders.py): the rows `of_cases` reads, past SQLAlchemy's execution.
+OF_CASES = KeyedRows(Attachment, Attachment.case_id, order_by=(Attachment.created_at, Attachment.id))
 
 
 @cache

@@ -27,6 +27,7 @@ from domain.cases.reference import MAX_SEQUENCE
 from domain.cases.routing import RoutingRule
 from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
+from domain.quick_reads import KeyedRows
 from domain.statements import Kept
 from domain.users.models import Role, User
 from domain.users.principal import Principal
@@ -416,6 +417,16 @@ async def referrals_of(session: AsyncSession, case_ids: Iterable[uuid.UUID]) -> 
 def _referrals_of() -> Any:
     return (select(Referral).where(Referral.case_id.in_(bindparam("cases", expanding=True)))  # type: ignore[attr-defined]
             .order_by(Referral.created_at, Referral.id))
+
+
+# The loaders' batches (api/loaders.py), read on a read session past SQLAlchemy's execution
+# (domain/quick_reads.py): the rows `referrals_of`, `events_of` and `cases_by_ids` read.
+REFERRALS_OF_CASES = KeyedRows(Referral, Referral.case_id, order_by=(Referral.created_at, Referral.id))
+EVENTS_OF_CASES = {  # by whether staff-only notes are included
+    True: KeyedRows(CaseEvent, CaseEvent.case_id, order_by=(CaseEvent.at, CaseEvent.id)),
+    False: KeyedRows(CaseEvent, CaseEvent.case_id, CaseEvent.internal.is_(False),  # type: ignore[attr-defined]
+                     order_by=(CaseEvent.at, CaseEvent.id))}
+CASES_BY_IDS = KeyedRows(Case, Case.id)
 
 
 async def referrals_for_update(session: AsyncSession, case_id: uuid.UUID) -> Sequence[Referral]:

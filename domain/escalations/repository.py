@@ -14,6 +14,7 @@ from domain.cases.models import Case, Escalation, Referral
 from domain.cases.repository import visibility
 from domain.cases.state import OPEN_REFERRAL_STATUSES
 from domain.escalations.models import DeadlineExtension, ExtensionStatus
+from domain.quick_reads import KeyedRows
 from domain.upsert import insert_once
 from domain.users.principal import Principal
 
@@ -78,6 +79,10 @@ def fired_count_selection() -> Select[tuple[int, int]]:
 async def fired_counts(session: AsyncSession) -> dict[int, int]:
     rows = (await session.execute(fired_count_selection())).all()
     return {int(level): int(count) for level, count in rows}
+
+
+# The loader's batch (api/loaders.py): the rows `extensions_of` reads, past SQLAlchemy's execution.
+EXTENSIONS_OF = KeyedRows(DeadlineExtension, DeadlineExtension.referral_id)
 
 
 async def extensions_of(session: AsyncSession, referral_ids: Sequence[uuid.UUID]) -> Sequence[DeadlineExtension]:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.quick_reads import QuickReads, load
+from domain.quick_reads import KeyedRows, QuickReads, load
 from domain.upsert import insert_once
 from domain.users.models import LoginThrottle, Role, User
 from domain.users.throttle import Count, forgotten_before
@@ -45,6 +45,10 @@ async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> Sequence[Us
     if not wanted:
         return []
     return (await session.execute(_by_ids(), {"users": wanted})).scalars().all()
+
+
+# The loader's batch (api/loaders.py): the rows `by_ids` reads, past SQLAlchemy's execution.
+BY_IDS = KeyedRows(User, User.id)
 
 
 @cache
