@@ -38,13 +38,15 @@ from typing import Any
 import aiosqlite
 import orjson
 from sqlalchemy import (JSON, BigInteger, Integer, String, Table, Text, Uuid, bindparam, cast, column, delete, exc,
-                        func, inspect, literal, or_, select)
+                        func, inspect, literal, or_, select, true, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.util.concurrency import await_
 
-INSERT, ADD, REPLACE, LATEST, DELETE = "insert", "add", "replace", "latest", "delete"
+INSERT, ADD, REPLACE, LATEST, DELETE, UPDATE = "insert", "add", "replace", "latest", "delete", "update"
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ class Part:
     - ADD: on a conflict on `key`, the other columns are added to the stored ones;
     - REPLACE: on a conflict on `key`, the other columns replace the stored ones;
     - LATEST: on a conflict on `key`, each other column keeps the greater value;
-    - DELETE: the rows whose `columns[0]` is one of the values given.
+    - DELETE: the rows whose `columns[0]` is one of the values given;
+    - UPDATE: `columns` set in the stored row whose `key` columns hold the values given as
+      `WHERE_PREFIX` + name (`update_at_commit`: its id and the version it was read at), each
+      row found or the commit refused (`StaleDataError`, as a flush refuses it).
     """
 
     table: Table
@@ -87,6 +92,8 @@ Collector = Callable[[Session], Collected | None]
 _QUEUED = "khortor_commit_writes"
 _NEW = "khortor_commit_new"  # new ORM rows inserted at commit (`insert_at_commit`)
 _WRITTEN = "khortor_commit_written"  # those rows, written, until the commit ends
+_HELD = "khortor_commit_updates"  # changed ORM rows updated at commit (`update_at_commit`)
+WHERE_PREFIX = "k_"  # an UPDATE row's key values: the row's id and the version it was read at
 
 
 def queue(session: Any, part: Part, rows: Sequence[dict[str, Any]]) -> None:
@@ -116,10 +123,74 @@ def inserted(session: Session) -> list[Any]:
     return rows
 
 
+def update_at_commit(session: Any, rows: Sequence[Any]) -> None:
+    """Write the changes of these persistent ORM rows when the transaction commits, in its one
+    round trip, instead of flushing them (an acceptance's referral and case: two statements
+    and the ORM's flush saved). For rows the transaction holds locked (PostgreSQL's `FOR
+    UPDATE`; on SQLite the writer's lock since its BEGIN IMMEDIATE) and that nothing reads
+    from the database before the commit. Each is written where its id and the version it was
+    read at still match, as a flush writes it; a row not found refuses the commit with
+    StaleDataError. The collectors see them (`updated`) as a flush hook sees `Session.dirty`.
+    When anything else is left to flush at the commit (a new or deleted row, another changed
+    one), they are simply flushed with it."""
+    sync = getattr(session, "sync_session", session)
+    if getattr(type(sync), "commit_collectors", None) is None:
+        raise RuntimeError("this session does not write queued rows at commit: open it from a Database")
+    sync.info.setdefault(_HELD, []).extend(rows)
+
+
+def updated(session: Session) -> list[Any]:
+    """The changed rows `update_at_commit` writes at this commit (as of `write`'s start)."""
+    rows: list[Any] = session.info.get(_HELD, [])
+    return rows
+
+
+def _held_updates(session: Session) -> list[Any]:
+    """The rows to update at commit; none when the session has anything else to flush (then the
+    last flush writes them with the rest, its hooks seeing them)."""
+    unique = {id(row): row for row in session.info.pop(_HELD, ())}  # (table models do not hash)
+    held = [row for row in unique.values() if _changed(row)]
+    mine = {id(row) for row in held}
+    if not held or session.new or session.deleted or any(id(row) not in mine for row in session.dirty):
+        return []
+    session.info[_HELD] = held
+    return held
+
+
+def _changed(row: Any) -> list[str]:
+    """The column attributes of `row` changed since it was read or last flushed."""
+    state = instance_state(row)
+    return [a for a in state.committed_state if a in state.mapper.column_attrs]
+
+
+def _update_rows(rows: list[Any]) -> dict[Part, list[dict[str, Any]]]:
+    """An UPDATE part for each table and set of changed columns, a row each: the new values,
+    and under `WHERE_PREFIX` the id and the version the row was read at."""
+    parts: dict[Part, list[dict[str, Any]]] = {}
+    for row in rows:
+        state = instance_state(row)
+        mapper, now, was = state.mapper, state.dict, state.committed_state
+        column = {prop.key: str(prop.columns[0].name) for prop in mapper.column_attrs}
+        changed = sorted(_changed(row))
+        values = {column[a]: now[a] for a in changed}
+        where = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
+        for attribute in where:
+            values[WHERE_PREFIX + column[attribute]] = now[attribute]
+        if mapper.version_id_col is not None:
+            version = mapper.get_property_by_column(mapper.version_id_col).key
+            values[WHERE_PREFIX + column[version]] = was.get(version, now[version])
+            where.append(version)
+        part = Part(mapper.local_table, UPDATE, tuple(column[a] for a in changed),  # type: ignore[arg-type]
+                    tuple(column[a] for a in where))
+        parts.setdefault(part, []).append(values)
+    return parts
+
+
 def write(session: Session) -> None:
     """The `before_commit` hook: the last changes flushed (their hooks may queue more), then
     everything inserted at commit, queued and collected written in one round trip."""
-    if session.new or session.dirty or session.deleted:
+    held = _held_updates(session)
+    if session.new or session.deleted or (session.dirty and not held):
         session.flush()
     collectors: tuple[Collector, ...] = type(session).commit_collectors  # type: ignore[attr-defined]
     collected = [c for c in (collect(session) for collect in collectors) if c is not None]
@@ -132,6 +203,8 @@ def write(session: Session) -> None:
                                            for n, a in zip(part.columns, attributes, strict=True)})
     if new:
         session.info[_WRITTEN] = new
+    for part, rows in _update_rows(held).items():
+        parts.setdefault(part, []).extend(rows)
     for part, rows in taken.items():
         parts.setdefault(part, []).extend(rows)
     for c in collected:
@@ -149,6 +222,9 @@ def write(session: Session) -> None:
         found = _pg_run(connection, parts, read)
     else:
         found = _sqlite_run(connection, parts, read)
+    for row in held:  # written: as a flush leaves a row, its values now the committed ones
+        state = instance_state(row)
+        state._commit_all(state.dict, session.identity_map)
     for c in collected:
         if c.then is not None:
             c.then(connection, found if c.read is not None else [])
@@ -196,18 +272,51 @@ def _on_conflict(ins: Any, part: Part, greater: Any) -> Any:
 # --- PostgreSQL: one statement ----------------------------------------------------------------
 
 def _pg_run(connection: Any, parts: dict[Part, list[dict[str, Any]]], read: Read | None) -> list[tuple[Any, ...]]:
-    shape = tuple(parts)
+    # An UPDATE is a statement a row (see `_pg_statement`): its number of rows is in the shape.
+    shape = tuple((part, len(rows) if part.kind == UPDATE else 0) for part, rows in parts.items())
     sql, names, defaults = _pg_sql(connection.dialect, shape, read)
     params: dict[str, Any] = {}
     for i, (part, rows) in enumerate(parts.items()):
-        if part.kind == DELETE:
+        if part.kind == UPDATE:
+            for j, r in enumerate(rows):
+                params[f"p{i}_{j}"] = orjson.dumps({n: r[n] for n in _given(part)}, default=_json_value,
+                                                   option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+        elif part.kind == DELETE:
             params[f"p{i}"] = [r[part.columns[0]] for r in rows]
         else:
-            columns = part.columns
+            columns = _given(part)
             params[f"p{i}"] = orjson.dumps([{n: r[n] for n in columns} for r in rows],
                                            default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
-    result = connection.exec_driver_sql(sql, tuple(params[n] if n in params else defaults[n] for n in names))
-    return [tuple(r) for r in result] if read is not None else []
+    result = [tuple(r) for r in connection.exec_driver_sql(
+        sql, tuple(params[n] if n in params else defaults[n] for n in names))]
+    expected = [len(rows) for part, rows in parts.items() if part.kind == UPDATE]
+    if expected:  # the statement's first columns: how many rows each UPDATE found
+        _check_updated(list(result[0][:len(expected)]), expected, [p for p in parts if p.kind == UPDATE])
+        result = [r[len(expected):] for r in result]
+        if read is not None and len(result) == 1 and all(v is None for v in result[0]):
+            result = []  # the read found nothing: its columns are the outer join's NULLs
+    return result if read is not None else []
+
+
+def _given(part: Part) -> tuple[str, ...]:
+    """The names each row of `part` gives: its columns, and an UPDATE's key under WHERE_PREFIX."""
+    if part.kind != UPDATE:
+        return part.columns
+    return (*part.columns, *(WHERE_PREFIX + k for k in part.key))
+
+
+def _stored(part: Part, name: str) -> str:
+    """The column a given name is the value of (an UPDATE's key under WHERE_PREFIX)."""
+    return name if name in part.columns else name.removeprefix(WHERE_PREFIX)
+
+
+def _check_updated(found: list[int], expected: list[int], parts: list[Part]) -> None:
+    """Each UPDATE part found its rows (by id and the version they were read at), or the
+    commit is refused as a flush refuses it."""
+    for n, wanted, part in zip(found, expected, parts, strict=True):
+        if n != wanted:
+            raise StaleDataError(f"UPDATE of {part.table.name} at commit matched {n} of {wanted} rows "
+                                 "(changed since it was read)")
 
 
 def _json_value(value: Any) -> Any:
@@ -232,18 +341,40 @@ def _array(column: Any) -> Any:
     return ARRAY(BigInteger() if isinstance(kind, BigInteger) else Integer() if isinstance(kind, Integer) else String())
 
 
+def _pg_update(t: Table, part: Part, name: str) -> Any:
+    """An UPDATE part's statement for one row, its values the JSON object bound as `name`."""
+    given = (func.json_to_record(cast(bindparam(name, type_=Text()), JSON))
+             .table_valued(*[column(n, t.c[_stored(part, n)].type) for n in _given(part)])
+             .render_derived(name="r", with_types=True))
+
+    def value(n: str) -> Any:
+        return select(given.c[n]).scalar_subquery()
+    return (update(t).values({n: value(n) for n in part.columns})
+            .where(*[t.c[k] == value(WHERE_PREFIX + k) for k in part.key]).returning(literal(1)))
+
+
 @lru_cache(maxsize=256)
-def _pg_sql(dialect: Any, shape: tuple[Part, ...], read: Read | None) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+def _pg_sql(dialect: Any, shape: tuple[tuple[Part, int], ...], read: Read | None,
+            ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """The statement for parts `shape` (and `read`) compiled once: its SQL, its parameters'
     names in order and the values of those the statement carries itself."""
     compiled = _pg_statement(shape, read).compile(dialect=dialect)
     return str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params)
 
 
-def _pg_statement(shape: tuple[Part, ...], read: Read | None) -> Any:
-    ctes = []
-    for i, part in enumerate(shape):
+def _pg_statement(shape: tuple[tuple[Part, int], ...], read: Read | None) -> Any:
+    ctes, counts = [], []
+    for i, (part, updates) in enumerate(shape):
         t = part.table
+        if part.kind == UPDATE:
+            # A statement a row, its values one JSON object, the key compared with scalars: the
+            # row is then found by its primary key. Joined to json_to_recordset, whose rows
+            # PostgreSQL cannot count in advance, the UPDATE doubled the commit's time.
+            changed = [_pg_update(t, part, f"p{i}_{j}").cte(f"w{i}_{j}") for j in range(updates)]
+            ctes.extend(changed)
+            counts.append(sum((select(func.count()).select_from(c).scalar_subquery() for c in changed[1:]),
+                              select(func.count()).select_from(changed[0]).scalar_subquery()))
+            continue
         if part.kind == DELETE:
             key = part.columns[0]
             gone = delete(t).where(t.c[key] == func.any(bindparam(f"p{i}", type_=_array(t.c[key]))))
@@ -261,8 +392,12 @@ def _pg_statement(shape: tuple[Part, ...], read: Read | None) -> Any:
                 .where(or_(*[t.c[read.match] == v for v in read.values]))  # no IN: compiled once
                 .with_for_update(read=True).cte("r"))
         stmt = select(*[held.c[n] for n in read.columns])
+        if counts:  # a row with the counts even when the read finds nothing
+            one = select(literal(1).label("one")).subquery("one")
+            stmt = select(*counts, *[held.c[n] for n in read.columns]).select_from(
+                one.outerjoin(held, true()))
     else:
-        stmt = select(literal(1))
+        stmt = select(*counts) if counts else select(literal(1))
     for cte in ctes:
         stmt = stmt.add_cte(cte)
     return stmt
@@ -280,27 +415,31 @@ def _sqlite_run(connection: Any, parts: dict[Part, list[dict[str, Any]]], read: 
     for part, rows in parts.items():
         sql, processors = _sqlite_sql(dialect, part)
         batches.append((sql, [tuple(p(r[n]) if p else r[n] for n, p in processors) for r in rows]))
+    updates = [(i, part, len(rows)) for i, (part, rows) in enumerate(parts.items()) if part.kind == UPDATE]
     state, convert = _sqlite_read(dialect, read) if read is not None else (None, ())
     driver = connection.connection.driver_connection
     if not isinstance(driver, aiosqlite.Connection):  # the engine is made by domain/db.create_engine
         raise TypeError(f"commit writes expect aiosqlite, not {type(driver).__name__}")
     try:
-        found = await_(driver._execute(_run, driver, batches, state))  # aiosqlite's own "run on my thread"
+        found, changed = await_(driver._execute(_run, driver, batches, state))  # aiosqlite's own "run on my thread"
     except aiosqlite.Error as error:  # as SQLAlchemy would raise it; the rows stay out of the message
         raise exc.DBAPIError.instance(getattr(error, "statement", None), None, error, aiosqlite.Error) from error
+    _check_updated([changed[i] for i, _, _ in updates], [n for _, _, n in updates], [p for _, p, _ in updates])
     return [tuple(f(v) if f else v for f, v in zip(convert, row, strict=True)) for row in found]
 
 
 def _run(driver: aiosqlite.Connection, batches: list[tuple[str, list[tuple[Any, ...]]]], state: str | None,
-         ) -> list[tuple[Any, ...]]:
-    """On aiosqlite's thread, inside the transaction SQLAlchemy began on that connection."""
+         ) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """On aiosqlite's thread, inside the transaction SQLAlchemy began on that connection: the
+    read's rows, and how many rows each batch changed."""
     conn = driver._conn
     sql: str | None = None  # the statement running, named in the error if it fails
+    changed = []
     try:
         for sql, params in batches:
-            conn.executemany(sql, params)
+            changed.append(conn.executemany(sql, params).rowcount)
         sql = state
-        return conn.execute(state).fetchall() if state is not None else []
+        return (conn.execute(state).fetchall() if state is not None else []), changed
     except aiosqlite.Error as error:
         error.statement = sql  # type: ignore[attr-defined]  # which one failed, for the message
         raise
@@ -314,13 +453,16 @@ def _sqlite_sql(dialect: Any, part: Part) -> tuple[str, Processors]:
     if part.kind == DELETE:
         column = part.columns[0]
         stmt = delete(t).where(t.c[column] == bindparam(column))
+    elif part.kind == UPDATE:
+        stmt = update(t).where(*[t.c[k] == bindparam(WHERE_PREFIX + k) for k in part.key])
     else:
         stmt = _on_conflict(sqlite.insert(t), part, func.max)  # SQLite's max(a, b) is the greater
     compiled = stmt.compile(dialect=dialect, column_keys=list(part.columns))
     order = tuple(compiled.positiontup or ())
-    if set(order) != set(part.columns[:1] if part.kind == DELETE else part.columns):
-        raise AssertionError(f"{t.name}: {order} bound, {part.columns} given")
-    return str(compiled), tuple((n, t.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in order)
+    if set(order) != set(part.columns[:1] if part.kind == DELETE else _given(part)):
+        raise AssertionError(f"{t.name}: {order} bound, {_given(part)} given")
+    return str(compiled), tuple((n, t.c[_stored(part, n)].type.dialect_impl(dialect).bind_processor(dialect))
+                                for n in order)
 
 
 @lru_cache(maxsize=8)

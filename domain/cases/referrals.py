@@ -24,6 +24,7 @@ from domain.cases.commands import (MAX_NOTE_CHARS, MAX_REASON_CHARS, AcceptRefer
 from domain.cases.models import Case, EventType, Referral, touch
 from domain.cases.state import ReferralAction, ReferralStatus, next_referral_status
 from domain.clock.business import BusinessCalendar
+from domain.commit_writes import update_at_commit
 from domain.errors import NotFound, ValidationFailed
 from domain.reference import repository as reference
 from domain.text import optional_text, required_text
@@ -154,9 +155,11 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, cmd: ReferralCo
     if status_changed is not None:
         touch(case)
         history.append(status_changed)
-    await uow.flush()
-    # The history is written with the commit's other rows, not flushed (one statement less): the
-    # entries are the case's last in the transaction, and their jobs name them without an id.
+    # The referral and case are written with the commit's other rows, not flushed (two statements
+    # less): both are locked since `lock_case_of_referral`, and nothing reads them back before. So
+    # is the history: the entries are the case's last in the transaction, and their jobs name
+    # them without an id.
+    update_at_commit(session, [referral, case])
     record_at_commit(session, history)
     notices.tell(uow, acted, status_changed)  # the filer hears of it; back at triage, the coordinators
     return referral

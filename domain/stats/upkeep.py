@@ -1,6 +1,7 @@
 """Keeping the rollup cells exact: a `before_flush` hook (given to every database by
 domain/bootstrap.py) sums each changed case's and referral's new contribution less its old one
-(and the commit's collector those of rows inserted at commit, never flushed: a filing's),
+(and the commit's collector those of rows inserted or updated at commit, never flushed: a
+filing's, an acceptance's),
 and the collector (`collect`) hands the transaction's sums to the commit's one round trip
 (domain/commit_writes.py, domain/stats/cell_writes.py), in the same transaction, so the cells
 commit and roll back with the rows they count.
@@ -34,7 +35,7 @@ from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 
 from domain.cases.models import Case, CaseEvent, Referral
 from domain.cases.changes import HISTORY
-from domain.commit_writes import Collected, Part, inserted, queued
+from domain.commit_writes import Collected, Part, inserted, queued, updated
 from domain.stats import cell_writes
 from domain.stats import contributions as c
 from domain.stats.cell_models import (StatsCaseCell, StatsCoverage, StatsDurationBin, StatsOpenDay, StatsReferralCell,
@@ -331,9 +332,9 @@ def collect(session: Session) -> Collected | None:
     sums as parts of the commit's one round trip, however many flushes it made; with the
     guessed referral contributions, the calendar key and mark read in that round trip and the
     cells corrected when either had moved."""
-    new = inserted(session)  # rows inserted at commit, never flushed: counted as a flush would
-    if new:
-        _count(session, _Flush(new))
+    new, changed = inserted(session), updated(session)  # written at commit, never flushed:
+    if new or changed:                                    # counted as a flush would count them
+        _count(session, _Flush(new, changed))
     pending: Pending | None = session.info.pop(_PENDING, None)
     history = queued(session, HISTORY)  # entries written at commit, not flushed: activity too
     if pending is None and not history:
