@@ -1,19 +1,21 @@
-"""SQLite: one statement's rows read on a connection of their own, past SQLAlchemy's sessions.
+"""Reads past SQLAlchemy's sessions and execution, for the statements every request sends.
 
-Every request's sign-in check reads its user's row (api/app.py). On PostgreSQL the API keeps
-the rows while it listens for their changes (domain/users/cache.py); SQLite tells a process of
-nobody's changes, so there each request read the row through a read session: a session, a
-pooled connection and SQLAlchemy's execution around one hop to aiosqlite's thread. That cost
-about 1 ms a request, the hop itself under 0.1 ms (in process, 2026-12-07). `QuickReads` sends
-such a statement to a connection kept for it (`sqlite_driver`, `PRAGMA query_only`), compiled
-once, with the bind and result processing of the columns' types, so the values are those a
-session would give. Each statement is its own transaction: in WAL mode it sees everything
-committed before it began and never waits for a writer.
-
-For single-statement reads whose rows nothing writes back, built once with named bound
-parameters only (`bindparam("id")`: no literals, no expanding IN); `load` makes ORM entities of
-them as a query would (detached, their attributes committed). Closed with its database
+`QuickReads` (SQLite): every request's sign-in check reads its user's row (api/app.py). On
+PostgreSQL the API keeps the rows while it listens for their changes (domain/users/cache.py);
+SQLite tells a process of nobody's changes, so there each request read the row through a read
+session: a session, a pooled connection and SQLAlchemy's execution around one hop to
+aiosqlite's thread. That cost about 1 ms a request, the hop itself under 0.1 ms (in process,
+2026-12-07). `QuickReads` sends such a statement to a connection kept for it (`sqlite_driver`,
+`PRAGMA query_only`), compiled once, with the bind and result processing of the columns'
+types, so the values are those a session would give. Each statement is its own transaction:
+in WAL mode it sees everything committed before it began and never waits for a writer. For
+single-statement reads whose rows nothing writes back, built once with named bound parameters
+only (`bindparam("id")`: no literals, no expanding IN); `load` makes ORM entities of them as a
+query would (detached, their attributes committed). Closed with its database
 (`Database.dispose`), the next read opens it again, as the engine's pool does.
+
+`KeyedRows` (both databases): a loader's batch, the rows whose key is one of a list, on the
+request's read session's own connection with the driver's own call (see the class).
 """
 
 from __future__ import annotations
@@ -168,11 +170,16 @@ class KeyedRows(Generic[T]):
             raise ValueError("KeyedRows reads on a read session only (Database.read_sessions)")
         driver = (await connection.get_raw_connection()).driver_connection
         dialect = connection.dialect
+        _announce(connection, self._sql(dialect))
         if dialect.name == "postgresql":
             rows = await self._on_postgresql(connection, driver, wanted)
         else:
             rows = await self._on_sqlite(dialect, driver, wanted)
         return _entities(self.entity, self._names, rows)
+
+    def _sql(self, dialect: Dialect) -> str:
+        compiled = self._compiled.get(dialect.name)
+        return compiled[0] if compiled else str(self.statement(dialect).compile(dialect=dialect))
 
     async def _on_postgresql(self, connection: AsyncConnection, driver: Any, keys: list[Any]) -> list[Any]:
         compiled = self._compiled.get("postgresql")
@@ -184,10 +191,11 @@ class KeyedRows(Generic[T]):
             _, bind, results = compiled
             found = await driver.fetch(sql, bind(keys) if bind else keys)
         except BaseException as error:
-            if not isinstance(error, asyncpg.PostgresError) or _connection_failed(error):
-                await asyncio.shield(connection.invalidate())  # as SQLAlchemy does on a disconnect
+            lost = driver.is_closed() or _connection_failed(error)  # as SQLAlchemy's is_disconnect
+            if lost or not isinstance(error, asyncpg.PostgresError):  # closed, or in a state unknown
+                await asyncio.shield(connection.invalidate())
             if isinstance(error, Exception):
-                raise exc.DBAPIError.instance(sql, None, error, Exception) from error
+                raise exc.DBAPIError.instance(sql, None, error, Exception, connection_invalidated=lost) from error
             raise
         return [tuple(p(v) if p else v for p, v in zip(results, row, strict=True)) for row in found]
 
@@ -219,6 +227,14 @@ class KeyedRows(Generic[T]):
         except sqlite3.Error as error:
             raise exc.DBAPIError.instance(sql, None, error, sqlite3.Error) from error
         return [tuple(p(v) if p else v for p, v in zip(results, row, strict=True)) for row in found]
+
+
+def _announce(connection: AsyncConnection, sql: str) -> None:
+    """Tell whoever listens to the engine's statements (`before_cursor_execute`: a test
+    counting a page's statements, the bench) of one sent past it; nothing listens in service."""
+    sync = connection.sync_connection
+    if sync is not None and (sync._has_events or sync.engine._has_events):
+        sync.dispatch.before_cursor_execute(sync, None, sql, None, None, False)
 
 
 def _connection_failed(error: BaseException) -> bool:

@@ -5,24 +5,25 @@ the commit, and never without it."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cases import filing
-from domain.cases.commands import CitizenDetails, EmployerDetails, OpenCase
-from domain.cases.models import Case, Referral
+from domain.cases import filing, referrals
+from domain.cases.commands import AcceptReferral, CitizenDetails, EmployerDetails, OpenCase
+from domain.cases.models import Case, CaseEvent, Referral
 from domain.cases.notices import REFERRAL_ROUTED_JOB
 from domain.db import Database
 from domain.outbox import service as outbox
 from domain.outbox.models import OutboxJob
 from domain.privacy.models import AccessAction, AccessLogEntry
 from domain.settings import Settings
-from domain.uow import UnitOfWork
+from domain.stats import maintenance
+from domain.uow import ConcurrentUpdate, UnitOfWork
 from tests.factories import CAL, file_case_directly, national_id, principal
 
 JOB = "test.commit_writes"
@@ -147,3 +148,99 @@ async def test_a_filing_rolled_back_inserts_nothing(db: Database) -> None:
 async def _count(db: Database, model: type, *where: Any) -> int:
     async with db.read_sessions() as session:
         return (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()  # type: ignore[arg-type]
+
+
+# --- changed rows updated at commit (`update_at_commit`) -----------------------------------------
+
+def _writes_to(sent: list[str], table: str) -> list[str]:
+    return [s for s in sent if s.lstrip().upper().startswith(("UPDATE", "WITH")) and f"UPDATE {table} " in s]
+
+
+async def test_an_action_on_a_referral_updates_it_and_its_case_at_commit_as_they_were_held(
+        db: Database, backend: str) -> None:
+    """An acceptance's referral and case are written in the commit's round trip, not flushed:
+    nothing stored before the commit, every column stored as the rows held it, the rows clean
+    afterwards (as after a flush), and the rollups still exact."""
+    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    case, referral = await file_case_directly(db, now)
+    officer = await principal(db, "dlpw.nongkhai")
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with UnitOfWork(db) as uow:
+            accepted = await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id),
+                                                       now + timedelta(hours=1), CAL)
+            held_case = await uow.session.get(Case, case.id)
+            assert inspect(accepted).modified and held_case is not None and inspect(held_case).modified
+            assert _writes_to(sent, "referral") == [] and _writes_to(sent, "case_file") == []
+            async with db.read_sessions() as other:  # nothing stored yet
+                assert (await other.get(Referral, referral.id)).status == "PENDING"  # type: ignore[union-attr]
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert not inspect(accepted).modified and not inspect(held_case).modified  # as a flush leaves them
+    if backend == "postgresql":  # in the commit's one statement, with the history and the rollups
+        updates = _writes_to(sent, "referral")
+        assert len(updates) == 1 and "UPDATE case_file " in updates[0] and "INSERT INTO case_event" in updates[0]
+    else:
+        assert _writes_to(sent, "referral") == []  # in the commit's one call on aiosqlite's thread
+    async with db.read_sessions() as session:
+        stored = await session.get(Referral, referral.id)
+        stored_case = await session.get(Case, case.id)
+    assert stored is not None and stored_case is not None
+    assert _columns(stored) == _columns(accepted)
+    assert _columns(stored_case) == _columns(held_case)
+    assert (stored.status, stored.version, stored.assigned_to_id) == ("ACCEPTED", referral.version + 1,
+                                                                      officer.user_id)
+    assert stored.accepted_at == now + timedelta(hours=1) and stored_case.status == "IN_PROGRESS"
+    assert await maintenance.check(db, CAL, now + timedelta(hours=1), sample=1) == []
+
+
+async def test_a_held_row_changed_since_it_was_read_refuses_the_commit(db: Database) -> None:
+    """Written where its id and the version it was read at still match, as a flush writes it:
+    when the row moved meanwhile, nothing of the transaction is kept and the officer is told
+    someone else changed it."""
+    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    _, referral = await file_case_directly(db, now)
+    officer = await principal(db, "dlpw.nongkhai")
+    with pytest.raises(ConcurrentUpdate):
+        async with UnitOfWork(db) as uow:
+            await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id), now, CAL)
+            # another writer's change, past the ORM (whose rows are held, not flushed)
+            await uow.session.execute(update(Referral.__table__).where(  # type: ignore[attr-defined]
+                Referral.__table__.c.id == referral.id).values(version=referral.version + 7))  # type: ignore[attr-defined]
+    async with db.read_sessions() as session:
+        stored = await session.get(Referral, referral.id)
+    assert stored is not None and (stored.status, stored.version) == ("PENDING", referral.version)
+    assert await _count(db, CaseEvent, CaseEvent.referral_id == referral.id,  # type: ignore[arg-type]
+                        CaseEvent.type == "ACCEPTED") == 0
+
+
+async def test_held_rows_are_flushed_with_anything_else_left_to_flush(db: Database) -> None:
+    """When the session has more to flush at the commit (here a new history entry added to it),
+    the held rows go with that flush, through the ORM, and its hooks count them once."""
+    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    case, referral = await file_case_directly(db, now)
+    officer = await principal(db, "dlpw.nongkhai")
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with UnitOfWork(db) as uow:
+            accepted = await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id), now, CAL)
+            uow.session.add(CaseEvent(case_id=case.id, type="NOTE_ADDED", at=now, actor_id=officer.user_id,
+                                      note="โทรหานายจ้างแล้ว", internal=True))
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    flushed = [s for s in sent if s.lstrip().upper().startswith("UPDATE REFERRAL ")]
+    assert len(flushed) == 1  # the ORM's own UPDATE, in the flush
+    async with db.read_sessions() as session:
+        stored = await session.get(Referral, referral.id)
+    assert stored is not None and _columns(stored) == _columns(accepted) and stored.status == "ACCEPTED"
+    assert await maintenance.check(db, CAL, now, sample=1) == []
