@@ -222,8 +222,8 @@ def write(session: Session) -> None:
         found = _pg_run(connection, parts, read)
     else:
         found = _sqlite_run(connection, parts, read)
-    for row in held:  # written: as a flush leaves a row, its values now the committed ones
-        state = instance_state(row)
+    for row in held:  # written: left as a flush leaves a row (SQLAlchemy's own step for it),
+        state = instance_state(row)  # its values now the committed ones, no longer dirty
         state._commit_all(state.dict, session.identity_map)
     for c in collected:
         if c.then is not None:
@@ -238,13 +238,13 @@ def queued(session: Session, part: Part) -> list[dict[str, Any]]:
 
 def forget(session: Session, _previous: Any) -> None:
     """The `after_soft_rollback` hook: a transaction rolled back writes nothing it queued."""
-    session.info.pop(_QUEUED, None)
-    session.info.pop(_NEW, None)
-    session.info.pop(_WRITTEN, None)
+    for key in (_QUEUED, _NEW, _WRITTEN, _HELD):
+        session.info.pop(key, None)
 
 
 def committed(session: Session) -> None:
     """The `after_commit` hook: the rows inserted at commit are stored, detached."""
+    session.info.pop(_HELD, None)
     for row in session.info.pop(_WRITTEN, ()):
         make_transient_to_detached(row)
 
