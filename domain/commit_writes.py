@@ -7,7 +7,9 @@ queued in the session (`queue`) and written by its `before_commit` hook (`write`
 add then (a collector may read what was queued: `queued`). New ORM rows nothing reads or changes
 before the commit (a filing's case and referral) are held the same way (`insert_at_commit`),
 written first, every column as the row holds it, and seen by the collectors (`inserted`) as
-a flush hook sees `Session.new`:
+a flush hook sees `Session.new`. Changed rows the transaction holds locked and reads no more (an
+acted-on referral and its case) are written there too instead of flushed (`update_at_commit`),
+by id and the version they were read at, and seen as a flush hook sees `Session.dirty`:
 
 - PostgreSQL: one statement, each part a data-modifying CTE with its rows bound as one JSON
   document (orjson; `json_to_recordset`, the columns typed as the table's) and a DELETE's keys
@@ -15,9 +17,10 @@ a flush hook sees `Session.new`:
   statement's cache key and passing values through SQLAlchemy's type processing cost more
   than the database's work on them). The rows had been bound as one array a column: asyncpg
   checks each element of an array against three abstract base classes, about 1 µs an element,
-  0.3 ms for an acceptance's 357.
+  0.3 ms for an acceptance's 357. An UPDATE is a CTE a row (`_pg_statement`), and the
+  statement's first columns count the rows each found.
 - SQLite: one statement per part, all run in one call on aiosqlite's thread (through
-  SQLAlchemy, one call each: domain/sqlite_driver.py).
+  SQLAlchemy, one call each: domain/sqlite_driver.py); an UPDATE's rows counted there.
 
 A collector may also ask for rows to be read in that round trip (`Read`: locked `FOR SHARE` on
 PostgreSQL; a SQLite writer holds the database's write lock since its BEGIN IMMEDIATE) and be
