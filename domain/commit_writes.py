@@ -95,7 +95,8 @@ Collector = Callable[[Session], Collected | None]
 _QUEUED = "khortor_commit_writes"
 _NEW = "khortor_commit_new"  # new ORM rows inserted at commit (`insert_at_commit`)
 _WRITTEN = "khortor_commit_written"  # those rows, written, until the commit ends
-_HELD = "khortor_commit_updates"  # changed ORM rows updated at commit (`update_at_commit`)
+_HELD = "khortor_commit_updates"  # changed ORM rows to update at commit, with what they were held with
+_UPDATING = "khortor_commit_updating"  # those the commit writes (`updated`)
 WHERE_PREFIX = "k_"  # an UPDATE row's key values: the row's id and the version it was read at
 
 
@@ -133,37 +134,54 @@ def update_at_commit(session: Any, rows: Sequence[Any]) -> None:
     UPDATE`; on SQLite the writer's lock since its BEGIN IMMEDIATE) and that nothing reads
     from the database before the commit. Each is written where its id and the version it was
     read at still match, as a flush writes it; a row not found refuses the commit with
-    StaleDataError. The collectors see them (`updated`) as a flush hook sees `Session.dirty`.
-    When anything else is left to flush at the commit (a new or deleted row, another changed
-    one), they are simply flushed with it."""
+    StaleDataError. The commit's collectors see them (`updated`) as a flush hook sees
+    `Session.dirty`; the `after_flush` hooks and mapper events do not (today those concern new
+    history entries and users' rows, never a referral's or a case's changes). When anything
+    else is left to flush at the commit (a new or deleted row, another changed one), they are
+    simply flushed with it. Their changes must not be read over before the commit (a query with
+    `populate_existing` would put the stored values back): a held row found unchanged with
+    other values than it was held with refuses the commit."""
     sync = getattr(session, "sync_session", session)
     if getattr(type(sync), "commit_collectors", None) is None:
         raise RuntimeError("this session does not write queued rows at commit: open it from a Database")
-    sync.info.setdefault(_HELD, []).extend(rows)
+    for row in rows:
+        state = instance_state(row)
+        if not state.persistent or state.session is not sync:
+            raise ValueError("update_at_commit takes rows read in this session (persistent in it)")
+        sync.info.setdefault(_HELD, []).append((row, {a: state.dict.get(a) for a in _changed(row)}))
 
 
 def updated(session: Session) -> list[Any]:
-    """The changed rows `update_at_commit` writes at this commit (as of `write`'s start)."""
-    rows: list[Any] = session.info.get(_HELD, [])
+    """The changed rows `update_at_commit` writes at this commit (set by `write`, before the
+    collectors run)."""
+    rows: list[Any] = session.info.get(_UPDATING, [])
     return rows
 
 
 def _held_updates(session: Session) -> list[Any]:
     """The rows to update at commit; none when the session has anything else to flush (then the
     last flush writes them with the rest, its hooks seeing them)."""
-    unique = {id(row): row for row in session.info.pop(_HELD, ())}  # (table models do not hash)
-    held = [row for row in unique.values() if _changed(row)]
+    unique = {id(row): (row, was) for row, was in session.info.pop(_HELD, ())}  # (models do not hash)
+    held = []
+    for row, was in unique.values():
+        if _changed(row):
+            held.append(row)
+        elif any(instance_state(row).dict.get(a) != v for a, v in was.items()):
+            raise RuntimeError(f"{type(row).__name__}'s changes held for the commit were read over "
+                               "(a query with populate_existing?): nothing is committed")
     mine = {id(row) for row in held}
     if not held or session.new or session.deleted or any(id(row) not in mine for row in session.dirty):
         return []
-    session.info[_HELD] = held
+    session.info[_UPDATING] = held
     return held
 
 
 def _changed(row: Any) -> list[str]:
-    """The column attributes of `row` changed since it was read or last flushed."""
+    """The column attributes of `row` changed since it was read or last flushed (set to another
+    value: one set to what it held is no change, as a flush sees it)."""
     state = instance_state(row)
-    return [a for a in state.committed_state if a in state.mapper.column_attrs]
+    now, attributes = state.dict, state.mapper.column_attrs
+    return [a for a, was in state.committed_state.items() if a in attributes and now.get(a) != was]
 
 
 def _update_rows(rows: list[Any]) -> dict[Part, list[dict[str, Any]]]:
@@ -241,13 +259,14 @@ def queued(session: Session, part: Part) -> list[dict[str, Any]]:
 
 def forget(session: Session, _previous: Any) -> None:
     """The `after_soft_rollback` hook: a transaction rolled back writes nothing it queued."""
-    for key in (_QUEUED, _NEW, _WRITTEN, _HELD):
+    for key in (_QUEUED, _NEW, _WRITTEN, _HELD, _UPDATING):
         session.info.pop(key, None)
 
 
 def committed(session: Session) -> None:
     """The `after_commit` hook: the rows inserted at commit are stored, detached."""
     session.info.pop(_HELD, None)
+    session.info.pop(_UPDATING, None)
     for row in session.info.pop(_WRITTEN, ()):
         make_transient_to_detached(row)
 
@@ -348,7 +367,7 @@ def _pg_update(t: Table, part: Part, name: str) -> Any:
     """An UPDATE part's statement for one row, its values the JSON object bound as `name`."""
     given = (func.json_to_record(cast(bindparam(name, type_=Text()), JSON))
              .table_valued(*[column(n, t.c[_stored(part, n)].type) for n in _given(part)])
-             .render_derived(name="r", with_types=True))
+             .render_derived(name="v", with_types=True))
 
     def value(n: str) -> Any:
         return select(given.c[n]).scalar_subquery()

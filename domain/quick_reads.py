@@ -131,7 +131,7 @@ class KeyedRows(Generic[T]):
     referrals, history and attachments, the users they name. Through a session each cost about
     0.35 ms in process on a connection already held, against 0.15 ms for the driver's own call
     (PostgreSQL, 2026-12-07): SQLAlchemy's execution, its ORM loading and, for an expanding IN,
-    compiling the statement anew for each number of keys. Here the statement is compiled once
+    a new SQL text for each number of keys, which asyncpg prepares again. Here the statement is compiled once
     per dialect with the keys as one value (`= ANY($1)` of an array on PostgreSQL, the rows of
     `json_each` of a JSON array on SQLite), sent with the driver's own call on the session's
     connection, and its rows are processed as SQLAlchemy processes them (the columns' result
@@ -168,11 +168,13 @@ class KeyedRows(Generic[T]):
         options = connection.sync_connection.get_execution_options()  # type: ignore[union-attr]
         if options.get("isolation_level") != "AUTOCOMMIT" and not options.get("khortor_alone", False):
             raise ValueError("KeyedRows reads on a read session only (Database.read_sessions)")
-        driver = (await connection.get_raw_connection()).driver_connection
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
         dialect = connection.dialect
-        _announce(connection, self._sql(dialect))
+        sql = self._sql(dialect)
+        _announce(connection, sql)
         if dialect.name == "postgresql":
-            rows = await self._on_postgresql(connection, driver, wanted)
+            rows = await self._on_postgresql(connection, raw, sql, wanted)
         else:
             rows = await self._on_sqlite(dialect, driver, wanted)
         return _entities(self.entity, self._names, rows)
@@ -181,17 +183,18 @@ class KeyedRows(Generic[T]):
         compiled = self._compiled.get(dialect.name)
         return compiled[0] if compiled else str(self.statement(dialect).compile(dialect=dialect))
 
-    async def _on_postgresql(self, connection: AsyncConnection, driver: Any, keys: list[Any]) -> list[Any]:
-        compiled = self._compiled.get("postgresql")
-        sql = compiled[0] if compiled else ""
+    async def _on_postgresql(self, connection: AsyncConnection, raw: Any, sql: str, keys: list[Any]) -> list[Any]:
+        driver = raw.driver_connection
         try:
+            compiled = self._compiled.get("postgresql")
             if compiled is None:
                 compiled = self._compiled["postgresql"] = await self._prepare(connection.dialect, driver)
-                sql = compiled[0]
             _, bind, results = compiled
             found = await driver.fetch(sql, bind(keys) if bind else keys)
         except BaseException as error:
             lost = driver.is_closed() or _connection_failed(error)  # as SQLAlchemy's is_disconnect
+            if lost:  # as SQLAlchemy does on a disconnect: the pool's older connections retired too
+                connection.sync_engine.pool._invalidate(raw, error, _checkin=False)
             if lost or not isinstance(error, asyncpg.PostgresError):  # closed, or in a state unknown
                 await asyncio.shield(connection.invalidate())
             if isinstance(error, Exception):
@@ -231,17 +234,20 @@ class KeyedRows(Generic[T]):
 
 def _announce(connection: AsyncConnection, sql: str) -> None:
     """Tell whoever listens to the engine's statements (`before_cursor_execute`: a test
-    counting a page's statements, the bench) of one sent past it; nothing listens in service."""
+    counting a page's statements, the bench) of one sent past it; nothing listens in service.
+    Without a cursor or context, a listener's changed statement (`retval=True`) is not used, and
+    no `after_cursor_execute` follows."""
     sync = connection.sync_connection
     if sync is not None and (sync._has_events or sync.engine._has_events):
         sync.dispatch.before_cursor_execute(sync, None, sql, None, None, False)
 
 
 def _connection_failed(error: BaseException) -> bool:
-    """A PostgreSQL error that means the connection itself cannot go on (class 08, or 57: the
-    server is shutting down or was restarted), not that one statement was refused."""
+    """A PostgreSQL error that means the connection itself cannot go on (class 08, or the
+    server shutting down, crashed or unable to connect just now: 57P01-57P04), not that one
+    statement was refused or cancelled."""
     state = getattr(error, "sqlstate", None) or ""
-    return state[:2] in ("08", "57")
+    return state[:2] == "08" or state in ("57P01", "57P02", "57P03", "57P04")
 
 
 def _entities(entity: type[T], names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[T]:

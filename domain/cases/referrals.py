@@ -156,9 +156,10 @@ async def act_on_referral(uow: UnitOfWork, principal: Principal, cmd: ReferralCo
         touch(case)
         history.append(status_changed)
     # The referral and case are written with the commit's other rows, not flushed (two statements
-    # less): both are locked since `lock_case_of_referral`, and nothing reads them back before. So
-    # is the history: the entries are the case's last in the transaction, and their jobs name
-    # them without an id.
+    # less; a redirect's new referral is flushed with them): the case is locked since
+    # `lock_case_of_referral`, its referrals since `referrals_for_update_and_fired`, and nothing
+    # reads them again before the commit. So is the history: the entries are the case's last in
+    # the transaction, and their jobs name them without an id.
     update_at_commit(session, [referral, case])
     record_at_commit(session, history)
     notices.tell(uow, acted, status_changed)  # the filer hears of it; back at triage, the coordinators

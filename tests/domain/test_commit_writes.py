@@ -17,6 +17,7 @@ from domain.cases import filing, referrals
 from domain.cases.commands import AcceptReferral, CitizenDetails, EmployerDetails, OpenCase
 from domain.cases.models import Case, CaseEvent, Referral
 from domain.cases.notices import REFERRAL_ROUTED_JOB
+from domain import commit_writes
 from domain.db import Database
 from domain.outbox import service as outbox
 from domain.outbox.models import OutboxJob
@@ -206,17 +207,51 @@ async def test_a_held_row_changed_since_it_was_read_refuses_the_commit(db: Datab
     now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     _, referral = await file_case_directly(db, now)
     officer = await principal(db, "dlpw.nongkhai")
-    with pytest.raises(ConcurrentUpdate):
-        async with UnitOfWork(db) as uow:
-            await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id), now, CAL)
-            # another writer's change, past the ORM (whose rows are held, not flushed)
-            await uow.session.execute(update(Referral.__table__).where(  # type: ignore[attr-defined]
-                Referral.__table__.c.id == referral.id).values(version=referral.version + 7))  # type: ignore[attr-defined]
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        with pytest.raises(ConcurrentUpdate):
+            async with UnitOfWork(db) as uow:
+                await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id), now, CAL)
+                # another writer's change, past the ORM (whose rows are held, not flushed)
+                await uow.session.execute(update(Referral.__table__).where(  # type: ignore[attr-defined]
+                    Referral.__table__.c.id == referral.id).values(version=referral.version + 7))  # type: ignore[attr-defined]
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert not [s for s in sent if s.lstrip().upper().startswith("UPDATE REFERRAL SET STATUS")]  # held, not flushed
     async with db.read_sessions() as session:
         stored = await session.get(Referral, referral.id)
     assert stored is not None and (stored.status, stored.version) == ("PENDING", referral.version)
     assert await _count(db, CaseEvent, CaseEvent.referral_id == referral.id,  # type: ignore[arg-type]
                         CaseEvent.type == "ACCEPTED") == 0
+
+
+async def test_held_changes_read_over_before_the_commit_refuse_it(db: Database) -> None:
+    """A query with `populate_existing` puts the stored values back into a held row: its
+    changes would be lost while its history commits. The commit is refused instead."""
+    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    case, referral = await file_case_directly(db, now)
+    officer = await principal(db, "dlpw.nongkhai")
+    with pytest.raises(RuntimeError, match="read over"):
+        async with UnitOfWork(db) as uow:
+            await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id), now, CAL)
+            await uow.session.execute(select(Referral).where(Referral.id == referral.id)  # type: ignore[arg-type]
+                                      .execution_options(populate_existing=True))
+    async with db.read_sessions() as session:
+        stored = await session.get(Referral, referral.id)
+    assert stored is not None and stored.status == "PENDING"
+    assert await _count(db, CaseEvent, CaseEvent.case_id == case.id,  # type: ignore[arg-type]
+                        CaseEvent.type == "ACCEPTED") == 0
+
+
+async def test_only_rows_read_in_the_session_are_held(db: Database) -> None:
+    async with UnitOfWork(db) as uow:
+        with pytest.raises(ValueError, match="persistent"):
+            commit_writes.update_at_commit(uow.session, [Referral(case_id=uuid.uuid4(), org_unit_code="DLPW-43")])
 
 
 async def test_held_rows_are_flushed_with_anything_else_left_to_flush(db: Database) -> None:

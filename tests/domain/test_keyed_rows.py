@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from domain.cases import referrals
@@ -92,14 +92,16 @@ async def test_a_batch_reads_on_read_sessions_only(db: Database) -> None:
 
 
 async def test_a_failed_batch_is_raised_as_sqlalchemy_raises_it(db: Database) -> None:
-    """A statement the database refuses (here: a table that is not there) is SQLAlchemy's
-    DBAPIError, naming the SQL but not the keys."""
-    missing = KeyedRows(Case, Case.id)
-    missing.statement = lambda dialect: select(Case).where(text("no_such_column = 1"))  # type: ignore[method-assign]
+    """A statement the database refuses (here: a column that is not there) is SQLAlchemy's
+    DBAPIError, naming the SQL but not the keys, not an outage; the connection goes on."""
+    refused = KeyedRows(Case, Case.id, text("no_such_column = 1"))
     secret = uuid.uuid4()
     async with db.read_sessions() as session:
+        connection = await session.connection()
         with pytest.raises(DBAPIError) as raised:
-            await missing.read(session, [secret])
+            await refused.read(session, [secret])
+        assert not connection.invalidated  # a refused statement, not a lost connection
+    assert "FROM case_file" in str(raised.value.statement)
     assert str(secret) not in str(raised.value) and secret.hex not in str(raised.value)
     assert not database_unavailable(raised.value)  # a bug, not an outage
 
