@@ -5,6 +5,8 @@ the commit, and never without it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,6 +30,21 @@ from domain.uow import ConcurrentUpdate, UnitOfWork
 from tests.factories import CAL, file_case_directly, national_id, principal
 
 JOB = "test.commit_writes"
+
+
+@contextmanager
+def _statements(db: Database) -> Iterator[list[str]]:
+    """Every statement SQLAlchemy's engine sends while the block runs."""
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
 
 
 async def _jobs(db: Database) -> list[dict]:
@@ -61,16 +78,8 @@ async def test_a_filing_writes_its_job_access_entry_and_rollups_in_one_statement
         db: Database, backend: str) -> None:
     """After the last flush, the commit sends one statement (PostgreSQL) or one call on
     aiosqlite's thread (SQLite, unseen by SQLAlchemy's events) for all of them."""
-    sent: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with _statements(db) as sent:
         case, referral = await file_case_directly(db, datetime.now(UTC))
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
     writes = [s for s in sent if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "WITH"))
               and any(table in s for table in ("outbox_job", "access_log", "stats_case_cell"))]
     if backend == "postgresql":
@@ -165,13 +174,7 @@ async def test_an_action_on_a_referral_updates_it_and_its_case_at_commit_as_they
     now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     case, referral = await file_case_directly(db, now)
     officer = await principal(db, "dlpw.nongkhai")
-    sent: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with _statements(db) as sent:
         async with UnitOfWork(db) as uow:
             accepted = await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id),
                                                        now + timedelta(hours=1), CAL)
@@ -180,8 +183,6 @@ async def test_an_action_on_a_referral_updates_it_and_its_case_at_commit_as_they
             assert _writes_to(sent, "referral") == [] and _writes_to(sent, "case_file") == []
             async with db.read_sessions() as other:  # nothing stored yet
                 assert (await other.get(Referral, referral.id)).status == "PENDING"  # type: ignore[union-attr]
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
     assert not inspect(accepted).modified and not inspect(held_case).modified  # as a flush leaves them
     if backend == "postgresql":  # in the commit's one statement, with the history and the rollups
         updates = _writes_to(sent, "referral")
@@ -207,21 +208,13 @@ async def test_a_held_row_changed_since_it_was_read_refuses_the_commit(db: Datab
     now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     _, referral = await file_case_directly(db, now)
     officer = await principal(db, "dlpw.nongkhai")
-    sent: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with _statements(db) as sent:
         with pytest.raises(ConcurrentUpdate):
             async with UnitOfWork(db) as uow:
                 await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id), now, CAL)
                 # another writer's change, past the ORM (whose rows are held, not flushed)
                 await uow.session.execute(update(Referral.__table__).where(  # type: ignore[attr-defined]
                     Referral.__table__.c.id == referral.id).values(version=referral.version + 7))  # type: ignore[attr-defined]
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
     assert not [s for s in sent if s.lstrip().upper().startswith("UPDATE REFERRAL SET STATUS")]  # held, not flushed
     async with db.read_sessions() as session:
         stored = await session.get(Referral, referral.id)
@@ -260,19 +253,11 @@ async def test_held_rows_are_flushed_with_anything_else_left_to_flush(db: Databa
     now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     case, referral = await file_case_directly(db, now)
     officer = await principal(db, "dlpw.nongkhai")
-    sent: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with _statements(db) as sent:
         async with UnitOfWork(db) as uow:
             accepted = await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id), now, CAL)
             uow.session.add(CaseEvent(case_id=case.id, type="NOTE_ADDED", at=now, actor_id=officer.user_id,
                                       note="โทรหานายจ้างแล้ว", internal=True))
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
     flushed = [s for s in sent if s.lstrip().upper().startswith("UPDATE REFERRAL ")]
     assert len(flushed) == 1  # the ORM's own UPDATE, in the flush
     async with db.read_sessions() as session:
