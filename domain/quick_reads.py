@@ -131,18 +131,19 @@ class KeyedRows(Generic[T]):
     referrals, history and attachments, the users they name. Through a session each cost about
     0.35 ms in process on a connection already held, against 0.15 ms for the driver's own call
     (PostgreSQL, 2026-12-07): SQLAlchemy's execution, its ORM loading and, for an expanding IN,
-    a new SQL text for each number of keys, which asyncpg prepares again. Here the statement is compiled once
-    per dialect with the keys as one value (`= ANY($1)` of an array on PostgreSQL, the rows of
-    `json_each` of a JSON array on SQLite), sent with the driver's own call on the session's
-    connection, and its rows are processed as SQLAlchemy processes them (the columns' result
-    processors; on PostgreSQL chosen by the type each column comes back as) and made the
-    detached entities a closed session's query gives (`load`).
+    a new SQL text for each number of keys, which asyncpg prepares again. Here the statement is
+    compiled once per dialect with the keys as one value (`= ANY($1)` of an array on
+    PostgreSQL, the rows of `json_each` of a JSON array on SQLite), sent with the driver's own
+    call on the session's connection, and its rows are processed as SQLAlchemy processes them
+    (the columns' result processors; on PostgreSQL chosen by the type each column comes back
+    as) and made the detached entities a closed session's query gives (`load`).
 
     Only for read sessions (`Database.read_sessions`: each statement on its own, no
     transaction to join), one statement at a time on the session (as `SharedReads` lends it).
-    A failure is raised as SQLAlchemy's `DBAPIError`, without the keys; on PostgreSQL a
-    connection that failed other than by refusing the statement is invalidated, as SQLAlchemy
-    does with a connection it saw fail."""
+    A failure is raised as SQLAlchemy's `DBAPIError`, naming the SQL but not the keys. On
+    PostgreSQL a connection that failed other than by refusing the statement is invalidated;
+    one that was lost (closed, class 08, 57P01-57P04) retires the pool's older connections
+    too and is an outage (`connection_invalidated`), as SQLAlchemy does on a disconnect."""
 
     def __init__(self, entity: type[T], key: Any, *where: Any, order_by: Sequence[Any] = ()) -> None:
         self.entity = entity
