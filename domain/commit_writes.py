@@ -191,7 +191,8 @@ def _update_rows(rows: list[Any]) -> dict[Part, list[dict[str, Any]]]:
     for row in rows:
         state = instance_state(row)
         mapper, now, was = state.mapper, state.dict, state.committed_state
-        column = {prop.key: str(prop.columns[0].name) for prop in mapper.column_attrs}
+        every, attributes = _row_part(type(row))
+        column = dict(zip(attributes, every.columns, strict=True))
         changed = sorted(_changed(row))
         values = {column[a]: now[a] for a in changed}
         where = [mapper.get_property_by_column(c).key for c in mapper.primary_key]

@@ -32,8 +32,7 @@ from sqlalchemy import String, any_, bindparam, exc, func, inspect, literal_colu
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql import Select
 
 from domain import sqlite_driver
@@ -89,11 +88,7 @@ def load(entity: type[T], statement: Select[Any], row: tuple[Any, ...]) -> T:
     """An entity of `row` (of `statement`, which selects the entity's columns, each attribute
     named as its column), as a query gives it once its session is closed: detached, with its
     identity and committed values."""
-    instance: T = inspect(entity).class_manager.new_instance()
-    for column, value in zip(statement.selected_columns, row, strict=True):
-        set_committed_value(instance, column.key, value)
-    make_transient_to_detached(instance)
-    return instance
+    return _entities(entity, tuple(c.key for c in statement.selected_columns), [row])[0]
 
 
 def _read_only(connection: sqlite3.Connection) -> None:
