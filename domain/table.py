@@ -19,6 +19,7 @@ fields are ignored, as SQLModel ignores them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic._internal._utils import smart_deepcopy
@@ -71,3 +72,15 @@ def _fields_of(cls: type[Table]) -> Fields:
         for name, field in cls.model_fields.items())
     _FIELDS[cls] = fields
     return fields
+
+
+def loaded(row: Table, names: frozenset[str]) -> Mapping[str, Any]:
+    """The values of `names` of `row`, by name: its own dictionary when every one of them is
+    loaded there (where a query, or `Table.__init__`, put them), else each read as an attribute
+    (which loads an expired one). A list of 20 cases made its schema objects from about 700
+    attribute reads through SQLAlchemy's instrumentation, 0.2 µs each: read from the dictionary,
+    `Case.of` took 3 µs instead of 10 (api/cases/types.py, issue 11)."""
+    values = row.__dict__
+    if names <= values.keys():
+        return values
+    return {name: getattr(row, name) for name in names}

@@ -27,11 +27,12 @@ from domain.cases.models import Case as CaseRow
 from domain.cases.models import CaseEvent as CaseEventRow
 from domain.cases.models import ContactPreference, EventType, ReferralOutcome
 from domain.cases.models import Referral as ReferralRow
+from domain.cases.state import CaseStatus, ReferralStatus
 from domain.categories.models import Category as CategoryRow
 from domain.categories.models import SlaPolicy
 from domain.errors import DuplicateCase
 from domain.privacy import service as privacy
-from domain.cases.state import CaseStatus, ReferralStatus
+from domain.table import loaded
 
 CaseStatusEnum = strawberry.enum(CaseStatus, name="CaseStatus", description="Where a case stands.")
 ReferralStatusEnum = strawberry.enum(ReferralStatus, name="ReferralStatus",
@@ -124,6 +125,17 @@ class CaseEvent:
         return User.of(row) if row else None
 
 
+# The columns `Referral.of` and `Case.of` read (see `loaded`).
+_REFERRAL_COLUMNS = frozenset((
+    "id", "status", "is_current", "accept_due_at", "resolve_due_at", "next_due_at", "escalation_level",
+    "legal_due_at", "reason", "outcome", "amount_recovered_thb", "created_at", "accepted_at",
+    "completed_at", "version", "predecessor_id", "org_unit_code", "case_id", "assigned_to_id"))
+_CASE_COLUMNS = frozenset((
+    "id", "reference", "status", "priority", "fiscal_year", "captured_at", "received_at", "updated_at",
+    "resolved_at", "closed_at", "version", "escalation_level", "outcome", "amount_recovered_thb",
+    "amount_claimed_thb", "satisfaction", "shared_with_volunteers", "event_id"))
+
+
 @strawberry.type(description="One leg of a case sent to one office (การส่งต่อ).")
 class Referral:
     id: strawberry.ID = strawberry.field(description="Stable id.")
@@ -150,16 +162,17 @@ class Referral:
 
     @classmethod
     def of(cls, row: ReferralRow) -> Referral:
+        v = loaded(row, _REFERRAL_COLUMNS)
         return cls(
-            id=strawberry.ID(str(row.id)), status=ReferralStatus(row.status), current=row.is_current,
-            accept_due_at=row.accept_due_at, resolve_due_at=row.resolve_due_at,
-            next_due_at=row.next_due_at, escalation_level=row.escalation_level,
-            legal_due_at=row.legal_due_at, reason_text=row.reason,
-            outcome=ReferralOutcome(row.outcome) if row.outcome else None,
-            amount_recovered_thb=row.amount_recovered_thb, created_at=row.created_at,
-            accepted_at=row.accepted_at, completed_at=row.completed_at, version=row.version,
-            predecessor_id=strawberry.ID(str(row.predecessor_id)) if row.predecessor_id else None,
-            org_unit_code=row.org_unit_code, case_id=row.case_id, assigned_to_id=row.assigned_to_id,
+            id=strawberry.ID(str(v["id"])), status=ReferralStatus(v["status"]), current=v["is_current"],
+            accept_due_at=v["accept_due_at"], resolve_due_at=v["resolve_due_at"],
+            next_due_at=v["next_due_at"], escalation_level=v["escalation_level"],
+            legal_due_at=v["legal_due_at"], reason_text=v["reason"],
+            outcome=ReferralOutcome(v["outcome"]) if v["outcome"] else None,
+            amount_recovered_thb=v["amount_recovered_thb"], created_at=v["created_at"],
+            accepted_at=v["accepted_at"], completed_at=v["completed_at"], version=v["version"],
+            predecessor_id=strawberry.ID(str(v["predecessor_id"])) if v["predecessor_id"] else None,
+            org_unit_code=v["org_unit_code"], case_id=v["case_id"], assigned_to_id=v["assigned_to_id"],
         )
 
     @context_field(description="Why it was held, declined or redirected (a national ID or phone "
@@ -238,17 +251,18 @@ class Case:
 
     @classmethod
     def of(cls, row: CaseRow) -> Case:
+        v = loaded(row, _CASE_COLUMNS)
         return cls(
-            id=strawberry.ID(str(row.id)), reference=row.reference, status=CaseStatus(row.status),
-            priority=row.priority, fiscal_year=row.fiscal_year,
-            captured_at=row.captured_at, received_at=row.received_at, updated_at=row.updated_at,
-            resolved_at=row.resolved_at, closed_at=row.closed_at, version=row.version,
-            escalation_level=row.escalation_level,
-            outcome=ReferralOutcome(row.outcome) if row.outcome else None,
-            amount_recovered_thb=row.amount_recovered_thb, amount_claimed_thb=row.amount_claimed_thb,
-            satisfaction=row.satisfaction,
-            shared_with_volunteers=row.shared_with_volunteers, row=row,
-            event_id=strawberry.ID(str(row.event_id)) if row.event_id else None,
+            id=strawberry.ID(str(v["id"])), reference=v["reference"], status=CaseStatus(v["status"]),
+            priority=v["priority"], fiscal_year=v["fiscal_year"],
+            captured_at=v["captured_at"], received_at=v["received_at"], updated_at=v["updated_at"],
+            resolved_at=v["resolved_at"], closed_at=v["closed_at"], version=v["version"],
+            escalation_level=v["escalation_level"],
+            outcome=ReferralOutcome(v["outcome"]) if v["outcome"] else None,
+            amount_recovered_thb=v["amount_recovered_thb"], amount_claimed_thb=v["amount_claimed_thb"],
+            satisfaction=v["satisfaction"],
+            shared_with_volunteers=v["shared_with_volunteers"], row=row,
+            event_id=strawberry.ID(str(v["event_id"])) if v["event_id"] else None,
         )
 
     @classmethod

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import sqlmodel._compat
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 from sqlmodel import Field, SQLModel
 
 from domain.audit.models import AdminAuditEntry
@@ -17,7 +17,7 @@ from domain.cases.models import CaseEvent, Referral
 from domain.db import Database
 from domain.models import metadata
 from domain.outbox.models import OutboxJob
-from domain.table import Table
+from domain.table import Table, loaded
 
 
 def _tables() -> list[type]:
@@ -90,3 +90,19 @@ def test_what_it_does_not_make_is_refused() -> None:
 
     with pytest.raises(TypeError, match="plain table models only"):
         Aliased(label="x")
+
+
+async def test_loaded_reads_the_rows_dictionary_and_an_expired_value_through_the_orm(db: Database) -> None:
+    target = f"test-loaded-{uuid.uuid4().hex[:8]}"
+    names = frozenset(("action", "target_type", "target_id"))
+    async with db.write_sessions() as session, session.begin():
+        entry = AdminAuditEntry(at=datetime(2026, 12, 7, 3, 0, tzinfo=UTC), action="HOLIDAY_ADDED",
+                                target_type="HOLIDAY", target_id=target)
+        session.add(entry)
+        await session.flush()
+        assert loaded(entry, names) is entry.__dict__  # every one loaded: the dictionary itself
+        await session.execute(update(AdminAuditEntry).where(AdminAuditEntry.id == entry.id)  # type: ignore[arg-type]
+                              .values(action="HOLIDAY_CHANGED"))
+        session.expire(entry, ["action"])  # not loaded now: read through SQLAlchemy, which loads it
+        values = await session.run_sync(lambda _: loaded(entry, names))
+    assert dict(values) == {"action": "HOLIDAY_CHANGED", "target_type": "HOLIDAY", "target_id": target}
