@@ -12,8 +12,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from graphql import GraphQLError
-from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
 
 from api.errors import bad_input
 
@@ -32,17 +38,29 @@ def page_size(first: int | None, default: int = DEFAULT_PAGE) -> int:
 
 def asks_for(info: Any, *path: str) -> bool:
     """Whether the field being resolved selects `path`: a field of its own (`totalCount`) or
-    one further down (`edges`, `node`, `referrals`), fragments included."""
-    return any(_selects(field.selections, path) for field in info.selected_fields)
+    one further down (`edges`, `node`, `referrals`), fragments included. Read off the document
+    itself (graphql-core's resolve info), only as far as `path` goes: strawberry's
+    `info.selected_fields` converted the field's whole selection, fragments and directives
+    included, at each call."""
+    raw = info._raw_info  # strawberry's Info: graphql-core's resolve info within
+    return any(_selects(node.selection_set, path, raw.fragments) for node in raw.field_nodes)
 
 
-def _selects(selections: list[Selection], path: tuple[str, ...]) -> bool:
-    for s in selections:
-        if isinstance(s, FragmentSpread | InlineFragment):
-            if _selects(s.selections, path):
+def _selects(selection_set: SelectionSetNode | None, path: tuple[str, ...],
+             fragments: dict[str, FragmentDefinitionNode]) -> bool:
+    if selection_set is None:
+        return False
+    for s in selection_set.selections:
+        if isinstance(s, FieldNode):
+            if s.name.value == path[0] and (len(path) == 1 or _selects(s.selection_set, path[1:], fragments)):
                 return True
-        elif s.name == path[0] and (len(path) == 1 or _selects(s.selections, path[1:])):
-            return True
+        elif isinstance(s, InlineFragmentNode):
+            if _selects(s.selection_set, path, fragments):
+                return True
+        elif isinstance(s, FragmentSpreadNode):
+            fragment = fragments.get(s.name.value)  # validated: it exists, and spreads no cycle
+            if fragment is not None and _selects(fragment.selection_set, path, fragments):
+                return True
     return False
 
 

@@ -194,6 +194,10 @@ async def test_a_short_lists_total_is_counted_in_the_pages_own_statement(
         second = await gql(client, COUNTED_CASES, {"first": 3, "after": cursor}, token)
     assert second["data"]["cases"]["totalCount"] == cases_told and second["data"]["cases"]["edges"]
     assert counts(statements) == (0, 1), statements
+    with counting_statements(app) as statements:  # asked for in an inline fragment: as in a named one
+        inline = await gql(client, "query { cases(first: 3) { ... on CaseConnection { totalCount } "
+                                   "edges { node { id } } } }", None, token)
+    assert inline["data"]["cases"]["totalCount"] == cases_told and counts(statements) == (1, 0), statements
     with counting_statements(app) as statements:  # not asked for: not counted
         body = await gql(client, "query { cases(first: 3) { edges { node { id } } } }", None, token)
     assert len(body["data"]["cases"]["edges"]) == 3 and counts(statements) == (0, 0), statements
