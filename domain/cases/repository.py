@@ -27,7 +27,7 @@ from domain.cases.reference import MAX_SEQUENCE
 from domain.cases.routing import RoutingRule
 from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
-from domain.quick_reads import KeyedRows
+from domain.quick_reads import KeyedRows, on_read_session, select_rows
 from domain.statements import Kept
 from domain.users.models import Role, User
 from domain.users.principal import Principal
@@ -144,8 +144,8 @@ async def visible_case(session: AsyncSession, principal: Principal,
                        case_id: uuid.UUID) -> Case | None:
     stmt = _visible_statement("case", principal, lambda visible: select(Case).where(
         visible, Case.id == bindparam("case")))  # type: ignore[arg-type]
-    result = await session.execute(stmt, _rule_values(principal, case=case_id))
-    return result.scalar_one_or_none()  # type: ignore[no-any-return]
+    rows = await _rows(session, stmt, _rule_values(principal, case=case_id))
+    return rows[0][0] if rows else None  # type: ignore[no-any-return]
 
 
 async def visible_referral(session: AsyncSession, principal: Principal,
@@ -153,8 +153,18 @@ async def visible_referral(session: AsyncSession, principal: Principal,
     stmt = _visible_statement("referral", principal, lambda visible: (
         select(Referral, Case).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
         .where(Referral.id == bindparam("referral"), visible)))
-    row = (await session.execute(stmt, _rule_values(principal, referral=referral_id))).first()
-    return (row[0], row[1]) if row else None
+    rows = await _rows(session, stmt, _rule_values(principal, referral=referral_id))
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+async def _rows(session: AsyncSession, stmt: Any, values: dict[str, Any]) -> Sequence[Any]:
+    """The rows of a statement built once (`_visible_statement`): on a read session past
+    SQLAlchemy's execution and loading (`quick_reads.select_rows`), else through the session."""
+    if on_read_session(session):
+        rows = await select_rows(session, stmt, values)
+        if rows is not None:
+            return rows
+    return (await session.execute(stmt, values)).all()
 
 
 async def case_by_id(session: AsyncSession, case_id: uuid.UUID,
@@ -217,7 +227,7 @@ async def list_cases(
     after: tuple[datetime, uuid.UUID] | None,
 ) -> tuple[Sequence[Case], bool]:
     """Newest first, keyset-paginated on (received_at, id)."""
-    rows = (await session.execute(*_cases_page(principal, f, first, after))).scalars().all()
+    rows = [row[0] for row in await _rows(session, *_cases_page(principal, f, first, after))]
     return rows[:first], len(rows) > first
 
 
@@ -225,7 +235,7 @@ async def first_cases_counted(session: AsyncSession, principal: Principal, f: Ca
                               first: int) -> tuple[Sequence[Case], bool, int]:
     """`list_cases`' first page and `count_cases` in one statement (`_count_of`): for short
     lists, where counting them all does not outweigh the round trip a count of its own costs."""
-    found = (await session.execute(*_cases_page(principal, f, first, None, counted=True))).all()
+    found = await _rows(session, *_cases_page(principal, f, first, None, counted=True))
     return [row[0] for row in found[:first]], len(found) > first, int(found[0][1]) if found else 0
 
 

@@ -1,0 +1,156 @@
+"""A statement built once read past SQLAlchemy's execution (domain/quick_reads.py `select_rows`),
+on both databases: the rows a session gives for it (each entity's values, types, identity and
+order; other columns' values), for every kind of signed-in user; a value the statement holds
+itself; a statement it cannot send (an expanding IN) left to the session; only on a read
+session; errors as SQLAlchemy raises them, the values kept out of them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, event, func, inspect, select
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from domain.cases import repository as cases
+from domain.cases.commands import CaseFilter
+from domain.cases.models import Case, Referral
+from domain.db import Database
+from domain.quick_reads import on_read_session, select_rows
+from domain.unavailable import database_unavailable
+from domain.uow import UnitOfWork
+from tests.factories import file_case_directly, principal
+
+NOW = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+USERS = ("vol.naimueang", "vol.michai", "mentor.nongkhai", "ops.nongkhai", "dlpw.nongkhai", "sso.nongkhai",
+         "sup.nongkhai", "sup.national", "admin")  # every role, and each shape of their statements
+
+
+def _values(row: object) -> list[tuple[str, object, type]]:
+    return [(c.key, getattr(row, c.key), type(getattr(row, c.key)))
+            for c in type(row).__table__.columns]  # type: ignore[attr-defined]
+
+
+def _described(rows: Any) -> list[list[Any]]:
+    """Each row's items: an entity by its values, types and identity; another value as it is."""
+    return [[(_values(item), inspect(item).identity_key) if isinstance(item, Case | Referral) else item
+             for item in row] for row in rows]
+
+
+async def _filed(db: Database, n: int = 3) -> list[tuple[Case, Referral]]:
+    return [await file_case_directly(db, NOW + timedelta(minutes=i)) for i in range(n)]
+
+
+@pytest.mark.parametrize("username", USERS)
+async def test_the_rows_a_session_gives_for_each_kind_of_user(db: Database, username: str) -> None:
+    """A visible case's lookup, a visible referral's and the first page of cases counted: as the
+    session reads them, whoever asks (each role's statement differs)."""
+    filed = await _filed(db)
+    who = await principal(db, username)
+    statements = [
+        cases._visible_statement("case", who, lambda visible: select(Case).where(
+            visible, Case.id == bindparam("case"))),
+        cases._visible_statement("referral", who, lambda visible: (
+            select(Referral, Case).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
+            .where(Referral.id == bindparam("referral"), visible))),
+    ]
+    pages = [cases._cases_page(who, CaseFilter(), 2, None, counted=True), cases._cases_page(who, CaseFilter(), 2, None)]
+    runs = [(stmt, cases._rule_values(who, case=c.id, referral=r.id)) for stmt in statements for c, r in filed]
+    runs += pages
+    for stmt, values in runs:
+        async with db.read_sessions() as session:
+            expected = _described((await session.execute(stmt, values)).all())
+        async with db.read_sessions() as session:
+            got = await select_rows(session, stmt, values)
+        assert got is not None
+        assert _described(got) == expected
+        assert all(inspect(item).detached and not inspect(item).modified
+                   for row in got for item in row if isinstance(item, Case | Referral))
+    if username.startswith("vol.naimueang"):  # the filer sees them all: the comparison was not of nothing
+        async with db.read_sessions() as session:
+            page = await select_rows(session, *pages[0])
+        assert page is not None and len(page) == 3 and page[0][1] == 3
+
+
+async def test_a_value_the_statement_holds_and_one_it_is_given(db: Database) -> None:
+    filed = await _filed(db, 2)
+    stmt = select(Case).where(Case.status == "ROUTED", Case.id == bindparam("id"))  # "ROUTED": held in the statement
+    async with db.read_sessions() as session:
+        rows = await select_rows(session, stmt, {"id": filed[1][0].id})
+        assert rows is not None and [r[0].id for r in rows] == [filed[1][0].id]
+        with pytest.raises(ArgumentError, match="'id'"):
+            await select_rows(session, stmt, {})
+
+
+async def test_an_expanding_in_is_left_to_the_session(db: Database) -> None:
+    filed = await _filed(db, 2)
+    ids = [c.id for c, _ in filed]
+    stmt = select(Case).where(Case.id.in_(bindparam("ids", expanding=True)))  # type: ignore[attr-defined]
+    async with db.read_sessions() as session:
+        assert await select_rows(session, stmt, {"ids": ids}) is None
+        assert {c.id for c in (await session.execute(stmt, {"ids": ids})).scalars()} == set(ids)
+
+
+async def test_only_on_a_read_session(db: Database) -> None:
+    filed = await _filed(db, 1)
+    who = await principal(db, "vol.naimueang")
+    async with db.read_sessions() as session:
+        assert on_read_session(session)
+    async with UnitOfWork(db) as uow:
+        assert not on_read_session(uow.session)
+        with pytest.raises(ValueError, match="read session"):
+            await select_rows(uow.session, select(Case).where(Case.id == bindparam("id")), {"id": filed[0][0].id})
+        # the repository reads it through the transaction's session instead
+        found = await cases.visible_case(uow.session, who, filed[0][0].id)
+        assert found is not None and found in uow.session
+
+
+async def test_a_refused_statement_is_raised_as_sqlalchemy_raises_it(db: Database) -> None:
+    """A statement the database refuses is SQLAlchemy's DBAPIError, naming the SQL but not the
+    values, not an outage; the connection goes on."""
+    secret = "0812345678"
+    stmt = select(Case.id).where(func.khortor_no_such_function(bindparam("ref")) == 1)
+    async with db.read_sessions() as session:
+        connection = await session.connection()
+        with pytest.raises(DBAPIError) as raised:
+            await select_rows(session, stmt, {"ref": secret})
+        assert not connection.invalidated
+    assert "FROM case_file" in str(raised.value.statement)
+    assert secret not in str(raised.value)
+    assert not database_unavailable(raised.value)
+
+
+@pytest.mark.postgresql_only
+async def test_postgresql_a_connection_that_failed_is_not_given_out_again(db: Database) -> None:
+    filed = await _filed(db, 1)
+    who = await principal(db, "vol.naimueang")
+    async with db.read_sessions() as session:
+        connection = await session.connection()
+        pid = (await connection.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one()
+        async with db.engine.connect() as other:
+            await other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        with pytest.raises(DBAPIError) as raised:
+            await cases.visible_case(session, who, filed[0][0].id)
+        assert database_unavailable(raised.value) and connection.invalidated
+    async with db.read_sessions() as session:
+        assert (await cases.visible_case(session, who, filed[0][0].id)) is not None
+
+
+async def test_whoever_counts_the_engines_statements_sees_it(db: Database) -> None:
+    filed = await _filed(db, 1)
+    who = await principal(db, "vol.naimueang")
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with db.read_sessions() as session:
+            assert await cases.visible_case(session, who, filed[0][0].id) is not None
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert len([s for s in seen if "FROM case_file" in s]) == 1, seen
+    assert uuid.UUID(str(filed[0][0].id))
