@@ -365,7 +365,7 @@ def _referral_order(sort: ReferralSort) -> list[Any]:
 async def list_referrals(session: AsyncSession, principal: Principal, f: ReferralFilter,
                          now: datetime, first: int, offset: int) -> tuple[Sequence[Referral], bool]:
     """A queue (`f.sort`; by default the earliest running deadline first, then the oldest)."""
-    rows = (await session.execute(*_referrals_page(principal, f, now, first, offset))).scalars().all()
+    rows = [row[0] for row in await _rows(session, *_referrals_page(principal, f, now, first, offset))]
     return rows[:first], len(rows) > first
 
 
@@ -373,7 +373,7 @@ async def referrals_counted(session: AsyncSession, principal: Principal, f: Refe
                             first: int, offset: int) -> tuple[Sequence[Referral], bool, int | None]:
     """`list_referrals` and `count_referrals` in one statement (`_count_of`; for short lists
     only); the count is None when the page is empty (past the end) and was not told."""
-    found = (await session.execute(*_referrals_page(principal, f, now, first, offset, counted=True))).all()
+    found = await _rows(session, *_referrals_page(principal, f, now, first, offset, counted=True))
     total = int(found[0][1]) if found else 0 if offset == 0 else None
     return [row[0] for row in found[:first]], len(found) > first, total
 

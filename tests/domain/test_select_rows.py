@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, event, func, inspect, select
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from domain.cases import repository as cases
-from domain.cases.commands import CaseFilter
+from domain.cases.commands import CaseFilter, ReferralFilter
 from domain.cases.models import Case, Referral
 from domain.db import Database
 from domain.quick_reads import on_read_session, select_rows
@@ -45,8 +45,8 @@ async def _filed(db: Database, n: int = 3) -> list[tuple[Case, Referral]]:
 
 @pytest.mark.parametrize("username", USERS)
 async def test_the_rows_a_session_gives_for_each_kind_of_user(db: Database, username: str) -> None:
-    """A visible case's lookup, a visible referral's and the first page of cases counted: as the
-    session reads them, whoever asks (each role's statement differs)."""
+    """A visible case's lookup, a visible referral's, pages of cases and of referrals (counted or
+    not): as the session reads them, whoever asks (each role's statement differs)."""
     filed = await _filed(db)
     who = await principal(db, username)
     statements = [
@@ -56,7 +56,9 @@ async def test_the_rows_a_session_gives_for_each_kind_of_user(db: Database, user
             select(Referral, Case).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
             .where(Referral.id == bindparam("referral"), visible))),
     ]
-    pages = [cases._cases_page(who, CaseFilter(), 2, None, counted=True), cases._cases_page(who, CaseFilter(), 2, None)]
+    pages = [cases._cases_page(who, CaseFilter(), 2, None, counted=True), cases._cases_page(who, CaseFilter(), 2, None),
+             cases._referrals_page(who, ReferralFilter(), NOW, 2, 0, counted=True),
+             cases._referrals_page(who, ReferralFilter(), NOW, 2, 1)]
     runs = [(stmt, cases._rule_values(who, case=c.id, referral=r.id)) for stmt in statements for c, r in filed]
     runs += pages
     for stmt, values in runs:
@@ -68,10 +70,10 @@ async def test_the_rows_a_session_gives_for_each_kind_of_user(db: Database, user
         assert _described(got) == expected
         assert all(inspect(item).detached and not inspect(item).modified
                    for row in got for item in row if isinstance(item, Case | Referral))
-    if username.startswith("vol.naimueang"):  # the filer sees them all: the comparison was not of nothing
-        async with db.read_sessions() as session:
-            page = await select_rows(session, *pages[0])
-        assert page is not None and len(page) == 3 and page[0][1] == 3
+    if username in ("vol.naimueang", "dlpw.nongkhai"):  # the filer's cases, the office's referrals:
+        async with db.read_sessions() as session:  # the comparison was not of nothing
+            page = await select_rows(session, *pages[0 if username == "vol.naimueang" else 2])
+        assert page is not None and len(page) == 3 and page[0][1] == 3  # a page of 2 reads 3, counted
 
 
 async def test_a_value_the_statement_holds_and_one_it_is_given(db: Database) -> None:
