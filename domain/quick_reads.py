@@ -75,7 +75,7 @@ class QuickReads:
             found = await connection._execute(_fetch, connection._conn, sql, parameters)
         except sqlite3.Error as error:  # as a session would raise it (a 503 when unavailable)
             raise exc.DBAPIError.instance(sql, None, error, sqlite3.Error) from error
-        return [tuple(p(v) if p else v for p, v in zip(results, row, strict=True)) for row in found]
+        return _processed(results, found)
 
     async def close(self) -> None:
         """Close the connection (as the engine's pool closes its own: the next read opens one)."""
@@ -186,7 +186,7 @@ class KeyedRows(Generic[T]):
             return await driver.fetch(sql, bind(keys) if bind else keys), results
 
         found, results = await _on_postgresql(connection, raw, sql, fetch)
-        return [tuple(p(v) if p else v for p, v in zip(results, row, strict=True)) for row in found]
+        return _processed(results, found)
 
     async def _prepare(self, dialect: Dialect, driver: Any) -> tuple[str, Processor, tuple[Processor, ...]]:
         """The SQL, the keys' bind processor, and each column's result processor for the
@@ -215,7 +215,7 @@ class KeyedRows(Generic[T]):
             found = await driver._execute(_fetch, driver._conn, sql, (values,))
         except sqlite3.Error as error:
             raise exc.DBAPIError.instance(sql, None, error, sqlite3.Error) from error
-        return [tuple(p(v) if p else v for p, v in zip(results, row, strict=True)) for row in found]
+        return _processed(results, found)
 
 
 async def _on_postgresql(connection: AsyncConnection, raw: Any, sql: str,
@@ -343,7 +343,7 @@ async def select_rows(session: AsyncSession, statement: Select[Any],
             raise exc.DBAPIError.instance(compiled.sql, None, error, sqlite3.Error) from error
         results = compiled.results
         assert results is not None
-    processed = [tuple(p(v) if p else v for p, v in zip(results, row, strict=True)) for row in found]
+    processed = _processed(results, found)
     return _made(compiled.shape, processed)
 
 
@@ -374,6 +374,21 @@ def _made(shape: tuple[tuple[type | None, tuple[str, ...]], ...],
             columns.append(_entities(entity, names, [row[start:end] for row in rows]))
         start = end
     return list(zip(*columns, strict=True))
+
+
+def _processed(results: Sequence[Processor], rows: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows with each column's result processor applied (most columns have none: text,
+    numbers, booleans), as tuples."""
+    processors = [(i, p) for i, p in enumerate(results) if p is not None]
+    if not processors:
+        return [tuple(row) for row in rows]
+    made = []
+    for row in rows:
+        values = list(row)
+        for i, process in processors:
+            values[i] = process(values[i])
+        made.append(tuple(values))
+    return made
 
 
 def _announce(connection: AsyncConnection, sql: str) -> None:
