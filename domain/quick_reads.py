@@ -256,7 +256,7 @@ def on_read_session(session: AsyncSession) -> bool:
 
 
 class _Select(NamedTuple):
-    """A statement compiled for one dialect: its SQL, its bound parameters' names in order with
+    """A statement compiled for one dialect: its SQL, its bound parameters' keys in order with
     their bind processors, the values of those it holds itself, how its columns make a row
     (`_shape`), and (PostgreSQL: once known from a prepare) its columns' result processors."""
 
@@ -273,39 +273,50 @@ _MOST_SELECTS = 2048  # statements built once are kept by their builders (`Kept(
 
 
 def _compiled_select(dialect: Dialect, statement: Select[Any]) -> _Select | None:
-    """`statement` compiled for `dialect`, once; None when it cannot be sent with its values
-    alone: a parameter expanded or rendered at execution (an IN of a list)."""
+    """`statement` compiled for `dialect`, once; None when its rows cannot be had this way as a
+    session would give them: a parameter expanded or rendered at execution (an IN of a list) or
+    whose value is computed (a callable), loader options, an outer join (an entity all NULL is
+    no entity), or an item of the row other than a mapped class selected whole or one column (an
+    alias, a bundle)."""
     key = (dialect.name, id(statement))
     known = _SELECTS.get(key)
     if known is not None and known[0] is statement:
         return known[1]
     compiled = statement.compile(dialect=dialect)
+    sql = str(compiled)
+    shape = _shape(statement)
     made: _Select | None = None
-    if not (compiled.literal_execute_params or compiled.post_compile_params):  # an expanding IN among them
-        names = tuple(compiled.positiontup or ())
-        binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
-        constants = {name: compiled.binds[name].effective_value for name in names
-                     if not compiled.binds[name].required and compiled.binds[name].callable is None
-                     and compiled.binds[name].value is not None}
-        results = None if dialect.name == "postgresql" else tuple(
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in statement.selected_columns)
-        made = _Select(str(compiled), names, binds, constants, _shape(statement), results)
+    if (shape is not None and not statement._with_options  # noqa: SLF001 - SQLAlchemy's own record of them
+            and not (compiled.literal_execute_params or compiled.post_compile_params)  # an expanding IN among them
+            and " OUTER JOIN " not in sql):
+        binds = [compiled.binds[name] for name in compiled.positiontup or ()]
+        if not any(bind.callable is not None for bind in binds):
+            results = None if dialect.name == "postgresql" else tuple(
+                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in statement.selected_columns)
+            made = _Select(sql, tuple(bind.key for bind in binds),
+                           tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds),
+                           {bind.key: bind.value for bind in binds if not bind.required}, shape, results)
     if len(_SELECTS) >= _MOST_SELECTS:
         _SELECTS.clear()
     _SELECTS[key] = (statement, made)
     return made
 
 
-def _shape(statement: Select[Any]) -> tuple[tuple[type | None, tuple[str, ...]], ...]:
-    """Each item of a result row: an entity selected whole (its class and its columns' names,
-    as many columns of the row) or one column (None and its name)."""
-    items = []
+def _shape(statement: Select[Any]) -> tuple[tuple[type | None, tuple[str, ...]], ...] | None:
+    """Each item of a result row: a mapped class selected whole (the class and its columns'
+    names, as many columns of the row) or one column (None and its name); None when the row's
+    items are anything else, or do not account for every column selected."""
+    items: list[tuple[type | None, tuple[str, ...]]] = []
     for described in statement.column_descriptions:
-        entity = described.get("entity")
-        if entity is not None and described.get("expr") is entity:
+        entity, expr = described.get("entity"), described.get("expr")
+        if entity is not None and expr is entity:
+            if not isinstance(entity, type):  # an alias
+                return None
             items.append((entity, tuple(c.key for c in select(entity).selected_columns)))
         else:
             items.append((None, (str(described.get("name")),)))
+    if sum(len(names) for _, names in items) != len(statement.selected_columns):
+        return None
     return tuple(items)
 
 
@@ -324,12 +335,12 @@ async def select_rows(session: AsyncSession, statement: Select[Any],
     compiled = _compiled_select(dialect, statement)
     if compiled is None:
         return None
-    given = {**compiled.constants, **values}
+    given = {**compiled.constants, **values}  # a value given overrides one the statement holds
     try:
         parameters = [bind(given[name]) if bind else given[name]
                       for name, bind in zip(compiled.names, compiled.binds, strict=True)]
     except KeyError as missing:
-        raise exc.ArgumentError(f"a value is required for bound parameter {missing}") from None
+        raise exc.InvalidRequestError(f"A value is required for bind parameter {missing}") from None
     raw = await connection.get_raw_connection()
     _announce(connection, compiled.sql)
     if dialect.name == "postgresql":
@@ -370,8 +381,10 @@ def _made(shape: tuple[tuple[type | None, tuple[str, ...]], ...],
         end = start + len(names)
         if entity is None:
             columns.append([row[start] for row in rows])
-        else:
-            columns.append(_entities(entity, names, [row[start:end] for row in rows]))
+        else:  # one object for each identity, as a session gives it
+            made: dict[Any, Any] = {}
+            columns.append([made.setdefault(instance_state(e).key, e)
+                            for e in _entities(entity, names, [row[start:end] for row in rows])])
         start = end
     return list(zip(*columns, strict=True))
 
@@ -379,6 +392,8 @@ def _made(shape: tuple[tuple[type | None, tuple[str, ...]], ...],
 def _processed(results: Sequence[Processor], rows: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows with each column's result processor applied (most columns have none: text,
     numbers, booleans), as tuples."""
+    if rows and len(rows[0]) != len(results):  # every row of a statement is as long
+        raise exc.InvalidRequestError(f"a row of {len(rows[0])} columns read for {len(results)}")
     processors = [(i, p) for i, p in enumerate(results) if p is not None]
     if not processors:
         return [tuple(row) for row in rows]

@@ -6,16 +6,16 @@ session; errors as SQLAlchemy raises them, the values kept out of them."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, func, inspect, select
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy import Integer, bindparam, event, func, inspect, literal, select, true, union_all
+from sqlalchemy.orm import aliased, load_only
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 from domain.cases import repository as cases
-from domain.cases.commands import CaseFilter, ReferralFilter
+from domain.cases.commands import CaseFilter, ReferralFilter, ReferralSort
 from domain.cases.models import Case, Referral
 from domain.db import Database
 from domain.quick_reads import on_read_session, select_rows
@@ -56,9 +56,18 @@ async def test_the_rows_a_session_gives_for_each_kind_of_user(db: Database, user
             select(Referral, Case).join(Case, Case.id == Referral.case_id)  # type: ignore[arg-type]
             .where(Referral.id == bindparam("referral"), visible))),
     ]
+    after = (filed[2][0].received_at, filed[2][0].id)  # the newest: the page after it has the others
     pages = [cases._cases_page(who, CaseFilter(), 2, None, counted=True), cases._cases_page(who, CaseFilter(), 2, None),
              cases._referrals_page(who, ReferralFilter(), NOW, 2, 0, counted=True),
-             cases._referrals_page(who, ReferralFilter(), NOW, 2, 1)]
+             cases._referrals_page(who, ReferralFilter(), NOW, 2, 1),
+             # a later page, and filters whose values are bound (a text's LIKE pattern, an area,
+             # an instant compared on SQLite as text, another order)
+             cases._cases_page(who, CaseFilter(text="ค้างจ่าย", area_code="4301"), 2, after),
+             cases._cases_page(who, CaseFilter(text="43-"), 5, None, counted=True),
+             cases._referrals_page(who, ReferralFilter(overdue=False, area_code="43", sort=ReferralSort.NEWEST),
+                                   NOW + timedelta(days=1), 2, 0, counted=True),
+             cases._referrals_page(who, ReferralFilter(escalated=False, text="43", sort=ReferralSort.ESCALATION),
+                                   NOW, 5, 0)]
     runs = [(stmt, cases._rule_values(who, case=c.id, referral=r.id)) for stmt in statements for c, r in filed]
     runs += pages
     for stmt, values in runs:
@@ -73,7 +82,9 @@ async def test_the_rows_a_session_gives_for_each_kind_of_user(db: Database, user
     if username in ("vol.naimueang", "dlpw.nongkhai"):  # the filer's cases, the office's referrals:
         async with db.read_sessions() as session:  # the comparison was not of nothing
             page = await select_rows(session, *pages[0 if username == "vol.naimueang" else 2])
+            later = await select_rows(session, *pages[4 if username == "vol.naimueang" else 6])
         assert page is not None and len(page) == 3 and page[0][1] == 3  # a page of 2 reads 3, counted
+        assert later  # the filters' values matched something
 
 
 async def test_a_value_the_statement_holds_and_one_it_is_given(db: Database) -> None:
@@ -82,17 +93,45 @@ async def test_a_value_the_statement_holds_and_one_it_is_given(db: Database) -> 
     async with db.read_sessions() as session:
         rows = await select_rows(session, stmt, {"id": filed[1][0].id})
         assert rows is not None and [r[0].id for r in rows] == [filed[1][0].id]
-        with pytest.raises(ArgumentError, match="'id'"):
+        with pytest.raises(InvalidRequestError, match="'id'"):
             await select_rows(session, stmt, {})
 
 
-async def test_an_expanding_in_is_left_to_the_session(db: Database) -> None:
+async def test_a_value_given_overrides_the_one_the_statement_holds(db: Database) -> None:
+    filed = await _filed(db, 1)
+    stmt = select(Case.id).where(Case.status == bindparam("status", "ROUTED"))
+    async with db.read_sessions() as session:
+        assert await select_rows(session, stmt, {}) == [(filed[0][0].id,)]
+        assert await select_rows(session, stmt, {"status": "CLOSED"}) == []
+
+
+async def test_what_it_cannot_read_as_a_session_would_is_left_to_the_session(db: Database) -> None:
+    """An expanding IN, a loader option, an outer-joined entity (all NULL where nothing joins:
+    the session gives None), an alias, a value computed at execution: None, the caller uses the
+    session."""
     filed = await _filed(db, 2)
     ids = [c.id for c, _ in filed]
-    stmt = select(Case).where(Case.id.in_(bindparam("ids", expanding=True)))  # type: ignore[attr-defined]
+    statements = [
+        select(Case).where(Case.id.in_(bindparam("ids", expanding=True))),  # type: ignore[attr-defined]
+        select(Case).options(load_only(Case.reference)).where(Case.id == bindparam("id")),  # type: ignore[arg-type]
+        select(Case, Referral).outerjoin(Referral, Referral.case_id == bindparam("id")),  # type: ignore[arg-type]
+        select(aliased(Case)),
+        select(Case).where(Case.received_at < bindparam("at", callable_=lambda: NOW + timedelta(days=1))),  # type: ignore[operator]
+    ]
     async with db.read_sessions() as session:
-        assert await select_rows(session, stmt, {"ids": ids}) is None
-        assert {c.id for c in (await session.execute(stmt, {"ids": ids})).scalars()} == set(ids)
+        for stmt in statements:
+            assert await select_rows(session, stmt, {"ids": ids, "id": ids[0]}) is None, stmt
+        assert {c.id for c in (await session.execute(statements[0], {"ids": ids})).scalars()} == set(ids)
+
+
+async def test_one_object_for_each_identity_as_a_session_gives(db: Database) -> None:
+    filed = await _filed(db, 1)
+    two = union_all(select(literal(1).label("n")), select(literal(2).label("n"))).subquery()
+    stmt = select(Case, two.c.n).join(two, true()).where(Case.id == bindparam("id")).order_by(two.c.n)
+    async with db.read_sessions() as session:
+        rows = await select_rows(session, stmt, {"id": filed[0][0].id})
+    assert rows is not None and [n for _, n in rows] == [1, 2]
+    assert rows[0][0] is rows[1][0] and rows[0][0].id == filed[0][0].id
 
 
 async def test_only_on_a_read_session(db: Database) -> None:
@@ -122,6 +161,23 @@ async def test_a_refused_statement_is_raised_as_sqlalchemy_raises_it(db: Databas
     assert "FROM case_file" in str(raised.value.statement)
     assert secret not in str(raised.value)
     assert not database_unavailable(raised.value)
+
+
+@pytest.mark.postgresql_only
+async def test_postgresql_a_prepared_statement_refused_at_execution(db: Database) -> None:
+    """Prepared already (a first read went through), refused when it runs (a division by zero):
+    the same error, naming the SQL, not the values."""
+    secret = "0812345678"
+    stmt = select(Case.id).where(Case.reference != bindparam("secret"),
+                                 literal(1) / bindparam("d", type_=Integer) == 1)
+    async with db.read_sessions() as session:
+        assert await select_rows(session, stmt, {"secret": secret, "d": 1}) == []
+        connection = await session.connection()
+        with pytest.raises(DBAPIError) as raised:
+            await select_rows(session, stmt, {"secret": secret, "d": 0})
+        assert not connection.invalidated
+    assert "FROM case_file" in str(raised.value.statement) and "division by zero" in str(raised.value)
+    assert secret not in str(raised.value) and not database_unavailable(raised.value)
 
 
 @pytest.mark.postgresql_only
@@ -155,4 +211,3 @@ async def test_whoever_counts_the_engines_statements_sees_it(db: Database) -> No
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert len([s for s in seen if "FROM case_file" in s]) == 1, seen
-    assert uuid.UUID(str(filed[0][0].id))
