@@ -320,28 +320,36 @@ def _shape(statement: Select[Any]) -> tuple[tuple[type | None, tuple[str, ...]],
     return tuple(items)
 
 
-async def select_rows(session: AsyncSession, statement: Select[Any],
-                      values: dict[str, Any]) -> list[tuple[Any, ...]] | None:
+async def select_rows(session: AsyncSession, statement: Select[Any], values: dict[str, Any],
+                      in_transaction: bool = False) -> list[tuple[Any, ...]] | None:
     """The rows of `statement` (built once: see `_compiled_select`) with `values` bound, read on
     a read session's connection past SQLAlchemy's execution and ORM loading: each entity the
     statement selects whole made as `_entities` makes it (detached, its values committed), each
     other column's value as SQLAlchemy gives it. None when the statement cannot go this way: the
     caller runs it through the session.
 
+    `in_transaction`: on any session, inside its transaction, for rows the transaction only
+    reads (they are not in the session, so nothing of them is flushed). On SQLite the session's
+    BEGIN goes with this call if none was sent yet (`sqlite_driver`); on PostgreSQL, where
+    SQLAlchemy's adapter sends BEGIN with the transaction's first statement, None until one was
+    sent.
+
     A visible case's lookup and a page of cases, read each request through the session, cost
     about 0.2 ms and 0.3 ms of SQLAlchemy's execution and loading (in process, 2026-12-07)."""
-    connection = await _read_connection(session)
+    connection = await (session.connection() if in_transaction else _read_connection(session))
     dialect = connection.dialect
     compiled = _compiled_select(dialect, statement)
     if compiled is None:
         return None
+    raw = await connection.get_raw_connection()
+    if in_transaction and dialect.name == "postgresql" and not raw.driver_connection.is_in_transaction():
+        return None  # its BEGIN not sent yet: the session's way sends it
     given = {**compiled.constants, **values}  # a value given overrides one the statement holds
     try:
         parameters = [bind(given[name]) if bind else given[name]
                       for name, bind in zip(compiled.names, compiled.binds, strict=True)]
     except KeyError as missing:
         raise exc.InvalidRequestError(f"A value is required for bind parameter {missing}") from None
-    raw = await connection.get_raw_connection()
     _announce(connection, compiled.sql)
     if dialect.name == "postgresql":
         found, results = await _on_postgresql(connection, raw, compiled.sql,

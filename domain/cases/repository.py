@@ -157,6 +157,14 @@ async def visible_referral(session: AsyncSession, principal: Principal,
     return (rows[0][0], rows[0][1]) if rows else None
 
 
+async def _rows_in_transaction(session: AsyncSession, stmt: Any, values: dict[str, Any]) -> Sequence[Any]:
+    """The rows of a statement built once, inside the session's transaction, for rows it only
+    reads: past SQLAlchemy's execution and loading when it can (`select_rows`), else through
+    the session."""
+    rows = await select_rows(session, stmt, values, in_transaction=True)
+    return rows if rows is not None else (await session.execute(stmt, values)).all()
+
+
 async def _rows(session: AsyncSession, stmt: Any, values: dict[str, Any]) -> Sequence[Any]:
     """The rows of a statement built once (`_visible_statement`): on a read session past
     SQLAlchemy's execution and loading (`quick_reads.select_rows`), else through the session."""
@@ -172,13 +180,19 @@ async def case_by_id(session: AsyncSession, case_id: uuid.UUID,
     """The case with this id. With `lock_filings` (a citizen's national ID hash and a problem
     type), `lock_filings_of_citizen` is taken too, on PostgreSQL in the same statement: a
     filing's first two round trips in one."""
-    if lock_filings is None or session.get_bind().dialect.name != "postgresql":
-        found = await session.get(Case, case_id)
-        if lock_filings is not None:
-            await lock_filings_of_citizen(session, *lock_filings)
-        return found
+    if lock_filings is None:
+        return await session.get(Case, case_id)
+    if session.get_bind().dialect.name != "postgresql":  # SQLite: a filing's check, the case only read
+        found = await _rows_in_transaction(session, _case_by_id(), {"case": case_id})
+        await lock_filings_of_citizen(session, *lock_filings)
+        return found[0][0] if found else None  # type: ignore[no-any-return]
     found = await session.execute(_case_by_id_locking(), {"case": case_id, "lock": _filings_lock_key(*lock_filings)})
     return found.scalar_one_or_none()  # type: ignore[no-any-return]  # the ORM drops the outer join's all-NULL row
+
+
+@cache
+def _case_by_id() -> Any:
+    return select(Case).where(Case.id == bindparam("case"))  # type: ignore[arg-type]
 
 
 @cache
@@ -536,9 +550,9 @@ async def open_case_of_citizen(session: AsyncSession, national_id_hash: str, cat
                                since: datetime) -> Case | None:
     """The newest case of this citizen and problem type received since `since` and not yet
     resolved, closed or declined (any user's: the caller decides what to tell)."""
-    found = await session.execute(_open_case_of_citizen(),
-                                  {"citizen": national_id_hash, "category": category_code, "since": since})
-    return found.scalars().first()
+    found = await _rows_in_transaction(session, _open_case_of_citizen(),
+                                       {"citizen": national_id_hash, "category": category_code, "since": since})
+    return found[0][0] if found else None  # type: ignore[no-any-return]
 
 
 @cache
@@ -547,7 +561,8 @@ def _open_case_of_citizen() -> Any:
             .where(Case.citizen_national_id_hash == bindparam("citizen"),
                    Case.category_code == bindparam("category"),
                    Case.received_at >= bindparam("since"),  # type: ignore[operator]
-                   Case.status.in_(OPEN_CASE_STATUSES))  # type: ignore[attr-defined]
+                   Case.status.in_([bindparam(f"open_{status}", status)  # type: ignore[attr-defined]
+                                    for status in OPEN_CASE_STATUSES]))  # held, not expanded
             .order_by(Case.received_at.desc()).limit(1))  # type: ignore[attr-defined]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.areas.models import Area
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
 from domain.org_units.models import Agency, OrgUnit
+from domain.quick_reads import select_rows
 from domain.reference.models import ReferenceVersion
 
 
@@ -22,8 +23,10 @@ async def area(session: AsyncSession, code: str) -> Area | None:
 async def version(session: AsyncSession) -> int | None:
     """SQLite: the state reference data is in (`ReferenceVersion`: new at every change); None
     without its row."""
-    found = await session.execute(_version())
-    return found.scalar_one_or_none()
+    rows = await select_rows(session, _version(), {}, in_transaction=True)  # read, never changed, by a filing
+    if rows is None:
+        return (await session.execute(_version())).scalar_one_or_none()  # type: ignore[no-any-return]
+    return rows[0][0] if rows else None  # type: ignore[no-any-return]
 
 
 @cache

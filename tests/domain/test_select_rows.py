@@ -28,6 +28,10 @@ USERS = ("vol.naimueang", "vol.michai", "mentor.nongkhai", "ops.nongkhai", "dlpw
          "sup.nongkhai", "sup.national", "admin")  # every role, and each shape of their statements
 
 
+class _Undone(Exception):
+    pass
+
+
 def _values(row: object) -> list[tuple[str, object, type]]:
     return [(c.key, getattr(row, c.key), type(getattr(row, c.key)))
             for c in type(row).__table__.columns]  # type: ignore[attr-defined]
@@ -132,6 +136,32 @@ async def test_one_object_for_each_identity_as_a_session_gives(db: Database) -> 
         rows = await select_rows(session, stmt, {"id": filed[0][0].id})
     assert rows is not None and [n for _, n in rows] == [1, 2]
     assert rows[0][0] is rows[1][0] and rows[0][0].id == filed[0][0].id
+
+
+async def test_in_a_transaction_it_reads_what_the_transaction_sees(db: Database) -> None:
+    """`in_transaction`: inside the session's transaction, its own uncommitted rows seen; on
+    PostgreSQL only once the transaction's BEGIN was sent (SQLAlchemy's adapter sends it with the
+    first statement), on SQLite the BEGIN sent with it."""
+    filed = await _filed(db, 1)
+    stmt = select(Case.id, Case.description).where(Case.id == bindparam("id"))
+    with pytest.raises(_Undone):
+        async with UnitOfWork(db) as uow:
+            first = await select_rows(uow.session, stmt, {"id": filed[0][0].id}, in_transaction=True)
+            driver = (await (await uow.session.connection()).get_raw_connection()).driver_connection
+            if db.dialect == "postgresql":
+                assert first is None and not driver.is_in_transaction()  # nothing sent: the session's way
+            else:
+                assert first == [(filed[0][0].id, "นายจ้างค้างจ่ายค่าจ้างสองเดือน")]
+                assert driver._maybe_in_transaction()  # its BEGIN went with it
+            case = await uow.session.get(Case, filed[0][0].id)
+            assert case is not None
+            case.description = "แก้ไขในธุรกรรม"
+            await uow.session.flush()  # not committed: only this transaction sees it
+            seen = await select_rows(uow.session, stmt, {"id": case.id}, in_transaction=True)
+            assert seen == [(case.id, "แก้ไขในธุรกรรม")]
+            async with db.read_sessions() as other:
+                assert await select_rows(other, stmt, {"id": case.id}) == [(case.id, "นายจ้างค้างจ่ายค่าจ้างสองเดือน")]
+            raise _Undone  # rolled back: nothing of it stays
 
 
 async def test_only_on_a_read_session(db: Database) -> None:
