@@ -6,13 +6,15 @@ session; errors as SQLAlchemy raises them, the values kept out of them."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Integer, bindparam, event, func, inspect, literal, select, true, union_all
-from sqlalchemy.orm import aliased, load_only
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
+from sqlalchemy.orm import aliased, load_only
 
 from domain.cases import repository as cases
 from domain.cases.commands import CaseFilter, ReferralFilter, ReferralSort
@@ -152,7 +154,12 @@ async def test_in_a_transaction_it_reads_what_the_transaction_sees(db: Database)
                 assert first is None and not driver.is_in_transaction()  # nothing sent: the session's way
             else:
                 assert first == [(filed[0][0].id, "นายจ้างค้างจ่ายค่าจ้างสองเดือน")]
-                assert driver._maybe_in_transaction()  # its BEGIN went with it
+                other = sqlite3.connect(make_url(db.url).database or "", timeout=0, isolation_level=None)
+                try:  # its BEGIN IMMEDIATE went with it: the write lock is held, no other writer begins
+                    with pytest.raises(sqlite3.OperationalError, match="locked"):
+                        other.execute("BEGIN IMMEDIATE")
+                finally:
+                    other.close()
             case = await uow.session.get(Case, filed[0][0].id)
             assert case is not None
             case.description = "แก้ไขในธุรกรรม"
