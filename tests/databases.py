@@ -1,17 +1,20 @@
-"""Test databases: which backends run, and a fresh empty database of each."""
+"""Test databases: which backends run, a fresh empty database of each, and the statements an
+engine sends."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.migrations import upgrade
 
@@ -61,3 +64,19 @@ async def _admin(dsn: str, statement: str) -> None:
 async def migrate(url: str) -> None:
     """Alembic upgrade head, in a thread: env.py calls asyncio.run, which cannot nest."""
     await asyncio.to_thread(upgrade, url)
+
+
+@contextmanager
+def statements_sent(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement the engine sends while the block runs (its `before_cursor_execute`
+    listeners: SQLAlchemy's own, and those sent past it that tell them, domain/quick_reads.py)."""
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)

@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 from starlette.applications import Starlette
 
 from domain.cases import queries
 from domain.cases.commands import CaseFilter, ReferralFilter
 from domain.db import Database
 from tests.api.access_helpers import Tokens
+from tests.databases import statements_sent
 from tests.factories import OPEN_CASE, case_input, file_case, file_cases_directly, principal
 from tests.helpers import gql, login
 
@@ -52,17 +52,8 @@ FILED = 55  # more than the larger page
 @contextmanager
 def counting_statements(app: Starlette) -> Iterator[list[str]]:
     """Every SQL statement the app's engine sends while the block runs."""
-    statements: list[str] = []
-    engine = app.state.db.engine.sync_engine
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(app.state.db.engine) as statements:
         yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def _page(client: httpx.AsyncClient, app: Starlette, token: str,

@@ -5,14 +5,12 @@ the commit, and never without it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.cases import filing, referrals
@@ -27,24 +25,10 @@ from domain.privacy.models import AccessAction, AccessLogEntry
 from domain.settings import Settings
 from domain.stats import maintenance
 from domain.uow import ConcurrentUpdate, UnitOfWork
+from tests.databases import statements_sent
 from tests.factories import CAL, file_case_directly, national_id, principal
 
 JOB = "test.commit_writes"
-
-
-@contextmanager
-def _statements(db: Database) -> Iterator[list[str]]:
-    """Every statement SQLAlchemy's engine sends while the block runs."""
-    sent: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
 
 
 async def _jobs(db: Database) -> list[dict]:
@@ -78,7 +62,7 @@ async def test_a_filing_writes_its_job_access_entry_and_rollups_in_one_statement
         db: Database, backend: str) -> None:
     """After the last flush, the commit sends one statement (PostgreSQL) or one call on
     aiosqlite's thread (SQLite, unseen by SQLAlchemy's events) for all of them."""
-    with _statements(db) as sent:
+    with statements_sent(db.engine) as sent:
         case, referral = await file_case_directly(db, datetime.now(UTC))
     writes = [s for s in sent if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "WITH"))
               and any(table in s for table in ("outbox_job", "access_log", "stats_case_cell"))]
@@ -174,7 +158,7 @@ async def test_an_action_on_a_referral_updates_it_and_its_case_at_commit_as_they
     now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     case, referral = await file_case_directly(db, now)
     officer = await principal(db, "dlpw.nongkhai")
-    with _statements(db) as sent:
+    with statements_sent(db.engine) as sent:
         async with UnitOfWork(db) as uow:
             accepted = await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id),
                                                        now + timedelta(hours=1), CAL)
@@ -208,7 +192,7 @@ async def test_a_held_row_changed_since_it_was_read_refuses_the_commit(db: Datab
     now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     _, referral = await file_case_directly(db, now)
     officer = await principal(db, "dlpw.nongkhai")
-    with _statements(db) as sent:
+    with statements_sent(db.engine) as sent:
         with pytest.raises(ConcurrentUpdate):
             async with UnitOfWork(db) as uow:
                 await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id), now, CAL)
@@ -253,7 +237,7 @@ async def test_held_rows_are_flushed_with_anything_else_left_to_flush(db: Databa
     now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     case, referral = await file_case_directly(db, now)
     officer = await principal(db, "dlpw.nongkhai")
-    with _statements(db) as sent:
+    with statements_sent(db.engine) as sent:
         async with UnitOfWork(db) as uow:
             accepted = await referrals.act_on_referral(uow, officer, AcceptReferral(referral.id), now, CAL)
             uow.session.add(CaseEvent(case_id=case.id, type="NOTE_ADDED", at=now, actor_id=officer.user_id,

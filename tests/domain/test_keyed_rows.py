@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from domain.cases import referrals
@@ -21,6 +21,7 @@ from domain.db import Database
 from domain.quick_reads import KeyedRows
 from domain.unavailable import database_unavailable
 from domain.uow import UnitOfWork
+from tests.databases import statements_sent
 from tests.factories import CAL, file_case_directly, principal
 
 NOW = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
@@ -130,17 +131,9 @@ async def test_whoever_counts_the_engines_statements_sees_a_batch(db: Database) 
     """Sent past the engine, but told to its `before_cursor_execute` listeners (a test counting
     a page's statements for N+1, the bench), once per batch."""
     ids = await _two_cases(db)
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(db.engine) as seen:
         async with db.read_sessions() as session:
             await session.connection()
             seen.clear()
             await cases.REFERRALS_OF_CASES.read(session, ids)
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert len(seen) == 1 and "FROM referral" in seen[0]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, bindparam, event, func, inspect, literal, select, true, union_all
+from sqlalchemy import Integer, bindparam, func, inspect, literal, select, true, union_all
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.orm import aliased, load_only
@@ -23,6 +23,7 @@ from domain.db import Database
 from domain.quick_reads import on_read_session, select_rows
 from domain.unavailable import database_unavailable
 from domain.uow import UnitOfWork
+from tests.databases import statements_sent
 from tests.factories import file_case_directly, principal
 
 NOW = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
@@ -236,15 +237,7 @@ async def test_postgresql_a_connection_that_failed_is_not_given_out_again(db: Da
 async def test_whoever_counts_the_engines_statements_sees_it(db: Database) -> None:
     filed = await _filed(db, 1)
     who = await principal(db, "vol.naimueang")
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(db.engine) as seen:
         async with db.read_sessions() as session:
             assert await cases.visible_case(session, who, filed[0][0].id) is not None
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert len([s for s in seen if "FROM case_file" in s]) == 1, seen
