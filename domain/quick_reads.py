@@ -275,9 +275,9 @@ _MOST_SELECTS = 2048  # statements built once are kept by their builders (`Kept(
 def _compiled_select(dialect: Dialect, statement: Select[Any]) -> _Select | None:
     """`statement` compiled for `dialect`, once; None when its rows cannot be had this way as a
     session would give them: a parameter expanded or rendered at execution (an IN of a list) or
-    whose value is computed (a callable), loader options, an outer join (an entity all NULL is
-    no entity), or an item of the row other than a mapped class selected whole or one column (an
-    alias, a bundle)."""
+    whose value is computed (a callable), loader options, FOR UPDATE (rows to change belong in
+    the session), an outer join (an entity all NULL is no entity), or an item of the row other
+    than a mapped class selected whole or one column (an alias, a bundle)."""
     key = (dialect.name, id(statement))
     known = _SELECTS.get(key)
     if known is not None and known[0] is statement:
@@ -287,6 +287,7 @@ def _compiled_select(dialect: Dialect, statement: Select[Any]) -> _Select | None
     shape = _shape(statement)
     made: _Select | None = None
     if (shape is not None and not statement._with_options  # noqa: SLF001 - SQLAlchemy's own record of them
+            and statement._for_update_arg is None  # rows to change: the session must hold them
             and not (compiled.literal_execute_params or compiled.post_compile_params)  # an expanding IN among them
             and " OUTER JOIN " not in sql):
         binds = [compiled.binds[name] for name in compiled.positiontup or ()]

@@ -114,8 +114,8 @@ async def test_a_value_given_overrides_the_one_the_statement_holds(db: Database)
 
 async def test_what_it_cannot_read_as_a_session_would_is_left_to_the_session(db: Database) -> None:
     """An expanding IN, a loader option, an outer-joined entity (all NULL where nothing joins:
-    the session gives None), an alias, a value computed at execution: None, the caller uses the
-    session."""
+    the session gives None), an alias, rows locked to be changed, a value computed at execution:
+    None, the caller uses the session."""
     filed = await _filed(db, 2)
     ids = [c.id for c, _ in filed]
     statements = [
@@ -123,6 +123,7 @@ async def test_what_it_cannot_read_as_a_session_would_is_left_to_the_session(db:
         select(Case).options(load_only(Case.reference)).where(Case.id == bindparam("id")),  # type: ignore[arg-type]
         select(Case, Referral).outerjoin(Referral, Referral.case_id == bindparam("id")),  # type: ignore[arg-type]
         select(aliased(Case)),
+        select(Case).where(Case.id == bindparam("id")).with_for_update(),
         select(Case).where(Case.received_at < bindparam("at", callable_=lambda: NOW + timedelta(days=1))),  # type: ignore[operator]
     ]
     async with db.read_sessions() as session:
