@@ -114,9 +114,7 @@ def _compiled(dialect: Dialect, statement: Select[Any]) -> tuple[str, tuple[tupl
     compiled = statement.compile(dialect=dialect)
     binds = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
                   for name in compiled.positiontup or ())
-    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
-                    for c in statement.selected_columns)
-    return str(compiled), binds, results
+    return str(compiled), binds, _results(dialect, statement)
 
 
 class KeyedRows(Generic[T]):
@@ -195,26 +193,18 @@ class KeyedRows(Generic[T]):
         compiled = statement.compile(dialect=dialect)
         sql = str(compiled)
         prepared = await driver.prepare(sql)
-        oids = [attribute.type.oid for attribute in prepared.get_attributes()]
         bind = compiled.binds["keys"].type.dialect_impl(dialect).bind_processor(dialect)
-        results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, oid)
-                        for c, oid in zip(statement.selected_columns, oids, strict=True))
-        return sql, bind, results
+        return sql, bind, _results(dialect, statement, prepared)
 
     async def _on_sqlite(self, dialect: Dialect, driver: Any, keys: list[Any]) -> list[Any]:
         compiled = self._compiled.get("sqlite")
         if compiled is None:
             statement = self.statement(dialect)
             key = self._key.type.dialect_impl(dialect).bind_processor(dialect)
-            results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
-                            for c in statement.selected_columns)
-            compiled = self._compiled["sqlite"] = (str(statement.compile(dialect=dialect)), key, results)
+            compiled = self._compiled["sqlite"] = (str(statement.compile(dialect=dialect)), key,
+                                                   _results(dialect, statement))
         sql, key, results = compiled
-        values = json.dumps([key(k) for k in keys] if key else keys)
-        try:
-            found = await driver._execute(_fetch, driver._conn, sql, (values,))
-        except sqlite3.Error as error:
-            raise exc.DBAPIError.instance(sql, None, error, sqlite3.Error) from error
+        found = await _on_sqlite(driver, sql, (json.dumps([key(k) for k in keys] if key else keys),))
         return _processed(results, found)
 
 
@@ -236,6 +226,26 @@ async def _on_postgresql(connection: AsyncConnection, raw: Any, sql: str,
         if isinstance(error, Exception):
             raise exc.DBAPIError.instance(sql, None, error, Exception, connection_invalidated=lost) from error
         raise
+
+
+async def _on_sqlite(driver: Any, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
+    """`sql`'s rows on the SQLite connection's thread (a pending BEGIN goes first:
+    `sqlite_driver`), its failure as SQLAlchemy would raise it, naming `sql`, not its values."""
+    try:
+        return await driver._execute(_fetch, driver._conn, sql, parameters)  # type: ignore[no-any-return]
+    except sqlite3.Error as error:
+        raise exc.DBAPIError.instance(sql, None, error, sqlite3.Error) from error
+
+
+def _results(dialect: Dialect, statement: Select[Any], prepared: Any = None) -> tuple[Processor, ...]:
+    """Each column's result processor; on PostgreSQL those of the type the server gives it,
+    from asyncpg's prepared statement (as SQLAlchemy picks them from a result's description)."""
+    columns = statement.selected_columns
+    if prepared is None:
+        return tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    oids = [attribute.type.oid for attribute in prepared.get_attributes()]
+    return tuple(c.type.dialect_impl(dialect).result_processor(dialect, oid)
+                 for c, oid in zip(columns, oids, strict=True))
 
 
 async def _read_connection(session: AsyncSession) -> AsyncConnection:
@@ -292,8 +302,7 @@ def _compiled_select(dialect: Dialect, statement: Select[Any]) -> _Select | None
             and " OUTER JOIN " not in sql):
         binds = [compiled.binds[name] for name in compiled.positiontup or ()]
         if not any(bind.callable is not None for bind in binds):
-            results = None if dialect.name == "postgresql" else tuple(
-                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in statement.selected_columns)
+            results = None if dialect.name == "postgresql" else _results(dialect, statement)
             made = _Select(sql, tuple(bind.key for bind in binds),
                            tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds),
                            {bind.key: bind.value for bind in binds if not bind.required}, shape, results)
@@ -356,11 +365,7 @@ async def select_rows(session: AsyncSession, statement: Select[Any], values: dic
         found, results = await _on_postgresql(connection, raw, compiled.sql,
                                               lambda driver: _pg_select(dialect, driver, statement, compiled, parameters))
     else:
-        driver = raw.driver_connection
-        try:
-            found = await driver._execute(_fetch, driver._conn, compiled.sql, tuple(parameters))
-        except sqlite3.Error as error:
-            raise exc.DBAPIError.instance(compiled.sql, None, error, sqlite3.Error) from error
+        found = await _on_sqlite(raw.driver_connection, compiled.sql, tuple(parameters))
         results = compiled.results
         assert results is not None
     processed = _processed(results, found)
@@ -371,10 +376,7 @@ async def _pg_select(dialect: Dialect, driver: Any, statement: Select[Any], comp
                      parameters: list[Any]) -> tuple[list[Any], tuple[Processor, ...]]:
     results = compiled.results
     if results is None:  # the types PostgreSQL gives the columns, from a prepare, once
-        prepared = await driver.prepare(compiled.sql)
-        oids = [attribute.type.oid for attribute in prepared.get_attributes()]
-        results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, oid)
-                        for c, oid in zip(statement.selected_columns, oids, strict=True))
+        results = _results(dialect, statement, await driver.prepare(compiled.sql))
         _SELECTS[(dialect.name, id(statement))] = (statement, compiled._replace(results=results))
     return await driver.fetch(compiled.sql, *parameters), results
 
