@@ -14,8 +14,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (ColumnElement, Integer, Select, String, and_, bindparam, cast, exists, func, or_, select, true,
-                        union, update)
+from sqlalchemy import (ColumnElement, Integer, Select, String, and_, bindparam, cast, exists, func, literal_column, or_, select,
+                        true, union, update)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -27,7 +27,7 @@ from domain.cases.reference import MAX_SEQUENCE
 from domain.cases.routing import RoutingRule
 from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
-from domain.quick_reads import KeyedRows, on_read_session, select_rows
+from domain.quick_reads import KeyedRows, on_read_session, select_rows, written_rows
 from domain.statements import Kept
 from domain.users.models import Role, User
 from domain.users.principal import Principal
@@ -656,21 +656,29 @@ async def next_number(session: AsyncSession, province_code: str, fiscal_year: in
     """SQLite: the next reference number of a province and fiscal year, raising its counter (the
     first number of a year inserts the counter's row); None when the year's numbers are used up.
     The upsert is undone with the filing's transaction, so a filing that rolls back gives its
-    number back. PostgreSQL numbers a case as its transaction commits (migration 0016)."""
-    raised = await session.execute(_raise_sequence(), {"province": province_code, "year": fiscal_year})
-    sequence = int(raised.scalar_one())
+    number back. PostgreSQL numbers a case as its transaction commits (migration 0016).
+
+    Sent past SQLAlchemy's execution, in the transaction (`written_rows`): nothing of the
+    counter is in the session."""
+    raised = await written_rows(session, _raise_sequence(), province=province_code, year=fiscal_year)
+    if raised is None:
+        raise ValueError("case numbers are taken this way on SQLite only")
+    sequence = int(raised[0][0])
     return sequence if sequence <= MAX_SEQUENCE else None
 
 
 @cache
 def _raise_sequence() -> Any:
     """Built once: a statement built per filing left its `last_value + 1` in a reference cycle
-    (SQLAlchemy's comparator and its expression) for the cyclic collector."""
-    return (sqlite.insert(CaseSequence)
-            .values(province_code=bindparam("province"), fiscal_year=bindparam("year"), last_value=1)
+    (SQLAlchemy's comparator and its expression) for the cyclic collector. On the table, not
+    the ORM class, and its ones written in the SQL: every value is given at each call."""
+    table = CaseSequence.__table__  # type: ignore[attr-defined]
+    one = literal_column("1", Integer)
+    return (sqlite.insert(table)
+            .values(province_code=bindparam("province"), fiscal_year=bindparam("year"), last_value=one)
             .on_conflict_do_update(index_elements=["province_code", "fiscal_year"],
-                                   set_={"last_value": CaseSequence.last_value + 1})
-            .returning(CaseSequence.__table__.c.last_value))
+                                   set_={"last_value": table.c.last_value + one})
+            .returning(table.c.last_value))
 
 
 async def reference_of(session: AsyncSession, case_id: uuid.UUID) -> str:

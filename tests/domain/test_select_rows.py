@@ -18,9 +18,9 @@ from sqlalchemy.orm import aliased, load_only
 
 from domain.cases import repository as cases
 from domain.cases.commands import CaseFilter, ReferralFilter, ReferralSort
-from domain.cases.models import Case, Referral
+from domain.cases.models import Case, CaseSequence, Referral
 from domain.db import Database
-from domain.quick_reads import on_read_session, select_rows
+from domain.quick_reads import on_read_session, select_rows, written_rows
 from domain.unavailable import database_unavailable
 from domain.uow import UnitOfWork
 from tests.databases import statements_sent
@@ -242,3 +242,38 @@ async def test_whoever_counts_the_engines_statements_sees_it(db: Database) -> No
         async with db.read_sessions() as session:
             assert await cases.visible_case(session, who, filed[0][0].id) is not None
     assert len([s for s in seen if "FROM case_file" in s]) == 1, seen
+
+
+async def test_a_write_with_returning_runs_inside_the_transaction_on_sqlite(db: Database) -> None:
+    """`written_rows` (a filing's counter, `cases.next_number`): on SQLite inside the session's
+    transaction, its BEGIN IMMEDIATE sent with it, its rows returned, seen by no one else until
+    the commit and undone by a rollback, told to the engine's listeners; a refused write raised
+    as SQLAlchemy raises it. On PostgreSQL None: the session's way."""
+    async with UnitOfWork(db) as uow:
+        if db.dialect == "postgresql":
+            assert await written_rows(uow.session, cases._raise_sequence(), province="43", year=2570) is None
+            return
+    counted = select(CaseSequence.last_value).where(CaseSequence.province_code == bindparam("province"))
+    with pytest.raises(_Undone):
+        async with UnitOfWork(db) as uow:
+            with statements_sent(db.engine) as seen:
+                assert await cases.next_number(uow.session, "43", 2570) == 1
+            assert [s for s in seen if s.startswith("INSERT INTO case_sequence")] == [seen[-1]], seen
+            assert await cases.next_number(uow.session, "43", 2570) == 2
+            assert await select_rows(uow.session, counted, {"province": "43"}, in_transaction=True) == [(2,)]
+            other = sqlite3.connect(make_url(db.url).database or "", timeout=0, isolation_level=None)
+            try:  # its BEGIN IMMEDIATE went with it: the write lock is held, no other writer begins
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
+            async with db.read_sessions() as session:
+                assert await select_rows(session, counted, {"province": "43"}) == []
+            raise _Undone
+    async with UnitOfWork(db) as uow:
+        assert await cases.next_number(uow.session, "43", 2570) == 1  # the rollback gave both back
+        with pytest.raises(DBAPIError) as raised:
+            await written_rows(uow.session, cases._raise_sequence(), province=None, year=2570)
+    assert "INSERT INTO case_sequence" in str(raised.value.statement) and raised.value.params is None
+    async with db.read_sessions() as session:
+        assert await select_rows(session, counted, {"province": "43"}) == [(1,)]
