@@ -288,8 +288,9 @@ def _compiled_select(dialect: Dialect, statement: Select[Any]) -> _Select | None
     """`statement` compiled for `dialect`, once; None when its rows cannot be had this way as a
     session would give them: a parameter expanded or rendered at execution (an IN of a list) or
     whose value is computed (a callable), loader options, FOR UPDATE (rows to change belong in
-    the session), an outer join (an entity all NULL is no entity), or an item of the row other
-    than a mapped class selected whole or one column (an alias, a bundle)."""
+    the session), or an item of the row other than a mapped class selected whole or one column
+    (an alias, a bundle). An outer-joined entity all NULL is None, as a session gives it
+    (`_entities`)."""
     key = (dialect.name, id(statement))
     known = _SELECTS.get(key)
     if known is not None and known[0] is statement:
@@ -300,8 +301,7 @@ def _compiled_select(dialect: Dialect, statement: Select[Any]) -> _Select | None
     made: _Select | None = None
     if (shape is not None and not statement._with_options  # noqa: SLF001 - SQLAlchemy's own record of them
             and statement._for_update_arg is None  # rows to change: the session must hold them
-            and not (compiled.literal_execute_params or compiled.post_compile_params)  # an expanding IN among them
-            and " OUTER JOIN " not in sql):
+            and not (compiled.literal_execute_params or compiled.post_compile_params)):  # an expanding IN among them
         binds = [compiled.binds[name] for name in compiled.positiontup or ()]
         if not any(bind.callable is not None for bind in binds):
             results = None if dialect.name == "postgresql" else _results(dialect, statement)
@@ -343,8 +343,8 @@ async def select_rows(session: AsyncSession, statement: Select[Any], values: dic
     `in_transaction`: on any session, inside its transaction, for rows the transaction only
     reads (they are not in the session, so nothing of them is flushed). On SQLite the session's
     BEGIN goes with this call if none was sent yet (`sqlite_driver`); on PostgreSQL, where
-    SQLAlchemy's adapter sends BEGIN with the transaction's first statement, None until one was
-    sent.
+    SQLAlchemy's adapter sends BEGIN before the transaction's first statement, the adapter
+    sends it first if it has not yet (`_begun`).
 
     A visible case's lookup and a page of cases, read each request through the session, cost
     about 0.2 ms and 0.3 ms of SQLAlchemy's execution and loading (in process, 2026-12-07)."""
@@ -354,8 +354,6 @@ async def select_rows(session: AsyncSession, statement: Select[Any], values: dic
     if compiled is None:
         return None
     raw = await connection.get_raw_connection()
-    if in_transaction and dialect.name == "postgresql" and not raw.driver_connection.is_in_transaction():
-        return None  # its BEGIN not sent yet: the session's way sends it
     given = {**compiled.constants, **values}  # a value given overrides one the statement holds
     try:
         parameters = [bind(given[name]) if bind else given[name]
@@ -364,6 +362,8 @@ async def select_rows(session: AsyncSession, statement: Select[Any], values: dic
         raise exc.InvalidRequestError(f"A value is required for bind parameter {missing}") from None
     _announce(connection, compiled.sql)
     if dialect.name == "postgresql":
+        if in_transaction:
+            await _on_postgresql(connection, raw, "BEGIN", lambda _: _begun(raw.dbapi_connection))
         found, results = await _on_postgresql(connection, raw, compiled.sql,
                                               lambda driver: _pg_select(dialect, driver, statement, compiled, parameters))
     else:
@@ -396,6 +396,18 @@ async def written_rows(session: AsyncSession, statement: Any, **values: Any) -> 
     return _processed(results, await _on_sqlite(raw.driver_connection, sql, parameters))
 
 
+async def _begun(adapted: Any) -> None:
+    """The transaction of SQLAlchemy's asyncpg adapter begun, as the adapter begins it before the
+    first statement its cursor runs (`_start_transaction`, under the adapter's lock), unless it
+    was: a read sent past the cursor is then inside it, and the adapter sends no second BEGIN.
+    A failure is raised as the adapter raises it, the original error its cause (asyncpg's, with
+    the SQLSTATE that says whether the connection was lost)."""
+    if adapted._transaction is None:  # noqa: SLF001 - the adapter's own record of its BEGIN
+        async with adapted._execute_mutex:  # noqa: SLF001
+            if adapted._transaction is None:  # noqa: SLF001
+                await adapted._start_transaction()  # noqa: SLF001
+
+
 async def _pg_select(dialect: Dialect, driver: Any, statement: Select[Any], compiled: _Select,
                      parameters: list[Any]) -> tuple[list[Any], tuple[Processor, ...]]:
     results = compiled.results
@@ -418,8 +430,8 @@ def _made(shape: tuple[tuple[type | None, tuple[str, ...]], ...],
             columns.append([row[start] for row in rows])
         else:  # one object for each identity, as a session gives it
             made: dict[Any, Any] = {}
-            columns.append([made.setdefault(instance_state(e).key, e)
-                            for e in _entities(entity, names, [row[start:end] for row in rows])])
+            columns.append([None if e is None else made.setdefault(instance_state(e).key, e)
+                            for e in _joined(entity, names, [row[start:end] for row in rows])])
         start = end
     return list(zip(*columns, strict=True))
 
@@ -474,3 +486,12 @@ def _entities(entity: type[T], names: tuple[str, ...], rows: list[tuple[Any, ...
         state.key = (identity, tuple(row[i] for i in keys), None)
         made.append(instance)
     return made
+
+
+def _joined(entity: type[T], names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[T | None]:
+    """`_entities` of `rows`, None for a row whose primary key is all NULL (an outer join that
+    found nothing), as SQLAlchemy's loading gives it."""
+    keys = tuple(names.index(c.key) for c in inspect(entity).primary_key)
+    whole = [any(row[i] is not None for i in keys) for row in rows]
+    made = iter(_entities(entity, names, [row for row, found in zip(rows, whole, strict=True) if found]))
+    return [next(made) if found else None for found in whole]

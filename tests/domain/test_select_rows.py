@@ -7,6 +7,7 @@ session; errors as SQLAlchemy raises them, the values kept out of them."""
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -113,15 +114,13 @@ async def test_a_value_given_overrides_the_one_the_statement_holds(db: Database)
 
 
 async def test_what_it_cannot_read_as_a_session_would_is_left_to_the_session(db: Database) -> None:
-    """An expanding IN, a loader option, an outer-joined entity (all NULL where nothing joins:
-    the session gives None), an alias, rows locked to be changed, a value computed at execution:
-    None, the caller uses the session."""
+    """An expanding IN, a loader option, an alias, rows locked to be changed, a value computed
+    at execution: None, the caller uses the session."""
     filed = await _filed(db, 2)
     ids = [c.id for c, _ in filed]
     statements = [
         select(Case).where(Case.id.in_(bindparam("ids", expanding=True))),  # type: ignore[attr-defined]
         select(Case).options(load_only(Case.reference)).where(Case.id == bindparam("id")),  # type: ignore[arg-type]
-        select(Case, Referral).outerjoin(Referral, Referral.case_id == bindparam("id")),  # type: ignore[arg-type]
         select(aliased(Case)),
         select(Case).where(Case.id == bindparam("id")).with_for_update(),
         select(Case).where(Case.received_at < bindparam("at", callable_=lambda: NOW + timedelta(days=1))),  # type: ignore[operator]
@@ -130,6 +129,33 @@ async def test_what_it_cannot_read_as_a_session_would_is_left_to_the_session(db:
         for stmt in statements:
             assert await select_rows(session, stmt, {"ids": ids, "id": ids[0]}) is None, stmt
         assert {c.id for c in (await session.execute(statements[0], {"ids": ids})).scalars()} == set(ids)
+
+
+async def test_an_outer_joined_entity_that_found_nothing_is_none_as_a_session_gives(db: Database) -> None:
+    """An outer join's entity all NULL (nothing joined) is None, as the session's loading gives
+    it; one that joined is the entity (a filing's client id check, `cases.case_by_id`)."""
+    filed = await _filed(db, 2)
+    one = select(literal(1).label("n")).subquery()
+    stmts = [select(Case, Referral).outerjoin(Referral, (Referral.case_id == Case.id)  # type: ignore[arg-type]
+                                              & (Referral.id == bindparam("id"))).order_by(Case.id),
+             select(Case, one.c.n).select_from(one).outerjoin(Case, Case.id == bindparam("id"))]  # type: ignore[arg-type]
+    async with db.read_sessions() as session:
+        for stmt, found in zip(stmts, (filed[0][1].id, filed[0][0].id), strict=True):
+            for wanted in (found, uuid.uuid4()):
+                rows = await select_rows(session, stmt, {"id": wanted})
+                expected = (await session.execute(stmt, {"id": wanted})).all()
+                assert rows is not None and _described(rows) == _described(expected), stmt
+                session.expunge_all()
+    joined = await _rows_of(db, stmts[0], filed[0][1].id)
+    assert [r[1] is None for r in joined] == [c.id != filed[0][0].id for c, _ in joined] and len(joined) == 2
+    assert (await _rows_of(db, stmts[1], uuid.uuid4())) == [(None, 1)]
+
+
+async def _rows_of(db: Database, stmt: Any, wanted: Any) -> list[tuple[Any, ...]]:
+    async with db.read_sessions() as session:
+        rows = await select_rows(session, stmt, {"id": wanted})
+    assert rows is not None
+    return rows
 
 
 async def test_one_object_for_each_identity_as_a_session_gives(db: Database) -> None:
@@ -143,19 +169,26 @@ async def test_one_object_for_each_identity_as_a_session_gives(db: Database) -> 
 
 
 async def test_in_a_transaction_it_reads_what_the_transaction_sees(db: Database) -> None:
-    """`in_transaction`: inside the session's transaction, its own uncommitted rows seen; on
-    PostgreSQL only once the transaction's BEGIN was sent (SQLAlchemy's adapter sends it with the
-    first statement), on SQLite the BEGIN sent with it."""
+    """`in_transaction`: inside the session's transaction, its own uncommitted rows seen; the
+    transaction begun by it when it is the first statement (on PostgreSQL by SQLAlchemy's
+    adapter, which then sends no BEGIN of its own; on SQLite the BEGIN sent with it)."""
     filed = await _filed(db, 1)
     stmt = select(Case.id, Case.description).where(Case.id == bindparam("id"))
     with pytest.raises(_Undone):
         async with UnitOfWork(db) as uow:
-            first = await select_rows(uow.session, stmt, {"id": filed[0][0].id}, in_transaction=True)
             driver = (await (await uow.session.connection()).get_raw_connection()).driver_connection
+            told: list[Any] = []  # PostgreSQL's notices: a second BEGIN would be warned of
             if db.dialect == "postgresql":
-                assert first is None and not driver.is_in_transaction()  # nothing sent: the session's way
+                assert not driver.is_in_transaction()  # SQLAlchemy's adapter begins at the first statement
+                driver.add_log_listener(lambda _connection, message: told.append(message))
+            first = await select_rows(uow.session, stmt, {"id": filed[0][0].id}, in_transaction=True)
+            assert first == [(filed[0][0].id, "นายจ้างค้างจ่ายค่าจ้างสองเดือน")]
+            if db.dialect == "postgresql":
+                assert driver.is_in_transaction()
+                xid = select(func.txid_current().label("xid"))
+                read = await select_rows(uow.session, xid, {}, in_transaction=True)
+                assert read is not None and read == (await uow.session.execute(xid)).all()  # one transaction
             else:
-                assert first == [(filed[0][0].id, "นายจ้างค้างจ่ายค่าจ้างสองเดือน")]
                 other = sqlite3.connect(make_url(db.url).database or "", timeout=0, isolation_level=None)
                 try:  # its BEGIN IMMEDIATE went with it: the write lock is held, no other writer begins
                     with pytest.raises(sqlite3.OperationalError, match="locked"):
@@ -168,6 +201,7 @@ async def test_in_a_transaction_it_reads_what_the_transaction_sees(db: Database)
             await uow.session.flush()  # not committed: only this transaction sees it
             seen = await select_rows(uow.session, stmt, {"id": case.id}, in_transaction=True)
             assert seen == [(case.id, "แก้ไขในธุรกรรม")]
+            assert told == []
             async with db.read_sessions() as other:
                 assert await select_rows(other, stmt, {"id": case.id}) == [(case.id, "นายจ้างค้างจ่ายค่าจ้างสองเดือน")]
             raise _Undone  # rolled back: nothing of it stays
