@@ -27,7 +27,7 @@ from domain.cases.reference import MAX_SEQUENCE
 from domain.cases.routing import RoutingRule
 from domain.cases.state import OPEN_CASE_STATUSES, OPEN_REFERRAL_STATUSES
 from domain.categories.models import Category, RoutingRuleRow, SlaPolicy
-from domain.quick_reads import KeyedRows, on_read_session, select_rows, written_rows
+from domain.quick_reads import KeyedRows, on_read_session, rows_to_change, select_rows, written_rows
 from domain.statements import Kept
 from domain.users.models import Role, User
 from domain.users.principal import Principal
@@ -162,6 +162,14 @@ async def _rows_in_transaction(session: AsyncSession, stmt: Any, values: dict[st
     reads: past SQLAlchemy's execution and loading when it can (`select_rows`), else through
     the session."""
     rows = await select_rows(session, stmt, values, in_transaction=True)
+    return rows if rows is not None else (await session.execute(stmt, values)).all()
+
+
+async def _rows_to_change(session: AsyncSession, stmt: Any, values: dict[str, Any]) -> Sequence[Any]:
+    """The rows of a statement built once that locks rows to change them in this transaction:
+    read past SQLAlchemy's execution and loading, each entity put in the session as its loading
+    puts it (`quick_reads.rows_to_change`), else through the session."""
+    rows = await rows_to_change(session, stmt, values)
     return rows if rows is not None else (await session.execute(stmt, values)).all()
 
 
@@ -479,7 +487,7 @@ async def referrals_for_update_and_fired(session: AsyncSession, case_id: uuid.UU
     level is added while this transaction holds it (unless it adds one itself). Without the
     case's lock, a statement that waited here for a referral's lock would re-read the locked
     rows but not the subquery: a level committed meanwhile would be missed."""
-    rows = (await session.execute(_referrals_and_fired(), {"case": case_id})).all()
+    rows = await _rows_to_change(session, _referrals_and_fired(), {"case": case_id})
     return [referral for referral, _ in rows], {referral.id: _fired(levels) for referral, levels in rows}
 
 
@@ -497,7 +505,11 @@ def _fired_of(levels: Iterable[Sequence[Any]]) -> Fired:
 
 @cache
 def _referrals_and_fired() -> Any:
-    levels = (select(func.aggregate_strings(Escalation.deadline + ":" + cast(Escalation.level, String), ","))
+    # The separator written in the SQL (given as text, it is a value rendered at each execution,
+    # which a statement read past SQLAlchemy's execution cannot have: `rows_to_change`).
+    comma = literal_column("','", String)
+    levels = (select(func.aggregate_strings(Escalation.deadline + ":" + cast(Escalation.level, String),
+                                            comma))  # type: ignore[arg-type]
               .where(Escalation.referral_id == Referral.id)  # type: ignore[arg-type]
               .scalar_subquery())
     return _referrals_for_update().add_columns(levels)
@@ -523,7 +535,8 @@ async def lock_case_of_referral(session: AsyncSession, principal: Principal,
                 .execution_options(populate_existing=True))
 
     stmt = _visible_statement("lock case of referral", principal, build)
-    return (await session.execute(stmt, _rule_values(principal, referral=referral_id))).scalar_one_or_none()  # type: ignore[no-any-return]
+    rows = await _rows_to_change(session, stmt, _rule_values(principal, referral=referral_id))
+    return rows[0][0] if rows else None  # type: ignore[no-any-return]
 
 
 async def lock_case(session: AsyncSession, case_id: uuid.UUID) -> Case | None:

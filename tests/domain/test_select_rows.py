@@ -21,7 +21,7 @@ from domain.cases import repository as cases
 from domain.cases.commands import CaseFilter, ReferralFilter, ReferralSort
 from domain.cases.models import Case, CaseSequence, Referral
 from domain.db import Database
-from domain.quick_reads import on_read_session, select_rows, written_rows
+from domain.quick_reads import on_read_session, rows_to_change, select_rows, written_rows
 from domain.unavailable import database_unavailable
 from domain.uow import UnitOfWork
 from tests.databases import statements_sent
@@ -311,3 +311,48 @@ async def test_a_write_with_returning_runs_inside_the_transaction_on_sqlite(db: 
     assert "INSERT INTO case_sequence" in str(raised.value.statement) and raised.value.params is None
     async with db.read_sessions() as session:
         assert await select_rows(session, counted, {"province": "43"}) == [(1,)]
+
+
+async def test_rows_to_change_are_put_in_the_session_as_its_loading_puts_them(db: Database) -> None:
+    """`rows_to_change` (an acceptance's reads, FOR UPDATE): the rows the session's query gives,
+    each entity persistent in the session and unchanged, its change then flushed as any loaded
+    row's (its version checked); locked on PostgreSQL. Left to the session (None, nothing read)
+    while the session has changes not flushed, and (None after the read) when an entity read is
+    in the session already."""
+    filed = await _filed(db, 2)
+    who = await principal(db, "dlpw.nongkhai")
+    referral_id = filed[0][1].id
+    stmt = cases._referrals_and_fired()
+    with pytest.raises(_Undone):
+        async with UnitOfWork(db) as uow:
+            locked = await cases.lock_case_of_referral(uow.session, who, referral_id)  # through rows_to_change
+            assert locked is not None and locked.id == filed[0][0].id and locked in uow.session
+            rows = await rows_to_change(uow.session, stmt, {"case": locked.id})
+            assert rows is not None and [r.id for r, _ in rows] == [referral_id]
+            referral = rows[0][0]
+            state = inspect(referral)
+            assert state.persistent and referral in uow.session and not uow.session.dirty
+            assert await uow.session.get(Referral, referral_id) is referral
+            if db.dialect == "postgresql":  # locked: another transaction cannot have it
+                async with UnitOfWork(db) as other:
+                    with pytest.raises(DBAPIError, match="could not obtain lock"):
+                        await other.session.execute(select(Referral.id).where(Referral.id == referral_id)
+                                                    .with_for_update(nowait=True))
+            version = referral.version
+            referral.status, referral.version = "ACCEPTED", version + 1  # as `touch` changes it
+            with statements_sent(db.engine) as seen:
+                await uow.session.flush()  # written as a loaded row is: where its version still matches
+            assert not uow.session.dirty and any(s.startswith("UPDATE referral") and "version" in s.split("WHERE")[1]
+                                                 for s in seen), seen
+            now = select(Referral.status, Referral.version).where(Referral.id == bindparam("id"))
+            assert await select_rows(uow.session, now, {"id": referral_id}, in_transaction=True) == [
+                ("ACCEPTED", version + 1)]
+            assert await rows_to_change(uow.session, stmt, {"case": locked.id}) is None  # in the session already
+            referral.reason = "ยังไม่ส่ง"  # a change not flushed: nothing read past the session
+            with statements_sent(db.engine) as seen:
+                assert await rows_to_change(uow.session, stmt, {"case": locked.id}) is None
+            assert seen == []
+            raise _Undone
+    async with db.read_sessions() as session:
+        stored = await session.get(Referral, referral_id)
+    assert stored is not None and stored.status == "PENDING"  # rolled back
