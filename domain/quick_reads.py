@@ -16,6 +16,11 @@ query would (detached, their attributes committed). Closed with its database
 
 `KeyedRows` (both databases): a loader's batch, the rows whose key is one of a list, on the
 request's read session's own connection with the driver's own call (see the class).
+
+`select_rows` (both databases): a statement built once, on a read session's connection or inside
+a unit of work's transaction for rows it only reads; `rows_to_change`: the same for rows the
+transaction locks to change, put in the session as its loading puts them; `written_rows`
+(SQLite): a write with RETURNING inside the transaction (a filing's counter).
 """
 
 from __future__ import annotations
@@ -358,16 +363,16 @@ async def rows_to_change(session: AsyncSession, statement: Select[Any],
     them), read inside the session's transaction as `select_rows(..., in_transaction=True)`
     reads, each entity then put in the session as its loading puts a row it read: persistent,
     its values as committed, so that its changes are flushed or written at commit
-    (`commit_writes.update_at_commit`). None, and nothing sent, when the session has changes
-    not flushed (a query through it would flush them first); None after the read when an
-    entity read is in the session already (a query with `populate_existing` would write the
-    stored values over it): the caller runs the statement through the session, in the same
+    (`commit_writes.update_at_commit`). None, and nothing sent, when the session would flush
+    changes before the query (`autoflush`: every `Database` turns it off); None after the read
+    when an entity read is in the session already (a query with `populate_existing` would write
+    the stored values over it): the caller runs the statement through the session, in the same
     transaction, its locks already held.
 
     An acceptance's two reads, of the referral's case and of the case's referrals, cost about
     a tenth of acceptReferral through the session (cProfile, 2026-12-07)."""
     sync = session.sync_session
-    if sync.new or sync.dirty or sync.deleted:
+    if sync.autoflush and (sync.new or sync.dirty or sync.deleted):
         return None
     rows = await _read(session, statement, values, in_transaction=True)
     if rows is None:
@@ -397,8 +402,9 @@ async def _read(session: AsyncSession, statement: Select[Any], values: dict[str,
         raise exc.InvalidRequestError(f"A value is required for bind parameter {missing}") from None
     _announce(connection, compiled.sql)
     if dialect.name == "postgresql":
-        if in_transaction:
-            await _on_postgresql(connection, raw, "BEGIN", lambda _: _begun(raw.dbapi_connection))
+        if in_transaction and not await _on_postgresql(connection, raw, "BEGIN",
+                                                        lambda _: _begun(raw.dbapi_connection)):
+            return None  # an adapter that cannot be asked to begin: the session's way
         found, results = await _on_postgresql(connection, raw, compiled.sql,
                                               lambda driver: _pg_select(dialect, driver, statement, compiled, parameters))
     else:
@@ -420,10 +426,10 @@ async def written_rows(session: AsyncSession, statement: Any, **values: Any) -> 
     A filing's counter raised through the session went through the ORM's bulk insert, which
     builds its statement and that statement's cache key at each call: openCase took 10-14 %
     longer on SQLite (in process, paired, 2026-12-07)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
     connection = await session.connection()
     dialect = connection.dialect
-    if dialect.name != "sqlite":
-        return None
     sql, binds, results = _compiled(dialect, statement)
     parameters = tuple(p(values[name]) if p else values[name] for name, p in binds)
     raw = await connection.get_raw_connection()
@@ -431,16 +437,22 @@ async def written_rows(session: AsyncSession, statement: Any, **values: Any) -> 
     return _processed(results, await _on_sqlite(raw.driver_connection, sql, parameters))
 
 
-async def _begun(adapted: Any) -> None:
+async def _begun(adapted: Any) -> bool:
     """The transaction of SQLAlchemy's asyncpg adapter begun, as the adapter begins it before the
     first statement its cursor runs (`_start_transaction`, under the adapter's lock), unless it
     was: a read sent past the cursor is then inside it, and the adapter sends no second BEGIN.
-    A failure is raised as the adapter raises it, the original error its cause (asyncpg's, with
-    the SQLSTATE that says whether the connection was lost)."""
+    False, nothing sent, when the adapter is not one that begins so (these are SQLAlchemy's
+    private members, as of 2.1): the caller goes the session's way. A failure is raised as the
+    adapter raises it, the original error its cause (asyncpg's, with the SQLSTATE that says
+    whether the connection was lost)."""
+    start, lock = getattr(adapted, "_start_transaction", None), getattr(adapted, "_execute_mutex", None)
+    if start is None or lock is None or not hasattr(adapted, "_transaction"):
+        return False
     if adapted._transaction is None:  # noqa: SLF001 - the adapter's own record of its BEGIN
-        async with adapted._execute_mutex:  # noqa: SLF001
+        async with lock:
             if adapted._transaction is None:  # noqa: SLF001
-                await adapted._start_transaction()  # noqa: SLF001
+                await start()
+    return True
 
 
 async def _pg_select(dialect: Dialect, driver: Any, statement: Select[Any], compiled: _Select,

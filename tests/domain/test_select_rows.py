@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, bindparam, func, inspect, literal, select, true, union_all
+from sqlalchemy import Integer, bindparam, event, func, inspect, literal, select, true, union_all
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.orm import aliased, load_only
@@ -177,10 +177,8 @@ async def test_in_a_transaction_it_reads_what_the_transaction_sees(db: Database)
     with pytest.raises(_Undone):
         async with UnitOfWork(db) as uow:
             driver = (await (await uow.session.connection()).get_raw_connection()).driver_connection
-            told: list[Any] = []  # PostgreSQL's notices: a second BEGIN would be warned of
             if db.dialect == "postgresql":
                 assert not driver.is_in_transaction()  # SQLAlchemy's adapter begins at the first statement
-                driver.add_log_listener(lambda _connection, message: told.append(message))
             first = await select_rows(uow.session, stmt, {"id": filed[0][0].id}, in_transaction=True)
             assert first == [(filed[0][0].id, "นายจ้างค้างจ่ายค่าจ้างสองเดือน")]
             if db.dialect == "postgresql":
@@ -201,7 +199,6 @@ async def test_in_a_transaction_it_reads_what_the_transaction_sees(db: Database)
             await uow.session.flush()  # not committed: only this transaction sees it
             seen = await select_rows(uow.session, stmt, {"id": case.id}, in_transaction=True)
             assert seen == [(case.id, "แก้ไขในธุรกรรม")]
-            assert told == []
             async with db.read_sessions() as other:
                 assert await select_rows(other, stmt, {"id": case.id}) == [(case.id, "นายจ้างค้างจ่ายค่าจ้างสองเดือน")]
             raise _Undone  # rolled back: nothing of it stays
@@ -316,17 +313,20 @@ async def test_a_write_with_returning_runs_inside_the_transaction_on_sqlite(db: 
 async def test_rows_to_change_are_put_in_the_session_as_its_loading_puts_them(db: Database) -> None:
     """`rows_to_change` (an acceptance's reads, FOR UPDATE): the rows the session's query gives,
     each entity persistent in the session and unchanged, its change then flushed as any loaded
-    row's (its version checked); locked on PostgreSQL. Left to the session (None, nothing read)
-    while the session has changes not flushed, and (None after the read) when an entity read is
-    in the session already."""
+    row's (its version checked); locked on PostgreSQL. Left to the session (None after the read)
+    when an entity read is in the session already, and (None, nothing read) when the session
+    would flush its changes before a query (autoflush, which the databases' sessions turn off)."""
     filed = await _filed(db, 2)
     who = await principal(db, "dlpw.nongkhai")
     referral_id = filed[0][1].id
     stmt = cases._referrals_and_fired()
     with pytest.raises(_Undone):
         async with UnitOfWork(db) as uow:
-            locked = await cases.lock_case_of_referral(uow.session, who, referral_id)  # through rows_to_change
+            attached: list[Any] = []  # as a detached row is put in a session, not as its loading puts one
+            event.listen(uow.session.sync_session, "detached_to_persistent", lambda _s, row: attached.append(row))
+            locked = await cases.lock_case_of_referral(uow.session, who, referral_id)
             assert locked is not None and locked.id == filed[0][0].id and locked in uow.session
+            assert attached == [locked]  # read past the session's execution (`rows_to_change`)
             rows = await rows_to_change(uow.session, stmt, {"case": locked.id})
             assert rows is not None and [r.id for r, _ in rows] == [referral_id]
             referral = rows[0][0]
@@ -348,9 +348,13 @@ async def test_rows_to_change_are_put_in_the_session_as_its_loading_puts_them(db
             assert await select_rows(uow.session, now, {"id": referral_id}, in_transaction=True) == [
                 ("ACCEPTED", version + 1)]
             assert await rows_to_change(uow.session, stmt, {"case": locked.id}) is None  # in the session already
-            referral.reason = "ยังไม่ส่ง"  # a change not flushed: nothing read past the session
+            referral.reason = "ยังไม่ส่ง"  # a change not flushed, and not flushed by a read (no autoflush)
+            others = await rows_to_change(uow.session, stmt, {"case": filed[1][0].id})
+            assert others is not None and [r.case_id for r, _ in others] == [filed[1][0].id]
+            assert [row is referral for row in uow.session.dirty] == [True]
+            uow.session.sync_session.autoflush = True  # a query would flush first: the session's way
             with statements_sent(db.engine) as seen:
-                assert await rows_to_change(uow.session, stmt, {"case": locked.id}) is None
+                assert await rows_to_change(uow.session, stmt, {"case": filed[1][0].id}) is None
             assert seen == []
             raise _Undone
     async with db.read_sessions() as session:
