@@ -47,6 +47,16 @@ def _described(rows: Any) -> list[list[Any]]:
              for item in row] for row in rows]
 
 
+def _no_other_writer_begins(db: Database) -> None:
+    """SQLite: another connection cannot begin writing (the write lock is held)."""
+    other = sqlite3.connect(make_url(db.url).database or "", timeout=0, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
+
+
 async def _filed(db: Database, n: int = 3) -> list[tuple[Case, Referral]]:
     return [await file_case_directly(db, NOW + timedelta(minutes=i)) for i in range(n)]
 
@@ -187,12 +197,7 @@ async def test_in_a_transaction_it_reads_what_the_transaction_sees(db: Database)
                 read = await select_rows(uow.session, xid, {}, in_transaction=True)
                 assert read is not None and read == (await uow.session.execute(xid)).all()  # one transaction
             else:
-                other = sqlite3.connect(make_url(db.url).database or "", timeout=0, isolation_level=None)
-                try:  # its BEGIN IMMEDIATE went with it: the write lock is held, no other writer begins
-                    with pytest.raises(sqlite3.OperationalError, match="locked"):
-                        other.execute("BEGIN IMMEDIATE")
-                finally:
-                    other.close()
+                _no_other_writer_begins(db)  # its BEGIN IMMEDIATE went with it: the write lock is held
             case = await uow.session.get(Case, filed[0][0].id)
             assert case is not None
             case.description = "แก้ไขในธุรกรรม"
@@ -292,12 +297,7 @@ async def test_a_write_with_returning_runs_inside_the_transaction_on_sqlite(db: 
             assert [s for s in seen if s.startswith("INSERT INTO case_sequence")] == [seen[-1]], seen
             assert await cases.next_number(uow.session, "43", 2570) == 2
             assert await select_rows(uow.session, counted, {"province": "43"}, in_transaction=True) == [(2,)]
-            other = sqlite3.connect(make_url(db.url).database or "", timeout=0, isolation_level=None)
-            try:  # its BEGIN IMMEDIATE went with it: the write lock is held, no other writer begins
-                with pytest.raises(sqlite3.OperationalError, match="locked"):
-                    other.execute("BEGIN IMMEDIATE")
-            finally:
-                other.close()
+            _no_other_writer_begins(db)  # its BEGIN IMMEDIATE went with it: the write lock is held
             async with db.read_sessions() as session:
                 assert await select_rows(session, counted, {"province": "43"}) == []
             raise _Undone
