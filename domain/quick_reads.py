@@ -400,14 +400,15 @@ async def _read(session: AsyncSession, statement: Select[Any], values: dict[str,
                       for name, bind in zip(compiled.names, compiled.binds, strict=True)]
     except KeyError as missing:
         raise exc.InvalidRequestError(f"A value is required for bind parameter {missing}") from None
-    _announce(connection, compiled.sql)
     if dialect.name == "postgresql":
         if in_transaction and not await _on_postgresql(connection, raw, "BEGIN",
                                                         lambda _: _begun(raw.dbapi_connection)):
             return None  # an adapter that cannot be asked to begin: the session's way
+        _announce(connection, compiled.sql)
         found, results = await _on_postgresql(connection, raw, compiled.sql,
                                               lambda driver: _pg_select(dialect, driver, statement, compiled, parameters))
     else:
+        _announce(connection, compiled.sql)
         found = await _on_sqlite(raw.driver_connection, compiled.sql, tuple(parameters))
         results = compiled.results
         assert results is not None

@@ -188,7 +188,7 @@ async def case_by_id(session: AsyncSession, case_id: uuid.UUID,
     """The case with this id. With `lock_filings` (a citizen's national ID hash and a problem
     type), `lock_filings_of_citizen` is taken too, on PostgreSQL in the same statement: a
     filing's first two round trips in one. A filing's check only reads the case: read in its
-    transaction past SQLAlchemy's execution (`_rows_in_transaction`; openCase took 4 % less
+    transaction past SQLAlchemy's execution (`_rows_in_transaction`; openCase took 3-4 % less
     time on PostgreSQL, in process, paired, 2026-12-07)."""
     if lock_filings is None:
         return await session.get(Case, case_id)
