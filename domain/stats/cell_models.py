@@ -13,8 +13,9 @@ exact, and added or taken away by `INSERT … ON CONFLICT DO UPDATE`.
 The tables every change touches (cases, open days, referrals, durations) keep each cell as up to
 `SLOTS` rows told apart by `slot`, summed on read: on PostgreSQL a transaction adds to the rows
 of one slot drawn at random (domain/stats/cell_writes.py), so concurrent filings in one province
-do not queue for the same rows' locks until each commits; a rebuild writes slot 0 alone, and so
-does SQLite, which has one writer at a time.
+do not queue for the same rows' locks until each commits, and a correction after the calendar or
+the deadlines mark moved adds to a row of its own (slot `SLOTS`); a rebuild writes slot 0 alone,
+and so does SQLite, which has one writer at a time.
 """
 
 from __future__ import annotations

@@ -48,6 +48,16 @@ def slot(dialect: str) -> int:
     return random.randrange(SLOTS) if dialect == "postgresql" else 0
 
 
+def correction_slot(dialect: str) -> int:
+    """The slot a correction adds to (domain/stats/upkeep.py `collect`): on PostgreSQL one of its
+    own, `SLOTS`, which no commit statement writes. A correction is a transaction's second
+    statement, made while it holds the cells its commit statement wrote; adding to cells other
+    commit statements write, it could wait on one of them while that one waits on a cell it
+    holds (a deadlock). Corrections wait only on each other, each taking its cells in one order.
+    0 on SQLite (one writer at a time)."""
+    return SLOTS if dialect == "postgresql" else 0
+
+
 OPEN_COLUMNS = tuple(col.name for col in StatsOpenReferral.__table__.c)  # type: ignore[attr-defined]
 
 CELLS = {table: Part(table.__table__, ADD, written(table) + FIGURES[table], written(table))  # type: ignore[attr-defined]

@@ -366,8 +366,9 @@ def collect(session: Session) -> Collected | None:
     def correct(connection: Any, state: list[tuple[Any, ...]]) -> None:
         fix = Deltas()
         _correct(fix, pending, _seen(connection, state), connection)
+        own = cell_writes.correction_slot(connection.dialect.name)  # no commit statement waits on it
         for table in (StatsReferralCell, StatsDurationBin):
-            cell_writes.add(connection, table, fix.rows(table, slot))  # the transaction's slot
+            cell_writes.add(connection, table, fix.rows(table, own))
 
     return Collected(rows, cell_writes.STATE, correct)
 
