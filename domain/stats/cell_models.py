@@ -11,7 +11,7 @@ not millions. Values are counts (and baht in whole satang):
 exact, and added or taken away by `INSERT … ON CONFLICT DO UPDATE`.
 
 The tables every change touches (cases, open days, referrals, durations) keep each cell as up to
-`SLOTS` rows told apart by `slot`, summed on read: on PostgreSQL a transaction adds to the rows
+`SLOTS` + 1 rows told apart by `slot`, summed on read: on PostgreSQL a transaction adds to the rows
 of one slot drawn at random (domain/stats/cell_writes.py), so concurrent filings in one province
 do not queue for the same rows' locks until each commits, and a correction after the calendar or
 the deadlines mark moved adds to a row of its own (slot `SLOTS`); a rebuild writes slot 0 alone,
@@ -32,7 +32,7 @@ from domain.db import UTCDateTime
 from domain.table import Table
 
 _NO_AUTO = {"autoincrement": False}
-SLOTS = 8  # rows per cell of the tables every change touches (PostgreSQL)
+SLOTS = 8  # rows per cell the commits of the tables every change touches add to (PostgreSQL; corrections: slot SLOTS)
 
 
 def _slot() -> Any:

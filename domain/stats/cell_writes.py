@@ -34,7 +34,7 @@ FIGURES = {  # a cell table → the columns it sums
     StatsVolunteerCell: ("n", "open", "satisfaction_count", "satisfaction_sum"),
     StatsCoverage: ("volunteers",),
 }
-SPREAD = frozenset({StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin})  # a cell is `SLOTS` rows
+SPREAD = frozenset({StatsCaseCell, StatsOpenDay, StatsReferralCell, StatsDurationBin})  # a cell: up to `SLOTS` + 1 rows
 
 
 def written(table: Any) -> tuple[str, ...]:

@@ -88,7 +88,9 @@ async def test_a_correction_never_waits_on_cells_that_commit_statements_write(db
     seen: dict[str, Any] = {"held": set(), "corrected": []}
 
     async def accept() -> None:
-        other = open_database(db_url)  # another process's engine: it last saw the old calendar
+        # Another engine, as another process's; what it counts against is what this process last
+        # saw (domain/stats/upkeep.py `_SEEN`, by database URL): the calendar before the holiday.
+        other = open_database(db_url)
 
         def pause(_conn: Any, _cursor: Any, statement: str, parameters: Any, context: Any, _many: bool) -> None:
             if statement.startswith("WITH"):
@@ -96,7 +98,7 @@ async def test_a_correction_never_waits_on_cells_that_commit_statements_write(db
             elif statement.startswith("INSERT INTO stats_duration_bin") and not paused.is_set():
                 seen["corrected"] = [tuple(p[k] for k in KEY) + (p["slot"],) for p in context.compiled_parameters]
                 paused.set()
-                go.wait(30)
+                assert go.wait(30), "the test never let the acceptance go on"
 
         event.listen(other.engine.sync_engine, "before_cursor_execute", pause)
         try:
@@ -116,15 +118,18 @@ async def test_a_correction_never_waits_on_cells_that_commit_statements_write(db
         async with db.write_sessions() as session, session.begin():
             # Another transaction holds those cells in every slot a commit statement writes ...
             await session.execute(ADD_NOTHING, [dict(zip(KEY + ("slot",), k, strict=True)) for k in others])
-            # ... and waits for one the acceptance holds (its insert not committed yet).
+            # ... and waits for one the acceptance's commit statement wrote (not committed yet).
             waits = asyncio.create_task(session.execute(
                 ADD_NOTHING, dict(zip(KEY + ("slot",), sorted(held)[0], strict=True))))
-            async with asyncio.timeout(10):
-                while not await _lock_waits(db):
-                    await asyncio.sleep(0.02)
-            go.set()  # the acceptance corrects and commits; then the other goes on
-            async with asyncio.timeout(20):
-                await waits
+            try:
+                async with asyncio.timeout(10):
+                    while not waits.done() and not await _lock_waits(db):
+                        await asyncio.sleep(0.02)
+                assert not waits.done(), "the other transaction did not wait for the acceptance"
+            finally:
+                go.set()  # the acceptance corrects and commits; then the other goes on
+                async with asyncio.timeout(20):
+                    await waits
     finally:
         go.set()
         await asyncio.to_thread(accepted)
