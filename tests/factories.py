@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,14 @@ from domain.cases.commands import AcceptReferral, AddNote, CitizenDetails, OpenC
 from domain.cases.models import Case, Referral
 from domain.cases.notices import CASE_EVENT_JOB
 from domain.cases.state import ReferralAction
-from domain.clock.business import BANGKOK, government_calendar
+from domain.calendar import service as calendar_service
+from domain.clock.business import BANGKOK, BusinessCalendar, government_calendar
 from domain.db import Database
 from domain.demo import DEMO_PASSWORD
 from domain.outbox.models import OutboxJob
 from domain.settings import Settings
+from domain.stats import maintenance, rebuild
+from domain.stats import service as stats_service
 from domain.uow import UnitOfWork
 from domain.users import repository as users
 from domain.users.models import Role
@@ -307,3 +310,32 @@ async def run_case_event_jobs(db: Database, now: datetime) -> int:
     for job in jobs:  # a rerun of each (another worker, a redelivery) tells nobody twice
         assert await handlers.run_job(rt, job.name, job.ids) == 0
     return made
+
+
+# --- the rollups -----------------------------------------------------------------------------
+
+async def a_referral_waiting_over_a_holiday(db: Database, first12: str,
+                                            now: datetime) -> tuple[uuid.UUID, BusinessCalendar]:
+    """The rollups built 20 days before `now`; a case filed on Friday 2026-11-06 at 10:00 in
+    Bangkok (this process then knows the calendar the bins are kept for); an admin adds a
+    holiday on the Tuesday after, and the workers rebuild the bins with the new calendar.
+    Returns the Nong Khai labour office's referral, still waiting, and the new calendar."""
+    key = await stats_service.ensure_calendar(db, CAL)
+    async with UnitOfWork(db) as uow:
+        await rebuild.rebuild(uow.session, key, now - timedelta(days=20))
+    filed_at = datetime(2026, 11, 6, 3, 0, tzinfo=UTC)
+    command = OpenCase(client_id=None, category_code="UNPAID_WAGES", subdistrict_code="430101",
+                       description="รอรับเรื่องข้ามวันหยุด", file_anyway=True,
+                       citizen=CitizenDetails(full_name="สมหมาย ข้ามวันหยุด", national_id=national_id(first12),
+                                              phone="0812345678", consent=True))
+    async with UnitOfWork(db) as uow:
+        case = await filing.open_case(uow, await principal(db, "vol.naimueang"), command, filed_at, CAL,
+                                      Settings().vault)
+    async with UnitOfWork(db) as uow:
+        calendar, _ = await calendar_service.add_holiday(uow, await principal(db, "admin"), date(2026, 11, 10),
+                                                         "วันหยุดพิเศษ", filed_at + timedelta(hours=1))
+    assert await maintenance.refresh_durations(db, calendar, now) is not None
+    async with db.read_sessions() as session:
+        leg = (await session.execute(select(Referral.id).where(
+            Referral.case_id == case.id, Referral.org_unit_code == "DLPW-43"))).scalar_one()
+    return leg, calendar

@@ -24,16 +24,13 @@ import pytest
 from sqlalchemy import event, select, text
 
 from domain.bootstrap import open_database
-from domain.calendar import service as calendar_service
-from domain.cases import filing, referrals
-from domain.cases.commands import AcceptReferral, CitizenDetails, OpenCase
+from domain.cases import referrals
+from domain.cases.commands import AcceptReferral
 from domain.cases.models import Referral
 from domain.db import Database
-from domain.settings import Settings
-from domain.stats import maintenance, rebuild, service
 from domain.stats.cell_models import SLOTS
 from domain.uow import UnitOfWork
-from tests.factories import CAL, national_id, principal
+from tests.factories import a_referral_waiting_over_a_holiday, principal
 from tests.threads import in_a_thread_of_its_own
 
 pytestmark = pytest.mark.postgresql_only
@@ -65,24 +62,8 @@ async def _lock_waits(db: Database) -> int:
 
 
 async def test_a_correction_never_waits_on_cells_that_commit_statements_write(db: Database, db_url: str) -> None:
-    key = await service.ensure_calendar(db, CAL)
-    async with UnitOfWork(db) as uow:
-        await rebuild.rebuild(uow.session, key, NOW - timedelta(days=20))
-    volunteer = await principal(db, "vol.naimueang")
-    filed_at = datetime(2026, 11, 6, 3, 0, tzinfo=UTC)  # a Friday, before the holiday
-    command = OpenCase(client_id=None, category_code="UNPAID_WAGES", subdistrict_code="430101",
-                       description="รอรับเรื่องข้ามวันหยุด", file_anyway=True,
-                       citizen=CitizenDetails(full_name="สมหมาย ข้ามวันหยุด", national_id=national_id("110190088888"),
-                                              phone="0812345678", consent=True))
-    async with UnitOfWork(db) as uow:  # this process now knows the calendar the bins are kept for
-        case = await filing.open_case(uow, volunteer, command, filed_at, CAL, Settings().vault)
-    async with UnitOfWork(db) as uow:  # an admin adds a holiday: the workers rebuild the bins
-        calendar, _ = await calendar_service.add_holiday(uow, await principal(db, "admin"), NOW.date() - timedelta(days=10),
-                                                         "วันหยุดพิเศษ", filed_at + timedelta(hours=1))
-    assert await maintenance.refresh_durations(db, calendar, NOW) is not None
-    async with db.read_sessions() as session:
-        leg = (await session.execute(select(Referral.id).where(
-            Referral.case_id == case.id, Referral.org_unit_code == "DLPW-43"))).scalar_one()
+    # Filed on a Friday, a holiday added on the Tuesday after, the bins rebuilt for it.
+    leg, calendar = await a_referral_waiting_over_a_holiday(db, "110190088888", NOW)
 
     paused, go = threading.Event(), threading.Event()
     seen: dict[str, Any] = {"held": set(), "corrected": []}

@@ -46,7 +46,8 @@ from domain.stats.rules import ALL_FIGURES, CaseDimension, Figure
 from domain.uow import UnitOfWork
 from domain.users.models import User
 from domain.users.principal import Principal
-from tests.factories import CAL, NATIONAL_ID, ensure_user, file_cases_directly, national_id, principal
+from tests.factories import (CAL, NATIONAL_ID, a_referral_waiting_over_a_holiday, ensure_user, file_cases_directly,
+                             national_id, principal)
 
 NOW = datetime(2026, 11, 20, 7, 15, tzinfo=UTC)  # 14:15 in Bangkok
 HOLIDAY = date(2026, 11, 10)  # a Tuesday: an added holiday moves open deadlines
@@ -386,24 +387,9 @@ async def test_an_acceptance_after_a_holiday_change_is_binned_with_the_new_calen
     a business day less with the new calendar. (On PostgreSQL the acceptance counts against the
     calendar its process last saw, the old one, and `write` corrects the bins when it finds the
     calendar changed.) The bins kept are those a rebuild makes with the new calendar."""
-    key = await service.ensure_calendar(db, CAL)
-    async with UnitOfWork(db) as uow:
-        await rebuild.rebuild(uow.session, key, NOW - timedelta(days=20))
-    volunteer, officer = await principal(db, "vol.naimueang"), await principal(db, "dlpw.nongkhai")
-    filed_at = datetime(2026, 11, 6, 3, 0, tzinfo=UTC)  # Friday 10:00 in Bangkok, before the holiday
-    command = OpenCase(client_id=None, category_code="UNPAID_WAGES", subdistrict_code="430101",
-                       description="รอรับเรื่องข้ามวันหยุด", file_anyway=True,
-                       citizen=CitizenDetails(full_name="สมหมาย ข้ามวันหยุด", national_id=national_id("110190077777"),
-                                              phone="0812345678", consent=True))
-    async with UnitOfWork(db) as uow:  # this process now knows the calendar the bins are kept for
-        case = await filing.open_case(uow, volunteer, command, filed_at, CAL, Settings().vault)
-    async with UnitOfWork(db) as uow:  # an admin adds a holiday: the workers rebuild the bins
-        calendar, _ = await calendar_service.add_holiday(uow, await principal(db, "admin"), HOLIDAY,
-                                                         "วันหยุดพิเศษ", filed_at + timedelta(hours=1))
-    assert await maintenance.refresh_durations(db, calendar, NOW) is not None
-    async with db.read_sessions() as session:
-        leg = (await session.execute(select(Referral.id).where(
-            Referral.case_id == case.id, Referral.org_unit_code == "DLPW-43"))).scalar_one()
+    # Filed on a Friday at 10:00, a holiday added on the Tuesday after, the bins rebuilt for it.
+    leg, calendar = await a_referral_waiting_over_a_holiday(db, "110190077777", NOW)
+    officer = await principal(db, "dlpw.nongkhai")
     accepted_at = datetime(2026, 11, 11, 3, 0, tzinfo=UTC)  # the Wednesday after the holiday
     async with UnitOfWork(db) as uow:
         await referrals.act_on_referral(uow, officer, AcceptReferral(leg), accepted_at, calendar)
