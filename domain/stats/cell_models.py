@@ -32,7 +32,7 @@ from domain.db import UTCDateTime
 from domain.table import Table
 
 _NO_AUTO = {"autoincrement": False}
-SLOTS = 8  # rows per cell the commits of the tables every change touches add to (PostgreSQL; corrections: slot SLOTS)
+SLOTS = 8  # slots a commit adds to, per cell of the tables every change touches (PostgreSQL); corrections: slot SLOTS
 
 
 def _slot() -> Any:

@@ -28,7 +28,8 @@ from domain.cases import referrals
 from domain.cases.commands import AcceptReferral
 from domain.cases.models import Referral
 from domain.db import Database
-from domain.stats.cell_models import SLOTS
+from domain.stats.cell_models import SLOTS, StatsDurationBin
+from domain.stats.cell_writes import upsert
 from domain.uow import UnitOfWork
 from tests.factories import a_referral_waiting_over_a_holiday, principal
 from tests.threads import in_a_thread_of_its_own
@@ -37,10 +38,7 @@ pytestmark = pytest.mark.postgresql_only
 
 NOW = datetime(2026, 11, 20, 7, 15, tzinfo=UTC)
 KEY = ("grain", "period", "area", "measure", "width", "bin")
-ADD_NOTHING = text("INSERT INTO stats_duration_bin (grain, period, area, measure, width, bin, slot, n) "
-                   "VALUES (:grain, :period, :area, :measure, :width, :bin, :slot, 0) "
-                   "ON CONFLICT (grain, period, area, measure, width, bin, slot) "
-                   "DO UPDATE SET n = stats_duration_bin.n")  # the cell taken (made if missing)
+ADD_NOTHING = upsert("postgresql", StatsDurationBin)  # with n = 0: the cell taken (made if missing)
 
 
 def _bins_in(parameters: Any) -> set[tuple[Any, ...]]:
@@ -98,10 +96,10 @@ async def test_a_correction_never_waits_on_cells_that_commit_statements_write(db
                   if k + (s,) not in held]
         async with db.write_sessions() as session, session.begin():
             # Another transaction holds those cells in every slot a commit statement writes ...
-            await session.execute(ADD_NOTHING, [dict(zip(KEY + ("slot",), k, strict=True)) for k in others])
+            await session.execute(ADD_NOTHING, [{**dict(zip(KEY + ("slot",), k, strict=True)), "n": 0} for k in others])
             # ... and waits for one the acceptance's commit statement wrote (not committed yet).
             waits = asyncio.create_task(session.execute(
-                ADD_NOTHING, dict(zip(KEY + ("slot",), sorted(held)[0], strict=True))))
+                ADD_NOTHING, {**dict(zip(KEY + ("slot",), sorted(held)[0], strict=True)), "n": 0}))
             try:
                 async with asyncio.timeout(10):
                     while not waits.done() and not await _lock_waits(db):
